@@ -1,0 +1,170 @@
+# Makefile — builds every herd program into bin/ and runs the tests.
+#
+#   make              build bin/herd-* (CUDA backend too when nvcc is found)
+#   make test         build, then run every test; ends with "N passed, N failed"
+#   make SAN=1 test   the same with AddressSanitizer + UBSan (into build-san/)
+#   make demo         replay data/sample through the whole pipe into out/demo.db
+#   make models       build models/default (the default BERT scorer) from PyPI
+#   make bench        benchmarks against the peers (see BENCHMARKS.md)
+#
+# Options: GEMM=dnnl|openblas (CPU GEMM library, default dnnl: see
+# BENCHMARKS.md for why), CUDA=auto|0, WERROR=1|0, SAN=1.
+#
+# Sources are found by directory: src/cmd/herd-X.c is the program bin/herd-X,
+# every other src/*/*.c goes into the libraries, tests/unit/test_X.c is a
+# unit test. Adding a file needs no edit here.
+
+.DEFAULT_GOAL := all
+VERSION := $(shell cat VERSION)
+CC      ?= cc
+SAN     ?=
+GEMM    ?= dnnl
+CUDA    ?= $(if $(SAN),0,auto)
+WERROR  ?= 1
+
+ifeq ($(SAN),1)
+  BUILD    := build-san
+  BINDIR   := build-san/bin
+  SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  OPT      := -O1
+else
+  BUILD    := build
+  BINDIR   := bin
+  SANFLAGS :=
+  OPT      := -O2
+endif
+
+WARN     := -Wall -Wextra -Wno-unused-parameter $(if $(filter 1,$(WERROR)),-Werror)
+CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -march=native $(WARN) $(SANFLAGS) -Isrc \
+            -DHERD_VERSION='"$(VERSION)"' -MMD -MP $(EXTRA_CFLAGS)
+LDFLAGS  := $(SANFLAGS) -Wl,--as-needed $(EXTRA_LDFLAGS)
+LDLIBS   := -ljansson -lcsv -lsqlite3 -lcurl -lutf8proc -lz -lpthread -lm
+
+# ---------------------------------------------------------------- CPU GEMM
+ifeq ($(GEMM),dnnl)
+  GEMM_CFLAGS := -DHERD_GEMM_DNNL
+  GEMM_LIBS   := -ldnnl
+  GEMM_HEADER := dnnl.h
+else ifeq ($(GEMM),openblas)
+  GEMM_CFLAGS := -DHERD_GEMM_OPENBLAS -I/usr/include/x86_64-linux-gnu/openblas-pthread
+  GEMM_LIBS   := -lopenblas
+  GEMM_HEADER := cblas.h
+else
+  $(error GEMM=$(GEMM) is not one of: dnnl, openblas)
+endif
+LDLIBS += $(GEMM_LIBS)
+
+# ---------------------------------------------------------------- CUDA
+NVCC      := $(if $(filter 0,$(CUDA)),,$(shell command -v nvcc 2>/dev/null))
+ifneq ($(CUDA),0)
+ifneq ($(CUDA),auto)
+  $(error CUDA=$(CUDA) is not one of: auto, 0)
+endif
+endif
+CUDA_HOME ?= $(if $(NVCC),$(patsubst %/bin/nvcc,%,$(realpath $(NVCC))),)
+CUDA_LIB  := $(firstword $(wildcard $(CUDA_HOME)/lib64 $(CUDA_HOME)/targets/x86_64-linux/lib))
+NVCCFLAGS := -O3 -std=c++17 -Isrc -lineinfo -Xcompiler -Wall \
+             -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
+             -gencode arch=compute_90,code=compute_90
+ifneq ($(NVCC),)
+  CUDA_CFLAGS := -DHERD_CUDA
+  CUDA_LIBS   := -L$(CUDA_LIB) -Wl,-rpath,$(CUDA_LIB) -lcublasLt -lcublas -lcudart -lstdc++
+endif
+
+# ---------------------------------------------------------------- what we found
+ifeq ($(MAKECMDGOALS),$(filter-out clean help,$(MAKECMDGOALS)))
+  $(info herd $(VERSION): GEMM=$(GEMM) ($(GEMM_LIBS)); CUDA: $(if $(NVCC),nvcc at $(NVCC) -> sm_80 sm_90 + PTX,skipped ($(if $(filter 0,$(CUDA)),CUDA=0,nvcc not found))); $(if $(SAN),sanitizers on,no sanitizers))
+  MISSING := $(foreach h,jansson.h csv.h sqlite3.h curl/curl.h utf8proc.h zlib.h $(GEMM_HEADER),\
+      $(if $(shell printf '\#include <$(h)>\n' | $(CC) $(GEMM_CFLAGS) -E -x c - >/dev/null 2>&1 && echo ok),,$(h)))
+  ifneq ($(strip $(MISSING)),)
+    $(info missing headers: $(MISSING); running scripts/install-deps.sh)
+    $(shell scripts/install-deps.sh 1>&2)
+    MISSING := $(foreach h,$(MISSING),\
+        $(if $(shell printf '\#include <$(h)>\n' | $(CC) $(GEMM_CFLAGS) -E -x c - >/dev/null 2>&1 && echo ok),,$(h)))
+    ifneq ($(strip $(MISSING)),)
+      $(error still missing: $(MISSING) — run scripts/install-deps.sh as root (Debian))
+    endif
+  endif
+endif
+
+# ---------------------------------------------------------------- sources
+LIB_DIRS  := lib http sources text agg detect store
+LIB_SRC   := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
+BERT_SRC  := $(wildcard src/bert/*.c)
+BERT_CU   := $(if $(NVCC),$(wildcard src/bert/*.cu))
+CMD_SRC   := $(wildcard src/cmd/*.c)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+BERT_OBJ  := $(BERT_SRC:%.c=$(BUILD)/%.o) $(BERT_CU:%.cu=$(BUILD)/%.cu.o)
+PROGS     := $(CMD_SRC:src/cmd/%.c=$(BINDIR)/%)
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+LIBHERD   := $(BUILD)/libherd.a
+LIBBERT   := $(BUILD)/libbert.a
+ALL_LIBS  := $(LIBHERD) $(LIBBERT)
+LINK_LIBS := $(LDLIBS) $(CUDA_LIBS)
+
+# The sanitizer build has its own bin dir; the dispatcher goes beside it.
+ifeq ($(BINDIR),bin)
+DISPATCH :=
+else
+DISPATCH := $(BINDIR)/herd
+$(BINDIR)/herd: bin/herd
+	@mkdir -p $(@D) && cp $< $@
+endif
+
+.PHONY: all test unit-test demo models bench fuzz clean help
+all: $(PROGS) $(DISPATCH)
+
+
+$(BUILD)/src/bert/%.o: src/bert/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(GEMM_CFLAGS) $(CUDA_CFLAGS) -O3 -c $< -o $@
+
+$(BUILD)/src/bert/%.cu.o: src/bert/%.cu
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCCFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(GEMM_CFLAGS) $(CUDA_CFLAGS) -c $< -o $@
+
+$(LIBHERD): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBBERT): $(BERT_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $(if $^,$^,)
+
+$(BINDIR)/%: $(BUILD)/src/cmd/%.o $(ALL_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $< $(LIBHERD) $(LIBBERT) $(LIBHERD) $(LINK_LIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(ALL_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $< $(LIBHERD) $(LIBBERT) $(LIBHERD) $(LINK_LIBS) -o $@
+
+test: all $(UNIT_BINS)
+	@HERD_BIN=$(abspath $(BINDIR)) HERD_BUILD=$(abspath $(BUILD)) HERD_SAN=$(SAN) tests/run.sh
+
+unit-test: $(UNIT_BINS)
+	@HERD_BIN=$(abspath $(BINDIR)) HERD_BUILD=$(abspath $(BUILD)) tests/run.sh unit
+
+demo: all
+	pipelines/replay.sh --demo
+
+models: all
+	scripts/build-default-model.sh
+
+bench: all
+	@for b in scripts/bench-*.sh; do echo "== $$b"; $$b || exit 1; done
+
+clean:
+	rm -rf build build-san $(filter-out bin/herd,$(wildcard bin/herd-*))
+
+help:
+	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

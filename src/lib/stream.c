@@ -1,0 +1,128 @@
+/*
+ * stream.c — the NDJSON filter loop shared by every program; see stream.h.
+ */
+#include "stream.h"
+#include "jsonx.h"
+#include "log.h"
+#include "ndjson.h"
+#include "progress.h"
+#include "reject.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void stream_init(stream_t *s)
+{
+	memset(s, 0, sizeof *s);
+	s->progress_label = "records";
+}
+
+int stream_reject(stream_t *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->reason, sizeof s->reason, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t')
+			return 0;
+	return 1;
+}
+
+/* One line: check, parse, call back; returns 1 when the run must stop. */
+static int process_line(stream_t *s, char *line, size_t len, stream_record_fn fn, void *arg)
+{
+	char err[256];
+	size_t bad;
+	json_t *rec;
+	int rc;
+
+	s->lines++;
+	s->line = line;
+	s->len = len;
+	if (!ndjson_utf8_valid(line, len, &bad))
+		return reject_line(s->name, s->lineno, line, len, "invalid UTF-8 at byte %zu", bad + 1);
+	rec = jx_parse(line, len, err, sizeof err);
+	if (!rec)
+		return reject_line(s->name, s->lineno, line, len, "%s", err);
+	if (!json_is_object(rec)) {
+		json_decref(rec);
+		return reject_line(s->name, s->lineno, line, len, "record is a JSON %s, not an object",
+				   jx_type_name(rec));
+	}
+	s->records++;
+	s->reason[0] = '\0';
+	rc = fn(s, rec, arg);
+	json_decref(rec);
+	if (rc < 0)
+		return reject_line(s->name, s->lineno, line, len, "%s", s->reason[0] ? s->reason : "rejected");
+	return s->stop;
+}
+
+int stream_run(stream_t *s, char **files, int nfiles, stream_record_fn fn, void *arg)
+{
+	static char *stdin_only[] = {"-"};
+	int stopped = 0;
+
+	if (nfiles == 0) {
+		files = stdin_only;
+		nfiles = 1;
+	}
+	progress_start(s->progress_label, 0);
+	for (int i = 0; i < nfiles && !stopped; i++) {
+		ndjson_reader *r = ndjson_open(files[i]);
+		unsigned long long before = s->bytes;
+		char *line;
+		size_t len;
+		int rc;
+
+		if (!r) {
+			log_error("%s:", files[i]);
+			s->io_error = 1;
+			continue;
+		}
+		s->name = ndjson_name(r);
+		while ((rc = ndjson_read(r, &line, &len)) > 0) {
+			s->lineno = ndjson_lineno(r);
+			if (blank(line, len))
+				continue;
+			if (process_line(s, line, len, fn, arg)) {
+				stopped = 1;
+				break;
+			}
+			s->bytes = before + ndjson_bytes(r);
+			progress_update((unsigned long long)s->records, s->bytes);
+		}
+		if (rc < 0) {
+			log_error("%s: read error after line %ld:", s->name, s->lineno);
+			s->io_error = 1;
+		}
+		s->bytes = before + ndjson_bytes(r);
+		ndjson_close(r);
+	}
+	progress_end();
+	s->name = NULL;
+	return stopped;
+}
+
+void stream_emit(stream_t *s, const json_t *rec)
+{
+	if (ndjson_write(stdout, rec) < 0)
+		log_fatal(HERD_EXIT_FAIL, "write error:");
+	s->emitted++;
+}
+
+int stream_finish(stream_t *s)
+{
+	int rc = reject_finish(s->lines);
+
+	return rc | s->io_error;
+}

@@ -1,0 +1,97 @@
+/*
+ * util.c — allocation that never fails, the program name, stdout closing.
+ * See util.h for why allocation failure exits instead of returning NULL.
+ */
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *herd_prog = "herd";
+
+void herd_set_prog(const char *argv0)
+{
+	const char *slash;
+
+	if (!argv0 || !*argv0)
+		return;
+	slash = strrchr(argv0, '/');
+	herd_prog = slash ? slash + 1 : argv0;
+}
+
+static void oom(size_t n)
+{
+	fprintf(stderr, "%s: out of memory (%zu bytes)\n", herd_prog, n);
+	exit(HERD_EXIT_FAIL);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *xcalloc(size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size ? size : 1);
+
+	if (!p)
+		oom(count * size);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q)
+		oom(n);
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void herd_print_version(void)
+{
+	printf("%s %s\n", herd_prog, HERD_VERSION);
+	exit(herd_close_stdout());
+}
+
+int herd_close_stdout(void)
+{
+	int bad = fflush(stdout) != 0 || ferror(stdout);
+
+	if (fclose(stdout) != 0)
+		bad = 1;
+	if (bad) {
+		fprintf(stderr, "%s: write error: %s\n", herd_prog, strerror(errno ? errno : EIO));
+		return HERD_EXIT_FAIL;
+	}
+	return HERD_EXIT_OK;
+}
+
+double herd_now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}

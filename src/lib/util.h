@@ -1,0 +1,47 @@
+/*
+ * util.h — the first things every herd program needs: its own name for
+ * messages, allocation that never returns NULL, and the exit codes.
+ *
+ * Allocation failure is not something a filter can recover from, so the
+ * x* family prints "herd-X: out of memory (N bytes)" and exits 1; callers
+ * never test for NULL (sbase's ealloc.c, redis's zmalloc.c).
+ */
+#ifndef HERD_UTIL_H
+#define HERD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes shared by every program (DESIGN.md §5). */
+enum herd_exit {
+	HERD_EXIT_OK = 0,    /* everything processed, nothing rejected */
+	HERD_EXIT_FAIL = 1,  /* rejects beyond --max-rejects, or I/O error */
+	HERD_EXIT_USAGE = 2, /* bad command line */
+};
+
+#ifndef HERD_VERSION
+#define HERD_VERSION "0.0.0"
+#endif
+
+/* The program's name as messages print it ("herd-normalize"). */
+extern const char *herd_prog;
+/* Set herd_prog from argv[0] (its basename). */
+void herd_set_prog(const char *argv0);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Print "herd-X NNN" to stdout and exit 0 (every program's --version). */
+void herd_print_version(void) __attribute__((noreturn));
+
+/* Flush and close stdout; on failure print "herd-X: write error: …" and
+ * return HERD_EXIT_FAIL, else 0. Every main ends with it (jq, sbase fshut). */
+int herd_close_stdout(void);
+
+/* Monotonic seconds, for progress and timing only (never for event time). */
+double herd_now_mono(void);
+
+#endif
