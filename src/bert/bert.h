@@ -1,0 +1,108 @@
+/*
+ * bert.h — herd's BERT inference engine, the small public C API: load a
+ * Hugging Face BERT checkpoint directory (config.json, vocab.txt,
+ * model.safetensors), tokenize text exactly as Hugging Face's BertTokenizer
+ * does, run batches on the CPU or on CUDA, free.
+ *
+ * src/bert depends on libc, libm, pthreads, the CPU GEMM library, utf8proc
+ * and (when built with it) CUDA: it builds alone on a GPU machine. It reads
+ * the model directory and nothing else; it writes nothing and prints
+ * nothing (errors come back in err buffers). herd-score and herd-train are
+ * its callers.
+ *
+ * Letters used in every src/bert file:
+ *   B = batch size, T = tokens in a sequence, N = tokens in a packed batch,
+ *   C = hidden size, NH = heads, HS = C/NH, I = intermediate size,
+ *   L = layers, V = vocabulary, P = max positions, K = labels.
+ */
+#ifndef HERD_BERT_H
+#define HERD_BERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BERT_MAX_LABELS 16
+#define BERT_LABEL_LEN 32
+
+/* ---------------------------------------------------------- tokenizer */
+
+typedef struct bert_tokenizer bert_tokenizer;
+
+/* Load vocab.txt (one token per line, id = line number - 1). lowercase: 1
+ * for uncased models (lower case + strip accents), as do_lower_case says.
+ * Returns NULL and a message in err on failure. Free with
+ * bert_tokenizer_free (NULL is a no-op). */
+bert_tokenizer *bert_tokenizer_load(const char *vocab_path, int lowercase, char *err, size_t errlen);
+void bert_tokenizer_free(bert_tokenizer *tok);
+/* Tokenize text[0..len) (UTF-8) into ids: [CLS] word pieces [SEP],
+ * truncated to max_len ids in all (max_len >= 2; [SEP] always kept).
+ * Returns the number of ids written (<= max_len). Thread-safe. */
+int bert_tokenize(const bert_tokenizer *tok, const char *text, size_t len, int max_len, int32_t *ids);
+/* The same, without [CLS]/[SEP] or truncation: writes at most cap ids and
+ * returns how many word pieces the text has (may exceed cap). */
+int bert_wordpieces(const bert_tokenizer *tok, const char *text, size_t len, int32_t *ids, int cap);
+/* The token string of id, or NULL when out of range. */
+const char *bert_token_str(const bert_tokenizer *tok, int32_t id);
+/* The id of a token ("[CLS]", "[SEP]", "[UNK]", "[PAD]"), or -1. */
+int32_t bert_token_id(const bert_tokenizer *tok, const char *token);
+int bert_vocab_size(const bert_tokenizer *tok);
+
+/* ---------------------------------------------------------- model */
+
+typedef struct bert_model bert_model;
+
+enum bert_device { BERT_DEVICE_AUTO, BERT_DEVICE_CPU, BERT_DEVICE_CUDA };
+/* Precision of weights and activations on CUDA (the CPU path is fp32). */
+enum bert_precision { BERT_FP32, BERT_FP16, BERT_BF16 };
+/* How a sequence becomes one vector before the classifier. */
+enum bert_pooling {
+	BERT_POOL_CLS_TANH, /* BertForSequenceClassification: tanh(W·h[CLS] + b) */
+	BERT_POOL_MEAN,     /* sentence-transformers: mean of last hidden states over real tokens */
+};
+
+struct bert_config {
+	int vocab, hidden, layers, heads, intermediate, max_pos, type_vocab;
+	float ln_eps;                /* layer_norm_eps */
+	enum bert_pooling pooling;
+	int labels;                  /* K; 0 when the checkpoint has no classifier head */
+	char label_names[BERT_MAX_LABELS][BERT_LABEL_LEN]; /* from id2label */
+	int lowercase;               /* do_lower_case (tokenizer_config.json), default 1 */
+	char name[64];               /* directory's base name, or "name" from herd.json */
+	char hash[9];                /* first 8 hex digits of SHA-256 of the weights file */
+};
+
+struct bert_options {
+	enum bert_device device;       /* AUTO: CUDA when a device is present */
+	enum bert_precision precision; /* CUDA only; default FP16 */
+	int threads;                   /* CPU threads, 0 = all cores */
+	int max_batch;                 /* largest B bert_run will be given (CUDA buffers) */
+	int max_len;                   /* largest T, <= max_pos */
+};
+
+/* Load a model directory. A BertForSequenceClassification checkpoint has
+ * its head inside; a BertModel (sentence-transformers) takes its head from
+ * head.safetensors beside it when present (herd-train writes it). Returns
+ * NULL and a message naming the file and the reason on failure (malformed
+ * or truncated safetensors, missing tensor, wrong shape or dtype). Free
+ * with bert_free (NULL is a no-op). */
+bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err, size_t errlen);
+void bert_free(bert_model *m);
+const struct bert_config *bert_get_config(const bert_model *m);
+const bert_tokenizer *bert_get_tokenizer(const bert_model *m);
+/* The device that runs (never AUTO), and a one-line description of it
+ * ("cpu: oneDNN sgemm, 2 threads", "cuda: NVIDIA H100, fp16"). */
+enum bert_device bert_get_device(const bert_model *m);
+const char *bert_device_info(const bert_model *m);
+
+/* Run B sequences; ids[b] holds lens[b] token ids (from bert_tokenize).
+ * Writes, for each output that is not NULL:
+ *   logits (B, K), probs (B, K) softmax of logits, pooled (B, C): the
+ *   vector before the classifier (pooler output or mean-pooled state).
+ * Returns 0, or -1 with a message in err. */
+int bert_run(bert_model *m, int B, const int32_t *const *ids, const int *lens, float *logits, float *probs,
+	     float *pooled, char *err, size_t errlen);
+
+/* Whether a CUDA device can be used; when not, why (one line). */
+int bert_cuda_available(char *why, size_t whylen);
+
+#endif
