@@ -114,6 +114,7 @@ $(BINDIR)/herd: bin/herd
 	@mkdir -p $(@D) && cp $< $@
 endif
 
+.SECONDARY:
 .PHONY: all test unit-test demo models bench fuzz clean help
 all: $(PROGS) $(DISPATCH)
 
