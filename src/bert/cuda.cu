@@ -1,0 +1,591 @@
+/*
+ * cuda.cu — the BERT encoder on an NVIDIA GPU, the backend behind cuda.h.
+ * Weights are uploaded once in the chosen precision: the four matrices of
+ * each layer in fp32, fp16 or bf16 (tensor cores), everything else (the
+ * embedding tables, biases, LayerNorm parameters, pooler, classifier) in
+ * fp32. Every projection is one cuBLAS GEMM over the packed tokens of the
+ * batch (no padding), accumulating in fp32; the kernels of
+ * cuda_kernels.cuh fuse what sits between the GEMMs (biases go into the
+ * kernel that reads the GEMM's output). Attention pads to the batch's
+ * longest sequence only inside a bounded scratch, chunk by chunk of
+ * sequences: scatter, two strided-batched GEMMs around a masked softmax,
+ * gather.
+ *
+ * model.c calls it when the device is CUDA. No I/O: a failure comes back
+ * in err as "src/bert/cuda.cu:LINE: call: reason". Every CUDA and cuBLAS
+ * call goes through CK/CB, and every launch is followed by LAUNCHED().
+ */
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern "C" {
+#include "bert/cuda.h"
+#include "lib/util.h"
+}
+#include "bert/cuda_kernels.cuh"
+
+/* Device pointers of one layer; matrices in the GEMM type, vectors fp32.
+ * Shapes as in weights.h. */
+struct dev_layer {
+	void *qkv_w, *attn_out_w, *ffn_in_w, *ffn_out_w; /* (3C, C) (C, C) (I, C) (C, I) */
+	float *qkv_b, *attn_out_b, *ffn_in_b, *ffn_out_b; /* (3C) (C) (I) (C) */
+	float *ln1_g, *ln1_b, *ln2_g, *ln2_b;             /* (C) */
+};
+
+struct bert_cuda {
+	struct bert_config cfg;
+	enum bert_precision prec;
+	cudaDataType_t dt; /* the type of GEMM operands and activations */
+	size_t esz;        /* bytes per activation element */
+	int max_batch, max_tokens;
+	int tcap;            /* longest sequence accepted: min(max_tokens, P) */
+	size_t rcap, scap;   /* attention scratch: padded rows, score elements */
+	cudaStream_t st;     /* everything runs on it */
+	cublasHandle_t blas; /* bound to st */
+
+	char *wdev;              /* every weight: one allocation */
+	struct dev_layer *layer; /* (L), pointers into wdev */
+	float *wemb, *pemb, *temb; /* (V, C) (P, C) (C): type 0's row only */
+	float *eln_g, *eln_b;      /* (C) */
+	float *pool_w, *pool_b;    /* (C, C) (C); NULL without a pooler */
+	float *cls_w, *cls_b;      /* (K, C) (K); NULL without a head */
+
+	char *adev;                   /* every activation: one allocation */
+	void *x, *qkv, *ctx, *tmp, *h; /* (N, C) (N, 3C) (N, C) (N, C) (N, I) */
+	void *qp, *kp, *vp, *cp;      /* (rcap, C) each: heads padded per sequence */
+	float *sc;                    /* (scap) attention scores */
+	void *pr;                     /* (scap) attention probabilities */
+	float *pool_in, *pooled, *logits; /* (B, C) (B, C) (B, K) */
+	int *din;                     /* (B+1 + N): offsets, then ids */
+	int *hin;                     /* pinned, the same */
+	float *hout;                  /* pinned: logits (B, K), then pooled (B, C) */
+	char err[320];
+};
+
+/* ---------------------------------------------------------- checks */
+
+/* Writes "file:line: call: reason" into err (the call's name only, up to
+ * its parenthesis) and returns -1. */
+static int fail(char *err, size_t errlen, const char *file, int line, const char *call, const char *why)
+{
+	int n = (int)strcspn(call, "(");
+	snprintf(err, errlen, "%s:%d: %.*s: %s", file, line, n, call, why);
+	return -1;
+}
+
+#define CK(call)                                                                                             \
+	do {                                                                                                 \
+		cudaError_t e_ = (call);                                                                     \
+		if (e_ != cudaSuccess)                                                                       \
+			return fail(g->err, sizeof g->err, __FILE__, __LINE__, #call, cudaGetErrorString(e_)); \
+	} while (0)
+#define CB(call)                                                                                               \
+	do {                                                                                                   \
+		cublasStatus_t s_ = (call);                                                                    \
+		if (s_ != CUBLAS_STATUS_SUCCESS)                                                               \
+			return fail(g->err, sizeof g->err, __FILE__, __LINE__, #call, cublasGetStatusString(s_)); \
+	} while (0)
+/* After every kernel launch. */
+#define LAUNCHED() CK(cudaGetLastError())
+#define TRY(x)                   \
+	do {                     \
+		if ((x) < 0)     \
+			return -1; \
+	} while (0)
+
+/* A refusal that is no CUDA error (bad shape, bad batch): message, -1. */
+static int refuse(struct bert_cuda *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int refuse(struct bert_cuda *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(g->err, sizeof g->err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static unsigned blocks(size_t threads, unsigned per)
+{
+	return (unsigned)((threads + per - 1) / per);
+}
+
+/* ---------------------------------------------------------- probe */
+
+int bert_cuda_probe(char *why, size_t whylen, char *name, size_t namelen)
+{
+	cudaDeviceProp p;
+	cudaError_t e;
+	int n = 0;
+
+	if (why && whylen)
+		why[0] = '\0';
+	if (name && namelen)
+		name[0] = '\0';
+	e = cudaGetDeviceCount(&n);
+	if (e != cudaSuccess || n == 0) {
+		if (why)
+			snprintf(why, whylen, "no CUDA device (cudaGetDeviceCount: %s)",
+				 e != cudaSuccess ? cudaGetErrorString(e) : "0 devices");
+		return 0;
+	}
+	e = cudaGetDeviceProperties(&p, 0);
+	if (e != cudaSuccess) {
+		if (why)
+			snprintf(why, whylen, "CUDA device 0 unusable (cudaGetDeviceProperties: %s)",
+				 cudaGetErrorString(e));
+		return 0;
+	}
+	if (p.major < 8) {
+		if (why)
+			snprintf(why, whylen, "%s has compute capability %d.%d; this build needs 8.0 or newer", p.name,
+				 p.major, p.minor);
+		return 0;
+	}
+	if (name)
+		snprintf(name, namelen, "%s", p.name);
+	return 1;
+}
+
+/* ---------------------------------------------------------- layout */
+
+/* Places tensors in one block, 256-byte aligned: with base NULL it only
+ * adds up the size (and hands back NULL pointers). */
+struct placer {
+	char *base;
+	size_t off;
+};
+
+static void *place(struct placer *p, size_t bytes)
+{
+	size_t o = (p->off + 255) & ~(size_t)255;
+
+	p->off = o + bytes;
+	return p->base ? p->base + o : NULL;
+}
+
+static void layout_weights(struct bert_cuda *g, struct placer *p)
+{
+	const struct bert_config *c = &g->cfg;
+	const size_t C = c->hidden, I = c->intermediate, e = g->esz, f = sizeof(float);
+
+	g->wemb = (float *)place(p, (size_t)c->vocab * C * f);
+	g->pemb = (float *)place(p, (size_t)c->max_pos * C * f);
+	g->temb = (float *)place(p, C * f);
+	g->eln_g = (float *)place(p, C * f);
+	g->eln_b = (float *)place(p, C * f);
+	for (int l = 0; l < c->layers; l++) {
+		struct dev_layer *L = &g->layer[l];
+		L->qkv_w = place(p, 3 * C * C * e);
+		L->attn_out_w = place(p, C * C * e);
+		L->ffn_in_w = place(p, I * C * e);
+		L->ffn_out_w = place(p, C * I * e);
+		L->qkv_b = (float *)place(p, 3 * C * f);
+		L->attn_out_b = (float *)place(p, C * f);
+		L->ffn_in_b = (float *)place(p, I * f);
+		L->ffn_out_b = (float *)place(p, C * f);
+		L->ln1_g = (float *)place(p, C * f);
+		L->ln1_b = (float *)place(p, C * f);
+		L->ln2_g = (float *)place(p, C * f);
+		L->ln2_b = (float *)place(p, C * f);
+	}
+	g->pool_w = g->pool_b = g->cls_w = g->cls_b = NULL;
+	if (c->pooling == BERT_POOL_CLS_TANH) {
+		g->pool_w = (float *)place(p, C * C * f);
+		g->pool_b = (float *)place(p, C * f);
+	}
+	if (c->labels > 0) {
+		g->cls_w = (float *)place(p, (size_t)c->labels * C * f);
+		g->cls_b = (float *)place(p, (size_t)c->labels * f);
+	}
+}
+
+static void layout_activations(struct bert_cuda *g, struct placer *p)
+{
+	const struct bert_config *c = &g->cfg;
+	const size_t C = c->hidden, I = c->intermediate, N = g->max_tokens, B = g->max_batch, e = g->esz;
+
+	g->x = place(p, N * C * e);
+	g->qkv = place(p, N * 3 * C * e);
+	g->ctx = place(p, N * C * e);
+	g->tmp = place(p, N * C * e);
+	g->h = place(p, N * I * e);
+	g->qp = place(p, g->rcap * C * e);
+	g->kp = place(p, g->rcap * C * e);
+	g->vp = place(p, g->rcap * C * e);
+	g->cp = place(p, g->rcap * C * e);
+	g->sc = (float *)place(p, g->scap * sizeof(float));
+	g->pr = place(p, g->scap * e);
+	g->pool_in = (float *)place(p, B * C * sizeof(float));
+	g->pooled = (float *)place(p, B * C * sizeof(float));
+	g->logits = (float *)place(p, B * (c->labels > 0 ? c->labels : 1) * sizeof(float));
+	g->din = (int *)place(p, (B + 1 + N) * sizeof(int));
+}
+
+/* ---------------------------------------------------------- upload */
+
+/* Copies n fp32 values to the host image of the device block at the
+ * place of dst, converted to the GEMM type when as_gemm_type. */
+static void stage(struct bert_cuda *g, char *host, const void *dst, const float *src, size_t n, int as_gemm_type)
+{
+	char *to = host + ((const char *)dst - g->wdev);
+
+	if (!as_gemm_type || g->prec == BERT_FP32) {
+		memcpy(to, src, n * sizeof(float));
+	} else if (g->prec == BERT_FP16) {
+		__half *h = (__half *)to;
+		for (size_t i = 0; i < n; i++)
+			h[i] = __float2half_rn(src[i]);
+	} else {
+		__nv_bfloat16 *h = (__nv_bfloat16 *)to;
+		for (size_t i = 0; i < n; i++)
+			h[i] = __float2bfloat16_rn(src[i]);
+	}
+}
+
+static int upload(struct bert_cuda *g, const struct bert_weights *w)
+{
+	const struct bert_config *c = &g->cfg;
+	const size_t C = c->hidden, I = c->intermediate;
+	struct placer p = {NULL, 0};
+	cudaError_t e;
+	char *host;
+
+	layout_weights(g, &p);
+	CK(cudaMalloc((void **)&g->wdev, p.off));
+	p = {g->wdev, 0};
+	layout_weights(g, &p);
+	host = (char *)xcalloc(1, p.off);
+	stage(g, host, g->wemb, w->word_emb, (size_t)c->vocab * C, 0);
+	stage(g, host, g->pemb, w->pos_emb, (size_t)c->max_pos * C, 0);
+	if (w->type_emb) /* else type 0 adds zeros (calloc) */
+		stage(g, host, g->temb, w->type_emb, C, 0);
+	stage(g, host, g->eln_g, w->emb_ln_g, C, 0);
+	stage(g, host, g->eln_b, w->emb_ln_b, C, 0);
+	for (int l = 0; l < c->layers; l++) {
+		const struct bert_layer_weights *s = &w->layer[l];
+		struct dev_layer *L = &g->layer[l];
+		stage(g, host, L->qkv_w, s->qkv_w, 3 * C * C, 1);
+		stage(g, host, L->attn_out_w, s->attn_out_w, C * C, 1);
+		stage(g, host, L->ffn_in_w, s->ffn_in_w, I * C, 1);
+		stage(g, host, L->ffn_out_w, s->ffn_out_w, C * I, 1);
+		stage(g, host, L->qkv_b, s->qkv_b, 3 * C, 0);
+		stage(g, host, L->attn_out_b, s->attn_out_b, C, 0);
+		stage(g, host, L->ffn_in_b, s->ffn_in_b, I, 0);
+		stage(g, host, L->ffn_out_b, s->ffn_out_b, C, 0);
+		stage(g, host, L->ln1_g, s->ln1_g, C, 0);
+		stage(g, host, L->ln1_b, s->ln1_b, C, 0);
+		stage(g, host, L->ln2_g, s->ln2_g, C, 0);
+		stage(g, host, L->ln2_b, s->ln2_b, C, 0);
+	}
+	if (g->pool_w) {
+		stage(g, host, g->pool_w, w->pool_w, C * C, 0);
+		stage(g, host, g->pool_b, w->pool_b, C, 0);
+	}
+	if (g->cls_w) {
+		stage(g, host, g->cls_w, w->cls_w, (size_t)c->labels * C, 0);
+		stage(g, host, g->cls_b, w->cls_b, c->labels, 0);
+	}
+	e = cudaMemcpy(g->wdev, host, p.off, cudaMemcpyHostToDevice);
+	free(host);
+	if (e != cudaSuccess)
+		return fail(g->err, sizeof g->err, __FILE__, __LINE__, "cudaMemcpy", cudaGetErrorString(e));
+	return 0;
+}
+
+/* ---------------------------------------------------------- new, free */
+
+static int setup(struct bert_cuda *g, const struct bert_config *c, const struct bert_weights *w, int max_batch,
+		 int max_tokens)
+{
+	const int C = c->hidden, NH = c->heads;
+	struct placer p = {NULL, 0};
+	char why[400], name[256];
+
+	if (!bert_cuda_probe(why, sizeof why, name, sizeof name)) {
+		snprintf(g->err, sizeof g->err, "%s", why);
+		return -1;
+	}
+	if (NH <= 0 || C % NH || C % 8 || (C / NH) % 8 || C > 1024)
+		return refuse(g, "CUDA backend needs hidden size <= 1024 and a head size that is a multiple of 8 "
+				 "(hidden %d, %d heads)", C, NH);
+	if (c->labels > 0 && !w->cls_w)
+		return refuse(g, "%d labels but no classifier weights", c->labels);
+	if (c->pooling == BERT_POOL_CLS_TANH && !w->pool_w)
+		return refuse(g, "pooling is tanh on [CLS] but there are no pooler weights");
+	if (max_batch < 1 || max_tokens < 1)
+		return refuse(g, "max_batch %d and max_tokens %d must be positive", max_batch, max_tokens);
+	g->cfg = *c;
+	g->max_batch = max_batch;
+	g->max_tokens = max_tokens;
+	g->tcap = max_tokens < c->max_pos ? max_tokens : c->max_pos;
+	/* Padded attention rows per chunk: at least the longest sequence, and
+	 * a batch of max_tokens real tokens in one chunk when lengths agree.
+	 * Scores: one sequence of tcap, or max_tokens rows of up to 128 keys. */
+	g->rcap = (size_t)max_tokens;
+	{
+		size_t one = (size_t)g->tcap * g->tcap, many = (size_t)max_tokens * (g->tcap < 128 ? g->tcap : 128);
+		g->scap = (size_t)NH * (one > many ? one : many);
+	}
+	g->dt = g->prec == BERT_FP32 ? CUDA_R_32F : g->prec == BERT_FP16 ? CUDA_R_16F : CUDA_R_16BF;
+	g->esz = g->prec == BERT_FP32 ? 4 : 2;
+	g->layer = (struct dev_layer *)xcalloc(c->layers, sizeof *g->layer);
+
+	CK(cudaSetDevice(0));
+	CK(cudaStreamCreateWithFlags(&g->st, cudaStreamNonBlocking));
+	CB(cublasCreate(&g->blas));
+	CB(cublasSetStream(g->blas, g->st));
+	/* fp32 stays fp32: no TF32, so the fp32 path matches the CPU's. */
+	CB(cublasSetMathMode(g->blas, CUBLAS_DEFAULT_MATH));
+	TRY(upload(g, w));
+
+	layout_activations(g, &p);
+	CK(cudaMalloc((void **)&g->adev, p.off));
+	p = {g->adev, 0};
+	layout_activations(g, &p);
+	CK(cudaMallocHost((void **)&g->hin, ((size_t)max_batch + 1 + max_tokens) * sizeof(int)));
+	CK(cudaMallocHost((void **)&g->hout,
+			  (size_t)max_batch * ((c->labels > 0 ? c->labels : 1) + C) * sizeof(float)));
+	return 0;
+}
+
+struct bert_cuda *bert_cuda_new(const struct bert_config *cfg, const struct bert_weights *w,
+				enum bert_precision prec, int max_batch, int max_tokens, char *err, size_t errlen)
+{
+	struct bert_cuda *g = (struct bert_cuda *)xcalloc(1, sizeof *g);
+
+	g->prec = prec;
+	if (setup(g, cfg, w, max_batch, max_tokens) < 0) {
+		snprintf(err, errlen, "%s", g->err);
+		bert_cuda_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+/* Teardown reports nothing: there is no one left to tell, and a sticky
+ * error from an earlier failure must not stop the frees. */
+void bert_cuda_free(struct bert_cuda *g)
+{
+	if (!g)
+		return;
+	if (g->st)
+		(void)cudaStreamSynchronize(g->st);
+	if (g->blas)
+		(void)cublasDestroy(g->blas);
+	(void)cudaFree(g->wdev);
+	(void)cudaFree(g->adev);
+	(void)cudaFreeHost(g->hin);
+	(void)cudaFreeHost(g->hout);
+	if (g->st)
+		(void)cudaStreamDestroy(g->st);
+	free(g->layer);
+	free(g);
+}
+
+/* ---------------------------------------------------------- forward */
+
+/* y (N, OC) = x (N, IC) · W^T, W (OC, IC) row-major; operands of type dt,
+ * fp32 accumulation (no TF32 for fp32). In cuBLAS's column-major terms
+ * y^T (OC, N) = W (OC, IC) · x^T: W is a column-major (IC, OC), taken
+ * transposed. */
+static int linear(struct bert_cuda *g, cudaDataType_t dt, const void *W, const void *x, void *y, int N, int OC,
+		  int IC)
+{
+	const float one = 1.f, zero = 0.f;
+
+	CB(cublasGemmEx(g->blas, CUBLAS_OP_T, CUBLAS_OP_N, OC, N, IC, &one, W, dt, IC, x, dt, IC, &zero, y, dt, OC,
+			CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+	return 0;
+}
+
+/* Rows per 128-thread block of the warp-per-row kernels. */
+enum { WARP_ROWS = 4 };
+
+/* x = LN(x + a + bias)·g + b over N rows (kernel 2 of layernorm.cu). */
+template <typename T>
+static int ln_residual(struct bert_cuda *g, T *x, const T *a, const float *bias, const float *lg, const float *lb,
+		       int N)
+{
+	const int C = g->cfg.hidden;
+	const float eps = g->cfg.ln_eps;
+	const unsigned nb = blocks(N, WARP_ROWS);
+
+	switch ((C / 8 + 31) / 32) {
+	case 1: bk_ln_residual_kernel2<T, 1><<<nb, 32 * WARP_ROWS, 0, g->st>>>(x, a, bias, lg, lb, N, C, eps); break;
+	case 2: bk_ln_residual_kernel2<T, 2><<<nb, 32 * WARP_ROWS, 0, g->st>>>(x, a, bias, lg, lb, N, C, eps); break;
+	case 3: bk_ln_residual_kernel2<T, 3><<<nb, 32 * WARP_ROWS, 0, g->st>>>(x, a, bias, lg, lb, N, C, eps); break;
+	default: bk_ln_residual_kernel2<T, 4><<<nb, 32 * WARP_ROWS, 0, g->st>>>(x, a, bias, lg, lb, N, C, eps); break;
+	}
+	LAUNCHED();
+	return 0;
+}
+
+template <typename T>
+static int embed(struct bert_cuda *g, T *x, const int *ids, const int *off, int B, int N)
+{
+	const int C = g->cfg.hidden;
+	const float eps = g->cfg.ln_eps;
+	const unsigned nb = blocks(N, WARP_ROWS), nt = 32 * WARP_ROWS;
+
+	switch ((C / 8 + 31) / 32) {
+	case 1: bk_embed_ln_kernel<T, 1><<<nb, nt, 0, g->st>>>(x, ids, off, B, g->wemb, g->pemb, g->temb, g->eln_g, g->eln_b, N, C, eps); break;
+	case 2: bk_embed_ln_kernel<T, 2><<<nb, nt, 0, g->st>>>(x, ids, off, B, g->wemb, g->pemb, g->temb, g->eln_g, g->eln_b, N, C, eps); break;
+	case 3: bk_embed_ln_kernel<T, 3><<<nb, nt, 0, g->st>>>(x, ids, off, B, g->wemb, g->pemb, g->temb, g->eln_g, g->eln_b, N, C, eps); break;
+	default: bk_embed_ln_kernel<T, 4><<<nb, nt, 0, g->st>>>(x, ids, off, B, g->wemb, g->pemb, g->temb, g->eln_g, g->eln_b, N, C, eps); break;
+	}
+	LAUNCHED();
+	return 0;
+}
+
+template <typename T>
+static int bias_gelu(struct bert_cuda *g, T *h, const float *bias, int N)
+{
+	const int I = g->cfg.intermediate;
+	const size_t n = (size_t)N * I;
+
+	if (I % 8 == 0)
+		bk_bias_gelu_kernel<T, true><<<blocks(n / 8, 256), 256, 0, g->st>>>(h, bias, n, I);
+	else
+		bk_bias_gelu_kernel<T, false><<<blocks(n, 256), 256, 0, g->st>>>(h, bias, n, I);
+	LAUNCHED();
+	return 0;
+}
+
+/* ctx (N, C) = softmax(Q K^T / sqrt(HS)) V per sequence and head, from
+ * qkv (N, 3C) + bias (3C). Sequences go in chunks of Bc that fit the
+ * scratch: q, k, v, cp (Bc, NH, Tm, HS), scores (Bc·NH, Tm, Tm). */
+template <typename T>
+static int attention(struct bert_cuda *g, int B, int Tm, const int *off, const float *bias)
+{
+	const int NH = g->cfg.heads, C = g->cfg.hidden, HS = C / NH;
+	const size_t by_rows = g->rcap / Tm, by_scores = g->scap / ((size_t)NH * Tm * Tm);
+	const int per = (int)(by_rows < by_scores ? by_rows : by_scores);
+	const float scale = 1.f / sqrtf((float)HS), one = 1.f, zero = 0.f;
+	const long long sq = (long long)Tm * HS, ss = (long long)Tm * Tm;
+	T *q = (T *)g->qp, *k = (T *)g->kp, *v = (T *)g->vp, *cp = (T *)g->cp, *pr = (T *)g->pr;
+
+	for (int b0 = 0; b0 < B; b0 += per) {
+		const int Bc = per < B - b0 ? per : B - b0, rows = Bc * NH * Tm;
+		bk_attn_scatter_kernel<T><<<blocks((size_t)Bc * Tm * 3 * C / 8, 256), 256, 0, g->st>>>(
+			(const T *)g->qkv, bias, off, b0, Bc, Tm, NH, HS, q, k, v);
+		LAUNCHED();
+		/* scores^T per (b, h): (Tm keys, Tm queries) = K · Q^T, col-major */
+		CB(cublasGemmStridedBatchedEx(g->blas, CUBLAS_OP_T, CUBLAS_OP_N, Tm, Tm, HS, &scale, k, g->dt, HS, sq, q,
+					      g->dt, HS, sq, &zero, g->sc, CUDA_R_32F, Tm, ss, Bc * NH,
+					      CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+		bk_softmax_kernel1<T><<<blocks(rows, WARP_ROWS), 32 * WARP_ROWS, 0, g->st>>>(g->sc, pr, off, b0, NH, Tm,
+											     rows);
+		LAUNCHED();
+		/* ctx^T per (b, h): (HS, Tm queries) = V^T · P^T, col-major */
+		CB(cublasGemmStridedBatchedEx(g->blas, CUBLAS_OP_N, CUBLAS_OP_N, HS, Tm, Tm, &one, v, g->dt, HS, sq, pr,
+					      g->dt, Tm, ss, &zero, cp, g->dt, HS, sq, Bc * NH, CUBLAS_COMPUTE_32F,
+					      CUBLAS_GEMM_DEFAULT));
+		bk_attn_gather_kernel<T><<<blocks((size_t)Bc * Tm * C / 8, 256), 256, 0, g->st>>>(cp, off, b0, Bc, Tm, NH,
+												   HS, (T *)g->ctx);
+		LAUNCHED();
+	}
+	return 0;
+}
+
+/* The encoder over the packed batch already in g->din, then pooling and
+ * the classifier into g->pooled/pool_in and g->logits. */
+template <typename T>
+static int forward(struct bert_cuda *g, int B, int N, int Tm, const float **pooled_dev)
+{
+	const struct bert_config *c = &g->cfg;
+	const int C = c->hidden, I = c->intermediate, K = c->labels;
+	const int *off = g->din, *ids = g->din + B + 1;
+	T *x = (T *)g->x, *qkv = (T *)g->qkv, *ctx = (T *)g->ctx, *tmp = (T *)g->tmp, *h = (T *)g->h;
+	float *pooled = g->pooled;
+
+	TRY(embed<T>(g, x, ids, off, B, N));
+	for (int l = 0; l < c->layers; l++) {
+		const struct dev_layer *L = &g->layer[l];
+		TRY(linear(g, g->dt, L->qkv_w, x, qkv, N, 3 * C, C));
+		TRY(attention<T>(g, B, Tm, off, L->qkv_b));
+		TRY(linear(g, g->dt, L->attn_out_w, ctx, tmp, N, C, C));
+		TRY(ln_residual<T>(g, x, tmp, L->attn_out_b, L->ln1_g, L->ln1_b, N));
+		TRY(linear(g, g->dt, L->ffn_in_w, x, h, N, I, C));
+		TRY(bias_gelu<T>(g, h, L->ffn_in_b, N));
+		TRY(linear(g, g->dt, L->ffn_out_w, h, tmp, N, C, I));
+		TRY(ln_residual<T>(g, x, tmp, L->ffn_out_b, L->ln2_g, L->ln2_b, N));
+	}
+	/* Pooling and head in fp32: (B, C) and (B, K) are small. */
+	if (c->pooling == BERT_POOL_MEAN) {
+		bk_mean_pool_kernel<T><<<B, 256, 0, g->st>>>(x, off, B, C, pooled);
+		LAUNCHED();
+	} else {
+		bk_cls_gather_kernel<T><<<B, 256, 0, g->st>>>(x, off, B, C, g->pool_in);
+		LAUNCHED();
+		TRY(linear(g, CUDA_R_32F, g->pool_w, g->pool_in, pooled, B, C, C));
+		bk_bias_act_kernel<<<blocks((size_t)B * C, 256), 256, 0, g->st>>>(pooled, g->pool_b, B, C, 1);
+		LAUNCHED();
+	}
+	if (K > 0) {
+		TRY(linear(g, CUDA_R_32F, g->cls_w, pooled, g->logits, B, K, C));
+		bk_bias_act_kernel<<<blocks((size_t)B * K, 256), 256, 0, g->st>>>(g->logits, g->cls_b, B, K, 0);
+		LAUNCHED();
+	}
+	*pooled_dev = pooled;
+	return 0;
+}
+
+/* Checks the batch, stages it, runs it, brings the outputs back. */
+static int run(struct bert_cuda *g, int B, const int32_t *ids, const int *offsets, float *logits, float *pooled)
+{
+	const struct bert_config *c = &g->cfg;
+	const int K = c->labels, C = c->hidden;
+	const float *pooled_dev = NULL;
+	int N, Tm = 0;
+
+	if (B < 1 || B > g->max_batch)
+		return refuse(g, "batch of %d sequences; this model was set up for 1 to %d", B, g->max_batch);
+	N = offsets[B];
+	if (offsets[0] != 0 || N > g->max_tokens)
+		return refuse(g, "batch of %d tokens; this model was set up for at most %d", N, g->max_tokens);
+	for (int b = 0; b < B; b++) {
+		int len = offsets[b + 1] - offsets[b];
+		if (len < 1 || len > g->tcap)
+			return refuse(g, "sequence %d has %d tokens: not within 1 and the maximum length", b, len);
+		Tm = len > Tm ? len : Tm;
+	}
+	for (int n = 0; n < N; n++)
+		if (ids[n] < 0 || ids[n] >= c->vocab)
+			return refuse(g, "token id %d at packed position %d is outside the vocabulary", ids[n], n);
+
+	memcpy(g->hin, offsets, (size_t)(B + 1) * sizeof(int));
+	memcpy(g->hin + B + 1, ids, (size_t)N * sizeof(int));
+	CK(cudaMemcpyAsync(g->din, g->hin, (size_t)(B + 1 + N) * sizeof(int), cudaMemcpyHostToDevice, g->st));
+	switch (g->prec) {
+	case BERT_FP32: TRY(forward<float>(g, B, N, Tm, &pooled_dev)); break;
+	case BERT_FP16: TRY(forward<__half>(g, B, N, Tm, &pooled_dev)); break;
+	case BERT_BF16: TRY(forward<__nv_bfloat16>(g, B, N, Tm, &pooled_dev)); break;
+	}
+	if (logits && K > 0)
+		CK(cudaMemcpyAsync(g->hout, g->logits, (size_t)B * K * sizeof(float), cudaMemcpyDeviceToHost, g->st));
+	if (pooled)
+		CK(cudaMemcpyAsync(g->hout + (size_t)B * K, pooled_dev, (size_t)B * C * sizeof(float),
+				   cudaMemcpyDeviceToHost, g->st));
+	CK(cudaStreamSynchronize(g->st));
+	if (logits && K > 0)
+		memcpy(logits, g->hout, (size_t)B * K * sizeof(float));
+	if (pooled)
+		memcpy(pooled, g->hout + (size_t)B * K, (size_t)B * C * sizeof(float));
+	return 0;
+}
+
+int bert_cuda_run(struct bert_cuda *g, int B, const int32_t *ids, const int *offsets, float *logits, float *pooled,
+		  char *err, size_t errlen)
+{
+	if (run(g, B, ids, offsets, logits, pooled) < 0) {
+		snprintf(err, errlen, "%s", g->err);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,384 @@
+/*
+ * cuda_kernels.cuh — the device kernels the CUDA backend ships: embedding
+ * + LayerNorm, residual add + bias + LayerNorm, bias + erf GELU, the
+ * scatter/softmax/gather around the attention GEMMs, pooling. Each is
+ * templated on the activation type T (float, __half, __nv_bfloat16); all
+ * arithmetic (LayerNorm and softmax statistics, GELU) is fp32.
+ *
+ * Included by cuda.cu (which launches them) and by the variant harnesses
+ * in tests/kernels/ (which check them against CPU references and time
+ * them beside the other numbered variants). A kernel's number is its
+ * variant number in tests/kernels/<op>.cu. No host code here.
+ *
+ * Shapes use the letters of bert.h; Tm = the longest sequence of a batch
+ * (attention buffers are padded to it per sequence), Bc = the sequences
+ * of one attention chunk, HS = C/NH.
+ */
+#ifndef HERD_BERT_CUDA_KERNELS_CUH
+#define HERD_BERT_CUDA_KERNELS_CUH
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------- 8-wide I/O */
+
+/* Every vectorized kernel moves chunks of 8 elements (16 bytes in 16-bit
+ * types, two float4 in fp32); rows must be multiples of 8 elements and
+ * 16-byte aligned, which cuda.cu checks once (C % 8, HS % 8). */
+template <typename T> struct bk_io;
+
+template <> struct bk_io<float> {
+	static __device__ __forceinline__ float get(float x) { return x; }
+	static __device__ __forceinline__ float put(float x) { return x; }
+	static __device__ __forceinline__ void load8(const float *p, float *v)
+	{
+		float4 a = reinterpret_cast<const float4 *>(p)[0], b = reinterpret_cast<const float4 *>(p)[1];
+		v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+	}
+	static __device__ __forceinline__ void store8(float *p, const float *v)
+	{
+		reinterpret_cast<float4 *>(p)[0] = make_float4(v[0], v[1], v[2], v[3]);
+		reinterpret_cast<float4 *>(p)[1] = make_float4(v[4], v[5], v[6], v[7]);
+	}
+};
+
+template <> struct bk_io<__half> {
+	static __device__ __forceinline__ float get(__half x) { return __half2float(x); }
+	static __device__ __forceinline__ __half put(float x) { return __float2half_rn(x); }
+	static __device__ __forceinline__ void load8(const __half *p, float *v)
+	{
+		int4 raw = *reinterpret_cast<const int4 *>(p);
+		const __half2 *h = reinterpret_cast<const __half2 *>(&raw);
+#pragma unroll
+		for (int i = 0; i < 4; i++) {
+			float2 f = __half22float2(h[i]);
+			v[2 * i] = f.x, v[2 * i + 1] = f.y;
+		}
+	}
+	static __device__ __forceinline__ void store8(__half *p, const float *v)
+	{
+		int4 raw;
+		__half2 *h = reinterpret_cast<__half2 *>(&raw);
+#pragma unroll
+		for (int i = 0; i < 4; i++)
+			h[i] = __floats2half2_rn(v[2 * i], v[2 * i + 1]);
+		*reinterpret_cast<int4 *>(p) = raw;
+	}
+};
+
+template <> struct bk_io<__nv_bfloat16> {
+	static __device__ __forceinline__ float get(__nv_bfloat16 x) { return __bfloat162float(x); }
+	static __device__ __forceinline__ __nv_bfloat16 put(float x) { return __float2bfloat16_rn(x); }
+	static __device__ __forceinline__ void load8(const __nv_bfloat16 *p, float *v)
+	{
+		int4 raw = *reinterpret_cast<const int4 *>(p);
+		const __nv_bfloat162 *h = reinterpret_cast<const __nv_bfloat162 *>(&raw);
+#pragma unroll
+		for (int i = 0; i < 4; i++) {
+			float2 f = __bfloat1622float2(h[i]);
+			v[2 * i] = f.x, v[2 * i + 1] = f.y;
+		}
+	}
+	static __device__ __forceinline__ void store8(__nv_bfloat16 *p, const float *v)
+	{
+		int4 raw;
+		__nv_bfloat162 *h = reinterpret_cast<__nv_bfloat162 *>(&raw);
+#pragma unroll
+		for (int i = 0; i < 4; i++)
+			h[i] = __floats2bfloat162_rn(v[2 * i], v[2 * i + 1]);
+		*reinterpret_cast<int4 *>(p) = raw;
+	}
+};
+
+static __device__ __forceinline__ float bk_warp_sum(float v)
+{
+#pragma unroll
+	for (int o = 16; o > 0; o >>= 1)
+		v += __shfl_xor_sync(0xffffffffu, v, o);
+	return v;
+}
+
+static __device__ __forceinline__ float bk_warp_max(float v)
+{
+#pragma unroll
+	for (int o = 16; o > 0; o >>= 1)
+		v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+	return v;
+}
+
+/* The sequence that packed token n belongs to: the largest b with
+ * off[b] <= n (off is (B+1), increasing). */
+static __device__ __forceinline__ int bk_seq_of(const int *off, int B, int n)
+{
+	int lo = 0, hi = B - 1;
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
+		if (off[mid] <= n)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/* ---------------------------------------------------------- LayerNorm */
+
+/* One warp per row of C (C % 8 == 0, C <= 256 K): lane l holds chunks
+ * l, l+32, … of 8 values in v. Two-pass statistics in fp32 (mean, then
+ * the mean of squared deviations), then out = (v - mean)·rstd·g + b. */
+template <typename T, int K>
+static __device__ __forceinline__ void bk_ln_store_warp(float (&v)[K][8], int C, float eps, const float *g,
+							 const float *b, T *out, int lane)
+{
+	const int nch = C / 8;
+	float s = 0.f, q = 0.f;
+#pragma unroll
+	for (int k = 0; k < K; k++)
+		if (lane + 32 * k < nch)
+#pragma unroll
+			for (int e = 0; e < 8; e++)
+				s += v[k][e];
+	const float mean = bk_warp_sum(s) / C;
+#pragma unroll
+	for (int k = 0; k < K; k++)
+		if (lane + 32 * k < nch)
+#pragma unroll
+			for (int e = 0; e < 8; e++) {
+				float d = v[k][e] - mean;
+				q += d * d;
+			}
+	const float rstd = rsqrtf(bk_warp_sum(q) / C + eps);
+#pragma unroll
+	for (int k = 0; k < K; k++) {
+		int j = lane + 32 * k;
+		if (j < nch) {
+			float gg[8], bb[8], o[8];
+			bk_io<float>::load8(g + 8 * j, gg);
+			bk_io<float>::load8(b + 8 * j, bb);
+#pragma unroll
+			for (int e = 0; e < 8; e++)
+				o[e] = (v[k][e] - mean) * rstd * gg[e] + bb[e];
+			bk_io<T>::store8(out + 8 * j, o);
+		}
+	}
+}
+
+/* Variant 2 of tests/kernels/layernorm.cu (shipped): residual add, bias
+ * and LayerNorm in one pass, one warp per row, the row in registers.
+ * x (N, C) is the residual stream, updated in place:
+ *   x = LN(x + a + bias)·g + b,  a (N, C) a projection's output without
+ * its bias (C), g, b (C). */
+template <typename T, int K>
+__global__ void bk_ln_residual_kernel2(T *x, const T *a, const float *bias, const float *g, const float *b, int N,
+				       int C, float eps)
+{
+	const int row = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
+	if (row >= N)
+		return;
+	T *xr = x + (size_t)row * C;
+	const T *ar = a + (size_t)row * C;
+	const int nch = C / 8;
+	float v[K][8];
+#pragma unroll
+	for (int k = 0; k < K; k++) {
+		int j = lane + 32 * k;
+		if (j < nch) {
+			float t[8], bb[8];
+			bk_io<T>::load8(xr + 8 * j, v[k]);
+			bk_io<T>::load8(ar + 8 * j, t);
+			bk_io<float>::load8(bias + 8 * j, bb);
+#pragma unroll
+			for (int e = 0; e < 8; e++)
+				v[k][e] += t[e] + bb[e];
+		}
+	}
+	bk_ln_store_warp<T, K>(v, C, eps, g, b, xr, lane);
+}
+
+/* Embeddings + LayerNorm, one warp per packed token (same layout as
+ * kernel 2): x[n] = LN(wemb[ids[n]] + pemb[pos] + temb[0])·g + b, pos =
+ * n - off[seq(n)]. ids (N), off (B+1); the tables are fp32: wemb (V, C),
+ * pemb (P, C), temb (type_vocab, C); x (N, C). */
+template <typename T, int K>
+__global__ void bk_embed_ln_kernel(T *x, const int *ids, const int *off, int B, const float *wemb,
+				   const float *pemb, const float *temb, const float *g, const float *b, int N,
+				   int C, float eps)
+{
+	const int n = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
+	if (n >= N)
+		return;
+	const int pos = n - off[bk_seq_of(off, B, n)];
+	const float *w = wemb + (size_t)ids[n] * C, *p = pemb + (size_t)pos * C;
+	const int nch = C / 8;
+	float v[K][8];
+#pragma unroll
+	for (int k = 0; k < K; k++) {
+		int j = lane + 32 * k;
+		if (j < nch) {
+			float pp[8], tt[8];
+			bk_io<float>::load8(w + 8 * j, v[k]);
+			bk_io<float>::load8(p + 8 * j, pp);
+			bk_io<float>::load8(temb + 8 * j, tt);
+#pragma unroll
+			for (int e = 0; e < 8; e++)
+				v[k][e] += pp[e] + tt[e];
+		}
+	}
+	bk_ln_store_warp<T, K>(v, C, eps, g, b, x + (size_t)n * C, lane);
+}
+
+/* ---------------------------------------------------------- GELU */
+
+/* Exact (erf) GELU, as BERT's "gelu" activation: x·Φ(x). */
+static __device__ __forceinline__ float bk_gelu(float x)
+{
+	return 0.5f * x * (1.0f + erff(x * 0.7071067811865475f));
+}
+
+/* h (N, I) in place: h = gelu(h + bias), bias (I). VEC: 8 at a time
+ * (I % 8 == 0), else one element per thread. n = N·I. */
+template <typename T, bool VEC>
+__global__ void bk_bias_gelu_kernel(T *h, const float *bias, size_t n, int I)
+{
+	size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+	if (VEC) {
+		i *= 8;
+		if (i >= n)
+			return;
+		float v[8], bb[8];
+		bk_io<T>::load8(h + i, v);
+		bk_io<float>::load8(bias + i % I, bb);
+#pragma unroll
+		for (int e = 0; e < 8; e++)
+			v[e] = bk_gelu(v[e] + bb[e]);
+		bk_io<T>::store8(h + i, v);
+	} else {
+		if (i >= n)
+			return;
+		h[i] = bk_io<T>::put(bk_gelu(bk_io<T>::get(h[i]) + bias[i % I]));
+	}
+}
+
+/* ---------------------------------------------------------- attention */
+
+/* Packed QKV to padded heads: qkv (N, 3C) (the fused projection without
+ * its bias), bias (3C) -> q, k, v (Bc, NH, Tm, HS), sequences b0 ..
+ * b0+Bc-1, zero rows past each sequence's end. One thread per 8 values
+ * of the padded (Bc, Tm, 3C) space. */
+template <typename T>
+__global__ void bk_attn_scatter_kernel(const T *qkv, const float *bias, const int *off, int b0, int Bc, int Tm,
+				       int NH, int HS, T *q, T *k, T *v)
+{
+	const int C = NH * HS, C3 = 3 * C;
+	const size_t e = ((size_t)blockIdx.x * blockDim.x + threadIdx.x) * 8;
+	if (e >= (size_t)Bc * Tm * C3)
+		return;
+	const int col = (int)(e % C3);
+	const int row = (int)(e / C3), bl = row / Tm, t = row % Tm;
+	const int which = col / C, hc = col % C, h = hc / HS, d = hc % HS;
+	T *dst = (which == 0 ? q : which == 1 ? k : v) + (((size_t)bl * NH + h) * Tm + t) * HS + d;
+	const int s = off[b0 + bl], len = off[b0 + bl + 1] - s;
+	float val[8];
+	if (t < len) {
+		float bb[8];
+		bk_io<T>::load8(qkv + (size_t)(s + t) * C3 + col, val);
+		bk_io<float>::load8(bias + col, bb);
+#pragma unroll
+		for (int i = 0; i < 8; i++)
+			val[i] += bb[i];
+	} else {
+#pragma unroll
+		for (int i = 0; i < 8; i++)
+			val[i] = 0.f;
+	}
+	bk_io<T>::store8(dst, val);
+}
+
+/* Variant 1 of tests/kernels/softmax.cu (shipped): masked softmax over
+ * keys, one warp per row. S (Bc·NH, Tm, Tm) fp32 scores (already
+ * scaled) -> P (Bc·NH, Tm, Tm): row i of sequence b holds softmax over
+ * keys j < len(b), 0 beyond; rows i >= len(b) are all 0. */
+template <typename T>
+__global__ void bk_softmax_kernel1(const float *S, T *P, const int *off, int b0, int NH, int Tm, int rows)
+{
+	const int r = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
+	if (r >= rows)
+		return;
+	const int z = r / Tm, i = r % Tm, bl = z / NH;
+	const int len = off[b0 + bl + 1] - off[b0 + bl];
+	const float *s = S + (size_t)r * Tm;
+	T *p = P + (size_t)r * Tm;
+	if (i >= len) {
+		for (int j = lane; j < Tm; j += 32)
+			p[j] = bk_io<T>::put(0.f);
+		return;
+	}
+	float m = -INFINITY;
+	for (int j = lane; j < len; j += 32)
+		m = fmaxf(m, s[j]);
+	m = bk_warp_max(m);
+	float sum = 0.f;
+	for (int j = lane; j < len; j += 32)
+		sum += __expf(s[j] - m);
+	const float inv = 1.f / bk_warp_sum(sum);
+	for (int j = lane; j < Tm; j += 32)
+		p[j] = bk_io<T>::put(j < len ? __expf(s[j] - m) * inv : 0.f);
+}
+
+/* Padded heads back to packed rows: cp (Bc, NH, Tm, HS) -> ctx (N, C),
+ * rows t < len of each sequence. One thread per 8 values of the padded
+ * (Bc, Tm, C) space. */
+template <typename T>
+__global__ void bk_attn_gather_kernel(const T *cp, const int *off, int b0, int Bc, int Tm, int NH, int HS, T *ctx)
+{
+	const int C = NH * HS;
+	const size_t e = ((size_t)blockIdx.x * blockDim.x + threadIdx.x) * 8;
+	if (e >= (size_t)Bc * Tm * C)
+		return;
+	const int col = (int)(e % C), row = (int)(e / C), bl = row / Tm, t = row % Tm;
+	const int s = off[b0 + bl], len = off[b0 + bl + 1] - s;
+	if (t >= len)
+		return;
+	const int h = col / HS, d = col % HS;
+	float val[8];
+	bk_io<T>::load8(cp + (((size_t)bl * NH + h) * Tm + t) * HS + d, val);
+	bk_io<T>::store8(ctx + (size_t)(s + t) * C + col, val);
+}
+
+/* ---------------------------------------------------------- pooling */
+
+/* out (B, C) fp32 = x[off[b]] (the [CLS] row of each sequence). */
+template <typename T>
+__global__ void bk_cls_gather_kernel(const T *x, const int *off, int B, int C, float *out)
+{
+	const int b = blockIdx.x;
+	for (int c = threadIdx.x; c < C; c += blockDim.x)
+		out[(size_t)b * C + c] = bk_io<T>::get(x[(size_t)off[b] * C + c]);
+}
+
+/* out (B, C) fp32 = mean of x's rows off[b] .. off[b+1]-1. */
+template <typename T>
+__global__ void bk_mean_pool_kernel(const T *x, const int *off, int B, int C, float *out)
+{
+	const int b = blockIdx.x, s = off[b], len = off[b + 1] - s;
+	for (int c = threadIdx.x; c < C; c += blockDim.x) {
+		float acc = 0.f;
+		for (int t = 0; t < len; t++)
+			acc += bk_io<T>::get(x[(size_t)(s + t) * C + c]);
+		out[(size_t)b * C + c] = acc / len;
+	}
+}
+
+/* y (B, C) fp32 in place: y = act(y + bias); act = tanh when tanh_act. */
+static __global__ void bk_bias_act_kernel(float *y, const float *bias, int B, int C, int tanh_act)
+{
+	const int i = blockIdx.x * blockDim.x + threadIdx.x;
+	if (i >= B * C)
+		return;
+	float v = y[i] + bias[i % C];
+	y[i] = tanh_act ? tanhf(v) : v;
+}
+
+#endif
