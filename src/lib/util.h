@@ -41,6 +41,11 @@ void herd_print_version(void) __attribute__((noreturn));
  * return HERD_EXIT_FAIL, else 0. Every main ends with it (jq, sbase fshut). */
 int herd_close_stdout(void);
 
+/* Format a reason into a caller's err[errlen] (for library functions that
+ * report "why" to their caller instead of printing); returns -1, so that
+ * `return herd_errf(err, errlen, "…", …);` fails in one line. */
+int herd_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Monotonic seconds, for progress and timing only (never for event time). */
 double herd_now_mono(void);
 
