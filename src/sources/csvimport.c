@@ -1,0 +1,617 @@
+/*
+ * csvimport.c — CSV records to `post` and `metric` records; see csvimport.h
+ * for the interface and herd-import --help for what users see.
+ *
+ * Ids: a mapped id column gives "SOURCE:VALUE". Without one, a post's id is
+ * "SOURCE:FILE:LINE" — the file's base name and the physical line where
+ * the record starts — so importing the same files again gives the same
+ * ids, and loads stay idempotent. (Renaming a file changes its ids.)
+ */
+#include "sources/csvimport.h"
+#include "lib/htime.h"
+#include "lib/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CSVIMP_MAX_VALUES 32   /* --value columns per metric row */
+#define CSVIMP_MAX_ENTITY 32   /* longest symbol accepted, in bytes */
+
+/* ------------------------------------------------------------ the mapping */
+
+enum field {
+	F_ID, F_TYPE, F_COMMUNITY, F_CREATED_AT, F_AUTHOR, F_TITLE, F_TEXT, F_URL,
+	F_SCORE, F_REPLIES, F_ENTITIES, F_PARENT, F_LANG,
+	F_VNEG, F_VNEU, F_VPOS, F_VCOMPOUND,
+	F_ENTITY, F_AT,
+	F_COUNT
+};
+
+#define POST (1 << CSVIMP_POST)
+#define METRIC (1 << CSVIMP_METRIC)
+
+static const struct {
+	const char *name;
+	int kinds; /* which record kinds take it */
+} fields[F_COUNT] = {
+	[F_ID] = {"id", POST},
+	[F_TYPE] = {"type", POST},
+	[F_COMMUNITY] = {"community", POST | METRIC},
+	[F_CREATED_AT] = {"created_at", POST},
+	[F_AUTHOR] = {"author", POST},
+	[F_TITLE] = {"title", POST},
+	[F_TEXT] = {"text", POST},
+	[F_URL] = {"url", POST},
+	[F_SCORE] = {"score", POST},
+	[F_REPLIES] = {"replies", POST},
+	[F_ENTITIES] = {"entities", POST},
+	[F_PARENT] = {"parent", POST},
+	[F_LANG] = {"lang", POST},
+	[F_VNEG] = {"vader.neg", POST},
+	[F_VNEU] = {"vader.neu", POST},
+	[F_VPOS] = {"vader.pos", POST},
+	[F_VCOMPOUND] = {"vader.compound", POST},
+	[F_ENTITY] = {"entity", METRIC},
+	[F_AT] = {"at", METRIC},
+};
+
+static const char *const post_types[] = {"comment", "submission", "message", "article", "tweet", NULL};
+
+static int is_post_type(const char *t)
+{
+	for (int i = 0; post_types[i]; i++)
+		if (strcmp(post_types[i], t) == 0)
+			return 1;
+	return 0;
+}
+
+struct csvimp {
+	struct csvimp_opts o;
+	regex_t re;
+	int have_re;
+	char *spec[F_COUNT];   /* the column each field comes from, or NULL */
+	long col[F_COUNT];     /* resolved for the current file: index, or -1 */
+	size_t nvalues;        /* --value NAME=COLUMN pairs */
+	char *vname[CSVIMP_MAX_VALUES];
+	char *vspec[CSVIMP_MAX_VALUES];
+	long vcol[CSVIMP_MAX_VALUES];
+	/* Per file. */
+	const csvr_t *r;
+	char *base;            /* the file's base name, for ids */
+	int64_t file_date;     /* from the file name, or -1 */
+	char *file_community;  /* from the file name, or NULL */
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+csvimp_t *csvimp_new(const struct csvimp_opts *o, char *err, size_t errlen)
+{
+	csvimp_t *m = xcalloc(1, sizeof *m);
+	int rc;
+
+	m->o = *o;
+	if (!m->o.source)
+		m->o.source = "csv";
+	if (!m->o.type)
+		m->o.type = "comment";
+	m->file_date = -1;
+	if (!is_post_type(m->o.type)) {
+		fail(err, errlen, "--type: '%s' is not one of comment, submission, message, article, tweet", m->o.type);
+		csvimp_free(m);
+		return NULL;
+	}
+	if (o->community_re) {
+		rc = regcomp(&m->re, o->community_re, REG_EXTENDED);
+		if (rc != 0) {
+			char msg[128];
+			regerror(rc, &m->re, msg, sizeof msg);
+			fail(err, errlen, "--community-from-filename: %s", msg);
+			csvimp_free(m);
+			return NULL;
+		}
+		m->have_re = 1;
+	}
+	return m;
+}
+
+/* Split "a=b,c=d" and call add(name, column) for each pair. */
+static int each_pair(csvimp_t *m, const char *opt, const char *spec, char *err, size_t errlen,
+		     int (*add)(csvimp_t *, const char *, const char *, char *, size_t))
+{
+	char *copy = xstrdup(spec), *save = NULL, *item;
+	int rc = 0;
+
+	for (item = strtok_r(copy, ",", &save); item && rc == 0; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		if (!eq || eq == item || !eq[1]) {
+			rc = fail(err, errlen, "%s: '%s' is not NAME=COLUMN", opt, item);
+			break;
+		}
+		*eq = '\0';
+		rc = add(m, item, eq + 1, err, errlen);
+	}
+	free(copy);
+	return rc;
+}
+
+static int add_field(csvimp_t *m, const char *name, const char *col, char *err, size_t errlen)
+{
+	for (int f = 0; f < F_COUNT; f++) {
+		if (strcmp(fields[f].name, name) != 0)
+			continue;
+		if (!(fields[f].kinds & (1 << m->o.kind)))
+			return fail(err, errlen, "--map: %s records have no field '%s'",
+				    m->o.kind == CSVIMP_POST ? "post" : "metric", name);
+		free(m->spec[f]);
+		m->spec[f] = xstrdup(col);
+		return 0;
+	}
+	return fail(err, errlen, "--map: unknown field '%s' (see --help)", name);
+}
+
+static int add_value(csvimp_t *m, const char *name, const char *col, char *err, size_t errlen)
+{
+	if (m->nvalues == CSVIMP_MAX_VALUES)
+		return fail(err, errlen, "--value: more than %d values", CSVIMP_MAX_VALUES);
+	m->vname[m->nvalues] = xstrdup(name);
+	m->vspec[m->nvalues] = xstrdup(col);
+	m->nvalues++;
+	return 0;
+}
+
+int csvimp_map(csvimp_t *m, const char *spec, char *err, size_t errlen)
+{
+	return each_pair(m, "--map", spec, err, errlen, add_field);
+}
+
+int csvimp_value(csvimp_t *m, const char *spec, char *err, size_t errlen)
+{
+	if (m->o.kind != CSVIMP_METRIC)
+		return fail(err, errlen, "--value is for --kind metric");
+	return each_pair(m, "--value", spec, err, errlen, add_value);
+}
+
+int csvimp_check(const csvimp_t *m, char *err, size_t errlen)
+{
+	if (m->o.kind == CSVIMP_POST) {
+		if (!m->spec[F_CREATED_AT] && !m->o.date_from_filename)
+			return fail(err, errlen, "posts need a time: --map created_at=COLUMN or --date-from-filename");
+		return 0;
+	}
+	if (!m->spec[F_ENTITY])
+		return fail(err, errlen, "metrics need an entity: --map entity=COLUMN");
+	if (!m->spec[F_AT] && !m->o.date_from_filename)
+		return fail(err, errlen, "metrics need a time: --map at=COLUMN or --date-from-filename");
+	if (m->nvalues == 0)
+		return fail(err, errlen, "metrics need at least one --value NAME=COLUMN");
+	return 0;
+}
+
+/* ------------------------------------------------------------ per file */
+
+/* Column index of spec ("name" or "#N") in r's header, or -1. */
+static long find_column(const csvr_t *r, const char *spec, int no_header_ok)
+{
+	size_t n = csvr_ncols(r);
+
+	if (spec[0] == '#' && isdigit((unsigned char)spec[1])) {
+		char *end;
+		long i = strtol(spec + 1, &end, 10);
+		if (*end == '\0' && i >= 1 && (no_header_ok || (size_t)i <= n))
+			return i - 1;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(csvr_colname(r, i), spec) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void columns_list(const csvr_t *r, char *out, size_t outlen)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < csvr_ncols(r) && used + 1 < outlen; i++) {
+		const char *c = csvr_colname(r, i);
+		int n = snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", c[0] ? c : "(unnamed)");
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* The first YYYY-MM-DD in s that is a real date, as midnight UTC; or -1. */
+static int64_t date_in(const char *s)
+{
+	for (; *s; s++) {
+		char d[11];
+		int64_t t;
+
+		if (strlen(s) < 10)
+			break;
+		if (!(isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]) &&
+		      isdigit((unsigned char)s[3]) && s[4] == '-' && isdigit((unsigned char)s[5]) &&
+		      isdigit((unsigned char)s[6]) && s[7] == '-' && isdigit((unsigned char)s[8]) &&
+		      isdigit((unsigned char)s[9])))
+			continue;
+		memcpy(d, s, 10);
+		d[10] = '\0';
+		if (htime_parse(d, &t) == 0)
+			return t;
+	}
+	return -1;
+}
+
+int csvimp_bind(csvimp_t *m, const csvr_t *r, const char *path, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	int no_header = csvr_ncols(r) == 0;
+	char cols[512];
+
+	free(m->base);
+	free(m->file_community);
+	m->file_community = NULL;
+	m->r = r;
+	m->base = xstrdup(strcmp(path, "-") == 0 ? "stdin" : slash ? slash + 1 : path);
+	for (int f = 0; f < F_COUNT; f++) {
+		m->col[f] = -1;
+		if (!m->spec[f])
+			continue;
+		m->col[f] = find_column(r, m->spec[f], no_header);
+		if (m->col[f] < 0) {
+			columns_list(r, cols, sizeof cols);
+			return fail(err, errlen, "no column '%s' for %s (columns: %s)", m->spec[f], fields[f].name, cols);
+		}
+	}
+	for (size_t v = 0; v < m->nvalues; v++) {
+		m->vcol[v] = find_column(r, m->vspec[v], no_header);
+		if (m->vcol[v] < 0) {
+			columns_list(r, cols, sizeof cols);
+			return fail(err, errlen, "no column '%s' for value %s (columns: %s)", m->vspec[v], m->vname[v], cols);
+		}
+	}
+	m->file_date = -1;
+	if (m->o.date_from_filename) {
+		m->file_date = date_in(m->base);
+		if (m->file_date < 0 && !m->spec[m->o.kind == CSVIMP_POST ? F_CREATED_AT : F_AT])
+			return fail(err, errlen, "--date-from-filename: no date like 2021-01-20 in the file name");
+	}
+	if (m->have_re && !m->spec[F_COMMUNITY] && !m->o.community) {
+		regmatch_t g[2];
+		if (regexec(&m->re, m->base, 2, g, 0) != 0)
+			return fail(err, errlen, "--community-from-filename: the file name does not match");
+		if (g[1].rm_so < 0)
+			g[1] = g[0];
+		if (g[1].rm_eo > g[1].rm_so)
+			m->file_community = xstrndup(m->base + g[1].rm_so, (size_t)(g[1].rm_eo - g[1].rm_so));
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ fields */
+
+/* The field's value in row, or NULL when unmapped; "" when empty. */
+static const char *get(const csvimp_t *m, const csvr_row *row, long col)
+{
+	if (col < 0)
+		return NULL;
+	return (size_t)col < row->nfields ? row->field[col] : "";
+}
+
+static const char *colname(const csvimp_t *m, long col, char *buf, size_t buflen)
+{
+	const char *c = csvr_colname(m->r, (size_t)col);
+
+	if (c[0])
+		return c;
+	snprintf(buf, buflen, "#%ld", col + 1);
+	return buf;
+}
+
+/* A number, surrounding spaces allowed; 0 or -1. */
+static int parse_number(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (end == s || errno == ERANGE || !isfinite(*out))
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	return *end ? -1 : 0;
+}
+
+/* One more symbol from a list cell, upper-cased, "$" dropped; checked. */
+static int clean_symbol(const char *tok, size_t n, char *out, char *err, size_t errlen)
+{
+	if (n && tok[0] == '$') {
+		tok++;
+		n--;
+	}
+	if (n == 0 || n > CSVIMP_MAX_ENTITY)
+		return fail(err, errlen, "entity '%.*s' is not a symbol", (int)n, tok);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)toupper((unsigned char)tok[i]);
+		if (!(isalnum(c) || (i > 0 && strchr(".-_/:=", c)) || (i == 0 && c == '^')))
+			return fail(err, errlen, "entity '%.*s' is not a symbol", (int)n, tok);
+		out[i] = (char)c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "gme; $amc|BB" -> ["AMC","BB","GME"]: split on , ; | and spaces,
+ * upper-case, sort, unique. Returns NULL with err for a bad symbol. */
+static json_t *entity_list(const char *cell, char *err, size_t errlen)
+{
+	static const char seps[] = ",;| \t\r\n";
+	size_t n = 0, cap = 8;
+	char **syms = xmalloc(cap * sizeof *syms);
+	json_t *arr = json_array();
+	const char *p = cell;
+
+	for (;;) {
+		char sym[CSVIMP_MAX_ENTITY + 1];
+		size_t len;
+
+		p += strspn(p, seps);
+		if (!*p)
+			break;
+		len = strcspn(p, seps);
+		if (clean_symbol(p, len, sym, err, errlen) < 0) {
+			json_decref(arr);
+			arr = NULL;
+			break;
+		}
+		if (n == cap)
+			syms = xrealloc(syms, (cap *= 2) * sizeof *syms);
+		syms[n++] = xstrdup(sym);
+		p += len;
+	}
+	if (arr) {
+		qsort(syms, n, sizeof *syms, cmp_str);
+		for (size_t i = 0; i < n; i++)
+			if (i == 0 || strcmp(syms[i], syms[i - 1]) != 0)
+				json_array_append_new(arr, json_string(syms[i]));
+	}
+	for (size_t i = 0; i < n; i++)
+		free(syms[i]);
+	free(syms);
+	return arr;
+}
+
+/* A number as JSON: an integer when it is one (17.0 -> 17), else a real. */
+static json_t *number_json(double v)
+{
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+/* String field or null (empty cells and unmapped fields are null). */
+static json_t *str_or_null(const char *v)
+{
+	return v && v[0] ? json_string(v) : json_null();
+}
+
+/* The record's time: the mapped column, else the file name's date. */
+static int row_time(const csvimp_t *m, const csvr_row *row, enum field f, int64_t *t, char *err, size_t errlen)
+{
+	const char *v = get(m, row, m->col[f]);
+	char cb[24];
+
+	if (v && v[0]) {
+		if (htime_parse(v, t) < 0)
+			return fail(err, errlen, "column '%s': '%.40s' is not a time", colname(m, m->col[f], cb, sizeof cb), v);
+		return 0;
+	}
+	if (m->file_date >= 0) {
+		*t = m->file_date;
+		return 0;
+	}
+	return fail(err, errlen, "column '%s' is empty: no time for this record", colname(m, m->col[f], cb, sizeof cb));
+}
+
+static json_t *row_community(const csvimp_t *m, const csvr_row *row)
+{
+	const char *v = get(m, row, m->col[F_COMMUNITY]);
+
+	if (v)
+		return str_or_null(v);
+	if (m->o.community)
+		return json_string(m->o.community);
+	return str_or_null(m->file_community);
+}
+
+/* engagement.score / .replies: an integer, "" meaning 0. */
+static int row_count(const csvimp_t *m, const csvr_row *row, enum field f, json_int_t *out, char *err, size_t errlen)
+{
+	const char *v = get(m, row, m->col[f]);
+	char cb[24];
+	double d;
+
+	*out = 0;
+	if (!v || !v[0])
+		return 0;
+	if (parse_number(v, &d) < 0 || d != floor(d) || fabs(d) > 9.0e18)
+		return fail(err, errlen, "column '%s': '%.40s' is not an integer", colname(m, m->col[f], cb, sizeof cb), v);
+	*out = (json_int_t)d;
+	return 0;
+}
+
+/* ------------------------------------------------------------ records */
+
+/* The optional "vader" object from vader.* columns; NULL when none has a
+ * value. Returns -1 with err for a cell that is not a number. */
+static int row_vader(const csvimp_t *m, const csvr_row *row, json_t **vader, char *err, size_t errlen)
+{
+	char cb[24];
+
+	*vader = NULL;
+	for (enum field f = F_VNEG; f <= F_VCOMPOUND; f++) {
+		const char *v = get(m, row, m->col[f]);
+		double d;
+
+		if (!v || !v[0])
+			continue;
+		if (parse_number(v, &d) < 0) {
+			json_decref(*vader);
+			*vader = NULL;
+			return fail(err, errlen, "column '%s': '%.40s' is not a number", colname(m, m->col[f], cb, sizeof cb), v);
+		}
+		if (!*vader)
+			*vader = json_object();
+		json_object_set_new(*vader, fields[f].name + strlen("vader."), json_real(d));
+	}
+	return 0;
+}
+
+static json_t *make_post(csvimp_t *m, const csvr_row *row, char *err, size_t errlen)
+{
+	const char *id = get(m, row, m->col[F_ID]), *type = get(m, row, m->col[F_TYPE]);
+	const char *ents_cell = get(m, row, m->col[F_ENTITIES]), *text = get(m, row, m->col[F_TEXT]);
+	const char *parent = get(m, row, m->col[F_PARENT]);
+	json_t *post, *eng, *ents = NULL, *vader = NULL;
+	char cb[24], tb[HTIME_LEN];
+	json_int_t score, replies;
+	int64_t t;
+
+	if (row_time(m, row, F_CREATED_AT, &t, err, errlen) < 0 ||
+	    row_count(m, row, F_SCORE, &score, err, errlen) < 0 ||
+	    row_count(m, row, F_REPLIES, &replies, err, errlen) < 0)
+		return NULL;
+	if (id && !id[0]) {
+		fail(err, errlen, "column '%s' (the id) is empty", colname(m, m->col[F_ID], cb, sizeof cb));
+		return NULL;
+	}
+	if (type && !is_post_type(type)) {
+		fail(err, errlen, "column '%s': '%.40s' is not a post type", colname(m, m->col[F_TYPE], cb, sizeof cb), type);
+		return NULL;
+	}
+	if (row_vader(m, row, &vader, err, errlen) < 0)
+		return NULL;
+	ents = ents_cell ? entity_list(ents_cell, err, errlen) : json_array();
+	if (!ents) {
+		json_decref(vader);
+		return NULL;
+	}
+
+	post = json_object();
+	json_object_set_new(post, "kind", json_string("post"));
+	if (id)
+		json_object_set_new(post, "id", json_sprintf("%s:%s", m->o.source, id));
+	else
+		json_object_set_new(post, "id", json_sprintf("%s:%s:%ld", m->o.source, m->base, row->lineno));
+	json_object_set_new(post, "source", json_string(m->o.source));
+	json_object_set_new(post, "type", json_string(type ? type : m->o.type));
+	json_object_set_new(post, "community", row_community(m, row));
+	json_object_set_new(post, "created_at", json_string(htime_format(t, tb)));
+	json_object_set_new(post, "author", str_or_null(get(m, row, m->col[F_AUTHOR])));
+	json_object_set_new(post, "title", str_or_null(get(m, row, m->col[F_TITLE])));
+	json_object_set_new(post, "text", json_string(text ? text : ""));
+	json_object_set_new(post, "url", str_or_null(get(m, row, m->col[F_URL])));
+	eng = json_object();
+	json_object_set_new(eng, "score", json_integer(score));
+	json_object_set_new(eng, "replies", json_integer(replies));
+	json_object_set_new(post, "engagement", eng);
+	json_object_set_new(post, "entities", ents);
+	json_object_set_new(post, "parent", parent && parent[0] ? json_sprintf("%s:%s", m->o.source, parent) : json_null());
+	json_object_set_new(post, "lang", str_or_null(get(m, row, m->col[F_LANG])));
+	if (vader)
+		json_object_set_new(post, "vader", vader);
+	return post;
+}
+
+static int make_metrics(csvimp_t *m, const csvr_row *row, json_t **out, size_t outmax, char *err, size_t errlen)
+{
+	char sym[CSVIMP_MAX_ENTITY + 1], cb[24], tb[HTIME_LEN];
+	const char *ent = get(m, row, m->col[F_ENTITY]);
+	double val[CSVIMP_MAX_VALUES];
+	json_t *community = row_community(m, row);
+	int64_t t;
+	size_t n;
+
+	if (row_time(m, row, F_AT, &t, err, errlen) < 0 || clean_symbol(ent, strlen(ent), sym, err, errlen) < 0)
+		goto bad;
+	for (size_t i = 0; i < m->nvalues; i++) {
+		const char *v = get(m, row, m->vcol[i]);
+		if (parse_number(v, &val[i]) < 0) {
+			fail(err, errlen, "column '%s': '%.40s' is not a number", colname(m, m->vcol[i], cb, sizeof cb), v);
+			goto bad;
+		}
+	}
+	htime_format(t, tb);
+	for (n = 0; n < m->nvalues && n < outmax; n++) {
+		json_t *rec = json_object();
+		json_object_set_new(rec, "kind", json_string("metric"));
+		json_object_set_new(rec, "source", json_string(m->o.source));
+		json_object_set_new(rec, "entity", json_string(sym));
+		json_object_set_new(rec, "at", json_string(tb));
+		json_object_set_new(rec, "name", json_string(m->vname[n]));
+		json_object_set_new(rec, "value", number_json(val[n]));
+		if (m->o.interval)
+			json_object_set_new(rec, "interval", json_string(m->o.interval));
+		if (!json_is_null(community))
+			json_object_set(rec, "community", community);
+		out[n] = rec;
+	}
+	json_decref(community);
+	return (int)n;
+bad:
+	json_decref(community);
+	return -1;
+}
+
+int csvimp_row(csvimp_t *m, const csvr_row *row, json_t **out, size_t outmax, char *err, size_t errlen)
+{
+	json_t *post;
+
+	if (m->o.kind == CSVIMP_METRIC)
+		return make_metrics(m, row, out, outmax, err, errlen);
+	if (outmax == 0)
+		return 0;
+	post = make_post(m, row, err, errlen);
+	if (!post)
+		return -1;
+	out[0] = post;
+	return 1;
+}
+
+void csvimp_free(csvimp_t *m)
+{
+	if (!m)
+		return;
+	if (m->have_re)
+		regfree(&m->re);
+	for (int f = 0; f < F_COUNT; f++)
+		free(m->spec[f]);
+	for (size_t v = 0; v < m->nvalues; v++) {
+		free(m->vname[v]);
+		free(m->vspec[v]);
+	}
+	free(m->base);
+	free(m->file_community);
+	free(m);
+}

@@ -1,0 +1,165 @@
+herd-import: CSV files to post and metric records (issue 2, item 5).
+
+Help and version.
+
+  $ herd-import --help | head -2
+  Usage: herd-import [OPTIONS] [FILE...]
+  Import CSV files as post records (or metric records), one per row.
+  $ herd-import --version
+  herd-import [0-9]+\.[0-9]+\.[0-9]+ (re)
+
+A mapping: quoted fields with commas, doubled quotes and a newline; an
+entity list in any separator, upper-cased, "$" dropped, sorted, unique;
+empty cells become null (author), 0 (score) or [] (entities).
+
+  $ printf 'id,when,who,body,tickers,up\n1,2021-01-27T14:03:00Z,bob,"GME to the\nmoon, ""really""",gme;$amc|GME bb,12\n2,2021-01-27 15:00:00,,plain text,,\n' > a.csv
+  $ herd-import --map id=id,created_at=when,author=who,text=body,entities=tickers --map score=up a.csv
+  {"kind":"post","id":"csv:1","source":"csv","type":"comment","community":null,"created_at":"2021-01-27T14:03:00Z","author":"bob","title":null,"text":"GME to the\nmoon, \"really\"","url":null,"engagement":{"score":12,"replies":0},"entities":["AMC","BB","GME"],"parent":null,"lang":null}
+  {"kind":"post","id":"csv:2","source":"csv","type":"comment","community":null,"created_at":"2021-01-27T15:00:00Z","author":null,"title":null,"text":"plain text","url":null,"engagement":{"score":0,"replies":0},"entities":[],"parent":null,"lang":null}
+
+Without an id column the id is SOURCE:FILE:LINE, the line where the row
+starts (row 2 starts on line 4 because row 1 spans two lines); the same on
+a re-run. stdin is named "stdin".
+
+  $ herd-import --source forum --map created_at=when,text=body a.csv | grep -o '"id":"[^"]*","source":"[^"]*"'
+  "id":"forum:a.csv:2","source":"forum"
+  "id":"forum:a.csv:4","source":"forum"
+  $ herd-import --map created_at=when,text=body < a.csv | grep -o '"id":"[^"]*"'
+  "id":"csv:stdin:2"
+  "id":"csv:stdin:4"
+
+A UTF-8 byte order mark and CRLF line ends (inside quotes too: they become
+"\n"); a column named by number.
+
+  $ printf '\xef\xbb\xbftext,date\r\n"caf\xc3\xa9\r\nau lait",2021-01-20\r\n' > bom.csv
+  $ herd-import --map text=#1,created_at=date bom.csv | grep -o '"text":.*'
+  "text":"café\nau lait","url":null,"engagement":{"score":0,"replies":0},"entities":[],"parent":null,"lang":null}
+
+Latin-1 input with --encoding latin1 becomes UTF-8; without it the row is
+rejected, not garbled. Other delimiters.
+
+  $ printf 'text;date\ncaf\xe9 cr\xe8me;2021-01-20\n' > l1.csv
+  $ herd-import --delimiter ';' --encoding latin1 --map text=text,created_at=date l1.csv | grep -o '"text":"[^"]*"'
+  "text":"café crème"
+  $ herd-import --delimiter ';' --map text=text,created_at=date l1.csv
+  herd-import: l1.csv:2: invalid UTF-8 in column 'text' at byte 4 (try --encoding latin1)
+  herd-import: 1 of 1 lines rejected (use --rejects FILE to keep them)
+  [1]
+  $ printf 'a\tb\n x y \t2021-01-20\n' > t.tsv
+  $ herd-import --delimiter tab --map text=a,created_at=b t.tsv | grep -o '"text":"[^"]*"'
+  "text":"x y"
+
+Bad rows: each is reported with the line where it starts, kept verbatim in
+--rejects (a multi-line row whole), and the batch goes on; exit 1 unless
+--max-rejects allows them; --strict stops at the first.
+
+  $ printf 'id,date,text,ticker\n1,2021-01-20,ok,GME\n2,yesterday,bad date,GME\n3,2021-01-20,"multi\nline\nrow",GM E!\n4,2021-01-20,too,many,fields\n5,2021-01-21,fine,$amc\n6,2021-01-21,"no score",GME\n' > bad.csv
+  $ herd-import --map id=id,created_at=date,text=text,entities=ticker --rejects rej.csv bad.csv | grep -o '"id":"[^"]*"'
+  herd-import: bad.csv:3: column 'date': 'yesterday' is not a time
+  herd-import: bad.csv:4: entity 'E!' is not a symbol
+  herd-import: bad.csv:7: record has 5 fields, the header has 4
+  herd-import: 3 of 6 lines rejected (kept in rej.csv)
+  "id":"csv:1"
+  "id":"csv:5"
+  "id":"csv:6"
+  $ cat rej.csv
+  2,yesterday,bad date,GME
+  3,2021-01-20,"multi
+  line
+  row",GM E!
+  4,2021-01-20,too,many,fields
+  $ herd-import --max-rejects 3 --map id=id,created_at=date,text=text,entities=ticker bad.csv 2>/dev/null | wc -l
+  3
+  $ herd-import --strict --map id=id,created_at=date,text=text,entities=ticker bad.csv > out.ndjson
+  herd-import: bad.csv:3: column 'date': 'yesterday' is not a time
+  herd-import: 1 of 2 lines rejected (use --rejects FILE to keep them)
+  [1]
+  $ grep -o '"id":"[^"]*"' out.ndjson
+  "id":"csv:1"
+
+More bad cells: a score that is not an integer, an empty id, a wrong type,
+a vader cell that is not a number, invalid UTF-8; a quoted field never
+closed is reported where it opens.
+
+  $ printf 'id,date,up,kind,compound\n1,2021-01-20,12.5,comment,0.1\n,2021-01-20,1,comment,0.1\n3,2021-01-20,1,blog,0.1\n4,2021-01-20,1,comment,high\n5,2021-01-20,1,comment,\xff\n6,2021-01-20,"1\n' > cells.csv
+  $ herd-import --map id=id,created_at=date,score=up,type=kind,vader.compound=compound cells.csv
+  herd-import: cells.csv:2: column 'up': '12.5' is not an integer
+  herd-import: cells.csv:3: column 'id' (the id) is empty
+  herd-import: cells.csv:4: column 'kind': 'blog' is not a post type
+  herd-import: cells.csv:5: column 'compound': 'high' is not a number
+  herd-import: cells.csv:6: invalid UTF-8 in column 'compound' at byte 1 (try --encoding latin1)
+  herd-import: cells.csv:7: quoted field never closed (it runs to the end of the file)
+  herd-import: 6 of 6 lines rejected (use --rejects FILE to keep them)
+  [1]
+
+A vader column is copied into "vader" (so herd-aggregate has a polarity
+without herd-score); an empty cell leaves it out.
+
+  $ printf 'date,compound\n2021-01-20,-0.4404\n2021-01-20,\n' > v.csv
+  $ herd-import --map created_at=date,vader.compound=compound v.csv | grep -o '"lang":.*'
+  "lang":null,"vader":{"compound":-0.4404}}
+  "lang":null}
+
+Dates and communities from file names (the Reddit ticker dumps have no
+time column: the day is in the name).
+
+  $ printf ',ticker,comment\n0,GME,to the moon\n' > 2021-01-26_pennystocks_comments.csv
+  $ herd-import --source reddit --date-from-filename --community-from-filename '^[0-9-]+_([a-z]+)_' --map text=comment,entities=ticker 2021-01-26_pennystocks_comments.csv
+  {"kind":"post","id":"reddit:2021-01-26_pennystocks_comments.csv:2","source":"reddit","type":"comment","community":"pennystocks","created_at":"2021-01-26T00:00:00Z","author":null,"title":null,"text":"to the moon","url":null,"engagement":{"score":0,"replies":0},"entities":["GME"],"parent":null,"lang":null}
+  $ herd-import --date-from-filename --community x --map text=body a.csv
+  herd-import: a.csv: --date-from-filename: no date like 2021-01-20 in the file name
+  [1]
+  $ herd-import --date-from-filename --community-from-filename '_([A-Z]+)_' --map text=comment 2021-01-26_pennystocks_comments.csv
+  herd-import: 2021-01-26_pennystocks_comments.csv: --community-from-filename: the file name does not match
+  [1]
+
+Metric records from a table of numbers per entity: one record per --value.
+
+  $ printf 'ticker,neg,compound,mentions\nGME,0.1,0.12,829\namc,0.0,-0.5,17.0\n' > 2021-01-20_wallstreetbets.csv
+  $ herd-import --kind metric --source reddit --date-from-filename --interval 1d --community-from-filename '_([a-z]+)\.csv$' --map entity=ticker --value mentions=mentions,vader.mean=compound 2021-01-20_wallstreetbets.csv
+  {"kind":"metric","source":"reddit","entity":"GME","at":"2021-01-20T00:00:00Z","name":"mentions","value":829,"interval":"1d","community":"wallstreetbets"}
+  {"kind":"metric","source":"reddit","entity":"GME","at":"2021-01-20T00:00:00Z","name":"vader.mean","value":0.12,"interval":"1d","community":"wallstreetbets"}
+  {"kind":"metric","source":"reddit","entity":"AMC","at":"2021-01-20T00:00:00Z","name":"mentions","value":17,"interval":"1d","community":"wallstreetbets"}
+  {"kind":"metric","source":"reddit","entity":"AMC","at":"2021-01-20T00:00:00Z","name":"vader.mean","value":-0.5,"interval":"1d","community":"wallstreetbets"}
+
+Files that cannot be imported are reported and skipped (exit 1); usage
+errors exit 2.
+
+  $ : > empty.csv
+  $ herd-import --map created_at=date empty.csv nosuch.csv v.csv | wc -l
+  herd-import: empty.csv: empty file: no header line
+  herd-import: nosuch.csv: No such file or directory
+  2
+  $ herd-import --map created_at=when,text=nope a.csv
+  herd-import: a.csv: no column 'nope' for text (columns: id, when, who, body, tickers, up)
+  [1]
+  $ herd-import --map text=body a.csv
+  herd-import: posts need a time: --map created_at=COLUMN or --date-from-filename
+  Try 'herd-import --help' for more information.
+  [2]
+  $ herd-import --map txt=body a.csv
+  herd-import: --map: unknown field 'txt' (see --help)
+  Try 'herd-import --help' for more information.
+  [2]
+  $ herd-import --kind metric --map entity=ticker --date-from-filename a.csv
+  herd-import: metrics need at least one --value NAME=COLUMN
+  Try 'herd-import --help' for more information.
+  [2]
+  $ herd-import --delimiter ';;' --map created_at=when a.csv
+  herd-import: --delimiter: ';;' is not one character (or 'tab')
+  Try 'herd-import --help' for more information.
+  [2]
+  $ herd-import --map created_at=when a.csv > /dev/full
+  herd-import: write error: No space left on device
+  [1]
+
+The real Reddit ticker dump (51,121 ticker-comment rows, multi-line quoted
+comments): every row becomes a post and no row is rejected.
+
+  $ [ -d "$SHARED" ] || exit 80
+  $ D=$SHARED/reddit-ticker-comments-2021-01/daily_data
+  $ herd-import --source reddit --date-from-filename --community-from-filename '^[0-9-]+_([a-z]+)_' --map text=comment,entities=ticker,vader.compound=compound $D/*.csv > posts.ndjson
+  $ wc -l < posts.ndjson
+  51121
+  $ grep -c '"community":"wallstreetbets","created_at":"2021-01-27T00:00:00Z".*"entities":\["GME"\]' posts.ndjson
+  3237
