@@ -54,9 +54,10 @@ static int process_line(stream_t *s, char *line, size_t len, stream_record_fn fn
 	if (!rec)
 		return reject_line(s->name, s->lineno, line, len, "%s", err);
 	if (!json_is_object(rec)) {
+		const char *type = jx_type_name(rec); /* a static string: valid after the decref */
+
 		json_decref(rec);
-		return reject_line(s->name, s->lineno, line, len, "record is a JSON %s, not an object",
-				   jx_type_name(rec));
+		return reject_line(s->name, s->lineno, line, len, "record is a JSON %s, not an object", type);
 	}
 	s->records++;
 	s->reason[0] = '\0';
