@@ -1,0 +1,113 @@
+/*
+ * stocktwits.c — StockTwits api/2: message objects, alone or in the
+ * envelopes its endpoints return ({"messages":[…]} from streams/symbol,
+ * streams/user, conversation; {"message":{…}} from messages/show and the
+ * SemEval-2017 dumps that wrap it).
+ *
+ * The normalize section maps a message to a post: id stocktwits:<id>,
+ * community = the stream's symbol (the envelope's "symbol", else the raw
+ * record's query), author = user.username, engagement = likes.total and
+ * conversation.replies, parent = the message it answers, and the
+ * message's own "symbols" as entities (crypto's ".X" suffix dropped:
+ * BTC.X → BTC). The fetch section (herd-fetch) is not written yet.
+ */
+#include "sources.h"
+#include "lib/jsonx.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ================================================================ normalize */
+
+static int stocktwits_message(const json_t *m, const void *ctx, const src_out *out, char *err, size_t errlen)
+{
+	const char *community = ctx;
+	char idb[64], parentb[64], native[80];
+	const char *id = src_id(m, "id", idb, sizeof idb), *user = jx_str(json_object_get(m, "user"), "username");
+	json_t *conv = json_object_get(m, "conversation"), *symbols = json_object_get(m, "symbols"), *s;
+	const char *parent = src_id(conv, "in_reply_to_message_id", parentb, sizeof parentb);
+	long long likes = 0, replies = 0;
+	size_t i;
+	json_t *p;
+	int64_t t;
+
+	if (!json_is_object(m)) {
+		snprintf(err, errlen, "a StockTwits message is %s, not an object", jx_type_name(m));
+		return -1;
+	}
+	if (!id) {
+		snprintf(err, errlen, "no 'id'");
+		return -1;
+	}
+	if (src_time(m, "created_at", &t, err, errlen) < 0)
+		return -1;
+	p = post_new("stocktwits", "message");
+	post_set_id(p, "stocktwits", id);
+	post_set_str(p, "community", community);
+	post_set_time(p, t);
+	post_set_str(p, "author", user);
+	post_set_text(p, "text", json_object_get(m, "body"));
+	if (user) {
+		char url[512];
+		snprintf(url, sizeof url, "https://stocktwits.com/%s/message/%s", user, id);
+		post_set_str(p, "url", url);
+	}
+	jx_int(json_object_get(m, "likes"), "total", &likes);
+	jx_int(conv, "replies", &replies);
+	post_set_engagement(p, likes, replies);
+	json_array_foreach(symbols, i, s) {
+		const char *sym = jx_str(s, "symbol");
+		char buf[32];
+		size_t n;
+		if (!sym || (n = strlen(sym)) >= sizeof buf)
+			continue;
+		memcpy(buf, sym, n + 1);
+		if (n > 2 && strcmp(buf + n - 2, ".X") == 0)
+			buf[n - 2] = '\0';
+		post_add_entity(p, buf);
+	}
+	if (parent && strcmp(parent, id) != 0) {
+		snprintf(native, sizeof native, "stocktwits:%s", parent);
+		post_set_str(p, "parent", native);
+	}
+	out->post(out->arg, p);
+	return 0;
+}
+
+static int stocktwits_normalize(const json_t *v, const src_meta *meta, const src_out *out, char *err, size_t errlen)
+{
+	json_t *messages = json_object_get(v, "messages");
+	const char *community = jx_str(jx_path(v, "symbol"), "symbol");
+
+	if (!json_is_object(v)) {
+		snprintf(err, errlen, "a StockTwits item is %s, not an object", jx_type_name(v));
+		return -1;
+	}
+	if (!community && meta)
+		community = meta->query;
+	if (json_is_array(messages)) {
+		src_each(messages, stocktwits_message, community, out);
+		return 0;
+	}
+	if (json_object_get(v, "body"))
+		return stocktwits_message(v, community, out, err, errlen);
+	if (json_is_object(json_object_get(v, "message")))
+		return stocktwits_message(json_object_get(v, "message"), community, out, err, errlen);
+	if (json_is_object(json_object_get(v, "response"))) {
+		long long status = 0;
+		const char *why = jx_str(json_array_get(json_object_get(v, "errors"), 0), "message");
+		jx_int(json_object_get(v, "response"), "status", &status);
+		snprintf(err, errlen, "a StockTwits response without a message (status %lld%s%s)", status,
+			 why ? ": " : "", why ? why : "");
+		return -1;
+	}
+	return stocktwits_message(v, community, out, err, errlen);
+}
+
+/* ================================================================ registry */
+
+const source source_stocktwits = {
+	.name = "stocktwits",
+	.claims = NULL,
+	.normalize = stocktwits_normalize,
+};

@@ -1,0 +1,803 @@
+/*
+ * entities.c — finding ticker mentions in text; see entities.h for the
+ * rules and docs/entities.md for the dictionary files and measured figures.
+ *
+ * One pass splits the text into words (runs of [A-Za-z0-9_]) and notes for
+ * each whether it is a cashtag, all capitals, a contraction part, a handle
+ * or sits in a URL or an r/ u/ reference (those are never candidates). A
+ * second pass takes cashtags, dictionary words and aliases; ENT_RECALL runs
+ * a third that looks at the words around each doubtful candidate.
+ */
+#include "entities.h"
+#include "lib/buf.h"
+#include "lib/util.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ================================================================ strmap */
+
+/* A string → int map with open addressing; keys are copied. Lookups take
+ * a length so that words can be looked up where they lie in the text. */
+typedef struct strmap {
+	char **keys;  /* NULL = empty slot */
+	int *vals;
+	size_t cap;   /* power of two */
+	size_t n;
+} strmap;
+
+static uint32_t hash_bytes(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static size_t strmap_slot(const strmap *m, const char *key, size_t n)
+{
+	size_t i = hash_bytes(key, n) & (m->cap - 1);
+
+	while (m->keys[i] && !(strncmp(m->keys[i], key, n) == 0 && m->keys[i][n] == '\0'))
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+/* The value of key[0..n), or -1 when absent. */
+static int strmap_get(const strmap *m, const char *key, size_t n)
+{
+	size_t i;
+
+	if (m->n == 0)
+		return -1;
+	i = strmap_slot(m, key, n);
+	return m->keys[i] ? m->vals[i] : -1;
+}
+
+/* A pointer to the value of key (inserted as init when absent). */
+static int *strmap_at(strmap *m, const char *key, int init)
+{
+	size_t n = strlen(key), i;
+
+	if (2 * (m->n + 1) > m->cap) {
+		strmap old = *m;
+		m->cap = old.cap ? 2 * old.cap : 64;
+		m->keys = xcalloc(m->cap, sizeof *m->keys);
+		m->vals = xcalloc(m->cap, sizeof *m->vals);
+		m->n = 0;
+		for (size_t j = 0; j < old.cap; j++)
+			if (old.keys[j]) {
+				size_t k = strmap_slot(m, old.keys[j], strlen(old.keys[j]));
+				m->keys[k] = old.keys[j];
+				m->vals[k] = old.vals[j];
+				m->n++;
+			}
+		free(old.keys);
+		free(old.vals);
+	}
+	i = strmap_slot(m, key, n);
+	if (!m->keys[i]) {
+		m->keys[i] = xstrdup(key);
+		m->vals[i] = init;
+		m->n++;
+	}
+	return &m->vals[i];
+}
+
+static void strmap_free(strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+/* ================================================================ dictionary */
+
+enum { SYM_TICKER = 1, SYM_STOP = 2 };
+
+typedef struct alias {
+	char *text;            /* as written in aliases.tsv */
+	size_t len;
+	char sym[ENT_SYM_MAX];
+	unsigned flags;        /* ENT_ALIAS_* */
+	int next;              /* next alias with the same first word, longer first; -1 ends */
+} alias;
+
+struct ent_dict {
+	strmap syms;      /* upper-case word → SYM_* flags */
+	strmap first;     /* lower-case first word of an alias → index of its longest alias */
+	alias *aliases;
+	size_t naliases, cap;
+	size_t ntickers, nstops;
+};
+
+#define IS_UPPER(c) ((c) >= 'A' && (c) <= 'Z')
+#define IS_LOWER(c) ((c) >= 'a' && (c) <= 'z')
+#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+#define IS_ALPHA(c) (IS_UPPER(c) || IS_LOWER(c))
+#define IS_WORD(c) (IS_ALPHA(c) || IS_DIGIT(c) || (c) == '_')
+#define TO_LOWER(c) (IS_UPPER(c) ? (char)((c) + 32) : (c))
+#define TO_UPPER(c) (IS_LOWER(c) ? (char)((c)-32) : (c))
+#define FIRST_MAX 32 /* longest first word of an alias */
+
+int ent_mode_parse(const char *name)
+{
+	static const char *const names[] = {"none", "cashtags", "precision", "recall"};
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *ent_mode_name(int mode)
+{
+	static const char *const names[] = {"none", "cashtags", "precision", "recall"};
+
+	return mode >= 0 && mode < 4 ? names[mode] : "?";
+}
+
+ent_dict *ent_dict_new(void)
+{
+	return xcalloc(1, sizeof(ent_dict));
+}
+
+void ent_dict_free(ent_dict *d)
+{
+	if (!d)
+		return;
+	strmap_free(&d->syms);
+	strmap_free(&d->first);
+	for (size_t i = 0; i < d->naliases; i++)
+		free(d->aliases[i].text);
+	free(d->aliases);
+	free(d);
+}
+
+/* Upper-case s into out[ENT_SYM_MAX]; 0 when it is a valid symbol. */
+static int normalize_sym(const char *s, char *out)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= ENT_SYM_MAX || !IS_ALPHA(s[0]))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char c = TO_UPPER(s[i]);
+		if (!IS_UPPER(c) && !IS_DIGIT(c) && c != '.' && c != '-')
+			return -1;
+		out[i] = c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* Set flag on word (upper-cased), counting it in *count the first time. */
+static int add_flag(ent_dict *d, const char *word, int flag, size_t *count)
+{
+	char u[ENT_SYM_MAX];
+	int *f;
+
+	if (normalize_sym(word, u) < 0)
+		return -1;
+	f = strmap_at(&d->syms, u, 0);
+	if (!(*f & flag))
+		(*count)++;
+	*f |= flag;
+	return 0;
+}
+
+int ent_dict_add_ticker(ent_dict *d, const char *sym)
+{
+	return add_flag(d, sym, SYM_TICKER, &d->ntickers);
+}
+
+int ent_dict_add_stop(ent_dict *d, const char *word)
+{
+	return add_flag(d, word, SYM_STOP, &d->nstops);
+}
+
+/* The length of the leading run of word characters of s[0..n); its first
+ * FIRST_MAX - 1 bytes go lower-cased into out. */
+static size_t first_word(const char *s, size_t n, char *out)
+{
+	size_t k = 0;
+
+	while (k < n && IS_WORD(s[k])) {
+		if (k < FIRST_MAX - 1)
+			out[k] = TO_LOWER(s[k]);
+		k++;
+	}
+	out[k < FIRST_MAX - 1 ? k : FIRST_MAX - 1] = '\0';
+	return k;
+}
+
+int ent_dict_add_alias(ent_dict *d, const char *text, const char *sym, unsigned flags)
+{
+	char first[FIRST_MAX];
+	size_t len = strlen(text);
+	alias *a;
+	int *head, idx, *link;
+	size_t k;
+
+	if (len == 0 || !IS_WORD(text[0]) || !IS_WORD(text[len - 1]))
+		return -1;
+	k = first_word(text, len, first);
+	if (k == 0 || k >= FIRST_MAX)
+		return -1;
+	if (d->naliases == d->cap) {
+		d->cap = d->cap ? 2 * d->cap : 64;
+		d->aliases = xrealloc(d->aliases, d->cap * sizeof *d->aliases);
+	}
+	idx = (int)d->naliases;
+	a = &d->aliases[idx];
+	if (normalize_sym(sym, a->sym) < 0)
+		return -1;
+	a->text = xstrdup(text);
+	a->len = len;
+	a->flags = flags;
+	d->naliases++;
+	/* Keep each chain longest first, so the longest alias wins. */
+	head = strmap_at(&d->first, first, -1);
+	link = head;
+	while (*link >= 0 && d->aliases[*link].len >= len)
+		link = &d->aliases[*link].next;
+	a->next = *link;
+	*link = idx;
+	return 0;
+}
+
+size_t ent_dict_tickers(const ent_dict *d) { return d->ntickers; }
+size_t ent_dict_stops(const ent_dict *d) { return d->nstops; }
+size_t ent_dict_aliases(const ent_dict *d) { return d->naliases; }
+
+static int sym_flags(const ent_dict *d, const char *s, size_t n)
+{
+	int f = strmap_get(&d->syms, s, n);
+
+	return f < 0 ? 0 : f;
+}
+
+int ent_dict_is_ticker(const ent_dict *d, const char *sym)
+{
+	return (sym_flags(d, sym, strlen(sym)) & SYM_TICKER) != 0;
+}
+
+int ent_dict_is_stop(const ent_dict *d, const char *word)
+{
+	return (sym_flags(d, word, strlen(word)) & SYM_STOP) != 0;
+}
+
+/* ---------------------------------------------------------------- loading */
+
+/* Split line at tabs into at most max fields (in place); returns the count. */
+static int split_tabs(char *line, char **f, int max)
+{
+	int n = 0;
+
+	while (n < max) {
+		char *tab = strchr(line, '\t');
+		f[n++] = line;
+		if (!tab)
+			break;
+		*tab = '\0';
+		line = tab + 1;
+	}
+	return n;
+}
+
+static void trim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	if (s[0] == ' ')
+		memmove(s, s + strspn(s, " "), strlen(s + strspn(s, " ")) + 1);
+}
+
+/* Parse one line of a file; returns NULL or the reason it is bad. */
+typedef const char *(*line_fn)(ent_dict *d, char *line);
+
+static const char *ticker_line(ent_dict *d, char *line)
+{
+	char *f[3];
+
+	split_tabs(line, f, 3);
+	trim(f[0]);
+	return ent_dict_add_ticker(d, f[0]) < 0 ? "not a symbol (1-15 of A-Z 0-9 . -, starting with a letter)" : NULL;
+}
+
+static const char *stop_line(ent_dict *d, char *line)
+{
+	trim(line);
+	return ent_dict_add_stop(d, line) < 0 ? "not a word (1-15 of A-Z 0-9 . -, starting with a letter)" : NULL;
+}
+
+static const char *alias_line(ent_dict *d, char *line)
+{
+	char *f[3], *tok, *save;
+	unsigned flags = 0;
+	int n = split_tabs(line, f, 3);
+
+	if (n < 2)
+		return "expected ALIAS<TAB>SYMBOL[<TAB>FLAGS]";
+	trim(f[0]);
+	trim(f[1]);
+	if (n == 3) {
+		for (tok = strtok_r(f[2], ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+			if (strcmp(tok, "cased") == 0)
+				flags |= ENT_ALIAS_CASED;
+			else if (strcmp(tok, "recall") == 0)
+				flags |= ENT_ALIAS_RECALL;
+			else
+				return "unknown flag (known: cased, recall)";
+		}
+	}
+	if (ent_dict_add_alias(d, f[0], f[1], flags) < 0)
+		return "bad alias or symbol (an alias starts and ends with a letter or digit)";
+	return NULL;
+}
+
+/* Load path with fn per line; 1 loaded, 0 absent, -1 error (err set). */
+static int load_file(ent_dict *d, const char *path, line_fn fn, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	ssize_t n;
+
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		const char *why;
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n == 0 || line[0] == '#' || strspn(line, " \t") == (size_t)n)
+			continue;
+		if ((why = fn(d, line)) != NULL) {
+			snprintf(err, errlen, "%s:%ld: %s", path, lineno, why);
+			free(line);
+			fclose(f);
+			return -1;
+		}
+	}
+	free(line);
+	fclose(f);
+	return 1;
+}
+
+int ent_dict_load_dir(ent_dict *d, const char *dir, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		line_fn fn;
+	} files[] = {{"tickers.tsv", ticker_line}, {"aliases.tsv", alias_line}, {"stoplist.txt", stop_line}};
+	buf_t path = BUF_INIT;
+	int found = 0;
+
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		int rc;
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s", dir, files[i].name);
+		rc = load_file(d, path.p, files[i].fn, err, errlen);
+		if (rc < 0) {
+			buf_free(&path);
+			return -1;
+		}
+		found += rc;
+	}
+	buf_free(&path);
+	if (!found) {
+		snprintf(err, errlen, "%s: no dictionary here (tickers.tsv, aliases.tsv or stoplist.txt)", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* ================================================================ sets */
+
+void ent_set_clear(ent_set *s)
+{
+	s->n = 0;
+}
+
+void ent_set_free(ent_set *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+static void set_add_n(ent_set *s, const char *sym, size_t n)
+{
+	if (n == 0 || n >= ENT_SYM_MAX)
+		return;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 8;
+		s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+	}
+	for (size_t i = 0; i < n; i++)
+		s->v[s->n][i] = TO_UPPER(sym[i]);
+	s->v[s->n][n] = '\0';
+	s->n++;
+}
+
+int ent_set_add(ent_set *s, const char *sym)
+{
+	char u[ENT_SYM_MAX];
+
+	if (normalize_sym(sym, u) < 0)
+		return -1;
+	set_add_n(s, u, strlen(u));
+	return 0;
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+void ent_set_finish(ent_set *s)
+{
+	size_t k = 0;
+
+	if (s->n < 2)
+		return;
+	qsort(s->v, s->n, sizeof *s->v, cmp_sym);
+	for (size_t i = 1; i < s->n; i++)
+		if (strcmp(s->v[i], s->v[k]) != 0)
+			memcpy(s->v[++k], s->v[i], ENT_SYM_MAX);
+	s->n = k + 1;
+}
+
+/* ================================================================ words */
+
+enum {
+	W_UPPER = 1,       /* letters only, all capitals (with a .B suffix) */
+	W_LOWER = 2,       /* letters only, all lower case */
+	W_CASHTAG = 4,     /* $ and 1-5 letters (+ class suffix) */
+	W_DOLLARNUM = 8,   /* $ and digits: a price */
+	W_STRIKE = 16,     /* digits then c/p: an option strike (50c, 2.5p) */
+	W_NOCAND = 32,     /* never a bare candidate: handle, contraction part */
+	W_TAKEN = 64,      /* counted as an entity by the precision pass */
+};
+
+typedef struct word {
+	uint32_t start, len; /* bytes of the word (a cashtag without its '$') */
+	uint32_t flags;
+} word;
+
+/* Scratch kept between calls (one extractor per process). */
+static word *words;
+static size_t nwords, capwords;
+
+static void push_word(uint32_t start, uint32_t len, uint32_t flags)
+{
+	if (nwords == capwords) {
+		capwords = capwords ? 2 * capwords : 256;
+		words = xrealloc(words, capwords * sizeof *words);
+	}
+	words[nwords].start = start;
+	words[nwords].len = len;
+	words[nwords].flags = flags;
+	nwords++;
+}
+
+static int is_apostrophe(const char *t, size_t n, size_t i, size_t *width)
+{
+	if (i < n && (t[i] == '\'')) {
+		*width = 1;
+		return 1;
+	}
+	if (i + 2 < n && (unsigned char)t[i] == 0xe2 && (unsigned char)t[i + 1] == 0x80 &&
+	    (unsigned char)t[i + 2] == 0x99) { /* U+2019 ’ */
+		*width = 3;
+		return 1;
+	}
+	return 0;
+}
+
+/* Contraction endings that make the word before them a plain word
+ * ("DON'T", "WE'RE"); "'s" is left out because "GME's" is possessive. */
+static int contraction_tail(const char *s, size_t n)
+{
+	static const char *const tails[] = {"t", "re", "ve", "ll", "d", "m"};
+
+	for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++)
+		if (strlen(tails[i]) == n && strncasecmp(s, tails[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+static int has_prefix_ci(const char *t, size_t n, size_t i, const char *p)
+{
+	size_t k = strlen(p);
+
+	return i + k <= n && strncasecmp(t + i, p, k) == 0;
+}
+
+/* Split text into words; URLs and r/… u/… references are skipped. */
+static void tokenize(const char *t, size_t n)
+{
+	size_t i = 0;
+
+	nwords = 0;
+	while (i < n) {
+		size_t start, len, w;
+		uint32_t flags = 0;
+		int upper = 1, lower = 1, digits = 0, letters = 0;
+
+		if (!IS_WORD(t[i])) {
+			i++;
+			continue;
+		}
+		start = i;
+		/* URLs: skip to the next space (or closing bracket of a markdown link). */
+		if (has_prefix_ci(t, n, i, "http://") || has_prefix_ci(t, n, i, "https://") ||
+		    has_prefix_ci(t, n, i, "www.")) {
+			while (i < n && t[i] != ' ' && t[i] != '\n' && t[i] != '\t' && t[i] != ')' && t[i] != ']')
+				i++;
+			continue;
+		}
+		while (i < n && IS_WORD(t[i])) {
+			char c = t[i];
+			upper &= IS_UPPER(c);
+			lower &= IS_LOWER(c);
+			digits += IS_DIGIT(c);
+			letters += IS_ALPHA(c);
+			i++;
+		}
+		len = i - start;
+		upper = upper && letters == (int)len;
+		/* r/wallstreetbets, u/someone, /r/GME: a name, not a mention. */
+		if (len == 1 && (t[start] == 'r' || t[start] == 'u' || t[start] == 'R' || t[start] == 'U') &&
+		    i < n && t[i] == '/' && (start == 0 || !IS_WORD(t[start - 1]))) {
+			i++;
+			while (i < n && (IS_WORD(t[i]) || t[i] == '-'))
+				i++;
+			continue;
+		}
+		/* Class suffix: BRK.B, BF.A (capitals only, then a word boundary). */
+		if (upper && i + 1 < n && t[i] == '.' && IS_UPPER(t[i + 1])) {
+			size_t k = i + 1;
+			while (k < n && IS_UPPER(t[k]) && k - i <= 2)
+				k++;
+			if (k - i - 1 <= 2 && (k == n || !IS_WORD(t[k])) && !(k < n && t[k] == '.' && k + 1 < n && IS_ALPHA(t[k + 1]))) {
+				i = k;
+				len = i - start;
+			}
+		}
+		if (upper)
+			flags |= W_UPPER;
+		if (lower && letters > 0)
+			flags |= W_LOWER;
+		if (start > 0 && t[start - 1] == '$' && (start == 1 || (!IS_WORD(t[start - 2]) && t[start - 2] != '$'))) {
+			if (digits == 0 && letters > 0) {
+				size_t base = 0;
+				while (base < len && IS_ALPHA(t[start + base]))
+					base++;
+				if (base >= 1 && base <= 5)
+					flags |= W_CASHTAG;
+			} else if (IS_DIGIT(t[start])) {
+				flags |= W_DOLLARNUM;
+			}
+		}
+		if (digits && len >= 2 && (t[i - 1] == 'c' || t[i - 1] == 'p' || t[i - 1] == 'C' || t[i - 1] == 'P') &&
+		    digits == (int)len - 1)
+			flags |= W_STRIKE;
+		/* Decimal strikes: "2.5c" reads as the words "2" and "5c". */
+		if (start > 0 && t[start - 1] == '@')
+			flags |= W_NOCAND; /* a handle */
+		if (is_apostrophe(t, n, i, &w)) {
+			size_t k = i + w;
+			while (k < n && IS_ALPHA(t[k]))
+				k++;
+			if (contraction_tail(t + i + w, k - i - w))
+				flags |= W_NOCAND;
+		}
+		if (start > 0) {
+			/* The tail of a contraction or possessive ('s, 't) is never a word of its own. */
+			size_t b = start;
+			if (t[b - 1] == '\'' && b >= 2 && IS_ALPHA(t[b - 2]))
+				flags |= W_NOCAND;
+			else if (b >= 4 && (unsigned char)t[b - 1] == 0x99 && (unsigned char)t[b - 2] == 0x80 &&
+				 (unsigned char)t[b - 3] == 0xe2 && IS_ALPHA(t[b - 4]))
+				flags |= W_NOCAND;
+		}
+		push_word((uint32_t)start, (uint32_t)len, flags);
+	}
+}
+
+/* ================================================================ aliases */
+
+/* Does alias a match text at i? Returns the end offset, or 0. A space in
+ * the alias matches any run of spaces, newlines or hyphens. */
+static size_t alias_match(const alias *a, const char *t, size_t n, size_t i, int cased)
+{
+	size_t j = 0;
+
+	while (j < a->len) {
+		char ac = a->text[j];
+		if (ac == ' ') {
+			if (i >= n || !(t[i] == ' ' || t[i] == '\n' || t[i] == '\t' || t[i] == '-'))
+				return 0;
+			while (i < n && (t[i] == ' ' || t[i] == '\n' || t[i] == '\t' || t[i] == '-'))
+				i++;
+			j++;
+			continue;
+		}
+		if (i >= n)
+			return 0;
+		if (cased ? t[i] != ac : TO_LOWER(t[i]) != TO_LOWER(ac))
+			return 0;
+		i++;
+		j++;
+	}
+	if (i < n && IS_WORD(t[i]))
+		return 0;
+	return i;
+}
+
+/* Take the longest alias starting at word w; returns 1 when one matched. */
+static int take_alias(const ent_dict *d, int mode, const char *t, size_t n, const word *w, ent_set *out)
+{
+	char first[FIRST_MAX];
+	size_t k;
+	int idx;
+
+	if (w->flags & W_CASHTAG)
+		return 0;
+	k = first_word(t + w->start, w->len, first);
+	if (k >= FIRST_MAX)
+		return 0;
+	for (idx = strmap_get(&d->first, first, k); idx >= 0; idx = d->aliases[idx].next) {
+		const alias *a = &d->aliases[idx];
+		int cased = (a->flags & ENT_ALIAS_CASED) && mode != ENT_RECALL;
+		if ((a->flags & ENT_ALIAS_RECALL) && mode != ENT_RECALL)
+			continue;
+		if (alias_match(a, t, n, w->start, cased)) {
+			set_add_n(out, a->sym, strlen(a->sym));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ================================================================ recall context */
+
+/* Words after a candidate that say it is a ticker ("ON calls"). */
+static const char *const cue_after[] = {"call", "calls", "put", "puts", "share", "shares", "stock", "stocks",
+					"stonk", "stonks", "option", "options", "leaps", "strike", "strikes",
+					"position", "positions", "earnings", "squeeze", "holders", "bagholders",
+					"price", "pt", "ticker", "gang", "chart", "dip", "moon", NULL};
+/* Words before a candidate that say it is a ticker ("bought ON"). */
+static const char *const cue_before[] = {"buy", "bought", "buying", "sell", "sold", "selling", "short",
+					 "shorting", "shorted", "long", "calls", "puts", "shares", "ticker",
+					 "holding", "hold", "holds", "own", NULL};
+
+static int in_list(const char *const *list, const char *t, const word *w)
+{
+	for (int i = 0; list[i]; i++)
+		if (strlen(list[i]) == w->len && strncasecmp(list[i], t + w->start, w->len) == 0)
+			return 1;
+	return 0;
+}
+
+static int is_joiner(const char *t, const word *w)
+{
+	return (w->len == 3 && strncasecmp(t + w->start, "and", 3) == 0) ||
+	       (w->len == 2 && strncasecmp(t + w->start, "or", 2) == 0);
+}
+
+/* Is the text around words[i] shouting (several other all-capital words)? */
+static int shouting(size_t i)
+{
+	int caps = 0;
+
+	for (size_t k = i >= 2 ? i - 2 : 0; k <= i + 2 && k < nwords; k++)
+		if (k != i && (words[k].flags & W_UPPER) && words[k].len >= 2 && !(words[k].flags & W_TAKEN))
+			caps++;
+	return caps >= 2;
+}
+
+/* Do the words around words[i] support reading it as a ticker? */
+static int context_supports(const char *t, size_t i)
+{
+	size_t k;
+
+	if (shouting(i))
+		return 0;
+	/* A neighbouring ticker: "GME, ON and AMD". */
+	for (k = i; k > 0 && k + 2 >= i; k--) {
+		if (words[k - 1].flags & W_TAKEN)
+			return 1;
+		if (!is_joiner(t, &words[k - 1]))
+			break;
+	}
+	for (k = i + 1; k < nwords && k <= i + 2; k++) {
+		if (words[k].flags & W_TAKEN)
+			return 1;
+		if (!is_joiner(t, &words[k]))
+			break;
+	}
+	for (k = i + 1; k < nwords && k <= i + 3; k++)
+		if ((words[k].flags & (W_STRIKE | W_DOLLARNUM)) || in_list(cue_after, t, &words[k]))
+			return 1;
+	for (k = i; k > 0 && k + 2 > i; k--)
+		if (in_list(cue_before, t, &words[k - 1]))
+			return 1;
+	return 0;
+}
+
+/* ================================================================ extraction */
+
+void ent_extract(const ent_dict *d, int mode, const char *t, size_t n, ent_set *out)
+{
+	if (mode == ENT_NONE || n == 0)
+		return;
+	tokenize(t, n);
+	for (size_t i = 0; i < nwords; i++) {
+		word *w = &words[i];
+		if (w->flags & W_CASHTAG) {
+			set_add_n(out, t + w->start, w->len);
+			w->flags |= W_TAKEN;
+			continue;
+		}
+		if (mode == ENT_CASHTAGS || !d)
+			continue;
+		if (take_alias(d, mode, t, n, w, out))
+			w->flags |= W_TAKEN;
+		if ((w->flags & (W_UPPER | W_NOCAND)) == W_UPPER && w->len >= 2) {
+			/* BRK.B as listed, else its base BRK. */
+			size_t len = w->len;
+			int f = sym_flags(d, t + w->start, len);
+			if (!(f & SYM_TICKER) && memchr(t + w->start, '.', len)) {
+				len = (size_t)((const char *)memchr(t + w->start, '.', len) - (t + w->start));
+				f = len >= 2 ? sym_flags(d, t + w->start, len) : 0;
+			}
+			if ((f & SYM_TICKER) && !(f & SYM_STOP)) {
+				set_add_n(out, t + w->start, len);
+				w->flags |= W_TAKEN;
+			}
+		}
+	}
+	if (mode != ENT_RECALL || !d)
+		return;
+	for (size_t i = 0; i < nwords; i++) {
+		word *w = &words[i];
+		char up[ENT_SYM_MAX];
+		int f;
+
+		if ((w->flags & (W_TAKEN | W_NOCAND | W_CASHTAG)) || w->len >= ENT_SYM_MAX)
+			continue;
+		if (w->flags & W_UPPER) {
+			f = sym_flags(d, t + w->start, w->len);
+			/* Stop-listed and single-letter tickers, in context. */
+			if ((f & SYM_TICKER) && (w->len == 1 || (f & SYM_STOP)) && context_supports(t, i)) {
+				set_add_n(out, t + w->start, w->len);
+				w->flags |= W_TAKEN;
+			}
+		} else if ((w->flags & W_LOWER) && w->len >= 3) {
+			/* Lower-case tickers ("pltr calls"), in context. */
+			for (size_t k = 0; k < w->len; k++)
+				up[k] = TO_UPPER(t[w->start + k]);
+			f = sym_flags(d, up, w->len);
+			if ((f & SYM_TICKER) && !(f & SYM_STOP) && context_supports(t, i)) {
+				set_add_n(out, up, w->len);
+				w->flags |= W_TAKEN;
+			}
+		}
+	}
+}
