@@ -176,7 +176,10 @@ store_sqlite *store_sqlite_open(const char *path, char *err, size_t errlen)
 	sqlite3_stmt *st;
 
 	s->path = xstrdup(path);
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+	/* NOMUTEX: one handle per thread (sqlite.h), so SQLite's own locking
+	 * of the handle is pure cost. */
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		herd_errf(err, errlen, "%s: cannot open: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto bad;
 	}
@@ -344,13 +347,13 @@ static void bind_value(sqlite3_stmt *st, int i, const store_value *v)
 	}
 }
 
-/* Run a bound statement to completion; it is reset either way. */
+/* Run a bound statement to completion; it is reset either way (its
+ * bindings stay: every caller binds every parameter each time). */
 static int run(store_sqlite *s, sqlite3_stmt *st, const char *table, char *err, size_t errlen)
 {
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
 		return herd_errf(err, errlen, "%s: %s: %s", s->path, table, sqlite3_errmsg(s->db));
 	return 0;
@@ -493,6 +496,8 @@ int store_sqlite_kv_set(store_sqlite *s, const char *ns, const char *key, const 
 	sqlite3_bind_text(s->kv_set, 2, key, -1, SQLITE_STATIC);
 	if (value)
 		sqlite3_bind_text(s->kv_set, 3, value, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s->kv_set, 3);
 	sqlite3_bind_text(s->kv_set, 4, when, -1, SQLITE_STATIC);
 	return run(s, s->kv_set, "state_kv", err, errlen);
 }
