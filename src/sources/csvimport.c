@@ -8,6 +8,9 @@
  * ids, and loads stay idempotent. (Renaming a file changes its ids.)
  */
 #include "sources/csvimport.h"
+#include "sources/sources.h"
+#include "text/entities.h"
+#include "lib/buf.h"
 #include "lib/htime.h"
 #include "lib/util.h"
 
@@ -15,13 +18,11 @@
 #include <errno.h>
 #include <math.h>
 #include <regex.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CSVIMP_MAX_VALUES 32   /* --value columns per metric row */
-#define CSVIMP_MAX_ENTITY 32   /* longest symbol accepted, in bytes */
 
 /* ------------------------------------------------------------ the mapping */
 
@@ -88,17 +89,6 @@ struct csvimp {
 	char *file_community;  /* from the file name, or NULL */
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 csvimp_t *csvimp_new(const struct csvimp_opts *o, char *err, size_t errlen)
 {
 	csvimp_t *m = xcalloc(1, sizeof *m);
@@ -111,7 +101,7 @@ csvimp_t *csvimp_new(const struct csvimp_opts *o, char *err, size_t errlen)
 		m->o.type = "comment";
 	m->file_date = -1;
 	if (!is_post_type(m->o.type)) {
-		fail(err, errlen, "--type: '%s' is not one of comment, submission, message, article, tweet", m->o.type);
+		herd_errf(err, errlen, "--type: '%s' is not one of comment, submission, message, article, tweet", m->o.type);
 		csvimp_free(m);
 		return NULL;
 	}
@@ -120,7 +110,7 @@ csvimp_t *csvimp_new(const struct csvimp_opts *o, char *err, size_t errlen)
 		if (rc != 0) {
 			char msg[128];
 			regerror(rc, &m->re, msg, sizeof msg);
-			fail(err, errlen, "--community-from-filename: %s", msg);
+			herd_errf(err, errlen, "--community-from-filename: %s", msg);
 			csvimp_free(m);
 			return NULL;
 		}
@@ -139,7 +129,7 @@ static int each_pair(csvimp_t *m, const char *opt, const char *spec, char *err, 
 	for (item = strtok_r(copy, ",", &save); item && rc == 0; item = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(item, '=');
 		if (!eq || eq == item || !eq[1]) {
-			rc = fail(err, errlen, "%s: '%s' is not NAME=COLUMN", opt, item);
+			rc = herd_errf(err, errlen, "%s: '%s' is not NAME=COLUMN", opt, item);
 			break;
 		}
 		*eq = '\0';
@@ -155,19 +145,19 @@ static int add_field(csvimp_t *m, const char *name, const char *col, char *err, 
 		if (strcmp(fields[f].name, name) != 0)
 			continue;
 		if (!(fields[f].kinds & (1 << m->o.kind)))
-			return fail(err, errlen, "--map: %s records have no field '%s'",
+			return herd_errf(err, errlen, "--map: %s records have no field '%s'",
 				    m->o.kind == CSVIMP_POST ? "post" : "metric", name);
 		free(m->spec[f]);
 		m->spec[f] = xstrdup(col);
 		return 0;
 	}
-	return fail(err, errlen, "--map: unknown field '%s' (see --help)", name);
+	return herd_errf(err, errlen, "--map: unknown field '%s' (see --help)", name);
 }
 
 static int add_value(csvimp_t *m, const char *name, const char *col, char *err, size_t errlen)
 {
 	if (m->nvalues == CSVIMP_MAX_VALUES)
-		return fail(err, errlen, "--value: more than %d values", CSVIMP_MAX_VALUES);
+		return herd_errf(err, errlen, "--value: more than %d values", CSVIMP_MAX_VALUES);
 	m->vname[m->nvalues] = xstrdup(name);
 	m->vspec[m->nvalues] = xstrdup(col);
 	m->nvalues++;
@@ -182,7 +172,7 @@ int csvimp_map(csvimp_t *m, const char *spec, char *err, size_t errlen)
 int csvimp_value(csvimp_t *m, const char *spec, char *err, size_t errlen)
 {
 	if (m->o.kind != CSVIMP_METRIC)
-		return fail(err, errlen, "--value is for --kind metric");
+		return herd_errf(err, errlen, "--value is for --kind metric");
 	return each_pair(m, "--value", spec, err, errlen, add_value);
 }
 
@@ -190,15 +180,15 @@ int csvimp_check(const csvimp_t *m, char *err, size_t errlen)
 {
 	if (m->o.kind == CSVIMP_POST) {
 		if (!m->spec[F_CREATED_AT] && !m->o.date_from_filename)
-			return fail(err, errlen, "posts need a time: --map created_at=COLUMN or --date-from-filename");
+			return herd_errf(err, errlen, "posts need a time: --map created_at=COLUMN or --date-from-filename");
 		return 0;
 	}
 	if (!m->spec[F_ENTITY])
-		return fail(err, errlen, "metrics need an entity: --map entity=COLUMN");
+		return herd_errf(err, errlen, "metrics need an entity: --map entity=COLUMN");
 	if (!m->spec[F_AT] && !m->o.date_from_filename)
-		return fail(err, errlen, "metrics need a time: --map at=COLUMN or --date-from-filename");
+		return herd_errf(err, errlen, "metrics need a time: --map at=COLUMN or --date-from-filename");
 	if (m->nvalues == 0)
-		return fail(err, errlen, "metrics need at least one --value NAME=COLUMN");
+		return herd_errf(err, errlen, "metrics need at least one --value NAME=COLUMN");
 	return 0;
 }
 
@@ -276,26 +266,26 @@ int csvimp_bind(csvimp_t *m, const csvr_t *r, const char *path, char *err, size_
 		m->col[f] = find_column(r, m->spec[f], no_header);
 		if (m->col[f] < 0) {
 			columns_list(r, cols, sizeof cols);
-			return fail(err, errlen, "no column '%s' for %s (columns: %s)", m->spec[f], fields[f].name, cols);
+			return herd_errf(err, errlen, "no column '%s' for %s (columns: %s)", m->spec[f], fields[f].name, cols);
 		}
 	}
 	for (size_t v = 0; v < m->nvalues; v++) {
 		m->vcol[v] = find_column(r, m->vspec[v], no_header);
 		if (m->vcol[v] < 0) {
 			columns_list(r, cols, sizeof cols);
-			return fail(err, errlen, "no column '%s' for value %s (columns: %s)", m->vspec[v], m->vname[v], cols);
+			return herd_errf(err, errlen, "no column '%s' for value %s (columns: %s)", m->vspec[v], m->vname[v], cols);
 		}
 	}
 	m->file_date = -1;
 	if (m->o.date_from_filename) {
 		m->file_date = date_in(m->base);
 		if (m->file_date < 0 && !m->spec[m->o.kind == CSVIMP_POST ? F_CREATED_AT : F_AT])
-			return fail(err, errlen, "--date-from-filename: no date like 2021-01-20 in the file name");
+			return herd_errf(err, errlen, "--date-from-filename: no date like 2021-01-20 in the file name");
 	}
 	if (m->have_re && !m->spec[F_COMMUNITY] && !m->o.community) {
 		regmatch_t g[2];
 		if (regexec(&m->re, m->base, 2, g, 0) != 0)
-			return fail(err, errlen, "--community-from-filename: the file name does not match");
+			return herd_errf(err, errlen, "--community-from-filename: the file name does not match");
 		if (g[1].rm_so < 0)
 			g[1] = g[0];
 		if (g[1].rm_eo > g[1].rm_so)
@@ -338,68 +328,32 @@ static int parse_number(const char *s, double *out)
 	return *end ? -1 : 0;
 }
 
-/* One more symbol from a list cell, upper-cased, "$" dropped; checked. */
-static int clean_symbol(const char *tok, size_t n, char *out, char *err, size_t errlen)
-{
-	if (n && tok[0] == '$') {
-		tok++;
-		n--;
-	}
-	if (n == 0 || n > CSVIMP_MAX_ENTITY)
-		return fail(err, errlen, "entity '%.*s' is not a symbol", (int)n, tok);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)toupper((unsigned char)tok[i]);
-		if (!(isalnum(c) || (i > 0 && strchr(".-_/:=", c)) || (i == 0 && c == '^')))
-			return fail(err, errlen, "entity '%.*s' is not a symbol", (int)n, tok);
-		out[i] = (char)c;
-	}
-	out[n] = '\0';
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* "gme; $amc|BB" -> ["AMC","BB","GME"]: split on , ; | and spaces,
- * upper-case, sort, unique. Returns NULL with err for a bad symbol. */
-static json_t *entity_list(const char *cell, char *err, size_t errlen)
+/* Add the symbols of a list cell ("gme; $amc|BB") to set: split on , ; |
+ * and spaces, drop a leading "$", upper-case (ent_set_add: the symbol rules
+ * every herd program shares). -1 with err for a token that is no symbol. */
+static int entity_list(const char *cell, ent_set *set, char *err, size_t errlen)
 {
 	static const char seps[] = ",;| \t\r\n";
-	size_t n = 0, cap = 8;
-	char **syms = xmalloc(cap * sizeof *syms);
-	json_t *arr = json_array();
 	const char *p = cell;
 
 	for (;;) {
-		char sym[CSVIMP_MAX_ENTITY + 1];
+		char tok[ENT_SYM_MAX + 1];
 		size_t len;
 
 		p += strspn(p, seps);
 		if (!*p)
 			break;
 		len = strcspn(p, seps);
-		if (clean_symbol(p, len, sym, err, errlen) < 0) {
-			json_decref(arr);
-			arr = NULL;
-			break;
+		if (*p == '$' && len > 1) {
+			p++;
+			len--;
 		}
-		if (n == cap)
-			syms = xrealloc(syms, (cap *= 2) * sizeof *syms);
-		syms[n++] = xstrdup(sym);
+		if (len >= sizeof tok || (memcpy(tok, p, len), tok[len] = '\0', ent_set_add(set, tok)) < 0)
+			return herd_errf(err, errlen, "entity '%.*s' is not a symbol", (int)(len > 40 ? 40 : len), p);
 		p += len;
 	}
-	if (arr) {
-		qsort(syms, n, sizeof *syms, cmp_str);
-		for (size_t i = 0; i < n; i++)
-			if (i == 0 || strcmp(syms[i], syms[i - 1]) != 0)
-				json_array_append_new(arr, json_string(syms[i]));
-	}
-	for (size_t i = 0; i < n; i++)
-		free(syms[i]);
-	free(syms);
-	return arr;
+	ent_set_finish(set);
+	return 0;
 }
 
 /* A number as JSON: an integer when it is one (17.0 -> 17), else a real. */
@@ -424,14 +378,14 @@ static int row_time(const csvimp_t *m, const csvr_row *row, enum field f, int64_
 
 	if (v && v[0]) {
 		if (htime_parse(v, t) < 0)
-			return fail(err, errlen, "column '%s': '%.40s' is not a time", colname(m, m->col[f], cb, sizeof cb), v);
+			return herd_errf(err, errlen, "column '%s': '%.40s' is not a time", colname(m, m->col[f], cb, sizeof cb), v);
 		return 0;
 	}
 	if (m->file_date >= 0) {
 		*t = m->file_date;
 		return 0;
 	}
-	return fail(err, errlen, "column '%s' is empty: no time for this record", colname(m, m->col[f], cb, sizeof cb));
+	return herd_errf(err, errlen, "column '%s' is empty: no time for this record", colname(m, m->col[f], cb, sizeof cb));
 }
 
 static json_t *row_community(const csvimp_t *m, const csvr_row *row)
@@ -456,7 +410,7 @@ static int row_count(const csvimp_t *m, const csvr_row *row, enum field f, json_
 	if (!v || !v[0])
 		return 0;
 	if (parse_number(v, &d) < 0 || d != floor(d) || fabs(d) > 9.0e18)
-		return fail(err, errlen, "column '%s': '%.40s' is not an integer", colname(m, m->col[f], cb, sizeof cb), v);
+		return herd_errf(err, errlen, "column '%s': '%.40s' is not an integer", colname(m, m->col[f], cb, sizeof cb), v);
 	*out = (json_int_t)d;
 	return 0;
 }
@@ -479,7 +433,7 @@ static int row_vader(const csvimp_t *m, const csvr_row *row, json_t **vader, cha
 		if (parse_number(v, &d) < 0) {
 			json_decref(*vader);
 			*vader = NULL;
-			return fail(err, errlen, "column '%s': '%.40s' is not a number", colname(m, m->col[f], cb, sizeof cb), v);
+			return herd_errf(err, errlen, "column '%s': '%.40s' is not a number", colname(m, m->col[f], cb, sizeof cb), v);
 		}
 		if (!*vader)
 			*vader = json_object();
@@ -488,13 +442,29 @@ static int row_vader(const csvimp_t *m, const csvr_row *row, json_t **vader, cha
 	return 0;
 }
 
+/* A string cell for post_set_str: NULL when unmapped or empty. */
+static const char *nonempty(const char *v)
+{
+	return v && v[0] ? v : NULL;
+}
+
+/* title/text through post_set_text (HTML entities decoded, "[deleted]"
+ * markers dropped); v NULL gives null for title, "" for text. */
+static void set_text(json_t *post, const char *key, const char *v)
+{
+	json_t *s = v ? json_string(v) : NULL;
+
+	post_set_text(post, key, s);
+	json_decref(s);
+}
+
 static json_t *make_post(csvimp_t *m, const csvr_row *row, char *err, size_t errlen)
 {
 	const char *id = get(m, row, m->col[F_ID]), *type = get(m, row, m->col[F_TYPE]);
-	const char *ents_cell = get(m, row, m->col[F_ENTITIES]), *text = get(m, row, m->col[F_TEXT]);
-	const char *parent = get(m, row, m->col[F_PARENT]);
-	json_t *post, *eng, *ents = NULL, *vader = NULL;
-	char cb[24], tb[HTIME_LEN];
+	const char *ents_cell = get(m, row, m->col[F_ENTITIES]), *parent = get(m, row, m->col[F_PARENT]);
+	ent_set ents = ENT_SET_INIT;
+	json_t *post, *vader = NULL;
+	char cb[24];
 	json_int_t score, replies;
 	int64_t t;
 
@@ -503,42 +473,44 @@ static json_t *make_post(csvimp_t *m, const csvr_row *row, char *err, size_t err
 	    row_count(m, row, F_REPLIES, &replies, err, errlen) < 0)
 		return NULL;
 	if (id && !id[0]) {
-		fail(err, errlen, "column '%s' (the id) is empty", colname(m, m->col[F_ID], cb, sizeof cb));
+		herd_errf(err, errlen, "column '%s' (the id) is empty", colname(m, m->col[F_ID], cb, sizeof cb));
 		return NULL;
 	}
 	if (type && !is_post_type(type)) {
-		fail(err, errlen, "column '%s': '%.40s' is not a post type", colname(m, m->col[F_TYPE], cb, sizeof cb), type);
+		herd_errf(err, errlen, "column '%s': '%.40s' is not a post type", colname(m, m->col[F_TYPE], cb, sizeof cb), type);
 		return NULL;
 	}
-	if (row_vader(m, row, &vader, err, errlen) < 0)
+	if (ents_cell && entity_list(ents_cell, &ents, err, errlen) < 0) {
+		ent_set_free(&ents);
 		return NULL;
-	ents = ents_cell ? entity_list(ents_cell, err, errlen) : json_array();
-	if (!ents) {
-		json_decref(vader);
+	}
+	if (row_vader(m, row, &vader, err, errlen) < 0) {
+		ent_set_free(&ents);
 		return NULL;
 	}
 
-	post = json_object();
-	json_object_set_new(post, "kind", json_string("post"));
-	if (id)
-		json_object_set_new(post, "id", json_sprintf("%s:%s", m->o.source, id));
-	else
-		json_object_set_new(post, "id", json_sprintf("%s:%s:%ld", m->o.source, m->base, row->lineno));
-	json_object_set_new(post, "source", json_string(m->o.source));
-	json_object_set_new(post, "type", json_string(type ? type : m->o.type));
+	post = post_new(m->o.source, type ? type : m->o.type);
+	if (id) {
+		post_set_id(post, m->o.source, id);
+	} else { /* SOURCE:FILE:LINE */
+		buf_t native = BUF_INIT;
+		buf_printf(&native, "%s:%ld", m->base, row->lineno);
+		post_set_id(post, m->o.source, native.p);
+		buf_free(&native);
+	}
 	json_object_set_new(post, "community", row_community(m, row));
-	json_object_set_new(post, "created_at", json_string(htime_format(t, tb)));
-	json_object_set_new(post, "author", str_or_null(get(m, row, m->col[F_AUTHOR])));
-	json_object_set_new(post, "title", str_or_null(get(m, row, m->col[F_TITLE])));
-	json_object_set_new(post, "text", json_string(text ? text : ""));
-	json_object_set_new(post, "url", str_or_null(get(m, row, m->col[F_URL])));
-	eng = json_object();
-	json_object_set_new(eng, "score", json_integer(score));
-	json_object_set_new(eng, "replies", json_integer(replies));
-	json_object_set_new(post, "engagement", eng);
-	json_object_set_new(post, "entities", ents);
-	json_object_set_new(post, "parent", parent && parent[0] ? json_sprintf("%s:%s", m->o.source, parent) : json_null());
-	json_object_set_new(post, "lang", str_or_null(get(m, row, m->col[F_LANG])));
+	post_set_time(post, t);
+	post_set_str(post, "author", nonempty(get(m, row, m->col[F_AUTHOR])));
+	set_text(post, "title", nonempty(get(m, row, m->col[F_TITLE])));
+	set_text(post, "text", nonempty(get(m, row, m->col[F_TEXT])));
+	post_set_str(post, "url", nonempty(get(m, row, m->col[F_URL])));
+	post_set_engagement(post, score, replies);
+	for (size_t i = 0; i < ents.n; i++)
+		post_add_entity(post, ents.v[i]);
+	ent_set_free(&ents);
+	if (parent && parent[0]) /* the parent is a post of the same source */
+		json_object_set_new(post, "parent", json_sprintf("%s:%s", m->o.source, parent));
+	post_set_str(post, "lang", nonempty(get(m, row, m->col[F_LANG])));
 	if (vader)
 		json_object_set_new(post, "vader", vader);
 	return post;
@@ -546,19 +518,24 @@ static json_t *make_post(csvimp_t *m, const csvr_row *row, char *err, size_t err
 
 static int make_metrics(csvimp_t *m, const csvr_row *row, json_t **out, size_t outmax, char *err, size_t errlen)
 {
-	char sym[CSVIMP_MAX_ENTITY + 1], cb[24], tb[HTIME_LEN];
+	char cb[24], tb[HTIME_LEN];
 	const char *ent = get(m, row, m->col[F_ENTITY]);
 	double val[CSVIMP_MAX_VALUES];
 	json_t *community = row_community(m, row);
+	ent_set sym = ENT_SET_INIT;
 	int64_t t;
 	size_t n;
 
-	if (row_time(m, row, F_AT, &t, err, errlen) < 0 || clean_symbol(ent, strlen(ent), sym, err, errlen) < 0)
+	if (row_time(m, row, F_AT, &t, err, errlen) < 0 || entity_list(ent, &sym, err, errlen) < 0)
 		goto bad;
+	if (sym.n != 1) {
+		herd_errf(err, errlen, "column '%s': '%.40s' is not one symbol", colname(m, m->col[F_ENTITY], cb, sizeof cb), ent);
+		goto bad;
+	}
 	for (size_t i = 0; i < m->nvalues; i++) {
 		const char *v = get(m, row, m->vcol[i]);
 		if (parse_number(v, &val[i]) < 0) {
-			fail(err, errlen, "column '%s': '%.40s' is not a number", colname(m, m->vcol[i], cb, sizeof cb), v);
+			herd_errf(err, errlen, "column '%s': '%.40s' is not a number", colname(m, m->vcol[i], cb, sizeof cb), v);
 			goto bad;
 		}
 	}
@@ -567,7 +544,7 @@ static int make_metrics(csvimp_t *m, const csvr_row *row, json_t **out, size_t o
 		json_t *rec = json_object();
 		json_object_set_new(rec, "kind", json_string("metric"));
 		json_object_set_new(rec, "source", json_string(m->o.source));
-		json_object_set_new(rec, "entity", json_string(sym));
+		json_object_set_new(rec, "entity", json_string(sym.v[0]));
 		json_object_set_new(rec, "at", json_string(tb));
 		json_object_set_new(rec, "name", json_string(m->vname[n]));
 		json_object_set_new(rec, "value", number_json(val[n]));
@@ -578,9 +555,11 @@ static int make_metrics(csvimp_t *m, const csvr_row *row, json_t **out, size_t o
 		out[n] = rec;
 	}
 	json_decref(community);
+	ent_set_free(&sym);
 	return (int)n;
 bad:
 	json_decref(community);
+	ent_set_free(&sym);
 	return -1;
 }
 

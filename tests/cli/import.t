@@ -17,6 +17,15 @@ empty cells become null (author), 0 (score) or [] (entities).
   {"kind":"post","id":"csv:1","source":"csv","type":"comment","community":null,"created_at":"2021-01-27T14:03:00Z","author":"bob","title":null,"text":"GME to the\nmoon, \"really\"","url":null,"engagement":{"score":12,"replies":0},"entities":["AMC","BB","GME"],"parent":null,"lang":null}
   {"kind":"post","id":"csv:2","source":"csv","type":"comment","community":null,"created_at":"2021-01-27T15:00:00Z","author":null,"title":null,"text":"plain text","url":null,"engagement":{"score":0,"replies":0},"entities":[],"parent":null,"lang":null}
 
+Text and title go through the post builders every source shares: HTML
+entities are decoded (Reddit's API escapes & < >) and a "[deleted]" body is
+no text; url, parent (an id of the same source) and lang are copied.
+
+  $ printf 'id,t,title,body,link,re,lang\n9,1611756180,Q &amp; A,a &lt;b&gt; &#39;c&#39;,https://x.test/9,8,en\n10,1611756180,,[deleted],,,\n' > h.csv
+  $ herd-import --source reddit --type submission --map id=id,created_at=t,title=title,text=body,url=link,parent=re,lang=lang h.csv
+  {"kind":"post","id":"reddit:9","source":"reddit","type":"submission","community":null,"created_at":"2021-01-27T14:03:00Z","author":null,"title":"Q & A","text":"a <b> 'c'","url":"https://x.test/9","engagement":{"score":0,"replies":0},"entities":[],"parent":"reddit:8","lang":"en"}
+  {"kind":"post","id":"reddit:10","source":"reddit","type":"submission","community":null,"created_at":"2021-01-27T14:03:00Z","author":null,"title":null,"text":"","url":null,"engagement":{"score":0,"replies":0},"entities":[],"parent":null,"lang":null}
+
 Without an id column the id is SOURCE:FILE:LINE, the line where the row
 starts (row 2 starts on line 4 because row 1 spans two lines); the same on
 a re-run. stdin is named "stdin".
@@ -115,8 +124,12 @@ time column: the day is in the name).
 
 Metric records from a table of numbers per entity: one record per --value.
 
-  $ printf 'ticker,neg,compound,mentions\nGME,0.1,0.12,829\namc,0.0,-0.5,17.0\n' > 2021-01-20_wallstreetbets.csv
-  $ herd-import --kind metric --source reddit --date-from-filename --interval 1d --community-from-filename '_([a-z]+)\.csv$' --map entity=ticker --value mentions=mentions,vader.mean=compound 2021-01-20_wallstreetbets.csv
+  $ printf 'ticker,neg,compound,mentions\nGME,0.1,0.12,829\namc,0.0,-0.5,17.0\nGME AMC,0,0,1\n' > 2021-01-20_wallstreetbets.csv
+  $ herd-import --kind metric --source reddit --date-from-filename --interval 1d --community-from-filename '_([a-z]+)\.csv$' --map entity=ticker --value mentions=mentions,vader.mean=compound 2021-01-20_wallstreetbets.csv > m.ndjson
+  herd-import: 2021-01-20_wallstreetbets.csv:4: column 'ticker': 'GME AMC' is not one symbol
+  herd-import: 1 of 3 lines rejected (use --rejects FILE to keep them)
+  [1]
+  $ cat m.ndjson
   {"kind":"metric","source":"reddit","entity":"GME","at":"2021-01-20T00:00:00Z","name":"mentions","value":829,"interval":"1d","community":"wallstreetbets"}
   {"kind":"metric","source":"reddit","entity":"GME","at":"2021-01-20T00:00:00Z","name":"vader.mean","value":0.12,"interval":"1d","community":"wallstreetbets"}
   {"kind":"metric","source":"reddit","entity":"AMC","at":"2021-01-20T00:00:00Z","name":"mentions","value":17,"interval":"1d","community":"wallstreetbets"}
