@@ -11,34 +11,14 @@
 #   - `herd --help` lists every program with its summary; `herd X` runs
 #     herd-X; `herd nosuch` is a usage error.
 # Prints "RESULT N passed, N failed".
-set -u
-export LC_ALL=C
-top=${HERD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-bin=${HERD_BIN:-$top/bin}
+. "$(dirname "$0")/../lib.sh"
 version=$(cat "$top/VERSION")
-passed=0 failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-check() { # description, then a command that must succeed
-	local what=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL: $what"
-	fi
-}
 
 progs=()
 for p in "$bin"/herd-*; do
 	[ -x "$p" ] && progs+=("${p##*/}")
 done
-if [ ${#progs[@]} -eq 0 ]; then
-	echo "skip: no programs in $bin (run make)"
-	exit 77
-fi
+[ ${#progs[@]} -gt 0 ] || skip "no programs in $bin (run make)"
 
 for prog in "${progs[@]}"; do
 	p=$bin/$prog
@@ -91,5 +71,4 @@ rc=$?
 check "herd nosuch exits 2 (got $rc)" [ "$rc" -eq 2 ]
 check "herd nosuch says it is not a command" grep -q "'nosuch' is not a herd command" "$tmp/err"
 
-echo "RESULT $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+result

@@ -11,44 +11,17 @@
 #     and replay exits 1; bad options exit 2.
 # Skips (77) while a program of the pipe, the entity dictionary or the VADER
 # lexicon is missing. Prints "RESULT N passed, N failed".
-set -u
-export LC_ALL=C
-top=${HERD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-bin=${HERD_BIN:-$top/bin}
+. "$(dirname "$0")/../lib.sh"
 export HERD_BIN=$bin
 replay=$top/pipelines/replay.sh
-passed=0 failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-skip() { echo "skip: $*"; exit 77; }
-check() { # description, then a command that must succeed
-	local what=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL: $what"
-	fi
-}
-q() { sqlite3 -batch -noheader "$1" "$2"; }
-
-for p in normalize score aggregate load; do
-	[ -x "$bin/herd-$p" ] || skip "$bin/herd-$p not built yet"
-done
-command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
-"$bin/herd-normalize" </dev/null 2>"$tmp/err" || skip "herd-normalize cannot run: $(head -1 "$tmp/err")"
-echo '{"kind":"post","id":"t:1","source":"t","type":"comment","created_at":"2021-01-01T00:00:00Z","text":"ok"}' |
-	"$bin/herd-score" --model vader >/dev/null 2>"$tmp/err" ||
-	skip "herd-score --model vader cannot run (VADER lexicon? scripts/fetch-vader.sh): $(head -1 "$tmp/err")"
+need_pipe
 
 # ---------------------------------------------------------------- the demo
 db=$tmp/demo.db
 "$replay" --demo --db "$db" >"$tmp/out1" 2>"$tmp/err1"
 rc=$?
 check "replay --demo exits 0 (got $rc): $(tail -3 "$tmp/err1")" [ "$rc" -eq 0 ]
-[ -f "$db" ] || { echo "FAIL: no database"; echo "RESULT $passed passed, $((failed + 1)) failed"; exit 1; }
+[ -f "$db" ] || { check "a database was made" false; result; }
 
 items=$(cat "$top"/data/sample/*.ndjson | grep -c .)
 posts=$(q "$db" "SELECT count(*) FROM posts")
@@ -128,5 +101,4 @@ fi
 "$replay" --help >"$tmp/help"
 check "--help: usage on line 1" grep -q '^Usage: pipelines/replay.sh ' <(head -1 "$tmp/help")
 
-echo "RESULT $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+result

@@ -12,40 +12,13 @@
 #     the database equals the clean run's.
 # Skips (77) without the data, a program of the pipe, the entity dictionary
 # or the VADER lexicon. Prints "RESULT N passed, N failed".
-set -u
-export LC_ALL=C
-top=${HERD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-bin=${HERD_BIN:-$top/bin}
-SHARED=${SHARED:-$(cd "$top/.." && pwd)/shared/data}
+. "$(dirname "$0")/../lib.sh"
 wsb=$SHARED/wsb-early2021-esbenkc/wallstreetbets_comments.ndjson
-passed=0 failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-skip() { echo "skip: $*"; exit 77; }
-check() { # description, then a command that must succeed
-	local what=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL: $what"
-	fi
-}
-q() { sqlite3 -batch -noheader "$1" "$2"; }
 counts() { q "$1" "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM post_entities),
 	(SELECT count(*) FROM scores), (SELECT count(*) FROM aggregates)"; }
 
 [ -r "$wsb" ] || skip "$wsb absent"
-for p in normalize score aggregate load; do
-	[ -x "$bin/herd-$p" ] || skip "$bin/herd-$p not built yet"
-done
-command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
-"$bin/herd-normalize" </dev/null 2>"$tmp/err" || skip "herd-normalize cannot run: $(head -1 "$tmp/err")"
-echo '{"kind":"post","id":"t:1","source":"t","type":"comment","created_at":"2021-01-01T00:00:00Z","text":"ok"}' |
-	"$bin/herd-score" --model vader >/dev/null 2>"$tmp/err" ||
-	skip "herd-score --model vader cannot run (VADER lexicon? scripts/fetch-vader.sh): $(head -1 "$tmp/err")"
+need_pipe
 
 # pipe INPUT DB [extra herd-normalize options] [-- extra herd-aggregate options]
 pipe() {
@@ -115,5 +88,4 @@ check "the rest is loaded: the same rows as the clean run ($all_first)" [ "$(cou
 check "… with the same values" cmp -s <(sqlite3 all.db ".dump posts scores aggregates post_entities") \
 	<(sqlite3 bad.db ".dump posts scores aggregates post_entities")
 
-echo "RESULT $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+result
