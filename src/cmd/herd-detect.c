@@ -1,0 +1,398 @@
+/*
+ * herd-detect — reads agg, metric and scored post records and writes the
+ * event records of three detectors: cascades (src/detect/cascade.c),
+ * news-driven signals (signal.c) and heat/discovery (heat.c), keeping
+ * their memory in the --state SQLite file so cron batches continue where
+ * the last one stopped. This file only parses options and routes records;
+ * docs/detection.md explains the methods.
+ */
+#include "detect/detect.h"
+#include "detect/state.h"
+#include "lib/cli.h"
+#include "lib/htime.h"
+#include "lib/jsonx.h"
+#include "lib/log.h"
+#include "lib/stream.h"
+#include "lib/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"Usage: herd-detect [OPTIONS] [FILE...]\n"
+	"Detect cascades, news-driven signals and heat in aggregates, metrics and news.\n"
+	"\n"
+	"Reads NDJSON records (stdin when no FILE) and writes event records\n"
+	"(docs/records.md) to stdout, sorted by time, once all input is read:\n"
+	"  agg     (herd-aggregate) of the --window length: cascades and heat\n"
+	"  metric  name \"mentions\" (herd-import --kind metric): counted like agg\n"
+	"          posts of source/community, when its interval is --window;\n"
+	"          name \"bar\": price context for signals, price streams for heat;\n"
+	"          any other name (pageviews, interest): a heat stream\n"
+	"  post    of a --news type with a sentiment (herd-score): signals\n"
+	"Other kinds pass through unchanged; with --pass the records read pass\n"
+	"through too (before the events). Every event has a stable key: a rerun\n"
+	"with the same --state writes only events it never wrote before, and\n"
+	"the same data cut into hourly batches gives the same events as one run.\n"
+	"\n"
+	"General:\n"
+	"      --state FILE        SQLite state (baselines, phases, signal history,\n"
+	"                          events written); default $HERD_HOME/state.db, or\n"
+	"                          ./state.db when HERD_HOME is unset\n"
+	"      --window D          the agg window length to read (default 1h). Use\n"
+	"                          one --state per window length\n"
+	"      --only LIST         detectors to run: cascade,signal,heat (default all)\n"
+	"      --now TIME          the run's \"now\": data after it is ignored, and heat\n"
+	"                          days ending by it are closed (default: the latest\n"
+	"                          time in the data and the state; never the clock)\n"
+	"      --explain ENTITY    print ENTITY's series and every decision on stderr\n"
+	"      --pass              also pass the records read to stdout\n"
+	"\n"
+	"Cascades (an entity's mentions burst above its own baseline, across sources):\n"
+	"      --model M           robust (default): EWMA of log mentions, robust spread,\n"
+	"                          clipped updates; negbin: negative-binomial tail; ewma:\n"
+	"                          plain EWMA of counts (misses later bursts: comparison)\n"
+	"      --rate R            count (default) or share: log share of all mentions,\n"
+	"                          blind to market-wide surges and daily cycles, but\n"
+	"                          also to a herd big enough to swell the total\n"
+	"      --halflife D        baseline half-life (default 7d): longer remembers\n"
+	"                          quiet times longer (more sensitive, slower to accept\n"
+	"                          a new normal)\n"
+	"      --min-history D     own history before the baseline is used (default 3d);\n"
+	"                          until then an entity is cold and judged by its share\n"
+	"                          against the other entities of the window\n"
+	"      --z Z               z to start an episode (default 3): lower flags earlier\n"
+	"                          and more often\n"
+	"      --z-end Z           an episode fades when z drops under this (default 0:\n"
+	"                          the rate is back at its baseline, the new normal)\n"
+	"      --z-critical Z      severity critical from this z with 3+ sources (default 6)\n"
+	"      --min-posts N       posts in the window to start (default 20): guards\n"
+	"                          against tiny counts with huge z\n"
+	"      --min-sources N     active sources to start (default 2): the spread\n"
+	"                          that makes a herd; 1 for single-source data\n"
+	"      --source-min N      posts for a source to be active (default 5)\n"
+	"      --source-z Z        z of a source against its own baseline to be active\n"
+	"                          (default 2)\n"
+	"      --cold-share F      share of all mentions a cold entity needs (default\n"
+	"                          0.10): lower flags new names sooner, and the usual\n"
+	"                          big names on every cold start\n"
+	"      --growth F          growth phase at F x the start rate (default 1.5)\n"
+	"      --peak-drop F       peak phase once the rate is F under the max (0.2)\n"
+	"      --fade F            fade once the rate is under F x the max (default 0.5)\n"
+	"      --min-align F       bull/bear concentration |bull-bear|/(bull+bear)\n"
+	"                          needed to start (default 0: reported, not required)\n"
+	"\n"
+	"Signals (news + price context -> BUY/SELL):\n"
+	"      --news TYPES        post types that are news (default article)\n"
+	"      --lookback D        news window before each news item (default 6h)\n"
+	"      --min-confidence F  model confidence a news item needs (default 0.6)\n"
+	"      --min-score F       |score| for a signal (default 0.3): higher, fewer and\n"
+	"                          surer signals\n"
+	"      --expiry D          no repeat of an entity+direction within D (default 7d)\n"
+	"      --bars D            bar interval used for price context (default 1d)\n"
+	"\n"
+	"Heat (velocity and acceleration of every stream, per entity and day):\n"
+	"      --min-heat F        heat events from this score (default 3); discovery\n"
+	"                          events the first time an entity reaches it\n"
+	"      --heat-all          a heat event for every entity-day (for heatmaps)\n"
+	"\n" CLI_REJECT_HELP CLI_COMMON_HELP
+	"\n"
+	"Examples:\n"
+	"  herd-aggregate --window 1h posts.ndjson | herd-detect --state s.db > events.ndjson\n"
+	"  herd-detect --window 1d --explain GME --only cascade agg-1d.ndjson\n";
+
+enum {
+	OPT_STATE = CLI_FIRST_PROGRAM_OPTION,
+	OPT_WINDOW,
+	OPT_ONLY,
+	OPT_NOW,
+	OPT_EXPLAIN,
+	OPT_PASS,
+	OPT_MODEL,
+	OPT_RATE,
+	OPT_HALFLIFE,
+	OPT_MIN_HISTORY,
+	OPT_Z,
+	OPT_Z_END,
+	OPT_Z_CRITICAL,
+	OPT_MIN_POSTS,
+	OPT_MIN_SOURCES,
+	OPT_SOURCE_MIN,
+	OPT_SOURCE_Z,
+	OPT_COLD_SHARE,
+	OPT_GROWTH,
+	OPT_PEAK_DROP,
+	OPT_FADE,
+	OPT_MIN_ALIGN,
+	OPT_NEWS,
+	OPT_LOOKBACK,
+	OPT_MIN_CONFIDENCE,
+	OPT_MIN_SCORE,
+	OPT_EXPIRY,
+	OPT_BARS,
+	OPT_MIN_HEAT,
+	OPT_HEAT_ALL,
+};
+
+typedef struct run {
+	detect_t d;
+	cascade_t *cascade;
+	signals_t *signals;
+	heat_t *heat;
+	int pass;
+	long news, used;
+} run_t;
+
+static unsigned parse_only(const char *arg)
+{
+	char *s = xstrdup(arg), *save = NULL;
+	unsigned run = 0;
+
+	for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (strcmp(t, "cascade") == 0)
+			run |= DETECT_CASCADE;
+		else if (strcmp(t, "signal") == 0)
+			run |= DETECT_SIGNAL;
+		else if (strcmp(t, "heat") == 0)
+			run |= DETECT_HEAT;
+		else
+			log_usage("--only: '%s' is not cascade, signal or heat", t);
+	}
+	free(s);
+	if (!run)
+		log_usage("--only: no detector named");
+	return run;
+}
+
+/* A "mentions" metric, as the agg of one source/community. */
+static int on_mentions(run_t *r, stream_t *s, const json_t *rec, const detect_metric_t *m)
+{
+	const char *community = jx_str(rec, "community");
+	char src[300];
+	detect_agg_t a;
+	json_t *sources = json_object();
+	int rc = 0;
+
+	if (m->value < 0)
+		return stream_reject(s, "mentions %g is negative", m->value);
+	memset(&a, 0, sizeof a);
+	a.entity = m->entity;
+	a.start = m->at;
+	a.len = m->interval ? m->interval : r->d.opt.window;
+	a.posts = (long)(m->value + 0.5);
+	snprintf(src, sizeof src, community ? "%s/%s" : "%s", m->source, community);
+	json_object_set_new(sources, src, json_integer(a.posts));
+	a.sources = sources;
+	detect_saw(&r->d, a.start + a.len);
+	if (r->cascade)
+		rc = cascade_add(r->cascade, s, &a, 1);
+	if (rc == 0 && r->heat)
+		heat_add_agg(r->heat, &a);
+	json_decref(sources);
+	return rc;
+}
+
+static int on_record(stream_t *s, json_t *rec, void *arg)
+{
+	run_t *r = arg;
+	const char *kind = jx_str(rec, "kind");
+
+	if (!kind)
+		return stream_reject(s, "record has no 'kind'");
+	if (strcmp(kind, "agg") == 0) {
+		detect_agg_t a;
+
+		if (detect_parse_agg(s, rec, &a) < 0)
+			return -1;
+		detect_saw(&r->d, a.start + a.len);
+		if (r->cascade && cascade_add(r->cascade, s, &a, 0) < 0)
+			return -1;
+		if (r->heat)
+			heat_add_agg(r->heat, &a);
+	} else if (strcmp(kind, "metric") == 0) {
+		detect_metric_t m;
+
+		if (detect_parse_metric(s, rec, &m) < 0)
+			return -1;
+		if (strcmp(m.name, "mentions") == 0) {
+			if (on_mentions(r, s, rec, &m) < 0)
+				return -1;
+		} else {
+			detect_saw(&r->d, m.at + (m.interval ? m.interval : 0));
+			if (m.is_bar && r->signals)
+				signals_add_bar(r->signals, &m);
+			if (r->heat)
+				heat_add_metric(r->heat, &m);
+		}
+	} else if (strcmp(kind, "post") == 0) {
+		detect_post_t p;
+
+		if (detect_parse_post(s, rec, &p) < 0)
+			return -1;
+		if (!r->signals || !signals_add_post(r->signals, &p))
+			r->d.skipped++;
+	} else {
+		stream_emit(s, rec);
+		return 0;
+	}
+	if (r->pass)
+		stream_emit(s, rec);
+	return 0;
+}
+
+static char *default_state(void)
+{
+	const char *home = getenv("HERD_HOME");
+	size_t n;
+	char *p;
+
+	if (!home || !*home)
+		return xstrdup("state.db");
+	n = strlen(home) + sizeof "/state.db";
+	p = xmalloc(n);
+	snprintf(p, n, "%s/state.db", home);
+	return p;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"state", required_argument, NULL, OPT_STATE},
+		{"window", required_argument, NULL, OPT_WINDOW},
+		{"only", required_argument, NULL, OPT_ONLY},
+		{"now", required_argument, NULL, OPT_NOW},
+		{"explain", required_argument, NULL, OPT_EXPLAIN},
+		{"pass", no_argument, NULL, OPT_PASS},
+		{"model", required_argument, NULL, OPT_MODEL},
+		{"rate", required_argument, NULL, OPT_RATE},
+		{"halflife", required_argument, NULL, OPT_HALFLIFE},
+		{"min-history", required_argument, NULL, OPT_MIN_HISTORY},
+		{"z", required_argument, NULL, OPT_Z},
+		{"z-end", required_argument, NULL, OPT_Z_END},
+		{"z-critical", required_argument, NULL, OPT_Z_CRITICAL},
+		{"min-posts", required_argument, NULL, OPT_MIN_POSTS},
+		{"min-sources", required_argument, NULL, OPT_MIN_SOURCES},
+		{"source-min", required_argument, NULL, OPT_SOURCE_MIN},
+		{"source-z", required_argument, NULL, OPT_SOURCE_Z},
+		{"cold-share", required_argument, NULL, OPT_COLD_SHARE},
+		{"growth", required_argument, NULL, OPT_GROWTH},
+		{"peak-drop", required_argument, NULL, OPT_PEAK_DROP},
+		{"fade", required_argument, NULL, OPT_FADE},
+		{"min-align", required_argument, NULL, OPT_MIN_ALIGN},
+		{"news", required_argument, NULL, OPT_NEWS},
+		{"lookback", required_argument, NULL, OPT_LOOKBACK},
+		{"min-confidence", required_argument, NULL, OPT_MIN_CONFIDENCE},
+		{"min-score", required_argument, NULL, OPT_MIN_SCORE},
+		{"expiry", required_argument, NULL, OPT_EXPIRY},
+		{"bars", required_argument, NULL, OPT_BARS},
+		{"min-heat", required_argument, NULL, OPT_MIN_HEAT},
+		{"heat-all", no_argument, NULL, OPT_HEAT_ALL},
+		CLI_REJECT_LONGOPTS,
+		CLI_COMMON_LONGOPTS,
+		{0},
+	};
+	detect_opts_t o;
+	char *state = NULL;
+	sqlite3 *db;
+	stream_t s;
+	run_t r;
+	long written;
+	int c, rc;
+
+	cli_init(argc, argv);
+	detect_opts_default(&o);
+	memset(&r, 0, sizeof r);
+	while ((c = cli_getopt(argc, argv, "hVqv", longopts)) != -1) {
+		if (cli_common_option(c, optarg, usage))
+			continue;
+		switch (c) {
+		case OPT_STATE: free(state); state = xstrdup(optarg); break;
+		case OPT_WINDOW: o.window = cli_duration("--window", optarg); break;
+		case OPT_ONLY: o.run = parse_only(optarg); break;
+		case OPT_NOW: o.now = cli_time("--now", optarg); break;
+		case OPT_EXPLAIN: o.explain = optarg; break;
+		case OPT_PASS: r.pass = 1; break;
+		case OPT_MODEL:
+			if (strcmp(optarg, "robust") == 0)
+				o.model = BASELINE_ROBUST;
+			else if (strcmp(optarg, "negbin") == 0)
+				o.model = BASELINE_NEGBIN;
+			else if (strcmp(optarg, "ewma") == 0)
+				o.model = BASELINE_EWMA;
+			else
+				log_usage("--model: '%s' is not robust, negbin or ewma", optarg);
+			break;
+		case OPT_RATE:
+			if (strcmp(optarg, "count") != 0 && strcmp(optarg, "share") != 0)
+				log_usage("--rate: '%s' is not count or share", optarg);
+			o.share = strcmp(optarg, "share") == 0;
+			break;
+		case OPT_HALFLIFE: o.halflife = cli_duration("--halflife", optarg); break;
+		case OPT_MIN_HISTORY: o.min_history = cli_duration("--min-history", optarg); break;
+		case OPT_Z: o.z = cli_double("--z", optarg, 0, 40); break;
+		case OPT_Z_END: o.z_end = cli_double("--z-end", optarg, -40, 40); break;
+		case OPT_Z_CRITICAL: o.z_critical = cli_double("--z-critical", optarg, 0, 40); break;
+		case OPT_MIN_POSTS: o.min_posts = cli_long("--min-posts", optarg, 0, __LONG_MAX__); break;
+		case OPT_MIN_SOURCES: o.min_sources = cli_long("--min-sources", optarg, 0, 1000); break;
+		case OPT_SOURCE_MIN: o.source_min = cli_long("--source-min", optarg, 1, __LONG_MAX__); break;
+		case OPT_SOURCE_Z: o.source_z = cli_double("--source-z", optarg, 0, 40); break;
+		case OPT_COLD_SHARE: o.cold_share = cli_double("--cold-share", optarg, 0, 1); break;
+		case OPT_GROWTH: o.growth = cli_double("--growth", optarg, 1, 1e6); break;
+		case OPT_PEAK_DROP: o.peak_drop = cli_double("--peak-drop", optarg, 0, 1); break;
+		case OPT_FADE: o.fade = cli_double("--fade", optarg, 0, 1); break;
+		case OPT_MIN_ALIGN: o.min_align = cli_double("--min-align", optarg, 0, 1); break;
+		case OPT_NEWS: o.news = optarg; break;
+		case OPT_LOOKBACK: o.lookback = cli_duration("--lookback", optarg); break;
+		case OPT_MIN_CONFIDENCE: o.min_confidence = cli_double("--min-confidence", optarg, 0, 1); break;
+		case OPT_MIN_SCORE: o.min_score = cli_double("--min-score", optarg, 0, 1); break;
+		case OPT_EXPIRY: o.expiry = cli_duration("--expiry", optarg); break;
+		case OPT_BARS: o.bar_interval = cli_duration("--bars", optarg); break;
+		case OPT_MIN_HEAT: o.min_heat = cli_double("--min-heat", optarg, 0, 1e3); break;
+		case OPT_HEAT_ALL: o.heat_all = 1; break;
+		default: log_usage("unexpected option");
+		}
+	}
+	if (!state)
+		state = default_state();
+	db = detect_state_open(state);
+	detect_init(&r.d, &o, db);
+	if (o.run & DETECT_CASCADE)
+		r.cascade = cascade_new(&r.d);
+	if (o.run & DETECT_SIGNAL)
+		r.signals = signals_new(&r.d);
+	if (o.run & DETECT_HEAT)
+		r.heat = heat_new(&r.d);
+
+	stream_init(&s);
+	stream_run(&s, argv + optind, argc - optind, on_record, &r);
+	detect_settle_now(&r.d);
+	if (r.cascade)
+		cascade_run(r.cascade);
+	if (r.heat)
+		heat_run(r.heat);
+	if (r.signals)
+		signals_run(r.signals);
+	written = detect_flush(&r.d, &s);
+	rc = stream_finish(&s);
+	if (r.d.late)
+		log_warn("%ld records were for windows an earlier run already processed (late), skipped", r.d.late);
+	if (r.d.future)
+		log_info("%ld records after --now were left for a later run", r.d.future);
+	log_debug("%ld records read, %ld events written (%ld not for a detector)", s.records, written, r.d.skipped);
+	cascade_free(r.cascade);
+	signals_free(r.signals);
+	heat_free(r.heat);
+	detect_free(&r.d);
+	/* The state moves on only when all input was read and the events
+	 * reached stdout; otherwise a rerun must see the same windows again. */
+	if (herd_close_stdout() || s.io_error) {
+		detect_state_close(db);
+		log_error("%s: not updated (input or output failed); rerun the batch", state);
+		rc = HERD_EXIT_FAIL;
+	} else if (detect_state_commit(db)) {
+		rc = HERD_EXIT_FAIL;
+	}
+	free(state);
+	return rc;
+}

@@ -1,0 +1,125 @@
+/*
+ * state.c — the SQLite plumbing under herd-detect's state; see state.h.
+ */
+#include "state.h"
+
+#include "lib/log.h"
+#include "lib/util.h"
+
+/* Version of the detect_* tables; a file with a newer one is refused. */
+#define DETECT_SCHEMA 1
+/* How long a run waits for another writer (herd-fetch, a second cron job)
+ * before giving up. */
+#define BUSY_TIMEOUT_MS 30000
+
+static const char *state_path = "";
+
+static void fatal_db(sqlite3 *db, const char *what)
+{
+	log_fatal(HERD_EXIT_FAIL, "%s: %s: %s", state_path, what, sqlite3_errmsg(db));
+}
+
+void detect_state_exec(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		log_fatal(HERD_EXIT_FAIL, "%s: %s", state_path, err ? err : "SQL error");
+}
+
+sqlite3_stmt *detect_state_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fatal_db(db, "prepare");
+	return st;
+}
+
+int detect_state_step(sqlite3 *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		fatal_db(db, "step");
+	return 0;
+}
+
+void detect_state_step_done(sqlite3 *db, sqlite3_stmt *st)
+{
+	while (detect_state_step(db, st))
+		;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+int64_t detect_state_get_int(sqlite3 *db, const char *key, int64_t dflt)
+{
+	sqlite3_stmt *st = detect_state_prepare(db, "SELECT value FROM detect_meta WHERE key = ?");
+	int64_t v = dflt;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (detect_state_step(db, st))
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+void detect_state_set_int(sqlite3 *db, const char *key, int64_t val)
+{
+	sqlite3_stmt *st = detect_state_prepare(
+		db, "INSERT INTO detect_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, val);
+	detect_state_step_done(db, st);
+	sqlite3_finalize(st);
+}
+
+sqlite3 *detect_state_open(const char *path)
+{
+	sqlite3 *db;
+	int64_t version;
+
+	state_path = path;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		const char *msg = db ? sqlite3_errmsg(db) : "cannot open";
+
+		log_fatal(HERD_EXIT_FAIL, "%s: %s", path, msg);
+	}
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	detect_state_exec(db, "PRAGMA journal_mode = WAL");
+	detect_state_exec(db, "BEGIN IMMEDIATE");
+	detect_state_exec(db, "CREATE TABLE IF NOT EXISTS detect_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+	version = detect_state_get_int(db, "schema", 0);
+	if (version > DETECT_SCHEMA)
+		log_fatal(HERD_EXIT_FAIL, "%s: detect state schema %lld is newer than this herd-detect (%d)", path,
+			  (long long)version, DETECT_SCHEMA);
+	if (version < DETECT_SCHEMA)
+		detect_state_set_int(db, "schema", DETECT_SCHEMA);
+	return db;
+}
+
+int detect_state_commit(sqlite3 *db)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
+		log_error("%s: commit: %s", state_path, err ? err : "SQL error");
+		sqlite3_free(err);
+		sqlite3_close(db);
+		return 1;
+	}
+	sqlite3_close(db);
+	return 0;
+}
+
+void detect_state_close(sqlite3 *db)
+{
+	if (!db)
+		return;
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+}
