@@ -99,7 +99,7 @@ static void strmap_free(strmap *m)
 
 /* ================================================================ dictionary */
 
-enum { SYM_TICKER = 1, SYM_STOP = 2 };
+enum { SYM_TICKER = 1, SYM_STOP = 2, SYM_WORD = 4 /* also an ordinary word: not when shouting */ };
 
 typedef struct alias {
 	char *text;            /* as written in aliases.tsv */
@@ -114,7 +114,7 @@ struct ent_dict {
 	strmap first;     /* lower-case first word of an alias → index of its longest alias */
 	alias *aliases;
 	size_t naliases, cap;
-	size_t ntickers, nstops;
+	size_t ntickers, nstops, nwords;
 };
 
 #define IS_UPPER(c) ((c) >= 'A' && (c) <= 'Z')
@@ -306,11 +306,20 @@ typedef const char *(*line_fn)(ent_dict *d, char *line);
 
 static const char *ticker_line(ent_dict *d, char *line)
 {
-	char *f[3];
+	char *f[4];
+	int n = split_tabs(line, f, 4);
 
-	split_tabs(line, f, 3);
 	trim(f[0]);
-	return ent_dict_add_ticker(d, f[0]) < 0 ? "not a symbol (1-15 of A-Z 0-9 . -, starting with a letter)" : NULL;
+	if (ent_dict_add_ticker(d, f[0]) < 0)
+		return "not a symbol (1-15 of A-Z 0-9 . -, starting with a letter)";
+	if (n == 4) {
+		trim(f[3]);
+		if (strcmp(f[3], "word") == 0)
+			add_flag(d, f[0], SYM_WORD, &d->nwords);
+		else if (f[3][0])
+			return "unknown flag (known: word)";
+	}
+	return NULL;
 }
 
 static const char *stop_line(ent_dict *d, char *line)
@@ -560,6 +569,17 @@ static void tokenize(const char *t, size_t n)
 			i++;
 		}
 		len = i - start;
+		/* "GMEs", "TSLAs": a plural of a capital word counts as the word. */
+		if (!upper && len >= 3 && t[i - 1] == 's' && letters == (int)len) {
+			size_t k = start;
+			while (k < i - 1 && IS_UPPER(t[k]))
+				k++;
+			if (k == i - 1) {
+				upper = 1;
+				len--;
+				letters--;
+			}
+		}
 		upper = upper && letters == (int)len;
 		/* r/wallstreetbets, u/someone, /r/GME: a name, not a mention. */
 		if (len == 1 && (t[start] == 'r' || t[start] == 'u' || t[start] == 'R' || t[start] == 'U') &&
@@ -650,8 +670,10 @@ static size_t alias_match(const alias *a, const char *t, size_t n, size_t i, int
 	return i;
 }
 
-/* Take the longest alias starting at word w; returns 1 when one matched. */
-static int take_alias(const ent_dict *d, int mode, const char *t, size_t n, const word *w, ent_set *out)
+/* The longest alias starting at word w: 1 when a sure one matched (added
+ * to out), 2 when only a doubtful one did (a "recall" alias, or a "cased"
+ * one in other capitals: only ENT_RECALL takes those, in context), else 0. */
+static int match_alias(const ent_dict *d, const char *t, size_t n, const word *w, int doubtful, ent_set *out)
 {
 	char first[FIRST_MAX];
 	size_t k;
@@ -664,12 +686,14 @@ static int take_alias(const ent_dict *d, int mode, const char *t, size_t n, cons
 		return 0;
 	for (idx = strmap_get(&d->first, first, k); idx >= 0; idx = d->aliases[idx].next) {
 		const alias *a = &d->aliases[idx];
-		int cased = (a->flags & ENT_ALIAS_CASED) && mode != ENT_RECALL;
-		if ((a->flags & ENT_ALIAS_RECALL) && mode != ENT_RECALL)
-			continue;
-		if (alias_match(a, t, n, w->start, cased)) {
+		int sure = !(a->flags & ENT_ALIAS_RECALL);
+		if (sure && alias_match(a, t, n, w->start, (a->flags & ENT_ALIAS_CASED) != 0)) {
 			set_add_n(out, a->sym, strlen(a->sym));
 			return 1;
+		}
+		if (doubtful && alias_match(a, t, n, w->start, 0)) {
+			set_add_n(out, a->sym, strlen(a->sym));
+			return 2;
 		}
 	}
 	return 0;
@@ -681,7 +705,8 @@ static int take_alias(const ent_dict *d, int mode, const char *t, size_t n, cons
 static const char *const cue_after[] = {"call", "calls", "put", "puts", "share", "shares", "stock", "stocks",
 					"stonk", "stonks", "option", "options", "leaps", "strike", "strikes",
 					"position", "positions", "earnings", "squeeze", "holders", "bagholders",
-					"price", "pt", "ticker", "gang", "chart", "dip", "moon", NULL};
+					"price", "pt", "ticker", "gang", "chart", "dip", "moon", "futures",
+					"leap", "fd", "fds", "yolo", NULL};
 /* Words before a candidate that say it is a ticker ("bought ON"). */
 static const char *const cue_before[] = {"buy", "bought", "buying", "sell", "sold", "selling", "short",
 					 "shorting", "shorted", "long", "calls", "puts", "shares", "ticker",
@@ -710,6 +735,17 @@ static int shouting(size_t i)
 		if (k != i && (words[k].flags & W_UPPER) && words[k].len >= 2 && !(words[k].flags & W_TAKEN))
 			caps++;
 	return caps >= 2;
+}
+
+/* Words right after a lower-case word that make it a ticker even when it
+ * is also a word ("riot calls", "plug 30c"). */
+static const char *const strong_after[] = {"call", "calls", "put", "puts", "shares", "options", "leaps", "fds",
+					   NULL};
+
+static int strong_cue(const char *t, size_t i)
+{
+	return i + 1 < nwords &&
+	       ((words[i + 1].flags & (W_STRIKE | W_DOLLARNUM)) || in_list(strong_after, t, &words[i + 1]));
 }
 
 /* Do the words around words[i] support reading it as a ticker? */
@@ -743,11 +779,31 @@ static int context_supports(const char *t, size_t i)
 
 /* ================================================================ extraction */
 
+/* The dictionary flags of the bare word w (BRK.B as listed, else its base
+ * BRK); *len is set to the length of the symbol that matched. */
+static int word_flags(const ent_dict *d, const char *t, const word *w, size_t *len)
+{
+	const char *dot;
+	int f;
+
+	*len = w->len;
+	f = sym_flags(d, t + w->start, w->len);
+	if (!(f & SYM_TICKER) && (dot = memchr(t + w->start, '.', w->len)) != NULL) {
+		*len = (size_t)(dot - (t + w->start));
+		f = *len >= 2 ? sym_flags(d, t + w->start, *len) : 0;
+	}
+	return f;
+}
+
 void ent_extract(const ent_dict *d, int mode, const char *t, size_t n, ent_set *out)
 {
+	size_t len;
+	int f;
+
 	if (mode == ENT_NONE || n == 0)
 		return;
 	tokenize(t, n);
+	/* Cashtags, aliases, and dictionary tickers that are not words. */
 	for (size_t i = 0; i < nwords; i++) {
 		word *w = &words[i];
 		if (w->flags & W_CASHTAG) {
@@ -757,44 +813,62 @@ void ent_extract(const ent_dict *d, int mode, const char *t, size_t n, ent_set *
 		}
 		if (mode == ENT_CASHTAGS || !d)
 			continue;
-		if (take_alias(d, mode, t, n, w, out))
+		if (match_alias(d, t, n, w, 0, out))
 			w->flags |= W_TAKEN;
 		if ((w->flags & (W_UPPER | W_NOCAND)) == W_UPPER && w->len >= 2) {
-			/* BRK.B as listed, else its base BRK. */
-			size_t len = w->len;
-			int f = sym_flags(d, t + w->start, len);
-			if (!(f & SYM_TICKER) && memchr(t + w->start, '.', len)) {
-				len = (size_t)((const char *)memchr(t + w->start, '.', len) - (t + w->start));
-				f = len >= 2 ? sym_flags(d, t + w->start, len) : 0;
-			}
-			if ((f & SYM_TICKER) && !(f & SYM_STOP)) {
+			f = word_flags(d, t, w, &len);
+			if ((f & (SYM_TICKER | SYM_STOP | SYM_WORD)) == SYM_TICKER) {
 				set_add_n(out, t + w->start, len);
 				w->flags |= W_TAKEN;
 			}
 		}
 	}
-	if (mode != ENT_RECALL || !d)
+	if (mode == ENT_CASHTAGS || !d)
 		return;
+	/* Tickers that are also words (RIOT, PLUG), unless the text shouts. */
+	for (size_t i = 0; i < nwords; i++) {
+		word *w = &words[i];
+		if ((w->flags & (W_UPPER | W_NOCAND | W_TAKEN | W_CASHTAG)) != W_UPPER || w->len < 2)
+			continue;
+		f = word_flags(d, t, w, &len);
+		if ((f & (SYM_TICKER | SYM_STOP | SYM_WORD)) == (SYM_TICKER | SYM_WORD) && !shouting(i)) {
+			set_add_n(out, t + w->start, len);
+			w->flags |= W_TAKEN;
+		}
+	}
+	if (mode != ENT_RECALL)
+		return;
+	/* Recall: the doubtful ones, where the words around support them. */
 	for (size_t i = 0; i < nwords; i++) {
 		word *w = &words[i];
 		char up[ENT_SYM_MAX];
-		int f;
+		ent_set one = ENT_SET_INIT;
 
-		if ((w->flags & (W_TAKEN | W_NOCAND | W_CASHTAG)) || w->len >= ENT_SYM_MAX)
+		if (w->flags & (W_TAKEN | W_CASHTAG))
+			continue;
+		/* Doubtful aliases: "Coinbase" (recall), "apple" (cased Apple). */
+		if (match_alias(d, t, n, w, 1, &one) == 2 && context_supports(t, i)) {
+			set_add_n(out, one.v[0], strlen(one.v[0]));
+			w->flags |= W_TAKEN;
+		}
+		ent_set_free(&one);
+		if ((w->flags & (W_TAKEN | W_NOCAND)) || w->len >= ENT_SYM_MAX)
 			continue;
 		if (w->flags & W_UPPER) {
-			f = sym_flags(d, t + w->start, w->len);
-			/* Stop-listed and single-letter tickers, in context. */
-			if ((f & SYM_TICKER) && (w->len == 1 || (f & SYM_STOP)) && context_supports(t, i)) {
-				set_add_n(out, t + w->start, w->len);
+			/* Stop-listed and single-letter tickers. */
+			f = word_flags(d, t, w, &len);
+			if ((f & SYM_TICKER) && (len == 1 || (f & SYM_STOP)) && context_supports(t, i)) {
+				set_add_n(out, t + w->start, len);
 				w->flags |= W_TAKEN;
 			}
 		} else if ((w->flags & W_LOWER) && w->len >= 3) {
-			/* Lower-case tickers ("pltr calls"), in context. */
+			/* Lower-case tickers ("pltr calls", "spy puts"). */
 			for (size_t k = 0; k < w->len; k++)
 				up[k] = TO_UPPER(t[w->start + k]);
 			f = sym_flags(d, up, w->len);
-			if ((f & SYM_TICKER) && !(f & SYM_STOP) && context_supports(t, i)) {
+			/* A lower-case "gold" or "plug" is the word unless "calls" follows. */
+			if ((f & SYM_TICKER) && !(f & SYM_STOP) &&
+			    ((f & SYM_WORD) ? strong_cue(t, i) : context_supports(t, i))) {
 				set_add_n(out, up, w->len);
 				w->flags |= W_TAKEN;
 			}
