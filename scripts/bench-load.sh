@@ -11,9 +11,10 @@
 #   1. herd-load into a new file (every row new);
 #   2. herd-load of the same input again (every row unchanged);
 #   3. sqlite3 .import of the CSV into a posts table with the same primary
-#      key, WAL (one table only: the peer does less work per post).
-# Prints posts/s and MB/s for each and the ratios. Timings on a shared
-# machine are noisy: compare within one run.
+#      key, WAL (one table only: the peer does less work per post);
+#   4. jq -c . over the same NDJSON (parsing and printing it, no database).
+# Prints elapsed and CPU seconds, posts/s and MB/s (elapsed) for each and
+# the ratios. Timings on a shared machine are noisy: compare within one run.
 set -eu
 export LC_ALL=C
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,30 +45,42 @@ awk -v n="$n" -v ndj="$tmp/posts.ndjson" -v csv="$tmp/posts.csv" 'BEGIN {
 mb=$(awk -v b="$(stat -c %s "$tmp/posts.ndjson")" 'BEGIN { printf "%.1f", b / 1e6 }')
 echo "bench-load: $n posts, $mb MB of NDJSON ($(stat -c %s "$tmp/posts.csv") bytes of CSV)"
 
-now() { date +%s.%N; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%8.0f posts/s", n / s }'; }
+# measure NAME CMD...: elapsed, user and system seconds of CMD into $tmp/NAME.
+measure() {
+	local name=$1
+	shift
+	local TIMEFORMAT='%R %U %S'
+	{ time "$@" >/dev/null 2>"$tmp/$name.err"; } 2>"$tmp/$name"
+}
+line() { # label name note [MB of its input]
+	read -r real user sys <"$tmp/$2"
+	awk -v l="$1" -v r="$real" -v u="$user" -v s="$sys" -v n="$n" -v mb="${4:-$mb}" -v note="$3" 'BEGIN {
+		printf "%-26s %6.2f s elapsed %6.2f s CPU %8.0f posts/s %6.1f MB/s  %s\n", l, r, u + s, n / r, mb / r, note }'
+}
 
-t0=$(now)
-"$bin/herd-load" -q --db "$tmp/a.db" "$tmp/posts.ndjson"
-t1=$(now)
-"$bin/herd-load" -q --db "$tmp/a.db" "$tmp/posts.ndjson"
-t2=$(now)
-sqlite3 "$tmp/b.db" <<SQL
+measure load1 "$bin/herd-load" -q --db "$tmp/a.db" "$tmp/posts.ndjson"
+measure load2 "$bin/herd-load" -q --db "$tmp/a.db" "$tmp/posts.ndjson"
+sqlite3 "$tmp/b.db" >/dev/null <<SQL
 PRAGMA journal_mode = WAL;
 CREATE TABLE posts (
   id TEXT NOT NULL PRIMARY KEY, source TEXT NOT NULL, type TEXT NOT NULL, community TEXT,
   created_at TEXT NOT NULL, author TEXT, title TEXT, text TEXT NOT NULL, url TEXT,
   score INTEGER NOT NULL, replies INTEGER NOT NULL, parent TEXT, lang TEXT);
 SQL
-t3=$(now)
-sqlite3 "$tmp/b.db" ".import --csv $tmp/posts.csv posts"
-t4=$(now)
+measure import sqlite3 "$tmp/b.db" ".import --csv $tmp/posts.csv posts"
+command -v jq >/dev/null && measure jq jq -c . "$tmp/posts.ndjson"
 
-load1=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-load2=$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')
-peer=$(awk -v a="$t3" -v b="$t4" 'BEGIN { print b - a }')
-rows=$(sqlite3 "$tmp/a.db" "SELECT (SELECT count(*) FROM posts) || ' posts, ' || (SELECT count(*) FROM post_entities) || ' entity rows, ' || (SELECT count(*) FROM scores) || ' scores'")
-printf 'herd-load, new file      %6.2f s %s %6.1f MB/s  (%s)\n' "$load1" "$(rate "$n" "$load1")" "$(awk -v m="$mb" -v s="$load1" 'BEGIN { print m / s }')" "$rows"
-printf 'herd-load, same again    %6.2f s %s %6.1f MB/s  (all unchanged)\n' "$load2" "$(rate "$n" "$load2")" "$(awk -v m="$mb" -v s="$load2" 'BEGIN { print m / s }')"
-printf 'sqlite3 .import CSV      %6.2f s %s               (posts table only)\n' "$peer" "$(rate "$n" "$peer")"
-awk -v a="$load1" -v b="$peer" -v c="$load2" 'BEGIN { printf "ratio: herd-load new / sqlite3 import = %.2f x the time; re-load / sqlite3 import = %.2f x\n", a / b, c / b }'
+rows=$(sqlite3 "$tmp/a.db" "SELECT (SELECT count(*) FROM posts) || ' posts, ' || (SELECT count(*) FROM post_entities) ||
+	' entity rows, ' || (SELECT count(*) FROM scores) || ' scores'")
+line "herd-load, new file" load1 "($rows)"
+line "herd-load, same again" load2 "(every row unchanged)"
+line "sqlite3 .import of CSV" import "(the posts table only; MB/s of the CSV)" \
+	"$(awk -v b="$(stat -c %s "$tmp/posts.csv")" 'BEGIN { printf "%.1f", b / 1e6 }')"
+[ -s "$tmp/jq" ] && line "jq -c . (parse + print)" jq "(no database)"
+read -r l1 _ <"$tmp/load1"
+read -r im _ <"$tmp/import"
+awk -v a="$l1" -v b="$im" 'BEGIN { printf "ratio (elapsed): herd-load new file / sqlite3 .import = %.1f\n", a / b }'
+if [ -s "$tmp/jq" ]; then
+	read -r jq _ <"$tmp/jq"
+	awk -v a="$l1" -v b="$jq" 'BEGIN { printf "ratio (elapsed): herd-load new file / jq -c . = %.2f\n", a / b }'
+fi
