@@ -50,10 +50,10 @@ static const char usage[] =
 	"      --batch N           records per transaction (default 5000)\n"
 	"      --keep-raw          store raw records in the raw table\n" CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
-	"Example:\n"
+	"Examples:\n"
 	"  herd-normalize --source reddit comments.ndjson | herd-score --model vader \\\n"
-	"    | tee posts.ndjson | herd-aggregate --window 1h | herd-load --db herd.db\n"
-	"  herd-load --db herd.db posts.ndjson\n";
+	"    | herd-aggregate --window 1h,1d --pass all | herd-load --db herd.db\n"
+	"  herd-load --db herd.db --rejects bad.ndjson events.ndjson metrics.ndjson\n";
 
 enum { OPT_DB = CLI_FIRST_PROGRAM_OPTION, OPT_BATCH, OPT_KEEP_RAW };
 

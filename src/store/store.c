@@ -166,16 +166,19 @@ struct check {
 /* fault(c, fmt, …): the reason, -1. */
 #define fault(c, ...) herd_errf((c)->err, (c)->errlen, __VA_ARGS__)
 
-/* "a number" / "an object" for messages. */
+/* "a number", "an object"… for messages. */
 static const char *a_type(const json_t *v)
 {
-	const char *t = jx_type_name(v);
-
-	return t[0] == 'o' || t[0] == 'a' ? (t[0] == 'o' ? "an object" : "an array")
-	     : strcmp(t, "string") == 0  ? "a string"
-	     : strcmp(t, "number") == 0  ? "a number"
-	     : strcmp(t, "boolean") == 0 ? "a boolean"
-				      : "null";
+	switch (v ? json_typeof(v) : JSON_NULL) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	default: return "null";
+	}
 }
 
 enum { OPTIONAL = 0, REQUIRED = 1 };
