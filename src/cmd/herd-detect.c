@@ -95,6 +95,11 @@ static const char usage[] =
 	"Heat (velocity and acceleration of every stream, per entity and day):\n"
 	"      --min-heat F        heat events from this score (default 3); discovery\n"
 	"                          events the first time an entity reaches it\n"
+	"      --heat-min-count N  a stream counts when it reached N (mentions, views...)\n"
+	"                          on the day or the day before (default 10): lower\n"
+	"                          sees small names sooner, and their noise too\n"
+	"      --heat-min-streams N  streams a heat event needs (default 2): one stream\n"
+	"                          alone is a cascade's job, heat is breadth\n"
 	"      --heat-all          a heat event for every entity-day (for heatmaps)\n"
 	"\n" CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
@@ -133,6 +138,8 @@ enum {
 	OPT_BARS,
 	OPT_MIN_HEAT,
 	OPT_HEAT_ALL,
+	OPT_HEAT_MIN_COUNT,
+	OPT_HEAT_MIN_STREAMS,
 };
 
 typedef struct run {
@@ -193,9 +200,23 @@ static int on_mentions(run_t *r, stream_t *s, const json_t *rec, const detect_me
 	return rc;
 }
 
+static int route(stream_t *s, json_t *rec, run_t *r);
+
+/* Count a record once however many detectors found it late. */
 static int on_record(stream_t *s, json_t *rec, void *arg)
 {
 	run_t *r = arg;
+	int rc;
+
+	r->d.rec_late = r->d.rec_future = 0;
+	rc = route(s, rec, r);
+	r->d.late += r->d.rec_late;
+	r->d.future += r->d.rec_future;
+	return rc;
+}
+
+static int route(stream_t *s, json_t *rec, run_t *r)
+{
 	const char *kind = jx_str(rec, "kind");
 
 	if (!kind)
@@ -288,6 +309,8 @@ int main(int argc, char **argv)
 		{"bars", required_argument, NULL, OPT_BARS},
 		{"min-heat", required_argument, NULL, OPT_MIN_HEAT},
 		{"heat-all", no_argument, NULL, OPT_HEAT_ALL},
+		{"heat-min-count", required_argument, NULL, OPT_HEAT_MIN_COUNT},
+		{"heat-min-streams", required_argument, NULL, OPT_HEAT_MIN_STREAMS},
 		CLI_REJECT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{0},
@@ -350,6 +373,8 @@ int main(int argc, char **argv)
 		case OPT_BARS: o.bar_interval = cli_duration("--bars", optarg); break;
 		case OPT_MIN_HEAT: o.min_heat = cli_double("--min-heat", optarg, 0, 1e3); break;
 		case OPT_HEAT_ALL: o.heat_all = 1; break;
+		case OPT_HEAT_MIN_STREAMS: o.heat_min_streams = cli_long("--heat-min-streams", optarg, 1, 1000); break;
+		case OPT_HEAT_MIN_COUNT: o.heat_min_count = cli_double("--heat-min-count", optarg, 0, 1e12); break;
 		default: log_usage("unexpected option");
 		}
 	}

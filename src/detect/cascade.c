@@ -364,11 +364,11 @@ int cascade_add(cascade_t *c, stream_t *s, const detect_agg_t *a, int from_metri
 		return 0;
 	}
 	if (a->start <= c->last) {
-		c->d->late++;
+		c->d->rec_late = 1;
 		return 0;
 	}
 	if (c->d->opt.now && a->start + a->len > c->d->opt.now) {
-		c->d->future++;
+		c->d->rec_future = 1;
 		return 0;
 	}
 	snprintf(key, sizeof key, "%s %lld", a->entity, (long long)a->start);

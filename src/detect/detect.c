@@ -45,6 +45,8 @@ void detect_opts_default(detect_opts_t *o)
 	o->news = "article";
 	o->bar_interval = 86400;
 	o->min_heat = 3.0;
+	o->heat_min_count = 10;
+	o->heat_min_streams = 2;
 }
 
 /* ------------------------------------------------------------------ parsing */

@@ -58,7 +58,9 @@ typedef struct detect_opts {
 	const char *news;      /* post types that count as news, comma-separated */
 	int64_t bar_interval;  /* bars the price context is computed on */
 	/* heat */
-	double min_heat; /* heat events from this score; discovery the first time */
+	double min_heat;       /* heat events from this score; discovery the first time */
+	double heat_min_count; /* a stream counts when either day reaches this value */
+	long heat_min_streams; /* streams a heat event needs */
 	int heat_all;    /* write every entity-day's heat, whatever its score */
 } detect_opts_t;
 
@@ -68,6 +70,8 @@ typedef struct detect {
 	int64_t watermark; /* latest end of any window, bar or metric seen (state + input) */
 	int64_t now;       /* opt.now, or the watermark */
 	json_t *events;    /* events raised this run (array) */
+	/* set by a detector for the record being read: it is late / after now */
+	int rec_late, rec_future;
 	/* counts for the summary */
 	long late;    /* records for periods already processed by an earlier run */
 	long future;  /* records after --now */

@@ -17,9 +17,11 @@
  *   absolute deviation, floored by the Poisson noise of the two counts),
  *   h_s = clamp(z_v + 0.5 z_a, -10, 10); for the close h_s = |z_v| (a crash
  *   is as hot as a squeeze), no acceleration.
- * heat = the mean of h_s over the streams with a previous value and any
- * activity on either day (a mention stream that carried the entity before
- * counts 0 on a day the source spoke but not of it).
+ * heat = sum(h_s) / sqrt(k) over the k streams with a previous value and
+ * at least --heat-min-count on either day (Stouffer's sum of z-scores: one
+ * stream at 3 is heat 3, four streams at 3 are heat 6, so breadth across
+ * sources counts; a mention stream that carried the entity before counts
+ * 0 on a day its source spoke but not of it).
  *
  * A day is processed once it is closed: when "now" (--now, or the latest
  * data seen, here or in an earlier run) reaches its end. Until then its
@@ -252,7 +254,7 @@ heat_t *heat_new(detect_t *d)
 static int day_open(heat_t *h, int64_t day)
 {
 	if (day <= h->last_day) {
-		h->d->late++;
+		h->d->rec_late = 1;
 		return 0;
 	}
 	return 1;
@@ -360,7 +362,7 @@ static int stream_heat(heat_t *h, hseries_t *s, int64_t day, double y, json_t *l
 		hs = zv + ACCEL_WEIGHT * za;
 	}
 	hs = hs > STREAM_CAP ? STREAM_CAP : hs < -STREAM_CAP ? -STREAM_CAP : hs;
-	counts = s->kind == K_CLOSE || y > 0 || s->prev_y > 0;
+	counts = s->kind == K_CLOSE || y >= h->d->opt.heat_min_count || s->prev_y >= h->d->opt.heat_min_count;
 	if (counts) {
 		json_t *e = json_object();
 
@@ -387,9 +389,7 @@ static int stream_heat(heat_t *h, hseries_t *s, int64_t day, double y, json_t *l
 
 static const char *heat_severity(const heat_t *h, double heat)
 {
-	if (heat >= 2 * h->d->opt.min_heat)
-		return "critical";
-	return heat >= h->d->opt.min_heat ? "warn" : "info";
+	return heat >= 2 * h->d->opt.min_heat ? "critical" : "warn";
 }
 
 static void entity_day(heat_t *h, const item_t *it, size_t n, int64_t day)
@@ -416,23 +416,24 @@ static void entity_day(heat_t *h, const item_t *it, size_t n, int64_t day)
 		}
 	}
 	if (counted) {
-		double heat = sum / (double)counted;
+		double heat = sum / sqrt((double)counted);
+		int hot = heat >= h->d->opt.min_heat && counted >= h->d->opt.heat_min_streams;
 
 		detect_explain(h->d, entity, "heat %s: %.2f over %ld streams (%ld rising)%s",
 			       htime_format_date(day, ts), heat, counted, rising,
-			       heat >= h->d->opt.min_heat ? " -> HEAT" : "");
-		if (heat >= h->d->opt.min_heat || h->d->opt.heat_all) {
+			       hot ? " -> HEAT" : heat >= h->d->opt.min_heat ? " (too few streams)" : "");
+		if (hot || h->d->opt.heat_all) {
 			json_t *ev;
 
 			snprintf(key, sizeof key, "heat:%s:%s", entity, htime_format(day, ts));
-			ev = detect_event(h->d, "heat", entity, day, key, heat, heat_severity(h, heat));
+			ev = detect_event(h->d, "heat", entity, day, key, heat, hot ? heat_severity(h, heat) : "info");
 			jx_set_str(ev, "day", htime_format_date(day, ts));
 			detect_set_real(ev, "heat", heat, 2);
 			jx_set_int(ev, "streams", counted);
 			jx_set_int(ev, "rising", rising);
 			json_object_set(ev, "detail", list);
 		}
-		if (heat >= h->d->opt.min_heat && !json_object_get(h->discovered, entity)) {
+		if (hot && !json_object_get(h->discovered, entity)) {
 			json_t *ev;
 
 			json_object_set_new(h->discovered, entity, json_true());

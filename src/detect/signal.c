@@ -249,7 +249,7 @@ int signals_add_post(signals_t *g, const detect_post_t *p)
 		return 1;
 	}
 	if (p->at <= g->last) {
-		g->d->late++;
+		g->d->rec_late = 1;
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++) {
