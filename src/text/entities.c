@@ -99,7 +99,12 @@ static void strmap_free(strmap *m)
 
 /* ================================================================ dictionary */
 
-enum { SYM_TICKER = 1, SYM_STOP = 2, SYM_WORD = 4 /* also an ordinary word: not when shouting */ };
+enum {
+	SYM_TICKER = 1, /* in tickers.tsv */
+	SYM_STOP = 2,   /* in stoplist.txt: never bare in precision mode */
+	SYM_WORD = 4,   /* a ticker that is also a word: not when the text shouts */
+	SYM_NEVER = 8,  /* stop-listed as jargon (DD, PT, RSI): not even in recall */
+};
 
 typedef struct alias {
 	char *text;            /* as written in aliases.tsv */
@@ -324,8 +329,21 @@ static const char *ticker_line(ent_dict *d, char *line)
 
 static const char *stop_line(ent_dict *d, char *line)
 {
-	trim(line);
-	return ent_dict_add_stop(d, line) < 0 ? "not a word (1-15 of A-Z 0-9 . -, starting with a letter)" : NULL;
+	char *f[2];
+	int n = split_tabs(line, f, 2);
+	size_t unused = 0;
+
+	trim(f[0]);
+	if (ent_dict_add_stop(d, f[0]) < 0)
+		return "not a word (1-15 of A-Z 0-9 . -, starting with a letter)";
+	if (n == 2) {
+		trim(f[1]);
+		if (strcmp(f[1], "never") == 0)
+			add_flag(d, f[0], SYM_NEVER, &unused);
+		else if (f[1][0])
+			return "unknown flag (known: never)";
+	}
+	return NULL;
 }
 
 static const char *alias_line(ent_dict *d, char *line)
@@ -857,7 +875,8 @@ void ent_extract(const ent_dict *d, int mode, const char *t, size_t n, ent_set *
 		if (w->flags & W_UPPER) {
 			/* Stop-listed and single-letter tickers. */
 			f = word_flags(d, t, w, &len);
-			if ((f & SYM_TICKER) && (len == 1 || (f & SYM_STOP)) && context_supports(t, i)) {
+			if ((f & SYM_TICKER) && !(f & SYM_NEVER) && (len == 1 || (f & SYM_STOP)) &&
+			    context_supports(t, i)) {
 				set_add_n(out, t + w->start, len);
 				w->flags |= W_TAKEN;
 			}

@@ -2,7 +2,8 @@
  * test_entities.c — entity extraction (src/text/entities.c) on a small
  * dictionary built here, so the rules are tested apart from the data files:
  * cashtags, stop words, word tickers and shouting, single letters, aliases
- * (cased, recall, multi-word), URLs and r/ references, recall context; plus
+ * (cased, recall, multi-word), URLs and r/ references, recall context, the
+ * word and never flags of the files; plus
  * the dictionary loader's errors and SHA-1 (src/lib/sha1.c), which gives
  * NewsAPI posts their ids.
  */
@@ -63,6 +64,8 @@ static const struct {
 	{ENT_RECALL, "sold my Coinbase shares", "COIN"},
 	{ENT_RECALL, "apple shares", "AAPL"},
 	{ENT_RECALL, "IT'S A trap", ""},
+	{ENT_RECALL, "PT calls and XX calls", "XX"},
+	{ENT_PRECISION, "PT calls and XX calls", ""},
 };
 
 static void join(const ent_set *s, char *out, size_t n)
@@ -112,8 +115,12 @@ int main(void)
 
 	CHECK(mkdtemp(dir) != NULL, "a temporary directory");
 	snprintf(path, sizeof path, "%s/tickers.tsv", dir);
-	write_file(path, "# words\nRIOT\tRiot Platforms\tstock\tword\nGOLD\tBarrick\tstock\tword\n");
-	CHECK(ent_dict_load_dir(d, dir, err, sizeof err) == 0, "loading a directory with only tickers.tsv: %s", err);
+	write_file(path, "# words\nRIOT\tRiot Platforms\tstock\tword\nGOLD\tBarrick\tstock\tword\nPT\tPintec\tstock\n"
+			 "XX\tEx\tstock\n");
+	snprintf(path, sizeof path, "%s/stoplist.txt", dir);
+	write_file(path, "PT\tnever\nXX\n");
+	CHECK(ent_dict_load_dir(d, dir, err, sizeof err) == 0, "loading tickers.tsv and stoplist.txt: %s", err);
+	CHECK(ent_dict_is_stop(d, "PT") && ent_dict_is_ticker(d, "PT"), "PT is a ticker and a stop word");
 	CHECK(ent_dict_is_ticker(d, "RIOT") && !ent_dict_is_stop(d, "RIOT"), "RIOT is a ticker, not a stop word");
 	CHECK(ent_dict_is_stop(d, "ON") && ent_dict_is_ticker(d, "ON"), "ON is both");
 
@@ -149,6 +156,9 @@ int main(void)
 	write_file(path, "OK\n$BAD\n");
 	CHECK(ent_dict_load_dir(d, dir, err, sizeof err) < 0 && strstr(err, "stoplist.txt:2: not a word"),
 	      "a bad stop word is reported: %s", err);
+	write_file(path, "OK\talways\n");
+	CHECK(ent_dict_load_dir(d, dir, err, sizeof err) < 0 && strstr(err, "stoplist.txt:1: unknown flag"),
+	      "an unknown stop-list flag is reported: %s", err);
 	unlink(path);
 	snprintf(path, sizeof path, "%s/tickers.tsv", dir);
 	unlink(path);
