@@ -32,6 +32,8 @@ command -v jq >/dev/null || { echo "bench-normalize: jq not found" >&2; exit 1; 
 [ -x "$bin/herd-normalize" ] || { echo "bench-normalize: $bin/herd-normalize missing (make)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=scripts/bench-lib.sh
+. "$top/scripts/bench-lib.sh"
 
 for _ in $(seq "$copies"); do cat "$src"; done > "$tmp/in.ndjson"
 bytes=$(wc -c < "$tmp/in.ndjson")
@@ -64,29 +66,16 @@ def decode: gsub("&amp;"; "&") | gsub("&lt;"; "<") | gsub("&gt;"; ">");
  lang: null}
 JQ
 
-# best of 3: prints "seconds peak_kb" of the fastest run
-best() {
-	local best_s="" best_kb="" s kb
-	for _ in 1 2 3; do
-		/usr/bin/time -f "%e %M" -o "$tmp/time" "$@" > "$tmp/out" 2> "$tmp/err" || { echo "failed: $*" >&2; cat "$tmp/err" >&2; exit 1; }
-		read -r s kb < "$tmp/time"
-		if [ -z "$best_s" ] || awk -v a="$s" -v b="$best_s" 'BEGIN { exit !(a < b) }'; then
-			best_s=$s best_kb=$kb
-		fi
-	done
-	echo "$best_s $best_kb"
-}
-
 row() { # name seconds kb
 	awk -v n="$1" -v s="$2" -v kb="$3" -v b="$bytes" -v l="$lines" \
 		'BEGIN { printf "%-44s %7.2f s %8.1f MB/s %9.0f rec/s %7.1f MB RSS\n", n, s, b / 1e6 / s, l / s, kb / 1024 }'
 }
 
-read -r t1 k1 < <(best "$bin/herd-normalize" -q --source reddit "$tmp/in.ndjson")
-herd_posts=$(best "$bin/herd-normalize" -q --source reddit "$tmp/in.ndjson" > /dev/null; wc -l < "$tmp/out")
-read -r t2 k2 < <(best "$bin/herd-normalize" -q --source reddit --entities recall "$tmp/in.ndjson")
-read -r t3 k3 < <(best "$bin/herd-normalize" -q --source reddit --entities none "$tmp/in.ndjson")
-read -r t4 k4 < <(best jq -c --slurpfile d "$tmp/dict.json" -f "$tmp/peer.jq" "$tmp/in.ndjson")
+read -r t1 k1 < <(bench_best "$bin/herd-normalize" -q --source reddit "$tmp/in.ndjson")
+herd_posts=$(wc -l < "$tmp/out")
+read -r t2 k2 < <(bench_best "$bin/herd-normalize" -q --source reddit --entities recall "$tmp/in.ndjson")
+read -r t3 k3 < <(bench_best "$bin/herd-normalize" -q --source reddit --entities none "$tmp/in.ndjson")
+read -r t4 k4 < <(bench_best jq -c --slurpfile d "$tmp/dict.json" -f "$tmp/peer.jq" "$tmp/in.ndjson")
 jq_posts=$(wc -l < "$tmp/out")
 
 row "herd-normalize (precision entities)" "$t1" "$k1"
