@@ -251,6 +251,7 @@ static int route(stream_t *s, json_t *rec, run_t *r)
 
 		if (detect_parse_post(s, rec, &p) < 0)
 			return -1;
+		detect_saw(&r->d, p.at);
 		if (!r->signals || !signals_add_post(r->signals, &p))
 			r->d.skipped++;
 	} else {
@@ -401,7 +402,7 @@ int main(int argc, char **argv)
 	written = detect_flush(&r.d, &s);
 	rc = stream_finish(&s);
 	if (r.d.late)
-		log_warn("%ld records were for windows an earlier run already processed (late), skipped", r.d.late);
+		log_warn("%ld records were at or before what an earlier run processed (late), skipped", r.d.late);
 	if (r.d.future)
 		log_info("%ld records after --now were left for a later run", r.d.future);
 	log_debug("%ld records read, %ld events written (%ld not for a detector)", s.records, written, r.d.skipped);

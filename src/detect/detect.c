@@ -58,7 +58,8 @@ static int get_time(stream_t *s, const json_t *rec, const char *key, int64_t *ou
 	if (!v)
 		return stream_reject(s, "field '%s' is missing", key);
 	if (htime_from_json(v, out) < 0)
-		return stream_reject(s, "field '%s' is %s, not a time", key, jx_type_name(v));
+		return json_is_string(v) ? stream_reject(s, "field '%s' is '%.40s', not a time", key, json_string_value(v))
+					 : stream_reject(s, "field '%s' is %s, not a time", key, jx_type_name(v));
 	return 0;
 }
 

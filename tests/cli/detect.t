@@ -1,0 +1,346 @@
+herd-detect: cascades, news-driven signals and heat, with their memory in
+the --state file (issue 6). The methods are in docs/detection.md.
+
+  $ herd-detect --help | head -2
+  Usage: herd-detect [OPTIONS] [FILE...]
+  Detect cascades, news-driven signals and heat in aggregates, metrics and news.
+  $ herd-detect --version
+  herd-detect [0-9]+\.[0-9]+\.[0-9]+ (re)
+  $ herd-detect --model gauss < /dev/null
+  herd-detect: --model: 'gauss' is not robust, negbin or ewma
+  Try 'herd-detect --help' for more information.
+  [2]
+  $ herd-detect --only cascade,nothing < /dev/null
+  herd-detect: --only: 'nothing' is not cascade, signal or heat
+  Try 'herd-detect --help' for more information.
+  [2]
+
+Empty input, fresh state: nothing to say, and the state file exists.
+
+  $ herd-detect --state s.db < /dev/null
+  $ sqlite3 s.db "SELECT name FROM sqlite_master WHERE name LIKE 'detect_%' ORDER BY name"
+  detect_cascade_entity
+  detect_cascade_source
+  detect_discovered
+  detect_events
+  detect_heat_pending
+  detect_heat_series
+  detect_meta
+  detect_signal_bars
+  detect_signal_history
+  detect_signal_news
+
+Without --state the file is $HERD_HOME/state.db.
+
+  $ mkdir home && HERD_HOME=$PWD/home herd-detect < /dev/null && ls home
+  state.db
+
+== Cascades
+
+Daily aggregates over eleven days: five steady entities (20 posts a day in
+forum/a, 10 in forum/b) and ZZZ, about 10 a day until forum/a alone jumps
+to 60 on the 6th, then forum/b and news/wire follow on the 7th (260), it
+grows to 460 on the 8th, drops to 300 on the 9th, 85 on the 10th. NEW
+appears on the 9th with 160 a day, more than any other entity.
+
+  $ agg() { # ENTITY DAY SOURCE=N...
+  >   local e=$1 d=$2 total=0 src="" sep=""
+  >   shift 2
+  >   for kv in "$@"; do total=$((total + ${kv#*=})); src="$src$sep\"${kv%=*}\":${kv#*=}"; sep=,; done
+  >   printf '{"kind":"agg","entity":"%s","window":"1d","start":"2021-03-%02dT00:00:00Z","posts":%d,"authors":%d,"sources":{%s},"sentiment":{"n":%d,"mean":0.3,"weighted":0.3,"bull":%d,"bear":%d},"engagement":0}\n' \
+  >     "$e" "$d" $total $total "$src" $total $((total * 6 / 10)) $((total / 10))
+  > }
+  $ zzz=(- "a=5 b=3" "a=5 b=5" "a=4 b=5" "a=6 b=5" "a=5 b=5" "a=60 b=6" "a=150 b=90 news=20"
+  >   "a=250 b=150 news=60" "a=170 b=110 news=20" "a=50 b=30 news=5" "a=20 b=10")
+  $ for d in $(seq 1 11); do
+  >   for e in AAA BBB CCC DDD EEE; do agg $e $d a=20 b=10; done
+  >   agg ZZZ $d ${zzz[$d]}
+  >   [ $d -lt 9 ] || agg NEW $d a=100 b=60
+  > done | sed 's/"a"/"forum\/a"/; s/"b"/"forum\/b"/; s/"news"/"news\/wire"/' > aggs.ndjson
+  $ wc -l < aggs.ndjson
+  69
+
+ZZZ starts on the 7th, not the 6th: on the 6th its z is already 6.3 but
+only forum/a is active (one source is not a herd). The start names forum/a
+as the leader (active since the 6th) and the others a day behind; growth
+on the 8th (460 >= 1.5 x 260), peak on the 9th (300 <= 0.8 x 460), fade on
+the 10th (85 <= 0.5 x 460). NEW has no history: it is cold, judged by its
+share against the other entities of the window (cross-section).
+
+  $ herd-detect --state c.db --window 1d --only cascade aggs.ndjson > ev.ndjson
+  $ jq -c '[.at[5:10], .key, .score, .severity, .evidence.method, .evidence.leader, [.evidence.sources[] | .source + "@" + .at[5:10] + "+" + .lag]]' ev.ndjson
+  ["03-07","cascade:ZZZ:2021-03-07T00:00:00Z:start",11.08,"critical","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  ["03-08","cascade:ZZZ:2021-03-07T00:00:00Z:growth",9.12,"critical","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  ["03-09","cascade:NEW:2021-03-09T00:00:00Z:start",3.35,"warn","cross-section","forum/a",["forum/a@03-09+0s","forum/b@03-09+0s"]]
+  ["03-09","cascade:ZZZ:2021-03-07T00:00:00Z:peak",5.68,"warn","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  ["03-10","cascade:ZZZ:2021-03-07T00:00:00Z:fade",2.24,"info","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+
+  $ head -1 ev.ndjson
+  {"kind":"event","type":"cascade","entity":"ZZZ","at":"2021-03-07T00:00:00Z","key":"cascade:ZZZ:2021-03-07T00:00:00Z:start","score":11.08,"severity":"critical","evidence":{"phase":"start","window":"1d","episode":"2021-03-07T00:00:00Z","rate":260,"baseline":11.2,"z":11.08,"log10p":-158.1,"method":"baseline","share":0.6341,"authors":260,"active":3,"leader":"forum/a","sources":[{"source":"forum/a","at":"2021-03-06T00:00:00Z","lag":"0s","posts":60,"share":0.375},{"source":"forum/b","at":"2021-03-07T00:00:00Z","lag":"1d","posts":90,"share":0.6429},{"source":"news/wire","at":"2021-03-07T00:00:00Z","lag":"1d","posts":20,"share":1.0}],"sentiment":{"n":260,"bull":156,"bear":26,"mean":0.3,"align":0.714,"direction":"bull"}}}
+
+Every phase is written once per episode, with a key made from the
+episode's first window; the sentiment of the window is in the evidence.
+
+  $ jq -c 'select(.entity == "ZZZ") | [.evidence.phase, .evidence.rate, .evidence.peak_rate, .evidence.sentiment.direction, .evidence.sentiment.align]' ev.ndjson
+  ["start",260,null,"bull",0.714]
+  ["growth",460,460,"bull",0.714]
+  ["peak",300,460,"bull",0.714]
+  ["fade",85,460,"bull",0.729]
+
+--explain shows the series and each decision, on stderr.
+
+  $ herd-detect --state x.db --window 1d --only cascade --explain ZZZ aggs.ndjson 2>&1 >/dev/null | sed -n '5,9p'
+  herd-detect: explain ZZZ: cascade 2021-03-05T00:00:00Z posts 10 expected 9.4 share 0.0625 baseline z 0.18 active 0 | forum/a=5 forum/b=5 | idle: z 0.18 < 3
+  herd-detect: explain ZZZ: cascade 2021-03-06T00:00:00Z posts 66 expected 9.5 share 0.3056 baseline z 6.31 active 1 | forum/a=60* forum/b=6 | idle: active sources 1 < 2
+  herd-detect: explain ZZZ: cascade 2021-03-07T00:00:00Z posts 260 expected 11.2 share 0.6341 baseline z 11.08 active 3 | forum/a=150* forum/b=90* news/wire=20(cold)* | START
+  herd-detect: explain ZZZ:     -> cascade start (key cascade:ZZZ:2021-03-07T00:00:00Z:start)
+  herd-detect: explain ZZZ: cascade 2021-03-08T00:00:00Z posts 460 expected 12.7 share 0.7541 baseline z 9.12 active 3 | forum/a=250* forum/b=150* news/wire=60(cold)* | episode of 2021-03-07T00:00:00Z: max 460, continues
+
+The same input again, with the same state: the windows were processed
+already, nothing new is written, and the late records are counted.
+
+  $ herd-detect --state c.db --window 1d --only cascade aggs.ndjson
+  herd-detect: 69 records were at or before what an earlier run processed (late), skipped
+
+Cut into one file per day and run one after the other on a fresh state,
+the events are the same, byte for byte.
+
+  $ mkdir days && for d in $(seq -w 1 11); do grep "2021-03-${d}T" aggs.ndjson > days/$d.ndjson; done
+  $ for f in days/*.ndjson; do herd-detect -q --state split.db --window 1d --only cascade $f; done > split.ndjson
+  $ cmp split.ndjson ev.ndjson && echo same
+  same
+
+The thresholds move the decisions: with --min-sources 1 ZZZ starts on the
+6th; --z 12 flags nothing; --cold-share 0.5 silences NEW.
+
+  $ herd-detect --state m1.db --window 1d --only cascade --min-sources 1 aggs.ndjson | jq -r 'select(.evidence.phase == "start") | .key'
+  cascade:ZZZ:2021-03-06T00:00:00Z:start
+  cascade:NEW:2021-03-09T00:00:00Z:start
+  $ herd-detect --state m2.db --window 1d --only cascade --z 12 aggs.ndjson | jq -r 'select(.evidence.phase == "start") | .key'
+  $ herd-detect --state m3.db --window 1d --only cascade --cold-share 0.5 aggs.ndjson | jq -r 'select(.evidence.phase == "start") | .key'
+  cascade:ZZZ:2021-03-07T00:00:00Z:start
+
+The models: negbin and ewma flag the same burst; ewma's z is on counts.
+
+  $ for m in negbin ewma; do herd-detect --state $m.db --window 1d --only cascade --model $m aggs.ndjson | jq -r 'select(.evidence.phase == "start") | [.key, .score] | @tsv'; done
+  cascade:ZZZ:2021-03-07T00:00:00Z:start	26.83
+  cascade:NEW:2021-03-09T00:00:00Z:start	3.35
+  cascade:ZZZ:2021-03-07T00:00:00Z:start	11.45
+  cascade:NEW:2021-03-09T00:00:00Z:start	3.35
+
+Aggregates of another window length are not read (one --state per window);
+a second agg for the same entity and window is rejected (shards must be
+merged first); "mentions" metrics add to the window they fall in.
+
+  $ sed 's/"window":"1d"/"window":"1h"/' aggs.ndjson | herd-detect --state w.db --window 1d --only cascade | wc -l
+  0
+  $ head -1 aggs.ndjson > dup.ndjson; head -1 aggs.ndjson >> dup.ndjson
+  $ herd-detect --state dup.db --window 1d dup.ndjson
+  herd-detect: dup.ndjson:2: a second agg for AAA, window starting 2021-03-01T00:00:00Z (merge shards first)
+  herd-detect: 1 of 2 lines rejected (use --rejects FILE to keep them)
+  [1]
+
+The same windows given as "mentions" metrics (herd-import --kind metric),
+one per source: ZZZ's episode is found the same (without sentiment, which
+metrics do not carry).
+
+  $ grep -v ZZZ aggs.ndjson > m.ndjson
+  $ grep ZZZ aggs.ndjson | jq -c '.start as $t | .sources | to_entries[] | {kind: "metric", source: (.key | split("/")[0]), entity: "ZZZ", at: $t, name: "mentions", value: .value, interval: "1d", community: (.key | split("/")[1])}' >> m.ndjson
+  $ grep -c mentions m.ndjson
+  26
+  $ herd-detect --state m.db --window 1d --only cascade m.ndjson | jq -r 'select(.entity == "ZZZ") | [.key, .score, .evidence.leader, .evidence.sentiment // "no sentiment"] | @tsv'
+  cascade:ZZZ:2021-03-07T00:00:00Z:start	11.08	forum/a	no sentiment
+  cascade:ZZZ:2021-03-07T00:00:00Z:growth	9.12	forum/a	no sentiment
+  cascade:ZZZ:2021-03-07T00:00:00Z:peak	5.68	forum/a	no sentiment
+  cascade:ZZZ:2021-03-07T00:00:00Z:fade	2.24	forum/a	no sentiment
+
+== Bad input
+
+Bad lines are reported with their place, kept with --rejects, and the rest
+goes on; records of other kinds pass through unchanged.
+
+  $ cat > bad.ndjson <<'EOF'
+  > {"kind":"agg","entity":"GME","window":"1d","start":"2021-03-01T00:00:00Z","posts":"many"}
+  > {"kind":"agg","entity":"GME","window":"soon","start":"2021-03-01T00:00:00Z","posts":3}
+  > {"kind":"metric","source":"yahoo","entity":"GME","at":"yesterday","name":"bar","value":10}
+  > {"kind":"post","id":"n1","type":"article","created_at":"2021-03-01T00:00:00Z","entities":["GME"],"sentiment":{"score":3,"confidence":0.9}}
+  > not json
+  > {"kind":"raw","source":"reddit","fetched_at":"2021-03-01T00:00:00Z","query":null,"item":{}}
+  > {"entity":"GME"}
+  > EOF
+  $ herd-detect --state bad.db --rejects rej.ndjson bad.ndjson
+  herd-detect: bad.ndjson:1: field 'posts' is string, not a count
+  herd-detect: bad.ndjson:2: field 'window' is 'soon', not a duration
+  herd-detect: bad.ndjson:3: field 'at' is 'yesterday', not a time
+  herd-detect: bad.ndjson:4: sentiment score 3 or confidence 0.9 out of range
+  herd-detect: bad.ndjson:5: invalid JSON at column 3: '[' or '{' expected near 'not'
+  herd-detect: bad.ndjson:7: record has no 'kind'
+  herd-detect: 6 of 7 lines rejected (kept in rej.ndjson)
+  {"kind":"raw","source":"reddit","fetched_at":"2021-03-01T00:00:00Z","query":null,"item":{}}
+  [1]
+  $ wc -l < rej.ndjson
+  6
+
+== Signals
+
+A news item is a post of type article with a sentiment (herd-score).
+Price bars are metric records named bar.
+
+  $ news() { # ID TIME ENTITY SCORE CONFIDENCE
+  >   printf '{"kind":"post","id":"newsapi:%s","source":"newsapi","type":"article","community":"wire","created_at":"%s","author":null,"title":"t","text":"","url":null,"engagement":{"score":0,"replies":0},"entities":["%s"],"parent":null,"lang":"en","sentiment":{"model":"finbert@0","label":"x","probs":{},"score":%s,"confidence":%s}}\n' "$@"
+  > }
+  $ bar() { # ENTITY DAY CLOSE VOLUME
+  >   printf '{"kind":"metric","source":"yahoo","entity":"%s","at":"2021-04-%02dT00:00:00Z","name":"bar","value":%s,"interval":"1d","close":%s,"volume":%s}\n' "$1" "$2" "$3" "$3" "$4"
+  > }
+
+Confidence, score, direction: CONF's item is below --min-confidence 0.6
+and is not used; WEAK's 0.4 gives 0.6 x 0.4 = 0.24 < --min-score 0.3;
+STRONG's 0.9 gives 0.54, a BUY; BEAR's -0.8 gives -0.48, a SELL.
+
+  $ { news c1 2021-04-20T10:00:00Z CONF 0.9 0.5
+  >   news w1 2021-04-20T10:00:00Z WEAK 0.4 0.9
+  >   news s1 2021-04-20T10:00:00Z STRONG 0.9 0.9
+  >   news b1 2021-04-20T10:00:00Z BEAR -0.8 0.8; } > rules.ndjson
+  $ herd-detect --state sig.db --only signal rules.ndjson | jq -c '[.entity, .key, .score, .severity, .evidence.direction, .evidence.confidence, .evidence.news.n]'
+  ["BEAR","signal:BEAR:SELL:2021-04-20T10:00:00Z",0.48,"warn","SELL",0.8,1]
+  ["STRONG","signal:STRONG:BUY:2021-04-20T10:00:00Z",0.54,"warn","BUY",0.9,1]
+
+Lookback: each entity's first item (-0.9 at 00:00) is a SELL by itself.
+At 07:00 it is 7 hours old, out of the 6h window, so LOOK's 07:00 item
+alone makes a BUY; at 05:00 (LOOK2) both count and cancel out; exactly 6
+hours old (LOOK3) is out. With --lookback 8h, none of the BUYs remains.
+
+  $ { news l1 2021-04-20T00:00:00Z LOOK -0.9 0.9;  news l2 2021-04-20T07:00:00Z LOOK 0.9 0.9
+  >   news m1 2021-04-20T00:00:00Z LOOK2 -0.9 0.9; news m2 2021-04-20T05:00:00Z LOOK2 0.9 0.9
+  >   news n1 2021-04-20T00:00:00Z LOOK3 -0.9 0.9; news n2 2021-04-20T06:00:00Z LOOK3 0.9 0.9; } > look.ndjson
+  $ herd-detect --state look.db --only signal look.ndjson | jq -r '.key'
+  signal:LOOK:SELL:2021-04-20T00:00:00Z
+  signal:LOOK2:SELL:2021-04-20T00:00:00Z
+  signal:LOOK3:SELL:2021-04-20T00:00:00Z
+  signal:LOOK3:BUY:2021-04-20T06:00:00Z
+  signal:LOOK:BUY:2021-04-20T07:00:00Z
+  $ herd-detect --state look2.db --only signal --lookback 8h look.ndjson | jq -r '.key'
+  signal:LOOK:SELL:2021-04-20T00:00:00Z
+  signal:LOOK2:SELL:2021-04-20T00:00:00Z
+  signal:LOOK3:SELL:2021-04-20T00:00:00Z
+
+Expiry: a BUY on the 1st is not repeated on the 3rd (within 7d), but is on
+the 9th; a SELL in between is another direction. --explain says why.
+
+  $ { news r1 2021-04-01T12:00:00Z REP 0.9 0.9; news r2 2021-04-03T12:00:00Z REP 0.9 0.9
+  >   news r3 2021-04-05T12:00:00Z REP -0.9 0.9; news r4 2021-04-09T12:00:00Z REP 0.9 0.9; } > rep.ndjson
+  $ herd-detect --state rep.db --only signal --explain REP rep.ndjson 2>err | jq -r '.key'
+  signal:REP:BUY:2021-04-01T12:00:00Z
+  signal:REP:SELL:2021-04-05T12:00:00Z
+  signal:REP:BUY:2021-04-09T12:00:00Z
+  $ cat err
+  herd-detect: explain REP: signal 2021-04-01T12:00:00Z: news 0.900 (1 items) momentum 0.000 rsi 0.0 volume x1.00 -> score 0.540 -> BUY
+  herd-detect: explain REP: signal 2021-04-03T12:00:00Z: score 0.540 BUY, but a BUY was written at 2021-04-01T12:00:00Z (within --expiry): none
+  herd-detect: explain REP: signal 2021-04-05T12:00:00Z: news -0.900 (1 items) momentum 0.000 rsi 0.0 volume x1.00 -> score -0.540 -> SELL
+  herd-detect: explain REP: signal 2021-04-09T12:00:00Z: news 0.900 (1 items) momentum 0.000 rsi 0.0 volume x1.00 -> score 0.540 -> BUY
+  $ herd-detect --state rep2.db --only signal --expiry 1d rep.ndjson | jq -r '.key'
+  signal:REP:BUY:2021-04-01T12:00:00Z
+  signal:REP:BUY:2021-04-03T12:00:00Z
+  signal:REP:SELL:2021-04-05T12:00:00Z
+  signal:REP:BUY:2021-04-09T12:00:00Z
+
+The same history across runs: the first two items in one batch, the rest
+in the next, give the same signals; rerunning a batch writes nothing.
+
+  $ head -2 rep.ndjson | herd-detect --state rep3.db --only signal | jq -r .key
+  signal:REP:BUY:2021-04-01T12:00:00Z
+  $ tail -2 rep.ndjson | herd-detect --state rep3.db --only signal | jq -r .key
+  signal:REP:SELL:2021-04-05T12:00:00Z
+  signal:REP:BUY:2021-04-09T12:00:00Z
+  $ tail -2 rep.ndjson | herd-detect --state rep3.db --only signal
+  herd-detect: 2 records were at or before what an earlier run processed (late), skipped
+
+Price context: twenty daily bars rising with pull-backs, volume doubling on
+the last one. WEAK news (0.4, alone 0.24) now passes with momentum; the
+bar of the news's own day is not complete and is not used (20 bars, not
+21); a falling market turns the same news into nothing.
+
+  $ for d in $(seq 1 21); do bar MOM $d $((100 + d * 3 - (d % 3) * 4)) $([ $d -eq 20 ] && echo 2000 || echo 1000); done > up.ndjson
+  $ for d in $(seq 1 21); do bar DOWN $d $((200 - d * 4)) 1000; done > down.ndjson
+  $ { cat up.ndjson down.ndjson; news p1 2021-04-21T10:00:00Z MOM 0.4 0.9; news p2 2021-04-21T10:00:00Z DOWN 0.4 0.9; } > price.ndjson
+  $ herd-detect --state price.db --only signal price.ndjson | jq -c '[.key, .score, .evidence.bars, .evidence.momentum, .evidence.rsi, .evidence.volume_ratio]'
+  ["signal:MOM:BUY:2021-04-21T10:00:00Z",0.36,20,0.0483,83,2]
+  $ herd-detect --state price2.db --only signal --explain DOWN price.ndjson 2>&1 >/dev/null
+  herd-detect: explain DOWN: signal 2021-04-21T10:00:00Z: news 0.400 (1 items) momentum -0.891 rsi 0.0 volume x1.00 -> score 0.167: |score| < 0.3, none
+
+== Heat
+
+Two forum streams and a pageviews metric for HOT, steady for five days,
+then all three jump on the 6th; COOL stays steady. The 6th gives a heat
+event and HOT's first ever discovery; a second jump on the 9th gives heat
+but no second discovery. Days are processed once closed (the next day's
+data has arrived, or --now has passed their end).
+
+  $ hot=(- 20 22 19 21 20 200 260 240 900 800)
+  $ for d in $(seq 1 10); do
+  >   agg HOT $d a=${hot[$d]} b=$((hot[$d] / 2))
+  >   agg COOL $d a=30 b=15
+  >   printf '{"kind":"metric","source":"wikipedia","entity":"HOT","at":"2021-03-%02dT00:00:00Z","name":"pageviews","value":%d,"interval":"1d"}\n' $d $((hot[$d] * 50))
+  > done | sed 's/"a"/"forum\/a"/; s/"b"/"forum\/b"/' > heat.ndjson
+  $ herd-detect --state h.db --window 1d --only heat heat.ndjson | jq -c '[.type, .key, .score, .severity, .evidence.streams, .evidence.rising]'
+  ["discovery","discovery:HOT",17.32,"warn",3,null]
+  ["heat","heat:HOT:2021-03-06T00:00:00Z",17.32,"critical",3,3]
+  ["heat","heat:HOT:2021-03-09T00:00:00Z",5.8,"warn",3,3]
+  $ herd-detect --state h2.db --window 1d --only heat --explain HOT heat.ndjson 2>&1 >/dev/null | head -7
+  herd-detect: explain HOT: heat 2021-03-02: 0.85 over 3 streams (3 rising)
+  herd-detect: explain HOT: heat 2021-03-03: -2.49 over 3 streams (0 rising)
+  herd-detect: explain HOT: heat 2021-03-04: 1.58 over 3 streams (3 rising)
+  herd-detect: explain HOT: heat 2021-03-05: -0.76 over 3 streams (0 rising)
+  herd-detect: explain HOT: heat 2021-03-06: 17.32 over 3 streams (3 rising) -> HEAT
+  herd-detect: explain HOT:     -> discovery (first time over 3)
+  herd-detect: explain HOT: heat 2021-03-07: -1.90 over 3 streams (0 rising)
+  $ herd-detect --state h3.db --window 1d --only heat --heat-all heat.ndjson | jq -r 'select(.entity == "COOL") | [.key, .score, .severity] | @tsv' | head -3
+  heat:COOL:2021-03-02T00:00:00Z	0	info
+  heat:COOL:2021-03-03T00:00:00Z	0	info
+  heat:COOL:2021-03-04T00:00:00Z	0	info
+
+With --now at the 6th's end, the 7th..10th are not read (after now).
+
+  $ herd-detect --state h4.db --window 1d --only heat --now 2021-03-07T00:00:00Z heat.ndjson | jq -r .key
+  discovery:HOT
+  heat:HOT:2021-03-06T00:00:00Z
+
+== Hourly batches
+
+Three days of hourly aggregates for four entities, with a burst of GGG in
+the second afternoon, cut into 72 hourly files and run one after the
+other: cascades, heat and signals give exactly the events one run gives
+(a day's heat comes out when the day has closed, so in batches it comes
+after the next day's first cascade events: same lines, another order).
+
+  $ mkdir hours && for h in $(seq 0 71); do
+  >   t=$(date -u -d "2021-05-01 +$h hours" +%Y-%m-%dT%H:00:00Z)
+  >   { for e in AAA BBB CCC; do n=$((10 + h % 5)); printf '{"kind":"agg","entity":"%s","window":"1h","start":"%s","posts":%d,"sources":{"forum/a":%d,"forum/b":%d}}\n' $e $t $((n + 5)) $n 5; done
+  >     g=$(( h >= 38 && h <= 44 ? 80 + (h - 38) * 40 : 8 ))
+  >     printf '{"kind":"agg","entity":"GGG","window":"1h","start":"%s","posts":%d,"sources":{"forum/a":%d,"forum/b":%d}}\n' $t $((g + g / 2)) $g $((g / 2))
+  >     [ $((h % 6)) -ne 3 ] || news h$h $(date -u -d "2021-05-01 +$h hours 20 minutes" +%Y-%m-%dT%H:%M:00Z) GGG 0.$((5 + h % 5)) 0.8
+  >   } > hours/$(printf %02d $h).ndjson
+  > done
+  $ cat hours/*.ndjson > hourly.ndjson
+  $ herd-detect --state one.db --min-history 12h > one.ndjson < hourly.ndjson
+  $ jq -r '.type' one.ndjson | sort | uniq -c
+        4 cascade
+        1 discovery
+        1 heat
+        1 signal
+  $ for f in hours/*.ndjson; do herd-detect -q --state many.db --min-history 12h $f; done > many.ndjson
+  $ sort one.ndjson | cmp - <(sort many.ndjson) && echo same
+  same
+  $ herd-detect --state many.db --min-history 12h hourly.ndjson | wc -l
+  herd-detect: 300 records were at or before what an earlier run processed (late), skipped
+  0
+
+Writing to a full disk fails, and the state does not move on: the same
+events come out of the next run.
+
+  $ herd-detect --state full.db --window 1d --only cascade aggs.ndjson > /dev/full
+  herd-detect: write error: No space left on device
+  herd-detect: full.db: not updated (input or output failed); rerun the batch
+  [1]
+  $ herd-detect --state full.db --window 1d --only cascade aggs.ndjson | cmp - ev.ndjson && echo same
+  same
