@@ -543,15 +543,18 @@ static int make_metrics(csvimp_t *m, const csvr_row *row, json_t **out, size_t o
 	for (n = 0; n < m->nvalues && n < outmax; n++) {
 		json_t *rec = json_object();
 		json_object_set_new(rec, "kind", json_string("metric"));
-		json_object_set_new(rec, "source", json_string(m->o.source));
+		/* A per-community number: "source/community", as agg's sources keys,
+		 * so numbers of two communities never share a key downstream. */
+		if (json_is_string(community))
+			json_object_set_new(rec, "source", json_sprintf("%s/%s", m->o.source, json_string_value(community)));
+		else
+			json_object_set_new(rec, "source", json_string(m->o.source));
 		json_object_set_new(rec, "entity", json_string(sym.v[0]));
 		json_object_set_new(rec, "at", json_string(tb));
 		json_object_set_new(rec, "name", json_string(m->vname[n]));
 		json_object_set_new(rec, "value", number_json(val[n]));
 		if (m->o.interval)
 			json_object_set_new(rec, "interval", json_string(m->o.interval));
-		if (!json_is_null(community))
-			json_object_set(rec, "community", community);
 		out[n] = rec;
 	}
 	json_decref(community);

@@ -122,7 +122,9 @@ time column: the day is in the name).
   herd-import: 2021-01-26_pennystocks_comments.csv: --community-from-filename: the file name does not match
   [1]
 
-Metric records from a table of numbers per entity: one record per --value.
+Metric records from a table of numbers per entity: one record per --value;
+a community makes the source "source/community" (docs/records.md), so the
+counts of two subreddits never share a key in herd-load's metrics table.
 
   $ printf 'ticker,neg,compound,mentions\nGME,0.1,0.12,829\namc,0.0,-0.5,17.0\nGME AMC,0,0,1\n' > 2021-01-20_wallstreetbets.csv
   $ herd-import --kind metric --source reddit --date-from-filename --interval 1d --community-from-filename '_([a-z]+)\.csv$' --map entity=ticker --value mentions=mentions,vader.mean=compound 2021-01-20_wallstreetbets.csv > m.ndjson
@@ -130,10 +132,10 @@ Metric records from a table of numbers per entity: one record per --value.
   herd-import: 1 of 3 lines rejected (use --rejects FILE to keep them)
   [1]
   $ cat m.ndjson
-  {"kind":"metric","source":"reddit","entity":"GME","at":"2021-01-20T00:00:00Z","name":"mentions","value":829,"interval":"1d","community":"wallstreetbets"}
-  {"kind":"metric","source":"reddit","entity":"GME","at":"2021-01-20T00:00:00Z","name":"vader.mean","value":0.12,"interval":"1d","community":"wallstreetbets"}
-  {"kind":"metric","source":"reddit","entity":"AMC","at":"2021-01-20T00:00:00Z","name":"mentions","value":17,"interval":"1d","community":"wallstreetbets"}
-  {"kind":"metric","source":"reddit","entity":"AMC","at":"2021-01-20T00:00:00Z","name":"vader.mean","value":-0.5,"interval":"1d","community":"wallstreetbets"}
+  {"kind":"metric","source":"reddit/wallstreetbets","entity":"GME","at":"2021-01-20T00:00:00Z","name":"mentions","value":829,"interval":"1d"}
+  {"kind":"metric","source":"reddit/wallstreetbets","entity":"GME","at":"2021-01-20T00:00:00Z","name":"vader.mean","value":0.12,"interval":"1d"}
+  {"kind":"metric","source":"reddit/wallstreetbets","entity":"AMC","at":"2021-01-20T00:00:00Z","name":"mentions","value":17,"interval":"1d"}
+  {"kind":"metric","source":"reddit/wallstreetbets","entity":"AMC","at":"2021-01-20T00:00:00Z","name":"vader.mean","value":-0.5,"interval":"1d"}
 
 Files that cannot be imported are reported and skipped (exit 1); usage
 errors exit 2.
