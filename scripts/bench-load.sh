@@ -13,8 +13,9 @@
 #   3. sqlite3 .import of the CSV into a posts table with the same primary
 #      key, WAL (one table only: the peer does less work per post);
 #   4. jq -c . over the same NDJSON (parsing and printing it, no database).
-# Prints elapsed and CPU seconds, posts/s and MB/s (elapsed) for each and
-# the ratios. Timings on a shared machine are noisy: compare within one run.
+# Each is the fastest of 3 runs (scripts/bench-lib.sh; a new file each time
+# for 1 and 3). Prints seconds, posts/s, MB/s and peak memory, and the
+# ratios. Timings on a shared machine are noisy: compare within one run.
 set -eu
 export LC_ALL=C
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,42 +46,36 @@ awk -v n="$n" -v ndj="$tmp/posts.ndjson" -v csv="$tmp/posts.csv" 'BEGIN {
 mb=$(awk -v b="$(stat -c %s "$tmp/posts.ndjson")" 'BEGIN { printf "%.1f", b / 1e6 }')
 echo "bench-load: $n posts, $mb MB of NDJSON ($(stat -c %s "$tmp/posts.csv") bytes of CSV)"
 
-# measure NAME CMD...: elapsed, user and system seconds of CMD into $tmp/NAME.
-measure() {
-	local name=$1
-	shift
-	local TIMEFORMAT='%R %U %S'
-	{ time "$@" >/dev/null 2>"$tmp/$name.err"; } 2>"$tmp/$name"
-}
-line() { # label name note [MB of its input]
-	read -r real user sys <"$tmp/$2"
-	awk -v l="$1" -v r="$real" -v u="$user" -v s="$sys" -v n="$n" -v mb="${4:-$mb}" -v note="$3" 'BEGIN {
-		printf "%-26s %6.2f s elapsed %6.2f s CPU %8.0f posts/s %6.1f MB/s  %s\n", l, r, u + s, n / r, mb / r, note }'
+. "$top/scripts/bench-lib.sh"
+# row LABEL "SECONDS KB" NOTE [MB of its input]
+row() {
+	local secs kb
+	read -r secs kb <<<"$2"
+	awk -v l="$1" -v r="$secs" -v kb="$kb" -v n="$n" -v mb="${4:-$mb}" -v note="$3" 'BEGIN {
+		printf "%-26s %6.2f s %8.0f posts/s %6.1f MB/s %6.0f MB peak  %s\n", l, r, n / r, mb / r, kb / 1024, note }'
 }
 
-measure load1 "$bin/herd-load" -q --db "$tmp/a.db" "$tmp/posts.ndjson"
-measure load2 "$bin/herd-load" -q --db "$tmp/a.db" "$tmp/posts.ndjson"
-sqlite3 "$tmp/b.db" >/dev/null <<SQL
+new=$(bench_best sh -c 'rm -f "$1" "$1-wal" "$1-shm"; exec "$2" -q --db "$1" "$3"' sh "$tmp/a.db" "$bin/herd-load" "$tmp/posts.ndjson")
+again=$(bench_best "$bin/herd-load" -q --db "$tmp/a.db" "$tmp/posts.ndjson")
+cat >"$tmp/import.sql" <<SQL
 PRAGMA journal_mode = WAL;
 CREATE TABLE posts (
   id TEXT NOT NULL PRIMARY KEY, source TEXT NOT NULL, type TEXT NOT NULL, community TEXT,
   created_at TEXT NOT NULL, author TEXT, title TEXT, text TEXT NOT NULL, url TEXT,
   score INTEGER NOT NULL, replies INTEGER NOT NULL, parent TEXT, lang TEXT);
+.import --csv $tmp/posts.csv posts
 SQL
-measure import sqlite3 "$tmp/b.db" ".import --csv $tmp/posts.csv posts"
-command -v jq >/dev/null && measure jq jq -c . "$tmp/posts.ndjson"
+import=$(bench_best sh -c 'rm -f "$1" "$1-wal" "$1-shm"; exec sqlite3 "$1" <"$2"' sh "$tmp/b.db" "$tmp/import.sql")
+jq=
+command -v jq >/dev/null && jq=$(bench_best jq -c . "$tmp/posts.ndjson")
 
 rows=$(sqlite3 "$tmp/a.db" "SELECT (SELECT count(*) FROM posts) || ' posts, ' || (SELECT count(*) FROM post_entities) ||
 	' entity rows, ' || (SELECT count(*) FROM scores) || ' scores'")
-line "herd-load, new file" load1 "($rows)"
-line "herd-load, same again" load2 "(every row unchanged)"
-line "sqlite3 .import of CSV" import "(the posts table only; MB/s of the CSV)" \
+echo "fastest of 3 runs each:"
+row "herd-load, new file" "$new" "($rows)"
+row "herd-load, same again" "$again" "(every row unchanged)"
+row "sqlite3 .import of CSV" "$import" "(the posts table only; MB/s of the CSV)" \
 	"$(awk -v b="$(stat -c %s "$tmp/posts.csv")" 'BEGIN { printf "%.1f", b / 1e6 }')"
-[ -s "$tmp/jq" ] && line "jq -c . (parse + print)" jq "(no database)"
-read -r l1 _ <"$tmp/load1"
-read -r im _ <"$tmp/import"
-awk -v a="$l1" -v b="$im" 'BEGIN { printf "ratio (elapsed): herd-load new file / sqlite3 .import = %.1f\n", a / b }'
-if [ -s "$tmp/jq" ]; then
-	read -r jq _ <"$tmp/jq"
-	awk -v a="$l1" -v b="$jq" 'BEGIN { printf "ratio (elapsed): herd-load new file / jq -c . = %.2f\n", a / b }'
-fi
+[ -z "$jq" ] || row "jq -c . (parse + print)" "$jq" "(no database)"
+awk -v a="${new%% *}" -v b="${import%% *}" 'BEGIN { printf "ratio: herd-load new file / sqlite3 .import = %.1f\n", a / b }'
+[ -z "$jq" ] || awk -v a="${new%% *}" -v b="${jq%% *}" 'BEGIN { printf "ratio: herd-load new file / jq -c . = %.2f\n", a / b }'
