@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# bench-vader.sh — herd-score --model vader against vaderSentiment 3.3.2
+# (Python), in one run, on the same texts, one process each.
+#
+#   scripts/bench-vader.sh [REPEAT]     (REPEAT copies of the corpus, default 4)
+#
+# Texts: every snippet of ../shared/data/vader-groundtruth (4 corpora) and
+# every WSB comment body in wsb-early2021-esbenkc (24,903 texts), as posts,
+# repeated REPEAT times. Each side reads the same NDJSON file and writes
+# NDJSON with the "vader" field added:
+#   herd     bin/herd-score --model vader
+#   python   json.loads per line, SentimentIntensityAnalyzer.polarity_scores
+#            of title + "\n" + text (as herd scores it), json.dumps per line
+# Prints the best of 3 runs of each (least CPU time: the machine is shared,
+# so CPU time is the fair measure; wall time is shown too), texts/s, the
+# ratio, and Python's time
+# spent inside polarity_scores alone (a lower bound for any Python user).
+# Needs ../shared/data, jq and .venv (scripts/setup-python.sh); says what
+# is missing and exits 0 without it. The machine is shared: compare the two
+# figures of one run, not figures across runs.
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+top=$PWD
+repeat=${1:-4}
+shared=${SHARED:-$(cd .. && pwd)/shared/data}
+py=.venv/bin/python
+
+[ -d "$shared/vader-groundtruth" ] || { echo "bench-vader: skipped: $shared/vader-groundtruth not found"; exit 0; }
+command -v jq >/dev/null || { echo "bench-vader: skipped: jq not found"; exit 0; }
+[ -x bin/herd-score ] || { echo "bench-vader: bin/herd-score not built (make)"; exit 1; }
+scripts/fetch-vader.sh -q || { echo "bench-vader: skipped: no VADER lexicon (scripts/fetch-vader.sh)"; exit 0; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for f in tweets nytEditorialSnippets movieReviewSnippets amazonReviewSnippets; do
+	jq -Rc 'sub("\r$"; "") | select(length > 0) | split("\t")
+		| {kind: "post", id: .[0], title: null, text: (.[2:] | join("\t"))}' \
+		"$shared/vader-groundtruth/${f}_GroundTruth.txt"
+done >"$tmp/one.ndjson"
+jq -c '{kind: "post", id: .id, title: null, text: .body}' \
+	"$shared/wsb-early2021-esbenkc/wallstreetbets_comments.ndjson" >>"$tmp/one.ndjson"
+for _ in $(seq "$repeat"); do cat "$tmp/one.ndjson"; done >"$tmp/in.ndjson"
+n=$(wc -l <"$tmp/in.ndjson")
+mb=$(awk -v b="$(wc -c <"$tmp/in.ndjson")" 'BEGIN { printf "%.1f", b / 1e6 }')
+
+cat >"$tmp/vader.py" <<'EOF'
+import json, sys, time
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+sia = SentimentIntensityAnalyzer()
+inside = 0.0
+out = sys.stdout
+for line in sys.stdin:
+    rec = json.loads(line)
+    if rec.get("kind") == "post":
+        text = "\n".join(t for t in (rec.get("title"), rec.get("text")) if t)
+        t0 = time.process_time()
+        rec["vader"] = sia.polarity_scores(text)
+        inside += time.process_time() - t0
+    out.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
+print(f"{inside:.3f}", file=sys.stderr)
+EOF
+
+# One run: "wall cpu" seconds (cpu = user + sys of the process); stderr
+# kept in $tmp/err.
+run() {
+	local TIMEFORMAT='%R %U %S' t
+	t=$( { time "$@" <"$tmp/in.ndjson" >"$tmp/out" 2>"$tmp/err"; } 2>&1 )
+	awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' <<<"$t"
+}
+# The best of 3 runs (least CPU), and its stderr in $tmp/best.err.
+best() {
+	local b="" r
+	for _ in 1 2 3; do
+		r=$(run "$@")
+		if [ -z "$b" ] || awk -v r="${r#* }" -v b="${b#* }" 'BEGIN { exit !(r < b) }'; then
+			b=$r
+			cp "$tmp/err" "$tmp/best.err"
+		fi
+	done
+	echo "$b"
+}
+rate() { awk -v n="$n" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
+
+echo "bench-vader: $n texts ($mb MB of NDJSON posts: vader-groundtruth + WSB comments, x$repeat), best of 3"
+herd=$(best bin/herd-score -q --model vader --lexicon "$top/data/vader")
+hw=${herd% *} hc=${herd#* }
+printf '  %-32s %7s s wall %7s s CPU  %9s texts/s (CPU)\n' "herd-score --model vader" "$hw" "$hc" "$(rate "$hc")"
+if [ ! -x "$py" ] || ! "$py" -c 'import vaderSentiment' 2>/dev/null; then
+	echo "  vaderSentiment (Python): not measured: .venv has no vaderSentiment (scripts/setup-python.sh)"
+	exit 0
+fi
+python=$(best "$py" "$tmp/vader.py")
+pw=${python% *} pc=${python#* }
+inside=$(cat "$tmp/best.err")
+printf '  %-32s %7s s wall %7s s CPU  %9s texts/s (CPU)\n' "vaderSentiment $("$py" -c 'from importlib.metadata import version; print(version("vaderSentiment"))') (Python)" "$pw" "$pc" "$(rate "$pc")"
+printf '  %-32s %7s s                %9s texts/s\n' "  of which polarity_scores()" "$inside" "$(rate "$inside")"
+awk -v hc="$hc" -v pc="$pc" -v hw="$hw" -v pw="$pw" -v i="$inside" 'BEGIN {
+	printf "  herd-score is %.1fx faster (CPU time; %.1fx wall clock), %.1fx against polarity_scores() alone\n", pc / hc, pw / hw, i / hc
+}'
+echo "  ($($py -c 'import platform; print("Python", platform.python_version())'), $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg))"
