@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -181,9 +182,50 @@ bad:
 
 /* ---------------------------------------------------------------- writer */
 
+/* The common case of ndjson_format_real without printf: zero, or
+ * 1e-4 <= |d| < 1e9 with at most 6 decimals (scores, probabilities,
+ * prices). The first k with round(|d|·10^k)/10^k == |d| gives the decimal
+ * that reads back as d; it has at most 15 significant digits, so it is
+ * also what "%.15g" prints. Returns 0 when d is not such a value. */
+static int format_short_real(double d, char *out)
+{
+	static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+	double a = fabs(d);
+
+	if (!(a == 0 || (a >= 1e-4 && a < 1e9)))
+		return 0;
+	for (int k = 0; k <= 6; k++) {
+		double r = nearbyint(a * p10[k]);
+		unsigned long long u;
+		char dig[24];
+		int nd = 0;
+		if (r / p10[k] != a)
+			continue;
+		for (u = (unsigned long long)r; u; u /= 10)
+			dig[nd++] = (char)('0' + u % 10);
+		while (nd <= k)
+			dig[nd++] = '0';
+		if (signbit(d))
+			*out++ = '-';
+		for (int i = nd - 1; i >= k; i--)
+			*out++ = dig[i];
+		*out++ = '.';
+		if (k == 0)
+			*out++ = '0';
+		for (int i = k - 1; i >= 0; i--)
+			*out++ = dig[i];
+		*out = '\0';
+		return 1;
+	}
+	return 0;
+}
+
 void ndjson_format_real(double d, char *out, size_t outlen)
 {
 	int prec;
+
+	if (outlen >= 32 && format_short_real(d, out))
+		return;
 
 	for (prec = 15; prec <= 17; prec++) {
 		snprintf(out, outlen, "%.*g", prec, d);
