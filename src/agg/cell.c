@@ -293,8 +293,10 @@ static json_t *common_keys(const agg_cell *c, const char *kind)
 	json_object_set_new(rec, "start", json_string(htime_format(c->start, t)));
 	json_object_set_new(rec, "posts", json_integer(c->posts));
 	json_object_set_new(rec, "authors", json_integer((json_int_t)c->authors.n));
-	memcpy(sorted, c->src, c->nsrc * sizeof *sorted);
-	qsort(sorted, c->nsrc, sizeof *sorted, cmp_source);
+	if (c->nsrc) { /* an empty cell has no src array at all */
+		memcpy(sorted, c->src, c->nsrc * sizeof *sorted);
+		qsort(sorted, c->nsrc, sizeof *sorted, cmp_source);
+	}
 	for (size_t i = 0; i < c->nsrc; i++)
 		json_object_set_new(src, sorted[i].key, json_integer(sorted[i].posts));
 	free(sorted);

@@ -348,7 +348,11 @@ static int entity_list(const char *cell, ent_set *set, char *err, size_t errlen)
 			p++;
 			len--;
 		}
-		if (len >= sizeof tok || (memcpy(tok, p, len), tok[len] = '\0', ent_set_add(set, tok)) < 0)
+		if (len < sizeof tok) {
+			memcpy(tok, p, len);
+			tok[len] = '\0';
+		}
+		if (len >= sizeof tok || ent_set_add(set, tok) < 0)
 			return herd_errf(err, errlen, "entity '%.*s' is not a symbol", (int)(len > 40 ? 40 : len), p);
 		p += len;
 	}

@@ -37,6 +37,16 @@ a re-run. stdin is named "stdin".
   "id":"csv:stdin:2"
   "id":"csv:stdin:4"
 
+Line numbers count physical lines: blank and space-only lines between
+rows, a blank line inside a quoted field, no final newline.
+
+  $ printf 'a,b\n\n1,2021-01-01\n   \n"x\n\ny",2021-01-02\n\n3,bad' > bl.csv
+  $ herd-import --map text=a,created_at=b bl.csv | grep -o '"id":"[^"]*"'
+  herd-import: bl.csv:9: column 'b': 'bad' is not a time
+  herd-import: 1 of 3 lines rejected (use --rejects FILE to keep them)
+  "id":"csv:bl.csv:3"
+  "id":"csv:bl.csv:5"
+
 A UTF-8 byte order mark and CRLF line ends (inside quotes too: they become
 "\n"); a column named by number.
 
