@@ -766,7 +766,25 @@ static int strong_cue(const char *t, size_t i)
 	       ((words[i + 1].flags & (W_STRIKE | W_DOLLARNUM)) || in_list(strong_after, t, &words[i + 1]));
 }
 
-/* Do the words around words[i] support reading it as a ticker? */
+/* A trading word among the three words after words[i] or the two before
+ * it (and the text not shouting). */
+static int cue_supports(const char *t, size_t i)
+{
+	size_t k;
+
+	if (shouting(i))
+		return 0;
+	for (k = i + 1; k < nwords && k <= i + 3; k++)
+		if ((words[k].flags & (W_STRIKE | W_DOLLARNUM)) || in_list(cue_after, t, &words[k]))
+			return 1;
+	for (k = i; k > 0 && k + 2 > i; k--)
+		if (in_list(cue_before, t, &words[k - 1]))
+			return 1;
+	return 0;
+}
+
+/* Do the words around words[i] support reading it as a ticker: a cue, or
+ * a ticker beside it? */
 static int context_supports(const char *t, size_t i)
 {
 	size_t k;
@@ -786,13 +804,7 @@ static int context_supports(const char *t, size_t i)
 		if (!is_joiner(t, &words[k]))
 			break;
 	}
-	for (k = i + 1; k < nwords && k <= i + 3; k++)
-		if ((words[k].flags & (W_STRIKE | W_DOLLARNUM)) || in_list(cue_after, t, &words[k]))
-			return 1;
-	for (k = i; k > 0 && k + 2 > i; k--)
-		if (in_list(cue_before, t, &words[k - 1]))
-			return 1;
-	return 0;
+	return cue_supports(t, i);
 }
 
 /* ================================================================ extraction */
@@ -873,11 +885,14 @@ void ent_extract(const ent_dict *d, int mode, const char *t, size_t n, ent_set *
 		if ((w->flags & (W_TAKEN | W_NOCAND)) || w->len >= ENT_SYM_MAX)
 			continue;
 		if (w->flags & W_UPPER) {
-			/* Stop-listed and single-letter tickers. */
+			/* Stop-listed and single-letter tickers, in context; capitals the
+			 * dictionary does not know (penny stocks), with a trading word. */
 			f = word_flags(d, t, w, &len);
-			if ((f & SYM_TICKER) && !(f & SYM_NEVER) && (len == 1 || (f & SYM_STOP)) &&
-			    context_supports(t, i)) {
-				set_add_n(out, t + w->start, len);
+			if (((f & SYM_TICKER) && !(f & SYM_NEVER) && (len == 1 || (f & SYM_STOP)) &&
+			     context_supports(t, i)) ||
+			    (!f && w->len >= 3 && w->len <= 5 && !memchr(t + w->start, '.', w->len) &&
+			     cue_supports(t, i))) {
+				set_add_n(out, t + w->start, f ? len : w->len);
 				w->flags |= W_TAKEN;
 			}
 		} else if ((w->flags & W_LOWER) && w->len >= 3) {

@@ -87,7 +87,7 @@ Entity modes and the dictionary.
   $ echo '{"id":"m1","body":"bought ON 50c, A calls, $F, GME, Game Stop","created_utc":1611756180}' > modes.ndjson
   $ for m in precision recall cashtags none; do herd-normalize --source reddit --entities $m modes.ndjson | jq -c .entities; done
   ["F","GME"]
-  ["F","GME","ON"]
+  ["A","F","GME","ON"]
   ["F"]
   []
   $ mkdir mydict && printf 'ZZZ\tZed\tstock\n' > mydict/tickers.tsv && echo '{"id":"d1","body":"ZZZ GME","created_utc":1}' | herd-normalize --source reddit --dict mydict | jq -c .entities

@@ -66,6 +66,10 @@ static const struct {
 	{ENT_RECALL, "IT'S A trap", ""},
 	{ENT_RECALL, "PT calls and XX calls", "XX"},
 	{ENT_PRECISION, "PT calls and XX calls", ""},
+	{ENT_RECALL, "still holding QWXZ, bought ZZZQ at $5", "QWXZ,ZZZQ"},
+	{ENT_PRECISION, "still holding QWXZ, bought ZZZQ at $5", ""},
+	{ENT_RECALL, "I AM HOLDING QWXZ FOREVER", ""},
+	{ENT_RECALL, "QWXZ is nice", ""},
 };
 
 static void join(const ent_set *s, char *out, size_t n)
