@@ -13,9 +13,11 @@
  *     word boundaries; an alias marked "cased" (Apple, Ford, Target) only
  *     with the capitals it is written with.
  * ENT_RECALL also takes stop-listed and single-letter tickers, lower-case
- * tickers and cased aliases in any case, but only where the words around
- * them say "ticker" (calls, shares, 50c, $12, a neighbouring ticker) and the
- * text is not shouting in capitals.
+ * tickers, cased aliases in any case and capitals the dictionary does not
+ * know (3-5 letters: penny stocks), but only where the words around them
+ * say "ticker" (calls, shares, holding, 50c, $12, a neighbouring ticker) and
+ * the text is not shouting in capitals. Stop words marked "never" (DD, PT,
+ * AND) are never taken.
  *
  * It does not know what is listed where or when: the dictionary files do.
  */
