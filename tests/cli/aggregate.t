@@ -175,3 +175,27 @@ reverse order, equal one pass byte for byte, at 1h and 1d.
   same
   $ wc -l < one.ndjson
   8640
+
+Real posts with authors, engagement and times: a Pushshift dump of WSB
+submissions whose chunks are out of order. With the default lateness some
+posts are late and rejected; aggregated on their own and merged with the
+main run's partials they give exactly the --lateness all result; shards
+merge to one pass here too.
+
+  $ command -v herd-normalize >/dev/null || exit 80
+  $ herd-normalize --source reddit $SHARED/wsb-early2021-esbenkc/wallstreetbets.ndjson > wsb.ndjson
+  $ (herd-score -q --model vader wsb.ndjson 2>/dev/null || cat wsb.ndjson) > wsbs.ndjson
+  $ herd-aggregate -q --window 1h,1d --partial --rejects late.rej wsbs.ndjson > main.part 2>/dev/null
+  [1]
+  $ [ -s late.rej ] && echo some posts were late
+  some posts were late
+  $ herd-aggregate -q --partial --lateness all --window 1h,1d late.rej > late.part
+  $ herd-aggregate -q --window 1h,1d --lateness all wsbs.ndjson > all.ndjson
+  $ cat late.part main.part | herd-aggregate --merge | cmp - all.ndjson && echo same
+  same
+  $ split -n l/4 wsbs.ndjson w_
+  $ for s in w_a?; do herd-aggregate -q --partial --lateness all --window 1h,1d $s > $s.part; done
+  $ cat w_ad.part w_ab.part w_ac.part w_aa.part | herd-aggregate --merge | cmp - all.ndjson && echo same
+  same
+  $ grep -c '"authors":[1-9]' all.ndjson | grep -vx 0 > /dev/null && echo authors counted
+  authors counted
