@@ -26,6 +26,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char usage[] =
 	"Usage: herd-score [OPTIONS] [FILE...]\n"
@@ -72,6 +73,8 @@ enum { OPT_VADER = CLI_FIRST_PROGRAM_OPTION, OPT_LEXICON };
  * is the text of recs[i]. Returns 0, or -1 with a message in err. */
 struct scorer {
 	const char *name;
+	long texts;     /* texts scored */
+	double seconds; /* CPU time in run(), measured with --verbose only */
 	int (*run)(struct scorer *sc, json_t *const *recs, const char *const *texts, const size_t *lens, size_t n,
 		   char *err, size_t errlen);
 	void (*free)(struct scorer *sc);
@@ -195,15 +198,30 @@ struct window {
 	int nscorers;
 };
 
+static double cpu_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static void window_flush(stream_t *s, struct window *w)
 {
+	int timed = log_get_level() <= LOG_DEBUG;
 	char err[512];
 
 	for (size_t i = 0; i < w->nposts; i++)
 		w->texts[i] = w->text.p + w->off[i];
-	for (int k = 0; k < w->nscorers && w->nposts > 0; k++)
-		if (w->scorers[k]->run(w->scorers[k], w->posts, w->texts, w->len, w->nposts, err, sizeof err) < 0)
-			log_fatal(HERD_EXIT_FAIL, "%s: %s", w->scorers[k]->name, err);
+	for (int k = 0; k < w->nscorers && w->nposts > 0; k++) {
+		struct scorer *sc = w->scorers[k];
+		double t0 = timed ? cpu_seconds() : 0;
+		if (sc->run(sc, w->posts, w->texts, w->len, w->nposts, err, sizeof err) < 0)
+			log_fatal(HERD_EXIT_FAIL, "%s: %s", sc->name, err);
+		sc->texts += (long)w->nposts;
+		if (timed)
+			sc->seconds += cpu_seconds() - t0;
+	}
 	for (size_t i = 0; i < w->nrecs; i++) {
 		stream_emit(s, w->recs[i]);
 		json_decref(w->recs[i]);
@@ -315,8 +333,13 @@ int main(int argc, char **argv)
 	stream_run(&s, argv + optind, argc - optind, on_record, &w);
 	window_flush(&s, &w);
 
-	for (int k = 0; k < w.nscorers; k++)
-		w.scorers[k]->free(w.scorers[k]);
+	for (int k = 0; k < w.nscorers; k++) {
+		struct scorer *sc = w.scorers[k];
+		if (sc->texts > 0)
+			log_debug("%s: %ld texts scored in %.3f s of CPU (%.2f us each)", sc->name, sc->texts, sc->seconds,
+				  sc->seconds / (double)sc->texts * 1e6);
+		sc->free(sc);
+	}
 	free(w.recs);
 	free(w.posts);
 	free(w.off);
