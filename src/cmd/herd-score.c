@@ -45,6 +45,7 @@ static const char usage[] =
 	"  \"sentiment\":{\"model\":\"vader@3.3.2\",\"label\":…,\"score\":compound,\"confidence\":|compound|}\n"
 	"      label: positive (compound >= 0.05), negative (<= -0.05) or neutral\n"
 	"A field already there is replaced; nothing else in the record changes.\n"
+	"With -v, the lexicon loaded and the CPU time spent scoring are reported.\n"
 	"\n"
 	"Options:\n"
 	"  -m, --model M           vader, or a BERT model directory (default models/default;\n"
