@@ -47,6 +47,9 @@ static const char usage[] =
 	"                          days ending by it are closed (default: the latest\n"
 	"                          time in the data and the state; never the clock)\n"
 	"      --explain ENTITY    print ENTITY's series and every decision on stderr\n"
+	"      --exclude FILE      entities to ignore, one per line (the first field;\n"
+	"                          # comments), e.g. data/entities/stoplist.txt for\n"
+	"                          data whose tickers were not extracted by herd-normalize\n"
 	"      --pass              also pass the records read to stdout\n"
 	"\n"
 	"Cascades (an entity's mentions burst above its own baseline, across sources):\n"
@@ -62,8 +65,9 @@ static const char usage[] =
 	"      --min-history D     own history before the baseline is used (default 3d);\n"
 	"                          until then an entity is cold and judged by its share\n"
 	"                          against the other entities of the window\n"
-	"      --z Z               z to start an episode (default 3): lower flags earlier\n"
-	"                          and more often\n"
+	"      --z Z               z to start an episode (default 2, chosen on the 2021\n"
+	"                          data, docs/detection.md): lower flags earlier and\n"
+	"                          more often\n"
 	"      --z-end Z           an episode fades when z drops under this (default 0:\n"
 	"                          the rate is back at its baseline, the new normal)\n"
 	"      --z-critical Z      severity critical from this z with 3+ sources (default 6)\n"
@@ -113,6 +117,7 @@ enum {
 	OPT_ONLY,
 	OPT_NOW,
 	OPT_EXPLAIN,
+	OPT_EXCLUDE,
 	OPT_PASS,
 	OPT_MODEL,
 	OPT_RATE,
@@ -227,16 +232,20 @@ static int route(stream_t *s, json_t *rec, run_t *r)
 		if (detect_parse_agg(s, rec, &a) < 0)
 			return -1;
 		detect_saw(&r->d, a.start + a.len);
-		if (r->cascade && cascade_add(r->cascade, s, &a, 0) < 0)
-			return -1;
-		if (r->heat)
-			heat_add_agg(r->heat, &a);
+		if (!detect_excluded(&r->d, a.entity)) {
+			if (r->cascade && cascade_add(r->cascade, s, &a, 0) < 0)
+				return -1;
+			if (r->heat)
+				heat_add_agg(r->heat, &a);
+		}
 	} else if (strcmp(kind, "metric") == 0) {
 		detect_metric_t m;
 
 		if (detect_parse_metric(s, rec, &m) < 0)
 			return -1;
-		if (strcmp(m.name, "mentions") == 0) {
+		if (detect_excluded(&r->d, m.entity)) {
+			detect_saw(&r->d, m.at + m.interval);
+		} else if (strcmp(m.name, "mentions") == 0) {
 			if (on_mentions(r, s, rec, &m) < 0)
 				return -1;
 		} else {
@@ -285,6 +294,7 @@ int main(int argc, char **argv)
 		{"only", required_argument, NULL, OPT_ONLY},
 		{"now", required_argument, NULL, OPT_NOW},
 		{"explain", required_argument, NULL, OPT_EXPLAIN},
+		{"exclude", required_argument, NULL, OPT_EXCLUDE},
 		{"pass", no_argument, NULL, OPT_PASS},
 		{"model", required_argument, NULL, OPT_MODEL},
 		{"rate", required_argument, NULL, OPT_RATE},
@@ -336,6 +346,11 @@ int main(int argc, char **argv)
 		case OPT_ONLY: o.run = parse_only(optarg); break;
 		case OPT_NOW: o.now = cli_time("--now", optarg); break;
 		case OPT_EXPLAIN: o.explain = optarg; break;
+		case OPT_EXCLUDE:
+			json_decref(o.exclude);
+			if (!(o.exclude = detect_read_exclude(optarg)))
+				log_fatal(HERD_EXIT_USAGE, "--exclude: %s:", optarg);
+			break;
 		case OPT_PASS: r.pass = 1; break;
 		case OPT_MODEL:
 			if (strcmp(optarg, "robust") == 0)
@@ -410,6 +425,7 @@ int main(int argc, char **argv)
 	signals_free(r.signals);
 	heat_free(r.heat);
 	detect_free(&r.d);
+	json_decref(o.exclude);
 	/* The state moves on only when all input was read and the events
 	 * reached stdout; otherwise a rerun must see the same windows again. */
 	if (herd_close_stdout() || s.io_error) {

@@ -44,6 +44,18 @@ static double clamp(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+double baseline_log_count(double c)
+{
+	return log((c > 0 ? c : 0) + BASELINE_LOG_OFFSET);
+}
+
+double baseline_count_from_log(double x)
+{
+	double c = exp(x) - BASELINE_LOG_OFFSET;
+
+	return c > 0 ? c : 0;
+}
+
 double baseline_poisson_floor(double mu)
 {
 	double m = mu < 1 ? 1 : mu;

@@ -415,19 +415,18 @@ int cascade_add(cascade_t *c, stream_t *s, const detect_agg_t *a, int from_metri
 /* The value a series is tracked in, and the count it expects. */
 static double series_x(const cascade_t *c, double posts, double total)
 {
-	return c->d->opt.share ? log((posts + 0.5) / (total + 0.5)) : log1p(posts);
+	double x = baseline_log_count(posts);
+
+	return c->d->opt.share ? x - baseline_log_count(total) : x;
 }
 
 static double series_expected(const cascade_t *c, const baseline_t *b, double total)
 {
-	double mu;
-
 	if (c->d->opt.model == BASELINE_EWMA)
 		return b->pmean;
 	if (c->d->opt.model == BASELINE_NEGBIN)
 		return b->cmean;
-	mu = c->d->opt.share ? exp(b->mean) * (total + 0.5) - 0.5 : expm1(b->mean);
-	return mu > 0 ? mu : 0;
+	return baseline_count_from_log(c->d->opt.share ? b->mean + baseline_log_count(total) : b->mean);
 }
 
 static const char *severity(const cascade_t *c, unsigned ph, double z, long nsrc)

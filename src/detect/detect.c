@@ -26,7 +26,7 @@ void detect_opts_default(detect_opts_t *o)
 	o->model = BASELINE_ROBUST;
 	o->halflife = 7 * 86400;
 	o->min_history = 3 * 86400;
-	o->z = 3.0;
+	o->z = 2.0;
 	o->z_end = 0.0;
 	o->z_critical = 6.0;
 	o->min_posts = 20;
@@ -302,6 +302,32 @@ long detect_flush(detect_t *d, stream_t *s)
 	free(r);
 	detect_state_set_int(d->db, "watermark", d->watermark);
 	return written;
+}
+
+int detect_excluded(const detect_t *d, const char *entity)
+{
+	return d->opt.exclude && json_object_get(d->opt.exclude, entity) != NULL;
+}
+
+json_t *detect_read_exclude(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	json_t *set;
+	char line[512];
+
+	if (!f)
+		return NULL;
+	set = json_object();
+	while (fgets(line, sizeof line, f)) {
+		size_t n = strcspn(line, "\t\r\n #");
+
+		if (n == 0)
+			continue;
+		line[n] = '\0';
+		json_object_set_new(set, line, json_true());
+	}
+	fclose(f);
+	return set;
 }
 
 int detect_explaining(const detect_t *d, const char *entity)

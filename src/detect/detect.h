@@ -33,6 +33,7 @@ typedef struct detect_opts {
 	int64_t window;      /* agg window length cascades and heat read */
 	int64_t now;         /* --now (0 = the latest event time seen) */
 	const char *explain; /* entity to explain, or NULL */
+	json_t *exclude;     /* entities never considered (object name -> true), or NULL */
 	/* cascades */
 	enum baseline_model model; /* --model */
 	int share;                 /* --rate share: log share of all mentions */
@@ -137,6 +138,13 @@ void detect_free(detect_t *d);
  */
 json_t *detect_event(detect_t *d, const char *type, const char *entity, int64_t at, const char *key, double score,
 		     const char *severity);
+
+/* 1 when --exclude names the entity. */
+int detect_excluded(const detect_t *d, const char *entity);
+/* Read an --exclude file: one entity per line (the first tab-separated
+ * field), '#' comments and blank lines skipped, as in
+ * data/entities/stoplist.txt. Returns a new object, or NULL (errno set). */
+json_t *detect_read_exclude(const char *path);
 
 /* --explain: 1 when entity is the one explained; detect_explain prints a
  * line to stderr ("herd-detect: explain GME: ...") when it is. */

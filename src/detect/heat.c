@@ -333,7 +333,7 @@ static double acc_value(const hacc_t *a)
  * *out (and the evidence) when the stream counts. */
 static int stream_heat(heat_t *h, hseries_t *s, int64_t day, double y, json_t *list, double *out)
 {
-	double l = s->kind == K_CLOSE ? log(y) : log1p(y > 0 ? y : 0);
+	double l = s->kind == K_CLOSE ? log(y) : baseline_log_count(y);
 	double days, v, a = 0, fl, sc, zv, za = 0, hs;
 	int counts;
 

@@ -255,7 +255,7 @@ int signals_add_post(signals_t *g, const detect_post_t *p)
 	for (size_t i = 0; i < n; i++) {
 		const char *ent = json_string_value(json_array_get(p->entities, i));
 
-		if (ent && *ent)
+		if (ent && *ent && !detect_excluded(g->d, ent))
 			add_news(entity_get(g, ent), p->id, p->at, p->score, p->confidence);
 	}
 	return 1;

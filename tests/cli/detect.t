@@ -69,14 +69,14 @@ share against the other entities of the window (cross-section).
 
   $ herd-detect --state c.db --window 1d --only cascade aggs.ndjson > ev.ndjson
   $ jq -c '[.at[5:10], .key, .score, .severity, .evidence.method, .evidence.leader, [.evidence.sources[] | .source + "@" + .at[5:10] + "+" + .lag]]' ev.ndjson
-  ["03-07","cascade:ZZZ:2021-03-07T00:00:00Z:start",11.08,"critical","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
-  ["03-08","cascade:ZZZ:2021-03-07T00:00:00Z:growth",9.12,"critical","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  ["03-07","cascade:ZZZ:2021-03-07T00:00:00Z:start",10.29,"critical","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  ["03-08","cascade:ZZZ:2021-03-07T00:00:00Z:growth",8.95,"critical","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
   ["03-09","cascade:NEW:2021-03-09T00:00:00Z:start",3.35,"warn","cross-section","forum/a",["forum/a@03-09+0s","forum/b@03-09+0s"]]
-  ["03-09","cascade:ZZZ:2021-03-07T00:00:00Z:peak",5.68,"warn","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
-  ["03-10","cascade:ZZZ:2021-03-07T00:00:00Z:fade",2.24,"info","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  ["03-09","cascade:ZZZ:2021-03-07T00:00:00Z:peak",5.5,"warn","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  ["03-10","cascade:ZZZ:2021-03-07T00:00:00Z:fade",2.01,"info","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
 
   $ head -1 ev.ndjson
-  {"kind":"event","type":"cascade","entity":"ZZZ","at":"2021-03-07T00:00:00Z","key":"cascade:ZZZ:2021-03-07T00:00:00Z:start","score":11.08,"severity":"critical","evidence":{"phase":"start","window":"1d","episode":"2021-03-07T00:00:00Z","rate":260,"baseline":11.2,"z":11.08,"log10p":-158.1,"method":"baseline","share":0.6341,"authors":260,"active":3,"leader":"forum/a","sources":[{"source":"forum/a","at":"2021-03-06T00:00:00Z","lag":"0s","posts":60,"share":0.375},{"source":"forum/b","at":"2021-03-07T00:00:00Z","lag":"1d","posts":90,"share":0.6429},{"source":"news/wire","at":"2021-03-07T00:00:00Z","lag":"1d","posts":20,"share":1.0}],"sentiment":{"n":260,"bull":156,"bear":26,"mean":0.3,"align":0.714,"direction":"bull"}}}
+  {"kind":"event","type":"cascade","entity":"ZZZ","at":"2021-03-07T00:00:00Z","key":"cascade:ZZZ:2021-03-07T00:00:00Z:start","score":10.29,"severity":"critical","evidence":{"phase":"start","window":"1d","episode":"2021-03-07T00:00:00Z","rate":260,"baseline":11.9,"z":10.29,"log10p":-158.1,"method":"baseline","share":0.6341,"authors":260,"active":3,"leader":"forum/a","sources":[{"source":"forum/a","at":"2021-03-06T00:00:00Z","lag":"0s","posts":60,"share":0.375},{"source":"forum/b","at":"2021-03-07T00:00:00Z","lag":"1d","posts":90,"share":0.6429},{"source":"news/wire","at":"2021-03-07T00:00:00Z","lag":"1d","posts":20,"share":1.0}],"sentiment":{"n":260,"bull":156,"bear":26,"mean":0.3,"align":0.714,"direction":"bull"}}}
 
 Every phase is written once per episode, with a key made from the
 episode's first window; the sentiment of the window is in the evidence.
@@ -90,11 +90,11 @@ episode's first window; the sentiment of the window is in the evidence.
 --explain shows the series and each decision, on stderr.
 
   $ herd-detect --state x.db --window 1d --only cascade --explain ZZZ aggs.ndjson 2>&1 >/dev/null | sed -n '5,9p'
-  herd-detect: explain ZZZ: cascade 2021-03-05T00:00:00Z posts 10 expected 9.4 share 0.0625 baseline z 0.18 active 0 | forum/a=5 forum/b=5 | idle: z 0.18 < 3
-  herd-detect: explain ZZZ: cascade 2021-03-06T00:00:00Z posts 66 expected 9.5 share 0.3056 baseline z 6.31 active 1 | forum/a=60* forum/b=6 | idle: active sources 1 < 2
-  herd-detect: explain ZZZ: cascade 2021-03-07T00:00:00Z posts 260 expected 11.2 share 0.6341 baseline z 11.08 active 3 | forum/a=150* forum/b=90* news/wire=20(cold)* | START
+  herd-detect: explain ZZZ: cascade 2021-03-05T00:00:00Z posts 10 expected 9.5 share 0.0625 baseline z 0.13 active 0 | forum/a=5 forum/b=5 | idle: z 0.13 < 2
+  herd-detect: explain ZZZ: cascade 2021-03-06T00:00:00Z posts 66 expected 9.6 share 0.3056 baseline z 5.41 active 1 | forum/a=60* forum/b=6 | idle: active sources 1 < 2
+  herd-detect: explain ZZZ: cascade 2021-03-07T00:00:00Z posts 260 expected 11.9 share 0.6341 baseline z 10.29 active 3 | forum/a=150* forum/b=90* news/wire=20(cold)* | START
   herd-detect: explain ZZZ:     -> cascade start (key cascade:ZZZ:2021-03-07T00:00:00Z:start)
-  herd-detect: explain ZZZ: cascade 2021-03-08T00:00:00Z posts 460 expected 12.7 share 0.7541 baseline z 9.12 active 3 | forum/a=250* forum/b=150* news/wire=60(cold)* | episode of 2021-03-07T00:00:00Z: max 460, continues
+  herd-detect: explain ZZZ: cascade 2021-03-08T00:00:00Z posts 460 expected 13.9 share 0.7541 baseline z 8.95 active 3 | forum/a=250* forum/b=150* news/wire=60(cold)* | episode of 2021-03-07T00:00:00Z: max 460, continues
 
 The same input again, with the same state: the windows were processed
 already, nothing new is written, and the late records are counted.
@@ -119,6 +119,16 @@ The thresholds move the decisions: with --min-sources 1 ZZZ starts on the
   $ herd-detect --state m2.db --window 1d --only cascade --z 12 aggs.ndjson | jq -r 'select(.evidence.phase == "start") | .key'
   $ herd-detect --state m3.db --window 1d --only cascade --cold-share 0.5 aggs.ndjson | jq -r 'select(.evidence.phase == "start") | .key'
   cascade:ZZZ:2021-03-07T00:00:00Z:start
+
+--exclude drops entities whose name is only a word in this data (the stop
+list format: first field, # comments); a missing file is a usage error.
+
+  $ printf '# words\nZZZ\tnever\n' > words.txt
+  $ herd-detect --state ex.db --window 1d --only cascade --exclude words.txt aggs.ndjson | jq -r .key
+  cascade:NEW:2021-03-09T00:00:00Z:start
+  $ herd-detect --state ex.db --exclude nosuch.txt < /dev/null
+  herd-detect: --exclude: nosuch.txt: No such file or directory
+  [2]
 
 The models: negbin and ewma flag the same burst; ewma's z is on counts.
 
@@ -149,10 +159,10 @@ metrics do not carry).
   $ grep -c mentions m.ndjson
   26
   $ herd-detect --state m.db --window 1d --only cascade m.ndjson | jq -r 'select(.entity == "ZZZ") | [.key, .score, .evidence.leader, .evidence.sentiment // "no sentiment"] | @tsv'
-  cascade:ZZZ:2021-03-07T00:00:00Z:start	11.08	forum/a	no sentiment
-  cascade:ZZZ:2021-03-07T00:00:00Z:growth	9.12	forum/a	no sentiment
-  cascade:ZZZ:2021-03-07T00:00:00Z:peak	5.68	forum/a	no sentiment
-  cascade:ZZZ:2021-03-07T00:00:00Z:fade	2.24	forum/a	no sentiment
+  cascade:ZZZ:2021-03-07T00:00:00Z:start	10.29	forum/a	no sentiment
+  cascade:ZZZ:2021-03-07T00:00:00Z:growth	8.95	forum/a	no sentiment
+  cascade:ZZZ:2021-03-07T00:00:00Z:peak	5.5	forum/a	no sentiment
+  cascade:ZZZ:2021-03-07T00:00:00Z:fade	2.01	forum/a	no sentiment
 
 == Bad input
 
@@ -283,17 +293,17 @@ data has arrived, or --now has passed their end).
   >   printf '{"kind":"metric","source":"wikipedia","entity":"HOT","at":"2021-03-%02dT00:00:00Z","name":"pageviews","value":%d,"interval":"1d"}\n' $d $((hot[$d] * 50))
   > done | sed 's/"a"/"forum\/a"/; s/"b"/"forum\/b"/' > heat.ndjson
   $ herd-detect --state h.db --window 1d --only heat heat.ndjson | jq -c '[.type, .key, .score, .severity, .evidence.streams, .evidence.rising]'
-  ["discovery","discovery:HOT",17.32,"warn",3,null]
-  ["heat","heat:HOT:2021-03-06T00:00:00Z",17.32,"critical",3,3]
-  ["heat","heat:HOT:2021-03-09T00:00:00Z",5.8,"warn",3,3]
+  ["discovery","discovery:HOT",17.09,"warn",3,null]
+  ["heat","heat:HOT:2021-03-06T00:00:00Z",17.09,"critical",3,3]
+  ["heat","heat:HOT:2021-03-09T00:00:00Z",6.24,"critical",3,3]
   $ herd-detect --state h2.db --window 1d --only heat --explain HOT heat.ndjson 2>&1 >/dev/null | head -7
-  herd-detect: explain HOT: heat 2021-03-02: 0.85 over 3 streams (3 rising)
-  herd-detect: explain HOT: heat 2021-03-03: -2.49 over 3 streams (0 rising)
-  herd-detect: explain HOT: heat 2021-03-04: 1.58 over 3 streams (3 rising)
-  herd-detect: explain HOT: heat 2021-03-05: -0.76 over 3 streams (0 rising)
-  herd-detect: explain HOT: heat 2021-03-06: 17.32 over 3 streams (3 rising) -> HEAT
+  herd-detect: explain HOT: heat 2021-03-02: 0.79 over 3 streams (3 rising)
+  herd-detect: explain HOT: heat 2021-03-03: -2.28 over 3 streams (0 rising)
+  herd-detect: explain HOT: heat 2021-03-04: 1.43 over 3 streams (3 rising)
+  herd-detect: explain HOT: heat 2021-03-05: -0.70 over 3 streams (0 rising)
+  herd-detect: explain HOT: heat 2021-03-06: 17.09 over 3 streams (3 rising) -> HEAT
   herd-detect: explain HOT:     -> discovery (first time over 3)
-  herd-detect: explain HOT: heat 2021-03-07: -1.90 over 3 streams (0 rising)
+  herd-detect: explain HOT: heat 2021-03-07: -1.88 over 3 streams (0 rising)
   $ herd-detect --state h3.db --window 1d --only heat --heat-all heat.ndjson | jq -r 'select(.entity == "COOL") | [.key, .score, .severity] | @tsv' | head -3
   heat:COOL:2021-03-02T00:00:00Z	0	info
   heat:COOL:2021-03-03T00:00:00Z	0	info

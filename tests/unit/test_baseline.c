@@ -126,11 +126,11 @@ static void test_z_models(void)
 	for (int i = 0; i < 30; i++) {
 		double c = 40 + (i % 5) * 3 - 6;
 
-		baseline_update(&b, log1p(c), c, baseline_poisson_floor(40), &p);
+		baseline_update(&b, baseline_log_count(c), c, baseline_poisson_floor(40), &p);
 		assert(baseline_check(&b));
 	}
 	{
-		double x = log1p(1093), c = 1093, fl = baseline_poisson_floor(expm1(b.mean));
+		double x = baseline_log_count(1093), c = 1093, fl = baseline_poisson_floor(baseline_count_from_log(b.mean));
 		double zr = baseline_z(&b, x, c, fl, BASELINE_ROBUST, &p);
 		double ze = baseline_z(&b, x, c, fl, BASELINE_EWMA, &p);
 		double zn = baseline_z(&b, x, c, fl, BASELINE_NEGBIN, &p);
@@ -141,8 +141,10 @@ static void test_z_models(void)
 	}
 	CHECK(baseline_z(&b, b.mean, 40, 0.1, BASELINE_ROBUST, &p) == 0, "the mean itself is z 0");
 	CHECK(baseline_z(&b, 0, 0, 0.1, BASELINE_NEGBIN, &p) == -40, "a zero count is the bottom of the tail");
-	CHECK_NEAR(baseline_poisson_floor(0.2), 0.5, 1e-15, "the Poisson floor takes mu >= 1");
+	CHECK_NEAR(baseline_poisson_floor(0.2), 0.5, 1e-15, "the noise floor takes mu >= 1");
 	CHECK_NEAR(baseline_poisson_floor(99), sqrt(99) / 100, 1e-15, "sqrt(mu)/(1+mu)");
+	CHECK_NEAR(baseline_count_from_log(baseline_log_count(37)), 37, 1e-12, "count_from_log inverts log_count");
+	CHECK(baseline_count_from_log(0) == 0, "a log below the offset's is count 0");
 }
 
 static void test_robust_stats(void)
