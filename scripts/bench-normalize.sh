@@ -7,7 +7,7 @@
 #
 # Input: ../shared/data/wsb-early2021-esbenkc/wallstreetbets_comments.ndjson
 # (1,200 raw Pushshift comments, 1.18 MB) repeated R times. Timed (best of 3,
-# wall clock, peak RSS from /usr/bin/time):
+# wall clock and user+sys CPU, peak RSS from /usr/bin/time):
 #   1. herd-normalize --source reddit                 (default: precision mode)
 #   2. herd-normalize --source reddit --entities recall
 #   3. herd-normalize --source reddit --entities none (reshaping only)
@@ -66,22 +66,23 @@ def decode: gsub("&amp;"; "&") | gsub("&lt;"; "<") | gsub("&gt;"; ">");
  lang: null}
 JQ
 
-row() { # name seconds kb
-	awk -v n="$1" -v s="$2" -v kb="$3" -v b="$bytes" -v l="$lines" \
-		'BEGIN { printf "%-44s %7.2f s %8.1f MB/s %9.0f rec/s %7.1f MB RSS\n", n, s, b / 1e6 / s, l / s, kb / 1024 }'
+row() { # name seconds kb cpu
+	awk -v n="$1" -v s="$2" -v kb="$3" -v c="$4" -v b="$bytes" -v l="$lines" \
+		'BEGIN { printf "%-42s %6.2f s wall %7.1f MB/s %8.0f rec/s | %6.2f s CPU %7.1f MB/s | %5.1f MB RSS\n", n, s, b / 1e6 / s, l / s, c, b / 1e6 / c, kb / 1024 }'
 }
 
-read -r t1 k1 < <(bench_best "$bin/herd-normalize" -q --source reddit "$tmp/in.ndjson")
+read -r t1 k1 c1 < <(bench_best "$bin/herd-normalize" -q --source reddit "$tmp/in.ndjson")
 herd_posts=$(wc -l < "$tmp/out")
-read -r t2 k2 < <(bench_best "$bin/herd-normalize" -q --source reddit --entities recall "$tmp/in.ndjson")
-read -r t3 k3 < <(bench_best "$bin/herd-normalize" -q --source reddit --entities none "$tmp/in.ndjson")
-read -r t4 k4 < <(bench_best jq -c --slurpfile d "$tmp/dict.json" -f "$tmp/peer.jq" "$tmp/in.ndjson")
+read -r t2 k2 c2 < <(bench_best "$bin/herd-normalize" -q --source reddit --entities recall "$tmp/in.ndjson")
+read -r t3 k3 c3 < <(bench_best "$bin/herd-normalize" -q --source reddit --entities none "$tmp/in.ndjson")
+read -r t4 k4 c4 < <(bench_best jq -c --slurpfile d "$tmp/dict.json" -f "$tmp/peer.jq" "$tmp/in.ndjson")
 jq_posts=$(wc -l < "$tmp/out")
 
-row "herd-normalize (precision entities)" "$t1" "$k1"
-row "herd-normalize --entities recall" "$t2" "$k2"
-row "herd-normalize --entities none" "$t3" "$k3"
-row "jq -c (same record, cashtags+dictionary)" "$t4" "$k4"
-awk -v h="$t1" -v j="$t4" 'BEGIN { printf "herd-normalize is %.1fx jq -c on the same input\n", j / h }'
+row "herd-normalize (precision entities)" "$t1" "$k1" "$c1"
+row "herd-normalize --entities recall" "$t2" "$k2" "$c2"
+row "herd-normalize --entities none" "$t3" "$k3" "$c3"
+row "jq -c (same record, cashtags+dictionary)" "$t4" "$k4" "$c4"
+awk -v h="$t1" -v j="$t4" -v hc="$c1" -v jc="$c4" \
+	'BEGIN { printf "herd-normalize is %.1fx jq -c on the same input (wall), %.1fx (CPU)\n", j / h, jc / hc }'
 [ "$herd_posts" = "$jq_posts" ] || { echo "bench-normalize: herd wrote $herd_posts posts, jq $jq_posts" >&2; exit 1; }
 echo "both wrote $herd_posts posts"
