@@ -65,7 +65,7 @@ struct bert_tokenizer {
 	size_t mask;
 	uint64_t *seen;  /* FILTER_BITS bits, one set for each token's hash: most misses stop here */
 	int n;           /* V: lines in vocab.txt */
-	uint32_t maxlen[2]; /* longest token in bytes, [0] without and [1] after "##" (which is not counted) */
+	uint32_t maxlen[2]; /* bytes: [0] the longest token, [1] the longest "##" token less its "##" */
 	int lowercase;
 	int32_t cls, sep, unk;
 	int32_t special_id[N_SPECIAL]; /* id of special_name[k], -1 when not in the vocab */
@@ -240,7 +240,7 @@ bert_tokenizer *bert_tokenizer_load(const char *vocab_path, int lowercase, char 
 			int cont = tlen >= 2 && text[start] == '#' && text[start + 1] == '#';
 			t->tok[t->n].off = (uint32_t)start;
 			t->tok[t->n].len = tlen;
-			if (tlen > t->maxlen[0]) /* "##x" also matches a word that starts "##x" */
+			if (tlen > t->maxlen[0]) /* all tokens: a never_split word may hold anything */
 				t->maxlen[0] = tlen;
 			if (cont && tlen - 2 > t->maxlen[1])
 				t->maxlen[1] = tlen - 2;
