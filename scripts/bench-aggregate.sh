@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# bench-aggregate.sh — herd-aggregate's throughput against jq doing a
-# comparable group-by on the same input, in the same run (DESIGN.md §9
-# names jq as the peer for NDJSON transformations).
+# bench-aggregate.sh — the CSV-to-aggregates path against its peers, on the
+# same input in the same run: herd-import against sqlite3's own CSV import,
+# herd-aggregate against jq doing a comparable group-by (DESIGN.md §9 names
+# both peers).
 #
 #   scripts/bench-aggregate.sh [R]     (R copies of the real posts, default 4)
 #
-# Input: the 51,121 real Reddit ticker-comment rows of
-# ../shared/data/reddit-ticker-comments-2021-01 imported by herd-import
-# (VADER compound copied from the CSV) and, when herd-score is built,
-# scored by herd-score --model vader; the set is repeated R times, copy k
-# moved k months later, so the stream stays in time order. Timed (best of 3,
-# wall clock, peak RSS from /usr/bin/time):
+# CSV: the 28 files (51,121 real Reddit ticker-comment rows) of
+# ../shared/data/reddit-ticker-comments-2021-01, imported by herd-import
+# (to post NDJSON, VADER compound copied) and by sqlite3 .import --csv (into
+# one table).
+# Aggregation input: those posts, scored by herd-score --model vader when it
+# is built, repeated R times, copy k moved k months later so the stream
+# stays in time order. Timed:
 #   1. herd-aggregate --window 1h
 #   2. herd-aggregate --window 15m,1h,1d
 #   3. two shards with --partial in parallel, then --merge (wall time of all)
@@ -19,8 +21,10 @@
 #      polarity, engagement), one object per group. (jq's streaming form,
 #      `reduce inputs` into an object of groups, was tried and is slower and
 #      superlinear: 13 s for 1 copy, 55 s for 2; group_by is jq at its best.)
-# Also checks that jq and herd agree on the number of groups and of posts.
-# Timings on a shared machine are noisy: compare within one run.
+# Every figure is the best of 3 runs (wall clock; peak RSS from
+# /usr/bin/time). Also checks that jq and herd agree on the number of groups
+# and of posts, and that shards + merge equal one pass. Timings on a shared
+# machine are noisy: compare within one run.
 set -eu
 export LC_ALL=C
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +33,9 @@ shared=${SHARED:-$(cd "$top/.." && pwd)/shared/data}
 copies=${1:-4}
 D=$shared/reddit-ticker-comments-2021-01/daily_data
 [ -d "$D" ] || { echo "bench-aggregate: $D absent" >&2; exit 1; }
-command -v jq >/dev/null || { echo "bench-aggregate: jq not found" >&2; exit 1; }
+for c in jq sqlite3; do
+	command -v $c >/dev/null || { echo "bench-aggregate: $c not found" >&2; exit 1; }
+done
 [ -x /usr/bin/time ] || { echo "bench-aggregate: /usr/bin/time not found (Debian package time)" >&2; exit 1; }
 for p in herd-import herd-aggregate; do
 	[ -x "$bin/$p" ] || { echo "bench-aggregate: $bin/$p missing (make)" >&2; exit 1; }
@@ -37,8 +43,43 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-"$bin"/herd-import -q --source reddit --date-from-filename --community-from-filename '^[0-9-]+_([a-z]+)_' \
-	--map text=comment,entities=ticker,vader.compound=compound "$D"/*_comments.csv > "$tmp/base.ndjson"
+# best CMD...: runs CMD 3 times, prints "seconds peak_kb" of the fastest;
+# its stdout is left in $tmp/best.out.
+best() {
+	local best_s="" best_kb="" s kb
+	for _ in 1 2 3; do
+		/usr/bin/time -f "%e %M" -o "$tmp/time" "$@" > "$tmp/out" 2> "$tmp/err" ||
+			{ echo "failed: $*" >&2; cat "$tmp/err" >&2; exit 1; }
+		read -r s kb < "$tmp/time"
+		if [ -z "$best_s" ] || awk -v a="$s" -v b="$best_s" 'BEGIN { exit !(a < b) }'; then
+			best_s=$s best_kb=$kb
+			cp "$tmp/out" "$tmp/best.out"
+		fi
+	done
+	echo "$best_s $best_kb"
+}
+report() { # label seconds peak_kb bytes records
+	awk -v l="$1" -v s="$2" -v kb="$3" -v b="$4" -v n="$5" \
+		'BEGIN { printf "%-42s %6.2f s %7.1f MB/s %9.0f rec/s  peak %6.1f MB\n", l, s, b / 1e6 / s, n / s, kb / 1024 }'
+}
+
+# ---------------------------------------------------------------- CSV
+csv_bytes=$(cat "$D"/*_comments.csv | wc -c)
+read -r i_s i_kb < <(best "$bin"/herd-import -q --source reddit --date-from-filename \
+	--community-from-filename '^[0-9-]+_([a-z]+)_' --map text=comment,entities=ticker,vader.compound=compound \
+	"$D"/*_comments.csv)
+cp "$tmp/best.out" "$tmp/base.ndjson"
+rows=$(wc -l < "$tmp/base.ndjson")
+{
+	echo "create table t(idx, ticker, comment, neg, neu, pos, compound);"
+	for f in "$D"/*_comments.csv; do echo ".import --csv --skip 1 '$f' t"; done
+} > "$tmp/import.sql"
+echo "csv: $rows rows, $(awk -v b="$csv_bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB in $(ls "$D"/*_comments.csv | wc -l) files"
+report "herd-import (CSV -> posts NDJSON)" "$i_s" "$i_kb" "$csv_bytes" "$rows"
+read -r q_s q_kb < <(best sh -c "rm -f '$tmp/import.db' && sqlite3 '$tmp/import.db' < '$tmp/import.sql'")
+report "sqlite3 .import --csv (CSV -> table)" "$q_s" "$q_kb" "$csv_bytes" "$rows"
+
+# ---------------------------------------------------------------- aggregation
 scored=no
 if [ -x "$bin/herd-score" ] && "$bin"/herd-score -q --model vader "$tmp/base.ndjson" > "$tmp/scored.ndjson" 2>/dev/null; then
 	mv "$tmp/scored.ndjson" "$tmp/base.ndjson"
@@ -49,32 +90,14 @@ for k in $(seq 0 $((copies - 1))); do
 done > "$tmp/posts.ndjson"
 bytes=$(wc -c < "$tmp/posts.ndjson")
 posts=$(wc -l < "$tmp/posts.ndjson")
-mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
-echo "input: $posts posts, $mb MB ($copies copies of the real rows; scored by herd-score: $scored)"
-
-# best of 3: prints "seconds peak_kb" of the fastest run
-best() {
-	local best_s="" best_kb="" s kb
-	for _ in 1 2 3; do
-		/usr/bin/time -f "%e %M" -o "$tmp/time" "$@" > "$tmp/out" 2> "$tmp/err" || { echo "failed: $*" >&2; cat "$tmp/err" >&2; exit 1; }
-		read -r s kb < "$tmp/time"
-		if [ -z "$best_s" ] || awk -v a="$s" -v b="$best_s" 'BEGIN { exit !(a < b) }'; then
-			best_s=$s best_kb=$kb
-			cp "$tmp/out" "$tmp/best.out"
-		fi
-	done
-	echo "$best_s $best_kb"
-}
-report() { # label seconds kb
-	awk -v l="$1" -v s="$2" -v kb="$3" -v b="$bytes" -v n="$posts" \
-		'BEGIN { printf "%-44s %6.2f s %7.1f MB/s %9.0f posts/s  peak %6.1f MB\n", l, s, b / 1e6 / s, n / s, kb / 1024 }'
-}
+echo "aggregate input: $posts posts, $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB" \
+	"($copies copies of the real rows; scored by herd-score: $scored)"
 
 read -r h1_s h1_kb < <(best "$bin"/herd-aggregate -q --window 1h --pass none "$tmp/posts.ndjson")
 cp "$tmp/best.out" "$tmp/herd-1h.ndjson"
-report "herd-aggregate --window 1h" "$h1_s" "$h1_kb"
+report "herd-aggregate --window 1h" "$h1_s" "$h1_kb" "$bytes" "$posts"
 read -r h3_s h3_kb < <(best "$bin"/herd-aggregate -q --window 15m,1h,1d --pass none "$tmp/posts.ndjson")
-report "herd-aggregate --window 15m,1h,1d" "$h3_s" "$h3_kb"
+report "herd-aggregate --window 15m,1h,1d" "$h3_s" "$h3_kb" "$bytes" "$posts"
 
 split -n l/2 "$tmp/posts.ndjson" "$tmp/shard_"
 cat > "$tmp/sharded.sh" <<EOF
@@ -84,7 +107,7 @@ wait
 cat "$tmp/ab.part" "$tmp/aa.part" | "$bin"/herd-aggregate -q --merge
 EOF
 read -r sh_s sh_kb < <(best bash "$tmp/sharded.sh")
-report "2 shards --partial in parallel + --merge" "$sh_s" "$sh_kb"
+report "2 shards --partial in parallel + --merge" "$sh_s" "$sh_kb" "$bytes" "$posts"
 cmp -s "$tmp/best.out" "$tmp/herd-1h.ndjson" || { echo "bench-aggregate: shards + merge differ from one pass" >&2; exit 1; }
 
 cat > "$tmp/group.jq" <<'EOF'
@@ -101,7 +124,7 @@ cat > "$tmp/group.jq" <<'EOF'
    engagement: (map(.e) | add)}
 EOF
 read -r jq_s jq_kb < <(best jq -sc -f "$tmp/group.jq" "$tmp/posts.ndjson")
-report "jq -s group_by (same groups, 1h)" "$jq_s" "$jq_kb"
+report "jq -s group_by (same groups, 1h)" "$jq_s" "$jq_kb" "$bytes" "$posts"
 
 hg=$(wc -l < "$tmp/herd-1h.ndjson")
 jg=$(wc -l < "$tmp/best.out")
@@ -109,5 +132,6 @@ hp=$(grep -o '"posts":[0-9]*' "$tmp/herd-1h.ndjson" | awk -F: '{ s += $2 } END {
 jp=$(grep -o '"posts":[0-9]*' "$tmp/best.out" | awk -F: '{ s += $2 } END { print s }')
 echo "groups: herd $hg, jq $jg; posts counted: herd $hp, jq $jp"
 [ "$hg" = "$jg" ] && [ "$hp" = "$jp" ] || { echo "bench-aggregate: herd and jq disagree" >&2; exit 1; }
-awk -v h="$h1_s" -v j="$jq_s" -v s="$sh_s" 'BEGIN {
+awk -v h="$h1_s" -v j="$jq_s" -v s="$sh_s" -v i="$i_s" -v q="$q_s" 'BEGIN {
+	printf "herd-import is %.2fx sqlite3 .import on the same CSV files\n", q / i
 	printf "herd-aggregate --window 1h is %.1fx jq; 2 shards + merge is %.2fx one process\n", j / h, h / s }'
