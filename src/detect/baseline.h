@@ -12,13 +12,14 @@
  *
  * Three models of "how unusual is this value" (measured against each other
  * on the January 2021 data in docs/detection.md):
- *   robust  EWMA of a log value with an EW mean absolute deviation, and
+ *   robust  EWMA of a log count (baseline_log_count) with an EW mean
+ *           absolute deviation, and
  *           Huber-clipped updates: a burst moves the baseline by at most
  *           `clip` scales per window, so it stays visible for longer and a
  *           single spike does not blow up the spread (the default);
  *   ewma    plain EWMA mean and variance of the raw count (Gaussian z), the
- *           textbook detector, for comparison: heavy tails inflate its
- *           variance after the first burst and it misses the second;
+ *           textbook detector, kept for comparison: one burst inflates its
+ *           variance for weeks (no clipping);
  *   negbin  negative-binomial upper tail P(X >= count) from the EW mean and
  *           variance of the raw count (Poisson when not over-dispersed),
  *           turned into the z of the same tail area.

@@ -91,6 +91,9 @@ sqlite3 *detect_state_open(const char *path)
 	}
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 	detect_state_exec(db, "PRAGMA journal_mode = WAL");
+	/* WAL + NORMAL: a crash cannot corrupt the file; a power cut may lose
+	 * the last run, which the next run then simply repeats. */
+	detect_state_exec(db, "PRAGMA synchronous = NORMAL");
 	detect_state_exec(db, "BEGIN IMMEDIATE");
 	detect_state_exec(db, "CREATE TABLE IF NOT EXISTS detect_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
 	version = detect_state_get_int(db, "schema", 0);
