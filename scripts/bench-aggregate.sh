@@ -21,8 +21,8 @@
 #      polarity, engagement), one object per group. (jq's streaming form,
 #      `reduce inputs` into an object of groups, was tried and is slower and
 #      superlinear: 13 s for 1 copy, 55 s for 2; group_by is jq at its best.)
-# Every figure is the best of 3 runs (wall clock; peak RSS from
-# /usr/bin/time). Also checks that jq and herd agree on the number of groups
+# Every figure is the fastest of 3 runs (bench_best in bench-lib.sh: wall
+# clock, user+sys CPU, peak RSS). Also checks that jq and herd agree on the number of groups
 # and of posts, and that shards + merge equal one pass. Timings on a shared
 # machine are noisy: compare within one run.
 set -eu
@@ -43,41 +43,29 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# best CMD...: runs CMD 3 times, prints "seconds peak_kb" of the fastest;
-# its stdout is left in $tmp/best.out.
-best() {
-	local best_s="" best_kb="" s kb
-	for _ in 1 2 3; do
-		/usr/bin/time -f "%e %M" -o "$tmp/time" "$@" > "$tmp/out" 2> "$tmp/err" ||
-			{ echo "failed: $*" >&2; cat "$tmp/err" >&2; exit 1; }
-		read -r s kb < "$tmp/time"
-		if [ -z "$best_s" ] || awk -v a="$s" -v b="$best_s" 'BEGIN { exit !(a < b) }'; then
-			best_s=$s best_kb=$kb
-			cp "$tmp/out" "$tmp/best.out"
-		fi
-	done
-	echo "$best_s $best_kb"
-}
-report() { # label seconds peak_kb bytes records
-	awk -v l="$1" -v s="$2" -v kb="$3" -v b="$4" -v n="$5" \
-		'BEGIN { printf "%-42s %6.2f s %7.1f MB/s %9.0f rec/s  peak %6.1f MB\n", l, s, b / 1e6 / s, n / s, kb / 1024 }'
+. "$top/scripts/bench-lib.sh"
+
+report() { # label wall_seconds peak_kb cpu_seconds bytes records
+	awk -v l="$1" -v s="$2" -v kb="$3" -v c="$4" -v b="$5" -v n="$6" 'BEGIN {
+		printf "%-40s %6.2f s %6.1f MB/s %8.0f rec/s | cpu %6.2f s %6.1f MB/s | peak %6.1f MB\n",
+			l, s, b / 1e6 / s, n / s, c, b / 1e6 / c, kb / 1024 }'
 }
 
 # ---------------------------------------------------------------- CSV
 csv_bytes=$(cat "$D"/*_comments.csv | wc -c)
-read -r i_s i_kb < <(best "$bin"/herd-import -q --source reddit --date-from-filename \
+read -r i_s i_kb i_c < <(bench_best "$bin"/herd-import -q --source reddit --date-from-filename \
 	--community-from-filename '^[0-9-]+_([a-z]+)_' --map text=comment,entities=ticker,vader.compound=compound \
 	"$D"/*_comments.csv)
-cp "$tmp/best.out" "$tmp/base.ndjson"
+cp "$tmp/out" "$tmp/base.ndjson"
 rows=$(wc -l < "$tmp/base.ndjson")
 {
 	echo "create table t(idx, ticker, comment, neg, neu, pos, compound);"
 	for f in "$D"/*_comments.csv; do echo ".import --csv --skip 1 '$f' t"; done
 } > "$tmp/import.sql"
 echo "csv: $rows rows, $(awk -v b="$csv_bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB in $(ls "$D"/*_comments.csv | wc -l) files"
-report "herd-import (CSV -> posts NDJSON)" "$i_s" "$i_kb" "$csv_bytes" "$rows"
-read -r q_s q_kb < <(best sh -c "rm -f '$tmp/import.db' && sqlite3 '$tmp/import.db' < '$tmp/import.sql'")
-report "sqlite3 .import --csv (CSV -> table)" "$q_s" "$q_kb" "$csv_bytes" "$rows"
+report "herd-import (CSV -> posts NDJSON)" "$i_s" "$i_kb" "$i_c" "$csv_bytes" "$rows"
+read -r q_s q_kb q_c < <(bench_best sh -c "rm -f '$tmp/import.db' && sqlite3 '$tmp/import.db' < '$tmp/import.sql'")
+report "sqlite3 .import --csv (CSV -> table)" "$q_s" "$q_kb" "$q_c" "$csv_bytes" "$rows"
 
 # ---------------------------------------------------------------- aggregation
 scored=no
@@ -93,11 +81,11 @@ posts=$(wc -l < "$tmp/posts.ndjson")
 echo "aggregate input: $posts posts, $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB" \
 	"($copies copies of the real rows; scored by herd-score: $scored)"
 
-read -r h1_s h1_kb < <(best "$bin"/herd-aggregate -q --window 1h --pass none "$tmp/posts.ndjson")
-cp "$tmp/best.out" "$tmp/herd-1h.ndjson"
-report "herd-aggregate --window 1h" "$h1_s" "$h1_kb" "$bytes" "$posts"
-read -r h3_s h3_kb < <(best "$bin"/herd-aggregate -q --window 15m,1h,1d --pass none "$tmp/posts.ndjson")
-report "herd-aggregate --window 15m,1h,1d" "$h3_s" "$h3_kb" "$bytes" "$posts"
+read -r h1_s h1_kb h1_c < <(bench_best "$bin"/herd-aggregate -q --window 1h --pass none "$tmp/posts.ndjson")
+cp "$tmp/out" "$tmp/herd-1h.ndjson"
+report "herd-aggregate --window 1h" "$h1_s" "$h1_kb" "$h1_c" "$bytes" "$posts"
+read -r h3_s h3_kb h3_c < <(bench_best "$bin"/herd-aggregate -q --window 15m,1h,1d --pass none "$tmp/posts.ndjson")
+report "herd-aggregate --window 15m,1h,1d" "$h3_s" "$h3_kb" "$h3_c" "$bytes" "$posts"
 
 split -n l/2 "$tmp/posts.ndjson" "$tmp/shard_"
 cat > "$tmp/sharded.sh" <<EOF
@@ -106,9 +94,9 @@ cat > "$tmp/sharded.sh" <<EOF
 wait
 cat "$tmp/ab.part" "$tmp/aa.part" | "$bin"/herd-aggregate -q --merge
 EOF
-read -r sh_s sh_kb < <(best bash "$tmp/sharded.sh")
-report "2 shards --partial in parallel + --merge" "$sh_s" "$sh_kb" "$bytes" "$posts"
-cmp -s "$tmp/best.out" "$tmp/herd-1h.ndjson" || { echo "bench-aggregate: shards + merge differ from one pass" >&2; exit 1; }
+read -r sh_s sh_kb sh_c < <(bench_best bash "$tmp/sharded.sh")
+report "2 shards --partial in parallel + --merge" "$sh_s" "$sh_kb" "$sh_c" "$bytes" "$posts"
+cmp -s "$tmp/out" "$tmp/herd-1h.ndjson" || { echo "bench-aggregate: shards + merge differ from one pass" >&2; exit 1; }
 
 cat > "$tmp/group.jq" <<'EOF'
 [.[] | select(.kind == "post") | . as $p
@@ -123,15 +111,16 @@ cat > "$tmp/group.jq" <<'EOF'
    mean: (map(.pol // empty) | if length > 0 then add / length else null end),
    engagement: (map(.e) | add)}
 EOF
-read -r jq_s jq_kb < <(best jq -sc -f "$tmp/group.jq" "$tmp/posts.ndjson")
-report "jq -s group_by (same groups, 1h)" "$jq_s" "$jq_kb" "$bytes" "$posts"
+read -r jq_s jq_kb jq_c < <(bench_best jq -sc -f "$tmp/group.jq" "$tmp/posts.ndjson")
+report "jq -s group_by (same groups, 1h)" "$jq_s" "$jq_kb" "$jq_c" "$bytes" "$posts"
 
 hg=$(wc -l < "$tmp/herd-1h.ndjson")
-jg=$(wc -l < "$tmp/best.out")
+jg=$(wc -l < "$tmp/out")
 hp=$(grep -o '"posts":[0-9]*' "$tmp/herd-1h.ndjson" | awk -F: '{ s += $2 } END { print s }')
-jp=$(grep -o '"posts":[0-9]*' "$tmp/best.out" | awk -F: '{ s += $2 } END { print s }')
+jp=$(grep -o '"posts":[0-9]*' "$tmp/out" | awk -F: '{ s += $2 } END { print s }')
 echo "groups: herd $hg, jq $jg; posts counted: herd $hp, jq $jp"
 [ "$hg" = "$jg" ] && [ "$hp" = "$jp" ] || { echo "bench-aggregate: herd and jq disagree" >&2; exit 1; }
-awk -v h="$h1_s" -v j="$jq_s" -v s="$sh_s" -v i="$i_s" -v q="$q_s" 'BEGIN {
-	printf "herd-import is %.2fx sqlite3 .import on the same CSV files\n", q / i
-	printf "herd-aggregate --window 1h is %.1fx jq; 2 shards + merge is %.2fx one process\n", j / h, h / s }'
+awk -v h="$h1_s" -v j="$jq_s" -v s="$sh_s" -v i="$i_s" -v q="$q_s" -v hc="$h1_c" -v jc="$jq_c" -v ic="$i_c" -v qc="$q_c" 'BEGIN {
+	printf "herd-import vs sqlite3 .import, same CSV: %.2fx (wall), %.2fx (cpu)\n", q / i, qc / ic
+	printf "herd-aggregate --window 1h vs jq: %.1fx (wall), %.1fx (cpu)\n", j / h, jc / hc
+	printf "2 shards + merge vs one process (wall): %.2fx\n", h / s }'
