@@ -28,7 +28,7 @@ no text; url, parent (an id of the same source) and lang are copied.
 
 Without an id column the id is SOURCE:FILE:LINE, the line where the row
 starts (row 2 starts on line 4 because row 1 spans two lines); the same on
-a re-run. stdin is named "stdin".
+a re-run. stdin is named "stdin". Gzip files are read as they are.
 
   $ herd-import --source forum --map created_at=when,text=body a.csv | grep -o '"id":"[^"]*","source":"[^"]*"'
   "id":"forum:a.csv:2","source":"forum"
@@ -36,6 +36,10 @@ a re-run. stdin is named "stdin".
   $ herd-import --map created_at=when,text=body < a.csv | grep -o '"id":"[^"]*"'
   "id":"csv:stdin:2"
   "id":"csv:stdin:4"
+  $ gzip -c a.csv > a.csv.gz
+  $ herd-import --map created_at=when,text=body a.csv.gz | grep -o '"id":"[^"]*"'
+  "id":"csv:a.csv.gz:2"
+  "id":"csv:a.csv.gz:4"
 
 Line numbers count physical lines: blank and space-only lines between
 rows, a blank line inside a quoted field, no final newline.
