@@ -69,6 +69,13 @@ static const struct migration migrations[] = {
 	 "CREATE TABLE cursors (\n"
 	 "  source TEXT NOT NULL, query TEXT NOT NULL, cursor TEXT, etag TEXT, updated_at TEXT,\n"
 	 "  PRIMARY KEY (source, query));\n"},
+	{3, "fetch: fetch_sources (last success per source and query), fetch_budget (requests per source per day)",
+	 "CREATE TABLE fetch_sources (\n"
+	 "  source TEXT NOT NULL, query TEXT NOT NULL, last_success TEXT, expected_interval_s INTEGER,\n"
+	 "  last_attempt TEXT, last_error TEXT, items INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (source, query));\n"
+	 "CREATE TABLE fetch_budget (\n"
+	 "  source TEXT NOT NULL, day TEXT NOT NULL, used INTEGER NOT NULL DEFAULT 0, budget INTEGER,\n"
+	 "  PRIMARY KEY (source, day));\n"},
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
