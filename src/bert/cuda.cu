@@ -16,6 +16,7 @@
  * call goes through CK/CB, and every launch is followed by LAUNCHED().
  */
 #include <cublas_v2.h>
+#include <type_traits>
 #include <cuda_runtime.h>
 #include <math.h>
 #include <stdarg.h>
@@ -43,7 +44,7 @@ struct bert_cuda {
 	cudaDataType_t dt; /* the type of GEMM operands and activations */
 	size_t esz;        /* bytes per activation element */
 	int max_batch, max_tokens;
-	int tcap;            /* longest sequence accepted: min(max_tokens, P) */
+	int tcap;            /* longest sequence accepted: min(max_tokens, P, 512) */
 	size_t rcap, scap;   /* attention scratch: padded rows, score elements */
 	cudaStream_t st;     /* everything runs on it */
 	cublasHandle_t blas; /* bound to st */
@@ -66,6 +67,10 @@ struct bert_cuda {
 	float *hout;                  /* pinned: logits (B, K), then pooled (B, C) */
 	char err[320];
 };
+
+/* Rows per 128-thread block of the warp-per-row kernels; the longest
+ * sequence (the softmax keeps a row in 16 registers per lane). */
+enum { WARP_ROWS = 4, MAX_SEQ = 512 };
 
 /* ---------------------------------------------------------- checks */
 
@@ -128,6 +133,13 @@ int bert_cuda_probe(char *why, size_t whylen, char *name, size_t namelen)
 	if (name && namelen)
 		name[0] = '\0';
 	e = cudaGetDeviceCount(&n);
+	if (e == cudaErrorInsufficientDriver) {
+		/* also what a machine without any NVIDIA driver gets */
+		if (why)
+			snprintf(why, whylen, "no CUDA device: no NVIDIA driver, or one older than this build's CUDA %d.%d",
+				 CUDART_VERSION / 1000, CUDART_VERSION % 1000 / 10);
+		return 0;
+	}
 	if (e != cudaSuccess || n == 0) {
 		if (why)
 			snprintf(why, whylen, "no CUDA device (cudaGetDeviceCount: %s)",
@@ -324,6 +336,7 @@ static int setup(struct bert_cuda *g, const struct bert_config *c, const struct 
 	g->max_batch = max_batch;
 	g->max_tokens = max_tokens;
 	g->tcap = max_tokens < c->max_pos ? max_tokens : c->max_pos;
+	g->tcap = g->tcap < MAX_SEQ ? g->tcap : MAX_SEQ;
 	/* Padded attention rows per chunk: at least the longest sequence, and
 	 * a batch of max_tokens real tokens in one chunk when lengths agree.
 	 * Scores: one sequence of tcap, or max_tokens rows of up to 128 keys. */
@@ -404,8 +417,6 @@ static int linear(struct bert_cuda *g, cudaDataType_t dt, const void *W, const v
 	return 0;
 }
 
-/* Rows per 128-thread block of the warp-per-row kernels. */
-enum { WARP_ROWS = 4 };
 
 /* x = LN(x + a + bias)·g + b over N rows (kernel 2 of layernorm.cu). */
 template <typename T>
@@ -457,11 +468,33 @@ static int bias_gelu(struct bert_cuda *g, T *h, const float *bias, int N)
 	return 0;
 }
 
+/* P = masked softmax of the scores g->sc (kernel 2 of softmax.cu). */
+template <typename T> static int softmax(struct bert_cuda *g, T *P, const int *off, int b0, int Tm, int rows)
+{
+	const unsigned nb = blocks(rows, WARP_ROWS), nt = 32 * WARP_ROWS;
+	const int NH = g->cfg.heads, k = (Tm + 31) / 32;
+
+	if (k <= 1)
+		bk_softmax_kernel2<T, 1><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows);
+	else if (k <= 2)
+		bk_softmax_kernel2<T, 2><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows);
+	else if (k <= 4)
+		bk_softmax_kernel2<T, 4><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows);
+	else if (k <= 8)
+		bk_softmax_kernel2<T, 8><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows);
+	else
+		bk_softmax_kernel2<T, 16><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows);
+	LAUNCHED();
+	return 0;
+}
+
 /* ctx (N, C) = softmax(Q K^T / sqrt(HS)) V per sequence and head, from
- * qkv (N, 3C) + bias (3C). Sequences go in chunks of Bc that fit the
- * scratch: q, k, v, cp (Bc, NH, Tm, HS), scores (Bc·NH, Tm, Tm). */
+ * qkv (N, 3C) + bias (3C), through cuBLAS: sequences go in chunks of Bc
+ * that fit the scratch: q, k, v, cp (Bc, NH, Tm, HS) padded to the
+ * longest, scores (Bc·NH, Tm, Tm) fp32. The path for fp32 and for what
+ * the fused kernel does not take. */
 template <typename T>
-static int attention(struct bert_cuda *g, int B, int Tm, const int *off, const float *bias)
+static int attention_gemm(struct bert_cuda *g, int B, int Tm, const int *off, const float *bias)
 {
 	const int NH = g->cfg.heads, C = g->cfg.hidden, HS = C / NH;
 	const size_t by_rows = g->rcap / Tm, by_scores = g->scap / ((size_t)NH * Tm * Tm);
@@ -479,9 +512,7 @@ static int attention(struct bert_cuda *g, int B, int Tm, const int *off, const f
 		CB(cublasGemmStridedBatchedEx(g->blas, CUBLAS_OP_T, CUBLAS_OP_N, Tm, Tm, HS, &scale, k, g->dt, HS, sq, q,
 					      g->dt, HS, sq, &zero, g->sc, CUDA_R_32F, Tm, ss, Bc * NH,
 					      CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
-		bk_softmax_kernel1<T><<<blocks(rows, WARP_ROWS), 32 * WARP_ROWS, 0, g->st>>>(g->sc, pr, off, b0, NH, Tm,
-											     rows);
-		LAUNCHED();
+		TRY(softmax<T>(g, pr, off, b0, Tm, rows));
 		/* ctx^T per (b, h): (HS, Tm queries) = V^T · P^T, col-major */
 		CB(cublasGemmStridedBatchedEx(g->blas, CUBLAS_OP_N, CUBLAS_OP_N, HS, Tm, Tm, &one, v, g->dt, HS, sq, pr,
 					      g->dt, Tm, ss, &zero, cp, g->dt, HS, sq, Bc * NH, CUBLAS_COMPUTE_32F,
@@ -491,6 +522,34 @@ static int attention(struct bert_cuda *g, int B, int Tm, const int *off, const f
 		LAUNCHED();
 	}
 	return 0;
+}
+
+/* The same with kernel 3 of attention.cu (FlashAttention-2 style). */
+template <typename T, int HS>
+static int attention_fused(struct bert_cuda *g, int B, int Tm, const int *off, const float *bias)
+{
+	const dim3 grid((Tm + BK_FA_Q - 1) / BK_FA_Q, g->cfg.heads, B);
+
+	bk_attention_kernel3<T, HS><<<grid, 128, 0, g->st>>>((const T *)g->qkv, bias, off, g->cfg.heads,
+							     1.f / sqrtf((float)HS), (T *)g->ctx);
+	LAUNCHED();
+	return 0;
+}
+
+/* fp16/bf16 with HS 32 or 64: the fused kernel; else (fp32, other head
+ * sizes) the cuBLAS path. */
+template <typename T>
+static int attention(struct bert_cuda *g, int B, int Tm, const int *off, const float *bias)
+{
+	const int HS = g->cfg.hidden / g->cfg.heads;
+
+	if constexpr (!std::is_same<T, float>::value) {
+		if (HS == 64)
+			return attention_fused<T, 64>(g, B, Tm, off, bias);
+		if (HS == 32)
+			return attention_fused<T, 32>(g, B, Tm, off, bias);
+	}
+	return attention_gemm<T>(g, B, Tm, off, bias);
 }
 
 /* The encoder over the packed batch already in g->din, then pooling and

@@ -21,6 +21,7 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #include <stdint.h>
+#include <type_traits>
 
 /* ---------------------------------------------------------- 8-wide I/O */
 
@@ -296,12 +297,13 @@ __global__ void bk_attn_scatter_kernel(const T *qkv, const float *bias, const in
 	bk_io<T>::store8(dst, val);
 }
 
-/* Variant 1 of tests/kernels/softmax.cu (shipped): masked softmax over
- * keys, one warp per row. S (Bc·NH, Tm, Tm) fp32 scores (already
- * scaled) -> P (Bc·NH, Tm, Tm): row i of sequence b holds softmax over
- * keys j < len(b), 0 beyond; rows i >= len(b) are all 0. */
-template <typename T>
-__global__ void bk_softmax_kernel1(const float *S, T *P, const int *off, int b0, int NH, int Tm, int rows)
+/* Variant 2 of tests/kernels/softmax.cu (shipped): masked softmax over
+ * keys, one warp per row, the row in registers (K·32 >= Tm). S (Bc·NH,
+ * Tm, Tm) fp32 scores, already scaled -> P (Bc·NH, Tm, Tm): row i of
+ * sequence b holds softmax over keys j < len(b), 0 beyond; rows
+ * i >= len(b) are all 0. */
+template <typename T, int K>
+__global__ void bk_softmax_kernel2(const float *S, T *P, const int *off, int b0, int NH, int Tm, int rows)
 {
 	const int r = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
 	if (r >= rows)
@@ -310,21 +312,28 @@ __global__ void bk_softmax_kernel1(const float *S, T *P, const int *off, int b0,
 	const int len = off[b0 + bl + 1] - off[b0 + bl];
 	const float *s = S + (size_t)r * Tm;
 	T *p = P + (size_t)r * Tm;
-	if (i >= len) {
-		for (int j = lane; j < Tm; j += 32)
-			p[j] = bk_io<T>::put(0.f);
-		return;
+	float v[K], m = -INFINITY, sum = 0.f;
+
+#pragma unroll
+	for (int k = 0; k < K; k++) {
+		int j = lane + 32 * k;
+		v[k] = j < len && i < len ? s[j] : -INFINITY;
+		m = fmaxf(m, v[k]);
 	}
-	float m = -INFINITY;
-	for (int j = lane; j < len; j += 32)
-		m = fmaxf(m, s[j]);
 	m = bk_warp_max(m);
-	float sum = 0.f;
-	for (int j = lane; j < len; j += 32)
-		sum += __expf(s[j] - m);
-	const float inv = 1.f / bk_warp_sum(sum);
-	for (int j = lane; j < Tm; j += 32)
-		p[j] = bk_io<T>::put(j < len ? __expf(s[j] - m) * inv : 0.f);
+#pragma unroll
+	for (int k = 0; k < K; k++) {
+		v[k] = v[k] == -INFINITY ? 0.f : __expf(v[k] - m);
+		sum += v[k];
+	}
+	sum = bk_warp_sum(sum);
+	const float inv = sum > 0.f ? 1.f / sum : 0.f;
+#pragma unroll
+	for (int k = 0; k < K; k++) {
+		int j = lane + 32 * k;
+		if (j < Tm)
+			p[j] = bk_io<T>::put(v[k] * inv);
+	}
 }
 
 /* Padded heads back to packed rows: cp (Bc, NH, Tm, HS) -> ctx (N, C),
@@ -345,6 +354,195 @@ __global__ void bk_attn_gather_kernel(const T *cp, const int *off, int b0, int B
 	float val[8];
 	bk_io<T>::load8(cp + (((size_t)bl * NH + h) * Tm + t) * HS + d, val);
 	bk_io<T>::store8(ctx + (size_t)(s + t) * C + col, val);
+}
+
+/* Variant 3 of tests/kernels/attention.cu (shipped for fp16/bf16, HS a
+ * multiple of 16 up to 128): attention fused in one kernel on the packed
+ * layout, FlashAttention-2 style on mma.sync tensor cores. One block of 4
+ * warps per (64 queries, head, sequence); each warp owns 16 query rows.
+ * Keys and values go through shared memory in blocks of 64 (bias added,
+ * zero past the sequence, V transposed); per block each warp computes its
+ * scores S (16, 64) in registers (fp32 accumulate), updates the running
+ * row max and sum (online softmax in fp32, exp2 with log2(e) folded into
+ * the scale), turns P into the next MMA's A operand without leaving
+ * registers, and accumulates O (16, HS) += P V. Keys past the sequence
+ * are masked; nothing is padded beyond the sequence's own length. ctx
+ * (N, C) gets O / rowsum for the rows that exist. */
+enum { BK_FA_Q = 64, BK_FA_K = 64 }; /* queries per block, keys per step */
+
+template <typename T>
+static __device__ __forceinline__ void bk_mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1)
+{
+	if constexpr (std::is_same<T, __half>::value)
+		asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
+			     "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+			     : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+			     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+	else
+		asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+			     "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+			     : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+			     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+/* Two floats as one 32-bit register of two T (the low half first). */
+template <typename T> static __device__ __forceinline__ uint32_t bk_pack2(float x, float y)
+{
+	uint32_t r;
+	if constexpr (std::is_same<T, __half>::value) {
+		__half2 h = __floats2half2_rn(x, y);
+		r = *reinterpret_cast<uint32_t *>(&h);
+	} else {
+		__nv_bfloat162 h = __floats2bfloat162_rn(x, y);
+		r = *reinterpret_cast<uint32_t *>(&h);
+	}
+	return r;
+}
+
+template <typename T, int HS>
+__global__ void __launch_bounds__(128) bk_attention_kernel3(const T *qkv, const float *bias, const int *off, int NH,
+							    float scale, T *ctx)
+{
+	constexpr int LD = HS + 8, LDV = BK_FA_K + 8, CH = HS / 8, NT = HS / 8;
+	__shared__ __align__(16) T Qs[BK_FA_Q * LD];
+	__shared__ __align__(16) T Ks[BK_FA_K * LD];
+	__shared__ __align__(16) T Vt[HS * LDV]; /* V transposed: (HS, keys) */
+	const int q0 = blockIdx.x * BK_FA_Q, h = blockIdx.y, b = blockIdx.z;
+	const int s = off[b], len = off[b + 1] - s;
+	if (q0 >= len)
+		return;
+	const int C = NH * HS, C3 = 3 * C, tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
+	const int g = lane / 4, t = lane % 4, r0 = warp * 16;
+	const bool active = q0 + r0 < len;
+	const float sl2 = scale * 1.4426950408889634f; /* scores in log2 units */
+
+	/* a chunk of 8 values of row `row` of part (0 q, 1 k, 2 v), bias added */
+	auto fetch = [&](int part, int row, int c, float *v) {
+		if (row < len) {
+			float bb[8];
+			const int col = part * C + h * HS + c;
+			bk_io<T>::load8(qkv + (size_t)(s + row) * C3 + col, v);
+			bk_io<float>::load8(bias + col, bb);
+#pragma unroll
+			for (int e = 0; e < 8; e++)
+				v[e] += bb[e];
+		} else {
+#pragma unroll
+			for (int e = 0; e < 8; e++)
+				v[e] = 0.f;
+		}
+	};
+	for (int i = tid; i < BK_FA_Q * CH; i += 128) {
+		float v[8];
+		fetch(0, q0 + i / CH, (i % CH) * 8, v);
+		bk_io<T>::store8(Qs + (i / CH) * LD + (i % CH) * 8, v);
+	}
+
+	uint32_t qa[HS / 16][4];
+	float o[NT][4], m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
+#pragma unroll
+	for (int n = 0; n < NT; n++)
+		o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+
+	for (int k0 = 0; k0 < len; k0 += BK_FA_K) {
+		__syncthreads(); /* the previous block's K, V are no longer read */
+		for (int i = tid; i < BK_FA_K * CH; i += 128) {
+			const int r = i / CH, c = (i % CH) * 8;
+			float v[8];
+			fetch(1, k0 + r, c, v);
+			bk_io<T>::store8(Ks + r * LD + c, v);
+			fetch(2, k0 + r, c, v);
+#pragma unroll
+			for (int e = 0; e < 8; e++)
+				Vt[(c + e) * LDV + r] = bk_io<T>::put(v[e]);
+		}
+		__syncthreads();
+		if (!active)
+			continue;
+		if (k0 == 0) {
+			const uint32_t *q = reinterpret_cast<const uint32_t *>(Qs);
+#pragma unroll
+			for (int k = 0; k < HS / 16; k++) {
+				qa[k][0] = q[((r0 + g) * LD + 16 * k + 2 * t) / 2];
+				qa[k][1] = q[((r0 + g + 8) * LD + 16 * k + 2 * t) / 2];
+				qa[k][2] = q[((r0 + g) * LD + 16 * k + 8 + 2 * t) / 2];
+				qa[k][3] = q[((r0 + g + 8) * LD + 16 * k + 8 + 2 * t) / 2];
+			}
+		}
+		/* S (16, 64) = Q K^T: 8 tiles of 8 keys */
+		float sc[BK_FA_K / 8][4];
+		const uint32_t *kk = reinterpret_cast<const uint32_t *>(Ks);
+#pragma unroll
+		for (int j = 0; j < BK_FA_K / 8; j++) {
+			sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.f;
+#pragma unroll
+			for (int k = 0; k < HS / 16; k++)
+				bk_mma16816<T>(sc[j], qa[k], kk[((8 * j + g) * LD + 16 * k + 2 * t) / 2],
+					       kk[((8 * j + g) * LD + 16 * k + 8 + 2 * t) / 2]);
+		}
+		/* online softmax: rows g (c0, c1) and g+8 (c2, c3) */
+		float mx[2] = {m[0], m[1]};
+#pragma unroll
+		for (int j = 0; j < BK_FA_K / 8; j++)
+#pragma unroll
+			for (int e = 0; e < 4; e++) {
+				const int key = k0 + 8 * j + 2 * t + (e & 1);
+				sc[j][e] = key < len ? sc[j][e] * sl2 : -INFINITY;
+				mx[e / 2] = fmaxf(mx[e / 2], sc[j][e]);
+			}
+		float corr[2];
+#pragma unroll
+		for (int r = 0; r < 2; r++) {
+			mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
+			mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
+			corr[r] = exp2f(m[r] - mx[r]); /* 0 on the first block: m = -inf */
+			m[r] = mx[r];
+			l[r] *= corr[r];
+		}
+#pragma unroll
+		for (int n = 0; n < NT; n++) {
+			o[n][0] *= corr[0], o[n][1] *= corr[0];
+			o[n][2] *= corr[1], o[n][3] *= corr[1];
+		}
+#pragma unroll
+		for (int j = 0; j < BK_FA_K / 8; j++)
+#pragma unroll
+			for (int e = 0; e < 4; e++) {
+				sc[j][e] = exp2f(sc[j][e] - m[e / 2]);
+				l[e / 2] += sc[j][e];
+			}
+		/* O (16, HS) += P V: P's accumulators are the A operand */
+		const uint32_t *vt = reinterpret_cast<const uint32_t *>(Vt);
+#pragma unroll
+		for (int kk2 = 0; kk2 < BK_FA_K / 16; kk2++) {
+			const uint32_t pa[4] = {bk_pack2<T>(sc[2 * kk2][0], sc[2 * kk2][1]),
+						bk_pack2<T>(sc[2 * kk2][2], sc[2 * kk2][3]),
+						bk_pack2<T>(sc[2 * kk2 + 1][0], sc[2 * kk2 + 1][1]),
+						bk_pack2<T>(sc[2 * kk2 + 1][2], sc[2 * kk2 + 1][3])};
+#pragma unroll
+			for (int n = 0; n < NT; n++)
+				bk_mma16816<T>(o[n], pa, vt[((8 * n + g) * LDV + 16 * kk2 + 2 * t) / 2],
+					       vt[((8 * n + g) * LDV + 16 * kk2 + 8 + 2 * t) / 2]);
+		}
+	}
+	if (!active)
+		return;
+#pragma unroll
+	for (int r = 0; r < 2; r++) {
+		l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
+		l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
+		l[r] = 1.f / l[r];
+	}
+#pragma unroll
+	for (int r = 0; r < 2; r++) {
+		const int q = q0 + r0 + g + 8 * r;
+		if (q >= len)
+			continue;
+		uint32_t *dst = reinterpret_cast<uint32_t *>(ctx + (size_t)(s + q) * C + h * HS);
+#pragma unroll
+		for (int n = 0; n < NT; n++)
+			dst[(8 * n + 2 * t) / 2] = bk_pack2<T>(o[n][2 * r] * l[r], o[n][2 * r + 1] * l[r]);
+	}
 }
 
 /* ---------------------------------------------------------- pooling */
