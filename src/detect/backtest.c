@@ -127,7 +127,8 @@ static void tidy(btentity_t *e)
 {
 	size_t k = 0;
 
-	qsort(e->bars, e->n, sizeof *e->bars, cmp_bar);
+	if (e->n)
+		qsort(e->bars, e->n, sizeof *e->bars, cmp_bar);
 	for (size_t i = 0; i < e->n; i++) {
 		if (k && e->bars[k - 1].at == e->bars[i].at)
 			k--;
@@ -226,7 +227,8 @@ void backtest_run(backtest_t *b)
 		}
 	}
 	detect_names_free(&seen);
-	qsort(b->groups, b->ngroups, sizeof *b->groups, cmp_str);
+	if (b->ngroups)
+		qsort(b->groups, b->ngroups, sizeof *b->groups, cmp_str);
 	b->rows = xcalloc((b->ngroups + 1) * b->nh + 1, sizeof *b->rows);
 	rets = xmalloc((b->nev + nbase + 1) * sizeof *rets);
 	for (size_t g = 0; g < b->ngroups; g++)

@@ -789,7 +789,8 @@ void cascade_run(cascade_t *c)
 	for (long k = 0; k < c->names.n; k++)
 		for (long j = 0; j < c->ent[k].srcnames.n; j++)
 			detect_names_add(&c->srcs, c->ent[k].src[j].name, NULL);
-	qsort_r(c->obs, c->nobs, sizeof *c->obs, cmp_obs, c);
+	if (c->nobs)
+		qsort_r(c->obs, c->nobs, sizeof *c->obs, cmp_obs, c);
 	present = xcalloc((size_t)c->names.n + 1, sizeof *present);
 	while (i < c->nobs) {
 		size_t j = i;

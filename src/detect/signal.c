@@ -294,7 +294,8 @@ static void tidy(gentity_t *e)
 {
 	size_t k = 0;
 
-	qsort(e->news, e->nnews, sizeof *e->news, cmp_news);
+	if (e->nnews)
+		qsort(e->news, e->nnews, sizeof *e->news, cmp_news);
 	for (size_t i = 0; i < e->nnews; i++) {
 		if (k && e->news[k - 1].at == e->news[i].at && strcmp(e->news[k - 1].id, e->news[i].id) == 0) {
 			free(e->news[i].id);
@@ -303,9 +304,9 @@ static void tidy(gentity_t *e)
 		e->news[k++] = e->news[i];
 	}
 	e->nnews = k;
-	/* mergesort keeps input order among equal starts: state first, then
-	 * input, so the newest copy of a bar is last and wins. */
-	{
+	/* A stable sort keeps input order among equal starts: state first,
+	 * then input, so the newest copy of a bar is last and wins. */
+	if (e->nbars) {
 		bar_t *tmp = xmalloc((e->nbars + 1) * sizeof *tmp);
 
 		memcpy(tmp, e->bars, e->nbars * sizeof *tmp);
