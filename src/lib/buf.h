@@ -26,7 +26,14 @@ void buf_reset(buf_t *b); /* len = 0, keep memory */
 void buf_reserve(buf_t *b, size_t extra);
 void buf_put(buf_t *b, const void *data, size_t n);
 void buf_puts(buf_t *b, const char *s);
-void buf_putc(buf_t *b, char c);
+/* Append one byte (inline: the JSON writer calls it for every brace). */
+static inline void buf_putc(buf_t *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		buf_reserve(b, 1);
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+}
 void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Hand the bytes to the caller (free() them) and leave b empty. */
 char *buf_steal(buf_t *b);
