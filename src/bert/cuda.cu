@@ -319,10 +319,7 @@ static int setup(struct bert_cuda *g, const struct bert_config *c, const struct 
 	struct placer p = {NULL, 0};
 	char why[400], name[256];
 
-	if (!bert_cuda_probe(why, sizeof why, name, sizeof name)) {
-		snprintf(g->err, sizeof g->err, "%s", why);
-		return -1;
-	}
+	/* what the kernels assume (cuda_kernels.cuh), before any device call */
 	if (NH <= 0 || C % NH || C % 8 || (C / NH) % 8 || C > 1024)
 		return refuse(g, "CUDA backend needs hidden size <= 1024 and a head size that is a multiple of 8 "
 				 "(hidden %d, %d heads)", C, NH);
@@ -332,6 +329,8 @@ static int setup(struct bert_cuda *g, const struct bert_config *c, const struct 
 		return refuse(g, "pooling is tanh on [CLS] but there are no pooler weights");
 	if (max_batch < 1 || max_tokens < 1)
 		return refuse(g, "max_batch %d and max_tokens %d must be positive", max_batch, max_tokens);
+	if (!bert_cuda_probe(why, sizeof why, name, sizeof name))
+		return refuse(g, "%s", why);
 	g->cfg = *c;
 	g->max_batch = max_batch;
 	g->max_tokens = max_tokens;

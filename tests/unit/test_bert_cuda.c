@@ -1,0 +1,114 @@
+/*
+ * test_bert_cuda.c — the CUDA backend's side of the CPU fallback: without
+ * a usable device, bert_cuda_probe says so in one line and bert_cuda_new
+ * fails cleanly with that reason (model.c then runs the CPU path); shapes
+ * the kernels cannot take are refused before any device call. On a GPU
+ * machine the probe must name the device and a tiny model must set up.
+ * Numerical checks of the backend are in scripts/gpu-check.sh (GPU only).
+ * Skipped (exit 77) in builds without CUDA (no nvcc, or SAN=1).
+ */
+#include "test.h"
+
+#ifdef HERD_CUDA
+#include "bert/cuda.h"
+
+#include <stdlib.h>
+
+/* A tiny model: every tensor filled with the same small value. */
+static float *tiny_weights(struct bert_config *c, struct bert_weights *w, struct bert_layer_weights *lw)
+{
+	const size_t C = c->hidden, I = c->intermediate;
+	const size_t n = (c->vocab + c->max_pos + 16) * C + 8 * C * C + 4 * I * C + 16 * C + 2 * I; /* room for all */
+	float *v = calloc(n, sizeof(float)), *p = v;
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = 0.01f;
+	w->word_emb = p, p += c->vocab * C;
+	w->pos_emb = p, p += c->max_pos * C;
+	w->type_emb = p, p += 2 * C;
+	w->emb_ln_g = p, p += C;
+	w->emb_ln_b = p, p += C;
+	lw->qkv_w = p, p += 3 * C * C;
+	lw->qkv_b = p, p += 3 * C;
+	lw->attn_out_w = p, p += C * C;
+	lw->attn_out_b = p, p += C;
+	lw->ln1_g = p, p += C;
+	lw->ln1_b = p, p += C;
+	lw->ffn_in_w = p, p += I * C;
+	lw->ffn_in_b = p, p += I;
+	lw->ffn_out_w = p, p += C * I;
+	lw->ffn_out_b = p, p += C;
+	lw->ln2_g = p, p += C;
+	lw->ln2_b = p, p += C;
+	w->layer = lw;
+	w->pool_w = p, p += C * C;
+	w->pool_b = p, p += C;
+	w->cls_w = p, p += 3 * C;
+	w->cls_b = p;
+	return v;
+}
+
+int main(void)
+{
+	struct bert_config c = {.vocab = 50, .hidden = 32, .layers = 1, .heads = 4, .intermediate = 37,
+				.max_pos = 16, .type_vocab = 2, .ln_eps = 1e-12f, .labels = 3};
+	struct bert_layer_weights lw;
+	struct bert_weights w;
+	float *block = tiny_weights(&c, &w, &lw);
+	char why[256], name[256], err[512];
+	int have = bert_cuda_probe(why, sizeof why, name, sizeof name);
+
+	if (have) {
+		CHECK(name[0] != '\0', "a usable device has a name");
+		CHECK(why[0] == '\0', "no reason is given when a device is usable (got \"%s\")", why);
+	} else {
+		CHECK(why[0] != '\0' && strchr(why, '\n') == NULL, "no device: one line says why (got \"%s\")", why);
+		CHECK(strstr(why, "CUDA") != NULL, "the reason names CUDA (got \"%s\")", why);
+		CHECK(name[0] == '\0', "no device: no name");
+	}
+
+	/* Head size 9: refused before any device call, on any machine. */
+	struct bert_config odd = c;
+	odd.hidden = 36;
+	struct bert_cuda *g = bert_cuda_new(&odd, &w, BERT_FP16, 4, 64, err, sizeof err);
+	CHECK(g == NULL && strstr(err, "head size") != NULL, "hidden 36 with 4 heads is refused (got \"%s\")", err);
+	bert_cuda_free(g);
+
+	/* A model the kernels take: set up when a device exists, else the
+	 * probe's reason comes back and nothing leaks (SAN=1 builds have no
+	 * CUDA, so the leak check is the GPU machine's compute-sanitizer). */
+	for (int prec = BERT_FP32; prec <= BERT_BF16; prec++) {
+		err[0] = '\0';
+		g = bert_cuda_new(&c, &w, (enum bert_precision)prec, 4, 64, err, sizeof err);
+		if (have) {
+			CHECK(g != NULL, "a tiny model sets up on %s (precision %d): %s", name, prec, err);
+		} else {
+			CHECK(g == NULL, "no device: bert_cuda_new fails");
+			CHECK(strcmp(err, why) == 0, "no device: the error is the probe's reason (got \"%s\")", err);
+		}
+		if (g) {
+			const int32_t ids[5] = {1, 2, 3, 4, 5};
+			const int offsets[3] = {0, 2, 5};
+			float logits[6], pooled[64];
+			CHECK(bert_cuda_run(g, 2, ids, offsets, logits, pooled, err, sizeof err) == 0, "a batch runs: %s",
+			      err);
+			/* equal weights: every label gets the same logit */
+			CHECK_NEAR(logits[0], logits[1], 1e-3, "equal weights give equal logits");
+			const int bad[3] = {0, 2, 19}; /* checked before any id is read */
+			CHECK(bert_cuda_run(g, 2, ids, bad, logits, NULL, err, sizeof err) == -1 &&
+				      strstr(err, "17 tokens") != NULL,
+			      "a sequence over max_pos is refused (got \"%s\")", err);
+		}
+		bert_cuda_free(g);
+	}
+	bert_cuda_free(NULL);
+	free(block);
+	return test_report();
+}
+#else
+int main(void)
+{
+	printf("skip: built without CUDA (no nvcc, or SAN=1)\n");
+	return 77;
+}
+#endif
