@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "htime.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 #include <errno.h>
@@ -59,6 +60,9 @@ int cli_common_option(int c, const char *arg, const char *usage)
 	case CLI_LOG_FORMAT:
 		if (log_set_format(arg) < 0)
 			log_usage("--log-format: '%s' is not text or json", arg);
+		return 1;
+	case CLI_METRICS:
+		metrics_open(arg);
 		return 1;
 	case CLI_REJECTS:
 		cli.rejects_path = arg;

@@ -1,7 +1,7 @@
 /*
  * cli.h — command-line handling shared by every herd program: the common
- * options (--help, --version, --log-format, --quiet, --verbose, and for
- * filters --rejects, --max-rejects, --strict), getopt_long with errors in
+ * options (--help, --version, --log-format, --metrics, --quiet, --verbose,
+ * and for filters --rejects, --max-rejects, --strict), getopt_long with errors in
  * herd's voice, and typed option values that name the option at fault
  * ("herd-score: --batch: 'x' is not an integer").
  *
@@ -18,6 +18,7 @@ enum {
 	CLI_REJECTS,
 	CLI_MAX_REJECTS,
 	CLI_STRICT,
+	CLI_METRICS,
 	CLI_FIRST_PROGRAM_OPTION = 1100, /* programs number their own from here */
 };
 
@@ -25,6 +26,7 @@ enum {
 	{"help", no_argument, NULL, 'h'},                        \
 	{"version", no_argument, NULL, 'V'},                     \
 	{"log-format", required_argument, NULL, CLI_LOG_FORMAT}, \
+	{"metrics", required_argument, NULL, CLI_METRICS},       \
 	{"quiet", no_argument, NULL, 'q'},                       \
 	{"verbose", no_argument, NULL, 'v'}
 
@@ -38,6 +40,7 @@ enum {
 	"  -q, --quiet             no progress, warnings only\n"                     \
 	"  -v, --verbose           debug messages on stderr\n"                       \
 	"      --log-format F      text (default) or json: one JSON object per line\n" \
+	"      --metrics FILE      at exit, write Prometheus metrics of the run to FILE\n" \
 	"  -h, --help              show this help and exit\n"                        \
 	"  -V, --version           show the version and exit\n"
 #define CLI_REJECT_HELP                                                              \

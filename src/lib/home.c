@@ -50,3 +50,14 @@ char *herd_data_path(const char *rel)
 	buf_free(&b);
 	return NULL;
 }
+
+char *herd_home_file(const char *name)
+{
+	const char *home = getenv("HERD_HOME");
+	buf_t b = BUF_INIT;
+
+	if (!home || !*home)
+		return xstrdup(name);
+	buf_printf(&b, "%s/%s", home, name);
+	return buf_steal(&b);
+}

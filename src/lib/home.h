@@ -14,4 +14,9 @@
  * <bin>/../../rel, newly allocated (free it), or NULL when none exists. */
 char *herd_data_path(const char *rel);
 
+/* Where a program's default working file lives (herd.db, state.db):
+ * $HERD_HOME/name when HERD_HOME is set, else name in the current
+ * directory. Newly allocated (free it); the file need not exist. */
+char *herd_home_file(const char *name);
+
 #endif

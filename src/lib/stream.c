@@ -4,6 +4,7 @@
 #include "stream.h"
 #include "jsonx.h"
 #include "log.h"
+#include "metrics.h"
 #include "ndjson.h"
 #include "progress.h"
 #include "reject.h"
@@ -125,5 +126,6 @@ int stream_finish(stream_t *s)
 {
 	int rc = reject_finish(s->lines);
 
+	metrics_set_records(s->lines, s->emitted);
 	return rc | s->io_error;
 }
