@@ -1,0 +1,226 @@
+/*
+ * bert_driver.c — runs src/bert's forward pass on token ids, for
+ * scripts/gpu-check.sh: loads a checkpoint directory through the public
+ * API (bert_load), reads sequences of token ids (one per line, ids
+ * separated by spaces, [CLS] … [SEP] included), runs them in batches on
+ * the CPU or on CUDA in fp32/fp16/bf16, writes logits and pooled vectors
+ * as raw little-endian fp32 in input order, and times repeated passes.
+ *
+ * It needs no tokenizer input (the ids come from Python or from golden
+ * files), so the check runs on a machine without the text dependencies.
+ * Not built by make: gpu-check.sh builds it with the files of src/bert.
+ */
+#include "bert/bert.h"
+#include "lib/util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"Usage: bert_driver --model DIR --ids FILE [OPTIONS]\n"
+	"Run src/bert on token ids; write logits/pooled as raw fp32; time passes.\n"
+	"\n"
+	"Options:\n"
+	"      --device D         cpu or cuda (default cuda)\n"
+	"      --precision P      fp32, fp16 or bf16 (CUDA only; default fp32)\n"
+	"      --batch N          sequences per batch (default 32)\n"
+	"      --sort             batch sequences sorted by length (as herd-score does\n"
+	"                         inside its window); outputs stay in input order\n"
+	"      --limit N          use the first N sequences only\n"
+	"      --logits FILE      write logits (S, K) fp32\n"
+	"      --pooled FILE      write pooled vectors (S, C) fp32\n"
+	"      --reps N           after one warm-up pass, time N passes (default 0)\n"
+	"      --threads N        CPU threads (default 0: all cores)\n";
+
+struct seqs {
+	int n, cap;
+	int32_t **ids;
+	int *len;
+};
+
+static void die(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "bert_driver: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+/* One sequence per line, ids separated by blanks. */
+static void read_ids(const char *path, struct seqs *s, int limit)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		die("%s: cannot open", path);
+	while (getline(&line, &cap, f) > 0 && (limit <= 0 || s->n < limit)) {
+		int32_t *ids = NULL;
+		int n = 0, ncap = 0;
+		char *p = line, *end;
+		for (;;) {
+			long v = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			if (n == ncap)
+				ids = (int32_t *)xrealloc(ids, (ncap = ncap ? 2 * ncap : 64) * sizeof *ids);
+			ids[n++] = (int32_t)v;
+			p = end;
+		}
+		if (n == 0) {
+			free(ids);
+			continue;
+		}
+		if (s->n == s->cap) {
+			s->cap = s->cap ? 2 * s->cap : 256;
+			s->ids = (int32_t **)xrealloc(s->ids, s->cap * sizeof *s->ids);
+			s->len = (int *)xrealloc(s->len, s->cap * sizeof *s->len);
+		}
+		s->ids[s->n] = ids;
+		s->len[s->n++] = n;
+	}
+	free(line);
+	fclose(f);
+	if (s->n == 0)
+		die("%s: no sequences", path);
+}
+
+static const int *sort_len; /* for by_len */
+static int by_len(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	int d = sort_len[x] - sort_len[y];
+	return d ? d : x - y;
+}
+
+static void write_floats(const char *path, const float *v, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(v, sizeof *v, n, f) != n || fclose(f) != 0)
+		die("%s: cannot write", path);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"model", required_argument, NULL, 'm'},  {"ids", required_argument, NULL, 'i'},
+		{"device", required_argument, NULL, 'd'}, {"precision", required_argument, NULL, 'p'},
+		{"batch", required_argument, NULL, 'b'},  {"sort", no_argument, NULL, 's'},
+		{"limit", required_argument, NULL, 'l'},  {"logits", required_argument, NULL, 'L'},
+		{"pooled", required_argument, NULL, 'P'}, {"reps", required_argument, NULL, 'r'},
+		{"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+		{0}};
+	const char *model = NULL, *idpath = NULL, *logits_path = NULL, *pooled_path = NULL;
+	struct bert_options opt = {BERT_DEVICE_CUDA, BERT_FP32, 0, 32, 0};
+	int batch = 32, sort = 0, limit = 0, reps = 0, c, maxlen = 0;
+	struct seqs s = {0};
+	char err[512];
+	long tokens = 0;
+
+	herd_set_prog("bert_driver");
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': model = optarg; break;
+		case 'i': idpath = optarg; break;
+		case 'd':
+			if (!strcmp(optarg, "cpu"))
+				opt.device = BERT_DEVICE_CPU;
+			else if (!strcmp(optarg, "cuda"))
+				opt.device = BERT_DEVICE_CUDA;
+			else
+				die("--device %s: not cpu or cuda", optarg);
+			break;
+		case 'p':
+			if (!strcmp(optarg, "fp32"))
+				opt.precision = BERT_FP32;
+			else if (!strcmp(optarg, "fp16"))
+				opt.precision = BERT_FP16;
+			else if (!strcmp(optarg, "bf16"))
+				opt.precision = BERT_BF16;
+			else
+				die("--precision %s: not fp32, fp16 or bf16", optarg);
+			break;
+		case 'b': batch = atoi(optarg); break;
+		case 's': sort = 1; break;
+		case 'l': limit = atoi(optarg); break;
+		case 'L': logits_path = optarg; break;
+		case 'P': pooled_path = optarg; break;
+		case 'r': reps = atoi(optarg); break;
+		case 't': opt.threads = atoi(optarg); break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (!model || !idpath || batch < 1) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	read_ids(idpath, &s, limit);
+	for (int i = 0; i < s.n; i++) {
+		maxlen = s.len[i] > maxlen ? s.len[i] : maxlen;
+		tokens += s.len[i];
+	}
+	opt.max_batch = batch;
+	opt.max_len = maxlen;
+	bert_model *m = bert_load(model, &opt, err, sizeof err);
+	if (!m)
+		die("%s", err);
+	const struct bert_config *cfg = bert_get_config(m);
+	const int K = cfg->labels, C = cfg->hidden;
+	printf("driver: %s: %d layers, hidden %d, %d labels; %s\n", model, cfg->layers, C, K, bert_device_info(m));
+	printf("driver: %d sequences, %ld tokens, longest %d, batch %d%s\n", s.n, tokens, maxlen, batch,
+	       sort ? ", sorted by length" : "");
+
+	/* order[i]: the input index of the i-th sequence run. */
+	int *order = (int *)xmalloc(s.n * sizeof *order);
+	for (int i = 0; i < s.n; i++)
+		order[i] = i;
+	if (sort) {
+		sort_len = s.len;
+		qsort(order, s.n, sizeof *order, by_len);
+	}
+	float *logits = (float *)xcalloc((size_t)s.n * (K > 0 ? K : 1), sizeof(float));
+	float *pooled = (float *)xcalloc((size_t)s.n * C, sizeof(float));
+	float *bl = (float *)xmalloc((size_t)batch * (K > 0 ? K : 1) * sizeof(float));
+	float *bp = (float *)xmalloc((size_t)batch * C * sizeof(float));
+	const int32_t **bids = (const int32_t **)xmalloc(batch * sizeof *bids);
+	int *blen = (int *)xmalloc(batch * sizeof *blen);
+	double t0 = 0;
+
+	for (int pass = 0; pass <= reps; pass++) {
+		if (pass == 1)
+			t0 = herd_now_mono();
+		for (int i0 = 0; i0 < s.n; i0 += batch) {
+			int B = s.n - i0 < batch ? s.n - i0 : batch;
+			for (int b = 0; b < B; b++) {
+				bids[b] = s.ids[order[i0 + b]];
+				blen[b] = s.len[order[i0 + b]];
+			}
+			if (bert_run(m, B, bids, blen, K > 0 ? bl : NULL, NULL, bp, err, sizeof err) < 0)
+				die("bert_run: %s", err);
+			if (pass == 0)
+				for (int b = 0; b < B; b++) {
+					memcpy(logits + (size_t)order[i0 + b] * K, bl + (size_t)b * K, K * sizeof(float));
+					memcpy(pooled + (size_t)order[i0 + b] * C, bp + (size_t)b * C, C * sizeof(float));
+				}
+		}
+	}
+	if (reps > 0) {
+		double dt = (herd_now_mono() - t0) / reps;
+		printf("TIMING seqs=%d tokens=%ld seconds=%.6f reps=%d seq_per_s=%.1f tokens_per_s=%.1f\n", s.n, tokens,
+		       dt, reps, s.n / dt, tokens / dt);
+	}
+	if (logits_path && K > 0)
+		write_floats(logits_path, logits, (size_t)s.n * K);
+	if (pooled_path)
+		write_floats(pooled_path, pooled, (size_t)s.n * C);
+	bert_free(m);
+	for (int i = 0; i < s.n; i++)
+		free(s.ids[i]);
+	free(s.ids), free(s.len), free(order), free(logits), free(pooled), free(bl), free(bp), free(bids), free(blen);
+	return 0;
+}
