@@ -419,9 +419,22 @@ static void entity_day(heat_t *h, const item_t *it, size_t n, int64_t day)
 		double heat = sum / sqrt((double)counted);
 		int hot = heat >= h->d->opt.min_heat && counted >= h->d->opt.heat_min_streams;
 
-		detect_explain(h->d, entity, "heat %s: %.2f over %ld streams (%ld rising)%s",
-			       htime_format_date(day, ts), heat, counted, rising,
-			       hot ? " -> HEAT" : heat >= h->d->opt.min_heat ? " (too few streams)" : "");
+		if (detect_explaining(h->d, entity)) {
+			char buf[1024];
+			size_t off = 0, i;
+			json_t *e;
+
+			json_array_foreach(list, i, e) {
+				if (off < sizeof buf - 100)
+					off += (size_t)snprintf(buf + off, sizeof buf - off, " %s %g->%g h %.2f",
+								jx_str(e, "stream"), jx_num(e, "prev", 0),
+								jx_num(e, "value", 0), jx_num(e, "heat", 0));
+			}
+			buf[off] = '\0';
+			detect_explain(h->d, entity, "heat %s: %.2f over %ld streams (%ld rising) |%s |%s",
+				       htime_format_date(day, ts), heat, counted, rising, buf,
+				       hot ? " HEAT" : heat >= h->d->opt.min_heat ? " too few streams" : " no");
+		}
 		if (hot || h->d->opt.heat_all) {
 			json_t *ev;
 

@@ -164,6 +164,17 @@ metrics do not carry).
   cascade:ZZZ:2021-03-07T00:00:00Z:peak	5.5	forum/a	no sentiment
   cascade:ZZZ:2021-03-07T00:00:00Z:fade	2.01	forum/a	no sentiment
 
+--pass copies the records read to stdout too, before the events (for a
+loader downstream); records of kinds herd-detect does not read always
+pass.
+
+  $ { head -2 aggs.ndjson; echo '{"kind":"note","text":"kept"}'; } | herd-detect --state pass.db --window 1d --pass | cut -c1-60
+  {"kind":"agg","entity":"AAA","window":"1d","start":"2021-03-
+  {"kind":"agg","entity":"BBB","window":"1d","start":"2021-03-
+  {"kind":"note","text":"kept"}
+  $ echo '{"kind":"note","text":"kept"}' | herd-detect --state pass2.db
+  {"kind":"note","text":"kept"}
+
 == Bad input
 
 Bad lines are reported with their place, kept with --rejects, and the rest
@@ -297,13 +308,13 @@ data has arrived, or --now has passed their end).
   ["heat","heat:HOT:2021-03-06T00:00:00Z",17.09,"critical",3,3]
   ["heat","heat:HOT:2021-03-09T00:00:00Z",6.24,"critical",3,3]
   $ herd-detect --state h2.db --window 1d --only heat --explain HOT heat.ndjson 2>&1 >/dev/null | head -7
-  herd-detect: explain HOT: heat 2021-03-02: 0.79 over 3 streams (3 rising)
-  herd-detect: explain HOT: heat 2021-03-03: -2.28 over 3 streams (0 rising)
-  herd-detect: explain HOT: heat 2021-03-04: 1.43 over 3 streams (3 rising)
-  herd-detect: explain HOT: heat 2021-03-05: -0.70 over 3 streams (0 rising)
-  herd-detect: explain HOT: heat 2021-03-06: 17.09 over 3 streams (3 rising) -> HEAT
+  herd-detect: explain HOT: heat 2021-03-02: 0.79 over 3 streams (3 rising) | forum/a 20->22 h 0.26 forum/b 10->11 h 0.16 wikipedia/pageviews 1000->1100 h 0.95 | no
+  herd-detect: explain HOT: heat 2021-03-03: -2.28 over 3 streams (0 rising) | forum/a 22->19 h -0.72 forum/b 11->9 h -0.57 wikipedia/pageviews 1100->950 h -2.66 | no
+  herd-detect: explain HOT: heat 2021-03-04: 1.43 over 3 streams (3 rising) | forum/a 19->21 h 0.59 forum/b 9->10 h 0.41 wikipedia/pageviews 950->1050 h 1.47 | no
+  herd-detect: explain HOT: heat 2021-03-05: -0.70 over 3 streams (0 rising) | forum/a 21->20 h -0.33 forum/b 10->10 h -0.08 wikipedia/pageviews 1050->1000 h -0.80 | no
+  herd-detect: explain HOT: heat 2021-03-06: 17.09 over 3 streams (3 rising) | forum/a 20->200 h 10.00 forum/b 10->100 h 9.60 wikipedia/pageviews 1000->10000 h 10.00 | HEAT
   herd-detect: explain HOT:     -> discovery (first time over 3)
-  herd-detect: explain HOT: heat 2021-03-07: -1.88 over 3 streams (0 rising)
+  herd-detect: explain HOT: heat 2021-03-07: -1.88 over 3 streams (0 rising) | forum/a 200->260 h -1.09 forum/b 100->130 h -1.06 wikipedia/pageviews 10000->13000 h -1.10 | no
   $ herd-detect --state h3.db --window 1d --only heat --heat-all heat.ndjson | jq -r 'select(.entity == "COOL") | [.key, .score, .severity] | @tsv' | head -3
   heat:COOL:2021-03-02T00:00:00Z	0	info
   heat:COOL:2021-03-03T00:00:00Z	0	info
