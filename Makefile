@@ -88,7 +88,7 @@ ifeq ($(MAKECMDGOALS),$(filter-out clean help,$(MAKECMDGOALS)))
 endif
 
 # ---------------------------------------------------------------- sources
-LIB_DIRS  := lib http sources text agg detect store
+LIB_DIRS  := lib http sources text agg detect store maint report alert
 LIB_SRC   := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 BERT_SRC  := $(wildcard src/bert/*.c)
 BERT_CU   := $(if $(NVCC),$(wildcard src/bert/*.cu))
