@@ -34,6 +34,9 @@ static const char usage[] =
 	"    StockTwits messages, NewsAPI articles, X API v2 (or v1.1) tweets;\n"
 	"  - whole responses, one per line: a Reddit Listing, StockTwits {\"messages\":[...]},\n"
 	"    NewsAPI {\"articles\":[...]}, X {\"data\":[...],\"includes\":...}: each item becomes a post.\n"
+	"Alpha Vantage NEWS_SENTIMENT articles become posts too, with Alpha Vantage's own\n"
+	"sentiment kept as \"source_sentiment\"; price bars (Yahoo v8 chart, Alpha Vantage\n"
+	"TIME_SERIES_*) and Wikipedia per-article pageviews become metric records.\n"
 	"Writes one post record per item, every key present (docs/records.md), with\n"
 	"\"entities\": the tickers it mentions, sorted and unique. Records of other kinds\n"
 	"(post, metric, agg, event...) pass through unchanged.\n"
@@ -45,7 +48,8 @@ static const char usage[] =
 	"boundaries; plus the symbols the source tags itself (StockTwits, X).\n"
 	"\n"
 	"Options:\n"
-	"      --source NAME       bare items are from NAME: reddit, stocktwits, newsapi, x\n"
+	"      --source NAME       bare items are from NAME: reddit, stocktwits, newsapi, x,\n"
+	"                          alphavantage, yahoo, wikipedia\n"
 	"      --entities MODE     precision (default): as above;\n"
 	"                          recall: also stop-listed and single-letter tickers, lower-case\n"
 	"                            tickers, cased aliases in any case and unlisted capitals\n"
@@ -124,8 +128,14 @@ static void on_post(void *arg, json_t *post)
 static void on_made(void *arg, json_t *post)
 {
 	struct ctx *c = arg;
+	const char *kind = jx_str(post, "kind");
 
 	c->line_posts++;
+	if (kind && strcmp(kind, "post") != 0) { /* a metric (bars, pageviews): no text, no entities to find */
+		stream_emit(c->s, post);
+		json_decref(post);
+		return;
+	}
 	on_post(arg, post);
 }
 

@@ -14,7 +14,8 @@
 
 /* ================================================================ registry */
 
-static const source *const all[] = {&source_reddit, &source_stocktwits, &source_newsapi, &source_x};
+static const source *const all[] = {&source_reddit,       &source_stocktwits, &source_newsapi,  &source_x,
+				    &source_alphavantage, &source_yahoo,      &source_wikipedia};
 
 const source *source_find(const char *name)
 {
@@ -28,7 +29,7 @@ const source *source_find(const char *name)
 
 const char *source_names(void)
 {
-	return "reddit, stocktwits, newsapi, x";
+	return "reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia";
 }
 
 static int normalize_each(const json_t *item, const void *ctx, const src_out *out, char *err, size_t errlen)
@@ -130,6 +131,42 @@ void post_add_entity(json_t *post, const char *sym)
 
 	if (json_is_array(a) && sym && *sym)
 		json_array_append_new(a, json_string(sym));
+}
+
+/* ================================================================ metrics */
+
+/* Integral values as integers (pageviews, volumes), others as reals. */
+static json_t *number(double v)
+{
+	if (v == (double)(long long)v && v > -9007199254740992.0 && v < 9007199254740992.0)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+json_t *metric_new(const char *source, const char *entity, int64_t at, const char *name, double value,
+		   const char *interval)
+{
+	json_t *m = json_object();
+	char s[HTIME_LEN];
+
+	json_object_set_new(m, "kind", json_string("metric"));
+	json_object_set_new(m, "source", json_string(source));
+	json_object_set_new(m, "entity", json_string(entity));
+	json_object_set_new(m, "at", json_string(htime_format(at, s)));
+	json_object_set_new(m, "name", json_string(name));
+	json_object_set_new(m, "value", number(value));
+	if (interval)
+		json_object_set_new(m, "interval", json_string(interval));
+	return m;
+}
+
+void metric_set_bar(json_t *m, double open, double high, double low, double close, double volume)
+{
+	json_object_set_new(m, "open", number(open));
+	json_object_set_new(m, "high", number(high));
+	json_object_set_new(m, "low", number(low));
+	json_object_set_new(m, "close", number(close));
+	json_object_set_new(m, "volume", number(volume));
 }
 
 /* ================================================================ helpers */

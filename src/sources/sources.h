@@ -1,10 +1,11 @@
 /*
- * sources.h — the registry of sources (reddit, stocktwits, newsapi, x):
- * a source's name → how to turn what its API returns into `post` records
- * (docs/records.md). Each source lives in one file, src/sources/NAME.c,
- * with a "normalize" section (herd-normalize calls it) and, later, a
- * "fetch" section (herd-fetch), so that "how is StockTwits handled" is
- * answered by one file.
+ * sources.h — the registry of sources (reddit, stocktwits, newsapi, x,
+ * alphavantage, yahoo, wikipedia): a source's name → how to turn what its
+ * API returns into `post` or `metric` records (docs/records.md), and how to
+ * fetch it. Each source lives in one file, src/sources/NAME.c, with a
+ * "normalize" section (herd-normalize calls it) and a "fetch" section
+ * (herd-fetch, through src/http/fetch.h), so that "how is StockTwits
+ * handled" is answered by one file.
  *
  * A normalizer takes one JSON value: a single item (a Reddit comment, a
  * StockTwits message…) or a whole response envelope (a Reddit Listing,
@@ -22,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http/fetch.h"
 #include "lib/buf.h"
 
 /* What came with the item in a `raw` record. */
@@ -40,6 +42,32 @@ typedef struct src_out {
 	void *arg;
 } src_out;
 
+/* A source's fetch half (herd-fetch); the driver is src/http/fetch.c. */
+struct src_fetch {
+	const char *base_url; /* the API's own root, replaced by --base-url */
+	int ascending;        /* metric sources: one request per query for what is newer than the mark */
+	const char *ascending_variants; /* or only these variants are ("daily,intraday") */
+	int query_pairs;      /* queries are ENTITY=NAME (wikipedia); raw.query is ENTITY */
+	long budget;          /* default requests per UTC day (0: none) */
+	/* The sub-queries each query is fetched as ("new,comments"), or NULL. */
+	const char *(*variants)(const fetch_run *f);
+	/* Check the source's options and read its credentials (into f->priv),
+	 * once per run; -1 with err. NULL: nothing to check. */
+	int (*setup)(fetch_run *f, char *err, size_t errlen);
+	void (*cleanup)(fetch_run *f);
+	/* Fetch page `next` (NULL: the first) of q through fetch_get and parse
+	 * it into pg. Returns a fetch_rc. */
+	int (*page)(fetch_run *f, const fetch_query *q, const char *next, fetch_page *pg);
+	/* A response body → items (live and --replay; q->query may be NULL in
+	 * replays). 0, or -1 with err when the body is not this API's. */
+	int (*parse)(fetch_run *f, const json_t *body, const fetch_query *q, fetch_page *pg, char *err, size_t errlen);
+	/* A 2xx body that says "slow down" (Alpha Vantage's Note), or NULL. */
+	enum http_verdict (*classify)(const json_t *body, double *wait, char *why, size_t whylen);
+	/* Seconds to wait before the next request, from the source's own
+	 * rate-limit headers, or NULL. */
+	double (*pace)(const http_response *r, char *why, size_t whylen);
+};
+
 typedef struct source {
 	const char *name;
 	/* 1 when a record with a "kind" is still an item of this source (Reddit
@@ -48,13 +76,16 @@ typedef struct source {
 	/* Normalize v (an item or an envelope). Returns 0, or -1 with the reason
 	 * in err when v as a whole cannot be used. */
 	int (*normalize)(const json_t *v, const src_meta *meta, const src_out *out, char *err, size_t errlen);
+	/* How herd-fetch collects it. */
+	const src_fetch *fetch;
 } source;
 
-extern const source source_reddit, source_stocktwits, source_newsapi, source_x;
+extern const source source_reddit, source_stocktwits, source_newsapi, source_x, source_alphavantage, source_yahoo,
+	source_wikipedia;
 
 /* The source called name, or NULL. */
 const source *source_find(const char *name);
-/* The known names, for messages: "reddit, stocktwits, newsapi, x". */
+/* The known names, for messages: "reddit, stocktwits, newsapi, x, …". */
 const char *source_names(void);
 /* Run src's normalizer on v; a JSON array is taken as a list of items
  * (each one's failure goes to out->bad_item). Returns as normalize does. */
@@ -79,6 +110,16 @@ void post_set_text(json_t *post, const char *key, const json_t *v);
 void post_set_engagement(json_t *post, long long score, long long replies);
 /* Append a source-tagged symbol to entities (sorting is the caller's). */
 void post_add_entity(json_t *post, const char *sym);
+
+/* ---------------------------------------------------------------- metrics */
+
+/* A new metric record with the keys of docs/records.md in order (kind,
+ * source, entity, at, name, value, interval when given). Sources hand it
+ * to out->post like a post; herd-normalize passes it on as it is. */
+json_t *metric_new(const char *source, const char *entity, int64_t at, const char *name, double value,
+		   const char *interval);
+/* Add a bar's open/high/low/close/volume (value is the close). */
+void metric_set_bar(json_t *m, double open, double high, double low, double close, double volume);
 
 /* ---------------------------------------------------------------- helpers */
 

@@ -1,0 +1,568 @@
+/*
+ * http.c — herd's libcurl client; see http.h.
+ *
+ * One request is a loop of attempts. Each attempt first waits out the pace
+ * the previous response set (rate-limit headers), asks the policy whether
+ * it may be sent (the budget counts every attempt, retries included, since
+ * every one of them costs a request at the provider), then performs it and
+ * sorts the outcome:
+ *   transport error that may pass (timeout, reset, truncated body, nothing
+ *     received, cannot connect)       → backoff, retry
+ *   transport error that will not pass → fail now
+ *   429                                → Retry-After, else the pace the
+ *                                        headers give, else backoff; retry
+ *   5xx                                → Retry-After if given, else backoff
+ *   2xx                                → policy->classify: OK, RETRY, LIMITED
+ *   anything else (304, 4xx)           → the caller's to read
+ * A wait longer than max_wait ends the request as HTTP_LIMITED instead of
+ * sleeping through it: cron runs again in a few minutes anyway.
+ */
+#include "http.h"
+#include "lib/htime.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+struct http_client {
+	CURL *curl;
+	http_opts o;
+	char ua[256];
+	double next_at;      /* http_now() before which no request may be sent (pace) */
+	char next_why[256];  /* why, for the message */
+	unsigned long long rng;
+};
+
+/* ================================================================ secrets */
+
+#define MAX_SECRETS 32
+static char *secrets[MAX_SECRETS];
+static int nsecrets;
+
+static void secret_add1(const char *s)
+{
+	if (!s || strlen(s) < 4 || nsecrets == MAX_SECRETS)
+		return;
+	for (int i = 0; i < nsecrets; i++)
+		if (strcmp(secrets[i], s) == 0)
+			return;
+	secrets[nsecrets++] = xstrdup(s);
+}
+
+void http_secret_add(const char *s)
+{
+	buf_t b = BUF_INIT;
+
+	if (!s)
+		return;
+	secret_add1(s);
+	http_url_encode(&b, s); /* as it appears in a query string */
+	secret_add1(b.p);
+	buf_free(&b);
+}
+
+char *http_secret_env(const char *name)
+{
+	char fname[128];
+	const char *v = getenv(name), *path;
+	char *s;
+
+	if (v && *v) {
+		s = xstrdup(v);
+	} else {
+		FILE *f;
+		char line[4096];
+		snprintf(fname, sizeof fname, "%s_FILE", name);
+		if (!(path = getenv(fname)) || !*path)
+			return NULL;
+		if (!(f = fopen(path, "r")))
+			log_fatal(HERD_EXIT_FAIL, "%s: cannot read %s:", path, fname);
+		if (!fgets(line, sizeof line, f))
+			line[0] = '\0';
+		fclose(f);
+		s = xstrdup(line);
+	}
+	for (size_t n = strlen(s); n > 0 && isspace((unsigned char)s[n - 1]); n--)
+		s[n - 1] = '\0';
+	if (!*s) {
+		free(s);
+		return NULL;
+	}
+	http_secret_add(s);
+	return s;
+}
+
+char *http_redact(char *s)
+{
+	for (int i = 0; i < nsecrets; i++) {
+		size_t n = strlen(secrets[i]);
+		char *p;
+		while ((p = strstr(s, secrets[i]))) {
+			memcpy(p, "***", 3);
+			memmove(p + 3, p + n, strlen(p + n) + 1);
+		}
+	}
+	return s;
+}
+
+int http_has_secret(const char *s, size_t n)
+{
+	for (int i = 0; i < nsecrets; i++)
+		if (memmem(s, n, secrets[i], strlen(secrets[i])))
+			return 1;
+	return 0;
+}
+
+void http_log(int level, const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+
+	if (level < (int)log_get_level())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_msg((enum log_level)level, "%s", http_redact(msg));
+}
+
+/* ================================================================ URLs */
+
+void http_url_encode(buf_t *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	buf_reserve(b, strlen(s));
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+			buf_putc(b, (char)*p);
+		} else {
+			buf_putc(b, '%');
+			buf_putc(b, hex[*p >> 4]);
+			buf_putc(b, hex[*p & 15]);
+		}
+	}
+	if (!b->p)
+		buf_puts(b, "");
+}
+
+/* ================================================================ time */
+
+static double fake_elapsed; /* seconds of recorded (not slept) sleeps */
+
+static const char *fake_sleep(void)
+{
+	const char *v = getenv("HERD_FAKE_SLEEP");
+
+	return v && *v && strcmp(v, "0") != 0 ? v : NULL;
+}
+
+double http_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + tv.tv_usec / 1e6 + fake_elapsed;
+}
+
+/* Sleep (or record the sleep) without a message. */
+static void do_sleep(double s, const char *reason)
+{
+	const char *fake = fake_sleep();
+	char msg[512];
+
+	if (s <= 0)
+		return;
+	if (fake) {
+		FILE *f = strcmp(fake, "1") == 0 ? stderr : fopen(fake, "a");
+		snprintf(msg, sizeof msg, "%s", reason);
+		http_redact(msg);
+		if (f) {
+			fprintf(f, "sleep %.3f %s\n", s, msg);
+			if (f != stderr)
+				fclose(f);
+		}
+		fake_elapsed += s;
+		return;
+	}
+	struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+void http_sleep(double s, const char *reason)
+{
+	if (s <= 0)
+		return;
+	http_log(s >= 1 ? LOG_INFO : LOG_DEBUG, "waiting %.1f s: %s", s, reason);
+	do_sleep(s, reason);
+}
+
+double http_retry_after(const char *v, double now)
+{
+	char *end;
+	double d;
+	int64_t t;
+
+	if (!v)
+		return -1;
+	while (isspace((unsigned char)*v))
+		v++;
+	if (!*v)
+		return -1;
+	d = strtod(v, &end);
+	if (end != v && *end == '\0' && isdigit((unsigned char)*v))
+		return d < 0 ? 0 : d;
+	/* An HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT" (RFC 9110, IMF-fixdate). */
+	if (!isalpha((unsigned char)*v) || htime_parse(v, &t) < 0)
+		return -1;
+	return (double)t - now > 0 ? (double)t - now : 0;
+}
+
+double http_backoff(int n, double base, double cap, double u)
+{
+	double ceil_s = base * ldexp(1.0, n > 30 ? 30 : n);
+
+	if (ceil_s > cap)
+		ceil_s = cap;
+	return u * ceil_s;
+}
+
+/* xorshift64*, seeded per client: jitter needs no quality, only spread. */
+static double uniform(http_client *c)
+{
+	c->rng ^= c->rng >> 12;
+	c->rng ^= c->rng << 25;
+	c->rng ^= c->rng >> 27;
+	return (double)((c->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+/* ================================================================ responses */
+
+void http_response_init(http_response *r)
+{
+	memset(r, 0, sizeof *r);
+}
+
+static void clear_headers(http_response *r)
+{
+	for (size_t i = 0; i < r->nheaders; i++) {
+		free(r->headers[i].name);
+		free(r->headers[i].value);
+	}
+	r->nheaders = 0;
+}
+
+void http_response_free(http_response *r)
+{
+	clear_headers(r);
+	free(r->headers);
+	buf_free(&r->body);
+	r->headers = NULL;
+	r->capheaders = 0;
+}
+
+const char *http_header_get(const http_response *r, const char *name)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	http_response *r = arg;
+
+	buf_put(&r->body, p, size * n);
+	return size * n;
+}
+
+/* One header line; a status line starts a new set (redirects, 100). */
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	http_response *r = arg;
+	size_t len = size * n, k;
+	char *colon;
+
+	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+		clear_headers(r);
+		return len;
+	}
+	if (!(colon = memchr(p, ':', len)))
+		return len;
+	if (r->nheaders == r->capheaders) {
+		r->capheaders = r->capheaders ? 2 * r->capheaders : 16;
+		r->headers = xrealloc(r->headers, r->capheaders * sizeof *r->headers);
+	}
+	k = (size_t)(colon - p);
+	r->headers[r->nheaders].name = xstrndup(p, k);
+	for (char *q = r->headers[r->nheaders].name; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	colon++;
+	while (colon < p + len && (*colon == ' ' || *colon == '\t'))
+		colon++;
+	k = (size_t)(p + len - colon);
+	while (k > 0 && isspace((unsigned char)colon[k - 1]))
+		k--;
+	r->headers[r->nheaders].value = xstrndup(colon, k);
+	r->nheaders++;
+	return len;
+}
+
+/* ================================================================ client */
+
+const char *http_default_user_agent(void)
+{
+	static char ua[256];
+	const char *contact = getenv("HERD_CONTACT");
+
+	snprintf(ua, sizeof ua, "herd-fetch/%s (herd, a stock-chatter collector%s%s)", HERD_VERSION,
+		 contact && *contact ? "; " : "", contact && *contact ? contact : "");
+	return ua;
+}
+
+http_client *http_new(const http_opts *o)
+{
+	static int global;
+	http_client *c = xcalloc(1, sizeof *c);
+
+	if (!global) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			log_fatal(HERD_EXIT_FAIL, "libcurl: cannot initialise");
+		global = 1;
+	}
+	if (o)
+		c->o = *o;
+	if (!c->o.connect_timeout_ms)
+		c->o.connect_timeout_ms = HTTP_CONNECT_TIMEOUT_MS;
+	if (!c->o.timeout_ms)
+		c->o.timeout_ms = HTTP_TIMEOUT_MS;
+	if (c->o.retries < 0)
+		c->o.retries = HTTP_RETRIES;
+	if (c->o.retries > HTTP_RETRIES_MAX)
+		c->o.retries = HTTP_RETRIES_MAX;
+	if (c->o.backoff_base_s <= 0)
+		c->o.backoff_base_s = HTTP_BACKOFF_BASE_S;
+	if (c->o.backoff_cap_s <= 0)
+		c->o.backoff_cap_s = HTTP_BACKOFF_CAP_S;
+	if (c->o.max_wait_s <= 0)
+		c->o.max_wait_s = HTTP_MAX_WAIT_S;
+	snprintf(c->ua, sizeof c->ua, "%s", c->o.user_agent ? c->o.user_agent : http_default_user_agent());
+	c->rng = (unsigned long long)getpid() * 0x9E3779B97F4A7C15ULL ^ (unsigned long long)(http_now() * 1e6);
+	if (!c->rng)
+		c->rng = 1;
+	if (!(c->curl = curl_easy_init()))
+		log_fatal(HERD_EXIT_FAIL, "libcurl: cannot create a handle");
+	return c;
+}
+
+void http_free(http_client *c)
+{
+	if (!c)
+		return;
+	curl_easy_cleanup(c->curl);
+	free(c);
+}
+
+/* Transport errors a later attempt may not meet. */
+static int transient(CURLcode e)
+{
+	switch (e) {
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_SSL_CONNECT_ERROR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* One attempt. Returns the curl code; r holds what came. */
+static CURLcode perform(http_client *c, const http_request *req, http_response *r, char *errbuf)
+{
+	CURL *h = c->curl;
+	struct curl_slist *hs = NULL;
+	char line[1024];
+	CURLcode e;
+	double t0;
+
+	buf_reset(&r->body);
+	clear_headers(r);
+	r->status = 0;
+	curl_easy_reset(h); /* options only: the connection cache and TLS sessions stay */
+	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, c->ua);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding libcurl has: gzip, br, zstd */
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	errbuf[0] = '\0';
+	hs = curl_slist_append(hs, "Accept: application/json");
+	for (int i = 0; i < 8 && req->headers[i]; i++)
+		hs = curl_slist_append(hs, req->headers[i]);
+	if (req->if_none_match) {
+		snprintf(line, sizeof line, "If-None-Match: %s", req->if_none_match);
+		hs = curl_slist_append(hs, line);
+	}
+	if (req->if_modified_since) {
+		snprintf(line, sizeof line, "If-Modified-Since: %s", req->if_modified_since);
+		hs = curl_slist_append(hs, line);
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
+	if (req->userpwd) {
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(h, CURLOPT_USERPWD, req->userpwd);
+	}
+	if (req->method && strcmp(req->method, "POST") == 0)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+	t0 = herd_now_mono();
+	e = curl_easy_perform(h);
+	r->seconds = herd_now_mono() - t0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hs);
+	r->attempts++;
+	return e;
+}
+
+/* Wait out the pace set by the last response. -1 when it is too long. */
+static int wait_pace(http_client *c, char *why, size_t whylen)
+{
+	double d = c->next_at - http_now();
+
+	if (d <= 0)
+		return 0;
+	if (d > c->o.max_wait_s) {
+		herd_errf(why, whylen, "%s: the next request is allowed in %.0f s, more than --max-wait %.0f s",
+			  c->next_why, d, c->o.max_wait_s);
+		return -1;
+	}
+	http_sleep(d, c->next_why);
+	return 0;
+}
+
+static void set_pace(http_client *c, const http_response *r, const http_policy *p, const char *what)
+{
+	char why[256] = "";
+	double d;
+
+	if (!p || !p->pace)
+		return;
+	d = p->pace(r, p->arg, why, sizeof why);
+	if (d > 0) {
+		c->next_at = http_now() + d;
+		snprintf(c->next_why, sizeof c->next_why, "%s: %s", what, why[0] ? why : "rate limit");
+	}
+}
+
+enum http_result http_send(http_client *c, const http_request *req, const http_policy *p, http_response *r,
+			   char *why, size_t whylen)
+{
+	const char *what = req->what ? req->what : "request";
+	char errbuf[CURL_ERROR_SIZE], reason[512], wait_why[600];
+	int attempt;
+
+	r->attempts = 0;
+	why[0] = '\0';
+	for (attempt = 0;; attempt++) {
+		double wait = 0;
+		CURLcode e;
+
+		if (wait_pace(c, why, whylen) < 0)
+			return HTTP_LIMITED;
+		if (p && p->before && p->before(p->arg, why, whylen) < 0)
+			return HTTP_STOPPED;
+		e = perform(c, req, r, errbuf);
+		if (e != CURLE_OK) {
+			snprintf(reason, sizeof reason, "%s", errbuf[0] ? errbuf : curl_easy_strerror(e));
+			http_redact(reason);
+			http_log(LOG_DEBUG, "%s: attempt %d: %s", what, attempt + 1, reason);
+			if (!transient(e)) {
+				herd_errf(why, whylen, "%s: %s", what, reason);
+				return HTTP_FAILED;
+			}
+		} else if (r->status == 429) {
+			const char *ra = http_header_get(r, "retry-after");
+			wait = http_retry_after(ra, http_now());
+			snprintf(reason, sizeof reason, "HTTP 429 Too Many Requests%s%s", ra ? ", Retry-After: " : "",
+				 ra ? ra : "");
+			if (wait < 0 && p && p->pace) {
+				double w = p->pace(r, p->arg, wait_why, sizeof wait_why);
+				wait = w > 0 ? w : -1;
+			}
+			if (wait > c->o.max_wait_s) {
+				herd_errf(why, whylen, "%s: rate limited (%s): %.0f s is more than --max-wait %.0f s", what,
+					  reason, wait, c->o.max_wait_s);
+				return HTTP_LIMITED;
+			}
+		} else if (r->status >= 500) {
+			const char *ra = http_header_get(r, "retry-after");
+			wait = http_retry_after(ra, http_now());
+			snprintf(reason, sizeof reason, "HTTP %ld", r->status);
+			if (wait > c->o.max_wait_s)
+				wait = -1; /* a 503 asking for hours: back off our own way */
+		} else if (r->status >= 200 && r->status < 300) {
+			enum http_verdict v = HTTP_V_OK;
+			reason[0] = '\0';
+			if (p && p->classify)
+				v = p->classify(r, p->arg, &wait, reason, sizeof reason);
+			http_redact(reason);
+			if (v == HTTP_V_OK) {
+				set_pace(c, r, p, what);
+				return HTTP_OK;
+			}
+			if (v == HTTP_V_LIMITED) {
+				herd_errf(why, whylen, "%s: %s", what, reason);
+				return HTTP_LIMITED;
+			}
+			if (wait > c->o.max_wait_s) {
+				herd_errf(why, whylen, "%s: %s: %.0f s is more than --max-wait %.0f s", what, reason, wait,
+					  c->o.max_wait_s);
+				return HTTP_LIMITED;
+			}
+			if (wait == 0)
+				wait = -1;
+		} else {
+			set_pace(c, r, p, what);
+			return HTTP_OK; /* 304 and the 4xx: the caller reads them */
+		}
+		if (attempt >= c->o.retries) {
+			herd_errf(why, whylen, "%s: %s (gave up after %d attempts)", what, reason, attempt + 1);
+			return HTTP_FAILED;
+		}
+		if (wait < 0)
+			wait = http_backoff(attempt, c->o.backoff_base_s, c->o.backoff_cap_s, uniform(c));
+		snprintf(wait_why, sizeof wait_why, "%s: %s; attempt %d of %d in %.1f s", what, reason, attempt + 2,
+			 c->o.retries + 1, wait);
+		http_log(LOG_INFO, "%s", wait_why);
+		do_sleep(wait, wait_why);
+	}
+}
