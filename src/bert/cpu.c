@@ -1,0 +1,888 @@
+/*
+ * cpu.c — the BERT encoder forward pass on the CPU, fp32 (cpu.h).
+ *
+ * The batch is packed: N real tokens back to back, no padding, so every
+ * projection is one (N, IC) x (IC, OC) GEMM and attention runs per
+ * sequence over its own tokens only. Per layer:
+ *
+ *   qkv (N, 3C) = x Wqkvᵀ             GEMM (bias added inside attention)
+ *   ctx (N, C)  = attention(qkv)       per (sequence, head): bias + 1/√HS
+ *                                      scale, S = QKᵀ (GEMM), softmax, SV (GEMM)
+ *   x = LN(x + ctx Woᵀ + bo)           GEMM, then bias + residual + LayerNorm fused
+ *   h (N, I) = gelu(x Wiᵀ + bi)        GEMM, then bias + exact-erf GELU fused
+ *   x = LN(x + h Wfᵀ + bf)             GEMM, then bias + residual + LayerNorm fused
+ *
+ * Threads: a pool of `threads` workers (the caller is worker 0) splits
+ * every GEMM by rows of N, each worker calling the GEMM library on one
+ * thread (the library's own OpenMP threads would fight ours for the same
+ * cores between GEMMs); attention items (sequence, head) are handed out
+ * dynamically; the fused elementwise passes split rows.
+ *
+ * GEMM library, chosen at build time: oneDNN's dnnl_sgemm (the default:
+ * fastest on the AVX-512 machines measured, BENCHMARKS.md, with no
+ * setting), OpenBLAS (GEMM=openblas), or HERD_GEMM_NONE: a plain
+ * cache-blocked loop nest of our own, the fallback for machines with
+ * neither (scripts/gpu-check.sh builds it so).
+ *
+ * The `_ref` ops are plain loops with libm's erff/expf, kept as the
+ * oracle (tests/unit/test_bert_cpu.c) and for bert_cpu_forward_ref.
+ */
+#include "bert/cpu.h"
+
+#include "lib/util.h"
+
+#include <dlfcn.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(HERD_GEMM_DNNL)
+#include <dnnl.h>
+#elif defined(HERD_GEMM_OPENBLAS)
+#include <cblas.h>
+#undef I /* complex.h's, through cblas.h: I is the intermediate size here */
+#elif !defined(HERD_GEMM_NONE)
+#error "define one of HERD_GEMM_DNNL, HERD_GEMM_OPENBLAS, HERD_GEMM_NONE"
+#endif
+
+/* ================================================================ GEMM */
+
+/* The plain fallback: C (M, N) = A (M, K) · B (N, K)ᵀ. B is packed
+ * transposed in blocks of KB x NB (64 KiB, fits L2 beside A's rows), so
+ * the inner loop runs along N over contiguous memory and vectorizes. */
+#define BLK_K 128
+#define BLK_N 128
+void bert_cpu_sgemm_nt_blocked(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
+			       int ldc)
+{
+	float *pack = xmalloc(sizeof(float) * BLK_K * BLK_N);
+
+	for (int i = 0; i < M; i++)
+		memset(C + (size_t)i * ldc, 0, sizeof(float) * (size_t)N);
+	for (int n0 = 0; n0 < N; n0 += BLK_N) {
+		int nb = N - n0 < BLK_N ? N - n0 : BLK_N;
+		for (int k0 = 0; k0 < K; k0 += BLK_K) {
+			int kb = K - k0 < BLK_K ? K - k0 : BLK_K;
+			for (int j = 0; j < nb; j++)
+				for (int k = 0; k < kb; k++)
+					pack[k * BLK_N + j] = B[(size_t)(n0 + j) * ldb + k0 + k];
+			for (int i = 0; i < M; i++) {
+				const float *a = A + (size_t)i * lda + k0;
+				float *c = C + (size_t)i * ldc + n0;
+				for (int k = 0; k < kb; k++) {
+					float av = a[k];
+					const float *p = pack + k * BLK_N;
+					for (int j = 0; j < nb; j++)
+						c[j] += av * p[j];
+				}
+			}
+		}
+	}
+	free(pack);
+}
+
+/* C (M, N) = A (M, K) · B (N, K)ᵀ, beta 0, on the calling thread. */
+static void sgemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc)
+{
+	if (M <= 0 || N <= 0)
+		return;
+#if defined(HERD_GEMM_DNNL)
+	dnnl_sgemm('N', 'T', M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+#elif defined(HERD_GEMM_OPENBLAS)
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+#else
+	bert_cpu_sgemm_nt_blocked(M, N, K, A, lda, B, ldb, C, ldc);
+#endif
+}
+
+/* C (M, N) = A (M, K) · B (K, N), beta 0, on the calling thread. */
+static void sgemm_nn(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc)
+{
+	if (M <= 0 || N <= 0)
+		return;
+#if defined(HERD_GEMM_DNNL)
+	dnnl_sgemm('N', 'N', M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+#elif defined(HERD_GEMM_OPENBLAS)
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+#else
+	for (int i = 0; i < M; i++) {
+		float *c = C + (size_t)i * ldc;
+		memset(c, 0, sizeof(float) * (size_t)N);
+		for (int k = 0; k < K; k++) {
+			float a = A[(size_t)i * lda + k];
+			const float *b = B + (size_t)k * ldb;
+			for (int j = 0; j < N; j++)
+				c[j] += a * b[j];
+		}
+	}
+#endif
+}
+
+/* Make the GEMM library run on the calling thread only. oneDNN (Debian's
+ * build) threads with OpenMP; its thread count is a per-thread OpenMP
+ * setting, so each of our workers sets it to 1 for itself. libgomp is
+ * loaded with libdnnl; we look omp_set_num_threads up rather than link
+ * libgomp ourselves. */
+static void gemm_single_thread(void)
+{
+#if defined(HERD_GEMM_DNNL)
+	void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+	if (set)
+		set(1);
+#endif
+}
+
+const char *bert_cpu_gemm_name(void)
+{
+	static char name[128];
+	if (name[0])
+		return name;
+#if defined(HERD_GEMM_DNNL)
+	const dnnl_version_t *v = dnnl_version();
+	const char *isa = "?";
+	switch (dnnl_get_effective_cpu_isa()) {
+	case dnnl_cpu_isa_sse41: isa = "sse41"; break;
+	case dnnl_cpu_isa_avx: isa = "avx"; break;
+	case dnnl_cpu_isa_avx2: isa = "avx2"; break;
+	case dnnl_cpu_isa_avx512_core: isa = "avx512_core"; break;
+	case dnnl_cpu_isa_avx512_core_vnni: isa = "avx512_core_vnni"; break;
+	case dnnl_cpu_isa_avx512_core_bf16: isa = "avx512_core_bf16"; break;
+	case dnnl_cpu_isa_avx512_core_amx: isa = "avx512_core_amx"; break;
+	default: break;
+	}
+	snprintf(name, sizeof name, "oneDNN %d.%d dnnl_sgemm (%s)", v->major, v->minor, isa);
+#elif defined(HERD_GEMM_OPENBLAS)
+	snprintf(name, sizeof name, "OpenBLAS sgemm (%s)", openblas_get_corename());
+#else
+	snprintf(name, sizeof name, "herd's blocked loops (HERD_GEMM_NONE fallback)");
+#endif
+	return name;
+}
+
+int bert_cpu_count(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+/* ================================================================ math */
+
+/* expf for x <= 88.7, vectorizable: 2^n · p(r) with n = round(x·log2 e)
+ * and a degree-6 polynomial on r in [-ln2/2, ln2/2] (Cephes' expf
+ * coefficients); relative error ~1e-7, underflows to 0 below -87.3.
+ * n is rounded by adding and taking away 1.5·2^23 (floorf would keep GCC
+ * from vectorizing the loop without -fno-trapping-math). */
+static inline float vexp(float x)
+{
+	x = x < -87.3f ? -87.3f : x;
+	x = x > 88.7f ? 88.7f : x;
+	float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+	float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+	float p = 1.9875691500e-4f;
+	p = p * r + 1.3981999507e-3f;
+	p = p * r + 8.3334519073e-3f;
+	p = p * r + 4.1665795894e-2f;
+	p = p * r + 1.6666665459e-1f;
+	p = p * r + 5.0000001201e-1f;
+	p = p * r * r + r + 1.0f;
+	union {
+		int32_t i;
+		float f;
+	} s = {.i = ((int32_t)n + 127) << 23};
+	return p * s.f;
+}
+
+/* erf, vectorizable: the rational approximation XLA and Eigen use on
+ * [-4, 4] (erf(±4) = ±1 in float), absolute error ~1e-7. */
+static inline float verf(float x)
+{
+	x = x < -4.0f ? -4.0f : x;
+	x = x > 4.0f ? 4.0f : x;
+	float x2 = x * x;
+	float p = -2.72614225801306e-10f;
+	p = p * x2 + 2.77068142495902e-08f;
+	p = p * x2 + -2.10102402082508e-06f;
+	p = p * x2 + -5.69250639462346e-05f;
+	p = p * x2 + -7.34990630326855e-04f;
+	p = p * x2 + -2.95459980854025e-03f;
+	p = p * x2 + -1.60960333262415e-02f;
+	p = p * x;
+	float q = -1.45660718464996e-05f;
+	q = q * x2 + -2.13374055278905e-04f;
+	q = q * x2 + -1.68282697438203e-03f;
+	q = q * x2 + -7.37332916720468e-03f;
+	q = q * x2 + -1.42647390514189e-02f;
+	return p / q;
+}
+
+#define LANES 16 /* independent partial sums: vectorize without reassociating */
+
+static inline float vsum(const float *x, int n)
+{
+	float acc[LANES] = {0};
+	int i = 0;
+	for (; i + LANES <= n; i += LANES)
+		for (int j = 0; j < LANES; j++)
+			acc[j] += x[i + j];
+	float s = 0;
+	for (; i < n; i++)
+		s += x[i];
+	for (int j = 0; j < LANES; j++)
+		s += acc[j];
+	return s;
+}
+
+static inline float vmax(const float *x, int n)
+{
+	float acc[LANES];
+	float m = x[0];
+	int i = 0;
+	for (int j = 0; j < LANES; j++)
+		acc[j] = x[0];
+	for (; i + LANES <= n; i += LANES)
+		for (int j = 0; j < LANES; j++)
+			acc[j] = x[i + j] > acc[j] ? x[i + j] : acc[j];
+	for (; i < n; i++)
+		m = x[i] > m ? x[i] : m;
+	for (int j = 0; j < LANES; j++)
+		m = acc[j] > m ? acc[j] : m;
+	return m;
+}
+
+/* ================================================================ ops */
+
+void bert_cpu_matmul_ref(float *out, const float *inp, const float *w, const float *bias, int M, int IC, int OC)
+{
+	for (int i = 0; i < M; i++)
+		for (int o = 0; o < OC; o++) {
+			double s = bias ? bias[o] : 0.0;
+			for (int k = 0; k < IC; k++)
+				s += (double)inp[(size_t)i * IC + k] * w[(size_t)o * IC + k];
+			out[(size_t)i * OC + o] = (float)s;
+		}
+}
+
+void bert_cpu_matmul(float *out, const float *inp, const float *w, const float *bias, int M, int IC, int OC)
+{
+	sgemm_nt(M, OC, IC, inp, IC, w, IC, out, OC);
+	if (bias)
+		for (int i = 0; i < M; i++)
+			for (int o = 0; o < OC; o++)
+				out[(size_t)i * OC + o] += bias[o];
+}
+
+void bert_cpu_add_layernorm_ref(float *x, const float *y, const float *bias, const float *g, const float *b, int N,
+				int C, float eps)
+{
+	for (int t = 0; t < N; t++) {
+		float *r = x + (size_t)t * C;
+		double mean = 0, var = 0;
+		for (int i = 0; i < C; i++) {
+			r[i] += (y ? y[(size_t)t * C + i] : 0.0f) + (bias ? bias[i] : 0.0f);
+			mean += r[i];
+		}
+		mean /= C;
+		for (int i = 0; i < C; i++)
+			var += (r[i] - mean) * (r[i] - mean);
+		var /= C;
+		double rstd = 1.0 / sqrt(var + eps);
+		for (int i = 0; i < C; i++)
+			r[i] = (float)((r[i] - mean) * rstd) * g[i] + b[i];
+	}
+}
+
+void bert_cpu_add_layernorm(float *x, const float *y, const float *bias, const float *g, const float *b, int N, int C,
+			    float eps)
+{
+	for (int t = 0; t < N; t++) {
+		float *r = x + (size_t)t * C;
+		if (y) {
+			const float *yr = y + (size_t)t * C;
+			if (bias)
+				for (int i = 0; i < C; i++)
+					r[i] += yr[i] + bias[i];
+			else
+				for (int i = 0; i < C; i++)
+					r[i] += yr[i];
+		} else if (bias) {
+			for (int i = 0; i < C; i++)
+				r[i] += bias[i];
+		}
+		float mean = vsum(r, C) / C;
+		float acc[LANES] = {0}, var = 0;
+		int i = 0;
+		for (; i + LANES <= C; i += LANES)
+			for (int j = 0; j < LANES; j++)
+				acc[j] += (r[i + j] - mean) * (r[i + j] - mean);
+		for (; i < C; i++)
+			var += (r[i] - mean) * (r[i] - mean);
+		for (int j = 0; j < LANES; j++)
+			var += acc[j];
+		float rstd = 1.0f / sqrtf(var / C + eps);
+		for (i = 0; i < C; i++)
+			r[i] = (r[i] - mean) * rstd * g[i] + b[i];
+	}
+}
+
+void bert_cpu_bias_gelu_ref(float *h, const float *bias, int N, int I)
+{
+	for (size_t t = 0; t < (size_t)N; t++)
+		for (int i = 0; i < I; i++) {
+			float v = h[t * I + i] + (bias ? bias[i] : 0.0f);
+			h[t * I + i] = 0.5f * v * (1.0f + erff(v * (float)M_SQRT1_2));
+		}
+}
+
+void bert_cpu_bias_gelu(float *h, const float *bias, int N, int I)
+{
+	for (size_t t = 0; t < (size_t)N; t++) {
+		float *r = h + t * I;
+		for (int i = 0; i < I; i++) {
+			float v = r[i] + bias[i];
+			r[i] = 0.5f * v * (1.0f + verf(v * (float)M_SQRT1_2));
+		}
+	}
+}
+
+void bert_cpu_softmax_ref(float *x, int R, int T)
+{
+	for (int r = 0; r < R; r++) {
+		float *row = x + (size_t)r * T, m = row[0];
+		double s = 0;
+		for (int j = 1; j < T; j++)
+			m = row[j] > m ? row[j] : m;
+		for (int j = 0; j < T; j++) {
+			row[j] = expf(row[j] - m);
+			s += row[j];
+		}
+		for (int j = 0; j < T; j++)
+			row[j] = (float)(row[j] / s);
+	}
+}
+
+void bert_cpu_softmax(float *x, int R, int T)
+{
+	for (int r = 0; r < R; r++) {
+		float *row = x + (size_t)r * T;
+		float m = vmax(row, T);
+		for (int j = 0; j < T; j++)
+			row[j] = vexp(row[j] - m);
+		float inv = 1.0f / vsum(row, T);
+		for (int j = 0; j < T; j++)
+			row[j] *= inv;
+	}
+}
+
+void bert_cpu_attention_ref(float *ctx, const float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH)
+{
+	int HS = C / NH;
+	float scale = 1.0f / sqrtf((float)HS);
+
+	for (int b = 0; b < B; b++) {
+		int o = offsets[b], T = offsets[b + 1] - offsets[b];
+		float *p = xmalloc(sizeof(float) * (size_t)T);
+		for (int h = 0; h < NH; h++)
+			for (int i = 0; i < T; i++) {
+				const float *q = qkv + (size_t)(o + i) * 3 * C + h * HS;
+				for (int j = 0; j < T; j++) {
+					const float *k = qkv + (size_t)(o + j) * 3 * C + C + h * HS;
+					double s = 0;
+					for (int d = 0; d < HS; d++)
+						s += (double)(q[d] + qkv_b[h * HS + d]) * (k[d] + qkv_b[C + h * HS + d]);
+					p[j] = (float)s * scale;
+				}
+				bert_cpu_softmax_ref(p, 1, T);
+				float *out = ctx + (size_t)(o + i) * C + h * HS;
+				for (int d = 0; d < HS; d++) {
+					double s = 0;
+					for (int j = 0; j < T; j++)
+						s += (double)p[j] *
+						     (qkv[(size_t)(o + j) * 3 * C + 2 * C + h * HS + d] + qkv_b[2 * C + h * HS + d]);
+					out[d] = (float)s;
+				}
+			}
+		free(p);
+	}
+}
+
+/* One (sequence, head): Q, K, V get their bias (Q also the 1/√HS scale)
+ * in place, S (T, T) = Q Kᵀ, softmax, ctx = S V. */
+static void attention_head(float *ctx, float *qkv, const float *qkv_b, int o, int T, int h, int C, int HS, float *S)
+{
+	float scale = 1.0f / sqrtf((float)HS);
+	float *q = qkv + (size_t)o * 3 * C + h * HS, *k = q + C, *v = q + 2 * C;
+	const float *bq = qkv_b + h * HS, *bk = bq + C, *bv = bq + 2 * C;
+
+	for (int i = 0; i < T; i++) {
+		float *qi = q + (size_t)i * 3 * C, *ki = k + (size_t)i * 3 * C, *vi = v + (size_t)i * 3 * C;
+		for (int d = 0; d < HS; d++) {
+			qi[d] = (qi[d] + bq[d]) * scale;
+			ki[d] += bk[d];
+			vi[d] += bv[d];
+		}
+	}
+	sgemm_nt(T, T, HS, q, 3 * C, k, 3 * C, S, T);
+	bert_cpu_softmax(S, T, T);
+	sgemm_nn(T, HS, T, S, T, v, 3 * C, ctx + (size_t)o * C + h * HS, C);
+}
+
+void bert_cpu_attention(float *ctx, float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH,
+			float *scratch)
+{
+	for (int b = 0; b < B; b++)
+		for (int h = 0; h < NH; h++)
+			attention_head(ctx, qkv, qkv_b, offsets[b], offsets[b + 1] - offsets[b], h, C, C / NH, scratch);
+}
+
+/* x (N, C) = word + position (within the sequence) + type-0 embeddings,
+ * rows [t0, t1) of the packed batch. */
+static void embed_rows(float *x, const struct bert_config *cfg, const struct bert_weights *w, const int32_t *ids,
+		       const int *pos, int t0, int t1)
+{
+	int C = cfg->hidden;
+	for (int t = t0; t < t1; t++) {
+		const float *we = w->word_emb + (size_t)ids[t] * C, *pe = w->pos_emb + (size_t)pos[t] * C;
+		float *r = x + (size_t)t * C;
+		for (int i = 0; i < C; i++)
+			r[i] = we[i] + pe[i] + w->type_emb[i];
+	}
+}
+
+/* pooled (B, C) from the last hidden states x (N, C). */
+static void pool_ref(float *pooled, const struct bert_config *cfg, const struct bert_weights *w, const float *x, int B,
+		     const int *offsets)
+{
+	int C = cfg->hidden;
+	for (int b = 0; b < B; b++) {
+		float *p = pooled + (size_t)b * C;
+		if (cfg->pooling == BERT_POOL_CLS_TANH) {
+			bert_cpu_matmul_ref(p, x + (size_t)offsets[b] * C, w->pool_w, w->pool_b, 1, C, C);
+			for (int i = 0; i < C; i++)
+				p[i] = tanhf(p[i]);
+		} else {
+			int T = offsets[b + 1] - offsets[b];
+			for (int i = 0; i < C; i++) {
+				double s = 0;
+				for (int t = offsets[b]; t < offsets[b + 1]; t++)
+					s += x[(size_t)t * C + i];
+				p[i] = (float)(s / T);
+			}
+		}
+	}
+}
+
+/* Per-sequence mean (and maximum) over tokens of x (N, C) into
+ * mean[b * stride] (and max[b * C]). */
+static void seq_mean_max(float *mean, size_t stride, float *max, const float *x, int B, const int *offsets, int C)
+{
+	for (int b = 0; b < B; b++) {
+		int t0 = offsets[b], T = offsets[b + 1] - t0;
+		if (mean) {
+			float *m = mean + (size_t)b * stride;
+			memset(m, 0, sizeof(float) * (size_t)C);
+			for (int t = t0; t < t0 + T; t++)
+				for (int i = 0; i < C; i++)
+					m[i] += x[(size_t)t * C + i];
+			for (int i = 0; i < C; i++)
+				m[i] /= (float)T;
+		}
+		if (max) {
+			float *m = max + (size_t)b * C;
+			memcpy(m, x + (size_t)t0 * C, sizeof(float) * (size_t)C);
+			for (int t = t0 + 1; t < t0 + T; t++)
+				for (int i = 0; i < C; i++)
+					m[i] = x[(size_t)t * C + i] > m[i] ? x[(size_t)t * C + i] : m[i];
+		}
+	}
+}
+
+/* The head: logits (B, K) = pooled · Wcᵀ + bc. */
+static void classify(float *logits, const struct bert_config *cfg, const struct bert_weights *w, const float *pooled,
+		     int B)
+{
+	bert_cpu_matmul_ref(logits, pooled, w->cls_w, w->cls_b, B, cfg->hidden, cfg->labels);
+}
+
+static int *positions(int B, const int *offsets)
+{
+	int *pos = xmalloc(sizeof(int) * (size_t)(offsets[B] ? offsets[B] : 1));
+	for (int b = 0; b < B; b++)
+		for (int t = offsets[b]; t < offsets[b + 1]; t++)
+			pos[t] = t - offsets[b];
+	return pos;
+}
+
+void bert_cpu_forward_ref(const struct bert_config *cfg, const struct bert_weights *w, int B, const int32_t *ids,
+			  const int *offsets, const struct bert_cpu_out *out)
+{
+	int N = offsets[B], C = cfg->hidden, I = cfg->intermediate, L = cfg->layers;
+	float *x = xmalloc(sizeof(float) * (size_t)N * C), *qkv = xmalloc(sizeof(float) * (size_t)N * 3 * C);
+	float *ctx = xmalloc(sizeof(float) * (size_t)N * C), *tmp = xmalloc(sizeof(float) * (size_t)N * C);
+	float *h = xmalloc(sizeof(float) * (size_t)N * I), *pooled = xmalloc(sizeof(float) * (size_t)B * C);
+	int *pos = positions(B, offsets);
+
+	embed_rows(x, cfg, w, ids, pos, 0, N);
+	bert_cpu_add_layernorm_ref(x, NULL, NULL, w->emb_ln_g, w->emb_ln_b, N, C, cfg->ln_eps);
+	for (int l = 0; l < L; l++) {
+		const struct bert_layer_weights *lw = &w->layer[l];
+		bert_cpu_matmul_ref(qkv, x, lw->qkv_w, NULL, N, C, 3 * C);
+		bert_cpu_attention_ref(ctx, qkv, lw->qkv_b, B, offsets, C, cfg->heads);
+		bert_cpu_matmul_ref(tmp, ctx, lw->attn_out_w, NULL, N, C, C);
+		bert_cpu_add_layernorm_ref(x, tmp, lw->attn_out_b, lw->ln1_g, lw->ln1_b, N, C, cfg->ln_eps);
+		bert_cpu_matmul_ref(h, x, lw->ffn_in_w, NULL, N, C, I);
+		bert_cpu_bias_gelu_ref(h, lw->ffn_in_b, N, I);
+		bert_cpu_matmul_ref(tmp, h, lw->ffn_out_w, NULL, N, I, C);
+		bert_cpu_add_layernorm_ref(x, tmp, lw->ffn_out_b, lw->ln2_g, lw->ln2_b, N, C, cfg->ln_eps);
+		if (out->layer_mean)
+			seq_mean_max(out->layer_mean + (size_t)l * C, (size_t)L * C, NULL, x, B, offsets, C);
+	}
+	if (out->last_max)
+		seq_mean_max(NULL, 0, out->last_max, x, B, offsets, C);
+	if (out->hidden)
+		memcpy(out->hidden, x, sizeof(float) * (size_t)N * C);
+	pool_ref(pooled, cfg, w, x, B, offsets);
+	if (out->pooled)
+		memcpy(out->pooled, pooled, sizeof(float) * (size_t)B * C);
+	if (out->logits && w->cls_w)
+		classify(out->logits, cfg, w, pooled, B);
+	free(x), free(qkv), free(ctx), free(tmp), free(h), free(pooled), free(pos);
+}
+
+/* ================================================================ threads */
+
+/* A fixed pool: run(fn) calls fn(ctx, tid, n) on every worker, the
+ * caller being worker 0, and returns when all are done. */
+struct pool {
+	int n;
+	pthread_t *th;
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	unsigned long gen; /* bumped for each job */
+	int pending;       /* workers still running the job */
+	int quit;
+	void (*fn)(void *ctx, int tid, int n);
+	void *ctx;
+};
+
+struct worker_arg {
+	struct pool *p;
+	int tid;
+};
+
+static void *worker(void *arg)
+{
+	struct worker_arg *wa = arg;
+	struct pool *p = wa->p;
+	int tid = wa->tid;
+	unsigned long seen = 0;
+
+	free(wa);
+	gemm_single_thread();
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (p->gen == seen && !p->quit)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->quit) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		seen = p->gen;
+		void (*fn)(void *, int, int) = p->fn;
+		void *ctx = p->ctx;
+		pthread_mutex_unlock(&p->mu);
+		fn(ctx, tid, p->n);
+		pthread_mutex_lock(&p->mu);
+		if (--p->pending == 0)
+			pthread_cond_signal(&p->done);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+static void pool_init(struct pool *p, int n)
+{
+	memset(p, 0, sizeof *p);
+	p->n = n;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->done, NULL);
+	p->th = xcalloc((size_t)n, sizeof *p->th);
+	gemm_single_thread();
+	for (int i = 1; i < n; i++) {
+		struct worker_arg *wa = xmalloc(sizeof *wa);
+		wa->p = p, wa->tid = i;
+		if (pthread_create(&p->th[i], NULL, worker, wa) != 0)
+			abort(); /* no threads left: nothing sensible to report through bert.h */
+	}
+}
+
+static void pool_run(struct pool *p, void (*fn)(void *, int, int), void *ctx)
+{
+	if (p->n == 1) {
+		fn(ctx, 0, 1);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->fn = fn, p->ctx = ctx;
+	p->pending = p->n - 1;
+	p->gen++;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	fn(ctx, 0, p->n);
+	pthread_mutex_lock(&p->mu);
+	while (p->pending)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void pool_destroy(struct pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 1; i < p->n; i++)
+		pthread_join(p->th[i], NULL);
+	free(p->th);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->done);
+}
+
+/* Rows [*r0, *r1) of R for worker tid of n. */
+static void split(int R, int tid, int n, int *r0, int *r1)
+{
+	*r0 = (int)((long)R * tid / n);
+	*r1 = (int)((long)R * (tid + 1) / n);
+}
+
+/* ================================================================ forward */
+
+struct bert_cpu {
+	const struct bert_config *cfg;
+	const struct bert_weights *w;
+	struct pool pool;
+	/* activations, grown to the largest batch seen */
+	int cap_n, cap_b, cap_t;
+	float *x, *qkv, *ctx, *tmp, *h; /* (N, C) (N, 3C) (N, C) (N, C) (N, I) */
+	float *pooled, *cls;            /* (B, C) (B, C) */
+	float *scratch;                 /* (threads, T, T) attention scores */
+	int *pos;                       /* (N) position of each token in its sequence */
+};
+
+/* What one parallel step needs; the step functions read it. */
+struct step {
+	struct bert_cpu *c;
+	int B, N;
+	const int32_t *ids;
+	const int *offsets;
+	const struct bert_layer_weights *lw;
+	/* GEMM: out (N, OC) = inp (N, IC) · wᵀ */
+	float *out;
+	const float *inp, *wt;
+	int IC, OC;
+	atomic_int next; /* attention items handed out */
+	const struct bert_cpu_out *o;
+	int layer;
+};
+
+static void step_gemm(void *arg, int tid, int n)
+{
+	struct step *s = arg;
+	int r0, r1;
+	split(s->N, tid, n, &r0, &r1);
+	sgemm_nt(r1 - r0, s->OC, s->IC, s->inp + (size_t)r0 * s->IC, s->IC, s->wt, s->IC, s->out + (size_t)r0 * s->OC,
+		 s->OC);
+}
+
+static void gemm(struct step *s, float *out, const float *inp, const float *w, int IC, int OC)
+{
+	s->out = out, s->inp = inp, s->wt = w, s->IC = IC, s->OC = OC;
+	pool_run(&s->c->pool, step_gemm, s);
+}
+
+static void step_embed(void *arg, int tid, int n)
+{
+	struct step *s = arg;
+	const struct bert_config *cfg = s->c->cfg;
+	int r0, r1;
+	split(s->N, tid, n, &r0, &r1);
+	embed_rows(s->c->x, cfg, s->c->w, s->ids, s->c->pos, r0, r1);
+	bert_cpu_add_layernorm(s->c->x + (size_t)r0 * cfg->hidden, NULL, NULL, s->c->w->emb_ln_g, s->c->w->emb_ln_b,
+			       r1 - r0, cfg->hidden, cfg->ln_eps);
+}
+
+static void step_attention(void *arg, int tid, int n)
+{
+	struct step *s = arg;
+	struct bert_cpu *c = s->c;
+	int NH = c->cfg->heads, C = c->cfg->hidden;
+	float *S = c->scratch + (size_t)tid * c->cap_t * c->cap_t;
+
+	for (;;) {
+		int item = atomic_fetch_add(&s->next, 1);
+		if (item >= s->B * NH)
+			break;
+		int b = item / NH, h = item % NH;
+		attention_head(c->ctx, c->qkv, s->lw->qkv_b, s->offsets[b], s->offsets[b + 1] - s->offsets[b], h, C,
+			       C / NH, S);
+	}
+}
+
+static void step_ln1(void *arg, int tid, int n)
+{
+	struct step *s = arg;
+	int C = s->c->cfg->hidden, r0, r1;
+	split(s->N, tid, n, &r0, &r1);
+	bert_cpu_add_layernorm(s->c->x + (size_t)r0 * C, s->c->tmp + (size_t)r0 * C, s->lw->attn_out_b, s->lw->ln1_g,
+			       s->lw->ln1_b, r1 - r0, C, s->c->cfg->ln_eps);
+}
+
+static void step_gelu(void *arg, int tid, int n)
+{
+	struct step *s = arg;
+	int I = s->c->cfg->intermediate, r0, r1;
+	split(s->N, tid, n, &r0, &r1);
+	bert_cpu_bias_gelu(s->c->h + (size_t)r0 * I, s->lw->ffn_in_b, r1 - r0, I);
+}
+
+static void step_ln2(void *arg, int tid, int n)
+{
+	struct step *s = arg;
+	int C = s->c->cfg->hidden, r0, r1;
+	split(s->N, tid, n, &r0, &r1);
+	bert_cpu_add_layernorm(s->c->x + (size_t)r0 * C, s->c->tmp + (size_t)r0 * C, s->lw->ffn_out_b, s->lw->ln2_g,
+			       s->lw->ln2_b, r1 - r0, C, s->c->cfg->ln_eps);
+}
+
+/* Per-sequence statistics of the current x: layer means, last max, mean pooling. */
+static void step_stats(void *arg, int tid, int n)
+{
+	struct step *s = arg;
+	const struct bert_config *cfg = s->c->cfg;
+	int C = cfg->hidden, L = cfg->layers, b0, b1;
+	int last = s->layer == L - 1;
+	split(s->B, tid, n, &b0, &b1);
+	const int *off = s->offsets + b0;
+	const float *x = s->c->x;
+	if (s->o->layer_mean)
+		seq_mean_max(s->o->layer_mean + (size_t)b0 * L * C + (size_t)s->layer * C, (size_t)L * C, NULL, x,
+			     b1 - b0, off, C);
+	if (last && s->o->last_max)
+		seq_mean_max(NULL, 0, s->o->last_max + (size_t)b0 * C, x, b1 - b0, off, C);
+	if (last && cfg->pooling == BERT_POOL_MEAN)
+		seq_mean_max(s->c->pooled + (size_t)b0 * C, (size_t)C, NULL, x, b1 - b0, off, C);
+}
+
+static void grow(struct bert_cpu *c, int B, int N, int T)
+{
+	const struct bert_config *cfg = c->cfg;
+	size_t C = (size_t)cfg->hidden;
+
+	if (N > c->cap_n) {
+		c->cap_n = N + N / 4;
+		free(c->x), free(c->qkv), free(c->ctx), free(c->tmp), free(c->h), free(c->pos);
+		c->x = xmalloc(sizeof(float) * c->cap_n * C);
+		c->qkv = xmalloc(sizeof(float) * c->cap_n * 3 * C);
+		c->ctx = xmalloc(sizeof(float) * c->cap_n * C);
+		c->tmp = xmalloc(sizeof(float) * c->cap_n * C);
+		c->h = xmalloc(sizeof(float) * c->cap_n * (size_t)cfg->intermediate);
+		c->pos = xmalloc(sizeof(int) * c->cap_n);
+	}
+	if (B > c->cap_b) {
+		c->cap_b = B;
+		free(c->pooled), free(c->cls);
+		c->pooled = xmalloc(sizeof(float) * B * C);
+		c->cls = xmalloc(sizeof(float) * B * C);
+	}
+	if (T > c->cap_t) {
+		c->cap_t = T;
+		free(c->scratch);
+		c->scratch = xmalloc(sizeof(float) * (size_t)c->pool.n * T * T);
+	}
+}
+
+struct bert_cpu *bert_cpu_new(const struct bert_config *cfg, const struct bert_weights *w, int threads)
+{
+	struct bert_cpu *c = xcalloc(1, sizeof *c);
+
+	c->cfg = cfg;
+	c->w = w;
+	if (threads <= 0)
+		threads = bert_cpu_count();
+#if defined(HERD_GEMM_OPENBLAS)
+	openblas_set_num_threads(1); /* our workers split the GEMMs */
+#endif
+	pool_init(&c->pool, threads);
+	return c;
+}
+
+void bert_cpu_free(struct bert_cpu *c)
+{
+	if (!c)
+		return;
+	pool_destroy(&c->pool);
+	free(c->x), free(c->qkv), free(c->ctx), free(c->tmp), free(c->h), free(c->pos);
+	free(c->pooled), free(c->cls), free(c->scratch);
+	free(c);
+}
+
+int bert_cpu_threads(const struct bert_cpu *c)
+{
+	return c->pool.n;
+}
+
+void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offsets, const struct bert_cpu_out *out)
+{
+	const struct bert_config *cfg = c->cfg;
+	const struct bert_weights *w = c->w;
+	int N = offsets[B], C = cfg->hidden, I = cfg->intermediate, T = 0;
+	struct step s = {.c = c, .B = B, .N = N, .ids = ids, .offsets = offsets, .o = out};
+
+	for (int b = 0; b < B; b++)
+		T = offsets[b + 1] - offsets[b] > T ? offsets[b + 1] - offsets[b] : T;
+	grow(c, B, N, T);
+	for (int b = 0; b < B; b++)
+		for (int t = offsets[b]; t < offsets[b + 1]; t++)
+			c->pos[t] = t - offsets[b];
+
+	pool_run(&c->pool, step_embed, &s);
+	for (int l = 0; l < cfg->layers; l++) {
+		s.lw = &w->layer[l];
+		s.layer = l;
+		gemm(&s, c->qkv, c->x, s.lw->qkv_w, C, 3 * C);
+		atomic_store(&s.next, 0);
+		pool_run(&c->pool, step_attention, &s);
+		gemm(&s, c->tmp, c->ctx, s.lw->attn_out_w, C, C);
+		pool_run(&c->pool, step_ln1, &s);
+		gemm(&s, c->h, c->x, s.lw->ffn_in_w, C, I);
+		pool_run(&c->pool, step_gelu, &s);
+		gemm(&s, c->tmp, c->h, s.lw->ffn_out_w, I, C);
+		pool_run(&c->pool, step_ln2, &s);
+		if (out->layer_mean || (l == cfg->layers - 1 && (out->last_max || cfg->pooling == BERT_POOL_MEAN)))
+			pool_run(&c->pool, step_stats, &s);
+	}
+	if (out->hidden)
+		memcpy(out->hidden, c->x, sizeof(float) * (size_t)N * C);
+
+	if (cfg->pooling == BERT_POOL_CLS_TANH) {
+		/* tanh(Wp · h[CLS] + bp): B rows, one small GEMM on this thread */
+		for (int b = 0; b < B; b++)
+			memcpy(c->cls + (size_t)b * C, c->x + (size_t)offsets[b] * C, sizeof(float) * C);
+		bert_cpu_matmul(c->pooled, c->cls, w->pool_w, w->pool_b, B, C, C);
+		for (size_t i = 0; i < (size_t)B * C; i++)
+			c->pooled[i] = tanhf(c->pooled[i]);
+	}
+	if (out->pooled)
+		memcpy(out->pooled, c->pooled, sizeof(float) * (size_t)B * C);
+	if (out->logits && w->cls_w)
+		classify(out->logits, cfg, w, c->pooled, B);
+}

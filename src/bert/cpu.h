@@ -1,0 +1,83 @@
+/*
+ * cpu.h — the BERT encoder on the CPU in fp32 (cpu.c), the backend model.c
+ * uses when the device is the CPU, and the reference the CUDA backend is
+ * checked against. Like cuda.h it takes a packed batch: the B sequences'
+ * ids back to back (N tokens, no padding), offsets[b]..offsets[b+1] the
+ * span of sequence b.
+ *
+ * Each op comes twice: the fast one (GEMM library, threads, vectorized
+ * loops) and a plain-loop `_ref` one (STYLE.md rule 13), which the unit
+ * tests use as the oracle. bert_cpu_forward_ref chains the `_ref` ops into
+ * a whole forward pass. No I/O here.
+ *
+ * Shapes use bert.h's letters: B, T, N, C, NH, HS, I, L, K.
+ */
+#ifndef HERD_BERT_CPU_H
+#define HERD_BERT_CPU_H
+
+#include "bert/bert.h"
+#include "bert/weights.h"
+
+/* Outputs of one forward pass; each may be NULL. */
+struct bert_cpu_out {
+	float *logits;     /* (B, K) classifier output (needs a head) */
+	float *pooled;     /* (B, C) pooler output, or the mean of the last hidden states */
+	float *hidden;     /* (N, C) last hidden states, packed like the input */
+	float *layer_mean; /* (B, L, C) each layer's output averaged over the sequence's tokens */
+	float *last_max;   /* (B, C) the last hidden states' maximum over the sequence's tokens */
+};
+
+struct bert_cpu;
+
+/* Make the CPU backend for cfg and w (borrowed: they must outlive it)
+ * with threads threads (0 = the CPUs this process may run on). Starts
+ * the worker threads. Never fails (allocation failure exits, lib/util.h).
+ * Free with bert_cpu_free (NULL is a no-op). */
+struct bert_cpu *bert_cpu_new(const struct bert_config *cfg, const struct bert_weights *w, int threads);
+void bert_cpu_free(struct bert_cpu *c);
+int bert_cpu_threads(const struct bert_cpu *c);
+/* Run one packed batch. ids must be valid (< V) and every sequence 1..P
+ * long: model.c checks. */
+void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offsets, const struct bert_cpu_out *out);
+/* The same with the `_ref` ops, single-threaded: the oracle. */
+void bert_cpu_forward_ref(const struct bert_config *cfg, const struct bert_weights *w, int B, const int32_t *ids,
+			  const int *offsets, const struct bert_cpu_out *out);
+
+/* Which GEMM kernel this build runs: "oneDNN 2.6 dnnl_sgemm (avx512_core_amx)". */
+const char *bert_cpu_gemm_name(void);
+/* The number of CPUs this process may run on. */
+int bert_cpu_count(void);
+
+/* ---------------------------------------------------------- the ops */
+
+/* out (M, OC) = inp (M, IC) · w (OC, IC)ᵀ [+ bias (OC)]. The fast one
+ * runs on the calling thread only (the caller splits M across threads). */
+void bert_cpu_matmul(float *out, const float *inp, const float *w, const float *bias, int M, int IC, int OC);
+void bert_cpu_matmul_ref(float *out, const float *inp, const float *w, const float *bias, int M, int IC, int OC);
+/* The fallback GEMM of HERD_GEMM_NONE builds (also compiled into the
+ * others, for its test): C (M, N) = A (M, K) · B (N, K)ᵀ, row-major with
+ * leading dimensions, beta 0. */
+void bert_cpu_sgemm_nt_blocked(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
+			       int ldc);
+/* x (N, C) = LayerNorm(x + y + bias) * g + b, per row (y and bias may be NULL). */
+void bert_cpu_add_layernorm(float *x, const float *y, const float *bias, const float *g, const float *b, int N, int C,
+			    float eps);
+void bert_cpu_add_layernorm_ref(float *x, const float *y, const float *bias, const float *g, const float *b, int N,
+				int C, float eps);
+/* h (N, I) = gelu(h + bias), exact (erf) GELU. */
+void bert_cpu_bias_gelu(float *h, const float *bias, int N, int I);
+void bert_cpu_bias_gelu_ref(float *h, const float *bias, int N, int I);
+/* x (R, T) = softmax of each row. */
+void bert_cpu_softmax(float *x, int R, int T);
+void bert_cpu_softmax_ref(float *x, int R, int T);
+/* Self-attention of the packed batch: ctx (N, C) from qkv (N, 3C), the
+ * QKV GEMM's output without its bias, and qkv_b (3C). Each sequence
+ * attends to its own tokens only. The fast one (one thread; bert_cpu_run
+ * spreads the same per-head code over its threads) needs scratch of T·T
+ * floats for the longest T and adds the bias into qkv in place; the ref
+ * one leaves qkv alone. */
+void bert_cpu_attention(float *ctx, float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH,
+			float *scratch);
+void bert_cpu_attention_ref(float *ctx, const float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH);
+
+#endif

@@ -1,0 +1,221 @@
+/*
+ * test_bert_ops.c — src/bert's small parts against their oracles: every
+ * fast CPU op (cpu.c) against its plain-loop `_ref` twin on random data,
+ * the blocked fallback GEMM, SHA-256 against FIPS 180-4's examples, and
+ * the JSON reader (minijson.c) on good and bad text.
+ */
+#include "bert/cpu.h"
+#include "bert/minijson.h"
+#include "bert/sha256.h"
+#include "test.h"
+
+#include <stdlib.h>
+
+/* Tolerances, |fast - ref| <= ATOL + RTOL·|ref|. The ref ops accumulate in
+ * double with libm's expf/erff; the fast ones in float with polynomial
+ * exp/erf (~1e-7 relative) and the GEMM library's blocked sums, so their
+ * error grows like eps_float · sqrt(K) · |values|: these bounds sit ~10x
+ * over the largest differences seen on these shapes. */
+#define MATMUL_ATOL 1e-5
+#define MATMUL_RTOL 1e-5
+#define ELEMENTWISE_ATOL 1e-6 /* gelu, softmax: values of order 1 */
+#define ELEMENTWISE_RTOL 1e-5
+#define LAYERNORM_ATOL 1e-5   /* normalized values of order 1, scaled by g ~ 1 */
+#define ATTENTION_ATOL 1e-5
+
+static unsigned long long rng = 88172645463325252ULL;
+static float frand(void) /* uniform in [-1, 1) */
+{
+	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+	return (float)((rng >> 11) * (1.0 / 9007199254740992.0)) * 2 - 1;
+}
+static float *rnd(size_t n, float scale)
+{
+	float *x = malloc(n * sizeof *x);
+	for (size_t i = 0; i < n; i++)
+		x[i] = frand() * scale;
+	return x;
+}
+static float *dup(const float *x, size_t n)
+{
+	float *y = malloc(n * sizeof *y);
+	memcpy(y, x, n * sizeof *y);
+	return y;
+}
+
+/* Max |a - ref| and whether every element is within atol + rtol·|ref|. */
+static int close_all(const float *a, const float *ref, size_t n, double atol, double rtol, double *maxdiff)
+{
+	int ok = 1;
+	*maxdiff = 0;
+	for (size_t i = 0; i < n; i++) {
+		double d = fabs((double)a[i] - ref[i]);
+		if (d > *maxdiff || d != d)
+			*maxdiff = d != d ? INFINITY : d;
+		if (!(d <= atol + rtol * fabs(ref[i])))
+			ok = 0;
+	}
+	return ok;
+}
+
+static void test_matmul(void)
+{
+	const int shapes[][3] = {{1, 1, 1}, {7, 33, 5}, {64, 96, 32}, {130, 48, 200}};
+	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+		int M = shapes[s][0], IC = shapes[s][1], OC = shapes[s][2];
+		float *x = rnd((size_t)M * IC, 1), *w = rnd((size_t)OC * IC, 1), *b = rnd(OC, 1);
+		float *got = malloc(sizeof(float) * M * OC), *ref = malloc(sizeof(float) * M * OC), *blk = malloc(sizeof(float) * M * OC);
+		double md;
+		bert_cpu_matmul(got, x, w, b, M, IC, OC);
+		bert_cpu_matmul_ref(ref, x, w, b, M, IC, OC);
+		CHECK(close_all(got, ref, (size_t)M * OC, MATMUL_ATOL, MATMUL_RTOL, &md),
+		      "matmul %dx%dx%d (%s) matches the ref: max diff %g", M, IC, OC, bert_cpu_gemm_name(), md);
+		bert_cpu_sgemm_nt_blocked(M, OC, IC, x, IC, w, IC, blk, OC);
+		for (int i = 0; i < M; i++)
+			for (int o = 0; o < OC; o++)
+				blk[(size_t)i * OC + o] += b[o];
+		CHECK(close_all(blk, ref, (size_t)M * OC, MATMUL_ATOL, MATMUL_RTOL, &md),
+		      "the blocked fallback sgemm %dx%dx%d matches the ref: max diff %g", M, IC, OC, md);
+		free(x), free(w), free(b), free(got), free(ref), free(blk);
+	}
+}
+
+static void test_elementwise(void)
+{
+	int N = 37, C = 96, I = 200;
+	double md;
+
+	/* GELU over the range that matters, including |x| > 4 where erf saturates */
+	float *h = rnd((size_t)N * I, 6), *bias = rnd(I, 1), *h2 = dup(h, (size_t)N * I);
+	bert_cpu_bias_gelu(h, bias, N, I);
+	bert_cpu_bias_gelu_ref(h2, bias, N, I);
+	CHECK(close_all(h, h2, (size_t)N * I, ELEMENTWISE_ATOL, ELEMENTWISE_RTOL, &md),
+	      "bias + GELU matches the erff ref: max diff %g", md);
+	free(h), free(h2), free(bias);
+
+	/* softmax of rows with large spreads (attention scores reach ±30) */
+	for (int T = 1; T <= 130; T += 43) {
+		float *s = rnd((size_t)N * T, 30), *s2 = dup(s, (size_t)N * T);
+		bert_cpu_softmax(s, N, T);
+		bert_cpu_softmax_ref(s2, N, T);
+		CHECK(close_all(s, s2, (size_t)N * T, ELEMENTWISE_ATOL, ELEMENTWISE_RTOL, &md),
+		      "softmax of rows of %d matches the expf ref: max diff %g", T, md);
+		free(s), free(s2);
+	}
+
+	/* add + LayerNorm, with an offset mean so the variance pass matters */
+	float *x = rnd((size_t)N * C, 3), *y = rnd((size_t)N * C, 2), *b = rnd(C, 1), *g = rnd(C, 1), *beta = rnd(C, 1);
+	for (int i = 0; i < N * C; i++)
+		x[i] += 5;
+	float *x2 = dup(x, (size_t)N * C);
+	bert_cpu_add_layernorm(x, y, b, g, beta, N, C, 1e-12f);
+	bert_cpu_add_layernorm_ref(x2, y, b, g, beta, N, C, 1e-12f);
+	CHECK(close_all(x, x2, (size_t)N * C, LAYERNORM_ATOL, 0, &md), "add + LayerNorm matches the ref: max diff %g", md);
+	bert_cpu_add_layernorm(x, NULL, NULL, g, beta, N, C, 1e-5f);
+	bert_cpu_add_layernorm_ref(x2, NULL, NULL, g, beta, N, C, 1e-5f);
+	CHECK(close_all(x, x2, (size_t)N * C, LAYERNORM_ATOL, 0, &md), "LayerNorm alone matches the ref: max diff %g", md);
+	free(x), free(x2), free(y), free(b), free(g), free(beta);
+}
+
+static void test_attention(void)
+{
+	int C = 48, NH = 4, B = 4;
+	int offsets[] = {0, 1, 18, 21, 61}; /* lengths 1, 17, 3, 40 */
+	int N = offsets[B];
+	float *qkv = rnd((size_t)N * 3 * C, 2), *qb = rnd(3 * C, 1), *qkv2 = dup(qkv, (size_t)N * 3 * C);
+	float *ctx = malloc(sizeof(float) * N * C), *ref = malloc(sizeof(float) * N * C), *scratch = malloc(sizeof(float) * 40 * 40);
+	double md;
+
+	bert_cpu_attention(ctx, qkv, qb, B, offsets, C, NH, scratch);
+	bert_cpu_attention_ref(ref, qkv2, qb, B, offsets, C, NH);
+	CHECK(close_all(ctx, ref, (size_t)N * C, ATTENTION_ATOL, ELEMENTWISE_RTOL, &md),
+	      "packed attention (lengths 1, 17, 3, 40) matches the ref: max diff %g", md);
+	/* a sequence of one token attends to itself only: ctx = its V + bias */
+	int ok = 1;
+	for (int i = 0; i < C; i++)
+		ok &= fabsf(ref[i] - (qkv2[2 * C + i] + qb[2 * C + i])) < 1e-6f;
+	CHECK(ok, "a one-token sequence's context is its own value vector");
+	free(qkv), free(qb), free(qkv2), free(ctx), free(ref), free(scratch);
+}
+
+static void test_sha256(void)
+{
+	static const struct {
+		const char *msg;
+		const char *hex;
+	} v[] = {
+		{"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+	};
+	unsigned char d[32];
+	char hex[65];
+	struct sha256 s;
+
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		sha256_init(&s);
+		sha256_update(&s, v[i].msg, strlen(v[i].msg));
+		sha256_final(&s, d);
+		sha256_hex(d, 32, hex);
+		CHECK_STR(hex, v[i].hex, "SHA-256 of a FIPS 180-4 example");
+	}
+	/* a million 'a', fed in uneven pieces to cross block boundaries */
+	char *a = malloc(1000000);
+	memset(a, 'a', 1000000);
+	sha256_init(&s);
+	for (size_t off = 0, step = 1; off < 1000000; off += step, step = step * 7 % 997 + 1)
+		sha256_update(&s, a + off, off + step > 1000000 ? 1000000 - off : step);
+	sha256_final(&s, d);
+	sha256_hex(d, 32, hex);
+	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
+		  "SHA-256 of a million 'a' in uneven pieces");
+	sha256_hex(d, 4, hex);
+	CHECK_STR(hex, "cdc76e5c", "the model hash is the first 8 hex digits");
+	free(a);
+}
+
+static void test_minijson(void)
+{
+	static const char good[] = " {\"a\": [1, -2.5e3, true, null], \"s\": \"x\\u00e9\\ud83d\\ude00\\n\", \"n\": {\"k\": 9007199254740993}, \"a\": 2} ";
+	char err[200];
+	mjson_doc *d = mjson_parse(good, strlen(good), err, sizeof err);
+	CHECK(d != NULL, "a valid document parses (%s)", d ? "" : err);
+	if (d) {
+		const struct mjson *r = mjson_root(d), *a = mjson_get(r, "a");
+		int64_t k = 0;
+		const char *s = NULL;
+		CHECK(a && a->type == MJSON_ARRAY && a->len == 4, "the first of repeated keys is found, an array of 4");
+		CHECK(a && a->child->next->num == -2500 && !a->child->next->is_int, "-2.5e3 is a real -2500");
+		CHECK(mjson_get_str(r, "s", &s) == 1 && strcmp(s, "x\xc3\xa9\xf0\x9f\x98\x80\n") == 0,
+		      "\\u escapes and a surrogate pair decode to UTF-8");
+		CHECK(mjson_get_int(mjson_get(r, "n"), "k", &k) == 1 && k == 9007199254740993LL,
+		      "integers beyond 2^53 keep every digit");
+		CHECK(mjson_get_int(r, "s", &k) == -1, "a string is not an integer");
+		CHECK(mjson_get_int(r, "zz", &k) == 0, "an absent key says so");
+		mjson_free(d);
+	}
+	static const char *const bad[] = {"", "{", "{\"a\":}", "[1,]", "{\"a\" 1}", "\"\\x\"", "01", "[1] x",
+					  "\"\\ud800\"", "tru", "\"a\x01\""};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		d = mjson_parse(bad[i], strlen(bad[i]), err, sizeof err);
+		CHECK(d == NULL && strncmp(err, "byte ", 5) == 0, "bad JSON '%s' is refused with its place: %s", bad[i],
+		      d ? "(parsed)" : err);
+		mjson_free(d);
+	}
+	char deep[200];
+	memset(deep, '[', sizeof deep);
+	d = mjson_parse(deep, sizeof deep, err, sizeof err);
+	CHECK(d == NULL && strstr(err, "nested deeper"), "nesting past the limit is refused, not a stack overflow: %s",
+	      err);
+}
+
+int main(void)
+{
+	test_matmul();
+	test_elementwise();
+	test_attention();
+	test_sha256();
+	test_minijson();
+	return test_report();
+}
