@@ -19,8 +19,9 @@
 # checked too (CUDA vs CPU, labels on real sentences).
 # --cpu-only: no nvcc or GPU needed; builds the CPU path and runs the
 # Python and CPU steps (a dry run for machines without a GPU).
-# Output: the log and the table in $OUT (or out/gpu-check); checkpoints
-# and raw outputs in $GPU_CHECK_WORK (default /tmp/herd-gpu-check).
+# Output: the log, the table, the harnesses' output and every raw result
+# (results.tar.gz) in $OUT (or out/gpu-check); checkpoints in
+# $GPU_CHECK_WORK (default /tmp/herd-gpu-check).
 # Finishes in under 10 minutes on an H100. Exit 0 when every criterion
 # that ran passed, 1 otherwise, 2 on a usage error.
 set -uo pipefail
@@ -70,7 +71,7 @@ run() {
 	fi
 	return $rc
 }
-have_header() { printf '#include <%s>\n' "$1" | ${CC:-cc} $2 -E -x c - >/dev/null 2>&1; }
+have_header() { printf '#include <%s>\n' "$1" | ${CC:-cc} ${2:-} -E -x c - >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- machine
 step "machine"
@@ -164,11 +165,22 @@ fi
 step "checkpoints (torch, random weights) and token ids"
 run models - $PY scripts/gpu-check.py models "$work/models" || exit 1
 run inputs - $PY scripts/gpu-check.py inputs tests/golden/tokens-real.txt.gz "$work/inputs" || exit 1
-real=$work/inputs/real.ids fixed=$work/inputs/fixed128.ids
+real=$work/inputs/real.ids fixed=$work/inputs/fixed128.ids R0=$work/results
 models="tiny minilm finbert"
 if [ -f models/default/config.json ]; then
 	ln -sfn "$top/models/default" "$work/models/default"
 	models="$models default"
+fi
+
+# ---------------------------------------------------------------- fallback
+step "device selection: auto says which device ran and why"
+run "auto" - $driver --model "$work/models/tiny" --ids "$real" --device auto --limit 8
+if [ $cpu_only = 1 ]; then
+	# this build has no CUDA backend: --device cuda must be refused with the reason
+	if $driver --model "$work/models/tiny" --ids "$real" --device cuda --limit 8 >"$R0/fallback.txt" 2>&1; then
+		echo "gpu-check: --device cuda ran in a build without CUDA"; failed+=("fallback")
+	fi
+	cat "$R0/fallback.txt"
 fi
 
 # ---------------------------------------------------------------- accuracy
@@ -234,7 +246,7 @@ if [ $cpu_only = 0 ]; then
 	if [ $skip_compile = 0 ]; then
 		# torch.compile compiles per shape; give it what the 10 minutes leave.
 		for wl in seq128x256 seq128x32 stream; do
-			left=$((540 - SECONDS))
+			left=$((500 - SECONDS))
 			if [ $left -lt 60 ]; then
 				echo "gpu-check: no time left for torch.compile on $wl" | tee "$R/time.$wl.hf-fp16-compile.txt"
 				continue
@@ -252,6 +264,8 @@ fi
 step "report"
 $PY scripts/gpu-check.py report "$work" --device "${device:-no GPU (--cpu-only)}" || failed+=(report)
 cp "$work/table.txt" "$out/table.txt" 2>/dev/null
+cp "$work/results/kernels.txt" "$out/kernels.txt" 2>/dev/null
+tar czf "$out/results.tar.gz" -C "$work" results 2>/dev/null
 echo
 [ ${#failed[@]} -eq 0 ] || echo "gpu-check: steps that failed: ${failed[*]}"
 echo "gpu-check: ${SECONDS}s; log and table in $out"

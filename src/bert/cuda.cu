@@ -44,6 +44,7 @@ struct bert_cuda {
 	cudaDataType_t dt; /* the type of GEMM operands and activations */
 	size_t esz;        /* bytes per activation element */
 	int max_batch, max_tokens;
+	int has_cls;         /* the classifier runs here (else no logits) */
 	int tcap;            /* longest sequence accepted: min(max_tokens, P, 512) */
 	size_t rcap, scap;   /* attention scratch: padded rows, score elements */
 	cudaStream_t st;     /* everything runs on it */
@@ -54,7 +55,9 @@ struct bert_cuda {
 	float *wemb, *pemb, *temb; /* (V, C) (P, C) (C): type 0's row only */
 	float *eln_g, *eln_b;      /* (C) */
 	float *pool_w, *pool_b;    /* (C, C) (C); NULL without a pooler */
-	float *cls_w, *cls_b;      /* (K, C) (K); NULL without a head */
+	float *cls_w, *cls_b;      /* (K, C) (K); NULL without a classifier in
+				    * the checkpoint (a head.safetensors head
+				    * runs on the host, in model.c) */
 
 	char *adev;                   /* every activation: one allocation */
 	void *x, *qkv, *ctx, *tmp, *h; /* (N, C) (N, 3C) (N, C) (N, C) (N, I) */
@@ -211,7 +214,7 @@ static void layout_weights(struct bert_cuda *g, struct placer *p)
 		g->pool_w = (float *)place(p, C * C * f);
 		g->pool_b = (float *)place(p, C * f);
 	}
-	if (c->labels > 0) {
+	if (c->labels > 0 && g->has_cls) {
 		g->cls_w = (float *)place(p, (size_t)c->labels * C * f);
 		g->cls_b = (float *)place(p, (size_t)c->labels * f);
 	}
@@ -323,8 +326,6 @@ static int setup(struct bert_cuda *g, const struct bert_config *c, const struct 
 	if (NH <= 0 || C % NH || C % 8 || (C / NH) % 8 || C > 1024)
 		return refuse(g, "CUDA backend needs hidden size <= 1024 and a head size that is a multiple of 8 "
 				 "(hidden %d, %d heads)", C, NH);
-	if (c->labels > 0 && !w->cls_w)
-		return refuse(g, "%d labels but no classifier weights", c->labels);
 	if (c->pooling == BERT_POOL_CLS_TANH && !w->pool_w)
 		return refuse(g, "pooling is tanh on [CLS] but there are no pooler weights");
 	if (max_batch < 1 || max_tokens < 1)
@@ -332,6 +333,7 @@ static int setup(struct bert_cuda *g, const struct bert_config *c, const struct 
 	if (!bert_cuda_probe(why, sizeof why, name, sizeof name))
 		return refuse(g, "%s", why);
 	g->cfg = *c;
+	g->has_cls = c->labels > 0 && w->cls_w;
 	g->max_batch = max_batch;
 	g->max_tokens = max_tokens;
 	g->tcap = max_tokens < c->max_pos ? max_tokens : c->max_pos;
@@ -557,7 +559,7 @@ template <typename T>
 static int forward(struct bert_cuda *g, int B, int N, int Tm, const float **pooled_dev)
 {
 	const struct bert_config *c = &g->cfg;
-	const int C = c->hidden, I = c->intermediate, K = c->labels;
+	const int C = c->hidden, I = c->intermediate, K = g->has_cls ? c->labels : 0;
 	const int *off = g->din, *ids = g->din + B + 1;
 	T *x = (T *)g->x, *qkv = (T *)g->qkv, *ctx = (T *)g->ctx, *tmp = (T *)g->tmp, *h = (T *)g->h;
 	float *pooled = g->pooled;
@@ -598,9 +600,12 @@ static int forward(struct bert_cuda *g, int B, int N, int Tm, const float **pool
 static int run(struct bert_cuda *g, int B, const int32_t *ids, const int *offsets, float *logits, float *pooled)
 {
 	const struct bert_config *c = &g->cfg;
-	const int K = c->labels, C = c->hidden;
+	const int K = g->has_cls ? c->labels : 0, C = c->hidden;
 	const float *pooled_dev = NULL;
 	int N, Tm = 0;
+
+	if (logits && !K)
+		return refuse(g, "logits asked for, but the checkpoint has no classifier to run on the device");
 
 	if (B < 1 || B > g->max_batch)
 		return refuse(g, "batch of %d sequences; this model was set up for 1 to %d", B, g->max_batch);

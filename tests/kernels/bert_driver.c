@@ -24,7 +24,7 @@ static const char usage[] =
 	"Run src/bert on token ids; write logits/pooled as raw fp32; time passes.\n"
 	"\n"
 	"Options:\n"
-	"      --device D         cpu or cuda (default cuda)\n"
+	"      --device D         cpu, cuda or auto (default cuda)\n"
 	"      --precision P      fp32, fp16 or bf16 (CUDA only; default fp32)\n"
 	"      --batch N          sequences per batch (default 32)\n"
 	"      --sort             batch sequences sorted by length (as herd-score does\n"
@@ -131,8 +131,10 @@ int main(int argc, char **argv)
 				opt.device = BERT_DEVICE_CPU;
 			else if (!strcmp(optarg, "cuda"))
 				opt.device = BERT_DEVICE_CUDA;
+			else if (!strcmp(optarg, "auto"))
+				opt.device = BERT_DEVICE_AUTO;
 			else
-				die("--device %s: not cpu or cuda", optarg);
+				die("--device %s: not cpu, cuda or auto", optarg);
 			break;
 		case 'p':
 			if (!strcmp(optarg, "fp32"))
