@@ -9,12 +9,24 @@
  * record's query), author = user.username, engagement = likes.total and
  * conversation.replies, parent = the message it answers, and the
  * message's own "symbols" as entities (crypto's ".X" suffix dropped:
- * BTC.X → BTC). The fetch section (herd-fetch) is not written yet.
+ * BTC.X → BTC).
+ *
+ * The fetch section reads /api/2/streams/symbol/SYM.json: 30 messages a
+ * page, newest first, `since` (newer than an id) for what came after the
+ * last run and `max` (older than or equal to an id) for the next page,
+ * whose id the response's cursor.max gives while cursor.more is true. No
+ * key is needed (STOCKTWITS_TOKEN, when set, is sent as access_token);
+ * StockTwits allows about 200 requests an hour per address and tells what
+ * is left in X-RateLimit-Remaining and when it resets (a Unix time) in
+ * X-RateLimit-Reset.
  */
 #include "sources.h"
+#include "lib/htime.h"
 #include "lib/jsonx.h"
+#include "lib/util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ================================================================ normalize */
@@ -104,10 +116,107 @@ static int stocktwits_normalize(const json_t *v, const src_meta *meta, const src
 	return stocktwits_message(v, community, out, err, errlen);
 }
 
+/* ================================================================ fetch */
+
+static int stocktwits_setup(fetch_run *f, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	f->priv = http_secret_env("STOCKTWITS_TOKEN"); /* optional */
+	return 0;
+}
+
+static void stocktwits_cleanup(fetch_run *f)
+{
+	free(f->priv);
+}
+
+static int stocktwits_parse(fetch_run *f, const json_t *body, const fetch_query *q, fetch_page *pg, char *err,
+			    size_t errlen)
+{
+	json_t *messages = json_object_get(body, "messages"), *m, *cursor = json_object_get(body, "cursor");
+	const char *sym = jx_str(json_object_get(body, "symbol"), "symbol");
+	char nb[32];
+	size_t i;
+
+	(void)f;
+	if (!json_is_array(messages)) {
+		char api[256];
+		fetch_api_error(body, api, sizeof api);
+		snprintf(err, errlen, "not a StockTwits stream (%s)", api[0] ? api : "no 'messages'");
+		return -1;
+	}
+	json_array_foreach(messages, i, m) {
+		char idb[32];
+		const char *id = src_id(m, "id", idb, sizeof idb);
+		int64_t t = 0;
+		fetch_item *it;
+		if (!id)
+			continue;
+		htime_from_json(json_object_get(m, "created_at"), &t);
+		it = fetch_page_add(pg, json_incref(m), NULL, strtoll(id, NULL, 10), id, t);
+		if (!q->raw_query && sym)
+			it->query = xstrdup(sym);
+	}
+	if (jx_bool(cursor, "more") && src_id(cursor, "max", nb, sizeof nb))
+		fetch_page_set_next(pg, nb);
+	return 0;
+}
+
+static int stocktwits_page(fetch_run *f, const fetch_query *q, const char *next, fetch_page *pg)
+{
+	const char *token = f->priv;
+	buf_t url = BUF_INIT;
+	fetch_req req = {0};
+	char sep = '?';
+	json_t *body;
+	long status;
+	int rc;
+
+	buf_printf(&url, "%s/api/2/streams/symbol/", fetch_base(f, f->src->base_url));
+	http_url_encode(&url, q->query);
+	buf_puts(&url, ".json");
+	if (q->stop && q->stop->ids) {
+		buf_printf(&url, "%csince=%lld", sep, (long long)q->stop->t);
+		sep = '&';
+	}
+	if (next) {
+		buf_printf(&url, "%cmax=", sep);
+		http_url_encode(&url, next);
+		sep = '&';
+	}
+	if (token) {
+		buf_printf(&url, "%caccess_token=", sep);
+		http_url_encode(&url, token);
+	}
+	req.url = url.p;
+	rc = fetch_get(f, &req, &body, &status);
+	if (rc == FETCH_OK && body && stocktwits_parse(f, body, q, pg, f->err, sizeof f->err) < 0)
+		rc = FETCH_ERR;
+	json_decref(body);
+	buf_free(&url);
+	return rc;
+}
+
+static double stocktwits_pace(const http_response *r, char *why, size_t whylen)
+{
+	return fetch_pace_headers(r, "x-ratelimit-remaining", "x-ratelimit-reset", 1, why, whylen);
+}
+
+static const src_fetch stocktwits_fetch = {
+	.base_url = "https://api.stocktwits.com",
+	.setup = stocktwits_setup,
+	.cleanup = stocktwits_cleanup,
+	.page = stocktwits_page,
+	.parse = stocktwits_parse,
+	.pace = stocktwits_pace,
+};
+
 /* ================================================================ registry */
 
 const source source_stocktwits = {
 	.name = "stocktwits",
 	.claims = NULL,
 	.normalize = stocktwits_normalize,
+	.fetch = &stocktwits_fetch,
 };

@@ -211,8 +211,9 @@ static int wiki_parse(fetch_run *f, const json_t *body, const fetch_query *q, fe
 	size_t i;
 
 	(void)f;
-	if (!json_is_array(items)) {
-		snprintf(err, errlen, "not a pageviews response (no 'items')");
+	if (!json_is_array(items) || json_object_get(json_array_get(items, 0), "articles")) {
+		snprintf(err, errlen, "not a per-article pageviews response (%s)",
+			 json_is_array(items) ? "a top-articles list" : "no 'items'");
 		return -1;
 	}
 	json_array_foreach(items, i, it) {

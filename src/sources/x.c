@@ -10,10 +10,22 @@
  * Twitter epoch << 22), author = the username from includes.users (the
  * envelope's or the raw record's) or else the author_id, the tweet's own
  * cashtags as entities, parent = the tweet it replies to, lang when it is
- * an ISO 639-1 code. The fetch section (herd-fetch) is not written yet.
+ * an ISO 639-1 code.
+ *
+ * The fetch section reads API v2 recent search (/2/tweets/search/recent,
+ * the last 7 days) with the app's bearer token (X_BEARER_TOKEN): 100 tweets
+ * a page, newest first, `next_token` for the next page, `since_id` for what
+ * came after the last run, the author expanded (expansions=author_id,
+ * user.fields=username) and created_at, public_metrics, lang, entities,
+ * referenced_tweets asked for. Each raw record carries the author in its
+ * own "includes" ({"users":[…]}). Limits depend on the plan (Basic: 60
+ * requests per 15 minutes per app); x-rate-limit-remaining and
+ * x-rate-limit-reset (a Unix time) say what is left and when it resets.
  */
 #include "sources.h"
+#include "lib/htime.h"
 #include "lib/jsonx.h"
+#include "lib/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,10 +172,120 @@ static int x_normalize(const json_t *v, const src_meta *meta, const src_out *out
 	return x_tweet(v, includes, out, err, errlen);
 }
 
+/* ================================================================ fetch */
+
+#define TWEET_FIELDS "created_at,public_metrics,lang,entities,referenced_tweets,author_id,note_tweet"
+
+static int x_setup(fetch_run *f, char *err, size_t errlen)
+{
+	if (!(f->priv = http_secret_env("X_BEARER_TOKEN")))
+		return herd_errf(err, errlen, "X_BEARER_TOKEN (or X_BEARER_TOKEN_FILE) is not set: the app's bearer token "
+					      "from https://developer.x.com");
+	return 0;
+}
+
+static void x_cleanup(fetch_run *f)
+{
+	free(f->priv);
+}
+
+/* {"users":[the author]} from a response's includes, or NULL. */
+static json_t *author_includes(const json_t *includes, const json_t *tweet)
+{
+	char b[32], ub[32];
+	const char *aid = src_id(tweet, "author_id", b, sizeof b);
+	json_t *users = json_object_get(includes, "users"), *u;
+	size_t i;
+
+	json_array_foreach(users, i, u) {
+		const char *uid = src_id(u, "id", ub, sizeof ub);
+		if (aid && uid && strcmp(aid, uid) == 0)
+			return json_pack("{s:[O]}", "users", u);
+	}
+	return NULL;
+}
+
+static int x_parse(fetch_run *f, const json_t *body, const fetch_query *q, fetch_page *pg, char *err, size_t errlen)
+{
+	json_t *data = json_object_get(body, "data"), *tw, *includes = json_object_get(body, "includes");
+	size_t i;
+
+	(void)f;
+	(void)q;
+	if (!json_is_array(data) && !json_is_object(json_object_get(body, "meta"))) {
+		char api[256];
+		fetch_api_error(body, api, sizeof api);
+		snprintf(err, errlen, "not an X search response (%s)", api[0] ? api : "no 'data' or 'meta'");
+		return -1;
+	}
+	json_array_foreach(data, i, tw) {
+		char idb[32];
+		const char *id = src_id(tw, "id", idb, sizeof idb);
+		int64_t t = 0;
+		if (!id)
+			continue;
+		if (json_object_get(tw, "created_at"))
+			htime_from_json(json_object_get(tw, "created_at"), &t);
+		fetch_page_add(pg, json_incref(tw), author_includes(includes, tw), strtoll(id, NULL, 10), id, t);
+	}
+	fetch_page_set_next(pg, jx_str(json_object_get(body, "meta"), "next_token"));
+	return 0;
+}
+
+static int x_page(fetch_run *f, const fetch_query *q, const char *next, fetch_page *pg)
+{
+	buf_t url = BUF_INIT, auth = BUF_INIT;
+	fetch_req req = {0};
+	json_t *body;
+	long status;
+	int rc;
+
+	buf_printf(&url, "%s/2/tweets/search/recent?query=", fetch_base(f, f->src->base_url));
+	http_url_encode(&url, q->query);
+	buf_puts(&url, "&max_results=100&expansions=author_id&user.fields=username&tweet.fields=" TWEET_FIELDS);
+	if (q->stop && q->stop->ids) {
+		buf_printf(&url, "&since_id=%lld", (long long)q->stop->t);
+	} else if (f->o.since) {
+		char s[HTIME_LEN];
+		buf_printf(&url, "&start_time=%s", htime_format(f->o.since, s));
+	}
+	if (next) {
+		buf_puts(&url, "&next_token=");
+		http_url_encode(&url, next);
+	}
+	buf_printf(&auth, "Authorization: Bearer %s", (const char *)f->priv);
+	req.url = url.p;
+	req.headers[0] = auth.p;
+	rc = fetch_get(f, &req, &body, &status);
+	if (rc == FETCH_ERR && status == 401)
+		snprintf(f->err + strlen(f->err), sizeof f->err - strlen(f->err), " (check X_BEARER_TOKEN)");
+	if (rc == FETCH_OK && body && x_parse(f, body, q, pg, f->err, sizeof f->err) < 0)
+		rc = FETCH_ERR;
+	json_decref(body);
+	buf_free(&url);
+	buf_free(&auth);
+	return rc;
+}
+
+static double x_pace(const http_response *r, char *why, size_t whylen)
+{
+	return fetch_pace_headers(r, "x-rate-limit-remaining", "x-rate-limit-reset", 1, why, whylen);
+}
+
+static const src_fetch x_fetch = {
+	.base_url = "https://api.x.com",
+	.setup = x_setup,
+	.cleanup = x_cleanup,
+	.page = x_page,
+	.parse = x_parse,
+	.pace = x_pace,
+};
+
 /* ================================================================ registry */
 
 const source source_x = {
 	.name = "x",
 	.claims = NULL,
 	.normalize = x_normalize,
+	.fetch = &x_fetch,
 };
