@@ -5,13 +5,15 @@
  *
  * The record → rows rules live in src/store/store.c, the file in
  * src/store/sqlite.c; this is the thin wiring between a record stream and
- * a store_backend, plus the end-of-run summary. A second backend (the
- * PostgreSQL COPY files of issue 7) plugs in beside SQLite here.
+ * a store_backend, plus the end-of-run summary. The second backend,
+ * --pg-copy DIR, writes PostgreSQL COPY files and a load script instead
+ * (src/store/pgcopy.c); pipelines/pg-load.sh loads them.
  */
 #include "lib/cli.h"
 #include "lib/log.h"
 #include "lib/stream.h"
 #include "lib/util.h"
+#include "store/pgcopy.h"
 #include "store/sqlite.h"
 #include "store/store.h"
 
@@ -44,18 +46,38 @@ static const char usage[] =
 	"created when absent, in WAL mode, and its schema brought up to date\n"
 	"(table schema_version). Tables and columns: docs/storage.md.\n"
 	"\n"
+	"With --pg-copy DIR, nothing is loaded: the rows go to PostgreSQL COPY\n"
+	"text files, one per table per run (DIR/TABLE.RUN.copy), and a psql script\n"
+	"DIR/load.RUN.sql that creates the tables when absent (same tables and keys;\n"
+	"timestamptz, bigint, double precision, jsonb) and upserts the files through\n"
+	"staging tables in one transaction. Each file is written under a temporary\n"
+	"name and renamed when complete, the script last; RUN is --run-id or the UTC\n"
+	"time and pid (20210127T140300.123456Z-4242), so runs and shards can share\n"
+	"DIR. pipelines/pg-load.sh DIR DSN runs the scripts in run id order and moves\n"
+	"what it loaded to DIR/loaded/. Within a run the record written last wins;\n"
+	"across runs, the run loaded last. Loading a run twice changes nothing; a\n"
+	"load that fails or is killed commits nothing. Records PostgreSQL cannot\n"
+	"hold (text with U+0000) are rejected like bad records.\n"
+	"\n"
 	"Options:\n"
 	"      --db FILE           the SQLite file (default $HERD_HOME/herd.db when\n"
 	"                          HERD_HOME is set, else ./herd.db)\n"
 	"      --batch N           records per transaction (default 5000)\n"
-	"      --keep-raw          store raw records in the raw table\n" CLI_REJECT_HELP CLI_COMMON_HELP
+	"      --keep-raw          store raw records in the raw table\n"
+	"      --pg-copy DIR       write PostgreSQL COPY files and load.RUN.sql into\n"
+	"                          DIR (created when absent) instead of --db\n"
+	"      --run-id ID         with --pg-copy: the run's id in file names (letters,\n"
+	"                          digits, '.', '_', '-'; runs load in byte order of\n"
+	"                          their ids); a taken id is refused\n" CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
 	"Examples:\n"
 	"  herd-normalize --source reddit comments.ndjson | herd-score --model vader \\\n"
 	"    | herd-aggregate --window 1h,1d --pass all | herd-load --db herd.db\n"
-	"  herd-load --db herd.db --rejects bad.ndjson events.ndjson metrics.ndjson\n";
+	"  herd-load --db herd.db --rejects bad.ndjson events.ndjson metrics.ndjson\n"
+	"  herd-load --pg-copy spool/ posts.ndjson && pipelines/pg-load.sh spool/ \\\n"
+	"    'host=db.example dbname=herd user=herd'\n";
 
-enum { OPT_DB = CLI_FIRST_PROGRAM_OPTION, OPT_BATCH, OPT_KEEP_RAW };
+enum { OPT_DB = CLI_FIRST_PROGRAM_OPTION, OPT_BATCH, OPT_KEEP_RAW, OPT_PG_COPY, OPT_RUN_ID };
 
 /* Record kinds herd-load counts in its summary. */
 static const char *kinds[] = {"post", "metric", "agg", "event", "raw"};
@@ -71,6 +93,9 @@ struct load {
 	long loaded;   /* records loaded (committed or pending) */
 	long per_kind[NKINDS];
 	int failed;    /* a database error stopped the run */
+	store_pgcopy *pg; /* --pg-copy: the run being written (else SQLite) */
+	const char *pg_dir, *run_id_opt;          /* --pg-copy DIR, --run-id ID */
+	char run_id[STORE_PGCOPY_RUN_ID_MAX + 1]; /* the run's id, kept past close */
 	store_rows rows;
 	store_counts counts[STORE_NTABLES];
 };
@@ -92,11 +117,17 @@ static int on_record(stream_t *s, json_t *rec, void *arg)
 	store_rows_reset(&l->rows);
 	if (store_rows_from_record(&l->rows, rec, l->flags, err, sizeof err) < 0)
 		return stream_reject(s, "%s", err);
+	if (l->pg && store_pgcopy_check(&l->rows, err, sizeof err) < 0)
+		return stream_reject(s, "%s", err);
 	if (l->backend.put(l->backend.self, &l->rows, l->counts, err, sizeof err) < 0) {
 		log_error("%s", err);
-		log_error("%s:%ld: stopped; the batch of %ld records before this one was rolled back", s->name,
-			  s->lineno, l->pending);
-		l->loaded -= l->pending;
+		if (l->pg)
+			log_error("%s:%ld: stopped; run %s is discarded, no file of it published", s->name, s->lineno,
+				  store_pgcopy_run_id(l->pg));
+		else
+			log_error("%s:%ld: stopped; the batch of %ld records before this one was rolled back", s->name,
+				  s->lineno, l->pending);
+		l->loaded -= l->pg ? l->loaded : l->pending;
 		l->failed = 1;
 		s->stop = 1;
 		return 0;
@@ -106,7 +137,7 @@ static int on_record(stream_t *s, json_t *rec, void *arg)
 	if (++l->pending >= l->batch) {
 		if (l->backend.flush(l->backend.self, err, sizeof err) < 0) {
 			log_error("%s", err);
-			l->loaded -= l->pending;
+			l->loaded -= l->pg ? l->loaded : l->pending;
 			l->failed = 1;
 			s->stop = 1;
 			return 0;
@@ -126,6 +157,16 @@ static void summary(const struct load *l)
 		if (l->per_kind[i])
 			n += (size_t)snprintf(kinds_line + n, sizeof kinds_line - n, "%s%ld %s", n ? ", " : "",
 					      l->per_kind[i], kinds[i]);
+	if (l->pg_dir) { /* files: rows written, nothing known about the database */
+		log_info("%s: run %s: %ld records written%s%s%s", l->pg_dir, l->run_id, l->loaded, n ? " (" : "",
+			 kinds_line, n ? ")" : "");
+		for (int t = 0; t < STORE_NTABLES; t++)
+			if (l->loaded && l->counts[t].inserted)
+				log_info("%s: %lld rows", store_tables[t].name, l->counts[t].inserted);
+		if (l->loaded && !l->failed)
+			log_info("%s/load.%s.sql: load with pipelines/pg-load.sh %s DSN", l->pg_dir, l->run_id, l->pg_dir);
+		return;
+	}
 	log_info("%s: %ld records loaded%s%s%s in %ld batch%s", l->db_path, l->loaded, n ? " (" : "", kinds_line,
 		 n ? ")" : "", l->batches, l->batches == 1 ? "" : "es");
 	for (int t = 0; t < STORE_NTABLES; t++) {
@@ -148,6 +189,8 @@ int main(int argc, char **argv)
 		{"db", required_argument, NULL, OPT_DB},
 		{"batch", required_argument, NULL, OPT_BATCH},
 		{"keep-raw", no_argument, NULL, OPT_KEEP_RAW},
+		{"pg-copy", required_argument, NULL, OPT_PG_COPY},
+		{"run-id", required_argument, NULL, OPT_RUN_ID},
 		CLI_REJECT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{0},
@@ -155,7 +198,7 @@ int main(int argc, char **argv)
 	struct load l = {.batch = 5000};
 	char *default_db = NULL;
 	char err[512];
-	store_sqlite *db;
+	store_sqlite *db = NULL;
 	stream_t s;
 	int c, rc;
 
@@ -167,10 +210,26 @@ int main(int argc, char **argv)
 		case OPT_DB: l.db_path = optarg; break;
 		case OPT_BATCH: l.batch = cli_long("--batch", optarg, 1, 100000000); break;
 		case OPT_KEEP_RAW: l.flags |= STORE_KEEP_RAW; break;
+		case OPT_PG_COPY: l.pg_dir = optarg; break;
+		case OPT_RUN_ID:
+			if (!store_pgcopy_valid_run_id(optarg, err, sizeof err))
+				log_usage("--run-id: %s", err);
+			l.run_id_opt = optarg;
+			break;
 		default: log_usage("unexpected option");
 		}
 	}
-	if (!l.db_path) {
+	if (l.pg_dir && l.db_path)
+		log_usage("--db and --pg-copy exclude each other: SQLite or PostgreSQL COPY files");
+	if (l.run_id_opt && !l.pg_dir)
+		log_usage("--run-id goes with --pg-copy");
+	if (l.pg_dir) {
+		l.pg = store_pgcopy_open(l.pg_dir, l.run_id_opt, err, sizeof err);
+		if (!l.pg)
+			log_fatal(HERD_EXIT_FAIL, "%s", err);
+		snprintf(l.run_id, sizeof l.run_id, "%s", store_pgcopy_run_id(l.pg));
+		store_pgcopy_backend(l.pg, &l.backend);
+	} else if (!l.db_path) {
 		const char *home = getenv("HERD_HOME");
 
 		if (home && *home) {
@@ -181,21 +240,24 @@ int main(int argc, char **argv)
 			l.db_path = "herd.db";
 		}
 	}
-	db = store_sqlite_open(l.db_path, err, sizeof err);
-	if (!db)
-		log_fatal(HERD_EXIT_FAIL, "%s", err);
-	store_sqlite_backend(db, &l.backend);
+	if (!l.pg) {
+		db = store_sqlite_open(l.db_path, err, sizeof err);
+		if (!db)
+			log_fatal(HERD_EXIT_FAIL, "%s", err);
+		store_sqlite_backend(db, &l.backend);
+	}
 	store_rows_init(&l.rows);
 
 	stream_init(&s);
 	stream_run(&s, argv + optind, argc - optind, on_record, &l);
 	if (l.backend.close(l.backend.self, err, sizeof err) < 0) {
 		log_error("%s", err);
-		l.loaded -= l.pending;
+		l.loaded -= l.pg ? l.loaded : l.pending;
 		l.failed = 1;
 	} else if (l.pending) {
 		l.batches++;
 	}
+	l.pg = NULL; /* closed */
 	summary(&l);
 	rc = stream_finish(&s);
 	store_rows_free(&l.rows);

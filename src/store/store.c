@@ -25,7 +25,7 @@
 
 static const struct store_column posts_cols[] = {
 	{"id", STORE_TEXT, 1},      {"source", STORE_TEXT, 1}, {"type", STORE_TEXT, 1},
-	{"community", STORE_TEXT, 0}, {"created_at", STORE_TEXT, 1}, {"author", STORE_TEXT, 0},
+	{"community", STORE_TEXT, 0}, {"created_at", STORE_TIME, 1}, {"author", STORE_TEXT, 0},
 	{"title", STORE_TEXT, 0},   {"text", STORE_TEXT, 1},   {"url", STORE_TEXT, 0},
 	{"score", STORE_INT, 1},    {"replies", STORE_INT, 1}, {"parent", STORE_TEXT, 0},
 	{"lang", STORE_TEXT, 0},
@@ -42,23 +42,23 @@ static const struct store_column scores_cols[] = {
 };
 static const struct store_column metrics_cols[] = {
 	{"source", STORE_TEXT, 1}, {"entity", STORE_TEXT, 1}, {"name", STORE_TEXT, 1},
-	{"interval", STORE_TEXT, 1}, {"at", STORE_TEXT, 1},   {"value", STORE_REAL, 1},
+	{"interval", STORE_TEXT, 1}, {"at", STORE_TIME, 1},   {"value", STORE_REAL, 1},
 	{"open", STORE_REAL, 0},   {"high", STORE_REAL, 0},   {"low", STORE_REAL, 0},
 	{"close", STORE_REAL, 0},  {"volume", STORE_REAL, 0},
 };
 static const struct store_column aggregates_cols[] = {
-	{"entity", STORE_TEXT, 1},     {"window", STORE_TEXT, 1},       {"start", STORE_TEXT, 1},
+	{"entity", STORE_TEXT, 1},     {"window", STORE_TEXT, 1},       {"start", STORE_TIME, 1},
 	{"posts", STORE_INT, 1},       {"authors", STORE_INT, 1},       {"sources", STORE_JSON, 0},
 	{"sent_n", STORE_INT, 0},      {"sent_mean", STORE_REAL, 0},    {"sent_weighted", STORE_REAL, 0},
 	{"bull", STORE_INT, 0},        {"bear", STORE_INT, 0},          {"engagement", STORE_INT, 1},
 };
 static const struct store_column events_cols[] = {
 	{"key", STORE_TEXT, 1},   {"type", STORE_TEXT, 1},     {"entity", STORE_TEXT, 1},
-	{"at", STORE_TEXT, 1},    {"score", STORE_REAL, 1},    {"severity", STORE_TEXT, 0},
+	{"at", STORE_TIME, 1},    {"score", STORE_REAL, 1},    {"severity", STORE_TEXT, 0},
 	{"evidence", STORE_JSON, 0},
 };
 static const struct store_column raw_cols[] = {
-	{"source", STORE_TEXT, 1}, {"item", STORE_JSON, 1},    {"fetched_at", STORE_TEXT, 1},
+	{"source", STORE_TEXT, 1}, {"item", STORE_JSON, 1},    {"fetched_at", STORE_TIME, 1},
 	{"query", STORE_TEXT, 0},  {"includes", STORE_JSON, 0},
 };
 

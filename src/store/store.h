@@ -4,7 +4,7 @@
  * rows of those tables, with the checks that decide whether a record can
  * be loaded at all ("field 'created_at' is a number, not a time").
  *
- * A backend (sqlite.c today; a PostgreSQL COPY writer beside it later)
+ * A backend (sqlite.c; pgcopy.c, PostgreSQL COPY files for psql to load)
  * receives the rows of one record at a time through store_backend and
  * upserts them by each table's key. Nothing here does I/O: herd-load
  * wires a record stream to a backend; herd-report and the fetcher reach
@@ -23,6 +23,7 @@ enum store_type {
 	STORE_INT,  /* 64-bit integer */
 	STORE_REAL, /* double */
 	STORE_JSON, /* compact JSON text (an object kept whole: sources, evidence) */
+	STORE_TIME, /* a time as canonical text "2021-01-27T14:03:00Z" (timestamptz in PostgreSQL) */
 };
 
 struct store_column {
