@@ -1,0 +1,248 @@
+/*
+ * herd-report — reports for people from herd's SQLite file: the daily
+ * digest (Markdown, HTML or JSON) and the entity × time heatmap (one
+ * self-contained HTML page, or its grid as JSON). The reports themselves
+ * are built in src/report/; this file parses options, opens the file read
+ * only and writes the result, atomically when it goes to a file.
+ */
+#include "detect/detect.h"
+#include "lib/cli.h"
+#include "lib/home.h"
+#include "lib/htime.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "lib/ndjson.h"
+#include "lib/util.h"
+#include "report/report.h"
+#include "store/sqlite.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"Usage: herd-report [OPTIONS] digest|heatmap\n"
+	"Daily digest and entity x time heatmap from herd's SQLite file.\n"
+	"\n"
+	"Reads the aggregates and events tables of --db (herd-load's file; never\n"
+	"writes it) and writes one report to stdout, or to --output FILE (whole:\n"
+	"under a temporary name, then renamed). The same file gives the same\n"
+	"bytes: nothing depends on the clock.\n"
+	"\n"
+	"  digest    one UTC day: the top movers by mentions (ranked by\n"
+	"            (day - usual) / sqrt(usual + 1), usual = mean mentions per day\n"
+	"            over --baseline days before), the movers by sentiment change\n"
+	"            (day mean - baseline mean of scored mentions), then the day's\n"
+	"            events: new cascades, signals, heat and discoveries, alerts sent.\n"
+	"            Formats md (default), html, json.\n"
+	"  heatmap   rows = the --top most mentioned entities, columns = aggregate\n"
+	"            windows; a square's area is the mentions, its colour the mean\n"
+	"            sentiment (red bearish, grey neutral, green bullish); cascades,\n"
+	"            signals and heat marked on their cells; tooltips give the\n"
+	"            numbers. One HTML page with inline SVG and CSS, no script and\n"
+	"            no external asset: it opens offline. Formats html (default), json.\n"
+	"\n"
+	"Options:\n"
+	"      --db FILE           the SQLite file (default $HERD_HOME/herd.db when\n"
+	"                          HERD_HOME is set, else ./herd.db)\n"
+	"  -f, --format F          md, html or json (see above)\n"
+	"  -o, --output FILE       write the report to FILE instead of stdout\n"
+	"      --window D          the aggregate window to read (default 1d when\n"
+	"                          loaded; else digest: the longest that divides a day,\n"
+	"                          heatmap: the shortest)\n"
+	"      --top N             rows per table (digest, default 10) or entities\n"
+	"                          (heatmap, default 25)\n"
+	"      --exclude FILE      entities to leave out, one per line (the first field;\n"
+	"                          # comments), e.g. data/entities/stoplist.txt for data\n"
+	"                          whose tickers were not extracted by herd-normalize\n"
+	"digest:\n"
+	"      --day DATE          the day to report (default: the latest day with\n"
+	"                          aggregates)\n"
+	"      --baseline N        days before it that say what is usual (default 7)\n"
+	"      --min-mentions N    mentions a mover needs on the day (default 10)\n"
+	"      --min-scored N      scored mentions a sentiment mover needs on the day\n"
+	"                          and in the baseline (default 10)\n"
+	"heatmap:\n"
+	"      --from TIME         first window shown (default: --columns windows\n"
+	"                          before --to, or the first in the data)\n"
+	"      --to TIME           end of the range (default: the end of the latest\n"
+	"                          window in the data)\n"
+	"      --columns N         windows shown when --from is not given (default 90)\n"
+	"      --scale F           |mean sentiment| drawn at full colour (default 0.3;\n"
+	"                          window means of VADER or FinBERT scores rarely\n"
+	"                          go further)\n" CLI_COMMON_HELP
+	"\n"
+	"Examples:\n"
+	"  herd-report --db herd.db digest > digest.md\n"
+	"  herd-report --db herd.db --format html --day 2021-01-27 -o digest.html digest\n"
+	"  herd-report --db herd.db --window 1h --top 15 -o heatmap.html heatmap\n";
+
+enum {
+	OPT_DB = CLI_FIRST_PROGRAM_OPTION,
+	OPT_WINDOW,
+	OPT_TOP,
+	OPT_DAY,
+	OPT_BASELINE,
+	OPT_MIN_MENTIONS,
+	OPT_MIN_SCORED,
+	OPT_FROM,
+	OPT_TO,
+	OPT_COLUMNS,
+	OPT_SCALE,
+	OPT_EXCLUDE,
+};
+
+/* Write the report whole: to stdout, or to path through a temporary file. */
+static int write_out(const char *path, const buf_t *b)
+{
+	char *tmp;
+	FILE *f;
+	int ok = 0;
+
+	if (!path)
+		return fwrite(b->p, 1, b->len, stdout) == b->len ? 0 : -1;
+	tmp = xmalloc(strlen(path) + 32);
+	sprintf(tmp, "%s.tmp.%ld", path, (long)getpid());
+	if ((f = fopen(tmp, "w")) != NULL) {
+		ok = fwrite(b->p, 1, b->len, f) == b->len;
+		ok = fclose(f) == 0 && ok;
+	}
+	if (!ok || rename(tmp, path) < 0) {
+		log_error("%s:", ok ? path : tmp);
+		unlink(tmp);
+		free(tmp);
+		return 1;
+	}
+	free(tmp);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, OPT_DB},
+		{"format", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'o'},
+		{"window", required_argument, NULL, OPT_WINDOW},
+		{"top", required_argument, NULL, OPT_TOP},
+		{"day", required_argument, NULL, OPT_DAY},
+		{"baseline", required_argument, NULL, OPT_BASELINE},
+		{"min-mentions", required_argument, NULL, OPT_MIN_MENTIONS},
+		{"min-scored", required_argument, NULL, OPT_MIN_SCORED},
+		{"from", required_argument, NULL, OPT_FROM},
+		{"to", required_argument, NULL, OPT_TO},
+		{"columns", required_argument, NULL, OPT_COLUMNS},
+		{"scale", required_argument, NULL, OPT_SCALE},
+		{"exclude", required_argument, NULL, OPT_EXCLUDE},
+		CLI_COMMON_LONGOPTS,
+		{0}};
+	report_digest_opts d = {NULL, -1, NULL, 7, 10, 10, 10, NULL};
+	report_heatmap_opts h = {NULL, NULL, -1, -1, 90, 25, REPORT_SCALE_DEFAULT, NULL};
+	const char *db_path = NULL, *format = NULL, *output = NULL, *window = NULL, *what;
+	char *db_default = herd_home_file("herd.db"), *exclude = NULL;
+	char err[512];
+	int c, top = 0, rc = 0;
+	sqlite3 *db = NULL;
+	json_t *doc;
+	buf_t out = BUF_INIT;
+
+	cli_init(argc, argv);
+	while ((c = cli_getopt(argc, argv, "f:o:hVqv", longopts)) != -1) {
+		if (cli_common_option(c, optarg, usage))
+			continue;
+		switch (c) {
+		case OPT_DB: db_path = optarg; break;
+		case 'f': format = optarg; break;
+		case 'o': output = optarg; break;
+		case OPT_WINDOW:
+			window = optarg;
+			cli_duration("--window", optarg);
+			break;
+		case OPT_TOP: top = (int)cli_long("--top", optarg, 1, 1000); break;
+		case OPT_DAY: d.day = cli_time("--day", optarg); break;
+		case OPT_BASELINE: d.baseline_days = (int)cli_long("--baseline", optarg, 1, 365); break;
+		case OPT_MIN_MENTIONS: d.min_mentions = cli_long("--min-mentions", optarg, 0, __LONG_MAX__); break;
+		case OPT_MIN_SCORED: d.min_scored = cli_long("--min-scored", optarg, 1, __LONG_MAX__); break;
+		case OPT_FROM: h.from = cli_time("--from", optarg); break;
+		case OPT_TO: h.to = cli_time("--to", optarg); break;
+		case OPT_COLUMNS: h.columns = (int)cli_long("--columns", optarg, 1, 2000); break;
+		case OPT_SCALE: h.scale = cli_double("--scale", optarg, 0.01, 1); break;
+		case OPT_EXCLUDE: {
+			json_t *set = detect_read_exclude(optarg), *names = json_array();
+			const char *k;
+			json_t *v;
+
+			if (!set)
+				log_fatal(HERD_EXIT_FAIL, "--exclude: %s:", optarg);
+			json_object_foreach(set, k, v)
+				json_array_append_new(names, json_string(k));
+			free(exclude);
+			exclude = json_dumps(names, JSON_COMPACT);
+			json_decref(names);
+			json_decref(set);
+			break;
+		}
+		default: log_usage("unexpected option");
+		}
+	}
+	if (optind != argc - 1)
+		log_usage(optind >= argc ? "which report: digest or heatmap?" : "one report at a time: digest or heatmap");
+	what = argv[optind];
+	if (strcmp(what, "digest") == 0) {
+		format = format ? format : "md";
+		if (strcmp(format, "md") && strcmp(format, "html") && strcmp(format, "json"))
+			log_usage("--format: digest is md, html or json, not '%s'", format);
+	} else if (strcmp(what, "heatmap") == 0) {
+		format = format ? format : "html";
+		if (strcmp(format, "html") && strcmp(format, "json"))
+			log_usage("--format: heatmap is html or json, not '%s'", format);
+	} else {
+		log_usage("'%s' is not a report: digest or heatmap", what);
+	}
+	db_path = db_path ? db_path : db_default;
+
+	/* Read only, and never created: a report of a missing file is an error. */
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		log_error("%s: cannot open: %s", db_path, db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		free(db_default);
+		return HERD_EXIT_FAIL;
+	}
+	sqlite3_busy_timeout(db, STORE_SQLITE_BUSY_MS);
+	d.exclude = h.exclude = exclude;
+	if (strcmp(what, "digest") == 0) {
+		d.db_name = db_path;
+		d.window = window;
+		d.top = top ? top : 10;
+		doc = report_digest(db, &d, err, sizeof err);
+	} else {
+		h.db_name = db_path;
+		h.window = window;
+		h.top = top ? top : 25;
+		doc = report_heatmap(db, &h, err, sizeof err);
+	}
+	if (!doc) {
+		log_error("%s: %s", db_path, err);
+		rc = HERD_EXIT_FAIL;
+	} else {
+		if (strcmp(format, "json") == 0) {
+			ndjson_dump(&out, doc);
+			buf_putc(&out, '\n');
+		} else if (strcmp(what, "heatmap") == 0) {
+			report_heatmap_html(doc, &out);
+		} else if (strcmp(format, "html") == 0) {
+			report_digest_html(doc, &out);
+		} else {
+			report_digest_markdown(doc, &out);
+		}
+		metrics_gauge("herd_report_bytes", "Size of the report written.", "report", what, (double)out.len);
+		rc = write_out(output, &out);
+		json_decref(doc);
+	}
+	sqlite3_close(db);
+	buf_free(&out);
+	free(db_default);
+	free(exclude);
+	return rc | herd_close_stdout();
+}
