@@ -26,65 +26,6 @@ static agg_fix to_fix(double x)
 	return (agg_fix)llrint(ldexp(x, AGG_FIX_BITS));
 }
 
-/* ------------------------------------------------------------ string sets */
-
-uint64_t agg_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static void strset_grow(agg_strset *s)
-{
-	size_t cap = s->cap ? 2 * s->cap : 8;
-	char **key = xcalloc(cap, sizeof *key);
-	uint64_t *hash = xmalloc(cap * sizeof *hash);
-
-	for (size_t i = 0; i < s->cap; i++) {
-		size_t j;
-		if (!s->key[i])
-			continue;
-		for (j = s->hash[i] & (cap - 1); key[j]; j = (j + 1) & (cap - 1))
-			;
-		key[j] = s->key[i];
-		hash[j] = s->hash[i];
-	}
-	free(s->key);
-	free(s->hash);
-	s->key = key;
-	s->hash = hash;
-	s->cap = cap;
-}
-
-/* Insert k (copied when new). */
-static void strset_add(agg_strset *s, const char *k, uint64_t h)
-{
-	size_t j;
-
-	if ((s->n + 1) * 4 > s->cap * 3)
-		strset_grow(s);
-	for (j = h & (s->cap - 1); s->key[j]; j = (j + 1) & (s->cap - 1))
-		if (s->hash[j] == h && strcmp(s->key[j], k) == 0)
-			return;
-	s->key[j] = xstrdup(k);
-	s->hash[j] = h;
-	s->n++;
-}
-
-static void strset_free(agg_strset *s)
-{
-	for (size_t i = 0; i < s->cap; i++)
-		free(s->key[i]);
-	free(s->key);
-	free(s->hash);
-	memset(s, 0, sizeof *s);
-}
-
 static int cmp_strp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -146,7 +87,7 @@ int agg_contrib_from_post(agg_contrib *c, const json_t *post, char *scratch, siz
 		return herd_errf(err, errlen, "field 'author' is %s, not a string", jx_type_name(author));
 	if (json_is_string(author) && json_string_length(author) > 0) {
 		c->author = json_string_value(author);
-		c->author_hash = agg_hash(c->author);
+		c->author_hash = strset_hash(c->author, strlen(c->author));
 	}
 	if (eng && !json_is_null(eng)) {
 		if (!json_is_object(eng))
@@ -232,7 +173,7 @@ void agg_cell_add(agg_cell *c, const agg_contrib *k)
 {
 	c->posts++;
 	if (k->author)
-		strset_add(&c->authors, k->author, k->author_hash);
+		strset_add(&c->authors, k->author, strlen(k->author), k->author_hash, NULL);
 	add_source(c, k->source_key, 1);
 	if (k->polar) {
 		c->n++;
@@ -248,9 +189,11 @@ void agg_cell_add(agg_cell *c, const agg_contrib *k)
 void agg_cell_merge(agg_cell *into, const agg_cell *from)
 {
 	into->posts += from->posts;
-	for (size_t i = 0; i < from->authors.cap; i++)
-		if (from->authors.key[i])
-			strset_add(&into->authors, from->authors.key[i], from->authors.hash[i]);
+	for (size_t i = 0; i < from->authors.cap; i++) {
+		const strset_slot *a = &from->authors.slot[i];
+		if (a->key)
+			strset_add(&into->authors, a->key, strlen(a->key), a->hash, NULL);
+	}
 	for (size_t i = 0; i < from->nsrc; i++)
 		add_source(into, from->src[i].key, from->src[i].posts);
 	into->n += from->n;
@@ -365,8 +308,8 @@ json_t *agg_cell_to_partial(const agg_cell *c)
 	size_t k = 0;
 
 	for (size_t i = 0; i < c->authors.cap; i++)
-		if (c->authors.key[i])
-			names[k++] = c->authors.key[i];
+		if (c->authors.slot[i].key)
+			names[k++] = c->authors.slot[i].key;
 	qsort(names, k, sizeof *names, cmp_strp);
 	for (size_t i = 0; i < k; i++)
 		json_array_append_new(authors, json_string(names[i]));
@@ -439,7 +382,8 @@ agg_cell *agg_cell_from_partial(const json_t *rec, char *err, size_t errlen)
 			herd_errf(err, errlen, "agg_partial: an author is not a string");
 			goto bad;
 		}
-		strset_add(&c->authors, json_string_value(v), agg_hash(json_string_value(v)));
+		strset_add(&c->authors, json_string_value(v), strlen(json_string_value(v)),
+			   strset_hash(json_string_value(v), strlen(json_string_value(v))), NULL);
 	}
 	if (count_field(st, "n", &c->n, err, errlen) < 0 || count_field(st, "bull", &c->bull, err, errlen) < 0 ||
 	    count_field(st, "bear", &c->bear, err, errlen) < 0)
@@ -465,7 +409,6 @@ bad:
 int agg_cell_check(const agg_cell *c)
 {
 	int64_t srcsum = 0;
-	size_t seen = 0;
 
 	if (!c || !c->entity || c->len <= 0 || htime_floor(c->start, c->len) != c->start)
 		return 0;
@@ -483,12 +426,5 @@ int agg_cell_check(const agg_cell *c)
 		return 0;
 	if (c->wsum < (agg_fix)c->n * FIX_ONE || c->wpsum > c->wsum || c->wpsum < -c->wsum)
 		return 0;
-	for (size_t i = 0; i < c->authors.cap; i++) {
-		if (!c->authors.key[i])
-			continue;
-		if (c->authors.hash[i] != agg_hash(c->authors.key[i]))
-			return 0;
-		seen++;
-	}
-	return seen == c->authors.n && c->authors.n * 4 <= c->authors.cap * 3;
+	return strset_check(&c->authors);
 }

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/strset.h"
+
 /* Fixed point for sentiment sums: 2^-48 ≈ 3.6e-15 per term, far below the
  * printed precision; 128 bits hold 2^79 posts at the largest weight. */
 #define AGG_FIX_BITS 48
@@ -30,17 +32,10 @@
 
 typedef __int128 agg_fix;
 
-/* A set of strings (distinct authors): open addressing, insert only. */
-typedef struct agg_strset {
-	char **key;        /* cap slots, NULL when empty; owned */
-	uint64_t *hash;    /* the hash of each key */
-	size_t n, cap;     /* cap is 0 or a power of two, n <= cap * 3/4 */
-} agg_strset;
-
 /* What one post brings to each of its cells, computed once per post. */
 typedef struct agg_contrib {
 	const char *author;     /* NULL when null or absent */
-	uint64_t author_hash;
+	uint64_t author_hash;   /* strset_hash of author */
 	const char *source_key; /* "source/community", or "source" */
 	int polar;              /* has a polarity (sentiment.score or vader.compound) */
 	int bull, bear;         /* labelled positive / negative */
@@ -64,7 +59,7 @@ typedef struct agg_cell {
 	int64_t len;            /* window length, seconds */
 	int64_t start;          /* window start, epoch seconds */
 	int64_t posts;
-	agg_strset authors;
+	strset authors;         /* distinct non-null authors */
 	struct agg_source *src; /* nsrc entries, unsorted */
 	size_t nsrc, capsrc;
 	int64_t n, bull, bear;  /* sentiment counts */
@@ -73,9 +68,6 @@ typedef struct agg_cell {
 	uint64_t key_hash;      /* for the table: hash of (entity, len, start) */
 	struct agg_cell *next;  /* table chain; not part of the state */
 } agg_cell;
-
-/* A string's hash as the sets use it (FNV-1a, 64 bits). */
-uint64_t agg_hash(const char *s);
 
 /* The contribution of a post, or -1 with the reason in err (a sentiment
  * that is not a number in [-1, 1], a source that is not a string…).

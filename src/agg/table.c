@@ -140,7 +140,7 @@ void agg_table_add(agg_table *t, int64_t at, const char *const *entities, size_t
 		   size_t nlens, const agg_contrib *k)
 {
 	for (size_t e = 0; e < nent; e++) {
-		uint64_t eh = agg_hash(entities[e]);
+		uint64_t eh = strset_hash(entities[e], strlen(entities[e]));
 		for (size_t i = 0; i < nlens; i++) {
 			int64_t start = htime_floor(at, lens[i]);
 			uint64_t h = key_hash(eh, lens[i], start);
@@ -159,7 +159,7 @@ void agg_table_add(agg_table *t, int64_t at, const char *const *entities, size_t
 
 void agg_table_merge(agg_table *t, agg_cell *c)
 {
-	uint64_t h = key_hash(agg_hash(c->entity), c->len, c->start);
+	uint64_t h = key_hash(strset_hash(c->entity, strlen(c->entity)), c->len, c->start);
 	agg_cell *have = find(t, h, c->entity, c->len, c->start);
 
 	if (have) {
@@ -233,7 +233,8 @@ int agg_table_check(const agg_table *t)
 	for (size_t i = 0; i < t->nb; i++) {
 		for (const agg_cell *c = t->bucket[i]; c; c = c->next) {
 			int64_t end = c->start + c->len;
-			if ((c->key_hash & (t->nb - 1)) != i || c->key_hash != key_hash(agg_hash(c->entity), c->len, c->start))
+			uint64_t h = key_hash(strset_hash(c->entity, strlen(c->entity)), c->len, c->start);
+			if ((c->key_hash & (t->nb - 1)) != i || c->key_hash != h)
 				return 0;
 			if (!agg_cell_check(c) || end < t->min_end)
 				return 0;

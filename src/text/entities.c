@@ -10,6 +10,7 @@
  */
 #include "entities.h"
 #include "lib/buf.h"
+#include "lib/strset.h"
 #include "lib/util.h"
 
 #include <errno.h>
@@ -18,83 +19,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ================================================================ strmap */
+/* ================================================================ maps */
 
-/* A string → int map with open addressing; keys are copied. Lookups take
- * a length so that words can be looked up where they lie in the text. */
-typedef struct strmap {
-	char **keys;  /* NULL = empty slot */
-	int *vals;
-	size_t cap;   /* power of two */
-	size_t n;
-} strmap;
+/* The dictionary's maps are string sets with a value per key
+ * (src/lib/strset.c); these look a word up where it lies in the text. */
 
-static uint32_t hash_bytes(const char *s, size_t n)
+/* The value of key[0..n) in m, or -1 when absent. */
+static int64_t map_get(const strset *m, const char *key, size_t n)
 {
-	uint32_t h = 2166136261u;
+	int64_t v;
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+	return strset_get(m, key, n, strset_hash(key, n), &v) ? v : -1;
 }
 
-static size_t strmap_slot(const strmap *m, const char *key, size_t n)
+/* A pointer to the value of key (inserted as init when absent); valid
+ * until the next insertion into m. */
+static int64_t *map_at(strset *m, const char *key, int64_t init)
 {
-	size_t i = hash_bytes(key, n) & (m->cap - 1);
+	size_t n = strlen(key);
 
-	while (m->keys[i] && !(strncmp(m->keys[i], key, n) == 0 && m->keys[i][n] == '\0'))
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
-
-/* The value of key[0..n), or -1 when absent. */
-static int strmap_get(const strmap *m, const char *key, size_t n)
-{
-	size_t i;
-
-	if (m->n == 0)
-		return -1;
-	i = strmap_slot(m, key, n);
-	return m->keys[i] ? m->vals[i] : -1;
-}
-
-/* A pointer to the value of key (inserted as init when absent). */
-static int *strmap_at(strmap *m, const char *key, int init)
-{
-	size_t n = strlen(key), i;
-
-	if (2 * (m->n + 1) > m->cap) {
-		strmap old = *m;
-		m->cap = old.cap ? 2 * old.cap : 64;
-		m->keys = xcalloc(m->cap, sizeof *m->keys);
-		m->vals = xcalloc(m->cap, sizeof *m->vals);
-		m->n = 0;
-		for (size_t j = 0; j < old.cap; j++)
-			if (old.keys[j]) {
-				size_t k = strmap_slot(m, old.keys[j], strlen(old.keys[j]));
-				m->keys[k] = old.keys[j];
-				m->vals[k] = old.vals[j];
-				m->n++;
-			}
-		free(old.keys);
-		free(old.vals);
-	}
-	i = strmap_slot(m, key, n);
-	if (!m->keys[i]) {
-		m->keys[i] = xstrdup(key);
-		m->vals[i] = init;
-		m->n++;
-	}
-	return &m->vals[i];
-}
-
-static void strmap_free(strmap *m)
-{
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->keys[i]);
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof *m);
+	return strset_at(m, key, n, strset_hash(key, n), init);
 }
 
 /* ================================================================ dictionary */
@@ -111,12 +55,12 @@ typedef struct alias {
 	size_t len;
 	char sym[ENT_SYM_MAX];
 	unsigned flags;        /* ENT_ALIAS_* */
-	int next;              /* next alias with the same first word, longer first; -1 ends */
+	int64_t next;          /* next alias with the same first word, longer first; -1 ends */
 } alias;
 
 struct ent_dict {
-	strmap syms;      /* upper-case word → SYM_* flags */
-	strmap first;     /* lower-case first word of an alias → index of its longest alias */
+	strset syms;      /* upper-case word → SYM_* flags */
+	strset first;     /* lower-case first word of an alias → index of its longest alias */
 	alias *aliases;
 	size_t naliases, cap;
 	size_t ntickers, nstops, nwords;
@@ -157,8 +101,8 @@ void ent_dict_free(ent_dict *d)
 {
 	if (!d)
 		return;
-	strmap_free(&d->syms);
-	strmap_free(&d->first);
+	strset_free(&d->syms);
+	strset_free(&d->first);
 	for (size_t i = 0; i < d->naliases; i++)
 		free(d->aliases[i].text);
 	free(d->aliases);
@@ -186,11 +130,11 @@ static int normalize_sym(const char *s, char *out)
 static int add_flag(ent_dict *d, const char *word, int flag, size_t *count)
 {
 	char u[ENT_SYM_MAX];
-	int *f;
+	int64_t *f;
 
 	if (normalize_sym(word, u) < 0)
 		return -1;
-	f = strmap_at(&d->syms, u, 0);
+	f = map_at(&d->syms, u, 0);
 	if (!(*f & flag))
 		(*count)++;
 	*f |= flag;
@@ -227,7 +171,8 @@ int ent_dict_add_alias(ent_dict *d, const char *text, const char *sym, unsigned 
 	char first[FIRST_MAX];
 	size_t len = strlen(text);
 	alias *a;
-	int *head, idx, *link;
+	int64_t *head, *link;
+	int idx;
 	size_t k;
 
 	if (len == 0 || !IS_WORD(text[0]) || !IS_WORD(text[len - 1]))
@@ -248,7 +193,7 @@ int ent_dict_add_alias(ent_dict *d, const char *text, const char *sym, unsigned 
 	a->flags = flags;
 	d->naliases++;
 	/* Keep each chain longest first, so the longest alias wins. */
-	head = strmap_at(&d->first, first, -1);
+	head = map_at(&d->first, first, -1);
 	link = head;
 	while (*link >= 0 && d->aliases[*link].len >= len)
 		link = &d->aliases[*link].next;
@@ -263,9 +208,9 @@ size_t ent_dict_aliases(const ent_dict *d) { return d->naliases; }
 
 static int sym_flags(const ent_dict *d, const char *s, size_t n)
 {
-	int f = strmap_get(&d->syms, s, n);
+	int64_t f = map_get(&d->syms, s, n);
 
-	return f < 0 ? 0 : f;
+	return f < 0 ? 0 : (int)f;
 }
 
 int ent_dict_is_ticker(const ent_dict *d, const char *sym)
@@ -695,14 +640,14 @@ static int match_alias(const ent_dict *d, const char *t, size_t n, const word *w
 {
 	char first[FIRST_MAX];
 	size_t k;
-	int idx;
+	int64_t idx;
 
 	if (w->flags & W_CASHTAG)
 		return 0;
 	k = first_word(t + w->start, w->len, first);
 	if (k >= FIRST_MAX)
 		return 0;
-	for (idx = strmap_get(&d->first, first, k); idx >= 0; idx = d->aliases[idx].next) {
+	for (idx = map_get(&d->first, first, k); idx >= 0; idx = d->aliases[idx].next) {
 		const alias *a = &d->aliases[idx];
 		int sure = !(a->flags & ENT_ALIAS_RECALL);
 		if (sure && alias_match(a, t, n, w->start, (a->flags & ENT_ALIAS_CASED) != 0)) {
