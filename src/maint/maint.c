@@ -342,7 +342,7 @@ static int check_sources(sqlite3 *db, const maint_health_opts *o, maint_finding 
 			 size_t errlen)
 {
 	sqlite3_stmt *st;
-	int failed = 0;
+	int failed = 0, rows = 0;
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT source, query, last_success, expected_interval_s, last_error "
@@ -352,9 +352,11 @@ static int check_sources(sqlite3 *db, const maint_health_opts *o, maint_finding 
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *source = (const char *)sqlite3_column_text(st, 0);
 		const char *query = (const char *)sqlite3_column_text(st, 1);
+		rows++;
 		const char *last = (const char *)sqlite3_column_text(st, 2);
 		long long interval = sqlite3_column_int64(st, 3);
 		const char *lasterr = (const char *)sqlite3_column_text(st, 4);
+		int judged = sqlite3_column_type(st, 3) != SQLITE_NULL && interval > 0;
 		char name[64], age[32], every[32], what[96], lerr[160] = "";
 		maint_finding *f;
 		int64_t t;
@@ -364,20 +366,30 @@ static int check_sources(sqlite3 *db, const maint_health_opts *o, maint_finding 
 		snprintf(what, sizeof what, "source %s", name);
 		if (lasterr && *lasterr)
 			snprintf(lerr, sizeof lerr, "; last error: %.120s", lasterr);
-		htime_format_duration(interval > 0 ? interval : 1, every);
-		if (!last) {
+		if (judged)
+			htime_format_duration(interval, every);
+		else
+			every[0] = '\0';
+		if (!last && !judged) {
+			f = add(out, nout, MAINT_NOTE, what);
+			snprintf(f->why, sizeof f->why, "never succeeded, and has no expected interval%s", lerr);
+		} else if (!last) {
 			f = add(out, nout, MAINT_FAIL, what);
 			snprintf(f->why, sizeof f->why, "never succeeded (expected every %s)%s", every, lerr);
 		} else if (htime_parse(last, &t) < 0) {
 			f = add(out, nout, MAINT_FAIL, what);
 			snprintf(f->why, sizeof f->why, "last_success '%.40s' is not a time", last);
 		} else {
-			int stale = interval > 0 && (double)(o->now - t) > o->grace * (double)interval;
+			int stale = judged && (double)(o->now - t) > o->grace * (double)interval;
 
 			f = add(out, nout, stale ? MAINT_FAIL : MAINT_OK, what);
 			format_age(o->now - t, age, sizeof age);
-			snprintf(f->why, sizeof f->why, "last succeeded %s, %s ago; expected every %s%s%s", last, age, every,
-				 stale ? " (stale)" : "", stale ? lerr : "");
+			if (judged)
+				snprintf(f->why, sizeof f->why, "last succeeded %s, %s ago; expected every %s%s%s", last, age,
+					 every, stale ? " (stale)" : "", stale ? lerr : "");
+			else
+				snprintf(f->why, sizeof f->why, "last succeeded %s, %s ago; no expected interval, not judged",
+					 last, age);
 			f->metric = "age";
 			f->value = (double)(o->now - t);
 		}
@@ -386,6 +398,10 @@ static int check_sources(sqlite3 *db, const maint_health_opts *o, maint_finding 
 	}
 	if (sqlite3_finalize(st) != SQLITE_OK)
 		return sql_fail(db, "fetch_sources", err, errlen);
+	if (rows == 0) {
+		maint_finding *f = add(out, nout, MAINT_NOTE, "sources");
+		snprintf(f->why, sizeof f->why, "fetch_sources is empty: nothing fetched yet");
+	}
 	return failed;
 }
 

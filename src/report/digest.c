@@ -480,35 +480,6 @@ static void cell_sparkline(const struct out *o, const json_t *daily)
 	buf_puts(o->b, "</svg></td>");
 }
 
-/* "start · 3 sources · led by reddit/wallstreetbets" and the like: the
- * evidence a person wants first, per event type, as plain text. */
-static void evidence_text(const json_t *ev, buf_t *b)
-{
-	const json_t *x = json_object_get(ev, "evidence");
-	const char *type = jx_str(ev, "type");
-
-	if (!type || !x)
-		return;
-	if (strcmp(type, "cascade") == 0) {
-		buf_puts(b, jx_str(x, "phase") ? jx_str(x, "phase") : "?");
-		if (json_is_array(json_object_get(x, "sources")))
-			buf_printf(b, " · %zu sources", json_array_size(json_object_get(x, "sources")));
-		if (jx_str(x, "leader"))
-			buf_printf(b, " · led by %s", jx_str(x, "leader"));
-		if (json_is_number(json_object_get(x, "rate")))
-			buf_printf(b, " · %g posts vs %g usual", jx_num(x, "rate", 0), jx_num(x, "baseline", 0));
-	} else if (strcmp(type, "signal") == 0) {
-		buf_puts(b, jx_str(x, "direction") ? jx_str(x, "direction") : "?");
-		if (json_is_number(json_object_get(x, "confidence")))
-			buf_printf(b, " · confidence %.2f", jx_num(x, "confidence", 0));
-	} else if (strcmp(type, "heat") == 0 || strcmp(type, "discovery") == 0) {
-		buf_printf(b, "%sheat %.2f over %d streams", strcmp(type, "discovery") == 0 ? "first time hot · " : "",
-			   jx_num(x, "heat", 0), (int)jx_num(x, "streams", 0));
-	} else if (strcmp(type, "alert") == 0 && jx_str(x, "event")) {
-		buf_printf(b, "for %s", jx_str(x, "event"));
-	}
-}
-
 static const struct {
 	const char *key, *title, *none;
 } event_sections[] = {
@@ -629,7 +600,7 @@ static void render(const json_t *d, buf_t *b, int html)
 			cell_text(&o, jx_str(v, "severity"), jx_str(v, "severity"));
 			cell_num(&o, json_object_get(v, "score"), "%.2f", 0);
 			buf_reset(&ev);
-			evidence_text(v, &ev);
+			report_event_text(v, &ev);
 			cell_text(&o, ev.p, NULL);
 			row_end(&o);
 		}

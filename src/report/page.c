@@ -5,6 +5,7 @@
  */
 #include "report.h"
 #include "lib/htime.h"
+#include "lib/jsonx.h"
 #include "lib/util.h"
 
 #include <math.h>
@@ -112,4 +113,31 @@ void report_page_begin(buf_t *b, const char *title)
 void report_page_end(buf_t *b)
 {
 	buf_puts(b, "</body>\n</html>\n");
+}
+
+void report_event_text(const json_t *ev, buf_t *b)
+{
+	const json_t *x = json_object_get(ev, "evidence");
+	const char *type = jx_str(ev, "type");
+
+	if (!type || !x)
+		return;
+	if (strcmp(type, "cascade") == 0) {
+		buf_puts(b, jx_str(x, "phase") ? jx_str(x, "phase") : "?");
+		if (json_is_array(json_object_get(x, "sources")))
+			buf_printf(b, " · %zu sources", json_array_size(json_object_get(x, "sources")));
+		if (jx_str(x, "leader"))
+			buf_printf(b, " · led by %s", jx_str(x, "leader"));
+		if (json_is_number(json_object_get(x, "rate")))
+			buf_printf(b, " · %g posts vs %g usual", jx_num(x, "rate", 0), jx_num(x, "baseline", 0));
+	} else if (strcmp(type, "signal") == 0) {
+		buf_puts(b, jx_str(x, "direction") ? jx_str(x, "direction") : "?");
+		if (json_is_number(json_object_get(x, "confidence")))
+			buf_printf(b, " · confidence %.2f", jx_num(x, "confidence", 0));
+	} else if (strcmp(type, "heat") == 0 || strcmp(type, "discovery") == 0) {
+		buf_printf(b, "%sheat %.2f over %d streams", strcmp(type, "discovery") == 0 ? "first time hot · " : "",
+			   jx_num(x, "heat", 0), (int)jx_num(x, "streams", 0));
+	} else if (strcmp(type, "alert") == 0 && jx_str(x, "event")) {
+		buf_printf(b, "for %s", jx_str(x, "event"));
+	}
 }

@@ -73,6 +73,11 @@ void report_heatmap_html(const json_t *grid, buf_t *out);
 int report_pick_window(sqlite3 *db, const char *want, int daily, char name[16], int64_t *secs, char *err,
 		       size_t errlen);
 
+/* What an event's evidence says first, as plain text, appended to b:
+ * "start · 3 sources · led by reddit/wallstreetbets · 3120 posts vs 210
+ * usual" for a cascade, "BUY · confidence 0.80" for a signal, "heat 5.23
+ * over 4 streams" for heat. herd-alert writes it into its messages too. */
+void report_event_text(const json_t *event, buf_t *b);
 /* Text for HTML element content and attribute values (& < > " '). */
 void report_html_escape(buf_t *b, const char *s);
 /* Text for a Markdown table cell (| and newlines escaped, backticks kept). */

@@ -129,35 +129,44 @@ Commands run in order and the first failure stops the rest.
   herd-maintain: h.db: backup: nodir/b.db.tmp.N: cannot create: unable to open database file
 
 health without any fetch state: the database is checked, the rest noted,
-and it is green.
+and it is green. A state file that is not a herd file (herd-detect's) has
+no fetch tables; a herd file has them, empty until herd-fetch runs.
 
   $ herd-maintain --db h.db --state nostate.db health
   ok    h.db: schema [0-9]+, quick_check ok, [0-9.]+ MB (re)
   note  nostate.db: absent: no fetch state to check
-  $ sqlite3 state.db 'CREATE TABLE detect_meta (key TEXT PRIMARY KEY, value INTEGER)'
-  $ herd-maintain --db h.db --state state.db health
+  $ sqlite3 detect.db 'CREATE TABLE detect_meta (key TEXT PRIMARY KEY, value INTEGER)'
+  $ herd-maintain --db h.db --state detect.db health
   ok    h.db: schema [0-9]+, quick_check ok, [0-9.]+ MB (re)
   note  sources: no fetch_sources table: no fetched source to check
   note  budgets: no fetch_budget table: no API budget to check
+  $ herd-load -q --db state.db < /dev/null
+  $ herd-maintain --db h.db --state state.db health
+  ok    h.db: schema [0-9]+, quick_check ok, [0-9.]+ MB (re)
+  note  sources: fetch_sources is empty: nothing fetched yet
 
-The fetcher's tables as docs/storage.md defines them: an hourly source
-fresh, one two hours late, one that never succeeded, and budgets.
+The fetcher's rows (docs/storage.md, "Fetch state"): an hourly source
+fresh, one two hours late, one that never succeeded, one without an
+expected interval, and budgets.
 
-  $ sqlite3 state.db "CREATE TABLE fetch_sources (source TEXT NOT NULL, query TEXT NOT NULL DEFAULT '', last_attempt TEXT, last_success TEXT, last_error TEXT, expected_interval_s INTEGER NOT NULL, PRIMARY KEY (source, query))" "CREATE TABLE fetch_budget (source TEXT NOT NULL, day TEXT NOT NULL, used INTEGER NOT NULL, budget INTEGER NOT NULL, PRIMARY KEY (source, day))"
-  $ sqlite3 state.db "INSERT INTO fetch_sources VALUES ('reddit', 'wallstreetbets', '2021-03-01T11:50:00Z', '2021-03-01T11:50:00Z', NULL, 3600)"
-  $ sqlite3 state.db "INSERT INTO fetch_budget VALUES ('newsapi', '2021-03-01', 40, 100), ('newsapi', '2021-02-28', 100, 100)"
+  $ sqlite3 state.db "INSERT INTO fetch_sources (source, query, last_success, expected_interval_s, last_attempt) VALUES ('reddit', 'wallstreetbets', '2021-03-01T11:50:00Z', 3600, '2021-03-01T11:50:00Z'), ('wikipedia', 'GameStop', '2021-02-27T00:00:00Z', NULL, '2021-02-27T00:00:00Z')"
+  $ sqlite3 state.db "INSERT INTO fetch_budget (source, day, used, budget) VALUES ('newsapi', '2021-03-01', 40, 100), ('newsapi', '2021-02-28', 100, 100), ('yahoo', '2021-03-01', 7, NULL)"
   $ herd-maintain --db h.db --state state.db --now 2021-03-01T12:00:00Z --metrics m.prom health
   ok    h.db: schema [0-9]+, quick_check ok, [0-9.]+ MB (re)
   ok    source reddit/wallstreetbets: last succeeded 2021-03-01T11:50:00Z, 10m00s ago; expected every 1h
+  ok    source wikipedia/GameStop: last succeeded 2021-02-27T00:00:00Z, 2d12h ago; no expected interval, not judged
   ok    budget newsapi: 40 of 100 requests used on 2021-03-01 (40%)
-  $ sqlite3 state.db "INSERT INTO fetch_sources VALUES ('stocktwits', 'GME', '2021-03-01T11:00:00Z', '2021-03-01T09:40:00Z', 'HTTP 429: rate limited', 3600), ('newsapi', '', '2021-03-01T11:00:00Z', NULL, 'HTTP 401: apiKey invalid', 900)"
-  $ sqlite3 state.db "UPDATE fetch_budget SET used = 95 WHERE day = '2021-03-01'"
+  note  budget yahoo: no budget set for 2021-03-01 (7 used)
+  $ sqlite3 state.db "INSERT INTO fetch_sources (source, query, last_success, expected_interval_s, last_attempt, last_error) VALUES ('stocktwits', 'GME', '2021-03-01T09:40:00Z', 3600, '2021-03-01T11:00:00Z', 'HTTP 429: rate limited'), ('newsapi', '', NULL, 900, '2021-03-01T11:00:00Z', 'HTTP 401: apiKey invalid')"
+  $ sqlite3 state.db "UPDATE fetch_budget SET used = 95 WHERE day = '2021-03-01' AND source = 'newsapi'"
   $ herd-maintain --db h.db --state state.db --now 2021-03-01T12:00:00Z --metrics m.prom health
   ok    h.db: schema [0-9]+, quick_check ok, [0-9.]+ MB (re)
   FAIL  source newsapi: never succeeded (expected every 15m); last error: HTTP 401: apiKey invalid
   ok    source reddit/wallstreetbets: last succeeded 2021-03-01T11:50:00Z, 10m00s ago; expected every 1h
   FAIL  source stocktwits/GME: last succeeded 2021-03-01T09:40:00Z, 2h20m ago; expected every 1h (stale); last error: HTTP 429: rate limited
+  ok    source wikipedia/GameStop: last succeeded 2021-02-27T00:00:00Z, 2d12h ago; no expected interval, not judged
   FAIL  budget newsapi: 95 of 100 requests used on 2021-03-01 (95%, nearly spent)
+  note  budget yahoo: no budget set for 2021-03-01 (7 used)
   herd-maintain: health: 3 problems
   [1]
 
@@ -168,7 +177,9 @@ the data's own freshness.
   $ herd-maintain --db h.db --state state.db --now 2021-03-01T12:00:00Z --grace 3 --budget-warn 0.99 health | grep -v '^ok    h.db'
   ok    source reddit/wallstreetbets: last succeeded 2021-03-01T11:50:00Z, 10m00s ago; expected every 1h
   ok    source stocktwits/GME: last succeeded 2021-03-01T09:40:00Z, 2h20m ago; expected every 1h
+  ok    source wikipedia/GameStop: last succeeded 2021-02-27T00:00:00Z, 2d12h ago; no expected interval, not judged
   ok    budget newsapi: 95 of 100 requests used on 2021-03-01 (95%)
+  note  budget yahoo: no budget set for 2021-03-01 (7 used)
   $ herd-maintain --db h.db --state nostate.db --now 2021-03-01T12:00:00Z --max-data-age 1d health | grep data
   ok    data: newest data 2021-03-01T00:00:00Z, newer than --max-data-age 1d
   $ herd-maintain --db h.db --state nostate.db --now 2021-03-05T12:00:00Z --max-data-age 1d health 2>&1 | grep -v '^ok    h.db'
@@ -199,6 +210,7 @@ The failed run keeps the time of the last run that succeeded.
   herd_records_rejected{program="herd-maintain"} 0
   herd_fetch_source_age_seconds{program="herd-maintain",source="reddit/wallstreetbets"} 600
   herd_fetch_source_age_seconds{program="herd-maintain",source="stocktwits/GME"} 8400
+  herd_fetch_source_age_seconds{program="herd-maintain",source="wikipedia/GameStop"} 216000
   herd_fetch_budget_left{program="herd-maintain",source="newsapi"} 5
   herd_health_problems{program="herd-maintain"} 3
   $ "$TESTDIR/../metrics/promcheck.sh" m.prom && echo format ok

@@ -1,0 +1,185 @@
+/*
+ * state.c — herd-alert's memory in the state file: alert_events (one row
+ * per event key: delivered, pending or suppressed) and alert_deliveries
+ * (one row per key and channel). See alert.h; the tables are described in
+ * docs/storage.md. Errors are fatal: without its memory herd-alert could
+ * send twice.
+ */
+#include "alert.h"
+#include "lib/htime.h"
+#include "lib/jsonx.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "store/sqlite.h"
+
+#include <string.h>
+#include <time.h>
+
+const char *const alert_channel_names[ALERT_NCHANNELS] = {"slack", "webhook", "email"};
+static const char *const status_names[] = {"new", "pending", "delivered", "suppressed"};
+static const char *path_of = "";
+static store_sqlite *store; /* the open state file (one per process) */
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS alert_events (\n"
+	"  \"key\" TEXT NOT NULL PRIMARY KEY, entity TEXT NOT NULL, type TEXT NOT NULL, \"at\" TEXT NOT NULL,\n"
+	"  severity TEXT, status TEXT NOT NULL, updated_at TEXT NOT NULL);\n"
+	"CREATE INDEX IF NOT EXISTS alert_events_entity_at ON alert_events (entity, \"at\");\n"
+	"CREATE TABLE IF NOT EXISTS alert_deliveries (\n"
+	"  \"key\" TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,\n"
+	"  error TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (\"key\", channel));\n";
+
+static void fatal(sqlite3 *db, const char *what)
+{
+	log_fatal(HERD_EXIT_FAIL, "%s: %s: %s", path_of, what, db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+static void exec(sqlite3 *db, const char *sql, const char *what)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fatal(db, what);
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fatal(db, "alert state");
+	return st;
+}
+
+/* Step a statement to its end and finalize it. */
+static void done(sqlite3 *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		fatal(db, "alert state");
+	sqlite3_finalize(st);
+}
+
+/* Wall-clock time of a decision: bookkeeping, never event time. */
+static void now_text(char out[HTIME_LEN])
+{
+	htime_format((int64_t)time(NULL), out);
+}
+
+sqlite3 *alert_state_open(const char *path, int dry_run)
+{
+	char err[512];
+	sqlite3 *db;
+
+	path_of = path;
+	/* A herd state file like herd-fetch's (schema_version, WAL, busy
+	 * timeout), so both can share it; the alert tables come on top. */
+	if (!(store = store_sqlite_open(path, err, sizeof err)))
+		log_fatal(HERD_EXIT_FAIL, "%s", err);
+	db = store_sqlite_handle(store);
+	exec(db, schema, "cannot create the alert tables");
+	if (dry_run)
+		exec(db, "BEGIN IMMEDIATE", "cannot begin the dry run");
+	return db;
+}
+
+int alert_state_close(sqlite3 *db, int dry_run)
+{
+	char err[512];
+
+	if (dry_run)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (store_sqlite_close(store, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	store = NULL;
+	return 0;
+}
+
+enum alert_status alert_state_status(sqlite3 *db, const char *key)
+{
+	sqlite3_stmt *st = prepare(db, "SELECT status FROM alert_events WHERE \"key\" = ?1");
+	enum alert_status s = ALERT_NEW;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+
+		for (int i = 0; i < (int)(sizeof status_names / sizeof status_names[0]); i++)
+			if (v && strcmp(v, status_names[i]) == 0)
+				s = (enum alert_status)i;
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+int alert_state_sent(sqlite3 *db, const char *key, enum alert_channel channel)
+{
+	sqlite3_stmt *st =
+		prepare(db, "SELECT 1 FROM alert_deliveries WHERE \"key\" = ?1 AND channel = ?2 AND status = 'sent'");
+	int sent;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, alert_channel_names[channel], -1, SQLITE_STATIC);
+	sent = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return sent;
+}
+
+long alert_state_recent(sqlite3 *db, const char *entity, int64_t at, int64_t per)
+{
+	sqlite3_stmt *st = prepare(db, "SELECT count(*) FROM alert_events WHERE entity = ?1 AND status IN "
+				       "('pending', 'delivered') AND \"at\" > ?2 AND \"at\" <= ?3");
+	char from[HTIME_LEN], to[HTIME_LEN];
+	long n = 0;
+
+	htime_format(at - per, from);
+	htime_format(at, to);
+	sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+void alert_state_set(sqlite3 *db, const json_t *event, enum alert_status status)
+{
+	sqlite3_stmt *st = prepare(db, "INSERT INTO alert_events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+				       "ON CONFLICT (\"key\") DO UPDATE SET status = excluded.status, "
+				       "updated_at = excluded.updated_at");
+	char now[HTIME_LEN], at[HTIME_LEN];
+	int64_t t = 0;
+
+	now_text(now);
+	htime_from_json(json_object_get(event, "at"), &t);
+	htime_format(t, at);
+	sqlite3_bind_text(st, 1, jx_str(event, "key"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, jx_str(event, "entity"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, jx_str(event, "type"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, jx_str(event, "severity"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, status_names[status], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+	done(db, st);
+}
+
+void alert_state_delivery(sqlite3 *db, const char *key, enum alert_channel channel, int ok, int attempts,
+			  const char *error)
+{
+	sqlite3_stmt *st = prepare(db, "INSERT INTO alert_deliveries VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+				       "ON CONFLICT (\"key\", channel) DO UPDATE SET status = excluded.status, "
+				       "attempts = alert_deliveries.attempts + excluded.attempts, "
+				       "error = excluded.error, updated_at = excluded.updated_at");
+	char now[HTIME_LEN];
+
+	now_text(now);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, alert_channel_names[channel], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ok ? "sent" : "failed", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, attempts);
+	sqlite3_bind_text(st, 5, error, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+	done(db, st);
+}

@@ -1,0 +1,393 @@
+/*
+ * herd-alert — the pipe's way out to people: event records go to Slack, a
+ * JSON webhook and e-mail, at most once per event key and channel (across
+ * runs, through the --state file), no more than --rate per entity, with
+ * retries. Sending lives in src/alert/send.c, the memory in
+ * src/alert/state.c; this file decides what to send and reports.
+ */
+#include "alert/alert.h"
+#include "lib/cli.h"
+#include "lib/home.h"
+#include "lib/htime.h"
+#include "lib/jsonx.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "lib/stream.h"
+#include "lib/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"Usage: herd-alert [OPTIONS] [FILE...]\n"
+	"Send event records to Slack, a JSON webhook and e-mail, once per event key.\n"
+	"\n"
+	"Reads event records (docs/records.md; files, or stdin) and, for each that\n"
+	"passes --min-severity and --types:\n"
+	"  - sent to a channel before (its key is in --state)  -> not again;\n"
+	"  - its entity already had --rate alerts within the window before the\n"
+	"    event's time ('at', event time, not the clock)   -> held back, and\n"
+	"    remembered, so a rerun holds it back too;\n"
+	"  - else delivered to every channel of --to. A delivery is recorded the\n"
+	"    moment the receiver accepts it; one that fails after the retries is\n"
+	"    tried again by the next run (exit 1).\n"
+	"Writes to stdout one 'alert' event record per event delivered (key\n"
+	"\"alert:\" + the event's key; evidence: the event's key and type, the\n"
+	"channels and the text), which herd-load can keep. Other record kinds, and\n"
+	"events of type alert, are skipped; a malformed event is rejected.\n"
+	"\n"
+	"Channels and their settings (environment; NAME_FILE may hold the value of\n"
+	"a secret NAME instead; secrets never appear in messages):\n"
+	"  slack     HERD_SLACK_WEBHOOK   Slack-compatible incoming webhook URL\n"
+	"            (secret); posts {\"text\": \"[critical] GME cascade at …\"}\n"
+	"  webhook   HERD_WEBHOOK_URL     any URL (secret); posts the event record\n"
+	"            as JSON with headers Idempotency-Key: KEY, X-Herd-Event: TYPE\n"
+	"  email     HERD_SMTP_URL        smtp://host:587 (STARTTLS when offered) or\n"
+	"            smtps://host:465; HERD_SMTP_FROM, HERD_SMTP_TO (comma-separated),\n"
+	"            HERD_SMTP_USER and HERD_SMTP_PASSWORD (secret) to log in,\n"
+	"            HERD_SMTP_TLS=require to refuse plain text (try, off). One mail\n"
+	"            per event, Message-ID <SHA-1 of the key@herd>\n"
+	"Transient failures (network errors, timeouts, HTTP 429 with Retry-After,\n"
+	"HTTP 5xx, SMTP 4xx) are retried with exponential backoff and jitter.\n"
+	"\n"
+	"Options:\n"
+	"      --state FILE        herd's state file (tables alert_events and\n"
+	"                          alert_deliveries; default $HERD_HOME/state.db, else\n"
+	"                          ./state.db, which herd-fetch shares)\n"
+	"      --to LIST           channels: slack, webhook, email (default: every\n"
+	"                          channel configured in the environment)\n"
+	"      --min-severity S    info, warn or critical (default warn)\n"
+	"      --types LIST        event types to send (default\n"
+	"                          cascade,signal,heat,discovery; 'all')\n"
+	"      --rate N/D          at most N alerts per entity within any D of event\n"
+	"                          time (default 5/1d; 'off')\n"
+	"      --dry-run           send nothing and remember nothing: print the alert\n"
+	"                          records (evidence.dry_run) that would be written\n"
+	"      --retries N         extra attempts per delivery (default 3)\n"
+	"      --retry-wait S      first backoff ceiling in seconds, doubled each\n"
+	"                          retry (default 2)\n"
+	"      --timeout S         one attempt's limit in seconds (default 20)\n" CLI_REJECT_HELP CLI_COMMON_HELP
+	"\n"
+	"Metrics (--metrics): events by outcome, deliveries and failures by channel.\n"
+	"\n"
+	"Examples:\n"
+	"  herd-detect --state state.db agg.ndjson > events.ndjson\n"
+	"  HERD_SLACK_WEBHOOK_FILE=/etc/herd/slack herd-alert --state state.db events.ndjson\n"
+	"  herd-alert --dry-run --to slack,email --min-severity info events.ndjson\n";
+
+enum {
+	OPT_STATE = CLI_FIRST_PROGRAM_OPTION,
+	OPT_TO,
+	OPT_MIN_SEVERITY,
+	OPT_TYPES,
+	OPT_RATE,
+	OPT_DRY_RUN,
+	OPT_RETRIES,
+	OPT_RETRY_WAIT,
+	OPT_TIMEOUT,
+};
+
+static const char *const severities[] = {"info", "warn", "critical"};
+
+/* What happened to the events read, for the summary and the metrics. */
+enum outcome { O_DELIVERED, O_DUPLICATE, O_HELD, O_FILTERED, O_PENDING, O_SKIPPED, O_N };
+static const char *const outcome_names[O_N] = {"delivered", "duplicate", "rate_limited",
+					       "filtered",  "pending",   "skipped"};
+
+struct run {
+	sqlite3 *state;
+	alert_sender *sender;
+	int channels[ALERT_NCHANNELS]; /* selected by --to */
+	int min_severity;
+	json_t *types; /* object: type -> true, or NULL for all */
+	long rate_n;   /* 0: no limit */
+	int64_t rate_per;
+	int dry_run;
+	long outcomes[O_N];
+	long sent[ALERT_NCHANNELS], failed[ALERT_NCHANNELS];
+};
+
+static int severity_rank(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (s && strcmp(s, severities[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* A string field that must be there, non-empty. */
+static const char *need(stream_t *s, const json_t *rec, const char *key, int *bad)
+{
+	const char *v = jx_str(rec, key);
+
+	if (!*bad && (!v || !*v)) {
+		stream_reject(s, "event: field '%s' is %s, not a non-empty string", key,
+			      json_object_get(rec, key) ? jx_type_name(json_object_get(rec, key)) : "missing");
+		*bad = 1;
+	}
+	return v;
+}
+
+/* The alert record for an event delivered (or, dry, to be delivered). */
+static void emit_alert(stream_t *s, struct run *r, const json_t *ev)
+{
+	json_t *a = json_object(), *evidence = json_object(), *chans = json_array();
+	buf_t key = BUF_INIT, text = BUF_INIT;
+
+	buf_printf(&key, "alert:%s", jx_str(ev, "key"));
+	alert_text(ev, &text);
+	for (int c = 0; c < ALERT_NCHANNELS; c++)
+		if (r->channels[c])
+			json_array_append_new(chans, json_string(alert_channel_names[c]));
+	json_object_set_new(evidence, "event", json_string(jx_str(ev, "key")));
+	json_object_set_new(evidence, "type", json_string(jx_str(ev, "type")));
+	json_object_set_new(evidence, "channels", chans);
+	json_object_set_new(evidence, "text", json_string(text.p));
+	if (r->dry_run)
+		json_object_set_new(evidence, "dry_run", json_true());
+	json_object_set_new(a, "kind", json_string("event"));
+	json_object_set_new(a, "type", json_string("alert"));
+	json_object_set_new(a, "entity", json_string(jx_str(ev, "entity")));
+	json_object_set(a, "at", json_object_get(ev, "at"));
+	json_object_set_new(a, "key", json_string(key.p));
+	json_object_set(a, "score", json_object_get(ev, "score"));
+	if (jx_str(ev, "severity"))
+		json_object_set(a, "severity", json_object_get(ev, "severity"));
+	json_object_set_new(a, "evidence", evidence);
+	stream_emit(s, a);
+	json_decref(a);
+	buf_free(&key);
+	buf_free(&text);
+}
+
+static int on_record(stream_t *s, json_t *rec, void *arg)
+{
+	struct run *r = arg;
+	const char *kind = jx_str(rec, "kind"), *key, *type, *entity, *sev;
+	enum alert_status st;
+	int bad = 0, all_sent = 1;
+	int64_t at;
+
+	if (!kind || strcmp(kind, "event") != 0) {
+		r->outcomes[O_SKIPPED]++;
+		return 0;
+	}
+	key = need(s, rec, "key", &bad);
+	type = need(s, rec, "type", &bad);
+	entity = need(s, rec, "entity", &bad);
+	if (bad)
+		return -1;
+	for (const char *p = key; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return stream_reject(s, "event: field 'key' holds a control character");
+	if (htime_from_json(json_object_get(rec, "at"), &at) < 0)
+		return stream_reject(s, "event: field 'at' is not a time");
+	if (!json_is_number(json_object_get(rec, "score")))
+		return stream_reject(s, "event: field 'score' is not a number");
+	sev = jx_str(rec, "severity");
+	if (strcmp(type, "alert") == 0) {
+		r->outcomes[O_SKIPPED]++; /* never alert on alerts */
+		return 0;
+	}
+	if (severity_rank(sev ? sev : "info") < r->min_severity || (r->types && !json_object_get(r->types, type))) {
+		r->outcomes[O_FILTERED]++;
+		return 0;
+	}
+
+	st = alert_state_status(r->state, key);
+	if (st == ALERT_DELIVERED || st == ALERT_SUPPRESSED) {
+		r->outcomes[O_DUPLICATE]++;
+		log_debug("%s: already %s", key, st == ALERT_DELIVERED ? "delivered" : "held back");
+		return 0;
+	}
+	if (st == ALERT_NEW) {
+		if (r->rate_n > 0 && alert_state_recent(r->state, entity, at, r->rate_per) >= r->rate_n) {
+			alert_state_set(r->state, rec, ALERT_SUPPRESSED);
+			r->outcomes[O_HELD]++;
+			char per[32], when[HTIME_LEN];
+
+			log_info("%s: held back: %s had %ld alerts in the %s before %s", key, entity, r->rate_n,
+				 htime_format_duration(r->rate_per, per), htime_format(at, when));
+			return 0;
+		}
+		alert_state_set(r->state, rec, ALERT_PENDING);
+	}
+	for (int c = 0; c < ALERT_NCHANNELS; c++) {
+		char why[512];
+		int attempts = 0, ok;
+
+		if (!r->channels[c] || alert_state_sent(r->state, key, c))
+			continue;
+		ok = r->dry_run || alert_send(r->sender, c, rec, &attempts, why, sizeof why) == 0;
+		alert_state_delivery(r->state, key, c, ok, attempts, ok ? NULL : why);
+		if (ok) {
+			r->sent[c]++;
+		} else {
+			r->failed[c]++;
+			all_sent = 0;
+			log_warn("%s: %s not delivered: %s", key, alert_channel_names[c], why);
+		}
+	}
+	if (!all_sent) {
+		r->outcomes[O_PENDING]++;
+		return 0;
+	}
+	alert_state_set(r->state, rec, ALERT_DELIVERED);
+	r->outcomes[O_DELIVERED]++;
+	emit_alert(s, r, rec);
+	return 0;
+}
+
+static void summary(const struct run *r)
+{
+	char chans[256] = "";
+	size_t n = 0;
+
+	for (int c = 0; c < ALERT_NCHANNELS; c++)
+		if (r->channels[c])
+			n += (size_t)snprintf(chans + n, sizeof chans - n, "%s%s %ld%s", n ? ", " : "",
+					      alert_channel_names[c], r->sent[c],
+					      r->failed[c] ? " (some failed)" : "");
+	log_info("%s%ld delivered, %ld already sent, %ld held back by --rate, %ld filtered, %ld pending, %ld skipped; "
+		 "%s %s",
+		 r->dry_run ? "dry run: " : "", r->outcomes[O_DELIVERED], r->outcomes[O_DUPLICATE], r->outcomes[O_HELD],
+		 r->outcomes[O_FILTERED], r->outcomes[O_PENDING], r->outcomes[O_SKIPPED], r->dry_run ? "would send" : "sent",
+		 chans);
+	for (int o = 0; o < O_N; o++)
+		metrics_gauge("herd_alert_events", "Events read, by what became of them.", "outcome", outcome_names[o],
+			      (double)r->outcomes[o]);
+	for (int c = 0; c < ALERT_NCHANNELS; c++) {
+		if (!r->channels[c])
+			continue;
+		metrics_gauge("herd_alert_deliveries", "Deliveries accepted by the receiver, by channel.", "channel",
+			      alert_channel_names[c], (double)r->sent[c]);
+		metrics_gauge("herd_alert_failures", "Deliveries that failed after their retries, by channel.", "channel",
+			      alert_channel_names[c], (double)r->failed[c]);
+	}
+}
+
+/* --rate N/D; 0 for "off". */
+static void parse_rate(struct run *r, const char *arg)
+{
+	char *slash, *copy;
+
+	if (strcmp(arg, "off") == 0) {
+		r->rate_n = 0;
+		return;
+	}
+	copy = xstrdup(arg);
+	if (!(slash = strchr(copy, '/')))
+		log_usage("--rate: '%s' is not N/DURATION (like 5/1d) or off", arg);
+	*slash = '\0';
+	r->rate_n = cli_long("--rate", copy, 1, 1000000);
+	r->rate_per = cli_duration("--rate", slash + 1);
+	free(copy);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"state", required_argument, NULL, OPT_STATE},
+		{"to", required_argument, NULL, OPT_TO},
+		{"min-severity", required_argument, NULL, OPT_MIN_SEVERITY},
+		{"types", required_argument, NULL, OPT_TYPES},
+		{"rate", required_argument, NULL, OPT_RATE},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+		{"retries", required_argument, NULL, OPT_RETRIES},
+		{"retry-wait", required_argument, NULL, OPT_RETRY_WAIT},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		CLI_REJECT_LONGOPTS,
+		CLI_COMMON_LONGOPTS,
+		{0}};
+	struct run r = {0};
+	alert_config cfg = {0};
+	const char *state_path = NULL, *to = NULL, *types = "cascade,signal,heat,discovery";
+	char *state_default = herd_home_file("state.db"), why[256];
+	int c, rc, any = 0;
+	stream_t s;
+
+	cli_init(argc, argv);
+	r.min_severity = 1;
+	r.rate_n = 5;
+	r.rate_per = 86400;
+	cfg.retries = 3;
+	cfg.retry_wait = 2;
+	cfg.timeout_ms = 20000;
+	while ((c = cli_getopt(argc, argv, "hVqv", longopts)) != -1) {
+		if (cli_common_option(c, optarg, usage))
+			continue;
+		switch (c) {
+		case OPT_STATE: state_path = optarg; break;
+		case OPT_TO: to = optarg; break;
+		case OPT_MIN_SEVERITY:
+			if ((r.min_severity = severity_rank(optarg)) < 0)
+				log_usage("--min-severity: '%s' is not info, warn or critical", optarg);
+			break;
+		case OPT_TYPES: types = optarg; break;
+		case OPT_RATE: parse_rate(&r, optarg); break;
+		case OPT_DRY_RUN: r.dry_run = 1; break;
+		case OPT_RETRIES: cfg.retries = (int)cli_long("--retries", optarg, 0, 10); break;
+		case OPT_RETRY_WAIT: cfg.retry_wait = cli_double("--retry-wait", optarg, 0.001, 600); break;
+		case OPT_TIMEOUT: cfg.timeout_ms = (long)(cli_double("--timeout", optarg, 0.1, 600) * 1000); break;
+		default: log_usage("unexpected option");
+		}
+	}
+	if (alert_config_env(&cfg, why, sizeof why) < 0)
+		log_usage("%s", why);
+	if (strcmp(types, "all") != 0) {
+		char *copy = xstrdup(types), *save = NULL;
+
+		r.types = json_object();
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			json_object_set_new(r.types, t, json_true());
+		free(copy);
+	}
+	if (to) {
+		char *copy = xstrdup(to), *save = NULL;
+
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			int found = -1;
+
+			for (int k = 0; k < ALERT_NCHANNELS; k++)
+				if (strcmp(t, alert_channel_names[k]) == 0)
+					found = k;
+			if (found < 0)
+				log_usage("--to: '%s' is not slack, webhook or email", t);
+			if (!r.dry_run && !alert_configured(&cfg, found))
+				log_usage("--to %s: %s is not set", t,
+					  found == ALERT_SLACK     ? "HERD_SLACK_WEBHOOK"
+					  : found == ALERT_WEBHOOK ? "HERD_WEBHOOK_URL"
+								   : "HERD_SMTP_URL");
+			r.channels[found] = 1;
+		}
+		free(copy);
+	} else {
+		for (int k = 0; k < ALERT_NCHANNELS; k++)
+			r.channels[k] = alert_configured(&cfg, k);
+	}
+	for (int k = 0; k < ALERT_NCHANNELS; k++)
+		any |= r.channels[k];
+	if (!any && !r.dry_run)
+		log_usage("no channel: set HERD_SLACK_WEBHOOK, HERD_WEBHOOK_URL or HERD_SMTP_URL (or use --dry-run)");
+	if (!any) /* a dry run with nothing configured previews every channel */
+		for (int k = 0; k < ALERT_NCHANNELS; k++)
+			r.channels[k] = 1;
+
+	r.state = alert_state_open(state_path ? state_path : state_default, r.dry_run);
+	r.sender = r.dry_run ? NULL : alert_sender_new(&cfg);
+	stream_init(&s);
+	s.progress_label = "events";
+	stream_run(&s, argv + optind, argc - optind, on_record, &r);
+	summary(&r);
+	rc = stream_finish(&s);
+	for (int k = 0; k < ALERT_NCHANNELS; k++)
+		if (r.failed[k])
+			rc = HERD_EXIT_FAIL;
+	rc |= alert_state_close(r.state, r.dry_run);
+	alert_sender_free(r.sender);
+	alert_config_free(&cfg);
+	json_decref(r.types);
+	free(state_default);
+	return rc | herd_close_stdout();
+}
