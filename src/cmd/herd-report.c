@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char usage[] =
 	"Usage: herd-report [OPTIONS] digest|heatmap\n"
@@ -96,25 +95,12 @@ enum {
 /* Write the report whole: to stdout, or to path through a temporary file. */
 static int write_out(const char *path, const buf_t *b)
 {
-	char *tmp;
-	FILE *f;
-	int ok = 0;
-
 	if (!path)
 		return fwrite(b->p, 1, b->len, stdout) == b->len ? 0 : -1;
-	tmp = xmalloc(strlen(path) + 32);
-	sprintf(tmp, "%s.tmp.%ld", path, (long)getpid());
-	if ((f = fopen(tmp, "w")) != NULL) {
-		ok = fwrite(b->p, 1, b->len, f) == b->len;
-		ok = fclose(f) == 0 && ok;
-	}
-	if (!ok || rename(tmp, path) < 0) {
-		log_error("%s:", ok ? path : tmp);
-		unlink(tmp);
-		free(tmp);
+	if (herd_write_atomic(path, b->p, b->len) < 0) {
+		log_error("%s:", path);
 		return 1;
 	}
-	free(tmp);
 	return 0;
 }
 

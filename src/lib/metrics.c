@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 struct sample {
 	char *name, *help; /* help is NULL after the first sample of a name */
@@ -215,10 +214,8 @@ static double previous_success(void)
 int metrics_write(int status)
 {
 	buf_t b = BUF_INIT;
-	char *tmp;
-	FILE *f;
 	double success = status == 0 ? wall_now() : previous_success();
-	int rc = 0, ok = 0;
+	int rc = 0;
 
 	if (!m.path)
 		return 0;
@@ -243,22 +240,10 @@ int metrics_write(int status)
 				put_sample(&b, m.s[j].name, m.s[j].label, m.s[j].value, m.s[j].v);
 	}
 
-	tmp = xmalloc(strlen(m.path) + 32);
-	sprintf(tmp, "%s.tmp.%ld", m.path, (long)getpid());
-	if ((f = fopen(tmp, "w")) != NULL) {
-		ok = fwrite(b.p, 1, b.len, f) == b.len;
-		ok = fclose(f) == 0 && ok;
-	}
-	if (!ok) {
-		log_error("--metrics: cannot write %s:", tmp);
-		unlink(tmp);
-		rc = -1;
-	} else if (rename(tmp, m.path) < 0) {
-		log_error("--metrics: cannot rename %s to %s:", tmp, m.path);
-		unlink(tmp);
+	if (herd_write_atomic(m.path, b.p, b.len) < 0) {
+		log_error("--metrics: cannot write %s:", m.path);
 		rc = -1;
 	}
-	free(tmp);
 	buf_free(&b);
 	return rc;
 }

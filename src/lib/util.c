@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *herd_prog = "herd";
 
@@ -107,4 +108,25 @@ double herd_now_mono(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int herd_write_atomic(const char *path, const void *data, size_t n)
+{
+	size_t len = strlen(path) + 32;
+	char *tmp = xmalloc(len);
+	FILE *f;
+	int ok = 0, saved;
+
+	snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+	if ((f = fopen(tmp, "w")) != NULL) {
+		ok = fwrite(data, 1, n, f) == n;
+		ok = fclose(f) == 0 && ok;
+	}
+	ok = ok && rename(tmp, path) == 0;
+	saved = errno;
+	if (!ok)
+		unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return ok ? 0 : -1;
 }

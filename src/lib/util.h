@@ -46,6 +46,12 @@ int herd_close_stdout(void);
  * `return herd_errf(err, errlen, "…", …);` fails in one line. */
 int herd_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Write data[0..n) to path whole: into "path.tmp.PID" beside it, then
+ * renamed over path, so a reader (node_exporter, a browser, cron mail)
+ * sees the old file or the new one, never half of one. Returns 0, or -1
+ * with errno set and the temporary file removed. */
+int herd_write_atomic(const char *path, const void *data, size_t n);
+
 /* Monotonic seconds, for progress and timing only (never for event time). */
 double herd_now_mono(void);
 

@@ -222,7 +222,7 @@ report that cannot be written leaves nothing behind.
   $ herd-report --db r.db -o h2.html heatmap && cmp h.html h2.html && herd-report --db r.db --format html digest | cmp - d.html && echo same
   same
   $ herd-report --db r.db -o nodir/h.html heatmap
-  herd-report: nodir/h.html.tmp.[0-9]+: No such file or directory (re)
+  herd-report: nodir/h.html: No such file or directory
   [1]
   $ herd-report --db r.db digest > /dev/full
   herd-report: write error: No space left on device
