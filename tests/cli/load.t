@@ -187,3 +187,110 @@ SQLite at all.
   [1]
   $ cat text.db
   hello
+
+PostgreSQL COPY files (issue 7): --pg-copy DIR writes, instead of loading,
+one COPY text file per table and a psql script per run. Nothing is known
+about the database, so the summary counts rows written.
+(tests/pg/check-pgcopy.sh loads them into a real server.)
+
+  $ herd-load --pg-copy spool --run-id r1 mixed.ndjson
+  herd-load: spool: run r1: 4 records written (1 post, 1 metric, 1 agg, 1 event)
+  herd-load: posts: 1 rows
+  herd-load: post_entities: 2 rows
+  herd-load: scores: 1 rows
+  herd-load: metrics: 1 rows
+  herd-load: aggregates: 1 rows
+  herd-load: events: 1 rows
+  herd-load: spool/load.r1.sql: load with pipelines/pg-load.sh spool DSN
+  $ ls -A spool
+  aggregates.r1.copy
+  events.r1.copy
+  load.r1.sql
+  metrics.r1.copy
+  post_entities.r1.copy
+  posts.r1.copy
+  scores.r1.copy
+
+COPY text format (fields shown here with their tabs as |): \N for NULL;
+backslash, tab, CR, LF and other control characters escaped. A post's
+entities start with a marker row (the post id and \N): the rows after a
+post's last marker are its whole set.
+
+  $ cat spool/posts.r1.copy spool/post_entities.r1.copy spool/metrics.r1.copy | tr '\t' '|'
+  reddit:t1_gl3x1a|reddit|comment|wallstreetbets|2021-01-27T14:03:00Z|bob|\N|GME to the moon|\N|12|0|reddit:t3_l6abc|\N
+  reddit:t1_gl3x1a|\N
+  reddit:t1_gl3x1a|AMC
+  reddit:t1_gl3x1a|GME
+  yahoo|GME|bar|1d|2021-01-27T00:00:00Z|347.51|354.83|380.0|249.0|347.51|93396700.0
+  $ printf '%s\n' '{"kind":"event","type":"t","entity":"E","at":"2021-01-27T15:00:00Z","key":"a\\b\tc\r\nd\u0001\u007f \\N 🚀","score":1,"evidence":{"q":"\"x\\y\""}}' > esc.ndjson
+  $ herd-load -q --pg-copy spool --run-id r2 esc.ndjson && tr '\t' '|' < spool/events.r2.copy
+  a\\b\tc\r\nd\001\177 \\N 🚀|t|E|2021-01-27T15:00:00Z|1.0|\N|{"q":"\\"x\\\\y\\""}
+
+The script: stop at the first error, one transaction, the schema when
+absent, then per file a staging table and an upsert of its last rows.
+
+  $ sed -n '/^\\set/,/^DO/p' spool/load.r1.sql
+  \set ON_ERROR_STOP on
+  BEGIN;
+  SET LOCAL client_min_messages = warning;
+  -- One load at a time per database: the run loaded last wins.
+  DO $$BEGIN PERFORM pg_advisory_xact_lock(1751478884); END$$;
+  $ grep -E '^(CREATE TABLE|\\copy|COMMIT)' spool/load.r2.sql | cut -c1-72
+  CREATE TABLE IF NOT EXISTS posts (
+  CREATE TABLE IF NOT EXISTS post_entities (
+  CREATE TABLE IF NOT EXISTS scores (
+  CREATE TABLE IF NOT EXISTS metrics (
+  CREATE TABLE IF NOT EXISTS aggregates (
+  CREATE TABLE IF NOT EXISTS events (
+  CREATE TABLE IF NOT EXISTS raw (
+  \copy herd_stage_events ("key", "type", "entity", "at", "score", "severi
+  COMMIT;
+
+Without --run-id the run id is the UTC time and the pid, so runs and
+shards can share a directory; an id already used there (or loaded, in
+DIR/loaded/) is refused. A run without records publishes nothing.
+
+  $ herd-load -q --pg-copy spool mixed.ndjson && ls spool | grep -cE '^load\.[0-9]{8}T[0-9]{6}\.[0-9]{6}Z-[0-9]+\.sql$'
+  1
+  $ herd-load --pg-copy spool --run-id r1 mixed.ndjson
+  herd-load: spool: run id 'r1' is taken (load.r1.sql exists): give another --run-id
+  [1]
+  $ mkdir -p spool2/loaded && touch spool2/loaded/load.r1.sql && herd-load --pg-copy spool2 --run-id r1 mixed.ndjson
+  herd-load: spool2: run id 'r1' is taken (loaded/load.r1.sql exists): give another --run-id
+  [1]
+  $ herd-load --pg-copy spool3 --run-id r1 < /dev/null && ls -A spool3
+  herd-load: spool3: run r1: 0 records written
+
+Text PostgreSQL cannot hold (U+0000) is rejected like a bad record, with
+file and line; the rest is written.
+
+  $ printf '%s\n' '{"kind":"post","id":"x:1","source":"x","type":"comment","created_at":"2021-01-27T14:03:00Z","text":"a\u0000b"}' > nul.ndjson
+  $ cat nul.ndjson mixed.ndjson | herd-load -q --pg-copy spool --run-id r3 --rejects nul.rej && cat nul.rej
+  herd-load: <stdin>:1: posts.text holds a NUL character (U+0000), which PostgreSQL cannot store
+  herd-load: 1 of 5 lines rejected (kept in nul.rej)
+  [1]
+  $ cmp nul.rej nul.ndjson && ls spool/load.r3.sql
+  spool/load.r3.sql
+
+Usage errors: --db or --pg-copy, not both; --run-id needs --pg-copy and
+a name fit for a file; a directory whose parent is missing.
+
+  $ herd-load --db t.db --pg-copy spool mixed.ndjson
+  herd-load: --db and --pg-copy exclude each other: SQLite or PostgreSQL COPY files
+  Try 'herd-load --help' for more information.
+  [2]
+  $ herd-load --run-id r9 mixed.ndjson
+  herd-load: --run-id goes with --pg-copy
+  Try 'herd-load --help' for more information.
+  [2]
+  $ herd-load --pg-copy spool --run-id ../up mixed.ndjson
+  herd-load: --run-id: '../up' is not a run id: it starts with '.'
+  Try 'herd-load --help' for more information.
+  [2]
+  $ herd-load --pg-copy spool --run-id 'a b' mixed.ndjson
+  herd-load: --run-id: 'a b' is not a run id: only letters, digits, '.', '_' and '-'
+  Try 'herd-load --help' for more information.
+  [2]
+  $ herd-load --pg-copy no/such/dir mixed.ndjson
+  herd-load: no/such/dir: cannot create: No such file or directory
+  [1]
