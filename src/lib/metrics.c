@@ -28,6 +28,7 @@ struct sample {
 
 static struct {
 	char *path;           /* --metrics, or NULL */
+	char *task;           /* the file's name without directory and .prom */
 	double t0;            /* monotonic start */
 	double t0_wall;       /* wall-clock start (Unix seconds) */
 	int hooked;           /* the exit hook is registered */
@@ -66,7 +67,11 @@ void metrics_open(const char *path)
 		log_usage("--metrics: %s: no such directory", slash ? dir : ".");
 	free(dir);
 	free(m.path);
+	free(m.task);
 	m.path = xstrdup(path);
+	m.task = xstrdup(strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+	if (strlen(m.task) > 5 && strcmp(m.task + strlen(m.task) - 5, ".prom") == 0)
+		m.task[strlen(m.task) - 5] = '\0';
 	m.t0 = herd_now_mono();
 	m.t0_wall = wall_now();
 	if (!m.hooked && on_exit(exit_hook, NULL) == 0)
@@ -101,7 +106,8 @@ void metrics_gauge(const char *name, const char *help, const char *label, const 
 	int seen = 0;
 
 	/* A bad name or label name is a bug in the program, not bad input. */
-	if (!valid_name(name) || (label && (!valid_name(label) || strchr(label, ':') || !value)))
+	if (!valid_name(name) || (label && (!valid_name(label) || strchr(label, ':') || !value || !strcmp(label, "task") ||
+					    !strcmp(label, "program"))))
 		log_fatal(HERD_EXIT_FAIL, "metrics: bad metric '%s' or label '%s'", name, label ? label : "");
 	for (int i = 0; i < m.n; i++) {
 		p = &m.s[i];
@@ -170,6 +176,8 @@ static void put_sample(buf_t *b, const char *name, const char *label, const char
 {
 	buf_printf(b, "%s{program=\"", name);
 	put_escaped(b, herd_prog, 1);
+	buf_puts(b, "\",task=\"");
+	put_escaped(b, m.task, 1);
 	if (label) {
 		buf_printf(b, "\",%s=\"", label);
 		put_escaped(b, value, 1);

@@ -9,8 +9,9 @@
  * The file is written whole under a temporary name beside FILE and renamed
  * over it, so the collector never reads half a file; name it *.prom in the
  * collector's directory (the temporary name does not end in .prom). Every
- * sample carries program="herd-X", so files of different programs merge;
- * give each program of a pipeline its own file.
+ * sample carries program="herd-X" and task="FILE's name without .prom",
+ * so the files of different programs, and of one program run at several
+ * places of a pipeline (one file each), merge without clashing series.
  *
  * Written from an exit hook (on_exit), so a run that fails or calls
  * log_fatal still leaves a file saying so. Nothing here affects the exit
@@ -33,8 +34,8 @@ void metrics_set_records(long long in, long long out);
 
 /*
  * Set a gauge: name (Prometheus charset, e.g. "herd_alert_sent"), its help
- * text (one line), an optional extra label (label and value may be NULL)
- * beside program, and the value. Setting the same name and label value
+ * text (one line), an optional extra label (label and value may be NULL;
+ * not "program" or "task") beside program and task, and the value. Setting the same name and label value
  * again replaces the value. The first help given for a name is kept.
  */
 void metrics_gauge(const char *name, const char *help, const char *label, const char *value, double v);

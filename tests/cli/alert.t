@@ -216,20 +216,20 @@ malformed events rejected with their line.
 collector's format.
 
   $ grep -v '^#' m.prom | grep 'herd_alert\|records'
-  herd_records_in{program="herd-alert"} 3
-  herd_records_out{program="herd-alert"} 2
-  herd_records_rejected{program="herd-alert"} 0
-  herd_alert_events{program="herd-alert",outcome="delivered"} 2
-  herd_alert_events{program="herd-alert",outcome="duplicate"} 0
-  herd_alert_events{program="herd-alert",outcome="rate_limited"} 0
-  herd_alert_events{program="herd-alert",outcome="filtered"} 1
-  herd_alert_events{program="herd-alert",outcome="pending"} 0
-  herd_alert_events{program="herd-alert",outcome="skipped"} 0
-  herd_alert_deliveries{program="herd-alert",channel="slack"} 2
-  herd_alert_deliveries{program="herd-alert",channel="webhook"} 2
-  herd_alert_deliveries{program="herd-alert",channel="email"} 2
-  herd_alert_failures{program="herd-alert",channel="slack"} 0
-  herd_alert_failures{program="herd-alert",channel="webhook"} 0
-  herd_alert_failures{program="herd-alert",channel="email"} 0
+  herd_records_in{program="herd-alert",task="m"} 3
+  herd_records_out{program="herd-alert",task="m"} 2
+  herd_records_rejected{program="herd-alert",task="m"} 0
+  herd_alert_events{program="herd-alert",task="m",outcome="delivered"} 2
+  herd_alert_events{program="herd-alert",task="m",outcome="duplicate"} 0
+  herd_alert_events{program="herd-alert",task="m",outcome="rate_limited"} 0
+  herd_alert_events{program="herd-alert",task="m",outcome="filtered"} 1
+  herd_alert_events{program="herd-alert",task="m",outcome="pending"} 0
+  herd_alert_events{program="herd-alert",task="m",outcome="skipped"} 0
+  herd_alert_deliveries{program="herd-alert",task="m",channel="slack"} 2
+  herd_alert_deliveries{program="herd-alert",task="m",channel="webhook"} 2
+  herd_alert_deliveries{program="herd-alert",task="m",channel="email"} 2
+  herd_alert_failures{program="herd-alert",task="m",channel="slack"} 0
+  herd_alert_failures{program="herd-alert",task="m",channel="webhook"} 0
+  herd_alert_failures{program="herd-alert",task="m",channel="email"} 0
   $ "$TESTDIR/../metrics/promcheck.sh" m.prom x.prom && echo format ok
   format ok

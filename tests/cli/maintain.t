@@ -205,13 +205,13 @@ column; a database that is not herd's fails health too.
 The failed run keeps the time of the last run that succeeded.
 
   $ grep -v '^#' m.prom | grep -v 'start_timestamp\|duration'
-  herd_run_exit_status{program="herd-maintain"} 1
-  herd_run_last_success_timestamp_seconds\{program="herd-maintain"\} [0-9]+ (re)
-  herd_records_rejected{program="herd-maintain"} 0
-  herd_fetch_source_age_seconds{program="herd-maintain",source="reddit/wallstreetbets"} 600
-  herd_fetch_source_age_seconds{program="herd-maintain",source="stocktwits/GME"} 8400
-  herd_fetch_source_age_seconds{program="herd-maintain",source="wikipedia/GameStop"} 216000
-  herd_fetch_budget_left{program="herd-maintain",source="newsapi"} 5
-  herd_health_problems{program="herd-maintain"} 3
+  herd_run_exit_status{program="herd-maintain",task="m"} 1
+  herd_run_last_success_timestamp_seconds\{program="herd-maintain",task="m"\} [0-9]+ (re)
+  herd_records_rejected{program="herd-maintain",task="m"} 0
+  herd_fetch_source_age_seconds{program="herd-maintain",task="m",source="reddit/wallstreetbets"} 600
+  herd_fetch_source_age_seconds{program="herd-maintain",task="m",source="stocktwits/GME"} 8400
+  herd_fetch_source_age_seconds{program="herd-maintain",task="m",source="wikipedia/GameStop"} 216000
+  herd_fetch_budget_left{program="herd-maintain",task="m",source="newsapi"} 5
+  herd_health_problems{program="herd-maintain",task="m"} 3
   $ "$TESTDIR/../metrics/promcheck.sh" m.prom && echo format ok
   format ok

@@ -241,4 +241,4 @@ An empty herd file has nothing to report.
 --metrics: the report's size beside the run's own numbers.
 
   $ herd-report --db r.db --metrics m.prom -o h.html heatmap && grep '^herd_report_bytes' m.prom
-  herd_report_bytes\{program="herd-report",report="heatmap"\} [0-9]+ (re)
+  herd_report_bytes\{program="herd-report",task="m",report="heatmap"\} [0-9]+ (re)
