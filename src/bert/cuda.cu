@@ -6,10 +6,12 @@
  * fp32. Every projection is one cuBLAS GEMM over the packed tokens of the
  * batch (no padding), accumulating in fp32; the kernels of
  * cuda_kernels.cuh fuse what sits between the GEMMs (biases go into the
- * kernel that reads the GEMM's output). Attention pads to the batch's
- * longest sequence only inside a bounded scratch, chunk by chunk of
- * sequences: scatter, two strided-batched GEMMs around a masked softmax,
- * gather.
+ * kernel that reads the GEMM's output). Attention in fp16/bf16 is one
+ * fused kernel on the packed layout (each sequence attends over its own
+ * tokens only); in fp32 (and for head sizes other than 32 and 64) it pads
+ * to the batch's longest sequence inside a bounded scratch, chunk by
+ * chunk of sequences: scatter, two strided-batched GEMMs around a masked
+ * softmax, gather. Measured choices: tests/kernels/<op>.cu.
  *
  * model.c calls it when the device is CUDA. No I/O: a failure comes back
  * in err as "src/bert/cuda.cu:LINE: call: reason". Every CUDA and cuBLAS

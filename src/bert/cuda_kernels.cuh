@@ -1,7 +1,8 @@
 /*
  * cuda_kernels.cuh — the device kernels the CUDA backend ships: embedding
- * + LayerNorm, residual add + bias + LayerNorm, bias + erf GELU, the
- * scatter/softmax/gather around the attention GEMMs, pooling. Each is
+ * + LayerNorm, residual add + bias + LayerNorm, bias + erf GELU, fused
+ * attention (FlashAttention-2 style, fp16/bf16), the scatter/softmax/gather
+ * around the cuBLAS attention GEMMs (fp32), pooling. Each is
  * templated on the activation type T (float, __half, __nv_bfloat16); all
  * arithmetic (LayerNorm and softmax statistics, GELU) is fp32.
  *
@@ -297,7 +298,8 @@ __global__ void bk_attn_scatter_kernel(const T *qkv, const float *bias, const in
 	bk_io<T>::store8(dst, val);
 }
 
-/* Variant 2 of tests/kernels/softmax.cu (shipped): masked softmax over
+/* Variant 2 of tests/kernels/softmax.cu (shipped, on the cuBLAS attention
+ * path: fp32, head sizes kernel 3 does not take): masked softmax over
  * keys, one warp per row, the row in registers (K·32 >= Tm). S (Bc·NH,
  * Tm, Tm) fp32 scores, already scaled -> P (Bc·NH, Tm, Tm): row i of
  * sequence b holds softmax over keys j < len(b), 0 beyond; rows

@@ -20,7 +20,9 @@
  *      blocks of 64 through 28 KB of shared memory, scores and P in
  *      registers (mma.sync m16n8k16), online softmax (fp16/bf16, HS 32 or
  *      64, any length); SHIPPED in src/bert/cuda_kernels.cuh
- *      (bk_attention_kernel3)
+ *      (bk_attention_kernel3). On an H100, fp16: 256 x 128 full 0.225 ms
+ *      (v1 0.434, v2 0.681); 64 ragged up to 120: 0.054 ms (v1 0.103);
+ *      8 ragged up to 512: 0.058 ms (v1 0.128)
  *
  * Each variant is checked against a CPU reference for every shape and
  * type it takes, then timed with the L2 cache cleared. Exit status 1 when

@@ -11,6 +11,10 @@
  *      src/bert/cuda_kernels.cuh (bk_ln_residual_kernel2)
  *   3  one block per row, one 16-byte chunk per thread (C/8 threads),
  *      statistics through shared memory
+ * On an H100 (fp16, best configuration): N=32768 C=768: v1 0.107 ms, v2
+ * 0.057 ms (2.6 TB/s), v3 0.055 ms; N=4096 C=384: v1 0.0126, v2 0.0083,
+ * v3 0.0093 ms. 2 and 3 tie at BERT-base width; 2 wins on MiniLM's and
+ * keeps its number.
  *
  * Each variant is checked against the CPU reference at every launch
  * configuration, for fp32, fp16 and bf16, then timed with the L2 cache
