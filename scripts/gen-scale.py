@@ -286,7 +286,7 @@ class Gen:
         rng = self.rng
         title, text = rng.choice(self.pool.submissions)
         self.next_id += 1
-        sid = b36(self.next_id // 40) + "s"
+        sid = b36(self.next_id)
         sub = rng.choice(self.subs)
         author = self.author()
         score = int(rng.paretovariate(1.1)) - 1
