@@ -56,8 +56,10 @@ static const char usage[] =
 	"                          # comments), e.g. data/entities/stoplist.txt for data\n"
 	"                          whose tickers were not extracted by herd-normalize\n"
 	"digest:\n"
-	"      --day DATE          the day to report (default: the latest day with\n"
-	"                          aggregates)\n"
+	"      --day DATE          the day to report; 'latest' (default): the latest\n"
+	"                          day with aggregates; 'complete': the latest day all\n"
+	"                          of whose windows are in (the day before the one the\n"
+	"                          latest window ends in), for a cron job after midnight\n"
 	"      --baseline N        days before it that say what is usual (default 7)\n"
 	"      --min-mentions N    mentions a mover needs on the day (default 10)\n"
 	"      --min-scored N      scored mentions a sentiment mover needs on the day\n"
@@ -123,7 +125,7 @@ int main(int argc, char **argv)
 		{"exclude", required_argument, NULL, OPT_EXCLUDE},
 		CLI_COMMON_LONGOPTS,
 		{0}};
-	report_digest_opts d = {NULL, -1, NULL, 7, 10, 10, 10, NULL};
+	report_digest_opts d = {NULL, REPORT_DAY_LATEST, NULL, 7, 10, 10, 10, NULL};
 	report_heatmap_opts h = {NULL, NULL, -1, -1, 90, 25, REPORT_SCALE_DEFAULT, NULL};
 	const char *db_path = NULL, *format = NULL, *output = NULL, *window = NULL, *what;
 	char *db_default = herd_home_file("herd.db"), *exclude = NULL;
@@ -146,7 +148,14 @@ int main(int argc, char **argv)
 			cli_duration("--window", optarg);
 			break;
 		case OPT_TOP: top = (int)cli_long("--top", optarg, 1, 1000); break;
-		case OPT_DAY: d.day = cli_time("--day", optarg); break;
+		case OPT_DAY:
+			if (strcmp(optarg, "latest") == 0)
+				d.day = REPORT_DAY_LATEST;
+			else if (strcmp(optarg, "complete") == 0)
+				d.day = REPORT_DAY_COMPLETE;
+			else
+				d.day = cli_time("--day", optarg);
+			break;
 		case OPT_BASELINE: d.baseline_days = (int)cli_long("--baseline", optarg, 1, 365); break;
 		case OPT_MIN_MENTIONS: d.min_mentions = cli_long("--min-mentions", optarg, 0, __LONG_MAX__); break;
 		case OPT_MIN_SCORED: d.min_scored = cli_long("--min-scored", optarg, 1, __LONG_MAX__); break;

@@ -174,7 +174,9 @@ json_t *report_digest(sqlite3 *db, const report_digest_opts *o, char *err, size_
 
 	if (report_pick_window(db, o->window, 1, window, &wlen, err, errlen) < 0)
 		return NULL;
-	if (day < 0) {
+	if (day == REPORT_DAY_LATEST || day == REPORT_DAY_COMPLETE) {
+		int complete = day == REPORT_DAY_COMPLETE;
+
 		if (sqlite3_prepare_v2(db, "SELECT max(start) FROM aggregates WHERE \"window\" = ?1", -1, &st, NULL) !=
 		    SQLITE_OK) {
 			herd_errf(err, errlen, "aggregates: %s", sqlite3_errmsg(db));
@@ -189,6 +191,8 @@ json_t *report_digest(sqlite3 *db, const report_digest_opts *o, char *err, size_
 			herd_errf(err, errlen, "no aggregates of window %s", window);
 			return NULL;
 		}
+		if (complete) /* the day before the one the latest window ends in */
+			day = htime_floor(day + wlen, DAY) - DAY;
 	}
 	day = htime_floor(day, DAY);
 	/* Days before the data began are not "usual zero": the baseline is

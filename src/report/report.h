@@ -25,9 +25,15 @@
 
 /* ---------------------------------------------------------------- digest */
 
+/* The latest day with aggregates (however few); the latest day all of whose
+ * windows are in (the day before the one the latest window ends in): what
+ * a daily cron job just after midnight reports. */
+#define REPORT_DAY_LATEST (-1)
+#define REPORT_DAY_COMPLETE (-2)
+
 typedef struct report_digest_opts {
 	const char *db_name; /* named in the header */
-	int64_t day;         /* start of the UTC day to report, or -1: the latest day with aggregates */
+	int64_t day;         /* start of the UTC day to report, or REPORT_DAY_LATEST, REPORT_DAY_COMPLETE */
 	const char *window;  /* aggregate window to add up per day, or NULL: 1d, else the longest that divides a day */
 	int baseline_days;   /* movers are judged against the mean of this many days before */
 	int top;             /* rows per mover table */

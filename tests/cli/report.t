@@ -147,6 +147,17 @@ cascade of the 26th is its new one. The first day has no earlier day.
   herd-report: r.db: no aggregates of window 1h
   [1]
 
+--day complete is the latest day whose windows are all in: a cron job
+just after midnight reports yesterday, not the hour of today it has.
+
+  $ herd-report --db r.db --day complete --format json digest | jq -r .day
+  2021-01-27
+  $ printf '%s\n' '{"kind":"agg","entity":"GME","window":"1h","start":"2021-01-27T23:00:00Z","posts":3,"authors":3,"sources":{"x":3},"sentiment":null,"engagement":0}' '{"kind":"agg","entity":"GME","window":"1h","start":"2021-01-28T00:00:00Z","posts":2,"authors":2,"sources":{"x":2},"sentiment":null,"engagement":0}' | herd-load -q --db h1.db
+  $ herd-report --db h1.db --format json digest | jq -r '[.day, .window] | @tsv'
+  2021-01-28	1h
+  $ herd-report --db h1.db --day complete --format json digest | jq -r '[.day, .totals.mentions] | @tsv'
+  2021-01-27	3
+
 The HTML digest is one page: inline CSS, no script, nothing fetched, names
 escaped.
 
