@@ -22,7 +22,7 @@ and injects faults on demand, per request sequence, from the test's config.
   fixture-server.py CONFIG.json PORTFILE LOGFILE
 
 CONFIG (re-read whenever its mtime changes, so a test can publish new items
-or add faults between runs; fault counters survive a reload):
+or add faults between runs; the request counts faults go by restart then):
   {"datasets": {"reddit:wallstreetbets/new": {"file": F, "hide": 0}, …},
    "page_size": {"reddit": 25, …},
    "secrets": {"reddit_id":…, "reddit_secret":…, "newsapi_key":…, "x_bearer":…, "av_key":…},
@@ -31,7 +31,7 @@ or add faults between runs; fault counters survive a reload):
    "faults": [{"path": "/r/wallstreetbets/new", "nth": [2], "fault": "500"}, …]}
 A dataset is a recorded response file; its items are served newest first;
 "hide": N hides the N newest (published later by setting it to 0).
-Faults (nth counts the requests to that path since the server started):
+Faults (nth counts the requests to that path since the config was read):
   "500", "503", "429" (+ "retry_after": "1" or "date:2"), "reset" (RST),
   "slow" (+ "seconds"), "truncate" (half the body, then close),
   "invalid_json", "expire_token" (tokens issued so far are refused: 401),
@@ -75,6 +75,7 @@ def config():
             with open(CONFIG) as f:
                 state["config"] = json.load(f)
             state["mtime"] = m
+            state["counts"] = {}
         return state["config"]
 
 
