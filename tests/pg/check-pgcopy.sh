@@ -23,41 +23,13 @@
 pgload=$top/pipelines/pg-load.sh
 skipped=0
 
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-[ -n "$pgbin" ] && [ -x "$pgbin/initdb" ] && [ -x "$pgbin/pg_ctl" ] ||
-	skip "PostgreSQL server binaries absent (/usr/lib/postgresql/*/bin: scripts/install-deps.sh installs postgresql)"
-command -v psql >/dev/null || skip "psql absent (postgresql-client)"
+. "$(dirname "$0")/server.sh"
+pg_find || skip "PostgreSQL server binaries or psql absent (/usr/lib/postgresql/*/bin: scripts/install-deps.sh installs postgresql)"
 command -v jq >/dev/null || skip "jq absent"
 [ -x "$bin/herd-load" ] || skip "$bin/herd-load not built yet"
+trap 'pg_stop; rm -rf "$tmp"' EXIT
+pg_start "$tmp" -c fsync=off -c full_page_writes=off 2>"$tmp/pg.err" || { check "the server starts: $(cat "$tmp/pg.err")" false; result; }
 
-# ---------------------------------------------------------------- the server
-# The server refuses to run as root: as root, run it as nobody (or a
-# herdtest user made for it), in a folder that user can reach.
-pguser=
-if [ "$(id -u)" -eq 0 ]; then
-	pguser=nobody
-	id -u "$pguser" >/dev/null 2>&1 || {
-		pguser=herdtest
-		id -u "$pguser" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$pguser"
-	}
-	chmod 711 "$tmp"
-fi
-as_pg() { if [ -n "$pguser" ]; then runuser -u "$pguser" -- "$@"; else "$@"; fi; }
-pgdata=$tmp/pg/data sock=$tmp/pg/sock
-mkdir -p "$pgdata" "$sock"
-chmod 711 "$tmp/pg"
-[ -z "$pguser" ] || chown "$pguser" "$pgdata" "$sock"
-trap 'as_pg "$pgbin/pg_ctl" -D "$pgdata" -m immediate stop >/dev/null 2>&1; rm -rf "$tmp"' EXIT
-as_pg "$pgbin/initdb" -N -A trust -U herd -E UTF8 --locale=C -D "$pgdata" >"$tmp/initdb.log" 2>&1 ||
-	{ check "initdb works: $(tail -3 "$tmp/initdb.log")" false; result; }
-as_pg "$pgbin/pg_ctl" -D "$pgdata" -l "$sock/server.log" -w -t 60 \
-	-o "-c listen_addresses='' -c unix_socket_directories='$sock' -c fsync=off -c full_page_writes=off" \
-	start >"$tmp/pg_ctl.log" 2>&1 || { check "the server starts: $(tail -3 "$sock/server.log")" false; result; }
-unset PGPORT PGHOSTADDR PGSERVICE PGSERVICEFILE PGOPTIONS PGPASSWORD PGPASSFILE PGAPPNAME
-export PGHOST=$sock PGUSER=herd PGDATABASE=postgres
-
-# pq DB SQL: one query, plain rows.
-pq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
 newdb() { pq postgres "CREATE DATABASE $1"; }
 tables="posts post_entities scores metrics aggregates events raw"
 
