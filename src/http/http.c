@@ -158,8 +158,6 @@ void http_url_encode(buf_t *b, const char *s)
 
 /* ================================================================ time */
 
-static double fake_elapsed; /* seconds of recorded (not slept) sleeps */
-
 static const char *fake_sleep(void)
 {
 	const char *v = getenv("HERD_FAKE_SLEEP");
@@ -172,7 +170,7 @@ double http_now(void)
 	struct timeval tv;
 
 	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + tv.tv_usec / 1e6 + fake_elapsed;
+	return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
 /* Sleep (or record the sleep) without a message. */
@@ -192,7 +190,6 @@ static void do_sleep(double s, const char *reason)
 			if (f != stderr)
 				fclose(f);
 		}
-		fake_elapsed += s;
 		return;
 	}
 	struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
@@ -493,13 +490,15 @@ enum http_result http_send(http_client *c, const http_request *req, const http_p
 	r->attempts = 0;
 	why[0] = '\0';
 	for (attempt = 0;; attempt++) {
-		double wait = 0;
+		double wait = -1; /* < 0: the usual backoff */
 		CURLcode e;
 
 		if (wait_pace(c, why, whylen) < 0)
 			return HTTP_LIMITED;
-		if (p && p->before && p->before(p->arg, why, whylen) < 0)
+		if (p && p->before && p->before(p->arg, reason, sizeof reason) < 0) {
+			herd_errf(why, whylen, "%s: %s", what, reason);
 			return HTTP_STOPPED;
+		}
 		e = perform(c, req, r, errbuf);
 		if (e != CURLE_OK) {
 			snprintf(reason, sizeof reason, "%s", errbuf[0] ? errbuf : curl_easy_strerror(e));

@@ -138,8 +138,7 @@ double http_backoff(int n, double base, double cap, double u);
 /* Sleep s seconds (or record the sleep, HERD_FAKE_SLEEP); reason is
  * printed with it. */
 void http_sleep(double s, const char *reason);
-/* Wall-clock seconds since the epoch (fetching may read the clock;
- * HERD_FAKE_SLEEP moves it forward by each recorded sleep). */
+/* Wall-clock seconds since the epoch (fetching may read the clock). */
 double http_now(void);
 
 /* ---------------------------------------------------------------- secrets */

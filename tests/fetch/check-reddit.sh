@@ -82,7 +82,7 @@ check "--replay: the same query" [ "$(jq -r .query "$tmp/replay" | sort -u)" = A
 
 # ---------------------------------------------------------------- faults
 # A refused token (401 on page 2): a new token, the page again, nothing lost.
-rm -f "$tmp/state.db"
+rm -f "$tmp"/state.db*
 reconfig "$(config 0 '{"path": "/r/AskReddit/new", "nth": [2], "fault": "expire_token"}')"
 hf reddit AskReddit --listing new >"$tmp/r4" 2>"$tmp/e4"
 rc=$?
@@ -93,14 +93,14 @@ check "expired token: the 100 submissions once ($(grep -c . "$tmp/r4"))" \
 check "expired token: the refusal is said: $(head -2 "$tmp/e4")" grep -q "token was refused (HTTP 401)" "$tmp/e4"
 
 # A page that repeats the last item of the page before it.
-rm -f "$tmp/state.db"
+rm -f "$tmp"/state.db*
 reconfig "$(config 0 '{"path": "/r/AskReddit/new", "nth": [2, 3, 4], "fault": "repeat"}')"
 hf reddit AskReddit --listing new >"$tmp/r5" 2>"$tmp/e5"
 check "repeating pages: the 100 submissions once ($(grep -c . "$tmp/r5") written)" \
 	[ "$(ids "$tmp/r5" .item.data.name | uniq | wc -l)" -eq 100 -a "$(grep -c . "$tmp/r5")" -eq 100 ]
 
 # X-Ratelimit-Remaining: 0 with Reset: 7 (seconds): the next request waits 7 s.
-rm -f "$tmp/state.db" "$sleeps"
+rm -f "$tmp"/state.db* "$sleeps"
 reconfig "$(config 0 '{"path": "/r/AskReddit/new", "nth": [1], "fault": "ratelimit", "seconds": 7}')"
 hf reddit AskReddit --listing new >"$tmp/r6" 2>"$tmp/e6"
 check "rate-limit headers: the next request waited the reset ($(cat "$sleeps" 2>/dev/null))" \

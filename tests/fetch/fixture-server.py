@@ -308,15 +308,15 @@ class Handler(BaseHTTPRequestHandler):
                 state["tokens"].clear()
         status, body, headers = self.route(cfg, path, q, fault)
         headers = dict(headers)
+        ra = f.get("retry_after")
+        if ra and ra.startswith("date:"):
+            headers["Retry-After"] = formatdate(time.time() + float(ra[5:]), usegmt=True)
+        elif ra:
+            headers["Retry-After"] = ra
         if fault in ("500", "503"):
             status, body = int(fault), {"message": "Internal Server Error" if fault == "500" else "Service Unavailable"}
         elif fault == "429":
             status, body = 429, {"message": "Too Many Requests"}
-            ra = f.get("retry_after")
-            if ra and ra.startswith("date:"):
-                headers["Retry-After"] = formatdate(time.time() + float(ra[5:]), usegmt=True)
-            elif ra:
-                headers["Retry-After"] = ra
         elif fault == "ratelimit":
             secs = float(f.get("seconds", 2))
             if path.startswith("/r/"):

@@ -7,6 +7,7 @@
 #   serve "$(config …)"             # write the server's config (JSON) and start it
 #   reconfig "$(config …)"          # change the config of the running server
 #   hf ARGS...                      # herd-fetch with --state, --base-url, fake sleeps
+#   hf_bg OUT ARGS...               # the same in the background ($! is herd-fetch)
 #   reqs 'JQ FILTER'                # count logged requests matching a jq filter
 #   no_secrets FILE...              # no test secret in any of the files
 #   ids FILE JQ                     # the sorted ids a jq path gives, one a line
@@ -61,6 +62,14 @@ serve() {
 
 hf() {
 	HERD_FAKE_SLEEP=$sleeps "$bin/herd-fetch" --state "$tmp/state.db" --base-url "$URL" "$@"
+}
+
+# hf_bg OUT ARGS...: herd-fetch in the background, stdout appended to OUT;
+# $! is herd-fetch itself (exec), so kill -9 reaches it.
+hf_bg() {
+	local out=$1
+	shift
+	(HERD_FAKE_SLEEP=$sleeps exec "$bin/herd-fetch" --state "$tmp/state.db" --base-url "$URL" "$@" >>"$out" 2>>"$tmp/bg.err") &
 }
 
 reqs() {
