@@ -114,6 +114,17 @@ check "times are timestamptz, offsets applied" \
 	[ "$(pq esc "SELECT created_at = '2021-01-27T13:04:00Z' FROM posts WHERE id = 'esc:2'")" = t ]
 check "JSON is jsonb; a \\\\u0000 that is text survives" \
 	[ "$(pq esc "SELECT pg_typeof(evidence)::text || ' ' || (evidence #>> '{a,nested,4}') FROM events")" = 'jsonb \u0000 is text here' ]
+# Raw records (--keep-raw) are keyed by their whole item, which can be far
+# longer than a btree entry (~2.7 kB): PostgreSQL matches md5(item::text).
+long=$(printf 'x%.0s' $(seq 6000))
+for i in 1 2 1; do
+	echo '{"kind":"raw","source":"reddit","fetched_at":"2021-01-27T14:0'$i':00Z","query":"wsb","item":{"id":"'$i'","body":"'$long'"}}'
+done >"$tmp/raw.ndjson"
+"$bin/herd-load" -q --keep-raw --pg-copy "$tmp/esc" --run-id raw "$tmp/raw.ndjson"
+"$bin/herd-load" -q --keep-raw --db "$tmp/esc.db" "$tmp/raw.ndjson"
+"$pgload" -q "$tmp/esc" dbname=esc
+check "raw: items of 6 kB as keys, the repeated one once" [ "$(pq esc "SELECT count(*) FROM raw")" = 2 ]
+same_tables "$tmp/esc.db" esc "escaping and raw"
 
 # ---------------------------------------------------------------- usage
 "$pgload" --help >"$tmp/help"
