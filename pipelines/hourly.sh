@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# hourly.sh — one run of the pipe, for cron: collect → normalize → score →
+# aggregate → detect → load → alert. Collect is herd-fetch over
+# $HERD_SOURCES; with FILEs (saved raw records) it is skipped and the files
+# are replayed instead (no herd-fetch needed).
+#
+# Aggregates stay exact across runs: each run aggregates its own posts into
+# mergeable partials (herd-aggregate --partial), kept in
+# $HERD_HOME/partials/BATCH.ndjson, and the windows it touched are merged
+# (herd-aggregate --merge) from every batch whose time range overlaps; so
+# an hour split over two runs is loaded whole, and replaying the same files
+# again (the same BATCH, named after their checksum) changes nothing.
+set -uo pipefail
+pipeline=hourly
+. "$(dirname "$0")/common.sh"
+
+usage() {
+	cat <<'EOF'
+Usage: pipelines/hourly.sh [OPTIONS] [FILE...]
+One pipeline run for cron: collect, normalize, score, aggregate, detect, load, alert.
+
+Without FILEs, collects with herd-fetch: one `herd-fetch SOURCE QUERY` per
+SOURCE:QUERY in $HERD_SOURCES (state in $HERD_STATE; the raw records kept
+in $HERD_RAW_DIR/YYYY/MM/DD/hourly-STAMP.ndjson.gz for replays). With FILEs
+(raw records, .ndjson or .ndjson.gz) collection is skipped and they are
+replayed. Then:
+  herd-normalize | herd-score --model $HERD_MODEL
+  | herd-aggregate --partial (this run's partials) + --merge (the windows
+    touched, over every batch that overlaps them)
+  | herd-detect --state $HERD_HOME/detect-$HERD_DETECT_WINDOW.db
+  | herd-load --db $HERD_DB          (posts, metrics, aggregates, events)
+  herd-alert --state $HERD_STATE     (when a channel is configured; the alert
+                                      records it writes are loaded too)
+Each program logs with --log-format $HERD_LOG_FORMAT and, with
+$HERD_METRICS_DIR, writes hourly-STAGE.prom there; the run itself writes
+hourly.prom (start, duration, exit status, last success, each stage's exit
+status). Rejected lines are kept in the run's work folder
+($HERD_HOME/work/hourly-STAMP, removed after a clean run).
+
+Exit status: 0 clean; 1 when lines were rejected, a source failed or a
+budget stopped it (exit 3 of herd-fetch), or an alert stayed undelivered
+(the rest of the run still happened); 1 and a stop when a stage fails
+outright; 2 on usage errors. Run it under flock so that runs never overlap
+(pipelines/crontab.example):
+  flock -n $HERD_HOME/herd.lock pipelines/hourly.sh --env /etc/herd/herd.env
+
+Options:
+      --env FILE        read settings from FILE (shell assignments, exported)
+  -h, --help            show this help and exit
+
+Settings (environment; pipelines/herd.env.example documents each):
+  HERD_HOME (required), HERD_DB, HERD_STATE, HERD_SOURCES ("reddit:wallstreetbets
+  stocktwits:GME …"), HERD_FETCH_EVERY (1h), HERD_FETCH_ARGS, HERD_RAW_DIR
+  ($HERD_HOME/raw), HERD_MODEL (vader, or a BERT model directory),
+  HERD_WINDOWS (1h,1d), HERD_DETECT_WINDOW (1h), HERD_DETECT_ARGS, HERD_ALERT
+  (auto, off or dry-run), HERD_ALERT_ARGS, HERD_LOG_FORMAT, HERD_METRICS_DIR,
+  and the channels' settings (HERD_SLACK_WEBHOOK…, herd-alert --help).
+
+Example:
+  pipelines/hourly.sh --env pipelines/herd.env.example saved/2021-01-27T14.ndjson.gz
+EOF
+}
+
+files=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--env) [ $# -ge 2 ] || usage_error "option '--env' needs a value"; load_env "$2"; shift ;;
+	--env=*) load_env "${1#--env=}" ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; files+=("$@"); break ;;
+	-?*) usage_error "unknown option '$1'" ;;
+	*) files+=("$1") ;;
+	esac
+	shift
+done
+setup_home
+HERD_MODEL=${HERD_MODEL:-vader}
+HERD_WINDOWS=${HERD_WINDOWS:-1h,1d}
+HERD_DETECT_WINDOW=${HERD_DETECT_WINDOW:-1h}
+HERD_RAW_DIR=${HERD_RAW_DIR:-$HERD_HOME/raw}
+HERD_ALERT=${HERD_ALERT:-auto}
+case $HERD_ALERT in auto | off | dry-run) ;; *) usage_error "HERD_ALERT is '$HERD_ALERT', not auto, off or dry-run" ;; esac
+[[ ",$HERD_WINDOWS," == *",$HERD_DETECT_WINDOW,"* ]] ||
+	usage_error "HERD_DETECT_WINDOW $HERD_DETECT_WINDOW is not one of HERD_WINDOWS ($HERD_WINDOWS)"
+for f in "${files[@]}"; do [ -r "$f" ] || usage_error "$f: cannot read"; done
+
+# Seconds in a window length (15m, 1h, 1d, 1w).
+seconds() {
+	local n=${1%[smhdw]} u=${1##*[0-9]}
+	[[ "$n" =~ ^[0-9]+$ ]] || usage_error "HERD_WINDOWS: '$1' is not a duration (like 1h)"
+	case $u in s) echo "$n" ;; m) echo $((n * 60)) ;; h) echo $((n * 3600)) ;; d) echo $((n * 86400)) ;;
+	w) echo $((n * 604800)) ;; *) usage_error "HERD_WINDOWS: '$1' is not a duration (like 1h)" ;; esac
+}
+longest=0
+IFS=, read -r -a wlist <<<"$HERD_WINDOWS"
+for w in "${wlist[@]}"; do
+	s=$(seconds "$w")
+	[ "$s" -le "$longest" ] || longest=$s
+done
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ) # names this run's files: bookkeeping, not event time
+work=$HERD_HOME/work/hourly-$stamp
+mkdir -p "$work/rejects" "$HERD_HOME/partials" || die "$work: cannot create"
+log info "run $stamp: db $HERD_DB"
+
+# ---------------------------------------------------------------- collect
+raw=()
+if [ ${#files[@]} -gt 0 ]; then
+	raw=("${files[@]}")
+	# The batch is named after the files' contents: replaying them again
+	# replaces their partials instead of adding to them.
+	batch=replay-$(for f in "${files[@]}"; do sha1sum <"$f"; done | sha1sum | cut -c1-16)
+	log info "collect: skipped, replaying ${#files[@]} files (batch $batch)"
+elif [ -z "${HERD_SOURCES:-}" ]; then
+	usage_error "nothing to do: no FILEs to replay and HERD_SOURCES is empty"
+elif [ ! -x "$bin/herd-fetch" ]; then
+	usage_error "HERD_SOURCES is set but $bin/herd-fetch is not built: give FILEs to replay instead"
+else
+	batch=fetch-$stamp
+	day=$(date -u +%Y/%m/%d)
+	mkdir -p "$HERD_RAW_DIR/$day" || die "$HERD_RAW_DIR/$day: cannot create"
+	: >"$work/raw.ndjson"
+	for sq in $HERD_SOURCES; do
+		src=${sq%%:*} query=${sq#*:}
+		[ "$src" != "$sq" ] && [ -n "$query" ] || usage_error "HERD_SOURCES: '$sq' is not SOURCE:QUERY"
+		name=fetch-$(printf '%s-%s' "$src" "$query" | tr -c 'A-Za-z0-9_-' '_')
+		# shellcheck disable=SC2086
+		stage "$name" herd-fetch "$src" --state "$HERD_STATE" --every "${HERD_FETCH_EVERY:-1h}" \
+			${HERD_FETCH_ARGS:-} "$query" >>"$work/raw.ndjson"
+		case ${stage_rc[$name]} in
+		0) ;;
+		3) log warn "$name: stopped by its budget or a rate limit; the next run goes on"; status=1 ;;
+		*) log error "$name: failed (exit ${stage_rc[$name]}); the other sources go on"; status=1 ;;
+		esac
+	done
+	gzip -c "$work/raw.ndjson" >"$HERD_RAW_DIR/$day/hourly-$stamp.ndjson.gz" || die "cannot keep the raw records"
+	raw=("$work/raw.ndjson")
+	log info "collect: $(grep -c . "$work/raw.ndjson") raw records, kept in $HERD_RAW_DIR/$day/hourly-$stamp.ndjson.gz"
+fi
+
+# ---------------------------------------------------------------- normalize, score
+stage normalize herd-normalize --rejects "$work/rejects/normalize.ndjson" "${raw[@]}" >"$work/posts.ndjson"
+judge normalize "$work/rejects/normalize.ndjson"
+score=(--model "$HERD_MODEL")
+[ "$HERD_MODEL" = vader ] || score+=(--vader)
+stage score herd-score "${score[@]}" --rejects "$work/rejects/score.ndjson" "$work/posts.ndjson" >"$work/scored.ndjson"
+judge score "$work/rejects/score.ndjson"
+
+# ---------------------------------------------------------------- aggregate
+# This batch's partials, then the windows it touched merged over every batch
+# that may share them (a superset: the keys filter the result).
+part=$HERD_HOME/partials/$batch.ndjson
+stage aggregate herd-aggregate --partial --lateness all --pass none --window "$HERD_WINDOWS" \
+	--rejects "$work/rejects/aggregate.ndjson" "$work/scored.ndjson" >"$work/partials.ndjson"
+judge aggregate "$work/rejects/aggregate.ndjson"
+mv -f "$work/partials.ndjson" "$part" || die "$part: cannot write"
+grep -o '"window":"[^"]*","start":"[^"]*"' "$part" | sort -u >"$work/keys"
+index=$HERD_HOME/partials/index.tsv
+touch "$index"
+if [ -s "$work/keys" ]; then
+	first=$(sed 's/.*"start":"\([^"]*\)"/\1/' "$work/keys" | sort | head -1)
+	last=$(sed 's/.*"start":"\([^"]*\)"/\1/' "$work/keys" | sort | tail -1)
+	{ grep -v "^$batch	" "$index"; printf '%s\t%s\t%s\n' "$batch" "$first" "$last"; } >"$index.tmp" && mv "$index.tmp" "$index"
+	lo=$(date -u -d "@$(($(date -u -d "$first" +%s) - longest))" +%Y-%m-%dT%H:%M:%SZ)
+	hi=$(date -u -d "@$(($(date -u -d "$last" +%s) + longest))" +%Y-%m-%dT%H:%M:%SZ)
+	mapfile -t parts < <(awk -F'\t' -v lo="$lo" -v hi="$hi" -v dir="$HERD_HOME/partials" \
+		'$3 >= lo && $2 <= hi { print dir "/" $1 ".ndjson" }' "$index")
+	stage merge herd-aggregate --merge "${parts[@]}" >"$work/merged.ndjson" || die "merge failed (exit ${stage_rc[merge]})"
+	grep -F -f "$work/keys" "$work/merged.ndjson" >"$work/agg.ndjson"
+	log info "aggregate: $(grep -c . "$work/agg.ndjson") windows touched, merged over ${#parts[@]} batches"
+else
+	rm -f "$part"
+	grep -v "^$batch	" "$index" >"$index.tmp"; mv "$index.tmp" "$index"
+	: >"$work/agg.ndjson"
+	log info "aggregate: no posts with entities in this run"
+fi
+
+# ---------------------------------------------------------------- detect, load
+# herd-detect reads the merged aggregates, and the scored posts (news for
+# signals) and metrics (bars, pageviews) of this run.
+# shellcheck disable=SC2086
+stage detect herd-detect --state "$HERD_HOME/detect-$HERD_DETECT_WINDOW.db" --window "$HERD_DETECT_WINDOW" \
+	${HERD_DETECT_ARGS:-} --rejects "$work/rejects/detect.ndjson" "$work/agg.ndjson" "$work/scored.ndjson" \
+	>"$work/events.ndjson"
+judge detect "$work/rejects/detect.ndjson"
+stage load herd-load --db "$HERD_DB" --rejects "$work/rejects/load.ndjson" \
+	"$work/scored.ndjson" "$work/agg.ndjson" "$work/events.ndjson"
+judge load "$work/rejects/load.ndjson"
+
+# ---------------------------------------------------------------- alert
+channels=0
+for v in HERD_SLACK_WEBHOOK HERD_WEBHOOK_URL HERD_SMTP_URL; do
+	[ -z "${!v:-}" ] && [ -z "$(eval echo "\${${v}_FILE:-}")" ] || channels=1
+done
+if [ "$HERD_ALERT" = off ] || { [ "$HERD_ALERT" = auto ] && [ $channels -eq 0 ]; }; then
+	log info "alert: skipped (HERD_ALERT=$HERD_ALERT, $([ $channels -eq 1 ] && echo "channels set" || echo "no channel set"))"
+else
+	dry=()
+	[ "$HERD_ALERT" = auto ] || dry=(--dry-run)
+	# shellcheck disable=SC2086
+	stage alert herd-alert --state "$HERD_STATE" "${dry[@]}" ${HERD_ALERT_ARGS:-} \
+		--rejects "$work/rejects/alert.ndjson" "$work/events.ndjson" >"$work/alerts.ndjson"
+	case ${stage_rc[alert]} in
+	0) ;;
+	1) log warn "alert: some deliveries failed; they are retried by the next run"; status=1 ;;
+	*) die "alert failed (exit ${stage_rc[alert]})" ;;
+	esac
+	if [ ${#dry[@]} -eq 0 ] && [ -s "$work/alerts.ndjson" ]; then
+		stage load-alerts herd-load --db "$HERD_DB" "$work/alerts.ndjson" || die "loading the alert records failed"
+	fi
+fi
+
+if [ $status -eq 0 ]; then
+	rm -rf "$work"
+else
+	log warn "the run's files are kept in $work"
+fi
+finish $status
