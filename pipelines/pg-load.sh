@@ -101,13 +101,13 @@ for s in load.*.sql; do # glob order is byte order under LC_ALL=C
 	[ -e "$s" ] || continue
 	run=${s#load.}
 	run=${run%.sql}
-	psql -X -q -At -v ON_ERROR_STOP=1 "${dsn[@]}" -f "$s" 2>&1 | while IFS= read -r line; do
-		case $line in
-		*ERROR:* | *FATAL:* | *error:* | psql:*) echo "pg-load: $run: $line" >&2 ;;
-		*) say "$run: $line" ;;
-		esac
+	# psql's results (one line per table) on stdout, its messages on stderr,
+	# each prefixed with the run id.
+	psql -X -q -At -v ON_ERROR_STOP=1 "${dsn[@]}" -f "$s" 2>.pg-load.err | while IFS= read -r line; do
+		say "$run: $line"
 	done
 	rc=${PIPESTATUS[0]}
+	[ ! -s .pg-load.err ] || sed "s/^/pg-load: $run: /" .pg-load.err >&2
 	if [ "$rc" -ne 0 ]; then
 		echo "pg-load: $dir/$s: psql exited $rc; run $run rolled back, nothing of it committed; it and later runs stay in $dir" >&2
 		exit 1
