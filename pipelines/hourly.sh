@@ -84,20 +84,6 @@ case $HERD_ALERT in auto | off | dry-run) ;; *) usage_error "HERD_ALERT is '$HER
 	usage_error "HERD_DETECT_WINDOW $HERD_DETECT_WINDOW is not one of HERD_WINDOWS ($HERD_WINDOWS)"
 for f in "${files[@]}"; do [ -r "$f" ] || usage_error "$f: cannot read"; done
 
-# Seconds in a window length (15m, 1h, 1d, 1w).
-seconds() {
-	local n=${1%[smhdw]} u=${1##*[0-9]}
-	[[ "$n" =~ ^[0-9]+$ ]] || usage_error "HERD_WINDOWS: '$1' is not a duration (like 1h)"
-	case $u in s) echo "$n" ;; m) echo $((n * 60)) ;; h) echo $((n * 3600)) ;; d) echo $((n * 86400)) ;;
-	w) echo $((n * 604800)) ;; *) usage_error "HERD_WINDOWS: '$1' is not a duration (like 1h)" ;; esac
-}
-longest=0
-IFS=, read -r -a wlist <<<"$HERD_WINDOWS"
-for w in "${wlist[@]}"; do
-	s=$(seconds "$w")
-	[ "$s" -le "$longest" ] || longest=$s
-done
-
 stamp=$(date -u +%Y%m%dT%H%M%SZ) # names this run's files: bookkeeping, not event time
 work=$HERD_HOME/work/hourly-$stamp
 mkdir -p "$work/rejects" "$HERD_HOME/partials" || die "$work: cannot create"
@@ -148,7 +134,7 @@ judge score "$work/rejects/score.ndjson"
 
 # ---------------------------------------------------------------- aggregate
 # This batch's partials, then the windows it touched merged over every batch
-# that may share them (a superset: the keys filter the result).
+# that may hold them too (a superset: the keys keep only the touched ones).
 part=$HERD_HOME/partials/$batch.ndjson
 stage aggregate herd-aggregate --partial --lateness all --pass none --window "$HERD_WINDOWS" \
 	--rejects "$work/rejects/aggregate.ndjson" "$work/scored.ndjson" >"$work/partials.ndjson"
@@ -161,9 +147,9 @@ if [ -s "$work/keys" ]; then
 	first=$(sed 's/.*"start":"\([^"]*\)"/\1/' "$work/keys" | sort | head -1)
 	last=$(sed 's/.*"start":"\([^"]*\)"/\1/' "$work/keys" | sort | tail -1)
 	{ grep -v "^$batch	" "$index"; printf '%s\t%s\t%s\n' "$batch" "$first" "$last"; } >"$index.tmp" && mv "$index.tmp" "$index"
-	lo=$(date -u -d "@$(($(date -u -d "$first" +%s) - longest))" +%Y-%m-%dT%H:%M:%SZ)
-	hi=$(date -u -d "@$(($(date -u -d "$last" +%s) + longest))" +%Y-%m-%dT%H:%M:%SZ)
-	mapfile -t parts < <(awk -F'\t' -v lo="$lo" -v hi="$hi" -v dir="$HERD_HOME/partials" \
+	# A batch holding a window this run touched has that window's start
+	# within its own first..last starts, and so overlaps first..last.
+	mapfile -t parts < <(awk -F'\t' -v lo="$first" -v hi="$last" -v dir="$HERD_HOME/partials" \
 		'$3 >= lo && $2 <= hi { print dir "/" $1 ".ndjson" }' "$index")
 	stage merge herd-aggregate --merge "${parts[@]}" >"$work/merged.ndjson" || die "merge failed (exit ${stage_rc[merge]})"
 	grep -F -f "$work/keys" "$work/merged.ndjson" >"$work/agg.ndjson"
