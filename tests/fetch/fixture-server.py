@@ -89,10 +89,18 @@ def load(path):
 
 
 def dataset(cfg, key):
+    """A dataset's body; "file" may be a list of recorded pages, whose item
+    lists are joined."""
     d = cfg.get("datasets", {}).get(key)
     if not d:
         return None, None
-    return load(d["file"]), d
+    files = d["file"] if isinstance(d["file"], list) else [d["file"]]
+    body = load(files[0])
+    for more in files[1:]:
+        for k, v in load(more).items():
+            if isinstance(v, list) and isinstance(body.get(k), list):
+                body[k] = body[k] + v
+    return body, d
 
 
 def visible(items, d):
