@@ -21,9 +21,10 @@ struct agg_table {
 	int64_t lateness;   /* seconds, or AGG_LATENESS_ALL */
 	int64_t max_at;     /* largest post time added (INT64_MIN before any) */
 	int64_t min_end;    /* <= the end of every open cell (INT64_MAX when none) */
+	int keep;           /* cells keep their posts */
 };
 
-agg_table *agg_table_new(int64_t lateness)
+agg_table *agg_table_new(int64_t lateness, int keep)
 {
 	agg_table *t = xcalloc(1, sizeof *t);
 
@@ -32,6 +33,7 @@ agg_table *agg_table_new(int64_t lateness)
 	t->lateness = lateness;
 	t->max_at = INT64_MIN;
 	t->min_end = INT64_MAX;
+	t->keep = keep;
 	return t;
 }
 
@@ -136,9 +138,11 @@ int agg_table_is_late(const agg_table *t, int64_t at, const int64_t *lens, size_
 	return 0;
 }
 
-void agg_table_add(agg_table *t, int64_t at, const char *const *entities, size_t nent, const int64_t *lens,
-		   size_t nlens, const agg_contrib *k)
+size_t agg_table_add(agg_table *t, int64_t at, const char *const *entities, size_t nent, const int64_t *lens,
+		     size_t nlens, const agg_contrib *k)
 {
+	size_t held = 0;
+
 	for (size_t e = 0; e < nent; e++) {
 		uint64_t eh = strset_hash(entities[e], strlen(entities[e]));
 		for (size_t i = 0; i < nlens; i++) {
@@ -147,28 +151,35 @@ void agg_table_add(agg_table *t, int64_t at, const char *const *entities, size_t
 			agg_cell *c = find(t, h, entities[e], lens[i], start);
 			if (!c) {
 				c = agg_cell_new(entities[e], lens[i], start);
+				if (!t->keep)
+					agg_cell_drop_posts(c);
 				c->key_hash = h;
 				insert(t, c);
 			}
-			agg_cell_add(c, k);
+			held += !agg_cell_add(c, k);
 		}
 	}
 	if (at > t->max_at)
 		t->max_at = at;
+	return held;
 }
 
-void agg_table_merge(agg_table *t, agg_cell *c)
+size_t agg_table_merge(agg_table *t, agg_cell *c)
 {
 	uint64_t h = key_hash(strset_hash(c->entity, strlen(c->entity)), c->len, c->start);
 	agg_cell *have = find(t, h, c->entity, c->len, c->start);
+	size_t held;
 
 	if (have) {
-		agg_cell_merge(have, c);
+		held = agg_cell_merge(have, c);
 		agg_cell_free(c);
-		return;
+		return held;
 	}
+	if (!t->keep)
+		agg_cell_drop_posts(c);
 	c->key_hash = h;
 	insert(t, c);
+	return 0;
 }
 
 /* ------------------------------------------------------------ closing */
@@ -236,7 +247,7 @@ int agg_table_check(const agg_table *t)
 			uint64_t h = key_hash(strset_hash(c->entity, strlen(c->entity)), c->len, c->start);
 			if ((c->key_hash & (t->nb - 1)) != i || c->key_hash != h)
 				return 0;
-			if (!agg_cell_check(c) || end < t->min_end)
+			if (!c->entity || end < t->min_end)
 				return 0;
 			count++;
 		}

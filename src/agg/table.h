@@ -31,9 +31,11 @@ typedef struct agg_table agg_table;
  * cell after the call. */
 typedef void (*agg_emit_fn)(const agg_cell *c, void *arg);
 
-/* A table with the given allowed lateness (seconds, or AGG_LATENESS_ALL).
- * Free with agg_table_free (NULL does nothing). */
-agg_table *agg_table_new(int64_t lateness);
+/* A table with the given allowed lateness (seconds, or AGG_LATENESS_ALL);
+ * its cells keep their posts when keep is set (partials will be written),
+ * else only their ids (agg_cell_drop_posts). Free with agg_table_free
+ * (NULL does nothing). */
+agg_table *agg_table_new(int64_t lateness, int keep);
 void agg_table_free(agg_table *t);
 
 /* Is a post at time `at` late for any of the windows lens[0..nlens)?
@@ -41,12 +43,14 @@ void agg_table_free(agg_table *t);
 int agg_table_is_late(const agg_table *t, int64_t at, const int64_t *lens, size_t nlens);
 /* Add a post's contribution to the cell of each entity × window, then
  * advance the watermark to at − lateness. The caller checks lateness
- * first (a late post must not be added). */
-void agg_table_add(agg_table *t, int64_t at, const char *const *entities, size_t nent, const int64_t *lens,
-		   size_t nlens, const agg_contrib *k);
+ * first (a late post must not be added). Returns in how many of those
+ * cells the post's id was counted already (it adds nothing there). */
+size_t agg_table_add(agg_table *t, int64_t at, const char *const *entities, size_t nent, const int64_t *lens,
+		     size_t nlens, const agg_contrib *k);
 /* Merge a cell read from a partial into the table; takes ownership of c.
- * Partials do not move the watermark (merging closes at the end). */
-void agg_table_merge(agg_table *t, agg_cell *c);
+ * Partials do not move the watermark (merging closes at the end). Returns
+ * how many of c's posts the table's cell held already. */
+size_t agg_table_merge(agg_table *t, agg_cell *c);
 /* Emit and free the cells the watermark has passed (all cells when all
  * is set, at the end of input). Returns how many were emitted. */
 size_t agg_table_flush(agg_table *t, int all, agg_emit_fn emit, void *arg);
@@ -58,9 +62,10 @@ size_t agg_table_peak(const agg_table *t);
 int64_t agg_table_watermark(const agg_table *t);
 
 /* Invariants, for assert() only: the index holds exactly the open cells,
- * each valid (agg_cell_check) and in its right chain, and min_end is at
- * most every open cell's end. (Cells the watermark has passed may stay
- * open until the next flush.) */
+ * each in its right chain, and min_end is at most every open cell's end.
+ * (Cells the watermark has passed may stay open until the next flush.)
+ * The cells' own invariants (agg_cell_check, linear in their posts) are
+ * asserted once per cell, when it is emitted, not on every flush. */
 int agg_table_check(const agg_table *t);
 
 #endif

@@ -3,7 +3,8 @@
  * in event time (docs/records.md). Streaming: windows close when the
  * watermark passes them (src/agg/table.c); the state of each window is
  * exactly mergeable (src/agg/cell.c), so shards aggregated with --partial
- * and combined with --merge print the same bytes as one pass.
+ * and combined with --merge print the same bytes as one pass; each post id
+ * counts once per entity and window, in one pass and across shards.
  */
 #include "agg/cell.h"
 #include "agg/table.h"
@@ -32,7 +33,10 @@ static const char usage[] =
 	"Windows are in event time (created_at) and epoch-aligned (1d windows\n"
 	"start at 00:00 UTC, 7d ones on Thursdays). A post counts once in each\n"
 	"window for each of its entities; posts without entities are skipped and\n"
-	"counted on stderr.\n"
+	"counted on stderr. A post id (the dedup key) counts once per entity and\n"
+	"window: the first occurrence wins, and later copies (dumps repeat posts)\n"
+	"add nothing, whatever they say; they are counted on stderr. A post\n"
+	"without an id is rejected.\n"
 	"\n"
 	"Streaming: a window is written once the watermark (the latest created_at\n"
 	"seen, minus --lateness) passes its end, so memory holds only the open\n"
@@ -49,7 +53,9 @@ static const char usage[] =
 	"                          (default 1h; 0 for sorted input); 'all' keeps every\n"
 	"                          window open to the end of input (unsorted input)\n"
 	"      --partial           write agg_partial records: the agg keys plus the\n"
-	"                          exact mergeable state (authors, fixed-point sums)\n"
+	"                          exact mergeable state: the window's posts by id\n"
+	"                          (author, source, engagement, fixed-point sentiment\n"
+	"                          terms), about 60-90 bytes a post and window\n"
 	"      --merge             read agg_partial records (from shards, any order)\n"
 	"                          and write the agg records one pass gives; with\n"
 	"                          --partial, write merged partials (tree merges)\n"
@@ -61,8 +67,11 @@ static const char usage[] =
 	"\n"
 	"Shards: herd-aggregate --partial on each part of the posts, then\n"
 	"herd-aggregate --merge on all the partials, prints exactly what one pass\n"
-	"over all posts prints, as long as no post was late in either run. --merge\n"
-	"holds every window until the end of its input.\n"
+	"over all posts prints, as long as no post was late in either run. A post\n"
+	"id in several shards counts once: the merge keeps the copy in the first\n"
+	"partial it reads, so when the copies of an id may differ, give the\n"
+	"partials in input order (identical copies merge alike in any order).\n"
+	"--merge holds every window until the end of its input.\n"
 	"\n"
 	"Examples:\n"
 	"  herd-score --model vader posts.ndjson | herd-aggregate --window 1h,1d\n"
@@ -88,6 +97,8 @@ struct run {
 	int merge, partial;
 	enum pass pass;
 	long no_entities, late;
+	long repeated;          /* posts whose id a window of theirs had counted */
+	long long held;         /* --merge: posts of partials a window held already */
 	stream_t *s;
 };
 
@@ -141,7 +152,8 @@ static int aggregate_post(stream_t *s, struct run *r, const json_t *post)
 		return stream_reject(s, "late post: created_at %s is in a window already written (watermark %s); see --lateness",
 				     htime_format(at, t1), htime_format(agg_table_watermark(r->t), t2));
 	}
-	agg_table_add(r->t, at, names, uniq, r->lens, r->nlens, &k);
+	if (agg_table_add(r->t, at, names, uniq, r->lens, r->nlens, &k) > 0)
+		r->repeated++;
 	agg_table_flush(r->t, 0, emit_cell, r);
 	return 0;
 }
@@ -165,7 +177,7 @@ static int on_record(stream_t *s, json_t *rec, void *arg)
 			return stream_reject(s, "%s", err);
 		if (r->pass == PASS_ALL)
 			stream_emit(s, rec);
-		agg_table_merge(r->t, c);
+		r->held += (long long)agg_table_merge(r->t, c);
 		return 0;
 	}
 	if (r->pass != PASS_NONE)
@@ -249,7 +261,7 @@ int main(int argc, char **argv)
 	}
 	if (r.merge && (have_window || have_lateness))
 		log_usage("--merge takes windows from the partials and closes them at the end: no --window or --lateness");
-	r.t = agg_table_new(r.merge ? AGG_LATENESS_ALL : lateness);
+	r.t = agg_table_new(r.merge ? AGG_LATENESS_ALL : lateness, r.partial);
 	r.s = &s;
 
 	stream_init(&s);
@@ -259,6 +271,12 @@ int main(int argc, char **argv)
 		agg_table_flush(r.t, 1, emit_cell, &r);
 	if (r.no_entities)
 		log_info("%ld post%s without entities skipped", r.no_entities, r.no_entities == 1 ? "" : "s");
+	if (r.repeated)
+		log_info("%ld repeated post%s: %s id was counted already (once per entity and window)", r.repeated,
+			 r.repeated == 1 ? "" : "s", r.repeated == 1 ? "its" : "their");
+	if (r.held)
+		log_info("%lld repeat%s skipped: post ids another partial had counted in the same window (one per entity "
+			 "and window)", r.held, r.held == 1 ? "" : "s");
 	if (r.late)
 		log_warn("%ld late post%s rejected: their windows were already written (raise --lateness, or "
 			 "--lateness all for unsorted input)", r.late, r.late == 1 ? "" : "s");

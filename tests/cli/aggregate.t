@@ -89,12 +89,15 @@ partials and merged with the main run's partials, give exactly what
   same
 
 Partial state and merging: shards in any order merge to the same bytes as
-one pass; partials carry the authors and the fixed-point sums in units of
-2^-48 (psum = (0.6249 − 0.34)·2^48, wsum = (1 + 1+ln 101)·2^48); a merge of
-merges (--merge --partial) is still a partial.
+one pass; partials carry the window's posts by id — author, source (an
+index into the sorted sources), engagement and, for posts with a polarity,
+mood (1 bull, -1 bear), polarity, weight × polarity and weight in units of
+2^-48 (−0.34·2^48 = −95701492081623; (1+ln 101)·2^48 = 1580515916705420) —
+so that a merge counts a post id once even when shards repeat it; a merge
+of merges (--merge --partial) is still a partial.
 
   $ herd-aggregate -q --partial --window 1d --pass none p.ndjson | head -1
-  {"kind":"agg_partial","entity":"AMC","window":"1d","start":"2021-01-27T00:00:00Z","posts":2,"authors":2,"sources":{"reddit/stocks":1,"reddit/wallstreetbets":1},"sentiment":{"n":2,"mean":0.14245,"weighted":0.479037,"bull":1,"bear":1},"engagement":107,"state":{"v":1,"fix":48,"authors":["ann","cat"],"n":2,"bull":1,"bear":1,"psum":"80192220864866","wpsum":"891962904267594","wsum":"1861990893416076"}}
+  {"kind":"agg_partial","entity":"AMC","window":"1d","start":"2021-01-27T00:00:00Z","posts":2,"authors":2,"sources":{"reddit/stocks":1,"reddit/wallstreetbets":1},"sentiment":{"n":2,"mean":0.14245,"weighted":0.479037,"bull":1,"bear":1},"engagement":107,"state":{"v":2,"fix":48,"sources":["reddit/stocks","reddit/wallstreetbets"],"posts":[["reddit:t1_b","ann",0,2,-1,-95701492081623,-95701492081623,281474976710656],["reddit:t1_d","cat",1,105,1,175893712946489,987664396349217,1580515916705420]]}}
   $ for i in 1 2 3 4 5 6; do sed -n ${i}p p.ndjson | herd-aggregate -q --partial --window 15m,1h,1d --pass none > s$i.part; done
   $ cat s6.part s3.part s1.part s5.part s2.part s4.part | herd-aggregate --merge > merged.ndjson
   $ herd-aggregate -q --window 15m,1h,1d --pass none p.ndjson | cmp - merged.ndjson && echo same
@@ -107,14 +110,48 @@ merges (--merge --partial) is still a partial.
   Try 'herd-aggregate --help' for more information.
   [2]
 
+Repeated posts: `id` is the dedup key downstream and dumps repeat posts, so
+a post id counts once per entity and window, and the first occurrence
+wins — a later copy adds nothing even when it says something else (here a
+verbatim copy of reddit:t1_d, and a copy of reddit:t1_a with another
+author, score and sentiment). The skipped repeats are counted on stderr.
+
+  $ { sed -n 1,2p p.ndjson
+  >   sed -n 1p p.ndjson | sed 's/"bob"/"zed"/; s/"score":12/"score":900/; s/"score":0.89/"score":-0.95/'
+  >   sed -n '3,$p' p.ndjson; sed -n 6p p.ndjson; } > rep.ndjson
+  $ herd-aggregate --window 15m,1h,1d --pass none rep.ndjson > rep.agg
+  herd-aggregate: 1 post without entities skipped
+  herd-aggregate: 2 repeated posts: their id was counted already (once per entity and window)
+  $ herd-aggregate -q --window 15m,1h,1d --pass none p.ndjson | cmp - rep.agg && echo same as without the copies
+  same as without the copies
+  $ herd-aggregate -q --pass all rep.ndjson | grep -c '"kind":"post"'
+  7
+
+The copies of an id in different shards: a merge adds a partial's post to a
+window only when the window does not hold its id yet. With copies that
+differ the first partial read wins, so partials merged in input order give
+the one-pass answer; in another order the other copy counts. Identical
+copies give the one-pass answer in any order.
+
+  $ for i in 1 2 3 4 5 6 7 8; do sed -n ${i}p rep.ndjson | herd-aggregate -q --partial --window 15m,1h,1d --pass none > r$i.part; done
+  $ cat r1.part r2.part r3.part r4.part r5.part r6.part r7.part r8.part | herd-aggregate --merge | cmp - rep.agg && echo same
+  herd-aggregate: 6 repeats skipped: post ids another partial had counted in the same window (one per entity and window)
+  same
+  $ cat r3.part r2.part r1.part r4.part r5.part r6.part r7.part r8.part | herd-aggregate -q --merge | cmp -s - rep.agg || echo the later copy of reddit:t1_a counts
+  the later copy of reddit:t1_a counts
+  $ cat r8.part r2.part r7.part r1.part r5.part r4.part r6.part | herd-aggregate -q --merge | cmp - rep.agg && echo same
+  same
+  $ cat r7.part r8.part | herd-aggregate -q --merge --partial | grep -c '"posts":1,'
+  3
+
 A damaged partial is rejected with its line, the rest merges (post 2 has
 two entities in three windows: six cells).
 
   $ sed 's/"fix":48/"fix":32/' s1.part > bad.part
   $ cat bad.part s2.part | herd-aggregate --merge | wc -l
-  herd-aggregate: <stdin>:1: agg_partial: state version 1/32, this herd-aggregate reads 1/48
-  herd-aggregate: <stdin>:2: agg_partial: state version 1/32, this herd-aggregate reads 1/48
-  herd-aggregate: <stdin>:3: agg_partial: state version 1/32, this herd-aggregate reads 1/48
+  herd-aggregate: <stdin>:1: agg_partial: state version 2/32, this herd-aggregate reads 2/48
+  herd-aggregate: <stdin>:2: agg_partial: state version 2/32, this herd-aggregate reads 2/48
+  herd-aggregate: <stdin>:3: agg_partial: state version 2/32, this herd-aggregate reads 2/48
   herd-aggregate: 3 of 9 lines rejected (use --rejects FILE to keep them)
   6
 
@@ -122,16 +159,17 @@ Bad input: every bad line is reported with its place and reason, and the
 rest is aggregated.
 
   $ cat > bad.ndjson <<'EOF'
-  > {"kind":"post","created_at":"2021-01-27T14:03:00Z","source":"x","entities":["GME"]}
+  > {"kind":"post","id":"x:1","created_at":"2021-01-27T14:03:00Z","source":"x","entities":["GME"]}
   > not json
   > {"created_at":"2021-01-27T14:03:00Z"}
-  > {"kind":"post","created_at":"yesterday","source":"x","entities":["GME"]}
-  > {"kind":"post","created_at":"2021-01-27T14:03:00Z","source":"x","entities":"GME"}
-  > {"kind":"post","created_at":"2021-01-27T14:03:00Z","source":"x","entities":["GME",7]}
-  > {"kind":"post","created_at":"2021-01-27T14:03:00Z","source":"x","entities":["GME"],"sentiment":{"score":3}}
-  > {"kind":"post","created_at":"2021-01-27T14:03:00Z","entities":["GME"]}
-  > {"kind":"post","created_at":"2021-01-27T14:03:00Z","source":"x","entities":["GME"],"engagement":{"score":"many"}}
+  > {"kind":"post","id":"x:2","created_at":"yesterday","source":"x","entities":["GME"]}
+  > {"kind":"post","id":"x:3","created_at":"2021-01-27T14:03:00Z","source":"x","entities":"GME"}
+  > {"kind":"post","id":"x:4","created_at":"2021-01-27T14:03:00Z","source":"x","entities":["GME",7]}
+  > {"kind":"post","id":"x:5","created_at":"2021-01-27T14:03:00Z","source":"x","entities":["GME"],"sentiment":{"score":3}}
+  > {"kind":"post","id":"x:6","created_at":"2021-01-27T14:03:00Z","entities":["GME"]}
+  > {"kind":"post","id":"x:7","created_at":"2021-01-27T14:03:00Z","source":"x","entities":["GME"],"engagement":{"score":"many"}}
   > [1,2]
+  > {"kind":"post","created_at":"2021-01-27T14:03:00Z","source":"x","entities":["GME"]}
   > EOF
   $ herd-aggregate bad.ndjson
   herd-aggregate: bad.ndjson:2: invalid JSON at column 3: '[' or '{' expected near 'not'
@@ -143,7 +181,8 @@ rest is aggregated.
   herd-aggregate: bad.ndjson:8: field 'source' is missing or not a string
   herd-aggregate: bad.ndjson:9: field 'engagement.score' is string, not an integer
   herd-aggregate: bad.ndjson:10: record is a JSON array, not an object
-  herd-aggregate: 9 of 10 lines rejected (use --rejects FILE to keep them)
+  herd-aggregate: bad.ndjson:11: field 'id' is missing or not a string
+  herd-aggregate: 10 of 11 lines rejected (use --rejects FILE to keep them)
   {"kind":"agg","entity":"GME","window":"1h","start":"2021-01-27T14:00:00Z","posts":1,"authors":0,"sources":{"x":1},"sentiment":null,"engagement":0}
   [1]
 
@@ -177,10 +216,12 @@ reverse order, equal one pass byte for byte, at 1h and 1d.
   8640
 
 Real posts with authors, engagement and times: a Pushshift dump of WSB
-submissions whose chunks are out of order. With the default lateness some
-posts are late and rejected; aggregated on their own and merged with the
-main run's partials they give exactly the --lateness all result; shards
-merge to one pass here too.
+submissions whose chunks are out of order and that repeats 200 of them
+(lines 201-400 are lines 1-200 again). With the default lateness some
+posts — the repeated chunk — are late and rejected; aggregated on their
+own and merged with the main run's partials they give exactly the
+--lateness all result, the merge counting each id once; shards merge to
+one pass here too.
 
   $ command -v herd-normalize >/dev/null || exit 80
   $ herd-normalize --source reddit $SHARED/wsb-early2021-esbenkc/wallstreetbets.ndjson > wsb.ndjson
@@ -191,11 +232,35 @@ merge to one pass here too.
   some posts were late
   $ herd-aggregate -q --partial --lateness all --window 1h,1d late.rej > late.part
   $ herd-aggregate -q --window 1h,1d --lateness all wsbs.ndjson > all.ndjson
-  $ cat late.part main.part | herd-aggregate --merge | cmp - all.ndjson && echo same
+  $ cat late.part main.part | herd-aggregate -q --merge | cmp - all.ndjson && echo same
   same
   $ split -n l/4 wsbs.ndjson w_
   $ for s in w_a?; do herd-aggregate -q --partial --lateness all --window 1h,1d $s > $s.part; done
-  $ cat w_ad.part w_ab.part w_ac.part w_aa.part | herd-aggregate --merge | cmp - all.ndjson && echo same
+  $ cat w_ad.part w_ab.part w_ac.part w_aa.part | herd-aggregate -q --merge | cmp - all.ndjson && echo same
   same
   $ grep -c '"authors":[1-9]' all.ndjson | grep -vx 0 > /dev/null && echo authors counted
   authors counted
+
+The WSB comments dump repeats 200 comments verbatim (lines 201-400 are
+lines 1-200 again; 50 of them name an entity). One pass counts each id
+once: the same bytes as one pass over the file with the repeats removed.
+Round-robin shards put the two copies of a comment in different shards
+(line 1 in shard a, line 201 in shard c); merged in any order they give
+the same bytes too, every repeat being met in the merge (142 = the 50
+repeated comments' (entity, window) pairs).
+
+  $ herd-normalize -q --source reddit $SHARED/wsb-early2021-esbenkc/wallstreetbets_comments.ndjson > c.ndjson
+  $ awk -F'"' '!seen[$8]++' c.ndjson > c1.ndjson
+  $ wc -l < c.ndjson; wc -l < c1.ndjson
+  1200
+  1000
+  $ herd-aggregate --window 1h,1d c.ndjson > c.agg
+  herd-aggregate: 949 posts without entities skipped
+  herd-aggregate: 50 repeated posts: their id was counted already (once per entity and window)
+  $ herd-aggregate -q --window 1h,1d c1.ndjson | cmp - c.agg && echo same
+  same
+  $ split -n r/3 c.ndjson c_
+  $ for s in c_a?; do herd-aggregate -q --partial --lateness all --window 1h,1d $s > $s.part; done
+  $ cat c_ac.part c_ab.part c_aa.part | herd-aggregate --merge | cmp - c.agg && echo same
+  herd-aggregate: 142 repeats skipped: post ids another partial had counted in the same window (one per entity and window)
+  same

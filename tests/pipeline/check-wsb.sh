@@ -6,7 +6,8 @@
 #   - the pipe runs, every stage exits 0, and aggregates land;
 #   - loading it twice leaves the row counts and the whole file unchanged;
 #   - with --pass all the posts land too: one per comment id, one score
-#     each, and the aggregates count every (post, entity) pair;
+#     each; the file repeats 200 comments verbatim, and the aggregates count
+#     each (post id, entity) pair once, as herd-load stores it once;
 #   - a corrupted line inserted into a copy is reported with its line
 #     number, counted, written to --rejects verbatim, and the rest is loaded:
 #     the database equals the clean run's.
@@ -53,22 +54,29 @@ check "… and herd-load says so" grep -q "^herd-load: aggregates: 0 new, 0 upda
 
 # ---------------------------------------------------------------- posts too
 # The file repeats some comments verbatim (the same id twice): a post is
-# stored once per id, so count distinct ids in what herd-normalize makes
-# (its records start {"kind":"post","id":…), and the (post, entity) pairs
-# that herd-aggregate counts, duplicates included.
+# stored once per id, and herd-aggregate counts an id once per entity and
+# window. So count distinct ids in what herd-normalize makes (its records
+# start {"kind":"post","id":…, the 8th field between quotes), and the
+# (post, entity) pairs of the first copy of each id.
 "$bin/herd-normalize" -q --source reddit "$wsb" >posts.ndjson
 ids=$(grep -o '^{"kind":"post","id":"[^"]*"' posts.ndjson | sort -u | wc -l)
-pairs=$(grep -o '"entities":\[[^]]*\]' posts.ndjson | sed 's/^"entities":\[//; s/\]$//' |
-	awk -F, 'NF { n += NF } END { print n + 0 }')
+count_pairs() { grep -o '"entities":\[[^]]*\]' | sed 's/^"entities":\[//; s/\]$//' |
+	awk -F, 'NF { n += NF } END { print n + 0 }'; }
+all_pairs=$(count_pairs <posts.ndjson)
+pairs=$(awk -F'"' '!seen[$8]++' posts.ndjson | count_pairs)
+check "the repeated comments name entities: more pairs in the stream ($all_pairs) than distinct ($pairs)" \
+	[ "$all_pairs" -gt "$pairs" ]
 pipe "$wsb" all.db -- --pass all
 check "with --pass all: every stage exits 0 (got $status)" [ "$status" = "0 0 0 0" ]
 check "one post per comment id ($ids of $lines lines)" [ "$(q all.db "SELECT count(*) FROM posts")" -eq "$ids" ]
 check "one VADER score per post" [ "$(q all.db "SELECT count(*) FROM scores WHERE model = 'vader@3.3.2'")" -eq "$ids" ]
 check "the same aggregates as without posts" \
 	cmp -s <(q t.db "SELECT * FROM aggregates ORDER BY 1, 2, 3") <(q all.db "SELECT * FROM aggregates ORDER BY 1, 2, 3")
+stored=$(q all.db "SELECT count(*) FROM post_entities")
+check "herd-load stores each (post, entity) pair once ($pairs, got $stored)" [ "$stored" -eq "$pairs" ]
 for w in 1h 1d; do
 	sum=$(q all.db "SELECT coalesce(sum(posts), 0) FROM aggregates WHERE window = '$w'")
-	check "$w aggregates count every (post, entity) pair of the stream ($pairs, got $sum)" [ "$sum" -eq "$pairs" ]
+	check "$w aggregates count each (post id, entity) pair once, as stored ($pairs, got $sum)" [ "$sum" -eq "$pairs" ]
 done
 all_first=$(counts all.db)
 
