@@ -228,15 +228,23 @@ static double src_pace(const http_response *r, void *arg, char *why, size_t whyl
 
 void fetch_api_error(const json_t *body, char *out, size_t outlen)
 {
-	json_t *e = json_object_get(body, "errors");
-	const char *code = jx_str(body, "code"), *msg = jx_str(body, "message");
+	json_t *e, *inner;
+	const char *code, *msg;
+
+	if (json_is_object(json_object_get(body, "chart"))) /* Yahoo: {"chart":{"result":null,"error":{…}}} */
+		body = json_object_get(body, "chart");
+	if (json_is_object(inner = json_object_get(body, "error")) && !json_object_get(body, "message"))
+		body = inner; /* {"error":{"code","description"|"message"}} */
+	e = json_object_get(body, "errors");
+	code = jx_str(body, "code");
+	msg = jx_str(body, "message");
 
 	if (!msg)
 		msg = jx_str(body, "error_description");
 	if (!msg && json_is_string(json_object_get(body, "error")))
 		msg = jx_str(body, "error");
 	if (!msg)
-		msg = jx_str(json_object_get(body, "error"), "description"); /* Yahoo */
+		msg = jx_str(body, "description");
 	if (!msg && json_is_array(e)) {
 		msg = jx_str(json_array_get(e, 0), "message");
 		if (!msg)
@@ -630,12 +638,16 @@ static int is_ascending(const src_fetch *src, const char *variant)
 /* One variant of a query (reddit's listings): fetch it and book the outcome. */
 static int run_one(fetch_run *f, const char *query, const char *variant)
 {
-	char key[512], raw[512];
+	char key[600], raw[512], canon[512];
 	fetch_query q = {0};
 	long written = 0;
 	int rc;
 
-	snprintf(key, sizeof key, "%s%s%s", query, variant ? "/" : "", variant ? variant : "");
+	if (f->src->canonical)
+		f->src->canonical(f, query, canon, sizeof canon);
+	else
+		snprintf(canon, sizeof canon, "%s", query);
+	snprintf(key, sizeof key, "%s%s%s", canon, variant ? "/" : "", variant ? variant : "");
 	snprintf(raw, sizeof raw, "%s", query);
 	if (f->src->query_pairs && strchr(raw, '='))
 		*strchr(raw, '=') = '\0';

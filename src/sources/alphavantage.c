@@ -414,8 +414,11 @@ static int av_parse(fetch_run *f, const json_t *body, const fetch_query *q, fetc
 		int64_t last;
 		json_t *cut = cut_series(body, q->min_t, &last);
 		const char *sym = json_string_value(by_suffix(json_object_get(body, "Meta Data"), "Symbol"));
-		if (cut)
-			fetch_page_add(pg, cut, NULL, last, sym ? sym : "", last);
+		if (cut) {
+			fetch_item *it = fetch_page_add(pg, cut, NULL, last, sym ? sym : "", last);
+			if (!q->raw_query && sym)
+				it->query = xstrdup(sym); /* a replay: the symbol the metadata says */
+		}
 		return 0;
 	}
 	snprintf(err, errlen, "not an Alpha Vantage news or series response%s%.200s%s", msg ? " (" : "", msg ? msg : "",

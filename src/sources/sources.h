@@ -49,6 +49,9 @@ struct src_fetch {
 	const char *ascending_variants; /* or only these variants are ("daily,intraday") */
 	int query_pairs;      /* queries are ENTITY=NAME (wikipedia); raw.query is ENTITY */
 	long budget;          /* default requests per UTC day (0: none) */
+	/* The query as its cursor knows it, when two spellings mean one thing
+	 * (wikipedia: GME and GME=GameStop), into out; NULL: as given. */
+	void (*canonical)(const fetch_run *f, const char *query, char *out, size_t outlen);
 	/* The sub-queries each query is fetched as ("new,comments"), or NULL. */
 	const char *(*variants)(const fetch_run *f);
 	/* Check the source's options and read its credentials (into f->priv),

@@ -204,6 +204,17 @@ static const char *article_of(const fetch_run *f, const char *query)
 	return NULL;
 }
 
+/* GME and GME=GameStop are one query: SYMBOL=Article_title. */
+static void wiki_canonical(const fetch_run *f, const char *query, char *out, size_t outlen)
+{
+	const char *article = article_of(f, query);
+
+	if (article && !strchr(query, '='))
+		snprintf(out, outlen, "%s=%s", query, article);
+	else
+		snprintf(out, outlen, "%s", query);
+}
+
 static int wiki_parse(fetch_run *f, const json_t *body, const fetch_query *q, fetch_page *pg, char *err,
 		      size_t errlen)
 {
@@ -273,6 +284,7 @@ static const src_fetch wiki_fetch = {
 	.base_url = "https://wikimedia.org/api/rest_v1",
 	.ascending = 1,
 	.query_pairs = 1,
+	.canonical = wiki_canonical,
 	.setup = wiki_setup,
 	.cleanup = wiki_cleanup,
 	.page = wiki_page,

@@ -207,8 +207,11 @@ static int yahoo_parse(fetch_run *f, const json_t *body, const fetch_query *q, f
 		int64_t last = 0;
 		json_t *cut = cut_result(r, q->min_t, &last);
 		const char *sym = jx_path(r, "meta.symbol") ? json_string_value(jx_path(r, "meta.symbol")) : NULL;
-		if (cut)
-			fetch_page_add(pg, cut, NULL, last, sym ? sym : "", last);
+		if (cut) {
+			fetch_item *it = fetch_page_add(pg, cut, NULL, last, sym ? sym : "", last);
+			if (!q->raw_query && sym)
+				it->query = xstrdup(sym); /* a replay: the symbol the chart says */
+		}
 	}
 	return 0;
 }
