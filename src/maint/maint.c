@@ -213,14 +213,18 @@ int maint_check(sqlite3 *db, int full, char *err, size_t errlen)
 		 * error code 11"), after the "*** in database main ***" header. */
 		const char *msg = (const char *)sqlite3_column_text(st, 0);
 		const char *nl;
+		char first[256];
+		int more;
 
 		if (strcmp(msg, "ok") == 0)
 			break;
 		if (strncmp(msg, "*** ", 4) == 0 && (nl = strchr(msg, '\n')) != NULL)
 			msg = nl + 1;
 		nl = strchr(msg, '\n');
-		rc = herd_errf(err, errlen, "integrity check: %.*s%s", nl ? (int)(nl - msg) : (int)strlen(msg), msg,
-			       nl || sqlite3_step(st) == SQLITE_ROW ? " (and more)" : "");
+		snprintf(first, sizeof first, "%.*s", nl ? (int)(nl - msg) : (int)strlen(msg), msg);
+		/* msg belongs to the row: copied before the next step frees it */
+		more = nl != NULL || sqlite3_step(st) == SQLITE_ROW;
+		rc = herd_errf(err, errlen, "integrity check: %s%s", first, more ? " (and more)" : "");
 		break;
 	}
 	default: rc = sql_fail(db, "integrity check", err, errlen);

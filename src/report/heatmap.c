@@ -270,14 +270,23 @@ void report_heatmap_html(const json_t *g, buf_t *b)
 				maxposts = json_integer_value(json_array_get(c, 0));
 	}
 
-	snprintf(title, sizeof title, "herd heatmap — %.10s to %.10s, %s windows", jx_str(g, "from"), jx_str(g, "to"),
-		 window);
+	/* The title names the first and the last window shown. */
+	{
+		const char *c0 = json_string_value(json_array_get(cols, 0));
+		const char *c1 = json_string_value(json_array_get(cols, ncols - 1));
+
+		if (daily)
+			snprintf(title, sizeof title, "herd heatmap — %.10s to %.10s, %s windows", c0, c1, window);
+		else
+			snprintf(title, sizeof title, "herd heatmap — %.10s %.5s to %.10s %.5s UTC, %s windows", c0, c0 + 11,
+				 c1, c1 + 11, window);
+	}
 	report_page_begin(b, title);
 	buf_puts(b, "<h1>");
 	report_html_escape(b, title);
 	buf_puts(b, "</h1>\n<p class=\"sub\">From <code>");
 	report_html_escape(b, jx_str(g, "db"));
-	buf_printf(b, "</code>: the %zu most mentioned entities from %s to %s. A square's area is the window's "
+	buf_printf(b, "</code>: the %zu most mentioned entities from %s up to %s. A square's area is the window's "
 		      "mentions (largest: %lld); its colour their mean sentiment. Hover a square for its numbers.</p>\n",
 		   nrows, jx_str(g, "from"), jx_str(g, "to"), maxposts);
 	buf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
