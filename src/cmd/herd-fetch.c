@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 		case OPT_BASE_URL: o.base_url = optarg; break;
 		case OPT_USER_AGENT: ho.user_agent = optarg; break;
 		case OPT_NOW: o.now = cli_time("--now", optarg); break;
-		case OPT_REPLAY: replay = 1; break;
+		case OPT_REPLAY: replay = o.replay = 1; break;
 		case OPT_QUERY: o.query_override = optarg; break;
 		case OPT_LISTING: o.listing = optarg; break;
 		case OPT_FUNCTION: o.function = optarg; break;

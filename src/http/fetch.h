@@ -65,6 +65,7 @@ typedef struct fetch_opts {
 	const char *lang;      /* newsapi: language filter */
 	long max_results;      /* newsapi: results a query may page through (the free tier's 100) */
 	const char *query_override; /* replay: the raw records' query */
+	int replay;                 /* replaying saved responses: no network, no credentials needed */
 } fetch_opts;
 
 /* One item of a page. */

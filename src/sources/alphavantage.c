@@ -330,6 +330,8 @@ static int av_setup(fetch_run *f, char *err, size_t errlen)
 			return herd_errf(err, errlen, "--bar '%s' is not an Alpha Vantage interval (1min 5min 15min 30min 60min)",
 					 f->o.bar);
 	}
+	if (f->o.replay)
+		return 0; /* replays ask nothing: no credentials needed */
 	if (!(key = http_secret_env("ALPHAVANTAGE_KEY")))
 		return herd_errf(err, errlen, "ALPHAVANTAGE_KEY (or ALPHAVANTAGE_KEY_FILE) is not set: get a free key at "
 					      "https://www.alphavantage.co/support/#api-key");
