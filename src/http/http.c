@@ -218,6 +218,8 @@ double http_retry_after(const char *v, double now)
 	if (!*v)
 		return -1;
 	d = strtod(v, &end);
+	while (isspace((unsigned char)*end))
+		end++;
 	if (end != v && *end == '\0' && isdigit((unsigned char)*v))
 		return d < 0 ? 0 : d;
 	/* An HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT" (RFC 9110, IMF-fixdate). */
