@@ -267,11 +267,14 @@ static int wiki_page(fetch_run *f, const fetch_query *q, const char *next, fetch
 	http_url_encode(&url, title.p);
 	buf_printf(&url, "/daily/%.4s%.2s%.2s/%.4s%.2s%.2s", s, s + 5, s + 8, e, e + 5, e + 8);
 	req.url = url.p;
+	req.conditional = 1;
 	rc = fetch_get(f, &req, &body, &status);
 	if (rc == FETCH_ERR && status == 404) { /* no data for these days (yet) */
 		http_log(LOG_DEBUG, "%s", f->err);
 		rc = FETCH_OK;
-	} else if (rc == FETCH_OK && body && wiki_parse(f, body, q, pg, f->err, sizeof f->err) < 0) {
+	} else if (rc == FETCH_OK && !body) {
+		pg->not_modified = 1;
+	} else if (rc == FETCH_OK && wiki_parse(f, body, q, pg, f->err, sizeof f->err) < 0) {
 		rc = FETCH_ERR;
 	}
 	json_decref(body);
