@@ -350,7 +350,7 @@ int fetch_get(fetch_run *f, const fetch_req *req, json_t **body, long *status)
 			char api[512];
 			*body = jx_parse(r.body.p ? r.body.p : "", r.body.len, api, sizeof api);
 			fetch_api_error(*body, api, sizeof api);
-			snprintf(f->err, sizeof f->err, "%s: HTTP %ld%s%s", what, r.status, api[0] ? ": " : "", api);
+			snprintf(f->err, sizeof f->err, "%.400s: HTTP %ld%s%.500s", what, r.status, api[0] ? ": " : "", api);
 			out = FETCH_ERR;
 		}
 	}

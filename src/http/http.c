@@ -465,6 +465,7 @@ static int wait_pace(http_client *c, char *why, size_t whylen)
 		return -1;
 	}
 	http_sleep(d, c->next_why);
+	c->next_at = 0; /* served (HERD_FAKE_SLEEP: as if it had been) */
 	return 0;
 }
 
@@ -478,7 +479,7 @@ static void set_pace(http_client *c, const http_response *r, const http_policy *
 	d = p->pace(r, p->arg, why, sizeof why);
 	if (d > 0) {
 		c->next_at = http_now() + d;
-		snprintf(c->next_why, sizeof c->next_why, "%s: %s", what, why[0] ? why : "rate limit");
+		snprintf(c->next_why, sizeof c->next_why, "%.120s: %.120s", what, why[0] ? why : "rate limit");
 	}
 }
 

@@ -104,7 +104,7 @@ rm -f "$tmp"/state.db* "$sleeps"
 reconfig "$(config 0 '{"path": "/r/AskReddit/new", "nth": [1], "fault": "ratelimit", "seconds": 7}')"
 hf reddit AskReddit --listing new >"$tmp/r6" 2>"$tmp/e6"
 check "rate-limit headers: the next request waited the reset ($(cat "$sleeps" 2>/dev/null))" \
-	grep -qx 'sleep 7.000 reddit AskReddit/new: x-ratelimit-remaining: 0.0, x-ratelimit-reset: 7' "$sleeps"
+	awk '/^sleep [0-9.]+ reddit AskReddit\/new: x-ratelimit-remaining: 0.0, x-ratelimit-reset: 7$/ { n++; ok = $2 > 6.5 && $2 <= 7 } END { exit !(ok && n == 1 && NR == 1) }' "$sleeps"
 check "rate-limit headers: the 100 submissions once" [ "$(ids "$tmp/r6" .item.data.name | uniq | wc -l)" -eq 100 -a "$(grep -c . "$tmp/r6")" -eq 100 ]
 
 # ---------------------------------------------------------------- secrets and usage
