@@ -14,6 +14,7 @@
 #include "lib/util.h"
 #include "sources/csvimport.h"
 #include "sources/csvread.h"
+#include "text/entopts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,14 +57,21 @@ static const char usage[] =
 	"      --encoding E        utf8 (default; invalid UTF-8 rejects the row) or\n"
 	"                          latin1 (ISO-8859-1, converted to UTF-8)\n"
 	"      --no-header         the first line is data; name columns as #1, #2, ...\n"
+	"      --extract           find the entities the title and text mention, as\n"
+	"                          herd-normalize does, and add them to the entities\n"
+	"                          column's (--entities or --dict imply --extract)\n"
+	ENT_OPTS_HELP("default precision")
 	CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
 	"Entities: the entities column holds one symbol or a list separated by\n"
 	", ; | or spaces; a leading $ is dropped, symbols are upper-cased (a symbol\n"
-	"starts with a letter: letters, digits, '.', '-'), the list sorted and\n"
-	"unique. No entities column gives [] (herd-normalize's text extraction\n"
-	"does not run here). Text and title are cleaned as every source's are:\n"
-	"HTML entities decoded, \"[deleted]\"/\"[removed]\" taken as no text.\n"
+	"starts with a letter: letters, digits, '.', '-'). With --extract the\n"
+	"entities the title and text mention are found by herd-normalize's\n"
+	"extractor (same modes, same dictionary); with an entities column too, a\n"
+	"post gets both: the column's symbols and the text's, sorted and unique.\n"
+	"With neither, entities is []. Text and title are cleaned as every\n"
+	"source's are: HTML entities decoded, \"[deleted]\"/\"[removed]\" taken as\n"
+	"no text (entities are found in the cleaned text).\n"
 	"\n"
 	"Ids: with --map id=COLUMN a post's id is SOURCE:VALUE. Without it the id is\n"
 	"SOURCE:FILE:LINE (the file's base name, \"stdin\" for stdin, and the line\n"
@@ -75,6 +83,8 @@ static const char usage[] =
 	"    --community-from-filename '^[0-9-]+_([a-z]+)_' \\\n"
 	"    --map text=comment,entities=ticker,vader.compound=compound \\\n"
 	"    daily_data/2021-01-2?_*_comments.csv > posts.ndjson\n"
+	"  herd-import --source csv --map text=body,created_at=date --extract \\\n"
+	"    --entities recall export.csv > posts.ndjson\n"
 	"  herd-import --kind metric --source reddit --date-from-filename --interval 1d \\\n"
 	"    --community-from-filename '_([a-z]+)\\.csv$' --map entity=ticker \\\n"
 	"    --value mentions=mentions daily_data/2021-01-20_stocks.csv\n";
@@ -92,6 +102,7 @@ enum {
 	OPT_DELIMITER,
 	OPT_ENCODING,
 	OPT_NO_HEADER,
+	OPT_EXTRACT,
 };
 
 #define MAX_SPECS 64
@@ -174,21 +185,30 @@ int main(int argc, char **argv)
 		{"delimiter", required_argument, NULL, OPT_DELIMITER},
 		{"encoding", required_argument, NULL, OPT_ENCODING},
 		{"no-header", no_argument, NULL, OPT_NO_HEADER},
+		{"extract", no_argument, NULL, OPT_EXTRACT},
+		ENT_OPTS_LONGOPTS,
 		CLI_REJECT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{0}};
 	struct csvimp_opts io = {.kind = CSVIMP_POST};
 	struct csvr_opts ro = {.delim = ','};
 	const char *maps[MAX_SPECS], *values[MAX_SPECS];
-	int nmaps = 0, nvalues = 0, io_error = 0, c;
+	int nmaps = 0, nvalues = 0, io_error = 0, extract = 0, c;
 	char err[512], interval[HTIME_LEN];
 	long rows = 0;
+	ent_dict *dict = NULL;
+	ent_opts eo;
 	csvimp_t *m;
 
 	cli_init(argc, argv);
+	ent_opts_init(&eo, ENT_PRECISION);
 	while ((c = cli_getopt(argc, argv, "hVqv", longopts)) != -1) {
 		if (cli_common_option(c, optarg, usage))
 			continue;
+		if (ent_opts_option(&eo, c, optarg)) {
+			extract = 1;
+			continue;
+		}
 		switch (c) {
 		case OPT_MAP:
 		case OPT_VALUE:
@@ -230,9 +250,13 @@ int main(int argc, char **argv)
 				log_usage("--encoding: '%s' is not utf8 or latin1", optarg);
 			break;
 		case OPT_NO_HEADER: ro.no_header = 1; break;
+		case OPT_EXTRACT: extract = 1; break;
 		default: log_usage("unexpected option");
 		}
 	}
+	io.extract = extract ? eo.mode : ENT_NONE;
+	if (io.extract != ENT_NONE)
+		io.dict = dict = ent_opts_dict(&eo); /* NULL for cashtags */
 	m = csvimp_new(&io, err, sizeof err);
 	if (!m)
 		log_usage("%s", err);
@@ -255,5 +279,7 @@ int main(int argc, char **argv)
 	}
 	progress_end();
 	csvimp_free(m);
+	ent_dict_free(dict);
+	ent_opts_free(&eo);
 	return reject_finish(rows) | io_error | herd_close_stdout();
 }

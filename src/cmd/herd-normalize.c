@@ -18,6 +18,7 @@
 #include "lib/util.h"
 #include "sources/sources.h"
 #include "text/entities.h"
+#include "text/entopts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,16 +51,7 @@ static const char usage[] =
 	"Options:\n"
 	"      --source NAME       bare items are from NAME: reddit, stocktwits, newsapi, x,\n"
 	"                          alphavantage, yahoo, wikipedia\n"
-	"      --entities MODE     precision (default): as above;\n"
-	"                          recall: also stop-listed and single-letter tickers, lower-case\n"
-	"                            tickers, cased aliases in any case and unlisted capitals\n"
-	"                            (penny stocks), where the words around say ticker (calls,\n"
-	"                            puts, shares, holding, 50c, $12, a ticker beside it) and the\n"
-	"                            text is not shouting in capitals;\n"
-	"                          cashtags: cashtags and source tags only; none: source tags only\n"
-	"      --dict DIR          entity dictionary: tickers.tsv, aliases.tsv, stoplist.txt in DIR;\n"
-	"                          repeat to add more (the first --dict replaces the default,\n"
-	"                          data/entities of the installation, or $HERD_HOME/data/entities)\n"
+	ENT_OPTS_HELP("default precision")
 	"      --min-entities N    drop posts that mention fewer than N entities (default 0: keep all)\n" CLI_REJECT_HELP
 		CLI_COMMON_HELP
 	"\n"
@@ -72,7 +64,7 @@ static const char usage[] =
 	"  herd-normalize raw/2021-01-27.ndjson.gz --min-entities 1 --rejects bad.ndjson\n"
 	"  curl -s 'https://api.stocktwits.com/api/2/streams/symbol/GME.json' | herd-normalize --source stocktwits\n";
 
-enum { OPT_SOURCE = CLI_FIRST_PROGRAM_OPTION, OPT_ENTITIES, OPT_DICT, OPT_MIN_ENTITIES };
+enum { OPT_SOURCE = CLI_FIRST_PROGRAM_OPTION, OPT_MIN_ENTITIES };
 
 struct ctx {
 	stream_t *s;
@@ -89,14 +81,6 @@ struct ctx {
 
 /* ---------------------------------------------------------------- posts */
 
-static void text_entities(struct ctx *c, json_t *post, const char *key)
-{
-	json_t *v = json_object_get(post, key);
-
-	if (json_is_string(v))
-		ent_extract(c->dict, c->mode, json_string_value(v), json_string_length(v), &c->set);
-}
-
 /* A normalized post: merge entities, filter, write. Takes the reference. */
 static void on_post(void *arg, json_t *post)
 {
@@ -108,8 +92,7 @@ static void on_post(void *arg, json_t *post)
 	json_array_foreach(tags, i, e)
 		if (json_is_string(e))
 			ent_set_add(&c->set, json_string_value(e));
-	text_entities(c, post, "title");
-	text_entities(c, post, "text");
+	ent_extract_post(c->dict, c->mode, post, &c->set);
 	ent_set_finish(&c->set);
 	if ((long)c->set.n < c->min_entities) {
 		c->dropped++;
@@ -231,57 +214,28 @@ static int on_record(stream_t *s, json_t *rec, void *arg)
 
 /* ---------------------------------------------------------------- main */
 
-static void load_dict(struct ctx *c, const char **dirs, int ndirs)
-{
-	char err[1024];
-	char *found = NULL;
-
-	c->dict = ent_dict_new();
-	if (ndirs == 0) {
-		found = herd_data_path("data/entities");
-		if (!found)
-			log_fatal(HERD_EXIT_FAIL, "cannot find the entity dictionary data/entities beside the program "
-						  "or in $HERD_HOME; give --dict DIR");
-		dirs = (const char **)&found;
-		ndirs = 1;
-	}
-	for (int i = 0; i < ndirs; i++)
-		if (ent_dict_load_dir(c->dict, dirs[i], err, sizeof err) < 0)
-			log_fatal(HERD_EXIT_FAIL, "%s", err);
-	log_debug("entity dictionary: %zu tickers, %zu aliases, %zu stop words (%s%s)", ent_dict_tickers(c->dict),
-		  ent_dict_aliases(c->dict), ent_dict_stops(c->dict), dirs[0], ndirs > 1 ? ", …" : "");
-	free(found);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"source", required_argument, NULL, OPT_SOURCE},
-						 {"entities", required_argument, NULL, OPT_ENTITIES},
-						 {"dict", required_argument, NULL, OPT_DICT},
+						 ENT_OPTS_LONGOPTS,
 						 {"min-entities", required_argument, NULL, OPT_MIN_ENTITIES},
 						 CLI_REJECT_LONGOPTS,
 						 CLI_COMMON_LONGOPTS,
 						 {0}};
-	struct ctx c = {.mode = ENT_PRECISION};
-	const char **dirs = xcalloc((size_t)argc, sizeof *dirs);
-	int ndirs = 0, ch, rc;
+	struct ctx c = {0};
+	ent_opts eo;
+	int ch, rc;
 	stream_t s;
 
 	cli_init(argc, argv);
+	ent_opts_init(&eo, ENT_PRECISION);
 	while ((ch = cli_getopt(argc, argv, "hVqv", longopts)) != -1) {
-		if (cli_common_option(ch, optarg, usage))
+		if (cli_common_option(ch, optarg, usage) || ent_opts_option(&eo, ch, optarg))
 			continue;
 		switch (ch) {
 		case OPT_SOURCE:
 			if (!(c.forced = source_find(optarg)))
 				log_usage("--source: '%s' is not one of: %s", optarg, source_names());
-			break;
-		case OPT_ENTITIES:
-			if ((c.mode = ent_mode_parse(optarg)) < 0)
-				log_usage("--entities: '%s' is not one of: precision, recall, cashtags, none", optarg);
-			break;
-		case OPT_DICT:
-			dirs[ndirs++] = optarg;
 			break;
 		case OPT_MIN_ENTITIES:
 			c.min_entities = cli_long("--min-entities", optarg, 0, 1000);
@@ -290,8 +244,8 @@ int main(int argc, char **argv)
 			log_usage("unexpected option");
 		}
 	}
-	if (c.mode == ENT_PRECISION || c.mode == ENT_RECALL)
-		load_dict(&c, dirs, ndirs);
+	c.mode = eo.mode;
+	c.dict = ent_opts_dict(&eo);
 	stream_init(&s);
 	c.s = &s;
 	stream_run(&s, argv + optind, argc - optind, on_record, &c);
@@ -302,6 +256,6 @@ int main(int argc, char **argv)
 	ent_set_free(&c.set);
 	ent_dict_free(c.dict);
 	buf_free(&c.bad);
-	free(dirs);
+	ent_opts_free(&eo);
 	return rc | herd_close_stdout();
 }

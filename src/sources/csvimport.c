@@ -10,6 +10,7 @@
 #include "sources/csvimport.h"
 #include "sources/sources.h"
 #include "text/entities.h"
+#include "text/entopts.h"
 #include "lib/buf.h"
 #include "lib/htime.h"
 #include "lib/util.h"
@@ -100,6 +101,11 @@ csvimp_t *csvimp_new(const struct csvimp_opts *o, char *err, size_t errlen)
 	if (!m->o.type)
 		m->o.type = "comment";
 	m->file_date = -1;
+	if (o->kind == CSVIMP_METRIC && o->extract != ENT_NONE) {
+		herd_errf(err, errlen, "--extract finds entities in post text: not with --kind metric");
+		csvimp_free(m);
+		return NULL;
+	}
 	if (!is_post_type(m->o.type)) {
 		herd_errf(err, errlen, "--type: '%s' is not one of comment, submission, message, article, tweet", m->o.type);
 		csvimp_free(m);
@@ -509,6 +515,10 @@ static json_t *make_post(csvimp_t *m, const csvr_row *row, char *err, size_t err
 	set_text(post, "text", nonempty(get(m, row, m->col[F_TEXT])));
 	post_set_str(post, "url", nonempty(get(m, row, m->col[F_URL])));
 	post_set_engagement(post, score, replies);
+	if (m->o.extract != ENT_NONE) { /* the column's symbols and the text's, together */
+		ent_extract_post(m->o.dict, m->o.extract, post, &ents);
+		ent_set_finish(&ents);
+	}
 	for (size_t i = 0; i < ents.n; i++)
 		post_add_entity(post, ents.v[i]);
 	ent_set_free(&ents);

@@ -6,8 +6,10 @@
  * mentions table is not a list of posts).
  *
  * Reading the CSV itself (quoting, encodings, line numbers) is csvread.c;
- * this module only sees header names and field strings. Every error is a
- * message for "file:line: reason"; none is fatal.
+ * this module only sees header names and field strings. Entities come from
+ * a mapped column, or from the title and text through the extractor
+ * herd-normalize uses (text/entopts.c), or both. Every error is a message
+ * for "file:line: reason"; none is fatal.
  */
 #ifndef HERD_CSVIMPORT_H
 #define HERD_CSVIMPORT_H
@@ -28,6 +30,8 @@ struct csvimp_opts {
 	const char *community_re;       /* --community-from-filename REGEX, or NULL */
 	int date_from_filename;         /* a YYYY-MM-DD in the file name is the time */
 	const char *interval;           /* metric "interval", or NULL */
+	int extract;                    /* ENT_* mode for title and text (ENT_NONE: none) */
+	const struct ent_dict *dict;    /* the dictionary it needs, or NULL; borrowed */
 };
 
 typedef struct csvimp csvimp_t;

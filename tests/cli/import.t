@@ -182,6 +182,51 @@ errors exit 2.
   herd-import: write error: No space left on device
   [1]
 
+--extract: entities from the title and text, by the extractor herd-normalize
+uses (cashtags; listed capitals that are not words like IT or ON; names such
+as GameStop), in the cleaned text (&amp; decoded). With an entities column
+too a post gets both, sorted and unique. --entities and --dict work as in
+herd-normalize and imply --extract (recall also takes ON before "calls" and
+the unlisted capitals ZZZ beside a trading word; --dict mydict knows ZZZ).
+
+  $ printf 'date,title,body,sym\n2021-01-27,GameStop!,"$TSLA &amp; $amc, IT is ON",AMC\n2021-01-27,,plain words,\n2021-01-27,,"ON calls, ZZZ",bb\n' > e.csv
+  $ herd-import --map created_at=date,title=title,text=body,entities=sym e.csv | grep -o '"entities":[^]]*]'
+  "entities":["AMC"]
+  "entities":[]
+  "entities":["BB"]
+  $ herd-import --map created_at=date,title=title,text=body,entities=sym --extract e.csv | grep -o '"text":"[^"]*".*"entities":[^]]*]' | sed 's/"url".*"entities"/…"entities"/'
+  "text":"$TSLA & $amc, IT is ON",…"entities":["AMC","GME","TSLA"]
+  "text":"plain words",…"entities":[]
+  "text":"ON calls, ZZZ",…"entities":["BB"]
+  $ herd-import --map created_at=date,text=body --extract e.csv | grep -o '"entities":[^]]*]'
+  "entities":["AMC","TSLA"]
+  "entities":[]
+  "entities":[]
+  $ herd-import --map created_at=date,text=body --entities recall e.csv | grep -o '"entities":[^]]*]'
+  "entities":["AMC","TSLA"]
+  "entities":[]
+  "entities":["ON","ZZZ"]
+  $ herd-import --map created_at=date,text=body --entities cashtags e.csv | grep -o '"entities":[^]]*]'
+  "entities":["AMC","TSLA"]
+  "entities":[]
+  "entities":[]
+  $ mkdir mydict && printf 'ZZZ\tZed\tstock\n' > mydict/tickers.tsv
+  $ herd-import --map created_at=date,text=body --dict mydict e.csv | grep -o '"entities":[^]]*]'
+  "entities":["AMC","TSLA"]
+  "entities":[]
+  "entities":["ZZZ"]
+  $ herd-import --map created_at=date,text=body --extract --dict nowhere e.csv
+  herd-import: nowhere: no dictionary here (tickers.tsv, aliases.tsv or stoplist.txt)
+  [1]
+  $ herd-import --map created_at=date,text=body --entities some e.csv
+  herd-import: --entities: 'some' is not one of: precision, recall, cashtags, none
+  Try 'herd-import --help' for more information.
+  [2]
+  $ herd-import --kind metric --map entity=sym,at=date --value n=sym --extract e.csv
+  herd-import: --extract finds entities in post text: not with --kind metric
+  Try 'herd-import --help' for more information.
+  [2]
+
 The real Reddit ticker dump (51,121 ticker-comment rows, multi-line quoted
 comments): every row becomes a post and no row is rejected.
 
@@ -192,3 +237,22 @@ comments): every row becomes a post and no row is rejected.
   51121
   $ grep -c '"community":"wallstreetbets","created_at":"2021-01-27T00:00:00Z".*"entities":\["GME"\]' posts.ndjson
   3237
+
+--extract on the same rows: herd's extractor finds a row's ticker (the
+dump's label) in 30,815 of 51,121 rows. The dump labelled rows by plain word
+matching, so most of the other labels are words: 11,801 of the 20,306 are on
+herd's stop list (DD, IT, ARE, FOR, CEO...). With the ticker column mapped
+too, every post keeps its label and gets everything the text names.
+
+  $ herd-import --source reddit --date-from-filename --map text=comment,entities=ticker $D/*.csv > col.ndjson
+  $ herd-import --source reddit --date-from-filename --map text=comment --extract $D/*.csv > ext.ndjson
+  $ herd-import --source reddit --date-from-filename --map text=comment,entities=ticker --extract $D/*.csv > both.ndjson
+  $ ents() { grep -o '"entities":\[[^]]*\]' "$1" | sed 's/^"entities":\[//; s/\]$//'; }
+  $ paste -d '|' <(ents col.ndjson) <(ents ext.ndjson) | awk -F'|' '{ if (index("," $2 ",", "," $1 ",")) n++ } END { print n " of " NR }'
+  30815 of 51121
+  $ paste -d '|' <(ents col.ndjson) <(ents ext.ndjson) | awk -F'|' '!index("," $2 ",", "," $1 ",") { gsub(/"/, "", $1); print $1 }' > missed.txt
+  $ awk 'NR == FNR { if ($1 !~ /^#/) stop[toupper($1)] = 1; next } { n++; s += ($1 in stop) } END { print s " of " n " stop-listed" }' "$TESTDIR/../../data/entities/stoplist.txt" missed.txt
+  11801 of 20306 stop-listed
+  $ paste -d '|' <(ents col.ndjson) <(ents ext.ndjson) <(ents both.ndjson) |
+  >   awk -F'|' '{ m = split($2, e, ","); bad += !index("," $3 ",", "," $1 ","); for (i = 1; i <= m; i++) bad += !index("," $3 ",", "," e[i] ",") } END { print bad + 0 " missing" }'
+  0 missing

@@ -4,12 +4,14 @@
  * cashtags, stop words, word tickers and shouting, single letters, aliases
  * (cased, recall, multi-word), URLs and r/ references, recall context, the
  * word and never flags of the files; plus
- * the dictionary loader's errors and SHA-1 (src/lib/sha1.c), which gives
- * NewsAPI posts their ids.
+ * the dictionary loader's errors, the shared options and post extraction
+ * (src/text/entopts.c) and SHA-1 (src/lib/sha1.c), which gives NewsAPI
+ * posts their ids.
  */
 #include "lib/sha1.h"
 #include "test.h"
 #include "text/entities.h"
+#include "text/entopts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +172,33 @@ int main(void)
 	      "an empty directory is an error: %s", err);
 	rmdir(dir);
 	CHECK(ent_mode_parse("recall") == ENT_RECALL && ent_mode_parse("fuzzy") < 0, "mode names");
+
+	/* The options herd-normalize and herd-import share, and a post's title
+	 * and text (strings only) through the extractor. */
+	{
+		ent_opts o;
+		char *argv_dirs[] = {"a", "b"};
+		json_t *post = json_pack("{s:s, s:s, s:i}", "title", "GameStop", "text", "$amc and TSLA", "url", 5);
+
+		ent_opts_init(&o, ENT_NONE);
+		CHECK(ent_opts_option(&o, ENT_OPT_ENTITIES, "recall") == 1 && o.mode == ENT_RECALL && o.mode_given,
+		      "--entities recall");
+		CHECK(ent_opts_option(&o, ENT_OPT_DICT, argv_dirs[0]) == 1 && ent_opts_option(&o, ENT_OPT_DICT, argv_dirs[1]) == 1 &&
+			      o.ndirs == 2 && o.dirs[1] == argv_dirs[1],
+		      "--dict twice: two directories, in order");
+		CHECK(ent_opts_option(&o, 'q', NULL) == 0, "other options are not ours");
+		o.mode = ENT_CASHTAGS;
+		CHECK(ent_opts_dict(&o) == NULL, "cashtags need no dictionary");
+		ent_opts_free(&o);
+		CHECK(o.dirs == NULL && o.ndirs == 0, "free leaves no directories");
+
+		ent_set_clear(&s);
+		ent_extract_post(d, ENT_PRECISION, post, &s);
+		ent_set_finish(&s);
+		join(&s, got, sizeof got);
+		CHECK_STR(got, "AMC,GME,TSLA", "a post's title and text");
+		json_decref(post);
+	}
 
 	/* SHA-1 against FIPS 180-2 test vectors. */
 	CHECK_STR(sha1_hex("abc", 3, hex), "a9993e364706816aba3e25717850c26c9cd0d89d", "SHA-1 of abc");
