@@ -246,15 +246,8 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PARTIAL: r.partial = 1; break;
 		case OPT_MERGE: r.merge = 1; break;
-		case OPT_PASS:
-			if (strcmp(optarg, "other") == 0)
-				r.pass = PASS_OTHER;
-			else if (strcmp(optarg, "all") == 0)
-				r.pass = PASS_ALL;
-			else if (strcmp(optarg, "none") == 0)
-				r.pass = PASS_NONE;
-			else
-				log_usage("--pass: '%s' is not other, all or none", optarg);
+		case OPT_PASS: /* in enum pass order */
+			r.pass = cli_choice("--pass", optarg, (const char *const[]){"other", "all", "none", NULL});
 			break;
 		default: log_usage("unexpected option");
 		}

@@ -219,13 +219,8 @@ int main(int argc, char **argv)
 			else
 				values[nvalues++] = optarg;
 			break;
-		case OPT_KIND:
-			if (strcmp(optarg, "post") == 0)
-				io.kind = CSVIMP_POST;
-			else if (strcmp(optarg, "metric") == 0)
-				io.kind = CSVIMP_METRIC;
-			else
-				log_usage("--kind: '%s' is not post or metric", optarg);
+		case OPT_KIND: /* in enum csvimp_kind order */
+			io.kind = cli_choice("--kind", optarg, (const char *const[]){"post", "metric", NULL});
 			break;
 		case OPT_INTERVAL:
 			htime_format_duration(cli_duration("--interval", optarg), interval);

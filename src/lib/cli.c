@@ -2,6 +2,7 @@
  * cli.c — shared option handling; see cli.h.
  */
 #include "cli.h"
+#include "buf.h"
 #include "htime.h"
 #include "log.h"
 #include "metrics.h"
@@ -121,4 +122,17 @@ int64_t cli_time(const char *opt, const char *arg)
 	if (htime_parse(arg, &t) < 0)
 		log_usage("%s: '%s' is not a time (like 2021-01-27T14:03:00Z)", opt, arg);
 	return t;
+}
+
+int cli_choice(const char *opt, const char *arg, const char *const *names)
+{
+	buf_t list = BUF_INIT;
+	int n = 0;
+
+	for (; names[n]; n++)
+		if (strcmp(names[n], arg) == 0)
+			return n;
+	for (int i = 0; i < n; i++)
+		buf_printf(&list, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ", names[i]);
+	log_usage("%s: '%s' is not %s", opt, arg, list.p ? list.p : "anything");
 }

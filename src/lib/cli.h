@@ -70,5 +70,10 @@ long cli_long(const char *opt, const char *arg, long lo, long hi);
 double cli_double(const char *opt, const char *arg, double lo, double hi);
 int64_t cli_duration(const char *opt, const char *arg); /* "15m" → 900 */
 int64_t cli_time(const char *opt, const char *arg);     /* any htime_parse form */
+/* The index of arg among names (NULL-terminated); anything else is a usage
+ * error listing them: cli_choice("--pass", "some", (const char *const[])
+ * {"other", "all", "none", NULL}) says "--pass: 'some' is not other, all
+ * or none". */
+int cli_choice(const char *opt, const char *arg, const char *const *names);
 
 #endif

@@ -170,6 +170,10 @@ errors exit 2.
   herd-import: --map: unknown field 'txt' (see --help)
   Try 'herd-import --help' for more information.
   [2]
+  $ herd-import --kind table --map created_at=when a.csv
+  herd-import: --kind: 'table' is not post or metric
+  Try 'herd-import --help' for more information.
+  [2]
   $ herd-import --kind metric --map entity=ticker --date-from-filename a.csv
   herd-import: metrics need at least one --value NAME=COLUMN
   Try 'herd-import --help' for more information.
