@@ -254,41 +254,42 @@ static void trim(char *s)
 /* Parse one line of a file; returns NULL or the reason it is bad. */
 typedef const char *(*line_fn)(ent_dict *d, char *line);
 
-static const char *ticker_line(ent_dict *d, char *line)
+/* A line of tickers.tsv or stoplist.txt: a word in the first column, added
+ * by add (or `bad` returned), and an optional flag word in column flagcol
+ * that sets `flag` (anything else there is an unknown flag). */
+static const char *word_line(ent_dict *d, char *line, int (*add)(ent_dict *, const char *), const char *bad,
+			     int flagcol, const char *flagname, int flag, size_t *count, const char *badflag)
 {
 	char *f[4];
-	int n = split_tabs(line, f, 4);
+	int n = split_tabs(line, f, flagcol + 1);
 
 	trim(f[0]);
-	if (ent_dict_add_ticker(d, f[0]) < 0)
-		return "not a symbol (1-15 of A-Z 0-9 . -, starting with a letter)";
-	if (n == 4) {
-		trim(f[3]);
-		if (strcmp(f[3], "word") == 0)
-			add_flag(d, f[0], SYM_WORD, &d->nwords);
-		else if (f[3][0])
-			return "unknown flag (known: word)";
+	if (add(d, f[0]) < 0)
+		return bad;
+	if (n == flagcol + 1) {
+		trim(f[flagcol]);
+		if (strcmp(f[flagcol], flagname) == 0)
+			add_flag(d, f[0], flag, count);
+		else if (f[flagcol][0])
+			return badflag;
 	}
 	return NULL;
 }
 
+/* SYMBOL<TAB>NAME<TAB>KIND[<TAB>word] */
+static const char *ticker_line(ent_dict *d, char *line)
+{
+	return word_line(d, line, ent_dict_add_ticker, "not a symbol (1-15 of A-Z 0-9 . -, starting with a letter)", 3,
+			 "word", SYM_WORD, &d->nwords, "unknown flag (known: word)");
+}
+
+/* WORD[<TAB>never] */
 static const char *stop_line(ent_dict *d, char *line)
 {
-	char *f[2];
-	int n = split_tabs(line, f, 2);
 	size_t unused = 0;
 
-	trim(f[0]);
-	if (ent_dict_add_stop(d, f[0]) < 0)
-		return "not a word (1-15 of A-Z 0-9 . -, starting with a letter)";
-	if (n == 2) {
-		trim(f[1]);
-		if (strcmp(f[1], "never") == 0)
-			add_flag(d, f[0], SYM_NEVER, &unused);
-		else if (f[1][0])
-			return "unknown flag (known: never)";
-	}
-	return NULL;
+	return word_line(d, line, ent_dict_add_stop, "not a word (1-15 of A-Z 0-9 . -, starting with a letter)", 1,
+			 "never", SYM_NEVER, &unused, "unknown flag (known: never)");
 }
 
 static const char *alias_line(ent_dict *d, char *line)
