@@ -16,8 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 
 /* ================================================================ pages */
 
@@ -702,29 +700,6 @@ int fetch_run_query(fetch_run *f, const char *query)
 
 /* ================================================================ replays */
 
-/* The whole file (plain or gzip) into b; -1 with f->err. */
-static int slurp(fetch_run *f, const char *path, buf_t *b)
-{
-	gzFile z = strcmp(path, "-") == 0 ? gzdopen(dup(0), "rb") : gzopen(path, "rb");
-	char chunk[65536];
-	int n;
-
-	if (!z)
-		return herd_errf(f->err, sizeof f->err, "%s: cannot open: %s", path, strerror(errno));
-	while ((n = gzread(z, chunk, sizeof chunk)) > 0)
-		buf_put(b, chunk, (size_t)n);
-	if (n < 0) {
-		int e;
-		herd_errf(f->err, sizeof f->err, "%s: cannot read: %s", path, gzerror(z, &e));
-		gzclose(z);
-		return -1;
-	}
-	gzclose(z);
-	if (!b->p)
-		buf_puts(b, "");
-	return 0;
-}
-
 /* A response body held in a recording, or v itself. Appends new
  * references to bodies. */
 static void unwrap(const json_t *v, json_t *bodies)
@@ -751,66 +726,95 @@ static void unwrap(const json_t *v, json_t *bodies)
 	json_array_append(bodies, (json_t *)v);
 }
 
-int fetch_replay_file(fetch_run *f, const char *path)
+/* Write the items of every response v holds; where names it in messages
+ * ("file" or "file:line"). 0, or -1 with f->err. */
+static int replay_value(fetch_run *f, const json_t *v, const char *where)
 {
-	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	buf_t b = BUF_INIT;
-	json_t *bodies = json_array(), *v, *body;
-	json_error_t je;
+	json_t *bodies = json_array(), *body;
+	fetch_query q = {0};
 	size_t i;
 	int rc = 0;
-	fetch_query q = {0};
 
-	if (slurp(f, path, &b) < 0) {
-		json_decref(bodies);
-		return -1;
-	}
-	if ((v = json_loadb(b.p, b.len, 0, &je))) {
-		unwrap(v, bodies);
-		json_decref(v);
-	} else { /* NDJSON: one body per line */
-		char *line = b.p, *nl;
-		long lineno = 0;
-		for (; *line; line = nl ? nl + 1 : line + strlen(line)) {
-			char err[256];
-			nl = strchr(line, '\n');
-			lineno++;
-			if (nl)
-				*nl = '\0';
-			if (strspn(line, " \t\r") == strlen(line))
-				continue;
-			if (!(v = jx_parse(line, strlen(line), err, sizeof err))) {
-				herd_errf(f->err, sizeof f->err, "%s:%ld: %s", name, lineno, err);
-				rc = -1;
-				break;
-			}
-			unwrap(v, bodies);
-			json_decref(v);
-			if (!nl)
-				break;
-		}
-	}
+	unwrap(v, bodies);
 	q.query = q.key = q.raw_query = f->o.query_override;
 	q.page = 1;
-	f->fetched_at = fetch_now(f);
 	json_array_foreach(bodies, i, body) {
 		fetch_page pg = {0};
 		char err[512];
-		if (rc < 0)
-			break;
 		if (f->src->parse(f, body, &q, &pg, err, sizeof err) < 0) {
 			if (json_array_size(bodies) > 1)
-				herd_errf(f->err, sizeof f->err, "%s: response %zu: %s", name, i + 1, err);
+				herd_errf(f->err, sizeof f->err, "%s: response %zu: %s", where, i + 1, err);
 			else
-				herd_errf(f->err, sizeof f->err, "%s: %s", name, err);
+				herd_errf(f->err, sizeof f->err, "%s: %s", where, err);
 			rc = -1;
 		}
 		for (size_t k = 0; k < pg.n; k++)
 			emit(f, &q, &pg.items[k]);
 		fetch_page_free(&pg);
+		if (rc < 0)
+			break;
+	}
+	json_decref(bodies);
+	return rc;
+}
+
+static int blank(const char *s)
+{
+	return s[strspn(s, " \t\r")] == '\0';
+}
+
+/* A file of one response (pretty-printed or not), or NDJSON of responses
+ * (read a line at a time, so a long replay runs in little memory). */
+int fetch_replay_file(fetch_run *f, const char *path)
+{
+	ndjson_reader *r = ndjson_open(path);
+	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	char where[1100], err[256], *line;
+	json_t *v = NULL;
+	size_t len;
+	int n, rc = 0;
+
+	if (!r)
+		return herd_errf(f->err, sizeof f->err, "%s: cannot open: %s", name, strerror(errno));
+	f->fetched_at = fetch_now(f);
+	while ((n = ndjson_read(r, &line, &len)) == 1 && blank(line))
+		;
+	if (n == 1 && (v = jx_parse(line, len, err, sizeof err))) {
+		do { /* one response a line */
+			if (!v && !blank(line) && !(v = jx_parse(line, len, err, sizeof err))) {
+				rc = herd_errf(f->err, sizeof f->err, "%s:%ld: %s", name, ndjson_lineno(r), err);
+				break;
+			}
+			snprintf(where, sizeof where, "%.1000s:%ld", name, ndjson_lineno(r));
+			if (v && replay_value(f, v, where) < 0)
+				rc = -1;
+			json_decref(v);
+			v = NULL;
+		} while (rc == 0 && (n = ndjson_read(r, &line, &len)) == 1);
+		if (n < 0)
+			rc = herd_errf(f->err, sizeof f->err, "%s: cannot read:", name);
+		ndjson_close(r);
+	} else { /* one response, over several lines: read it whole */
+		buf_t b = BUF_INIT;
+		json_error_t je;
+		for (; n == 1; n = ndjson_read(r, &line, &len)) {
+			buf_put(&b, line, len);
+			buf_putc(&b, '\n');
+		}
+		ndjson_close(r);
+		if (n < 0) {
+			buf_free(&b);
+			return herd_errf(f->err, sizeof f->err, "%s: cannot read:", name);
+		}
+		if (!b.p)
+			buf_puts(&b, "");
+		if (!(v = json_loadb(b.p, b.len, 0, &je)))
+			rc = herd_errf(f->err, sizeof f->err, "%s:%d: invalid JSON: %s", name, je.line, je.text);
+		else
+			rc = replay_value(f, v, name);
+		json_decref(v);
+		buf_free(&b);
 	}
 	flush_out();
-	json_decref(bodies);
-	buf_free(&b);
 	return rc;
 }

@@ -93,8 +93,18 @@ refused with the file's name (exit 1); writing to a full disk is an error.
   TSLA
   TSLA
   $ herd-fetch reddit --replay st.json nosuch.json
-  herd-fetch: st.json: not a Reddit Listing
+  herd-fetch: st.json:1: not a Reddit Listing
   herd-fetch: nosuch.json: cannot open: No such file or directory
+  [1]
+  $ printf '{"messages":[{"id":1,"body":"a","created_at":"2021-01-27T13:00:00Z"}]}\n\n{"messages": [\n' > bodies.ndjson
+  $ herd-fetch stocktwits --replay --now 2021-01-27T14:05:00Z bodies.ndjson
+  {"kind":"raw","source":"stocktwits","fetched_at":"2021-01-27T14:05:00Z","query":null,"item":{"id":1,"body":"a","created_at":"2021-01-27T13:00:00Z"}}
+  herd-fetch: bodies.ndjson:3: invalid JSON at column 14: ']' expected near end of file
+  [1]
+  $ jq . st.json | herd-fetch stocktwits --replay - | wc -l
+  2
+  $ printf '{\n"messages": [1\n' | herd-fetch stocktwits --replay -
+  herd-fetch: <stdin>:3: invalid JSON: ']' expected near end of file
   [1]
   $ herd-fetch stocktwits --replay st.json > /dev/full
   herd-fetch: write error: No space left on device

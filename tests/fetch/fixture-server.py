@@ -263,6 +263,8 @@ def wikipedia(h, cfg, article, start, end, fault):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body in two writes must not wait for a delayed ACK
+    wbufsize = -1                   # buffered: one write per response (flushed after each request)
 
     def log_message(self, *a):
         pass
