@@ -104,7 +104,7 @@ int stream_run(stream_t *s, char **files, int nfiles, stream_record_fn fn, void 
 			progress_update((unsigned long long)s->records, s->bytes);
 		}
 		if (rc < 0) {
-			log_error("%s: read error after line %ld:", s->name, s->lineno);
+			log_error("%s: read error after line %ld:", s->name, ndjson_lineno(r));
 			s->io_error = 1;
 		}
 		s->bytes = before + ndjson_bytes(r);
