@@ -22,6 +22,7 @@ Daily chores for cron: digest and heatmap, retention, VACUUM, verified backups, 
               backups of each are kept
   3. prune    hourly.sh's partials of windows retention removed, its work
               folders older than 7 days, raw files older than $HERD_RAW_KEEP_DAYS
+              days (and their lines in hourly.sh's ledger)
   4. health   herd-maintain health (--db, --state $HERD_STATE): stale
               sources, spent budgets, a damaged file
 Each program logs with --log-format $HERD_LOG_FORMAT and, with
@@ -151,6 +152,11 @@ if [ -s "$index" ]; then
 fi
 find "$HERD_HOME/work" -mindepth 1 -maxdepth 1 -type d -mtime +7 -exec rm -rf {} + 2>/dev/null
 [ ! -d "$HERD_RAW_DIR" ] || find "$HERD_RAW_DIR" -type f -name '*.ndjson.gz' -mtime +"$HERD_RAW_KEEP_DAYS" -delete
+# hourly.sh's ledger forgets the raw files that are gone.
+ledger=$HERD_HOME/hourly.ledger
+if [ -s "$ledger" ]; then
+	while read -r f; do [ ! -e "$HERD_RAW_DIR/$f" ] || echo "$f"; done <"$ledger" >"$ledger.tmp" && mv -f "$ledger.tmp" "$ledger"
+fi
 
 # ---------------------------------------------------------------- 4. health
 # shellcheck disable=SC2086

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # hourly.sh — one run of the pipe, for cron: collect → normalize → score →
-# aggregate → detect → load → alert. Collect is herd-fetch over
-# $HERD_SOURCES; with FILEs (saved raw records) it is skipped and the files
-# are replayed instead (no herd-fetch needed).
+# aggregate → detect → load → alert. Collect is pipelines/collect.sh (herd-
+# fetch over $HERD_SOURCES, the raw records kept in $HERD_RAW_DIR); the run
+# then takes every raw file there it has not processed yet (its ledger,
+# $HERD_HOME/hourly.ledger), so collect.sh may also run on its own every
+# 15 minutes. With FILEs (saved raw records) collection is skipped and the
+# files are replayed instead (no herd-fetch needed).
 #
 # Aggregates stay exact across runs: each run aggregates its own posts into
 # mergeable partials (herd-aggregate --partial), kept in
@@ -19,11 +22,12 @@ usage() {
 Usage: pipelines/hourly.sh [OPTIONS] [FILE...]
 One pipeline run for cron: collect, normalize, score, aggregate, detect, load, alert.
 
-Without FILEs, collects with herd-fetch: one `herd-fetch SOURCE QUERY` per
-SOURCE:QUERY in $HERD_SOURCES (state in $HERD_STATE; the raw records kept
-in $HERD_RAW_DIR/YYYY/MM/DD/hourly-STAMP.ndjson.gz for replays). With FILEs
-(raw records, .ndjson or .ndjson.gz) collection is skipped and they are
-replayed. Then:
+Without FILEs: runs pipelines/collect.sh (unless HERD_COLLECT=off or
+HERD_SOURCES is empty), which fetches every SOURCE:QUERY of $HERD_SOURCES with
+herd-fetch and keeps the raw records in $HERD_RAW_DIR/YYYY/MM/DD/; then takes
+every raw file (*.ndjson.gz) there that this pipeline has not processed yet
+($HERD_HOME/hourly.ledger lists those it has). With FILEs (raw records,
+.ndjson or .ndjson.gz) collection is skipped and they are replayed. Then:
   herd-normalize | herd-score --model $HERD_MODEL
   | herd-aggregate --partial (this run's partials) + --merge (the windows
     touched, over every batch that overlaps them)
@@ -37,10 +41,10 @@ hourly.prom (start, duration, exit status, last success, each stage's exit
 status). Rejected lines are kept in the run's work folder
 ($HERD_HOME/work/hourly-STAMP, removed after a clean run).
 
-Exit status: 0 clean; 1 when lines were rejected, a source failed or a
-budget stopped it (exit 3 of herd-fetch), or an alert stayed undelivered
-(the rest of the run still happened); 1 and a stop when a stage fails
-outright; 2 on usage errors. Run it under flock so that runs never overlap
+Exit status: 0 clean (also when there was nothing new); 1 when lines were
+rejected, collect.sh reported a failed source or a spent budget, or an
+alert stayed undelivered (the rest of the run still happened); 1 and a stop
+when a stage fails outright; 2 on usage errors. Run it under flock so that runs never overlap
 (pipelines/crontab.example):
   flock -n $HERD_HOME/herd.lock pipelines/hourly.sh --env /etc/herd/herd.env
 
@@ -49,9 +53,11 @@ Options:
   -h, --help            show this help and exit
 
 Settings (environment; pipelines/herd.env.example documents each):
-  HERD_HOME (required), HERD_DB, HERD_STATE, HERD_SOURCES ("reddit:wallstreetbets
-  stocktwits:GME …"), HERD_FETCH_EVERY (1h), HERD_FETCH_ARGS, HERD_RAW_DIR
-  ($HERD_HOME/raw), HERD_MODEL (vader, or a BERT model directory),
+  HERD_HOME (required), HERD_DB, HERD_STATE, HERD_COLLECT (auto: run
+  collect.sh when HERD_SOURCES is set; off: collect.sh runs from its own
+  cron line), HERD_SOURCES and the other settings of collect.sh
+  (HERD_FETCH_EVERY defaults to 1h here), HERD_RAW_DIR ($HERD_HOME/raw),
+  HERD_MODEL (vader, or a BERT model directory),
   HERD_WINDOWS (1h,1d), HERD_DETECT_WINDOW (1h), HERD_DETECT_ARGS, HERD_ALERT
   (auto, off or dry-run), HERD_ALERT_ARGS, HERD_LOG_FORMAT, HERD_METRICS_DIR,
   and the channels' settings (HERD_SLACK_WEBHOOK…, herd-alert --help).
@@ -79,6 +85,8 @@ HERD_WINDOWS=${HERD_WINDOWS:-1h,1d}
 HERD_DETECT_WINDOW=${HERD_DETECT_WINDOW:-1h}
 HERD_RAW_DIR=${HERD_RAW_DIR:-$HERD_HOME/raw}
 HERD_ALERT=${HERD_ALERT:-auto}
+HERD_COLLECT=${HERD_COLLECT:-auto}
+case $HERD_COLLECT in auto | off) ;; *) usage_error "HERD_COLLECT is '$HERD_COLLECT', not auto or off" ;; esac
 case $HERD_ALERT in auto | off | dry-run) ;; *) usage_error "HERD_ALERT is '$HERD_ALERT', not auto, off or dry-run" ;; esac
 [[ ",$HERD_WINDOWS," == *",$HERD_DETECT_WINDOW,"* ]] ||
 	usage_error "HERD_DETECT_WINDOW $HERD_DETECT_WINDOW is not one of HERD_WINDOWS ($HERD_WINDOWS)"
@@ -91,37 +99,39 @@ log info "run $stamp: db $HERD_DB"
 
 # ---------------------------------------------------------------- collect
 raw=()
+ledger=$HERD_HOME/hourly.ledger
 if [ ${#files[@]} -gt 0 ]; then
 	raw=("${files[@]}")
 	# The batch is named after the files' contents: replaying them again
 	# replaces their partials instead of adding to them.
 	batch=replay-$(for f in "${files[@]}"; do sha1sum <"$f"; done | sha1sum | cut -c1-16)
 	log info "collect: skipped, replaying ${#files[@]} files (batch $batch)"
-elif [ -z "${HERD_SOURCES:-}" ]; then
-	usage_error "nothing to do: no FILEs to replay and HERD_SOURCES is empty"
-elif [ ! -x "$bin/herd-fetch" ]; then
-	usage_error "HERD_SOURCES is set but $bin/herd-fetch is not built: give FILEs to replay instead"
 else
-	batch=fetch-$stamp
-	day=$(date -u +%Y/%m/%d)
-	mkdir -p "$HERD_RAW_DIR/$day" || die "$HERD_RAW_DIR/$day: cannot create"
-	: >"$work/raw.ndjson"
-	for sq in $HERD_SOURCES; do
-		src=${sq%%:*} query=${sq#*:}
-		[ "$src" != "$sq" ] && [ -n "$query" ] || usage_error "HERD_SOURCES: '$sq' is not SOURCE:QUERY"
-		name=fetch-$(printf '%s-%s' "$src" "$query" | tr -c 'A-Za-z0-9_-' '_')
-		# shellcheck disable=SC2086
-		stage "$name" herd-fetch "$src" --state "$HERD_STATE" --every "${HERD_FETCH_EVERY:-1h}" \
-			${HERD_FETCH_ARGS:-} "$query" >>"$work/raw.ndjson"
-		case ${stage_rc[$name]} in
+	if [ "$HERD_COLLECT" = auto ] && [ -n "${HERD_SOURCES:-}" ]; then
+		[ -x "$top/pipelines/collect.sh" ] || die "pipelines/collect.sh not found"
+		HERD_FETCH_EVERY=${HERD_FETCH_EVERY:-1h} "$top/pipelines/collect.sh"
+		stage_rc[collect]=$?
+		case ${stage_rc[collect]} in
 		0) ;;
-		3) log warn "$name: stopped by its budget or a rate limit; the next run goes on"; status=1 ;;
-		*) log error "$name: failed (exit ${stage_rc[$name]}); the other sources go on"; status=1 ;;
+		1) log warn "collect: a source failed or was stopped (see above); the rest goes on"; status=1 ;;
+		*) die "collect.sh failed (exit ${stage_rc[collect]})" ;;
 		esac
-	done
-	gzip -c "$work/raw.ndjson" >"$HERD_RAW_DIR/$day/hourly-$stamp.ndjson.gz" || die "cannot keep the raw records"
-	raw=("$work/raw.ndjson")
-	log info "collect: $(grep -c . "$work/raw.ndjson") raw records, kept in $HERD_RAW_DIR/$day/hourly-$stamp.ndjson.gz"
+	fi
+	# Every raw file not processed yet, oldest name first (names hold the time).
+	touch "$ledger"
+	if [ -d "$HERD_RAW_DIR" ]; then
+		mapfile -t raw < <(cd "$HERD_RAW_DIR" && find . -type f -name '*.ndjson.gz' | sed 's|^\./||' | sort |
+			grep -vxF -f "$ledger" | sed "s|^|$HERD_RAW_DIR/|")
+	fi
+	if [ ${#raw[@]} -eq 0 ]; then
+		log info "collect: no new raw files in $HERD_RAW_DIR"
+		rm -rf "$work"
+		finish $status
+	fi
+	# Named after the files: a run that repeats the same set (its ledger
+	# line was lost) replaces their partials.
+	batch=raw-$(printf '%s\n' "${raw[@]##*/}" | sha1sum | cut -c1-16)
+	log info "collect: ${#raw[@]} new raw files (batch $batch)"
 fi
 
 # ---------------------------------------------------------------- normalize, score
@@ -172,6 +182,10 @@ judge detect "$work/rejects/detect.ndjson"
 stage load herd-load --db "$HERD_DB" --rejects "$work/rejects/load.ndjson" \
 	"$work/scored.ndjson" "$work/agg.ndjson" "$work/events.ndjson"
 judge load "$work/rejects/load.ndjson"
+# Loaded: these raw files are done (a replay of FILEs is not recorded).
+if [ ${#files[@]} -eq 0 ]; then
+	printf '%s\n' "${raw[@]#"$HERD_RAW_DIR"/}" >>"$ledger"
+fi
 
 # ---------------------------------------------------------------- alert
 channels=0

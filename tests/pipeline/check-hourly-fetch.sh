@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # check-hourly-fetch.sh — pipelines/hourly.sh's collect stage for real:
-# herd-fetch over HERD_SOURCES against the fixture server of tests/fetch
-# (PRAW's recorded r/AskReddit listings, 30 submissions held back at
-# first), then the rest of the pipe:
+# pipelines/collect.sh (herd-fetch over HERD_SOURCES) against the fixture
+# server of tests/fetch (PRAW's recorded r/AskReddit listings, 30
+# submissions held back at first), then the rest of the pipe over the raw
+# files it kept:
 #   - run 1 loads what the API had, keeps the raw records for replays, and
 #     leaves the source fresh in the state file: `herd-maintain health` is
 #     green, and red ("stale") when judged three hours later;
@@ -22,10 +23,12 @@ done
 export HERD_BIN=$bin
 new=$F/reddit/TestSubredditListings.test_new.1.json
 com=$F/reddit/TestSubredditListings.test_comments.1.json
+hot=$F/reddit/TestSubredditListings.test_hot.1.json
 config() { # HIDE [FAULTS]
 	cat <<EOF
 {"datasets": {"reddit:AskReddit/new": {"file": "$new", "hide": $1},
-              "reddit:AskReddit/comments": {"file": "$com"}},
+              "reddit:AskReddit/comments": {"file": "$com"},
+              "reddit:Hot/new": {"file": "$hot"}, "reddit:Hot/comments": {"file": "$com"}},
  "page_size": {"reddit": 25}, "gzip": true, $SECRETS_JSON,
  "faults": [${2:-}]}
 EOF
@@ -48,7 +51,7 @@ posts() { q "$home/herd.db" 'SELECT count(*) FROM posts'; }
 rc=$?
 check "run 1 exits 0 (got $rc): $(grep -v '^herd-load: ' "$tmp/e1" | tail -4)" [ "$rc" -eq 0 ]
 check "run 1 loads the 70 submissions and 100 comments the API has ($(posts))" [ "$(posts)" -eq 170 ]
-mapfile -t raws < <(find "$home/raw" -name 'hourly-*.ndjson.gz' | sort)
+mapfile -t raws < <(find "$home/raw" -name '*.ndjson.gz' | sort)
 check "the raw records are kept for replays (${#raws[@]} file)" [ ${#raws[@]} -eq 1 ]
 [ ${#raws[@]} -eq 0 ] || check "… 170 of them, raw records" [ "$(zcat "${raws[0]}" | grep -c '^{"kind":"raw","source":"reddit"')" -eq 170 ]
 "$bin/herd-maintain" --db "$home/herd.db" --state "$home/state.db" health >"$tmp/h1" 2>&1
@@ -67,21 +70,28 @@ sleep 1
 rc=$?
 check "run 2 exits 0 (got $rc): $(grep -v '^herd-load: ' "$tmp/e2" | tail -4)" [ "$rc" -eq 0 ]
 check "run 2 adds the 30 submissions published since ($(posts) posts)" [ "$(posts)" -eq 200 ]
-check "… fetching only them: $(grep -o 'collect: [0-9]* raw records' "$tmp/e2")" grep -q 'collect: 30 raw records' "$tmp/e2"
+check "… fetching only them: $(grep -o 'reddit: [0-9]* raw records' "$tmp/e2")" grep -q '^collect: reddit: 30 raw records kept in ' "$tmp/e2"
+check "… and processing only the new raw file: $(grep -o 'collect: [0-9]* new raw files' "$tmp/e2")" \
+	grep -q '^hourly: collect: 1 new raw files ' "$tmp/e2"
+check "the ledger lists both raw files" [ "$(grep -c . "$home/hourly.ledger")" -eq 2 ]
+"$hourly" --env "$tmp/herd.env" >"$tmp/o2b" 2>"$tmp/e2b"
+check "a run with nothing new exits 0 and says so" grep -q '^hourly: collect: no new raw files in ' "$tmp/e2b"
 
 # ---------------------------------------------------------------- a failing source
+# A subreddit with new posts beside one that does not exist.
 cat >>"$tmp/herd.env" <<EOF
-HERD_SOURCES="reddit:AskReddit reddit:nosuchsub"
+HERD_SOURCES="reddit:Hot reddit:nosuchsub"
 EOF
 "$hourly" --env "$tmp/herd.env" >"$tmp/o3" 2>"$tmp/e3"
 rc=$?
 check "a failing source: the run exits 1 (got $rc)" [ "$rc" -eq 1 ]
-check "… says which: $(grep -m1 'nosuchsub' "$tmp/e3")" grep -q '^hourly: fetch-reddit-nosuchsub: failed (exit 1); the other sources go on' "$tmp/e3"
-check "… and the rest of the pipe ran (load)" grep -q '^herd-load: ' "$tmp/e3"
-check "… and the run's files are kept for a look" grep -q '^hourly: the run.s files are kept in ' "$tmp/e3"
+check "… says so: $(grep -m1 'failed' "$tmp/e3")" grep -q '^collect: reddit: a query failed (exit 1); what was fetched is kept' "$tmp/e3"
+check "… and hourly.sh goes on: $(grep -m1 '^hourly: collect: a source' "$tmp/e3")" \
+	grep -q '^hourly: collect: a source failed or was stopped (see above); the rest goes on' "$tmp/e3"
+check "… and the rest of the pipe loads what the other query fetched" grep -q '^herd-load: posts: [1-9][0-9]* new' "$tmp/e3"
 
 # ---------------------------------------------------------------- metrics, secrets
-f=$tmp/metrics/hourly-fetch-reddit-AskReddit.prom
+f=$tmp/metrics/collect-fetch-reddit.prom
 check "herd-fetch's metrics file is written" [ -s "$f" ]
 check "… and every metrics file passes the format checker" "$top/tests/metrics/promcheck.sh" "$tmp"/metrics/*.prom
 zcat "$home"/raw/*/*/*/*.gz >"$tmp/raw-all.ndjson"

@@ -167,6 +167,24 @@ check "every log line is one JSON object with ts, prog, level, msg" \
 	[ "$(cat log1 log2 log3 logd | grep -cvE '^\{"ts":"[0-9T:Z-]+","prog":"[^"]+","level":"(debug|info|warn|error)","msg":".*"\}$')" -eq 0 ]
 check "nothing on stdout" [ ! -s out1 -a ! -s out2 -a ! -s out3 -a ! -s outd ]
 
+# ---------------------------------------------------------------- raw files, as collect.sh keeps them
+# Without FILEs hourly.sh takes the raw files it has not processed yet.
+home2=$tmp/home2
+mkdir -p "$home2/raw/2021/01/27" "$home2/raw/2021/01/28"
+for f in b1/*.ndjson; do gzip -c "$f" >"$home2/raw/2021/01/27/$(basename "$f" .ndjson)-120000.ndjson.gz"; done
+HERD_HOME=$home2 "$hourly" >/dev/null 2>logr1
+check "raw mode, run 1 exits 0: $(tail -2 logr1)" [ $? -eq 0 ]
+check "… takes the 4 raw files there" grep -q '^hourly: collect: 4 new raw files ' logr1
+for f in b2/*.ndjson; do gzip -c "$f" >"$home2/raw/2021/01/28/$(basename "$f" .ndjson)-000000.ndjson.gz"; done
+HERD_HOME=$home2 "$hourly" >/dev/null 2>logr2
+check "raw mode, run 2 takes only the 4 new ones" grep -q '^hourly: collect: 4 new raw files ' logr2
+HERD_HOME=$home2 "$hourly" >/dev/null 2>logr3
+check "raw mode, run 3: nothing new, exit 0" [ $? -eq 0 ]
+check "… and says so" grep -q '^hourly: collect: no new raw files in ' logr3
+check "raw mode: the aggregates equal one pass over all the data" \
+	cmp -s <(q "$one" "SELECT * FROM aggregates ORDER BY 1, 2, 3") <(q "$home2/herd.db" "SELECT * FROM aggregates ORDER BY 1, 2, 3")
+check "… and the ledger lists the 8 files" [ "$(grep -c . "$home2/hourly.ledger")" -eq 8 ]
+
 # ---------------------------------------------------------------- the examples
 check "pipelines/herd.env.example is valid shell" bash -n "$top/pipelines/herd.env.example"
 check "… and sets HERD_HOME" \
