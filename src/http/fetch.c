@@ -359,6 +359,24 @@ int fetch_get(fetch_run *f, const fetch_req *req, json_t **body, long *status)
 	return out;
 }
 
+int fetch_parse(fetch_run *f, const fetch_query *q, const json_t *body, fetch_page *pg)
+{
+	char err[sizeof f->err - 128];
+
+	if (!body) {
+		pg->not_modified = 1;
+		return FETCH_OK;
+	}
+	if (f->src->parse(f, body, q, pg, err, sizeof err) == 0)
+		return FETCH_OK;
+	if (q->page > 1)
+		snprintf(f->err, sizeof f->err, "%s %s page %d: %s", f->source, q->key, q->page, err);
+	else
+		snprintf(f->err, sizeof f->err, "%s %s: %s", f->source, q->key, err);
+	http_redact(f->err);
+	return FETCH_ERR;
+}
+
 double fetch_pace_headers(const http_response *r, const char *remaining_name, const char *reset_name,
 			  int reset_is_epoch, char *why, size_t whylen)
 {

@@ -153,6 +153,11 @@ typedef struct fetch_req {
  */
 int fetch_get(fetch_run *f, const fetch_req *req, json_t **body, long *status);
 
+/* After a FETCH_OK of fetch_get: body (NULL for a 304: pg->not_modified)
+ * through the source's parse into pg. FETCH_OK, or FETCH_ERR with f->err
+ * naming the source, the query and the page. */
+int fetch_parse(fetch_run *f, const fetch_query *q, const json_t *body, fetch_page *pg);
+
 /* A short text of an API's error body for messages ("code: message"), from
  * the common shapes ({"message"}, {"error"}, {"errors":[…]}, {"code"…}). */
 void fetch_api_error(const json_t *body, char *out, size_t outlen);

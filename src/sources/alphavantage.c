@@ -466,12 +466,8 @@ static int av_page(fetch_run *f, const fetch_query *q, const char *next, fetch_p
 	http_url_encode(&url, key);
 	req.url = url.p;
 	rc = fetch_get(f, &req, &body, &status);
-	if (rc == FETCH_OK && body && av_parse(f, body, q, pg, f->err, sizeof f->err) < 0) {
-		char why[sizeof f->err];
-		snprintf(why, sizeof why, "%s", f->err);
-		snprintf(f->err, sizeof f->err, "alphavantage %s: %.900s", q->key, why);
-		rc = FETCH_ERR;
-	}
+	if (rc == FETCH_OK)
+		rc = fetch_parse(f, q, body, pg);
 	json_decref(body);
 	buf_free(&url);
 	return rc;

@@ -199,8 +199,8 @@ static int newsapi_page(fetch_run *f, const fetch_query *q, const char *next, fe
 	    strcmp(jx_str(body, "code"), "maximumResultsReached") == 0) {
 		http_log(LOG_INFO, "newsapi %s: the plan's results for this query end at page %d", q->key, page - 1);
 		rc = FETCH_OK; /* the end of what the plan lets us page through */
-	} else if (rc == FETCH_OK && body && newsapi_parse(f, body, q, pg, f->err, sizeof f->err) < 0) {
-		rc = FETCH_ERR;
+	} else if (rc == FETCH_OK) {
+		rc = fetch_parse(f, q, body, pg);
 	}
 	json_decref(body);
 	buf_free(&url);

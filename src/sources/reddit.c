@@ -376,8 +376,8 @@ static int reddit_page(fetch_run *f, const fetch_query *q, const char *next, fet
 	if (rc == FETCH_ERR && (status == 403 || status == 404))
 		snprintf(f->err + strlen(f->err), sizeof f->err - strlen(f->err),
 			 " (a private, banned or misspelt subreddit?)");
-	if (rc == FETCH_OK && body && reddit_parse(f, body, q, pg, f->err, sizeof f->err) < 0)
-		rc = FETCH_ERR;
+	if (rc == FETCH_OK)
+		rc = fetch_parse(f, q, body, pg);
 	json_decref(body);
 	buf_free(&url);
 	buf_free(&auth);

@@ -191,8 +191,8 @@ static int stocktwits_page(fetch_run *f, const fetch_query *q, const char *next,
 	}
 	req.url = url.p;
 	rc = fetch_get(f, &req, &body, &status);
-	if (rc == FETCH_OK && body && stocktwits_parse(f, body, q, pg, f->err, sizeof f->err) < 0)
-		rc = FETCH_ERR;
+	if (rc == FETCH_OK)
+		rc = fetch_parse(f, q, body, pg);
 	json_decref(body);
 	buf_free(&url);
 	return rc;

@@ -272,10 +272,8 @@ static int wiki_page(fetch_run *f, const fetch_query *q, const char *next, fetch
 	if (rc == FETCH_ERR && status == 404) { /* no data for these days (yet) */
 		http_log(LOG_DEBUG, "%s", f->err);
 		rc = FETCH_OK;
-	} else if (rc == FETCH_OK && !body) {
-		pg->not_modified = 1;
-	} else if (rc == FETCH_OK && wiki_parse(f, body, q, pg, f->err, sizeof f->err) < 0) {
-		rc = FETCH_ERR;
+	} else if (rc == FETCH_OK) {
+		rc = fetch_parse(f, q, body, pg);
 	}
 	json_decref(body);
 	buf_free(&url);

@@ -261,8 +261,8 @@ static int x_page(fetch_run *f, const fetch_query *q, const char *next, fetch_pa
 	rc = fetch_get(f, &req, &body, &status);
 	if (rc == FETCH_ERR && status == 401)
 		snprintf(f->err + strlen(f->err), sizeof f->err - strlen(f->err), " (check X_BEARER_TOKEN)");
-	if (rc == FETCH_OK && body && x_parse(f, body, q, pg, f->err, sizeof f->err) < 0)
-		rc = FETCH_ERR;
+	if (rc == FETCH_OK)
+		rc = fetch_parse(f, q, body, pg);
 	json_decref(body);
 	buf_free(&url);
 	buf_free(&auth);

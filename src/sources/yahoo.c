@@ -245,10 +245,8 @@ static int yahoo_page(fetch_run *f, const fetch_query *q, const char *next, fetc
 	if (rc == FETCH_ERR && status == 404)
 		snprintf(f->err + strlen(f->err), sizeof f->err - strlen(f->err), " (is '%s' a Yahoo symbol?)",
 			 q->query);
-	if (rc == FETCH_OK && !body)
-		pg->not_modified = 1;
-	else if (rc == FETCH_OK && yahoo_parse(f, body, q, pg, f->err, sizeof f->err) < 0)
-		rc = FETCH_ERR;
+	if (rc == FETCH_OK)
+		rc = fetch_parse(f, q, body, pg);
 	json_decref(body);
 	buf_free(&url);
 	return rc;
