@@ -130,8 +130,9 @@ static const char *need(stream_t *s, const json_t *rec, const char *key, int *ba
 }
 
 /* The alert record for an event delivered (or, dry, to be delivered). */
-static void emit_alert(stream_t *s, struct run *r, const json_t *ev)
+static void emit_alert(stream_t *s, struct run *r, const json_t *ev, int64_t at)
 {
+	char when[HTIME_LEN];
 	json_t *a = json_object(), *evidence = json_object(), *chans = json_array();
 	buf_t key = BUF_INIT, text = BUF_INIT;
 
@@ -149,7 +150,7 @@ static void emit_alert(stream_t *s, struct run *r, const json_t *ev)
 	json_object_set_new(a, "kind", json_string("event"));
 	json_object_set_new(a, "type", json_string("alert"));
 	json_object_set_new(a, "entity", json_string(jx_str(ev, "entity")));
-	json_object_set(a, "at", json_object_get(ev, "at"));
+	json_object_set_new(a, "at", json_string(htime_format(at, when))); /* canonical, whatever form came */
 	json_object_set_new(a, "key", json_string(key.p));
 	json_object_set(a, "score", json_object_get(ev, "score"));
 	if (jx_str(ev, "severity"))
@@ -235,7 +236,7 @@ static int on_record(stream_t *s, json_t *rec, void *arg)
 	}
 	alert_state_set(r->state, rec, ALERT_DELIVERED);
 	r->outcomes[O_DELIVERED]++;
-	emit_alert(s, r, rec);
+	emit_alert(s, r, rec, at);
 	return 0;
 }
 
