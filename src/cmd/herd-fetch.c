@@ -51,6 +51,8 @@ static const char usage[] =
 	"                (an app at reddit.com/prefs/apps; application-only OAuth, the\n"
 	"                token cached in the state file). 100 requests a minute\n"
 	"                (X-Ratelimit-* headers honoured); listings reach 1000 items back.\n"
+	"                Reddit asks for a User-Agent naming the app and its owner:\n"
+	"                --user-agent 'linux:herd:0.1.0 (by /u/NAME)'.\n"
 	"  stocktwits    QUERY: a symbol (GME), its stream /api/2/streams/symbol/SYM.json,\n"
 	"                30 messages a page. No key needed (STOCKTWITS_TOKEN optional).\n"
 	"                About 200 requests an hour (X-RateLimit-* headers honoured).\n"
