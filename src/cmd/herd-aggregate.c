@@ -55,7 +55,7 @@ static const char usage[] =
 	"      --partial           write agg_partial records: the agg keys plus the\n"
 	"                          exact mergeable state: the window's posts by id\n"
 	"                          (author, source, engagement, fixed-point sentiment\n"
-	"                          terms), about 60-90 bytes a post and window\n"
+	"                          terms): about 100 bytes a post and window\n"
 	"      --merge             read agg_partial records (from shards, any order)\n"
 	"                          and write the agg records one pass gives; with\n"
 	"                          --partial, write merged partials (tree merges)\n"
