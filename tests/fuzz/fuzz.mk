@@ -14,21 +14,20 @@ VERSION  := $(shell cat VERSION)
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 CFLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Wno-unused-parameter -Isrc $(SAN) \
             -DHERD_VERSION='"$(VERSION)"' -DFUZZ_TOP='"$(CURDIR)"' -MMD -MP
-LDLIBS   := -ljansson -lcsv -lsqlite3 -lcurl -lutf8proc -lz -lpthread -lm
+LDLIBS   := -ljansson -lcsv -lsqlite3 -lcurl -lutf8proc -lz -ldnnl -lpthread -lm
 
-# What the harnesses test: the foundation, the sources, the text code, and
-# the parts of the BERT engine that read files from outside.
+# What the harnesses test: the foundation, the sources, the text code, the
+# store, and the BERT engine (its CPU path: no CUDA here; oneDNN GEMMs).
 SRC      := $(wildcard src/lib/*.c src/sources/*.c src/text/*.c src/http/*.c src/store/*.c) \
-            $(wildcard $(addprefix src/bert/,tokenizer.c safetensors.c minijson.c sha256.c))
+            $(wildcard src/bert/*.c)
 OBJ      := $(SRC:%.c=$(FUZZ_DIR)/%.o)
 HARNESS  := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.SECONDARY:
 all: $(HARNESS)
 
 $(FUZZ_DIR)/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(FUZZ_CC) $(CFLAGS) -DHERD_GEMM_DNNL -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_DIR)/libherd-fuzz.a: $(OBJ)
 	rm -f $@ && ar rcs $@ $^

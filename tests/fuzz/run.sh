@@ -4,7 +4,8 @@
 #
 #   tests/fuzz/run.sh [-t SECONDS] [--regress] [NAME...]
 #
-# Each harness NAME (ndjson, normalize, csv, tokenizer, ...) first runs
+# Each harness NAME (ndjson, normalize, csv, pgcopy, tokenizer,
+# safetensors, config) first runs
 # every committed input of tests/fuzz/crashes/NAME/ once (the crashes found
 # so far, kept as regression tests: each must pass now), then fuzzes for
 # SECONDS (-t, else $FUZZ_SECONDS, else 60) from the corpus in
@@ -124,6 +125,14 @@ seed_real() {
 		[ -s "$out/pgcopy-sample.ndjson" ] && split -l 25 "$out/pgcopy-sample.ndjson" "$out/pgcopy-sample." &&
 			seed pgcopy '\000' "$out"/pgcopy-sample.[a-z][a-z] && rm -f "$out"/pgcopy-sample.[a-z][a-z]
 		seed_head pgcopy '\001' 20 "$top"/data/sample/*.ndjson
+		;;
+	safetensors)
+		seed safetensors '' "$top"/tests/golden/*/model.safetensors
+		;;
+	config)
+		# 0x00: config.json of a model directory; 0x01: minijson vs jansson.
+		seed config '\000' "$top"/tests/golden/*/config.json
+		seed config '\001' "$top"/tests/golden/*/config.json "$top"/tests/golden/*/tokenizer_config.json "$fx"/*/*.json
 		;;
 	tokenizer)
 		# 0x3d: uncased, max_len 122.
