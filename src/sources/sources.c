@@ -135,10 +135,12 @@ void post_add_entity(json_t *post, const char *sym)
 
 /* ================================================================ metrics */
 
-/* Integral values as integers (pageviews, volumes), others as reals. */
+/* Integral values as integers (pageviews, volumes), others as reals. The
+ * range test comes first: casting a double outside long long's range (or
+ * NaN) is undefined (UBSan, found by tests/fuzz/fuzz_normalize.c). */
 static json_t *number(double v)
 {
-	if (v == (double)(long long)v && v > -9007199254740992.0 && v < 9007199254740992.0)
+	if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(long long)v)
 		return json_integer((json_int_t)v);
 	return json_real(v);
 }
