@@ -35,6 +35,7 @@
 #include "lib/util.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +133,7 @@ static int num(const json_t *v, double *out)
 	if (!json_is_string(v))
 		return 0;
 	*out = strtod(json_string_value(v), &end);
-	return end != json_string_value(v) && *end == '\0';
+	return end != json_string_value(v) && *end == '\0' && isfinite(*out); /* "nan", "inf": no number */
 }
 
 /* The series object of an envelope and its interval ("Time Series (5min)"
