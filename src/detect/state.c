@@ -5,6 +5,7 @@
 
 #include "lib/log.h"
 #include "lib/util.h"
+#include "store/sqlite.h"
 
 /* Version of the detect_* tables; a file with a newer one is refused. */
 #define DETECT_SCHEMA 1
@@ -13,6 +14,10 @@
 #define BUSY_TIMEOUT_MS 30000
 
 static const char *state_path = "";
+/* The state file is herd's one state file (DESIGN.md §1), shared with
+ * herd-fetch and herd-alert: it is opened through the store, so its
+ * schema_version and migrations are the same whoever opens it first. */
+static store_sqlite *state_store;
 
 static void fatal_db(sqlite3 *db, const char *what)
 {
@@ -80,20 +85,15 @@ void detect_state_set_int(sqlite3 *db, const char *key, int64_t val)
 
 sqlite3 *detect_state_open(const char *path)
 {
+	char err[512];
 	sqlite3 *db;
 	int64_t version;
 
 	state_path = path;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		const char *msg = db ? sqlite3_errmsg(db) : "cannot open";
-
-		log_fatal(HERD_EXIT_FAIL, "%s: %s", path, msg);
-	}
+	if (!(state_store = store_sqlite_open(path, err, sizeof err)))
+		log_fatal(HERD_EXIT_FAIL, "%s", err);
+	db = store_sqlite_handle(state_store);
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
-	detect_state_exec(db, "PRAGMA journal_mode = WAL");
-	/* WAL + NORMAL: a crash cannot corrupt the file; a power cut may lose
-	 * the last run, which the next run then simply repeats. */
-	detect_state_exec(db, "PRAGMA synchronous = NORMAL");
 	detect_state_exec(db, "BEGIN IMMEDIATE");
 	detect_state_exec(db, "CREATE TABLE IF NOT EXISTS detect_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
 	version = detect_state_get_int(db, "schema", 0);
@@ -112,11 +112,10 @@ int detect_state_commit(sqlite3 *db)
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
 		log_error("%s: commit: %s", state_path, err ? err : "SQL error");
 		sqlite3_free(err);
-		sqlite3_close(db);
+		store_sqlite_close(state_store, NULL, 0);
 		return 1;
 	}
-	sqlite3_close(db);
-	return 0;
+	return store_sqlite_close(state_store, NULL, 0) < 0;
 }
 
 void detect_state_close(sqlite3 *db)
@@ -124,5 +123,5 @@ void detect_state_close(sqlite3 *db)
 	if (!db)
 		return;
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(db);
+	store_sqlite_close(state_store, NULL, 0);
 }

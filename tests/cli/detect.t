@@ -365,3 +365,20 @@ events come out of the next run.
   [1]
   $ herd-detect --state full.db --window 1d --only cascade aggs.ndjson | cmp - ev.ndjson && echo same
   same
+
+== One state file for every program
+
+The --state file is herd's one state file (DESIGN.md §1): herd-detect opens
+it through the store, as herd-fetch and herd-alert do, so whichever program
+creates it, the others take it (the fetch tables are there too).
+
+  $ herd-detect --state shared.db --window 1d --only cascade aggs.ndjson > ev.ndjson
+  $ sqlite3 shared.db "SELECT count(*) > 0 FROM schema_version" "SELECT count(*) FROM fetch_budget"
+  1
+  0
+  $ HERD_WEBHOOK_URL=http://127.0.0.1:9/hook herd-alert --state shared.db --to webhook --dry-run ev.ndjson | wc -l
+  herd-alert: dry run: 4 delivered, 0 already sent, 0 held back by --rate, 1 filtered, 0 pending, 0 skipped; would send webhook 4
+  4
+  $ herd-detect --state shared.db --window 1d --only cascade aggs.ndjson | wc -l
+  herd-detect: 69 records were at or before what an earlier run processed (late), skipped
+  0
