@@ -6,7 +6,8 @@
 #     for byte those of herd-normalize | herd-score | herd-aggregate
 #     --lateness all, with 1, 2 and 3 jobs;
 #   - a generated set (scripts/gen-scale.py, raw Reddit and StockTwits
-#     records, run when python3 is there): the same, and the same again
+#     records, run when python3 is there; the same seed gives the same
+#     bytes, and the planted cascade shows in the aggregates): the same, and the same again
 #     through GNU parallel's --sshlogin path (a stand-in ssh that runs the
 #     command string here, as a remote shell would);
 #   - --pass all --db: the SQLite file holds the same posts, scores and
@@ -64,9 +65,21 @@ fi
 
 # ---------------------------------------------------------------- generated
 if command -v python3 >/dev/null; then
-	python3 "$top/scripts/gen-scale.py" -n 30000 --seed 8 >gen.ndjson 2>gen.err
+	python3 "$top/scripts/gen-scale.py" -n 30000 --seed 8 --manifest cascades.tsv >gen.ndjson 2>gen.err
 	check "gen-scale.py makes 30000 raw records ($(tail -1 gen.err))" [ "$(wc -l <gen.ndjson)" -eq 30000 ]
+	check "gen-scale.py: the same seed gives the same bytes" \
+		cmp -s gen.ndjson <(python3 "$top/scripts/gen-scale.py" -n 30000 --seed 8 2>/dev/null)
+	check "gen-scale.py: another seed gives other posts" \
+		[ "$(python3 "$top/scripts/gen-scale.py" -n 100 --seed 9 2>/dev/null | md5sum)" != "$(head -100 gen.ndjson | md5sum)" ]
 	one gen.ndjson >gen.one
+	# A planted cascade: its symbol's busiest hour lies inside its window
+	# and holds several times its hourly mean.
+	read -r sym from to _ <cascades.tsv
+	peak=$(grep "\"entity\":\"$sym\",\"window\":\"1h\"" gen.one | sed 's/.*"start":"\([^"]*\)","posts":\([0-9]*\).*/\2 \1/' | sort -n | tail -1)
+	mean=$(grep "\"entity\":\"$sym\",\"window\":\"1d\"" gen.one | sed 's/.*"posts":\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s / 7 / 24 }')
+	in_window() { [[ ! "$1" < "$2" && "$1" < "$3" ]]; }
+	check "the planted cascade of $sym ($from to $to): its busiest hour ${peak#* } is in it" in_window "${peak#* }" "$from" "$to"
+	check "… with ${peak%% *} posts, over 5x its hourly mean ($mean)" awk -v p="${peak%% *}" -v m="$mean" 'BEGIN { exit !(p > 5 * m) }'
 	"$par" -q -j 2 --block 3M gen.ndjson >gen.par 2>err.gen
 	rc=$?
 	check "generated: exit 0 (got $rc: $(head -2 err.gen))" [ "$rc" -eq 0 ]
