@@ -28,7 +28,8 @@
 /* ---------------------------------------------------------------- state */
 
 enum alert_channel { ALERT_SLACK, ALERT_WEBHOOK, ALERT_EMAIL, ALERT_NCHANNELS };
-extern const char *const alert_channel_names[ALERT_NCHANNELS]; /* "slack", "webhook", "email" */
+/* "slack", "webhook", "email", then NULL (a list for cli_choice). */
+extern const char *const alert_channel_names[ALERT_NCHANNELS + 1];
 
 /* What the state says of an event key. */
 enum alert_status {

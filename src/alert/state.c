@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-const char *const alert_channel_names[ALERT_NCHANNELS] = {"slack", "webhook", "email"};
+const char *const alert_channel_names[ALERT_NCHANNELS + 1] = {"slack", "webhook", "email", NULL};
 static const char *const status_names[] = {"new", "pending", "delivered", "suppressed"};
 static const char *path_of = "";
 static store_sqlite *store; /* the open state file (one per process) */

@@ -88,7 +88,7 @@ enum {
 	OPT_TIMEOUT,
 };
 
-static const char *const severities[] = {"info", "warn", "critical"};
+static const char *const severities[] = {"info", "warn", "critical", NULL};
 
 /* What happened to the events read, for the summary and the metrics. */
 enum outcome { O_DELIVERED, O_DUPLICATE, O_HELD, O_FILTERED, O_PENDING, O_SKIPPED, O_N };
@@ -110,8 +110,8 @@ struct run {
 
 static int severity_rank(const char *s)
 {
-	for (int i = 0; i < 3; i++)
-		if (s && strcmp(s, severities[i]) == 0)
+	for (int i = 0; s && severities[i]; i++)
+		if (strcmp(s, severities[i]) == 0)
 			return i;
 	return -1;
 }
@@ -321,10 +321,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case OPT_STATE: state_path = optarg; break;
 		case OPT_TO: to = optarg; break;
-		case OPT_MIN_SEVERITY:
-			if ((r.min_severity = severity_rank(optarg)) < 0)
-				log_usage("--min-severity: '%s' is not info, warn or critical", optarg);
-			break;
+		case OPT_MIN_SEVERITY: r.min_severity = cli_choice("--min-severity", optarg, severities); break;
 		case OPT_TYPES: types = optarg; break;
 		case OPT_RATE: parse_rate(&r, optarg); break;
 		case OPT_DRY_RUN: r.dry_run = 1; break;
@@ -348,13 +345,8 @@ int main(int argc, char **argv)
 		char *copy = xstrdup(to), *save = NULL;
 
 		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			int found = -1;
+			int found = cli_choice("--to", t, alert_channel_names);
 
-			for (int k = 0; k < ALERT_NCHANNELS; k++)
-				if (strcmp(t, alert_channel_names[k]) == 0)
-					found = k;
-			if (found < 0)
-				log_usage("--to: '%s' is not slack, webhook or email", t);
 			if (!r.dry_run && !alert_configured(&cfg, found))
 				log_usage("--to %s: %s is not set", t,
 					  found == ALERT_SLACK     ? "HERD_SLACK_WEBHOOK"

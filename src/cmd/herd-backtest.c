@@ -252,11 +252,7 @@ int main(int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_HORIZONS: nh = parse_horizons(optarg, hz); break;
-		case OPT_BY:
-			if (strcmp(optarg, "type") != 0 && strcmp(optarg, "phase") != 0)
-				log_usage("--by: '%s' is not phase or type", optarg);
-			r.by_type = strcmp(optarg, "type") == 0;
-			break;
+		case OPT_BY: r.by_type = cli_choice("--by", optarg, (const char *const[]){"phase", "type", NULL}); break;
 		case OPT_JSON: json = 1; break;
 		case OPT_DETAIL: detail = 1; break;
 		default: log_usage("unexpected option");

@@ -9,6 +9,7 @@
 #include "detect/detect.h"
 #include "detect/state.h"
 #include "lib/cli.h"
+#include "lib/home.h"
 #include "lib/htime.h"
 #include "lib/jsonx.h"
 #include "lib/log.h"
@@ -163,19 +164,13 @@ typedef struct run {
 
 static unsigned parse_only(const char *arg)
 {
+	static const char *const names[] = {"cascade", "signal", "heat", NULL};
+	static const unsigned bits[] = {DETECT_CASCADE, DETECT_SIGNAL, DETECT_HEAT};
 	char *s = xstrdup(arg), *save = NULL;
 	unsigned run = 0;
 
-	for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (strcmp(t, "cascade") == 0)
-			run |= DETECT_CASCADE;
-		else if (strcmp(t, "signal") == 0)
-			run |= DETECT_SIGNAL;
-		else if (strcmp(t, "heat") == 0)
-			run |= DETECT_HEAT;
-		else
-			log_usage("--only: '%s' is not cascade, signal or heat", t);
-	}
+	for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		run |= bits[cli_choice("--only", t, names)];
 	free(s);
 	if (!run)
 		log_usage("--only: no detector named");
@@ -277,20 +272,6 @@ static int route(stream_t *s, json_t *rec, run_t *r)
 	return 0;
 }
 
-static char *default_state(void)
-{
-	const char *home = getenv("HERD_HOME");
-	size_t n;
-	char *p;
-
-	if (!home || !*home)
-		return xstrdup("state.db");
-	n = strlen(home) + sizeof "/state.db";
-	p = xmalloc(n);
-	snprintf(p, n, "%s/state.db", home);
-	return p;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -357,21 +338,13 @@ int main(int argc, char **argv)
 				log_fatal(HERD_EXIT_USAGE, "--exclude: %s:", optarg);
 			break;
 		case OPT_PASS: r.pass = 1; break;
-		case OPT_MODEL:
-			if (strcmp(optarg, "robust") == 0)
-				o.model = BASELINE_ROBUST;
-			else if (strcmp(optarg, "negbin") == 0)
-				o.model = BASELINE_NEGBIN;
-			else if (strcmp(optarg, "ewma") == 0)
-				o.model = BASELINE_EWMA;
-			else
-				log_usage("--model: '%s' is not robust, negbin or ewma", optarg);
+		case OPT_MODEL: {
+			static const char *const names[] = {"robust", "negbin", "ewma", NULL};
+			static const enum baseline_model models[] = {BASELINE_ROBUST, BASELINE_NEGBIN, BASELINE_EWMA};
+			o.model = models[cli_choice("--model", optarg, names)];
 			break;
-		case OPT_RATE:
-			if (strcmp(optarg, "count") != 0 && strcmp(optarg, "share") != 0)
-				log_usage("--rate: '%s' is not count or share", optarg);
-			o.share = strcmp(optarg, "share") == 0;
-			break;
+		}
+		case OPT_RATE: o.share = cli_choice("--rate", optarg, (const char *const[]){"count", "share", NULL}); break;
 		case OPT_HALFLIFE: o.halflife = cli_duration("--halflife", optarg); break;
 		case OPT_MIN_HISTORY: o.min_history = cli_duration("--min-history", optarg); break;
 		case OPT_Z: o.z = cli_double("--z", optarg, 0, 40); break;
@@ -400,7 +373,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!state)
-		state = default_state();
+		state = herd_home_file("state.db");
 	db = detect_state_open(state);
 	detect_init(&r.d, &o, db);
 	if (o.run & DETECT_CASCADE)

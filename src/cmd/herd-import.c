@@ -236,13 +236,9 @@ int main(int argc, char **argv)
 		case OPT_COMMUNITY_RE: io.community_re = optarg; break;
 		case OPT_DATE_FROM_FILENAME: io.date_from_filename = 1; break;
 		case OPT_DELIMITER: ro.delim = parse_delimiter(optarg); break;
-		case OPT_ENCODING:
-			if (strcmp(optarg, "utf8") == 0 || strcmp(optarg, "utf-8") == 0)
-				ro.latin1 = 0;
-			else if (strcmp(optarg, "latin1") == 0 || strcmp(optarg, "iso-8859-1") == 0)
-				ro.latin1 = 1;
-			else
-				log_usage("--encoding: '%s' is not utf8 or latin1", optarg);
+		case OPT_ENCODING: /* utf8 or latin1, each under its two usual names */
+			ro.latin1 = cli_choice("--encoding", optarg,
+					       (const char *const[]){"utf8", "utf-8", "latin1", "iso-8859-1", NULL}) >= 2;
 			break;
 		case OPT_NO_HEADER: ro.no_header = 1; break;
 		case OPT_EXTRACT: extract = 1; break;

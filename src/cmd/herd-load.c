@@ -10,6 +10,7 @@
  * (src/store/pgcopy.c); pipelines/pg-load.sh loads them.
  */
 #include "lib/cli.h"
+#include "lib/home.h"
 #include "lib/log.h"
 #include "lib/stream.h"
 #include "lib/util.h"
@@ -231,15 +232,7 @@ int main(int argc, char **argv)
 		snprintf(l.run_id, sizeof l.run_id, "%s", store_pgcopy_run_id(l.pg));
 		store_pgcopy_backend(l.pg, &l.backend);
 	} else if (!l.db_path) {
-		const char *home = getenv("HERD_HOME");
-
-		if (home && *home) {
-			default_db = xmalloc(strlen(home) + sizeof "/herd.db");
-			sprintf(default_db, "%s/herd.db", home);
-			l.db_path = default_db;
-		} else {
-			l.db_path = "herd.db";
-		}
+		l.db_path = default_db = herd_home_file("herd.db");
 	}
 	if (!l.pg) {
 		db = store_sqlite_open(l.db_path, err, sizeof err);

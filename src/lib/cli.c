@@ -15,6 +15,9 @@
 
 struct cli_settings cli;
 
+/* The names log_set_format knows, for --log-format. */
+static const char *const log_formats[] = {"text", "json", NULL};
+
 void cli_init(int argc, char **argv)
 {
 	(void)argc;
@@ -59,8 +62,7 @@ int cli_common_option(int c, const char *arg, const char *usage)
 		log_set_level(LOG_DEBUG);
 		return 1;
 	case CLI_LOG_FORMAT:
-		if (log_set_format(arg) < 0)
-			log_usage("--log-format: '%s' is not text or json", arg);
+		log_set_format(log_formats[cli_choice("--log-format", arg, log_formats)]);
 		return 1;
 	case CLI_METRICS:
 		metrics_open(arg);

@@ -23,6 +23,10 @@ Help, version and usage errors.
   herd-alert: --to: 'pager' is not slack, webhook or email
   Try 'herd-alert --help' for more information.
   [2]
+  $ herd-alert --min-severity high --dry-run < /dev/null
+  herd-alert: --min-severity: 'high' is not info, warn or critical
+  Try 'herd-alert --help' for more information.
+  [2]
   $ herd-alert --rate 5 --dry-run < /dev/null
   herd-alert: --rate: '5' is not N/DURATION (like 5/1d) or off
   Try 'herd-alert --help' for more information.

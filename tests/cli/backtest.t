@@ -9,6 +9,10 @@ herd-backtest: events against the prices that came after them (issue 6).
   herd-backtest: --horizons: 'soon' is not a duration (like 90s, 15m, 1h, 7d)
   Try 'herd-backtest --help' for more information.
   [2]
+  $ herd-backtest --by entity < /dev/null
+  herd-backtest: --by: 'entity' is not phase or type
+  Try 'herd-backtest --help' for more information.
+  [2]
 
 Ten daily bars of AAA, and events:
 - a daily cascade start on the 2nd (bullish): known at the 3rd's start,

@@ -14,6 +14,14 @@ the --state file (issue 6). The methods are in docs/detection.md.
   herd-detect: --only: 'nothing' is not cascade, signal or heat
   Try 'herd-detect --help' for more information.
   [2]
+  $ herd-detect --rate percent < /dev/null
+  herd-detect: --rate: 'percent' is not count or share
+  Try 'herd-detect --help' for more information.
+  [2]
+  $ herd-detect --log-format xml < /dev/null
+  herd-detect: --log-format: 'xml' is not text or json
+  Try 'herd-detect --help' for more information.
+  [2]
 
 Empty input, fresh state: nothing to say, and the state file exists.
 

@@ -174,6 +174,10 @@ errors exit 2.
   herd-import: --kind: 'table' is not post or metric
   Try 'herd-import --help' for more information.
   [2]
+  $ herd-import --encoding cp1252 --map created_at=when a.csv
+  herd-import: --encoding: 'cp1252' is not utf8, utf-8, latin1 or iso-8859-1
+  Try 'herd-import --help' for more information.
+  [2]
   $ herd-import --kind metric --map entity=ticker --date-from-filename a.csv
   herd-import: metrics need at least one --value NAME=COLUMN
   Try 'herd-import --help' for more information.
