@@ -290,9 +290,11 @@ int main(int argc, char **argv)
 		metrics_gauge("herd_fetch_requests", "Requests sent by this run (retries included).", "source", name,
 			      (double)f->requests);
 		metrics_gauge("herd_fetch_items", "Raw items written by this run.", "source", name, (double)f->items);
-		if (f->o.budget > 0)
-			metrics_gauge("herd_fetch_budget_left", "Requests left in the source's budget today.", "source",
-				      name, (double)(f->o.budget - fetch_state_used(st, name, day)));
+		if (f->o.budget > 0) {
+			long left = f->o.budget - fetch_state_used(st, name, day); /* < 0 when --budget was lowered */
+			metrics_gauge("herd_fetch_budget_left", "Requests left in the source's budget today (UTC).",
+				      "source", name, (double)(left > 0 ? left : 0));
+		}
 		http_log(f->queries_failed || f->stopped ? LOG_INFO : LOG_DEBUG,
 			 "%s: %ld item%s from %ld request%s; %ld quer%s done, %ld failed%s", name, f->items,
 			 f->items == 1 ? "" : "s", f->requests, f->requests == 1 ? "" : "s", f->queries_ok,

@@ -8,6 +8,7 @@
 #include "lib/cli.h"
 #include "lib/htime.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "lib/ndjson.h"
 #include "lib/progress.h"
 #include "lib/reject.h"
@@ -116,8 +117,15 @@ static unsigned char parse_delimiter(const char *arg)
 	return (unsigned char)arg[0];
 }
 
+/* What a run has done, over all its files. */
+struct totals {
+	long rows;    /* CSV rows read (records in) */
+	long written; /* records written (records out) */
+	int io_error; /* a file could not be opened or read */
+};
+
 /* Import one file; returns 1 when --strict says stop. */
-static int import_file(const char *path, const struct csvr_opts *ro, csvimp_t *m, long *rows, int *io_error)
+static int import_file(const char *path, const struct csvr_opts *ro, csvimp_t *m, struct totals *t)
 {
 	json_t *out[MAX_SPECS];
 	char err[512];
@@ -127,25 +135,25 @@ static int import_file(const char *path, const struct csvr_opts *ro, csvimp_t *m
 
 	if (!r) {
 		log_error("%s:", path);
-		*io_error = 1;
+		t->io_error = 1;
 		return 0;
 	}
 	if (csvr_header_error(r)) {
 		log_error("%s: %s", csvr_name(r), csvr_header_error(r));
-		*io_error = 1;
+		t->io_error = 1;
 		csvr_close(r);
 		return 0;
 	}
 	if (csvimp_bind(m, r, path, err, sizeof err) < 0) {
 		log_error("%s: %s", csvr_name(r), err);
-		*io_error = 1;
+		t->io_error = 1;
 		csvr_close(r);
 		return 0;
 	}
 	while (!stop && (rc = csvr_next(r, &row)) > 0) {
 		int n;
 
-		(*rows)++;
+		t->rows++;
 		if (row.err) {
 			stop = reject_line(csvr_name(r), row.lineno, row.raw, row.rawlen, "%s", row.err);
 			continue;
@@ -160,11 +168,12 @@ static int import_file(const char *path, const struct csvr_opts *ro, csvimp_t *m
 				log_fatal(HERD_EXIT_FAIL, "write error:");
 			json_decref(out[i]);
 		}
-		progress_update((unsigned long long)*rows, csvr_bytes(r));
+		t->written += n;
+		progress_update((unsigned long long)t->rows, csvr_bytes(r));
 	}
 	if (rc < 0) {
 		log_error("%s: read error:", csvr_name(r));
-		*io_error = 1;
+		t->io_error = 1;
 	}
 	csvr_close(r);
 	return stop;
@@ -193,9 +202,9 @@ int main(int argc, char **argv)
 	struct csvimp_opts io = {.kind = CSVIMP_POST};
 	struct csvr_opts ro = {.delim = ','};
 	const char *maps[MAX_SPECS], *values[MAX_SPECS];
-	int nmaps = 0, nvalues = 0, io_error = 0, extract = 0, c;
+	int nmaps = 0, nvalues = 0, extract = 0, c;
 	char err[512], interval[HTIME_LEN];
-	long rows = 0;
+	struct totals t = {0};
 	ent_dict *dict = NULL;
 	ent_opts eo;
 	csvimp_t *m;
@@ -262,15 +271,16 @@ int main(int argc, char **argv)
 
 	progress_start("rows", 0);
 	if (optind == argc) {
-		import_file("-", &ro, m, &rows, &io_error);
+		import_file("-", &ro, m, &t);
 	} else {
 		for (int i = optind; i < argc; i++)
-			if (import_file(argv[i], &ro, m, &rows, &io_error))
+			if (import_file(argv[i], &ro, m, &t))
 				break;
 	}
 	progress_end();
+	metrics_set_records(t.rows, t.written);
 	csvimp_free(m);
 	ent_dict_free(dict);
 	ent_opts_free(&eo);
-	return reject_finish(rows) | io_error | herd_close_stdout();
+	return reject_finish(t.rows) | t.io_error | herd_close_stdout();
 }

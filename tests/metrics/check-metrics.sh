@@ -7,6 +7,10 @@
 #   - the record counts of a real pipe (data/sample through normalize,
 #     score, aggregate) are the lines each stage read and wrote;
 #   - a failed run keeps the last success time of the run before it;
+#   - program-specific figures: herd-fetch's requests made and budget left
+#     per source after the run (a refused connection: one request a query,
+#     no retries), its exit status 3 when the budget stops it; herd-import's
+#     CSV rows in and records out;
 #   - label values are escaped (a program named herd-a"b\c);
 #   - every sample carries program="herd-X" and task="FILE without .prom",
 #     so one program's runs at two places of a pipeline do not clash;
@@ -72,6 +76,36 @@ check "… and the last success is the run before's" \
 	[ "$(gauge prom/aggregate.prom herd_run_last_success_timestamp_seconds)" = "$(gauge before.prom herd_run_last_success_timestamp_seconds)" ]
 check "… which is older than this run's start" \
 	[ "$(gauge prom/aggregate.prom herd_run_last_success_timestamp_seconds)" -lt "$(gauge prom/aggregate.prom herd_run_start_timestamp_seconds)" ]
+
+# ---------------------------------------------------------------- program-specific figures
+# sample FILE NAME LABELS: the value of the sample NAME{...LABELS}.
+sample() { sed -n "s/^$2{[^}]*$3} //p" "$1" | head -1; }
+refused=(--base-url http://127.0.0.1:9 --retries 0 --state fetch.db)
+"$bin/herd-fetch" yahoo GME AMC "${refused[@]}" --budget 5 --metrics prom/fetch1.prom >/dev/null 2>&1
+rc=$?
+check "herd-fetch, two refused queries: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+check "… herd_fetch_requests{source=\"yahoo\"} 2 (got $(sample prom/fetch1.prom herd_fetch_requests 'source="yahoo"'))" \
+	[ "$(sample prom/fetch1.prom herd_fetch_requests 'source="yahoo"')" = 2 ]
+check "… herd_fetch_budget_left{source=\"yahoo\"} 3 of 5 (got $(sample prom/fetch1.prom herd_fetch_budget_left 'source="yahoo"'))" \
+	[ "$(sample prom/fetch1.prom herd_fetch_budget_left 'source="yahoo"')" = 3 ]
+check "… and the checker accepts the file" "$promcheck" prom/fetch1.prom
+"$bin/herd-fetch" yahoo GME AMC TSLA BB "${refused[@]}" --budget 5 --metrics prom/fetch2.prom >/dev/null 2>&1
+check "herd-fetch, the next run spends the 3 left: requests 3, budget left 0 (got $(sample prom/fetch2.prom herd_fetch_requests 'source="yahoo"'), $(sample prom/fetch2.prom herd_fetch_budget_left 'source="yahoo"'))" \
+	[ "$(sample prom/fetch2.prom herd_fetch_requests 'source="yahoo"') $(sample prom/fetch2.prom herd_fetch_budget_left 'source="yahoo"')" = "3 0" ]
+"$bin/herd-fetch" yahoo GME "${refused[@]}" --budget 4 --metrics prom/fetch3.prom >/dev/null 2>&1
+rc=$?
+check "herd-fetch stopped by a spent budget: exit 3 (got $rc), and 3 in the file" \
+	[ "$rc $(gauge prom/fetch3.prom herd_run_exit_status)" = "3 3" ]
+check "… no request, and budget left 0, not negative, under a lowered --budget (got $(sample prom/fetch3.prom herd_fetch_requests 'source="yahoo"'), $(sample prom/fetch3.prom herd_fetch_budget_left 'source="yahoo"'))" \
+	[ "$(sample prom/fetch3.prom herd_fetch_requests 'source="yahoo"') $(sample prom/fetch3.prom herd_fetch_budget_left 'source="yahoo"')" = "0 0" ]
+printf 'text,date\nup,2021-01-27\none,too,many\nflat,2021-01-28\n' >rows.csv
+"$bin/herd-import" --map text=text,created_at=date --metrics prom/import.prom rows.csv >imported.ndjson 2>/dev/null
+check "herd-import: herd_records_in = 3 CSV rows read (got $(gauge prom/import.prom herd_records_in))" \
+	[ "$(gauge prom/import.prom herd_records_in)" = 3 ]
+check "… herd_records_out = $(grep -c . imported.ndjson) records written (got $(gauge prom/import.prom herd_records_out))" \
+	[ "$(gauge prom/import.prom herd_records_out)" = "$(grep -c . imported.ndjson)" ]
+check "… herd_records_rejected 1, exit status 1" \
+	[ "$(gauge prom/import.prom herd_records_rejected) $(gauge prom/import.prom herd_run_exit_status)" = "1 1" ]
 
 # ---------------------------------------------------------------- escaping, atomicity
 cp "$bin/herd-aggregate" "$tmp/herd-a\"b\\c"
