@@ -162,9 +162,12 @@ def load_zip(path):
 
 def load_legacy(path):
     f = open(path, "rb")
-    magic = pickle.load(f)
+    try:
+        magic = pickle.load(f)
+    except Exception:
+        magic = None
     if magic != LEGACY_MAGIC:
-        raise Fail("not a torch.save file (no zip archive, no legacy magic number)")
+        raise Fail("not a torch.save file (neither a zip archive nor the legacy format), or cut short")
     protocol = pickle.load(f)
     if protocol != 1001:
         raise Fail(f"legacy protocol {protocol} is not 1001")
@@ -238,8 +241,12 @@ def main(argv):
         return 2
     try:
         n, size = write_safetensors(state_dict(load(src)), dst)
-    except (Fail, OSError, pickle.UnpicklingError, EOFError, zipfile.BadZipFile, struct.error) as e:
-        print(f"convert-pytorch-bin: {src}: {e}", file=sys.stderr)
+    except (Fail, OSError, pickle.UnpicklingError, EOFError, zipfile.BadZipFile, struct.error, KeyError,
+            ValueError, TypeError) as e:
+        why = " ".join(str(e).split()) or type(e).__name__
+        if isinstance(e, (EOFError, struct.error)):
+            why = "truncated (" + why + ")"
+        print(f"convert-pytorch-bin: {src}: {why}", file=sys.stderr)
         return 1
     print(f"convert-pytorch-bin: {dst}: {n} tensors, {size} bytes of data")
     return 0

