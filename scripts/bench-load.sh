@@ -14,8 +14,8 @@
 #      key, WAL (one table only: the peer does less work per post);
 #   4. jq -c . over the same NDJSON (parsing and printing it, no database).
 # Each is the fastest of 3 runs (scripts/bench-lib.sh; a new file each time
-# for 1 and 3). Prints seconds, posts/s, MB/s and peak memory, and the
-# ratios. Timings on a shared machine are noisy: compare within one run.
+# for 1 and 3). Prints wall and CPU seconds, posts/s, MB/s and peak
+# memory, and the ratios. Timings on a shared machine are noisy: compare within one run.
 set -eu
 export LC_ALL=C
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,19 +43,13 @@ awk -v n="$n" -v ndj="$tmp/posts.ndjson" -v csv="$tmp/posts.csv" 'BEGIN {
 		printf "reddit:t1_b%07d,reddit,comment,wallstreetbets,%s,%s,,\"%s\",,%d,0,,\n", i, ts, au, text, score > csv
 	}
 }'
-mb=$(awk -v b="$(stat -c %s "$tmp/posts.ndjson")" 'BEGIN { printf "%.1f", b / 1e6 }')
+. "$top/scripts/bench-lib.sh"
+mb=$(bench_mb "$tmp/posts.ndjson")
 echo "bench-load: $n posts, $mb MB of NDJSON ($(stat -c %s "$tmp/posts.csv") bytes of CSV)"
 
-. "$top/scripts/bench-lib.sh"
-# row LABEL "SECONDS KB" NOTE [MB of its input]
-row() {
-	local secs kb
-	read -r secs kb <<<"$2"
-	awk -v l="$1" -v r="$secs" -v kb="$kb" -v n="$n" -v mb="${4:-$mb}" -v note="$3" 'BEGIN {
-		printf "%-26s %6.2f s %8.0f posts/s %6.1f MB/s %6.0f MB peak  %s\n", l, r, n / r, mb / r, kb / 1024, note }'
-}
+row() { bench_row "$1" "$2" "$n" posts "${4:-$mb}" "$3"; } # LABEL "SECS KB CPU" NOTE [MB of its input]
 
-new=$(bench_best sh -c 'rm -f "$1" "$1-wal" "$1-shm"; exec "$2" -q --db "$1" "$3"' sh "$tmp/a.db" "$bin/herd-load" "$tmp/posts.ndjson")
+new=$(bench_new_db "$tmp/a.db" "$bin/herd-load" -q --db "$tmp/a.db" "$tmp/posts.ndjson")
 again=$(bench_best "$bin/herd-load" -q --db "$tmp/a.db" "$tmp/posts.ndjson")
 cat >"$tmp/import.sql" <<SQL
 PRAGMA journal_mode = WAL;
@@ -65,7 +59,7 @@ CREATE TABLE posts (
   score INTEGER NOT NULL, replies INTEGER NOT NULL, parent TEXT, lang TEXT);
 .import --csv $tmp/posts.csv posts
 SQL
-import=$(bench_best sh -c 'rm -f "$1" "$1-wal" "$1-shm"; exec sqlite3 "$1" <"$2"' sh "$tmp/b.db" "$tmp/import.sql")
+import=$(bench_new_db "$tmp/b.db" sh -c 'exec sqlite3 "$1" <"$2"' sh "$tmp/b.db" "$tmp/import.sql")
 jq=
 command -v jq >/dev/null && jq=$(bench_best jq -c . "$tmp/posts.ndjson")
 
@@ -74,8 +68,7 @@ rows=$(sqlite3 "$tmp/a.db" "SELECT (SELECT count(*) FROM posts) || ' posts, ' ||
 echo "fastest of 3 runs each:"
 row "herd-load, new file" "$new" "($rows)"
 row "herd-load, same again" "$again" "(every row unchanged)"
-row "sqlite3 .import of CSV" "$import" "(the posts table only; MB/s of the CSV)" \
-	"$(awk -v b="$(stat -c %s "$tmp/posts.csv")" 'BEGIN { printf "%.1f", b / 1e6 }')"
+row "sqlite3 .import of CSV" "$import" "(the posts table only; MB/s of the CSV)" "$(bench_mb "$tmp/posts.csv")"
 [ -z "$jq" ] || row "jq -c . (parse + print)" "$jq" "(no database)"
-awk -v a="${new%% *}" -v b="${import%% *}" 'BEGIN { printf "ratio: herd-load new file / sqlite3 .import = %.1f\n", a / b }'
-[ -z "$jq" ] || awk -v a="${new%% *}" -v b="${jq%% *}" 'BEGIN { printf "ratio: herd-load new file / jq -c . = %.2f\n", a / b }'
+echo "ratio: herd-load new file / sqlite3 .import = $(bench_ratio "$new" "$import")"
+[ -z "$jq" ] || echo "ratio: herd-load new file / jq -c . = $(bench_ratio "$new" "$jq")"

@@ -39,23 +39,15 @@ awk -v n="$n" '{ line[NR] = $0 } END {
 		for (i = 1; i <= NR; i++) { s = line[i]; sub(/"id":"/, "\"id\":\"r" k ":", s); print s }
 }' "$tmp/one.ndjson" >"$tmp/posts.ndjson"
 posts=$(wc -l <"$tmp/posts.ndjson")
-mb=$(awk -v b="$(stat -c %s "$tmp/posts.ndjson")" 'BEGIN { printf "%.1f", b / 1e6 }')
-
 . "$top/scripts/bench-lib.sh"
-row() { # LABEL "SECONDS KB CPU" NOTE
-	local secs kb cpu
-	read -r secs kb cpu <<<"$2"
-	awk -v l="$1" -v r="$secs" -v c="$cpu" -v kb="$kb" -v n="$posts" -v mb="$mb" -v note="$3" 'BEGIN {
-		printf "%-30s %6.2f s %6.2f s CPU %8.0f posts/s %6.1f MB/s %5.0f MB  %s\n", l, r, c, n / r, mb / r, kb / 1024, note }'
-}
-secs() { echo "${1%% *}"; }
+mb=$(bench_mb "$tmp/posts.ndjson")
+row() { bench_row "$1" "$2" "$posts" posts "$mb" "$3"; } # LABEL "SECS KB CPU" NOTE
 
-sqlite=$(bench_best sh -c 'rm -f "$1" "$1-wal" "$1-shm"; exec "$2" -q --db "$1" "$3"' sh "$tmp/a.db" \
-	"$bin/herd-load" "$tmp/posts.ndjson")
+sqlite=$(bench_new_db "$tmp/a.db" "$bin/herd-load" -q --db "$tmp/a.db" "$tmp/posts.ndjson")
 write=$(bench_best sh -c 'rm -rf "$1"; exec "$2" -q --pg-copy "$1" --run-id b "$3"' sh "$tmp/spool" \
 	"$bin/herd-load" "$tmp/posts.ndjson")
 rows=$(cat "$tmp"/spool/*.copy | wc -l)
-copy_mb=$(du -cb "$tmp"/spool/*.copy | awk 'END { printf "%.1f", $1 / 1e6 }')
+copy_mb=$(bench_mb "$tmp"/spool/*.copy)
 pq postgres "CREATE DATABASE bench" >/dev/null
 reset_db='psql -X -q -d bench -c "DROP SCHEMA public CASCADE" -c "CREATE SCHEMA public"'
 first=$(bench_best sh -c "$reset_db && exec \"\$0\" -q --keep \"\$1\" dbname=bench" "$top/pipelines/pg-load.sh" "$tmp/spool")
@@ -75,8 +67,8 @@ bare=$(bench_best sh -c "$reset_db && exec psql -X -q -d bench -f \"\$0\"" "$tmp
 
 echo "bench-pgcopy: $posts posts, $mb MB of NDJSON -> $rows COPY rows, $copy_mb MB; $(psql -X -At -c 'SHOW server_version' postgres), fsync $(psql -X -At -c 'SHOW fsync' postgres)"
 row "herd-load --db (SQLite)" "$sqlite" "peer: the other backend"
-row "herd-load --pg-copy (files)" "$write" "$(awk -v a="$(secs "$write")" -v b="$(secs "$sqlite")" 'BEGIN { printf "%.2fx SQLite time", a / b }')"
-row "pg-load.sh, new rows" "$first" "$(awk -v a="$(secs "$first")" -v b="$(secs "$bare")" 'BEGIN { printf "%.2fx bare COPY time", a / b }')"
-row "pg-load.sh, same files again" "$again" "$(awk -v a="$(secs "$again")" -v b="$(secs "$bare")" 'BEGIN { printf "%.2fx bare COPY time", a / b }')"
+row "herd-load --pg-copy (files)" "$write" "$(bench_ratio "$write" "$sqlite")x SQLite time"
+row "pg-load.sh, new rows" "$first" "$(bench_ratio "$first" "$bare")x bare COPY time"
+row "pg-load.sh, same files again" "$again" "$(bench_ratio "$again" "$bare")x bare COPY time"
 row "psql bare \\copy (peer)" "$bare" "no staging, no upsert, empty tables"
 echo "(CPU: the client's user+sys; the server's work shows in wall time only)"
