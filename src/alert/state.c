@@ -17,7 +17,6 @@
 
 const char *const alert_channel_names[ALERT_NCHANNELS + 1] = {"slack", "webhook", "email", NULL};
 static const char *const status_names[] = {"new", "pending", "delivered", "suppressed"};
-static const char *path_of = "";
 static store_sqlite *store; /* the open state file (one per process) */
 
 static const char schema[] =
@@ -29,34 +28,11 @@ static const char schema[] =
 	"  \"key\" TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,\n"
 	"  error TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (\"key\", channel));\n";
 
-static void fatal(sqlite3 *db, const char *what)
+#define WHAT "alert state" /* what a failed statement's message names */
+
+static sqlite3_stmt *prepare(const char *sql)
 {
-	log_fatal(HERD_EXIT_FAIL, "%s: %s: %s", path_of, what, db ? sqlite3_errmsg(db) : "out of memory");
-}
-
-static void exec(sqlite3 *db, const char *sql, const char *what)
-{
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		fatal(db, what);
-}
-
-static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fatal(db, "alert state");
-	return st;
-}
-
-/* Step a statement to its end and finalize it. */
-static void done(sqlite3 *db, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		fatal(db, "alert state");
-	sqlite3_finalize(st);
+	return store_sqlite_must_prepare(store, sql, WHAT);
 }
 
 /* Wall-clock time of a decision: bookkeeping, never event time. */
@@ -70,15 +46,14 @@ sqlite3 *alert_state_open(const char *path, int dry_run)
 	char err[512];
 	sqlite3 *db;
 
-	path_of = path;
 	/* A herd state file like herd-fetch's (schema_version, WAL, busy
 	 * timeout), so both can share it; the alert tables come on top. */
 	if (!(store = store_sqlite_open(path, err, sizeof err)))
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
 	db = store_sqlite_handle(store);
-	exec(db, schema, "cannot create the alert tables");
+	store_sqlite_must_exec(store, schema, "cannot create the alert tables");
 	if (dry_run)
-		exec(db, "BEGIN IMMEDIATE", "cannot begin the dry run");
+		store_sqlite_must_exec(store, "BEGIN IMMEDIATE", "cannot begin the dry run");
 	return db;
 }
 
@@ -98,11 +73,11 @@ int alert_state_close(sqlite3 *db, int dry_run)
 
 enum alert_status alert_state_status(sqlite3 *db, const char *key)
 {
-	sqlite3_stmt *st = prepare(db, "SELECT status FROM alert_events WHERE \"key\" = ?1");
+	sqlite3_stmt *st = prepare("SELECT status FROM alert_events WHERE \"key\" = ?1");
 	enum alert_status s = ALERT_NEW;
 
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (store_sqlite_must_step(store, st, WHAT)) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
 
 		for (int i = 0; i < (int)(sizeof status_names / sizeof status_names[0]); i++)
@@ -116,20 +91,20 @@ enum alert_status alert_state_status(sqlite3 *db, const char *key)
 int alert_state_sent(sqlite3 *db, const char *key, enum alert_channel channel)
 {
 	sqlite3_stmt *st =
-		prepare(db, "SELECT 1 FROM alert_deliveries WHERE \"key\" = ?1 AND channel = ?2 AND status = 'sent'");
+		prepare("SELECT 1 FROM alert_deliveries WHERE \"key\" = ?1 AND channel = ?2 AND status = 'sent'");
 	int sent;
 
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, alert_channel_names[channel], -1, SQLITE_STATIC);
-	sent = sqlite3_step(st) == SQLITE_ROW;
+	sent = store_sqlite_must_step(store, st, WHAT);
 	sqlite3_finalize(st);
 	return sent;
 }
 
 long alert_state_recent(sqlite3 *db, const char *entity, int64_t at, int64_t per)
 {
-	sqlite3_stmt *st = prepare(db, "SELECT count(*) FROM alert_events WHERE entity = ?1 AND status IN "
-				       "('pending', 'delivered') AND \"at\" > ?2 AND \"at\" <= ?3");
+	sqlite3_stmt *st = prepare("SELECT count(*) FROM alert_events WHERE entity = ?1 AND status IN "
+				   "('pending', 'delivered') AND \"at\" > ?2 AND \"at\" <= ?3");
 	char from[HTIME_LEN], to[HTIME_LEN];
 	long n = 0;
 
@@ -138,7 +113,7 @@ long alert_state_recent(sqlite3 *db, const char *entity, int64_t at, int64_t per
 	sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (store_sqlite_must_step(store, st, WHAT))
 		n = (long)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
@@ -146,9 +121,9 @@ long alert_state_recent(sqlite3 *db, const char *entity, int64_t at, int64_t per
 
 void alert_state_set(sqlite3 *db, const json_t *event, enum alert_status status)
 {
-	sqlite3_stmt *st = prepare(db, "INSERT INTO alert_events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-				       "ON CONFLICT (\"key\") DO UPDATE SET status = excluded.status, "
-				       "updated_at = excluded.updated_at");
+	sqlite3_stmt *st = prepare("INSERT INTO alert_events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+				   "ON CONFLICT (\"key\") DO UPDATE SET status = excluded.status, "
+				   "updated_at = excluded.updated_at");
 	char now[HTIME_LEN], at[HTIME_LEN];
 	int64_t t = 0;
 
@@ -162,16 +137,16 @@ void alert_state_set(sqlite3 *db, const json_t *event, enum alert_status status)
 	sqlite3_bind_text(st, 5, jx_str(event, "severity"), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, status_names[status], -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
-	done(db, st);
+	store_sqlite_must_finish(store, st, WHAT);
 }
 
 void alert_state_delivery(sqlite3 *db, const char *key, enum alert_channel channel, int ok, int attempts,
 			  const char *error)
 {
-	sqlite3_stmt *st = prepare(db, "INSERT INTO alert_deliveries VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-				       "ON CONFLICT (\"key\", channel) DO UPDATE SET status = excluded.status, "
-				       "attempts = alert_deliveries.attempts + excluded.attempts, "
-				       "error = excluded.error, updated_at = excluded.updated_at");
+	sqlite3_stmt *st = prepare("INSERT INTO alert_deliveries VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+				   "ON CONFLICT (\"key\", channel) DO UPDATE SET status = excluded.status, "
+				   "attempts = alert_deliveries.attempts + excluded.attempts, "
+				   "error = excluded.error, updated_at = excluded.updated_at");
 	char now[HTIME_LEN];
 
 	now_text(now);
@@ -181,5 +156,5 @@ void alert_state_delivery(sqlite3 *db, const char *key, enum alert_channel chann
 	sqlite3_bind_int(st, 4, attempts);
 	sqlite3_bind_text(st, 5, error, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
-	done(db, st);
+	store_sqlite_must_finish(store, st, WHAT);
 }

@@ -1,5 +1,9 @@
 /*
  * state.c — the SQLite plumbing under herd-detect's state; see state.h.
+ * The file is opened through the store (which also sets how long a run
+ * waits for another writer, STORE_SQLITE_BUSY_MS), and its statements
+ * fail through the store's store_sqlite_must_* (exit 1, "FILE: what:
+ * reason").
  */
 #include "state.h"
 
@@ -9,9 +13,6 @@
 
 /* Version of the detect_* tables; a file with a newer one is refused. */
 #define DETECT_SCHEMA 1
-/* How long a run waits for another writer (herd-fetch, a second cron job)
- * before giving up. */
-#define BUSY_TIMEOUT_MS 30000
 
 static const char *state_path = "";
 /* The state file is herd's one state file (DESIGN.md §1), shared with
@@ -19,37 +20,19 @@ static const char *state_path = "";
  * schema_version and migrations are the same whoever opens it first. */
 static store_sqlite *state_store;
 
-static void fatal_db(sqlite3 *db, const char *what)
-{
-	log_fatal(HERD_EXIT_FAIL, "%s: %s: %s", state_path, what, sqlite3_errmsg(db));
-}
-
 void detect_state_exec(sqlite3 *db, const char *sql)
 {
-	char *err = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		log_fatal(HERD_EXIT_FAIL, "%s: %s", state_path, err ? err : "SQL error");
+	store_sqlite_must_exec(state_store, sql, "SQL");
 }
 
 sqlite3_stmt *detect_state_prepare(sqlite3 *db, const char *sql)
 {
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fatal_db(db, "prepare");
-	return st;
+	return store_sqlite_must_prepare(state_store, sql, "prepare");
 }
 
 int detect_state_step(sqlite3 *db, sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc != SQLITE_DONE)
-		fatal_db(db, "step");
-	return 0;
+	return store_sqlite_must_step(state_store, st, "step");
 }
 
 void detect_state_step_done(sqlite3 *db, sqlite3_stmt *st)
@@ -93,7 +76,6 @@ sqlite3 *detect_state_open(const char *path)
 	if (!(state_store = store_sqlite_open(path, err, sizeof err)))
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
 	db = store_sqlite_handle(state_store);
-	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 	detect_state_exec(db, "BEGIN IMMEDIATE");
 	detect_state_exec(db, "CREATE TABLE IF NOT EXISTS detect_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
 	version = detect_state_get_int(db, "schema", 0);

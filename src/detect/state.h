@@ -10,8 +10,9 @@
  * the write lock at once (BEGIN IMMEDIATE), and commits once at the end,
  * so a run that fails leaves the state as it was and can simply be rerun.
  * Each detector creates its own tables through detect_state_exec; this
- * file only holds the shared meta table and the SQL plumbing. Errors from
- * SQLite are fatal (exit 1): a detector cannot go on without its memory.
+ * file only holds the shared meta table and the SQL calls the detectors
+ * use. Errors from SQLite are fatal (exit 1, the store's
+ * store_sqlite_must_*): a detector cannot go on without its memory.
  */
 #ifndef HERD_DETECT_STATE_H
 #define HERD_DETECT_STATE_H

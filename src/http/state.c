@@ -16,14 +16,8 @@
 
 struct fetch_state {
 	store_sqlite *store;
-	sqlite3 *db;
 	char *path;
 };
-
-static void fatal(fetch_state *st, const char *what)
-{
-	log_fatal(HERD_EXIT_FAIL, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
-}
 
 fetch_state *fetch_state_open(const char *path)
 {
@@ -32,7 +26,6 @@ fetch_state *fetch_state_open(const char *path)
 
 	if (!(st->store = store_sqlite_open(path, err, sizeof err)))
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
-	st->db = store_sqlite_handle(st->store);
 	st->path = xstrdup(path);
 	return st;
 }
@@ -58,11 +51,7 @@ const char *fetch_state_path(const fetch_state *st)
 
 static sqlite3_stmt *prep(fetch_state *st, const char *sql)
 {
-	sqlite3_stmt *s;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		fatal(st, "prepare");
-	return s;
+	return store_sqlite_must_prepare(st->store, sql, "prepare");
 }
 
 static void bind_texts(sqlite3_stmt *s, int n, const char *const *v)
@@ -78,14 +67,9 @@ static void bind_texts(sqlite3_stmt *s, int n, const char *const *v)
 static void exec_texts(fetch_state *st, const char *sql, int n, const char *const *v)
 {
 	sqlite3_stmt *s = prep(st, sql);
-	int rc;
 
 	bind_texts(s, n, v);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		;
-	if (rc != SQLITE_DONE)
-		fatal(st, "write");
-	sqlite3_finalize(s);
+	store_sqlite_must_finish(st->store, s, "write");
 }
 
 /* The first column of the first row, as a new string, or NULL. */
@@ -93,14 +77,10 @@ static char *query_text(fetch_state *st, const char *sql, int n, const char *con
 {
 	sqlite3_stmt *s = prep(st, sql);
 	char *out = NULL;
-	int rc;
 
 	bind_texts(s, n, v);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+	if (store_sqlite_must_step(st->store, s, "read") && sqlite3_column_type(s, 0) != SQLITE_NULL)
 		out = xstrdup((const char *)sqlite3_column_text(s, 0));
-	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		fatal(st, "read");
 	sqlite3_finalize(s);
 	return out;
 }
@@ -150,11 +130,10 @@ int fetch_state_take(fetch_state *st, const char *source, const char *day, long 
 
 	/* BEGIN IMMEDIATE: two fetchers of one source (a cron run and a hand
 	 * run) must not both take the last request. */
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		fatal(st, "cannot begin");
+	store_sqlite_must_exec(st->store, "BEGIN IMMEDIATE", "cannot begin");
 	s = prep(st, "SELECT used FROM fetch_budget WHERE source = ?1 AND day = ?2");
 	bind_texts(s, 2, (const char *[]){source, day});
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if (store_sqlite_must_step(st->store, s, "read"))
 		have = (long)sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	ok = budget <= 0 || have < budget;
@@ -166,11 +145,8 @@ int fetch_state_take(fetch_state *st, const char *source, const char *day, long 
 		sqlite3_bind_int64(s, 4, budget);
 	else
 		sqlite3_bind_null(s, 4);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		fatal(st, "cannot count a request");
-	sqlite3_finalize(s);
-	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		fatal(st, "cannot commit a request count");
+	store_sqlite_must_finish(st->store, s, "cannot count a request");
+	store_sqlite_must_exec(st->store, "COMMIT", "cannot commit a request count");
 	*used = have + ok;
 	return ok;
 }
@@ -200,9 +176,7 @@ void fetch_state_success(fetch_state *st, const char *source, const char *query,
 	bind_texts(s, 3, (const char *[]){source, query, htime_format(now, when)});
 	sqlite3_bind_int64(s, 4, every);
 	sqlite3_bind_int64(s, 5, items);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		fatal(st, "fetch_sources");
-	sqlite3_finalize(s);
+	store_sqlite_must_finish(st->store, s, "fetch_sources");
 }
 
 void fetch_state_failure(fetch_state *st, const char *source, const char *query, int64_t now, int64_t every,
@@ -217,9 +191,7 @@ void fetch_state_failure(fetch_state *st, const char *source, const char *query,
 	bind_texts(s, 3, (const char *[]){source, query, htime_format(now, when)});
 	sqlite3_bind_int64(s, 4, every);
 	sqlite3_bind_text(s, 5, why, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		fatal(st, "fetch_sources");
-	sqlite3_finalize(s);
+	store_sqlite_must_finish(st->store, s, "fetch_sources");
 }
 
 /* ---------------------------------------------------------------- kv */

@@ -16,6 +16,7 @@
 #include "sqlite.h"
 #include "lib/buf.h"
 #include "lib/htime.h"
+#include "lib/log.h"
 #include "lib/ndjson.h"
 #include "lib/util.h"
 
@@ -252,6 +253,46 @@ int store_sqlite_latest_version(void)
 sqlite3 *store_sqlite_handle(store_sqlite *s)
 {
 	return s->db;
+}
+
+/* ================================================================ state SQL that must not fail */
+
+static void must_fail(store_sqlite *s, const char *what)
+{
+	log_fatal(HERD_EXIT_FAIL, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+void store_sqlite_must_exec(store_sqlite *s, const char *sql, const char *what)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		must_fail(s, what);
+}
+
+sqlite3_stmt *store_sqlite_must_prepare(store_sqlite *s, const char *sql, const char *what)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		must_fail(s, what);
+	return st;
+}
+
+int store_sqlite_must_step(store_sqlite *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		must_fail(s, what);
+	return 0;
+}
+
+void store_sqlite_must_finish(store_sqlite *s, sqlite3_stmt *st, const char *what)
+{
+	while (store_sqlite_must_step(s, st, what))
+		;
+	sqlite3_finalize(st);
 }
 
 /* ================================================================ batches */

@@ -45,6 +45,20 @@ int store_sqlite_latest_version(void);
 sqlite3 *store_sqlite_handle(store_sqlite *db);
 
 /*
+ * SQL for the programs that cannot go on without their memory in the file
+ * (herd-fetch's cursors and budgets, herd-detect's baselines, herd-alert's
+ * deliveries): on any error these print "herd-X: PATH: WHAT: SQLite's
+ * reason" (PATH as the file was opened) and exit 1, so that a run never
+ * carries on with state it could not read or write.
+ */
+void store_sqlite_must_exec(store_sqlite *db, const char *sql, const char *what);
+sqlite3_stmt *store_sqlite_must_prepare(store_sqlite *db, const char *sql, const char *what);
+/* sqlite3_step: 1 for a row, 0 when done. */
+int store_sqlite_must_step(store_sqlite *db, sqlite3_stmt *st, const char *what);
+/* Step st to its end, then finalize it. */
+void store_sqlite_must_finish(store_sqlite *db, sqlite3_stmt *st, const char *what);
+
+/*
  * Upsert the rows of one record, in the current batch (one is begun when
  * none is open), adding to counts[table]. A key already present gets the
  * new values: the record loaded last wins. Set-table groups are replaced
