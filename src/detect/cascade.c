@@ -261,19 +261,15 @@ static void load_state(cascade_t *c)
 static void save_state(cascade_t *c)
 {
 	sqlite3 *db = c->d->db;
-	sqlite3_stmt *del, *ie, *is;
-	char key[64];
+	sqlite3_stmt *ie, *is;
+	char key[64], sql[160];
 
 	snprintf(key, sizeof key, "cascade.%lld.last", (long long)c->d->opt.window);
 	detect_state_set_int(db, key, c->last);
-	del = detect_state_prepare(db, "DELETE FROM detect_cascade_entity WHERE window = ?");
-	sqlite3_bind_int64(del, 1, c->d->opt.window);
-	detect_state_step_done(db, del);
-	sqlite3_finalize(del);
-	del = detect_state_prepare(db, "DELETE FROM detect_cascade_source WHERE window = ?");
-	sqlite3_bind_int64(del, 1, c->d->opt.window);
-	detect_state_step_done(db, del);
-	sqlite3_finalize(del);
+	snprintf(sql, sizeof sql,
+		 "DELETE FROM detect_cascade_entity WHERE window = %lld; DELETE FROM detect_cascade_source WHERE window = %lld",
+		 (long long)c->d->opt.window, (long long)c->d->opt.window);
+	detect_state_exec(db, sql);
 	ie = detect_state_prepare(db, "INSERT INTO detect_cascade_entity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	is = detect_state_prepare(db, "INSERT INTO detect_cascade_source VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	for (long i = 0; i < c->names.n; i++) {
@@ -353,6 +349,19 @@ static void obs_merge(cobs_t *o, const detect_agg_t *a)
 	o->sources = merged;
 }
 
+/* What only an agg record says of its window (a "mentions" metric has
+ * counts alone): its authors and sentiment. */
+static void obs_take_agg(cobs_t *o, const detect_agg_t *a)
+{
+	o->from_agg = 1;
+	o->authors = a->authors;
+	o->has_sent = a->has_sentiment;
+	o->sent_n = a->sent_n;
+	o->bull = a->bull;
+	o->bear = a->bear;
+	o->sent_mean = a->sent_mean;
+}
+
 int cascade_add(cascade_t *c, stream_t *s, const detect_agg_t *a, int from_metric)
 {
 	char key[512], ts[HTIME_LEN];
@@ -378,15 +387,8 @@ int cascade_add(cascade_t *c, stream_t *s, const detect_agg_t *a, int from_metri
 			return stream_reject(s, "a second agg for %s, window starting %s (merge shards first)",
 					     a->entity, htime_format(a->start, ts));
 		obs_merge(o, a);
-		if (!from_metric) {
-			o->from_agg = 1;
-			o->authors = a->authors;
-			o->has_sent = a->has_sentiment;
-			o->sent_n = a->sent_n;
-			o->bull = a->bull;
-			o->bear = a->bear;
-			o->sent_mean = a->sent_mean;
-		}
+		if (!from_metric)
+			obs_take_agg(o, a);
 		return 0;
 	}
 	json_object_set_new(c->seen, key, json_integer((json_int_t)c->nobs));
@@ -398,15 +400,10 @@ int cascade_add(cascade_t *c, stream_t *s, const detect_agg_t *a, int from_metri
 	memset(o, 0, sizeof *o);
 	o->start = a->start;
 	o->ent = entity_get(c, a->entity) - c->ent;
-	o->from_agg = !from_metric;
 	o->posts = a->posts;
-	o->authors = a->authors;
 	o->sources = a->sources ? json_incref(a->sources) : NULL;
-	o->has_sent = a->has_sentiment;
-	o->sent_n = a->sent_n;
-	o->bull = a->bull;
-	o->bear = a->bear;
-	o->sent_mean = a->sent_mean;
+	if (!from_metric)
+		obs_take_agg(o, a);
 	return 0;
 }
 
@@ -599,6 +596,21 @@ static void sources_update(cascade_t *c, centity_t *e, const period_t *p)
 	}
 }
 
+/* The sources active now that have not joined the episode join it, as of
+ * the start of their run of activity. */
+static void sources_arrive(centity_t *e)
+{
+	for (long i = 0; i < e->srcnames.n; i++) {
+		csource_t *s = &e->src[i];
+
+		if (s->now_active && !s->arrived) {
+			s->arrived = s->active_since;
+			s->arr_posts = s->act_posts;
+			s->arr_share = s->act_share;
+		}
+	}
+}
+
 static void explain_window(const cascade_t *c, const centity_t *e, const verdict_t *v, int64_t t,
 			   const char *decision)
 {
@@ -670,29 +682,13 @@ static void entity_step(cascade_t *c, centity_t *e, const cobs_t *o, const perio
 			e->start_rate = e->peak_rate = (double)v.posts;
 			e->peak_at = p->start;
 			e->peak_z = v.z;
-			for (long i = 0; i < e->srcnames.n; i++) {
-				csource_t *s = &e->src[i];
-
-				if (s->now_active) {
-					s->arrived = s->active_since;
-					s->arr_posts = s->act_posts;
-					s->arr_share = s->act_share;
-				}
-			}
+			sources_arrive(e);
 			emit(c, e, PH_START, p->start, &v);
 		}
 	} else {
 		int fade;
 
-		for (long i = 0; i < e->srcnames.n; i++) {
-			csource_t *s = &e->src[i];
-
-			if (s->now_active && !s->arrived) {
-				s->arrived = s->active_since;
-				s->arr_posts = s->act_posts;
-				s->arr_share = s->act_share;
-			}
-		}
+		sources_arrive(e);
 		if ((double)v.posts > e->peak_rate) {
 			e->peak_rate = (double)v.posts;
 			e->peak_at = p->start;

@@ -374,34 +374,34 @@ void detect_set_time(json_t *obj, const char *key, int64_t t)
 
 void detect_names_init(detect_names_t *t)
 {
-	t->map = json_object();
+	t->map = (strset)STRSET_INIT;
 	t->n = 0;
 }
 
 void detect_names_free(detect_names_t *t)
 {
-	json_decref(t->map);
-	t->map = NULL;
+	strset_free(&t->map);
 	t->n = 0;
 }
 
 long detect_names_find(const detect_names_t *t, const char *name)
 {
-	json_t *v = json_object_get(t->map, name);
+	size_t n = strlen(name);
+	int64_t i;
 
-	return v ? (long)json_integer_value(v) : -1;
+	return strset_get(&t->map, name, n, strset_hash(name, n), &i) ? (long)i : -1;
 }
 
 long detect_names_add(detect_names_t *t, const char *name, int *added)
 {
-	long i = detect_names_find(t, name);
+	size_t n = strlen(name);
+	int64_t *i = strset_at(&t->map, name, n, strset_hash(name, n), -1);
 
 	if (added)
-		*added = i < 0;
-	if (i >= 0)
-		return i;
-	json_object_set_new(t->map, name, json_integer(t->n));
-	return t->n++;
+		*added = *i < 0;
+	if (*i < 0)
+		*i = t->n++;
+	return (long)*i;
 }
 
 long detect_names_slot(detect_names_t *t, const char *name, void **arr, size_t *cap, size_t size, int *added)

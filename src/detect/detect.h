@@ -24,6 +24,7 @@
 
 #include "detect/baseline.h"
 #include "lib/stream.h"
+#include "lib/strset.h"
 
 enum { DETECT_CASCADE = 1, DETECT_SIGNAL = 2, DETECT_HEAT = 4 };
 
@@ -162,10 +163,11 @@ void detect_set_real(json_t *obj, const char *key, double v, int places);
 /* Set key to a formatted time. */
 void detect_set_time(json_t *obj, const char *key, int64_t t);
 
-/* A string -> index table (entities, sources): jansson's hash object. */
+/* A string -> index table (entities, sources): herd's string set
+ * (lib/strset.h) with the index as each name's value. */
 typedef struct detect_names {
-	json_t *map; /* name -> integer index */
-	long n;
+	strset map; /* name -> index */
+	long n;     /* names held; indexes are 0..n-1 in the order added */
 } detect_names_t;
 void detect_names_init(detect_names_t *t);
 void detect_names_free(detect_names_t *t);
