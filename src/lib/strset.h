@@ -3,7 +3,9 @@
  * per string: open addressing, linear probing, 64-bit FNV-1a hashes kept
  * beside the keys. herd-aggregate's cells keep their distinct authors and
  * post ids in it (src/agg/cell.c); the entity dictionary keeps its words
- * and alias heads in it (src/text/entities.c).
+ * and alias heads in it (src/text/entities.c), herd-detect its entity and
+ * source names (src/detect/detect.c). VADER's lexicon table hashes with
+ * strset_hash but is its own, for speed (src/text/vader.c says why).
  *
  * Keys are copied in and never move in memory once added (the slots hold
  * pointers), so a caller may keep a key's pointer as long as the set
@@ -34,15 +36,21 @@ typedef struct strset {
 
 #define STRSET_INIT {NULL, NULL, 0, 0}
 
-/* The hash of s[0..n) as the sets use it (FNV-1a, 64 bits). Inline: the
- * entity extractor hashes every word of every post. */
+/* FNV-1a, 64 bits: h = STRSET_FNV_BASIS, then for each byte c
+ * h = (h ^ c) * STRSET_FNV_PRIME. A caller that makes a key byte by byte
+ * (VADER lowers each token as it hashes it) may hash it the same way. */
+#define STRSET_FNV_BASIS 0xcbf29ce484222325ULL /* the FNV-1a 64 offset basis */
+#define STRSET_FNV_PRIME 0x100000001b3ULL      /* the FNV 64 prime */
+
+/* The hash of s[0..n) as the sets use it. Inline: the entity extractor
+ * hashes every word of every post. */
 static inline uint64_t strset_hash(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL; /* the FNV-1a 64 offset basis */
+	uint64_t h = STRSET_FNV_BASIS;
 
 	for (size_t i = 0; i < n; i++) {
 		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL; /* the FNV 64 prime */
+		h *= STRSET_FNV_PRIME;
 	}
 	return h;
 }
