@@ -13,6 +13,7 @@
 #include "sources/sources.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,6 +376,30 @@ int fetch_parse(fetch_run *f, const fetch_query *q, const json_t *body, fetch_pa
 		snprintf(f->err, sizeof f->err, "%s %s: %s", f->source, q->key, err);
 	http_redact(f->err);
 	return FETCH_ERR;
+}
+
+int fetch_get_page(fetch_run *f, const fetch_query *q, const fetch_req *req, fetch_page *pg, long *status)
+{
+	json_t *body;
+	long st;
+	int rc = fetch_get(f, req, &body, &st);
+
+	if (rc == FETCH_OK)
+		rc = fetch_parse(f, q, body, pg);
+	json_decref(body);
+	if (status)
+		*status = st;
+	return rc;
+}
+
+void fetch_err_hint(fetch_run *f, const char *fmt, ...)
+{
+	size_t n = strlen(f->err);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->err + n, sizeof f->err - n, fmt, ap);
+	va_end(ap);
 }
 
 double fetch_pace_headers(const http_response *r, const char *remaining_name, const char *reset_name,

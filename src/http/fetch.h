@@ -158,6 +158,14 @@ int fetch_get(fetch_run *f, const fetch_req *req, json_t **body, long *status);
  * naming the source, the query and the page. */
 int fetch_parse(fetch_run *f, const fetch_query *q, const json_t *body, fetch_page *pg);
 
+/* fetch_get, then (on FETCH_OK) fetch_parse into pg, for the sources that
+ * need nothing of the body themselves; *status (when not NULL) is the HTTP
+ * status, for a source's hint on a FETCH_ERR. */
+int fetch_get_page(fetch_run *f, const fetch_query *q, const fetch_req *req, fetch_page *pg, long *status);
+/* Append a hint to f->err ("… HTTP 404: Not Found (is 'GME' a Yahoo
+ * symbol?)"); fmt usually starts with " (". */
+void fetch_err_hint(fetch_run *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* A short text of an API's error body for messages ("code: message"), from
  * the common shapes ({"message"}, {"error"}, {"errors":[…]}, {"code"…}). */
 void fetch_api_error(const json_t *body, char *out, size_t outlen);

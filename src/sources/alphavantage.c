@@ -434,8 +434,6 @@ static int av_page(fetch_run *f, const fetch_query *q, const char *next, fetch_p
 	const char *key = f->priv;
 	buf_t url = BUF_INIT;
 	fetch_req req = {0};
-	json_t *body;
-	long status;
 	int rc;
 
 	(void)next;
@@ -466,10 +464,7 @@ static int av_page(fetch_run *f, const fetch_query *q, const char *next, fetch_p
 	buf_puts(&url, "&apikey=");
 	http_url_encode(&url, key);
 	req.url = url.p;
-	rc = fetch_get(f, &req, &body, &status);
-	if (rc == FETCH_OK)
-		rc = fetch_parse(f, q, body, pg);
-	json_decref(body);
+	rc = fetch_get_page(f, q, &req, pg, NULL);
 	buf_free(&url);
 	return rc;
 }

@@ -349,8 +349,7 @@ static int reddit_page(fetch_run *f, const fetch_query *q, const char *next, fet
 	reddit_priv *r = f->priv;
 	buf_t url = BUF_INIT, auth = BUF_INIT;
 	fetch_req req = {0};
-	json_t *body = NULL;
-	long status;
+	long status = 0;
 	int rc;
 
 	buf_printf(&url, "%s/r/", fetch_base(f, f->src->base_url));
@@ -367,18 +366,13 @@ static int reddit_page(fetch_run *f, const fetch_query *q, const char *next, fet
 		buf_reset(&auth);
 		buf_printf(&auth, "Authorization: bearer %s", r->token);
 		req.headers[0] = auth.p;
-		json_decref(body);
-		rc = fetch_get(f, &req, &body, &status);
+		rc = fetch_get_page(f, q, &req, pg, &status);
 		if (!(rc == FETCH_ERR && status == 401))
 			break;
 		http_log(LOG_INFO, "reddit: the token was refused (HTTP 401); asking for a new one");
 	}
 	if (rc == FETCH_ERR && (status == 403 || status == 404))
-		snprintf(f->err + strlen(f->err), sizeof f->err - strlen(f->err),
-			 " (a private, banned or misspelt subreddit?)");
-	if (rc == FETCH_OK)
-		rc = fetch_parse(f, q, body, pg);
-	json_decref(body);
+		fetch_err_hint(f, " (a private, banned or misspelt subreddit?)");
 	buf_free(&url);
 	buf_free(&auth);
 	return rc;

@@ -169,8 +169,6 @@ static int stocktwits_page(fetch_run *f, const fetch_query *q, const char *next,
 	buf_t url = BUF_INIT;
 	fetch_req req = {0};
 	char sep = '?';
-	json_t *body;
-	long status;
 	int rc;
 
 	buf_printf(&url, "%s/api/2/streams/symbol/", fetch_base(f, f->src->base_url));
@@ -190,10 +188,7 @@ static int stocktwits_page(fetch_run *f, const fetch_query *q, const char *next,
 		http_url_encode(&url, token);
 	}
 	req.url = url.p;
-	rc = fetch_get(f, &req, &body, &status);
-	if (rc == FETCH_OK)
-		rc = fetch_parse(f, q, body, pg);
-	json_decref(body);
+	rc = fetch_get_page(f, q, &req, pg, NULL);
 	buf_free(&url);
 	return rc;
 }

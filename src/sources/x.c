@@ -238,7 +238,6 @@ static int x_page(fetch_run *f, const fetch_query *q, const char *next, fetch_pa
 {
 	buf_t url = BUF_INIT, auth = BUF_INIT;
 	fetch_req req = {0};
-	json_t *body;
 	long status;
 	int rc;
 
@@ -258,12 +257,9 @@ static int x_page(fetch_run *f, const fetch_query *q, const char *next, fetch_pa
 	buf_printf(&auth, "Authorization: Bearer %s", (const char *)f->priv);
 	req.url = url.p;
 	req.headers[0] = auth.p;
-	rc = fetch_get(f, &req, &body, &status);
+	rc = fetch_get_page(f, q, &req, pg, &status);
 	if (rc == FETCH_ERR && status == 401)
-		snprintf(f->err + strlen(f->err), sizeof f->err - strlen(f->err), " (check X_BEARER_TOKEN)");
-	if (rc == FETCH_OK)
-		rc = fetch_parse(f, q, body, pg);
-	json_decref(body);
+		fetch_err_hint(f, " (check X_BEARER_TOKEN)");
 	buf_free(&url);
 	buf_free(&auth);
 	return rc;

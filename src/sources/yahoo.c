@@ -225,7 +225,6 @@ static int yahoo_page(fetch_run *f, const fetch_query *q, const char *next, fetc
 {
 	buf_t url = BUF_INIT;
 	fetch_req req = {0};
-	json_t *body;
 	long status;
 	int rc;
 
@@ -241,13 +240,9 @@ static int yahoo_page(fetch_run *f, const fetch_query *q, const char *next, fetc
 		buf_puts(&url, "&range=1mo");
 	req.url = url.p;
 	req.conditional = 1;
-	rc = fetch_get(f, &req, &body, &status);
+	rc = fetch_get_page(f, q, &req, pg, &status);
 	if (rc == FETCH_ERR && status == 404)
-		snprintf(f->err + strlen(f->err), sizeof f->err - strlen(f->err), " (is '%s' a Yahoo symbol?)",
-			 q->query);
-	if (rc == FETCH_OK)
-		rc = fetch_parse(f, q, body, pg);
-	json_decref(body);
+		fetch_err_hint(f, " (is '%s' a Yahoo symbol?)", q->query);
 	buf_free(&url);
 	return rc;
 }

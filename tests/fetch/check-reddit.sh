@@ -4,6 +4,7 @@
 # new, 100 submissions; comments, 100 comments) 25 a page:
 #   - one application-only token (basic auth), cached in the state file and
 #     reused by the next run; a refused token (401) is renewed once;
+#   - an unknown subreddit (404): exit 1, a hint after the API's message;
 #   - every item of both listings once; re-runs write only what was
 #     published since (30 held back, then shown); nothing new: nothing;
 #   - the raw items are the recorded things verbatim, and herd-normalize
@@ -118,4 +119,9 @@ check "no client secret: says which variables: $(cat "$tmp/err")" \
 printf 'herd-test-secret-9c2e\n' >"$tmp/secret"
 REDDIT_CLIENT_SECRET= REDDIT_CLIENT_SECRET_FILE=$tmp/secret hf reddit AskReddit --listing new >"$tmp/out" 2>"$tmp/err"
 check "REDDIT_CLIENT_SECRET_FILE is read (exit $?): $(head -2 "$tmp/err")" [ $? -eq 0 ]
+hf reddit NoSuchSub --listing new >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "an unknown subreddit: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+check "an unknown subreddit: the API's answer and a hint: $(head -1 "$tmp/err")" \
+	grep -q "^herd-fetch: reddit NoSuchSub/new: HTTP 404: .* (a private, banned or misspelt subreddit?)$" "$tmp/err"
 result

@@ -12,7 +12,8 @@
 #     recorded tweets without created_at get it from their snowflake ids;
 #   - x-rate-limit-remaining 0: the next request waits until
 #     x-rate-limit-reset (a Unix time);
-#   - --replay of the recorded search gives the live run's items.
+#   - --replay of the recorded search gives the live run's items;
+#   - a refused bearer token (401): exit 1, a hint to check it.
 # Prints "RESULT N passed, N failed".
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-fetch.sh"
@@ -67,5 +68,10 @@ check "--replay of the recorded search: the live run's records (fetched_at aside
 	cmp -s <(jq -c 'del(.fetched_at)' "$tmp/o1") <(jq -c 'del(.fetched_at)' "$tmp/replay")
 X_BEARER_TOKEN= hf x Tweepy >/dev/null 2>"$tmp/e5"
 check "no bearer token: exit 2 and why: $(cat "$tmp/e5")" grep -q '^herd-fetch: x: X_BEARER_TOKEN (or X_BEARER_TOKEN_FILE) is not set' "$tmp/e5"
+X_BEARER_TOKEN=herd-test-wrong-token hf x Tweepy >/dev/null 2>"$tmp/e6"
+rc=$?
+check "a refused bearer token: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+check "a refused bearer token: a hint to check it: $(head -1 "$tmp/e6")" \
+	grep -q '^herd-fetch: x Tweepy: HTTP 401: .* (check X_BEARER_TOKEN)$' "$tmp/e6"
 check "no secret in any output: $(no_secrets "$tmp"/o? "$tmp"/e? "$tmp/replay" "$sleeps")" no_secrets "$tmp"/o? "$tmp"/e? "$tmp/replay" "$sleeps"
 result
