@@ -9,8 +9,10 @@
 #   make fuzz         build the libFuzzer harnesses (clang) and run each for
 #                     FUZZ_SECONDS (default 60): tests/fuzz/run.sh
 #
-# Options: GEMM=dnnl|openblas (CPU GEMM library, default dnnl: see
-# BENCHMARKS.md for why), CUDA=auto|0, WERROR=1|0, SAN=1.
+# Options: GEMM=dnnl|openblas|none (CPU GEMM library, default dnnl: see
+# BENCHMARKS.md for why; none = plain loops, for GPU-only hosts), CUDA=auto|0,
+# WERROR=1|0, SAN=1, ARCH=native|x86-64-v3|… (-march; portable binaries
+# for other hosts, e.g. Spark executors).
 #
 # Sources are found by directory: src/cmd/herd-X.c is the program bin/herd-X,
 # every other src/*/*.c goes into the libraries, tests/unit/test_X.c is a
@@ -23,6 +25,7 @@ SAN     ?=
 GEMM    ?= dnnl
 CUDA    ?= $(if $(SAN),0,auto)
 WERROR  ?= 1
+ARCH    ?= native
 
 ifeq ($(SAN),1)
   BUILD    := build-san
@@ -37,7 +40,7 @@ else
 endif
 
 WARN     := -Wall -Wextra -Wno-unused-parameter $(if $(filter 1,$(WERROR)),-Werror)
-CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -march=native $(WARN) $(SANFLAGS) -Isrc \
+CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -march=$(ARCH) $(WARN) $(SANFLAGS) -Isrc \
             -DHERD_VERSION='"$(VERSION)"' -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS  := $(SANFLAGS) -Wl,--as-needed $(EXTRA_LDFLAGS)
 LDLIBS   := -ljansson -lcsv -lsqlite3 -lcurl -lutf8proc -lz -lpthread -lm
@@ -51,8 +54,13 @@ else ifeq ($(GEMM),openblas)
   GEMM_CFLAGS := -DHERD_GEMM_OPENBLAS -I/usr/include/x86_64-linux-gnu/openblas-pthread
   GEMM_LIBS   := -lopenblas
   GEMM_HEADER := cblas.h
+else ifeq ($(GEMM),none)
+  # No GEMM library: cpu.c's own blocked loops (slow; for GPU-only hosts)
+  GEMM_CFLAGS := -DHERD_GEMM_NONE
+  GEMM_LIBS   :=
+  GEMM_HEADER :=
 else
-  $(error GEMM=$(GEMM) is not one of: dnnl, openblas)
+  $(error GEMM=$(GEMM) is not one of: dnnl, openblas, none)
 endif
 LDLIBS += $(GEMM_LIBS)
 

@@ -86,6 +86,8 @@ def cmd_models(a):
             vocab = cand
             break
     for name, (L, C, NH, I) in shapes.items():
+        if a.only and name not in a.only.split(","):
+            continue
         d = os.path.join(a.dir, name)
         if os.path.exists(os.path.join(d, "model.safetensors")):
             continue
@@ -416,6 +418,7 @@ def main():
     s = sub.add_parser("models")
     s.add_argument("dir")
     s.add_argument("--vocab")
+    s.add_argument("--only", help="comma-separated subset of tiny,minilm,finbert")
     s = sub.add_parser("inputs")
     s.add_argument("golden")
     s.add_argument("dir")
