@@ -458,16 +458,25 @@ void jx_set_real(json_t *obj, const char *key, double val)
 	json_object_set_new(obj, key, json_real(val));
 }
 
+/* Each JSON type's name, bare and with its article. */
+static const char *type_name(const json_t *v, int article)
+{
+	static const char *const names[][2] = {
+		[JSON_OBJECT] = {"object", "an object"}, [JSON_ARRAY] = {"array", "an array"},
+		[JSON_STRING] = {"string", "a string"},  [JSON_INTEGER] = {"number", "a number"},
+		[JSON_REAL] = {"number", "a number"},    [JSON_TRUE] = {"boolean", "a boolean"},
+		[JSON_FALSE] = {"boolean", "a boolean"}, [JSON_NULL] = {"null", "null"},
+	};
+
+	return names[v ? json_typeof(v) : JSON_NULL][article];
+}
+
 const char *jx_type_name(const json_t *v)
 {
-	switch (v ? json_typeof(v) : JSON_NULL) {
-	case JSON_OBJECT: return "object";
-	case JSON_ARRAY: return "array";
-	case JSON_STRING: return "string";
-	case JSON_INTEGER:
-	case JSON_REAL: return "number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "boolean";
-	default: return "null";
-	}
+	return type_name(v, 0);
+}
+
+const char *jx_type_name_a(const json_t *v)
+{
+	return type_name(v, 1);
 }

@@ -38,7 +38,10 @@ void jx_set_strn(json_t *obj, const char *key, const char *val, size_t n);
 void jx_set_int(json_t *obj, const char *key, long long val);
 void jx_set_real(json_t *obj, const char *key, double val);
 
-/* Name of v's type as users see it: "string", "number", "object"... */
+/* Name of v's type as users see it: "string", "number", "object"...
+ * (NULL is "null"); jx_type_name_a with its article, for "is %s, not …"
+ * messages: "a string", "an object", "null". */
 const char *jx_type_name(const json_t *v);
+const char *jx_type_name_a(const json_t *v);
 
 #endif

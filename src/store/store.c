@@ -166,36 +166,28 @@ struct check {
 /* fault(c, fmt, …): the reason, -1. */
 #define fault(c, ...) herd_errf((c)->err, (c)->errlen, __VA_ARGS__)
 
-/* "a number", "an object"… for messages. */
-static const char *a_type(const json_t *v)
-{
-	switch (v ? json_typeof(v) : JSON_NULL) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
-}
-
 enum { OPTIONAL = 0, REQUIRED = 1 };
+
+/* Whether field key (j) has a value to read: 1 when it has, 0 when it is
+ * absent or null and optional, -1 (a fault) when it is required. */
+static int present(struct check *c, const json_t *j, const char *key, int req)
+{
+	if (j && !json_is_null(j))
+		return 1;
+	return req ? fault(c, "field '%s%s' is %s", c->prefix, key, j ? "null" : "missing") : 0;
+}
 
 /* A string field into v: REQUIRED ones must be present and non-empty
  * (text may be empty: allow_empty); optional ones may be absent or null. */
 static int get_str(struct check *c, const json_t *obj, const char *key, int req, int allow_empty, store_value *v)
 {
 	json_t *j = json_object_get(obj, key);
+	int p;
 
-	if (!j || json_is_null(j)) {
-		if (req)
-			return fault(c, "field '%s%s' is %s", c->prefix, key, j ? "null" : "missing");
-		return 0;
-	}
+	if ((p = present(c, j, key, req)) <= 0)
+		return p;
 	if (!json_is_string(j))
-		return fault(c, "field '%s%s' is %s, not a string", c->prefix, key, a_type(j));
+		return fault(c, "field '%s%s' is %s, not a string", c->prefix, key, jx_type_name_a(j));
 	if (req && !allow_empty && json_string_length(j) == 0)
 		return fault(c, "field '%s%s' is empty", c->prefix, key);
 	set_text(v, json_string_value(j), json_string_length(j));
@@ -208,11 +200,12 @@ static int get_time(struct check *c, const json_t *obj, const char *key, store_v
 	json_t *j = json_object_get(obj, key);
 	char buf[HTIME_LEN];
 	int64_t t;
+	int p;
 
-	if (!j || json_is_null(j))
-		return fault(c, "field '%s%s' is %s", c->prefix, key, j ? "null" : "missing");
+	if ((p = present(c, j, key, REQUIRED)) <= 0)
+		return p;
 	if (!json_is_string(j))
-		return fault(c, "field '%s%s' is %s, not a time string", c->prefix, key, a_type(j));
+		return fault(c, "field '%s%s' is %s, not a time string", c->prefix, key, jx_type_name_a(j));
 	if (htime_parse(json_string_value(j), &t) < 0)
 		return fault(c, "field '%s%s' is '%.40s', not a time", c->prefix, key, json_string_value(j));
 	htime_format(t, buf);
@@ -224,15 +217,13 @@ static int get_int(struct check *c, const json_t *obj, const char *key, int req,
 {
 	json_t *j = json_object_get(obj, key);
 	long long i;
+	int p;
 
-	if (!j || json_is_null(j)) {
-		if (req)
-			return fault(c, "field '%s%s' is %s", c->prefix, key, j ? "null" : "missing");
-		return 0;
-	}
+	if ((p = present(c, j, key, req)) <= 0)
+		return p;
 	if (!jx_int(obj, key, &i))
 		return fault(c, "field '%s%s' is %s, not an integer", c->prefix, key,
-			     json_is_number(j) ? "a fraction" : a_type(j));
+			     json_is_number(j) ? "a fraction" : jx_type_name_a(j));
 	set_int(v, i);
 	return 0;
 }
@@ -240,14 +231,12 @@ static int get_int(struct check *c, const json_t *obj, const char *key, int req,
 static int get_real(struct check *c, const json_t *obj, const char *key, int req, store_value *v)
 {
 	json_t *j = json_object_get(obj, key);
+	int p;
 
-	if (!j || json_is_null(j)) {
-		if (req)
-			return fault(c, "field '%s%s' is %s", c->prefix, key, j ? "null" : "missing");
-		return 0;
-	}
+	if ((p = present(c, j, key, req)) <= 0)
+		return p;
 	if (!json_is_number(j))
-		return fault(c, "field '%s%s' is %s, not a number", c->prefix, key, a_type(j));
+		return fault(c, "field '%s%s' is %s, not a number", c->prefix, key, jx_type_name_a(j));
 	set_real(v, json_number_value(j));
 	return 0;
 }
@@ -259,16 +248,14 @@ static int get_object(struct check *c, const json_t *obj, const char *key, int r
 {
 	json_t *j = json_object_get(obj, key);
 	buf_t b = BUF_INIT;
+	int p;
 
 	if (objp)
 		*objp = NULL;
-	if (!j || json_is_null(j)) {
-		if (req)
-			return fault(c, "field '%s%s' is %s", c->prefix, key, j ? "null" : "missing");
-		return 0;
-	}
+	if ((p = present(c, j, key, req)) <= 0)
+		return p;
 	if (!json_is_object(j))
-		return fault(c, "field '%s%s' is %s, not an object", c->prefix, key, a_type(j));
+		return fault(c, "field '%s%s' is %s, not an object", c->prefix, key, jx_type_name_a(j));
 	if (objp)
 		*objp = j;
 	if (v) {
@@ -299,13 +286,13 @@ static int post_entities(struct check *c, const json_t *rec, const store_value *
 	if (!ents || json_is_null(ents))
 		return 0;
 	if (!json_is_array(ents))
-		return fault(c, "field 'entities' is %s, not an array", a_type(ents));
+		return fault(c, "field 'entities' is %s, not an array", jx_type_name_a(ents));
 	json_array_foreach(ents, i, e) {
 		int dup = 0;
 
 		if (!json_is_string(e) || json_string_length(e) == 0)
 			return fault(c, "field 'entities[%zu]' is %s, not a name", i,
-				     json_is_string(e) ? "empty" : a_type(e));
+				     json_is_string(e) ? "empty" : jx_type_name_a(e));
 		for (int k = 0; k < c->out->n && !dup; k++) {
 			const store_row *r = &c->out->rows[k];
 			dup = r->table == STORE_POST_ENTITIES && r->v[1].n == json_string_length(e) &&
@@ -336,7 +323,7 @@ static int post_scores(struct check *c, const json_t *rec, const store_value *id
 
 	if (sent && !json_is_null(sent)) {
 		if (!json_is_object(sent))
-			return fault(c, "field 'sentiment' is %s, not an object", a_type(sent));
+			return fault(c, "field 'sentiment' is %s, not an object", jx_type_name_a(sent));
 		srow = add_row(c->out, STORE_SCORES);
 		srow->v[S_POST_ID] = *id;
 		c->prefix = "sentiment.";
@@ -351,7 +338,7 @@ static int post_scores(struct check *c, const json_t *rec, const store_value *id
 	if (!vader || json_is_null(vader))
 		return 0;
 	if (!json_is_object(vader))
-		return fault(c, "field 'vader' is %s, not an object", a_type(vader));
+		return fault(c, "field 'vader' is %s, not an object", jx_type_name_a(vader));
 	if (srow && is_vader_model(&srow->v[S_MODEL])) {
 		vrow = srow;
 		own_row = 0;
@@ -495,7 +482,7 @@ int store_rows_from_record(store_rows *out, const json_t *rec, int flags, char *
 	if (!k)
 		return fault(&c, "record has no 'kind'");
 	if (!json_is_string(k))
-		return fault(&c, "field 'kind' is %s, not a string", a_type(k));
+		return fault(&c, "field 'kind' is %s, not a string", jx_type_name_a(k));
 	kind = json_string_value(k);
 	if (strcmp(kind, "post") == 0)
 		return from_post(&c, rec);

@@ -33,6 +33,11 @@ int main(void)
 	CHECK(json_integer_value(jx_path(o, "user.n.deep")) == 7, "deep path");
 	CHECK(jx_path(o, "user.name.x") == NULL, "path through a string is NULL");
 	CHECK_STR(jx_type_name(json_object_get(o, "ratio")), "number", "type name");
+	CHECK_STR(jx_type_name_a(json_object_get(o, "user")), "an object", "type name with its article");
+	CHECK_STR(jx_type_name_a(json_object_get(o, "id")), "a string", "… a string");
+	CHECK_STR(jx_type_name_a(json_object_get(o, "yes")), "a boolean", "… a boolean");
+	CHECK_STR(jx_type_name_a(NULL), "null", "… and a missing value is null, as in jx_type_name");
+	CHECK_STR(jx_type_name(NULL), "null", "a missing value's type name is null");
 
 	jx_set_str(o, "s", NULL);
 	CHECK(json_is_null(json_object_get(o, "s")), "NULL string sets null");
