@@ -84,10 +84,7 @@ void backtest_add_bar(backtest_t *b, const char *entity, int64_t at, double clos
 {
 	btentity_t *e = entity_get(b, entity);
 
-	if (e->n == e->cap) {
-		e->cap = e->cap ? 2 * e->cap : 64;
-		e->bars = xrealloc(e->bars, e->cap * sizeof *e->bars);
-	}
+	e->bars = xgrow(e->bars, e->n + 1, &e->cap, sizeof *e->bars);
 	e->bars[e->n].at = at;
 	e->bars[e->n].close = close;
 	e->bars[e->n].seq = b->seq++;
@@ -99,10 +96,7 @@ void backtest_add_event(backtest_t *b, const char *key, const char *entity, cons
 {
 	backtest_detail_t *d;
 
-	if (b->nev == b->evcap) {
-		b->evcap = b->evcap ? 2 * b->evcap : 64;
-		b->ev = xrealloc(b->ev, b->evcap * sizeof *b->ev);
-	}
+	b->ev = xgrow(b->ev, b->nev + 1, &b->evcap, sizeof *b->ev);
 	d = &b->ev[b->nev++];
 	memset(d, 0, sizeof *d);
 	d->key = xstrdup(key);

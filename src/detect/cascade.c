@@ -392,10 +392,7 @@ int cascade_add(cascade_t *c, stream_t *s, const detect_agg_t *a, int from_metri
 		return 0;
 	}
 	json_object_set_new(c->seen, key, json_integer((json_int_t)c->nobs));
-	if (c->nobs == c->obscap) {
-		c->obscap = c->obscap ? 2 * c->obscap : 1024;
-		c->obs = xrealloc(c->obs, c->obscap * sizeof *c->obs);
-	}
+	c->obs = xgrow(c->obs, c->nobs + 1, &c->obscap, sizeof *c->obs);
 	o = &c->obs[c->nobs++];
 	memset(o, 0, sizeof *o);
 	o->start = a->start;

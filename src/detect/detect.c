@@ -409,10 +409,7 @@ long detect_names_slot(detect_names_t *t, const char *name, void **arr, size_t *
 	long i = detect_names_add(t, name, added);
 
 	if (*added) {
-		if ((size_t)t->n > *cap) {
-			*cap = *cap ? 2 * *cap : 64;
-			*arr = xrealloc(*arr, *cap * size);
-		}
+		*arr = xgrow(*arr, (size_t)t->n, cap, size);
 		memset((char *)*arr + (size_t)i * size, 0, size);
 	}
 	return i;

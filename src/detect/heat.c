@@ -499,10 +499,7 @@ static void run_day(heat_t *h, const hacc_t **acc, size_t n, int64_t day)
 		snprintf(ek, sizeof ek, "%.*s\t%lld\t%s", (int)(tab - key), key, (long long)day, tab + 1);
 		if (detect_names_find(&h->acckeys, ek) >= 0)
 			continue; /* has a value today */
-		if (ni == cap) {
-			cap *= 2;
-			it = xrealloc(it, cap * sizeof *it);
-		}
+		it = xgrow(it, ni + 1, &cap, sizeof *it);
 		it[ni].entity = h->ser[i].entity;
 		it[ni].stream = tab + 1;
 		it[ni].kind = K_MENTIONS;

@@ -99,10 +99,7 @@ static gentity_t *entity_get(signals_t *g, const char *name)
 
 static void add_news(gentity_t *e, const char *id, int64_t at, double score, double conf)
 {
-	if (e->nnews == e->capnews) {
-		e->capnews = e->capnews ? 2 * e->capnews : 16;
-		e->news = xrealloc(e->news, e->capnews * sizeof *e->news);
-	}
+	e->news = xgrow(e->news, e->nnews + 1, &e->capnews, sizeof *e->news);
 	e->news[e->nnews].id = xstrdup(id);
 	e->news[e->nnews].at = at;
 	e->news[e->nnews].score = score;
@@ -112,10 +109,7 @@ static void add_news(gentity_t *e, const char *id, int64_t at, double score, dou
 
 static void add_bar(gentity_t *e, int64_t at, int64_t end, double close, double volume)
 {
-	if (e->nbars == e->capbars) {
-		e->capbars = e->capbars ? 2 * e->capbars : 64;
-		e->bars = xrealloc(e->bars, e->capbars * sizeof *e->bars);
-	}
+	e->bars = xgrow(e->bars, e->nbars + 1, &e->capbars, sizeof *e->bars);
 	e->bars[e->nbars].at = at;
 	e->bars[e->nbars].end = end;
 	e->bars[e->nbars].close = close;

@@ -24,10 +24,7 @@ fetch_item *fetch_page_add(fetch_page *pg, json_t *item, json_t *includes, int64
 {
 	fetch_item *it;
 
-	if (pg->n == pg->cap) {
-		pg->cap = pg->cap ? 2 * pg->cap : 64;
-		pg->items = xrealloc(pg->items, pg->cap * sizeof *pg->items);
-	}
+	pg->items = xgrow(pg->items, pg->n + 1, &pg->cap, sizeof *pg->items);
 	it = &pg->items[pg->n++];
 	memset(it, 0, sizeof *it);
 	it->item = item;

@@ -300,10 +300,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	}
 	if (!(colon = memchr(p, ':', len)))
 		return len;
-	if (r->nheaders == r->capheaders) {
-		r->capheaders = r->capheaders ? 2 * r->capheaders : 16;
-		r->headers = xrealloc(r->headers, r->capheaders * sizeof *r->headers);
-	}
+	r->headers = xgrow(r->headers, r->nheaders + 1, &r->capheaders, sizeof *r->headers);
 	k = (size_t)(colon - p);
 	r->headers[r->nheaders].name = xstrndup(p, k);
 	for (char *q = r->headers[r->nheaders].name; *q; q++)

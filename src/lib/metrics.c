@@ -35,7 +35,7 @@ static struct {
 	int have_records;
 	long long in, out;
 	struct sample *s;
-	int n, cap;
+	size_t n, cap;
 } m;
 
 /* The last-success gauge: written now on success, carried over from the
@@ -109,7 +109,7 @@ void metrics_gauge(const char *name, const char *help, const char *label, const 
 	if (!valid_name(name) || (label && (!valid_name(label) || strchr(label, ':') || !value || !strcmp(label, "task") ||
 					    !strcmp(label, "program"))))
 		log_fatal(HERD_EXIT_FAIL, "metrics: bad metric '%s' or label '%s'", name, label ? label : "");
-	for (int i = 0; i < m.n; i++) {
+	for (size_t i = 0; i < m.n; i++) {
 		p = &m.s[i];
 		if (strcmp(p->name, name) != 0)
 			continue;
@@ -120,10 +120,7 @@ void metrics_gauge(const char *name, const char *help, const char *label, const 
 			return;
 		}
 	}
-	if (m.n == m.cap) {
-		m.cap = m.cap ? 2 * m.cap : 16;
-		m.s = xrealloc(m.s, (size_t)m.cap * sizeof *m.s);
-	}
+	m.s = xgrow(m.s, m.n + 1, &m.cap, sizeof *m.s);
 	p = &m.s[m.n++];
 	p->name = xstrdup(name);
 	p->help = seen ? NULL : xstrdup(help ? help : name);
@@ -239,11 +236,11 @@ int metrics_write(int status)
 	}
 	put_one(&b, "herd_records_rejected", "Input lines rejected in the run.", (double)reject_count());
 	/* Program gauges, each family's samples together in first-set order. */
-	for (int i = 0; i < m.n; i++) {
+	for (size_t i = 0; i < m.n; i++) {
 		if (!m.s[i].help)
 			continue;
 		put_family(&b, m.s[i].name, m.s[i].help);
-		for (int j = i; j < m.n; j++)
+		for (size_t j = i; j < m.n; j++)
 			if (strcmp(m.s[j].name, m.s[i].name) == 0)
 				put_sample(&b, m.s[j].name, m.s[j].label, m.s[j].value, m.s[j].v);
 	}

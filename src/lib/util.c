@@ -71,6 +71,18 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
+void *xgrow(void *p, size_t need, size_t *cap, size_t size)
+{
+	size_t c = *cap ? *cap : 16;
+
+	if (need <= *cap)
+		return p;
+	while (c < need)
+		c *= 2;
+	*cap = c;
+	return xrealloc(p, c * size);
+}
+
 void herd_print_version(void)
 {
 	printf("%s %s\n", herd_prog, HERD_VERSION);

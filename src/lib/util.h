@@ -33,6 +33,11 @@ void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Room for `need` elements of `size` bytes in the array p, which has room
+ * for *cap: when need > *cap, *cap doubles (from 16) until it is enough and
+ * p is reallocated. Returns p, or where it moved. The growing array:
+ *   arr = xgrow(arr, n + 1, &cap, sizeof *arr); arr[n++] = x; */
+void *xgrow(void *p, size_t need, size_t *cap, size_t size);
 
 /* Print "herd-X NNN" to stdout and exit 0 (every program's --version). */
 void herd_print_version(void) __attribute__((noreturn));

@@ -168,7 +168,8 @@ json_t *report_digest(sqlite3 *db, const report_digest_opts *o, char *err, size_
 	int bdays;
 	sqlite3_stmt *st;
 	struct ent *e = NULL;
-	int ne = 0, cap = 0;
+	int ne = 0;
+	size_t cap = 0;
 	long long mentions = 0, scored = 0;
 	json_t *d, *movers, *smovers;
 
@@ -242,10 +243,7 @@ json_t *report_digest(sqlite3 *db, const report_digest_opts *o, char *err, size_
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct ent *x;
 
-		if (ne == cap) {
-			cap = cap ? 2 * cap : 64;
-			e = xrealloc(e, (size_t)cap * sizeof *e);
-		}
+		e = xgrow(e, (size_t)ne + 1, &cap, sizeof *e);
 		x = &e[ne++];
 		x->entity = xstrdup((const char *)sqlite3_column_text(st, 0));
 		x->posts = sqlite3_column_int64(st, 1);
