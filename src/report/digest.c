@@ -178,17 +178,7 @@ json_t *report_digest(sqlite3 *db, const report_digest_opts *o, char *err, size_
 	if (day == REPORT_DAY_LATEST || day == REPORT_DAY_COMPLETE) {
 		int complete = day == REPORT_DAY_COMPLETE;
 
-		if (sqlite3_prepare_v2(db, "SELECT max(start) FROM aggregates WHERE \"window\" = ?1", -1, &st, NULL) !=
-		    SQLITE_OK) {
-			herd_errf(err, errlen, "aggregates: %s", sqlite3_errmsg(db));
-			return NULL;
-		}
-		sqlite3_bind_text(st, 1, window, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL ||
-		    htime_parse((const char *)sqlite3_column_text(st, 0), &day) < 0)
-			day = -1;
-		sqlite3_finalize(st);
-		if (day < 0) {
+		if ((day = report_window_edge(db, window, 1)) < 0) {
 			herd_errf(err, errlen, "no aggregates of window %s", window);
 			return NULL;
 		}
@@ -199,17 +189,9 @@ json_t *report_digest(sqlite3 *db, const report_digest_opts *o, char *err, size_
 	/* Days before the data began are not "usual zero": the baseline is
 	 * only the days the file covers. */
 	{
-		int64_t first = -1;
+		int64_t first = report_window_edge(db, window, 0);
 
-		if (sqlite3_prepare_v2(db, "SELECT min(start) FROM aggregates WHERE \"window\" = ?1", -1, &st, NULL) ==
-		    SQLITE_OK) {
-			sqlite3_bind_text(st, 1, window, -1, SQLITE_STATIC);
-			if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL ||
-			    htime_parse((const char *)sqlite3_column_text(st, 0), &first) < 0)
-				first = day;
-			sqlite3_finalize(st);
-		}
-		first = htime_floor(first, DAY);
+		first = htime_floor(first < 0 ? day : first, DAY);
 		bdays = first >= day ? 0 : (int)((day - first) / DAY);
 		if (bdays > o->baseline_days)
 			bdays = o->baseline_days;

@@ -24,21 +24,6 @@
 #define HEAD_H 92  /* rotated time labels */
 #define LEGEND_H 84
 
-static int64_t query_time(sqlite3 *db, const char *sql, const char *window)
-{
-	sqlite3_stmt *st;
-	int64_t t = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, window, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
-	    htime_parse((const char *)sqlite3_column_text(st, 0), &t) < 0)
-		t = -1;
-	sqlite3_finalize(st);
-	return t;
-}
-
 /* ?1 window, ?2 from, ?3 to: the grid's aggregates. */
 static void bind_range(sqlite3_stmt *st, const char *window, const char *from, const char *to)
 {
@@ -68,7 +53,7 @@ json_t *report_heatmap(sqlite3 *db, const report_heatmap_opts *o, char *err, siz
 	if (report_pick_window(db, o->window, 0, window, &wlen, err, errlen) < 0)
 		return NULL;
 	if (to < 0) {
-		to = query_time(db, "SELECT max(start) FROM aggregates WHERE \"window\" = ?1", window);
+		to = report_window_edge(db, window, 1);
 		if (to < 0) {
 			herd_errf(err, errlen, "no aggregates of window %s", window);
 			return NULL;
@@ -77,7 +62,7 @@ json_t *report_heatmap(sqlite3 *db, const report_heatmap_opts *o, char *err, siz
 	}
 	to = htime_floor(to - 1, wlen) + wlen; /* whole windows */
 	if (from < 0) {
-		int64_t first = query_time(db, "SELECT min(start) FROM aggregates WHERE \"window\" = ?1", window);
+		int64_t first = report_window_edge(db, window, 0);
 
 		from = to - (int64_t)o->columns * wlen;
 		if (first > from)

@@ -1,6 +1,6 @@
 /*
  * page.c — what herd-report's two reports share: choosing the aggregate
- * window, escaping for HTML and Markdown, the sentiment colour scale and
+ * window and finding its first and last start, escaping for HTML and Markdown, the sentiment colour scale and
  * the page frame with its inline CSS. See report.h.
  */
 #include "report.h"
@@ -50,6 +50,24 @@ int report_pick_window(sqlite3 *db, const char *want, int daily, char name[16], 
 	}
 	*secs = best;
 	return 0;
+}
+
+int64_t report_window_edge(sqlite3 *db, const char *window, int last)
+{
+	sqlite3_stmt *st;
+	int64_t t = -1;
+
+	if (sqlite3_prepare_v2(db,
+			       last ? "SELECT max(start) FROM aggregates WHERE \"window\" = ?1"
+				    : "SELECT min(start) FROM aggregates WHERE \"window\" = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, window, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL ||
+	    htime_parse((const char *)sqlite3_column_text(st, 0), &t) < 0)
+		t = -1;
+	sqlite3_finalize(st);
+	return t;
 }
 
 void report_html_escape(buf_t *b, const char *s)

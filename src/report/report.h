@@ -78,6 +78,9 @@ void report_heatmap_html(const json_t *grid, buf_t *out);
  * shortest. Returns 0 and fills name[16] and *secs, or -1 with err. */
 int report_pick_window(sqlite3 *db, const char *want, int daily, char name[16], int64_t *secs, char *err,
 		       size_t errlen);
+/* The first (last = 0) or last (last = 1) window start among the
+ * aggregates of window, or -1 when it has none. */
+int64_t report_window_edge(sqlite3 *db, const char *window, int last);
 
 /* What an event's evidence says first, as plain text, appended to b:
  * "start · 3 sources · led by reddit/wallstreetbets · 3120 posts vs 210
