@@ -215,8 +215,13 @@ int htime_parse(const char *s, int64_t *out)
 		s++;
 	if (!*s)
 		return -1;
+	/* YYYY-… or the basic YYYYMMDDT…; each byte is tested before the next
+	 * is read, so a short string ("12345") never reads past its end
+	 * (ASan, found by tests/fuzz/fuzz_normalize.c). */
 	if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]) &&
-	    isdigit((unsigned char)s[3]) && (s[4] == '-' || (isdigit((unsigned char)s[4]) && s[8] == 'T')))
+	    isdigit((unsigned char)s[3]) &&
+	    (s[4] == '-' || (isdigit((unsigned char)s[4]) && isdigit((unsigned char)s[5]) &&
+			     isdigit((unsigned char)s[6]) && isdigit((unsigned char)s[7]) && s[8] == 'T')))
 		return parse_iso(s, out);
 	if (isdigit((unsigned char)*s) || ((*s == '-' || *s == '+') && isdigit((unsigned char)s[1]))) {
 		v = strtod(s, &end);
