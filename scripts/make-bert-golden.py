@@ -261,7 +261,8 @@ def read_head(path):
     t = {}
     for k, v in hdr.items():
         a, b = v["data_offsets"]
-        t[k] = torch.tensor(np.frombuffer(data[a:b], dtype=np.float32).reshape(v["shape"]).copy())
+        dt = {"F32": np.float32, "F16": np.float16}[v["dtype"]]
+        t[k] = torch.tensor(np.frombuffer(data[a:b], dtype=dt).astype(np.float32).reshape(v["shape"]))
     return meta, t
 
 

@@ -182,7 +182,7 @@ void bert_head_release(struct bert_head *h)
 	h->w1 = h->b1 = h->w2 = h->b2 = NULL;
 }
 
-int bert_head_save(const struct bert_head *h, const char *path, int L, char *err, size_t errlen)
+int bert_head_save(const struct bert_head *h, const char *path, int L, int f16, char *err, size_t errlen)
 {
 	char labels[BERT_MAX_LABELS * BERT_LABEL_LEN] = "", feat[256];
 	struct safetensors_out t[4];
@@ -196,11 +196,11 @@ int bert_head_save(const struct bert_head *h, const char *path, int L, char *err
 	bert_features_format(&h->feat, L, feat, sizeof feat);
 	const char *meta[] = {"format", BERT_HEAD_FORMAT, "labels", labels, "features", feat, "encoder", h->encoder};
 	if (h->H) {
-		t[n++] = (struct safetensors_out){"hidden.weight", 2, {h->H, h->D}, h->w1};
-		t[n++] = (struct safetensors_out){"hidden.bias", 1, {h->H}, h->b1};
+		t[n++] = (struct safetensors_out){"hidden.weight", 2, {h->H, h->D}, h->w1, f16};
+		t[n++] = (struct safetensors_out){"hidden.bias", 1, {h->H}, h->b1, f16};
 	}
-	t[n++] = (struct safetensors_out){"classifier.weight", 2, {h->K, in}, h->w2};
-	t[n++] = (struct safetensors_out){"classifier.bias", 1, {h->K}, h->b2};
+	t[n++] = (struct safetensors_out){"classifier.weight", 2, {h->K, in}, h->w2, f16};
+	t[n++] = (struct safetensors_out){"classifier.bias", 1, {h->K}, h->b2, f16};
 	return safetensors_write(path, t, n, meta, 4, err, errlen);
 }
 

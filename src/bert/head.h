@@ -55,8 +55,8 @@ int bert_features_pooled_only(const struct bert_features *f, int L);
  * or -1 with "path: reason". Free the tensors with bert_head_release. */
 int bert_head_load(struct bert_head *h, const char *path, int C, int L, char *err, size_t errlen);
 void bert_head_release(struct bert_head *h);
-/* Write h to path (atomically). */
-int bert_head_save(const struct bert_head *h, const char *path, int L, char *err, size_t errlen);
+/* Write h to path (atomically), its weights F16 when f16 (else F32). */
+int bert_head_save(const struct bert_head *h, const char *path, int L, int f16, char *err, size_t errlen);
 /* logits (B, K) from features (B, D). */
 void bert_head_forward(const struct bert_head *h, int B, const float *feats, float *logits);
 

@@ -350,6 +350,37 @@ int safetensors_to_f32(const struct safetensors_tensor *t, float *dst, char *err
 
 /* ------------------------------------------------------------ writing */
 
+/* Float to IEEE half, rounded to nearest even; -1 when |f| overflows. */
+static int float_to_half(float f, uint16_t *out)
+{
+	uint32_t x, sign, exp, man;
+	memcpy(&x, &f, 4);
+	sign = x >> 16 & 0x8000, exp = x >> 23 & 0xFF, man = x & 0x7FFFFF;
+	if (exp == 0xFF)
+		return -1; /* inf or NaN has no place in a head */
+	int e = (int)exp - 127 + 15;
+	if (e >= 31)
+		return -1;
+	if (e <= 0) { /* subnormal half, or zero */
+		if (e < -10) {
+			*out = (uint16_t)sign;
+			return 0;
+		}
+		man |= 0x800000;
+		int shift = 14 - e;
+		uint32_t h = man >> shift, rem = man & ((1u << shift) - 1), half = 1u << (shift - 1);
+		h += rem > half || (rem == half && (h & 1));
+		*out = (uint16_t)(sign | h);
+		return 0;
+	}
+	uint32_t h = (uint32_t)e << 10 | man >> 13, rem = man & 0x1FFF;
+	h += rem > 0x1000 || (rem == 0x1000 && (h & 1)); /* a carry into the exponent is right */
+	if ((h >> 10) >= 31)
+		return -1;
+	*out = (uint16_t)(sign | h);
+	return 0;
+}
+
 static void put_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -389,15 +420,16 @@ int safetensors_write(const char *path, const struct safetensors_out *t, int n, 
 		int64_t numel = 1;
 		if (i || nmeta > 0)
 			fputc(',', h);
+		int es = t[i].f16 ? 2 : 4;
 		put_json_string(h, t[i].name);
-		fputs(":{\"dtype\":\"F32\",\"shape\":[", h);
+		fprintf(h, ":{\"dtype\":\"%s\",\"shape\":[", t[i].f16 ? "F16" : "F32");
 		for (int d = 0; d < t[i].ndim; d++) {
 			fprintf(h, "%s%lld", d ? "," : "", (long long)t[i].shape[d]);
 			numel *= t[i].shape[d];
 		}
 		fprintf(h, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
-			(unsigned long long)(off + 4 * (uint64_t)numel));
-		off += 4 * (uint64_t)numel;
+			(unsigned long long)(off + (uint64_t)es * (uint64_t)numel));
+		off += (uint64_t)es * (uint64_t)numel;
 	}
 	fputc('}', h);
 	while ((ftell(h) + 8) % 8) /* the format pads the header with spaces to 8 bytes */
@@ -418,13 +450,32 @@ int safetensors_write(const char *path, const struct safetensors_out *t, int n, 
 		len8[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
 	fwrite(len8, 1, 8, f);
 	fwrite(hdr, 1, hlen, f);
+	int range = 0;
 	for (int i = 0; i < n; i++) {
 		int64_t numel = 1;
 		for (int d = 0; d < t[i].ndim; d++)
 			numel *= t[i].shape[d];
-		fwrite(t[i].data, 4, (size_t)numel, f);
+		if (!t[i].f16) {
+			fwrite(t[i].data, 4, (size_t)numel, f);
+			continue;
+		}
+		for (int64_t k = 0; k < numel; k++) {
+			uint16_t v = 0;
+			if (float_to_half(t[i].data[k], &v) < 0 && !range) {
+				range = 1;
+				snprintf(err, errlen, "%s: tensor '%s' holds %g, beyond F16's range", path, t[i].name,
+					 (double)t[i].data[k]);
+			}
+			fwrite(&v, 2, 1, f);
+		}
 	}
 	free(hdr);
+	if (range) {
+		fclose(f);
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));

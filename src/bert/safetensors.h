@@ -56,14 +56,16 @@ void safetensors_shape_str(const struct safetensors_tensor *t, char *buf, size_t
  * its dtype is not a float type (message in err). */
 int safetensors_to_f32(const struct safetensors_tensor *t, float *dst, char *err, size_t errlen);
 
-/* Write fp32 tensors and string metadata (nmeta key/value pairs, may be
- * 0) to path, atomically (a temporary name, then rename). Returns 0, or
- * -1 with "path: reason" in err. */
+/* Write tensors given in fp32, stored F32 or F16, and string metadata
+ * (nmeta key/value pairs, may be 0) to path, atomically (a temporary name,
+ * then rename). Returns 0, or -1 with "path: reason" in err (also when a
+ * value does not fit F16). */
 struct safetensors_out {
 	const char *name;
 	int ndim;
 	int64_t shape[SAFETENSORS_MAX_DIMS];
 	const float *data;
+	int f16; /* store as F16, rounded to nearest even */
 };
 int safetensors_write(const char *path, const struct safetensors_out *t, int n, const char *const *meta, int nmeta,
 		      char *err, size_t errlen);

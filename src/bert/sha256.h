@@ -19,6 +19,10 @@ struct sha256 {
 	size_t nbuf;         /* bytes waiting in buf */
 };
 
+/* Set to 1 to use the plain C rounds even where the CPU has the SHA
+ * extensions (the tests check that both give the same digests). */
+extern int sha256_force_plain;
+
 void sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *data, size_t len);
 /* Writes the 32-byte digest; s must be re-initialized to be used again. */

@@ -63,6 +63,8 @@ static const char usage[] =
 	"  -m, --model DIR         the encoder: a BERT checkpoint directory (default\n"
 	"                          models/default; its own head, if any, is ignored)\n"
 	"  -o, --out FILE          the head to write (default DIR/head.safetensors)\n"
+	"      --dtype T           f32 (default) or f16: the head's weights in the file (half\n"
+	"                          the size; the report is of the head as written)\n"
 	"      --card FILE         also write a model card (Markdown) there\n"
 	"      --labels LIST       the classes, in order (default positive,negative,neutral)\n"
 	"      --label-map MAP     FROM=TO pairs, comma-separated, applied before matching\n"
@@ -121,6 +123,7 @@ enum {
 	OPT_THREADS,
 	OPT_CACHE,
 	OPT_ENSEMBLE,
+	OPT_DTYPE,
 };
 
 #define MINIBATCH 64
@@ -135,7 +138,7 @@ static struct {
 	const char *model, *out, *card, *cache;
 	const char *text_field, *label_field;
 	const char *features;
-	int hidden, ensemble;
+	int hidden, ensemble, f16;
 	double val, l2, lr;
 	unsigned long long seed;
 	enum { CW_NONE, CW_BALANCED, CW_SQRT } class_weights;
@@ -806,6 +809,7 @@ int main(int argc, char **argv)
 		{"threads", required_argument, NULL, OPT_THREADS},
 		{"cache", required_argument, NULL, OPT_CACHE},
 		{"ensemble", required_argument, NULL, OPT_ENSEMBLE},
+		{"dtype", required_argument, NULL, OPT_DTYPE},
 		CLI_REJECT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{0},
@@ -850,6 +854,14 @@ int main(int argc, char **argv)
 		case OPT_THREADS: opt.threads = (int)cli_long("--threads", optarg, 1, 1024); break;
 		case OPT_CACHE: opt.cache = optarg; break;
 		case OPT_ENSEMBLE: opt.ensemble = (int)cli_long("--ensemble", optarg, 1, 64); break;
+		case OPT_DTYPE:
+			if (strcmp(optarg, "f32") == 0)
+				opt.f16 = 0;
+			else if (strcmp(optarg, "f16") == 0)
+				opt.f16 = 1;
+			else
+				log_usage("--dtype: '%s' is not f32 or f16", optarg);
+			break;
 		default: log_usage("unexpected option");
 		}
 	}
@@ -1012,23 +1024,6 @@ int main(int argc, char **argv)
 	if (M > 1)
 		vloss = evaluate(&n, &va, NULL);
 
-	/* scores per dataset */
-	int *pred = xmalloc(sizeof(int) * (va.n ? va.n : 1));
-	evaluate(&n, &va, pred);
-	struct scores sc[MAX_DATASETS + 1];
-	memset(sc, 0, sizeof sc);
-	for (size_t i = 0; i < va.n; i++) {
-		int d = ex[va_ex[i]].dataset;
-		for (int s = 0; s < 2; s++) {
-			struct scores *t = &sc[s ? ndatasets : d];
-			t->n++;
-			t->correct += pred[i] == va.y[i];
-			t->conf[va.y[i]][pred[i]]++;
-		}
-	}
-	for (int d = 0; d <= ndatasets; d++)
-		score(&sc[d], opt.K);
-
 	/* fold the standardization into the first layer: w' = w / sd, b' = b - w' · mu */
 	struct bert_head head = {.feat = feat, .D = D, .H = n.H, .K = n.K};
 	float *w0 = n.H ? n.w1 : n.w2, *b0 = n.H ? n.b1 : n.b2;
@@ -1047,8 +1042,36 @@ int main(int argc, char **argv)
 		out = xmalloc(strlen(opt.model) + 32);
 		sprintf(out, "%s/head.safetensors", opt.model);
 	}
-	if (bert_head_save(&head, out, cfg->layers, err, sizeof err) < 0)
+	if (bert_head_save(&head, out, cfg->layers, opt.f16, err, sizeof err) < 0)
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
+
+	/* score the head as written (F16 rounding and all): read it back and
+	 * run it on the validation examples' raw features */
+	struct bert_head written;
+	if (bert_head_load(&written, out, cfg->hidden, cfg->layers, err, sizeof err) < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s", err);
+	int *pred = xmalloc(sizeof(int) * (va.n ? va.n : 1));
+	float lg[BERT_MAX_LABELS];
+	for (size_t i = 0; i < va.n; i++) {
+		bert_head_forward(&written, 1, X + va_ex[i] * D, lg);
+		pred[i] = 0;
+		for (int k = 1; k < opt.K; k++)
+			pred[i] = lg[k] > lg[pred[i]] ? k : pred[i];
+	}
+	bert_head_release(&written);
+	struct scores sc[MAX_DATASETS + 1];
+	memset(sc, 0, sizeof sc);
+	for (size_t i = 0; i < va.n; i++) {
+		int d = ex[va_ex[i]].dataset;
+		for (int s = 0; s < 2; s++) {
+			struct scores *t = &sc[s ? ndatasets : d];
+			t->n++;
+			t->correct += pred[i] == va.y[i];
+			t->conf[va.y[i]][pred[i]]++;
+		}
+	}
+	for (int d = 0; d <= ndatasets; d++)
+		score(&sc[d], opt.K);
 
 	/* the head file's hash names it in the card */
 	char head_hash[9] = "?";

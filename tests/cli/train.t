@@ -60,13 +60,17 @@ seeds draw other splits. --limit takes a seeded sample of each dataset.
   $ herd-train -q --model enc --hidden 8 --epochs 20 --label-map 2=bullish,0=bearish,1=neutral --max-rejects 3 -o again.safetensors a.ndjson tweets=b.csv c.txt > /dev/null 2>&1
   $ cmp head.safetensors again.safetensors && echo same head
   same head
-  $ herd-train -q --model enc --epochs 5 --limit 9 --val 0.34 -o small.safetensors a.ndjson 2>/dev/null | sed -n 3p
+  $ herd-train -q --model enc --epochs 5 --limit 9 --val 0.34 -o small.safetensors a.ndjson > small.report 2>/dev/null
+  [1]
+  $ sed -n 3p small.report
   a                          6       3 .* (re)
 
 An ensemble of heads is written as one wider head (their logits averaged);
 features can come from several layers and from max pooling.
 
-  $ herd-train -q --model enc --hidden 4 --ensemble 3 --features mean@1,mean,max --epochs 5 -o ens.safetensors a.ndjson 2>/dev/null | head -1 | grep -o 'features .*x 3'
+  $ herd-train -q --model enc --hidden 4 --ensemble 3 --features mean@1,mean,max --epochs 5 -o ens.safetensors a.ndjson > ens.report 2>/dev/null
+  [1]
+  $ head -1 ens.report | grep -o 'features .*x 3'
   features mean@1,mean,max (96); ReLU MLP head x 3
   $ cp ens.safetensors enc/head.safetensors
   $ echo '{"kind":"post","id":"x","title":null,"text":"profit rose"}' | herd-score -q --model enc | jq -c '.sentiment.probs | keys_unsorted'

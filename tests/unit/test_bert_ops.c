@@ -215,7 +215,10 @@ int main(void)
 	test_matmul();
 	test_elementwise();
 	test_attention();
-	test_sha256();
+	test_sha256(); /* with the SHA extensions where the CPU has them */
+	sha256_force_plain = 1;
+	test_sha256(); /* the plain C rounds */
+	sha256_force_plain = 0;
 	test_minijson();
 	return test_report();
 }

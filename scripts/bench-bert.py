@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""bench-bert.py — herd's BERT scorer on the CPU against PyTorch
+(transformers) and ONNX Runtime, in one run, on the same inputs; called by
+scripts/bench-bert.sh, which builds the sgemm probe and checks what is
+needed. See bench-bert.sh for the workloads and what is printed.
+
+    .venv/bin/python scripts/bench-bert.py --herd bin/herd-score --peak GFLOPS \
+        [--threads N] [--models default,finbert] [--work DIR] [--quick]
+"""
+import argparse
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import transformers  # noqa: E402
+from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer, pipeline  # noqa: E402
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.environ.get("SHARED", os.path.join(os.path.dirname(TOP), "shared", "data"))
+BATCH = 32
+SEQ = 128
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def phrasebank():
+    p = os.path.join(SHARED, "financial-phrasebank", "Sentences_50Agree.txt")
+    return [l.rstrip("\r\n").rsplit("@", 1)[0] for l in open(p, encoding="latin-1")]
+
+
+def wsb_comments(n):
+    out = []
+    p = os.path.join(SHARED, "wsb-early2021-esbenkc", "wallstreetbets_comments.ndjson")
+    for line in open(p, encoding="utf-8"):
+        b = json.loads(line).get("body") or ""
+        if b and b not in ("[deleted]", "[removed]"):
+            out.append(b)
+    return out[:n]
+
+
+def long_texts(n, tok):
+    """n texts of at least SEQ tokens each: consecutive PhraseBank sentences."""
+    sents, out, i = phrasebank(), [], 0
+    while len(out) < n:
+        t = ""
+        while len(tok(t)["input_ids"]) < SEQ + 8:
+            t += sents[i % len(sents)] + " "
+            i += 1
+        out.append(t.strip())
+    return out
+
+
+def write_posts(path, texts):
+    with open(path, "w", encoding="utf-8") as f:
+        for i, t in enumerate(texts):
+            f.write(json.dumps({"kind": "post", "id": f"b:{i}", "title": None, "text": t}, ensure_ascii=False) + "\n")
+
+
+# ------------------------------------------------------------------ models
+
+
+def finbert_sized(path):
+    """A FinBERT-sized BertForSequenceClassification with random weights
+    (12 layers, hidden 768, 3 labels), the default model's vocabulary."""
+    if os.path.exists(os.path.join(path, "model.safetensors")):
+        return path
+    from transformers import BertConfig, BertForSequenceClassification
+    import shutil
+
+    torch.manual_seed(0)
+    c = BertConfig(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
+                   id2label={0: "positive", 1: "negative", 2: "neutral"},
+                   label2id={"positive": 0, "negative": 1, "neutral": 2})
+    m = BertForSequenceClassification(c).eval()
+    m.save_pretrained(path, safe_serialization=True)
+    shutil.copy(os.path.join(TOP, "models", "default", "vocab.txt"), path)
+    with open(os.path.join(path, "tokenizer_config.json"), "w") as f:
+        json.dump({"do_lower_case": True, "tokenizer_class": "BertTokenizer"}, f)
+    return path
+
+
+def flops(cfg, lens):
+    """Useful FLOPs of the encoder on sequences of these lengths (real
+    tokens only: padding is the engine's own cost, not work done)."""
+    C, I, L = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers
+    return sum(L * (2 * t * (4 * C * C + 2 * C * I) + 4 * t * t * C) for t in lens)
+
+
+# ------------------------------------------------------------------ engines
+
+
+def best_of(n, fn):
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), times
+
+
+def herd_run(herd, model, posts, threads, extra, reps):
+    """Seconds herd-score spends scoring (a run on empty input, i.e. loading
+    the model, is subtracted), best of reps; and its device line."""
+    base = [herd, "-q", "--model", model, "--device", "cpu", "--threads", str(threads), "--batch", str(BATCH)] + extra
+
+    def run(inp):
+        r = subprocess.run(base + [inp], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            raise SystemExit(f"bench-bert: herd-score failed: {r.stderr.strip()}")
+
+    empty = posts + ".empty"
+    open(empty, "w").close()
+    load, _ = best_of(reps, lambda: run(empty))
+    total, _ = best_of(reps, lambda: run(posts))
+    info = subprocess.run(base[:1] + ["--model", model, "--device", "cpu", "--threads", str(threads), empty],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True).stderr.strip()
+    return max(total - load, 1e-9), load, info
+
+
+class Torch:
+    def __init__(self, path, seqcls):
+        self.seqcls = seqcls
+        cls = AutoModelForSequenceClassification if seqcls else AutoModel
+        self.model = cls.from_pretrained(path).eval()
+        self.tok = AutoTokenizer.from_pretrained(path)
+        task = "text-classification" if seqcls else "feature-extraction"
+        kw = {} if seqcls else {"return_tensors": True}
+        self.pipe = pipeline(task, model=self.model, tokenizer=self.tok, device=-1, **kw)
+
+    def fixed(self, ids):
+        with torch.inference_mode():
+            for b in range(0, len(ids), BATCH):
+                self.model(input_ids=torch.tensor(ids[b:b + BATCH]))
+
+    def stream(self, texts):
+        """As users use it: the pipeline, batch_size 32, in input order."""
+        kw = {"truncation": True, "max_length": SEQ}
+        if self.seqcls:
+            out = self.pipe(texts, batch_size=BATCH, **kw)
+        else:
+            out = [t[0].mean(0) for t in self.pipe(texts, batch_size=BATCH, tokenize_kwargs=kw)]
+        assert len(out) == len(texts)
+
+
+class Ort:
+    def __init__(self, path, seqcls, tok, threads, work):
+        import onnxruntime as ort
+
+        onnx_path = os.path.join(work, os.path.basename(path.rstrip("/")) + ".onnx")
+        if not os.path.exists(onnx_path):
+            cls = AutoModelForSequenceClassification if seqcls else AutoModel
+            m = cls.from_pretrained(path, attn_implementation="eager").eval()
+            ids = torch.ones(2, 16, dtype=torch.long)
+            torch.onnx.export(m, (ids, torch.ones_like(ids)), onnx_path, input_names=["input_ids", "attention_mask"],
+                              output_names=["out"], opset_version=17, dynamo=False,
+                              dynamic_axes={"input_ids": {0: "b", 1: "t"}, "attention_mask": {0: "b", 1: "t"}})
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
+        self.tok = tok
+
+    def fixed(self, ids):
+        for b in range(0, len(ids), BATCH):
+            x = np.array(ids[b:b + BATCH], dtype=np.int64)
+            self.sess.run(None, {"input_ids": x, "attention_mask": np.ones_like(x)})
+
+    def stream(self, texts):
+        """Batches of 32 in input order, padded to each batch's longest."""
+        for b in range(0, len(texts), BATCH):
+            enc = self.tok(texts[b:b + BATCH], truncation=True, max_length=SEQ, padding=True, return_tensors="np")
+            self.sess.run(None, {"input_ids": enc["input_ids"].astype(np.int64),
+                                 "attention_mask": enc["attention_mask"].astype(np.int64)})
+
+
+# ------------------------------------------------------------------ main
+
+
+def row(model, work, engine, n, secs, tokens, fl, peak, note=""):
+    gf = fl / secs / 1e9
+    print(f"{model:8} {work:14} {engine:34} {n / secs:9.1f} {tokens / secs:10.0f} {gf:8.1f} {100 * gf / peak:6.1f}%  {note}")
+    return n / secs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--herd", required=True)
+    ap.add_argument("--peak", type=float, required=True, help="measured sgemm GFLOP/s")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--models", default="default,finbert")
+    ap.add_argument("--work", default="/tmp/herd-bench-bert")
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+    torch.set_num_threads(a.threads)
+    import onnxruntime
+
+    log(f"bench-bert: torch {torch.__version__} ({torch.get_num_threads()} threads), transformers "
+        f"{transformers.__version__}, onnxruntime {onnxruntime.__version__}; load {os.getloadavg()[0]:.1f}")
+    print(f"{'model':8} {'workload':14} {'engine':34} {'seq/s':>9} {'tokens/s':>10} {'GFLOP/s':>8} {'%peak':>7}")
+    summary = []
+    for name in a.models.split(","):
+        path = os.path.join(TOP, "models", "default") if name == "default" else finbert_sized(
+            os.path.join(a.work, "finbert-sized"))
+        seqcls = name != "default"
+        cfg = transformers.AutoConfig.from_pretrained(path)
+        tok = AutoTokenizer.from_pretrained(path)
+        nfixed = BATCH * (2 if seqcls or a.quick else 8)
+        nreal = (300 if seqcls else 1200) // (3 if a.quick else 1)
+        reps = 2 if a.quick else 3
+
+        # fixed: nfixed sequences of exactly SEQ tokens
+        texts = long_texts(nfixed, tok)
+        ids = [tok(t, truncation=True, max_length=SEQ)["input_ids"] for t in texts]
+        assert all(len(x) == SEQ for x in ids)
+        fixed_posts = os.path.join(a.work, f"{name}.fixed.ndjson")
+        write_posts(fixed_posts, texts)
+        fl = flops(cfg, [SEQ] * nfixed)
+        work = f"{SEQ}x{BATCH} fixed"
+        secs, load, info = herd_run(a.herd, path, fixed_posts, a.threads, ["--max-len", str(SEQ)], reps)
+        kernel = info.split(": ", 2)[-1]
+        log(f"bench-bert: {name}: herd {info} (load {load:.2f} s)")
+        h = row(name, work, "herd", nfixed, secs, nfixed * SEQ, fl, a.peak)
+        t = Torch(path, seqcls)
+        t.fixed(ids[:BATCH])
+        s, _ = best_of(reps, lambda: t.fixed(ids))
+        p1 = row(name, work, f"torch {torch.__version__.split('+')[0]}", nfixed, s, nfixed * SEQ, fl, a.peak)
+        o = Ort(path, seqcls, tok, a.threads, a.work)
+        o.fixed(ids[:BATCH])
+        s, _ = best_of(reps, lambda: o.fixed(ids))
+        p2 = row(name, work, f"onnxruntime {onnxruntime.__version__}", nfixed, s, nfixed * SEQ, fl, a.peak)
+        summary.append((name, "fixed", h, max(p1, p2), 100 * (flops(cfg, [SEQ] * nfixed) / (nfixed / h) / 1e9) / a.peak))
+
+        # the real stream: WSB comments, as they come
+        real = wsb_comments(nreal)
+        lens = [len(tok(x, truncation=True, max_length=SEQ)["input_ids"]) for x in real]
+        real_posts = os.path.join(a.work, f"{name}.wsb.ndjson")
+        write_posts(real_posts, real)
+        fl = flops(cfg, lens)
+        work = f"wsb {len(real)}"
+        secs, _, _ = herd_run(a.herd, path, real_posts, a.threads, [], reps)
+        h = row(name, work, "herd (sorted window 1024)", len(real), secs, sum(lens), fl, a.peak,
+                f"mean {statistics.mean(lens):.0f} tokens")
+        secs_u, _, _ = herd_run(a.herd, path, real_posts, a.threads, ["--sort-window", str(BATCH)], reps)
+        hu = row(name, work, "herd (unsorted: window 32)", len(real), secs_u, sum(lens), fl, a.peak)
+        t.stream(real[:BATCH])
+        s, _ = best_of(reps, lambda: t.stream(real))
+        p1 = row(name, work, "torch pipeline batch_size 32", len(real), s, sum(lens), fl, a.peak)
+        s, _ = best_of(reps, lambda: o.stream(real))
+        p2 = row(name, work, "onnxruntime batches of 32", len(real), s, sum(lens), fl, a.peak)
+        summary.append((name, "wsb", h, max(p1, p2), hu))
+        del t, o
+
+    print(f"\nsgemm peak measured: {a.peak:.1f} GFLOP/s; herd's GEMM: {kernel}")
+    for name, w, h, peer, x in summary:
+        if w == "fixed":
+            print(f"{name}: {SEQ}x{BATCH}: herd = {100 * h / peer:.0f}% of the best peer, {x:.0f}% of the sgemm peak")
+        else:
+            print(f"{name}: WSB stream: herd = {h / peer:.2f}x the best peer; sorted/unsorted = {h / x:.2f}")
+    log(f"bench-bert: load at the end {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# bench-bert.sh — herd's BERT scorer on the CPU against PyTorch
+# (transformers) and ONNX Runtime, in one run, on the same inputs.
+#
+#   scripts/bench-bert.sh [--quick] [--models default,finbert] [--threads N]
+#
+# First the sgemm ceiling of this machine, measured here: oneDNN's
+# dnnl_sgemm (herd's GEMM, Makefile GEMM=dnnl) and OpenBLAS (GEMM=openblas)
+# auto-detected and with OPENBLAS_CORETYPE forced, on BERT's projection
+# shapes; the best rate is "the sgemm peak".
+# Then, for the default model (models/default: all-MiniLM-L6-v2, 6 layers,
+# hidden 384) and a FinBERT-sized random checkpoint (12 layers, hidden 768,
+# made once with transformers in the work folder):
+#   128x32 fixed   sequences of exactly 128 tokens, batches of 32: herd-score
+#                  --batch 32; torch: the model's forward on (32, 128) ids;
+#                  ONNX Runtime: the exported graph on the same ids
+#   wsb N          real WSB comments (wsb-early2021-esbenkc) in input order:
+#                  herd-score as shipped (sorted windows of 1024) and unsorted
+#                  (--sort-window 32); torch as users use it (the transformers
+#                  pipeline, batch_size 32); ONNX Runtime on batches of 32
+#                  padded to each batch's longest
+# Every engine gets the same threads (default: all CPUs). herd's time is
+# herd-score's wall time minus a run on empty input (model loading), best of
+# 3; the peers' the best of 3 forward passes over the set, model loaded.
+# Printed per row: sequences/s, real tokens/s, achieved GFLOP/s (the
+# encoder's useful FLOPs: real tokens only, so padding counts against the
+# engine that pads) and % of the sgemm peak; then the issue's ratios and
+# which GEMM kernel herd ran.
+# Needs bin/herd-score, models/default (make models), ../shared/data, a C
+# compiler with oneDNN, and .venv (scripts/setup-python.sh); says what is
+# missing and exits 0 without it. The machine is shared: compare figures of
+# one run; the load average is printed at the start and the end.
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+shared=${SHARED:-$(cd .. && pwd)/shared/data}
+py=.venv/bin/python
+work=${HERD_BENCH_WORK:-/tmp/herd-bench-bert}
+threads=$(nproc)
+args=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--threads) threads=$2; shift 2 ;;
+	--models) args+=(--models "$2"); shift 2 ;;
+	--quick) args+=(--quick); shift ;;
+	-h | --help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench-bert: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+
+[ -x bin/herd-score ] || { echo "bench-bert: bin/herd-score not built (make)"; exit 1; }
+[ -d "$shared/wsb-early2021-esbenkc" ] || { echo "bench-bert: skipped: $shared not found"; exit 0; }
+[ -f models/default/head.safetensors ] || { echo "bench-bert: skipped: no models/default (make models)"; exit 0; }
+[ -x "$py" ] && $py -c 'import torch, transformers, onnxruntime' 2>/dev/null ||
+	{ echo "bench-bert: skipped: .venv lacks torch/transformers/onnxruntime (scripts/setup-python.sh)"; exit 0; }
+mkdir -p "$work"
+
+# ---------------------------------------------------------------- sgemm peak
+cat >"$work/sgemm.c" <<'EOF'
+/* sgemm rate on BERT's projection shapes, C (M, N) = A (M, K) B (N, K)^T */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#ifdef DNNL
+#include <dnnl.h>
+#else
+#include <cblas.h>
+#endif
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+int main(void)
+{
+	static const int shapes[][3] = {{4096, 2304, 768}, {4096, 3072, 768}, {4096, 768, 3072}, {4096, 1536, 384}, {2048, 2048, 2048}};
+	double best = 0;
+	for (int s = 0; s < 5; s++) {
+		int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2], reps = 0;
+		float *A = malloc(4L * M * K), *B = malloc(4L * N * K), *C = malloc(4L * M * N);
+		for (long i = 0; i < (long)M * K; i++) A[i] = (float)(i % 7) * 0.1f;
+		for (long i = 0; i < (long)N * K; i++) B[i] = (float)(i % 5) * 0.1f;
+		double t0 = now(), t;
+		do {
+#ifdef DNNL
+			dnnl_sgemm('N', 'T', M, N, K, 1.f, A, K, B, K, 0.f, C, N);
+#else
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.f, A, K, B, K, 0.f, C, N);
+#endif
+			reps++;
+		} while ((t = now() - t0) < 1.0);
+		double g = 2.0 * M * N * K * reps / t / 1e9;
+		printf("  %5d x %5d x %5d  %6.1f GFLOP/s\n", M, N, K, g);
+		best = g > best ? g : best;
+		free(A), free(B), free(C);
+	}
+	printf("best %.1f\n", best);
+	return 0;
+}
+EOF
+cc -O2 -DDNNL "$work/sgemm.c" -o "$work/sgemm-dnnl" -ldnnl
+echo "== sgemm on this machine ($threads threads; load $(cut -d' ' -f1 /proc/loadavg))"
+echo "oneDNN dnnl_sgemm (herd's GEMM):"
+OMP_NUM_THREADS=$threads "$work/sgemm-dnnl" | tee "$work/sgemm-dnnl.txt"
+peak=$(awk '/^best/ { print $2 }' "$work/sgemm-dnnl.txt")
+ob=/usr/include/x86_64-linux-gnu/openblas-pthread
+if [ -f $ob/cblas.h ] && cc -O2 -I$ob "$work/sgemm.c" -o "$work/sgemm-openblas" -lopenblas 2>/dev/null; then
+	for core in "" SkylakeX Cooperlake; do
+		echo "OpenBLAS ${core:-auto-detected}:"
+		OPENBLAS_NUM_THREADS=$threads OPENBLAS_CORETYPE=$core "$work/sgemm-openblas" | tee "$work/sgemm-openblas$core.txt"
+		p=$(awk '/^best/ { print $2 }' "$work/sgemm-openblas$core.txt")
+		peak=$(awk -v a="$peak" -v b="$p" 'BEGIN { print (b > a ? b : a) }')
+	done
+fi
+echo "sgemm peak (the best above): $peak GFLOP/s"
+
+# ---------------------------------------------------------------- models
+echo
+echo "== herd vs PyTorch vs ONNX Runtime ($threads threads)"
+SHARED=$shared $py scripts/bench-bert.py --herd bin/herd-score --peak "$peak" --threads "$threads" \
+	--work "$work" "${args[@]}"
