@@ -121,6 +121,9 @@ static const char usage[] =
 	"retries); 2 usage or missing credentials; 3 stopped early by the budget or a\n"
 	"rate limit longer than --max-wait (all written is committed).\n"
 	"\n"
+	"Metrics (--metrics): per source, the requests this run sent (retries included),\n"
+	"the raw items it wrote and, under a budget, the requests left today.\n"
+	"\n"
 	"Tests: HERD_FAKE_SLEEP=FILE records each wait (\"sleep SECONDS REASON\") in FILE\n"
 	"instead of sleeping (=1: on stderr).\n"
 	"\n"
@@ -292,8 +295,8 @@ int main(int argc, char **argv)
 		metrics_gauge("herd_fetch_items", "Raw items written by this run.", "source", name, (double)f->items);
 		if (f->o.budget > 0) {
 			long left = f->o.budget - fetch_state_used(st, name, day); /* < 0 when --budget was lowered */
-			metrics_gauge("herd_fetch_budget_left", "Requests left in the source's budget today (UTC).",
-				      "source", name, (double)(left > 0 ? left : 0));
+			metrics_gauge("herd_fetch_budget_left", "Requests left in the source's budget today.", "source",
+				      name, (double)(left > 0 ? left : 0));
 		}
 		http_log(f->queries_failed || f->stopped ? LOG_INFO : LOG_DEBUG,
 			 "%s: %ld item%s from %ld request%s; %ld quer%s done, %ld failed%s", name, f->items,

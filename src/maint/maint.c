@@ -438,7 +438,7 @@ static int check_budgets(sqlite3 *db, const maint_health_opts *o, maint_finding 
 			snprintf(f->why, sizeof f->why, "%lld of %lld requests used on %s (%.0f%%%s)", used, budget, day,
 				 100.0 * (double)used / (double)budget, spent ? ", nearly spent" : "");
 			f->metric = "budget_left";
-			f->value = (double)(budget - used);
+			f->value = used < budget ? (double)(budget - used) : 0; /* a lowered budget: none left */
 		}
 		snprintf(f->label, sizeof f->label, "%s", source ? source : "?");
 		failed += f->verdict == MAINT_FAIL;
