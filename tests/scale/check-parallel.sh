@@ -19,6 +19,7 @@
 # Skips (77) without GNU parallel, a program of the pipe or the data.
 # Prints "RESULT N passed, N failed".
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib-scale.sh"
 export HERD_BIN=$bin
 par=$top/pipelines/parallel.sh
 comments=$SHARED/reddit-ticker-comments-2021-01/daily_data
@@ -27,13 +28,6 @@ command -v parallel >/dev/null || skip "GNU parallel not installed (scripts/inst
 need_pipe
 cd "$tmp"
 
-# one FILE [herd-normalize options]: the single-process reference.
-one() {
-	local f=$1
-	shift
-	"$bin/herd-normalize" -q "$@" "$f" | "$bin/herd-score" -q --model vader |
-		"$bin/herd-aggregate" -q --lateness all --window 1h,1d
-}
 
 # ---------------------------------------------------------------- real comments
 if [ -d "$comments" ]; then
@@ -50,14 +44,13 @@ if [ -d "$comments" ]; then
 		check "real comments, -j $j, 1M blocks: the same aggregates, byte for byte" cmp -s real.one real.par.$j
 	done
 	# The scored posts, and what lands in SQLite.
-	"$bin/herd-normalize" -q real.ndjson | "$bin/herd-score" -q --model vader |
-		"$bin/herd-aggregate" -q --lateness all --window 1h,1d --pass all | "$bin/herd-load" -q --db one.db
+	one real.ndjson --pass all | "$bin/herd-load" -q --db one.db
 	"$par" -q --block 2M --pass all --db par.db real.ndjson
 	rc=$?
 	check "--pass all --db: exit 0 (got $rc)" [ "$rc" -eq 0 ]
 	for t in posts scores post_entities aggregates; do
 		check "--db: table $t as the single-process load ($(q one.db "SELECT count(*) FROM $t") rows)" \
-			cmp -s <(sqlite3 one.db "SELECT * FROM $t" | sort) <(sqlite3 par.db "SELECT * FROM $t" | sort)
+			same_table one.db par.db "$t"
 	done
 else
 	echo "skip: $comments absent: the real-comment checks"

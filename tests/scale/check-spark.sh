@@ -13,6 +13,7 @@
 # Skips (77) without PySpark (scripts/setup-spark.sh makes .venv-spark) or
 # Java, a program of the pipe, or the data. Prints "RESULT N passed, N failed".
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib-scale.sh"
 spark=$top/pipelines/spark/herd_spark.py
 comments=$SHARED/reddit-ticker-comments-2021-01/daily_data
 
@@ -27,12 +28,6 @@ cd "$tmp"
 
 # submit ARGS...: a local-mode run on 2 cores; its log in spark.log.
 submit() { "$py" "$spark" --master 'local[2]' --bin "$bin" --driver-bin "$bin" "$@" 2>spark.log; }
-one() { # FILE [--pass all]: the single-process reference
-	local f=$1
-	shift
-	"$bin/herd-normalize" -q "$f" | "$bin/herd-score" -q --model vader |
-		"$bin/herd-aggregate" -q --lateness all --window 1h,1d "$@"
-}
 
 # ---------------------------------------------------------------- real comments
 if [ -d "$comments" ]; then
@@ -61,7 +56,7 @@ if command -v python3 >/dev/null; then
 	check "generated, --posts --sqlite --pg-copy: exit 0 (got $rc: $(grep -m1 -iE 'error|exception' spark.log))" [ "$rc" -eq 0 ]
 	for t in posts scores post_entities aggregates; do
 		check "--sqlite: table $t as the single-process load ($(q one.db "SELECT count(*) FROM $t") rows)" \
-			cmp -s <(sqlite3 one.db "SELECT * FROM $t" | sort) <(sqlite3 spark.db "SELECT * FROM $t" | sort)
+			same_table one.db spark.db "$t"
 	done
 	n_agg=$(q one.db "SELECT count(*) FROM aggregates")
 	n_post=$(q one.db "SELECT count(*) FROM posts")
