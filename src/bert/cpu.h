@@ -73,8 +73,8 @@ void bert_cpu_softmax_ref(float *x, int R, int T);
 /* Self-attention of the packed batch: ctx (N, C) from qkv (N, 3C), the
  * QKV GEMM's output without its bias, and qkv_b (3C). Each sequence
  * attends to its own tokens only. The fast one (one thread; bert_cpu_run
- * spreads the same per-head code over its threads) needs scratch of T·T
- * floats for the longest T and adds the bias into qkv in place; the ref
+ * spreads the same per-head code over its threads) needs scratch of
+ * T·(T + C) floats for the longest T and adds the bias into qkv in place; the ref
  * one leaves qkv alone. */
 void bert_cpu_attention(float *ctx, float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH,
 			float *scratch);

@@ -14,7 +14,7 @@
  * Every weight is converted to fp32 into one allocation (weights.h, Q/K/V
  * fused) and the file is unmapped. The model hash is the first 8 hex
  * digits of the SHA-256 of model.safetensors, followed by head.safetensors
- * when there is one (a new head is a new model). The device is chosen
+ * when there is one (a new head is a new model): bert_files_hash. The device is chosen
  * here: AUTO takes CUDA when bert_cuda_probe finds a device (HERD_CUDA
  * builds), else the CPU, and bert_device_info says which and why.
  */
@@ -424,11 +424,36 @@ static size_t weight_floats(const struct bert_config *c, enum arch arch, int K)
 	return n;
 }
 
-static void hash_file(struct sha256 *h, const safetensors *st)
+/* Add path's bytes to h. Returns 0, or -1 with "path: reason" in err. */
+static int hash_file(struct sha256 *h, const char *path, char *err, size_t errlen)
 {
-	size_t len;
-	const void *p = safetensors_bytes(st, &len);
-	sha256_update(h, p, len);
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	size_t n;
+
+	if (!f)
+		return errf(err, errlen, "%s: %s", path, strerror(errno));
+	buf = xmalloc(1 << 20);
+	while ((n = fread(buf, 1, 1 << 20, f)) > 0)
+		sha256_update(h, buf, n);
+	int bad = ferror(f);
+	fclose(f);
+	free(buf);
+	return bad ? errf(err, errlen, "%s: read error", path) : 0;
+}
+
+int bert_files_hash(const char *const *paths, int n, char hex[9], char *err, size_t errlen)
+{
+	struct sha256 h;
+	unsigned char digest[32];
+
+	sha256_init(&h);
+	for (int i = 0; i < n; i++)
+		if (hash_file(&h, paths[i], err, errlen) < 0)
+			return -1;
+	sha256_final(&h, digest);
+	sha256_hex(digest, 4, hex);
+	return 0;
 }
 
 /* ------------------------------------------------------------ devices */
@@ -495,7 +520,7 @@ bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err
 	struct bert_model *m = xcalloc(1, sizeof *m);
 	enum arch arch;
 	char *path = NULL, *head_path = NULL;
-	safetensors *st = NULL, *hst = NULL;
+	safetensors *st = NULL;
 	struct sha256 h;
 	unsigned char digest[32];
 
@@ -556,7 +581,8 @@ bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err
 		goto fail;
 
 	sha256_init(&h);
-	hash_file(&h, st);
+	if (hash_file(&h, path, err, errlen) < 0)
+		goto fail;
 	{
 		struct sha256 enc = h;
 		sha256_final(&enc, digest);
@@ -577,17 +603,14 @@ bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err
 			}
 			m->cfg.labels = m->head.K;
 			memcpy(m->cfg.label_names, m->head.labels, sizeof m->head.labels);
-			hst = safetensors_open(head_path, err, errlen);
-			if (!hst)
+			if (hash_file(&h, head_path, err, errlen) < 0)
 				goto fail;
-			hash_file(&h, hst);
 		}
 	}
 	sha256_final(&h, digest);
 	sha256_hex(digest, 4, m->cfg.hash);
 	safetensors_close(st);
-	safetensors_close(hst);
-	st = hst = NULL;
+	st = NULL;
 
 	if (pick_device(m, opt, err, errlen) < 0)
 		goto fail;
@@ -596,7 +619,6 @@ bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err
 	return m;
 fail:
 	safetensors_close(st);
-	safetensors_close(hst);
 	free(path);
 	free(head_path);
 	bert_free(m);

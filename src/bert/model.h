@@ -16,6 +16,10 @@ const struct bert_weights *bert_get_weights(const bert_model *m);
 /* The model hash of model.safetensors alone (8 hex digits): what a head
  * records as the encoder it was trained on. */
 const char *bert_encoder_hash(const bert_model *m);
+/* The model hash of these files, one after the other (model.safetensors,
+ * then head.safetensors when there is one): the first 8 hex digits of
+ * their SHA-256. Returns 0, or -1 with "path: reason" in err. */
+int bert_files_hash(const char *const *paths, int n, char hex[9], char *err, size_t errlen);
 /* The head from head.safetensors, or NULL when the model has none. */
 const struct bert_head *bert_get_head(const bert_model *m);
 /* The features f of B sequences (bert_run's arguments) into feats

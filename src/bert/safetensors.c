@@ -285,12 +285,6 @@ const char *safetensors_meta(const safetensors *st, const char *key)
 	return mjson_get_str(st->meta, key, &s) == 1 ? s : NULL;
 }
 
-const void *safetensors_bytes(const safetensors *st, size_t *len)
-{
-	*len = st->size;
-	return st->map;
-}
-
 /* IEEE half to float, subnormals, infinities and NaN included. */
 static float half_to_float(uint16_t h)
 {

@@ -46,8 +46,6 @@ const struct safetensors_tensor *safetensors_at(const safetensors *st, int i); /
 const struct safetensors_tensor *safetensors_find(const safetensors *st, const char *name);
 /* A string of the header's "__metadata__", or NULL. */
 const char *safetensors_meta(const safetensors *st, const char *key);
-/* The whole file's bytes (for hashing). */
-const void *safetensors_bytes(const safetensors *st, size_t *len);
 const char *safetensors_dtype_name(enum safetensors_dtype d);
 /* "[768, 3072]": t's shape as messages print it. */
 void safetensors_shape_str(const struct safetensors_tensor *t, char *buf, size_t len);

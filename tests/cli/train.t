@@ -39,8 +39,8 @@ their place.
   herd-train: wrote head.safetensors
   herd-train: 3 of 37 lines rejected (use --rejects FILE to keep them)
   [1]
-  $ sed -E 's/[0-9]+\.[0-9]{4}/X/g; s/ [0-9]+ epochs/ N epochs/; s/ [0-9a-f]{8},/ HASH,/; s/loss X/loss L/' report | head -6
-  herd-train: encoder enc (model.safetensors HASH, 2 layers, hidden 32); features mean (32); ReLU MLP head x 1; N epochs; validation loss L
+  $ sed -E 's/[0-9]+\.[0-9]{4}/X/g; s/ [0-9]+ epochs/ N epochs/; s/ [0-9a-f]{8}:/ HASH:/; s/loss X/loss L/' report | head -6
+  herd-train: encoder in enc (model.safetensors HASH: 2 layers, hidden 32); features mean (32); ReLU MLP head x 1; N epochs; validation loss L
   dataset                train     val  accuracy  macro-F1
   a                         19       5    X    X
   tweets                     5       1    X    X
