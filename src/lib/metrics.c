@@ -227,7 +227,11 @@ int metrics_write(int status)
 	put_one(&b, "herd_run_start_timestamp_seconds", "When the run started (Unix time).", floor(m.t0_wall));
 	put_one(&b, "herd_run_duration_seconds", "How long the run took, in seconds.",
 		floor((herd_now_mono() - m.t0) * 1000 + 0.5) / 1000);
-	put_one(&b, "herd_run_exit_status", "Exit status of the run: 0 ok, 1 rejects or I/O error, 2 usage, 3 herd-fetch stopped by a limit.", status);
+	/* HELP texts never change: node_exporter drops a family whose files
+	 * disagree on its HELP, so a new text would break the scrape while an
+	 * older program's file is still there (herd-fetch's own 3 is in
+	 * docs/hacking.md, not here). */
+	put_one(&b, "herd_run_exit_status", "Exit status of the run: 0 ok, 1 rejects or I/O error, 2 usage.", status);
 	if (success >= 0)
 		put_one(&b, last_success, "When the program last exited 0 (Unix time).", floor(success));
 	if (m.have_records) {
