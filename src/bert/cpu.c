@@ -248,20 +248,29 @@ static inline float vsum(const float *x, int n)
 	return s;
 }
 
+/* GCC does not vectorize a float max reduction without -ffast-math (NaN
+ * and signed-zero rules), so it is written with vector types: 16 lanes of
+ * compare-and-select, lowered to whatever registers the target has. */
+typedef float v16sf __attribute__((vector_size(64)));
+typedef int v16si __attribute__((vector_size(64)));
+
 static inline float vmax(const float *x, int n)
 {
-	float acc[LANES];
 	float m = x[0];
 	int i = 0;
-	for (int j = 0; j < LANES; j++)
-		acc[j] = x[0];
-	for (; i + LANES <= n; i += LANES)
+	if (n >= LANES) {
+		v16sf acc, v;
+		memcpy(&acc, x, sizeof acc);
+		for (i = LANES; i + LANES <= n; i += LANES) {
+			memcpy(&v, x + i, sizeof v);
+			v16si gt = v > acc;
+			acc = (v16sf)(((v16si)v & gt) | ((v16si)acc & ~gt));
+		}
 		for (int j = 0; j < LANES; j++)
-			acc[j] = x[i + j] > acc[j] ? x[i + j] : acc[j];
+			m = acc[j] > m ? acc[j] : m;
+	}
 	for (; i < n; i++)
 		m = x[i] > m ? x[i] : m;
-	for (int j = 0; j < LANES; j++)
-		m = acc[j] > m ? acc[j] : m;
 	return m;
 }
 
@@ -380,10 +389,21 @@ void bert_cpu_softmax(float *x, int R, int T)
 {
 	for (int r = 0; r < R; r++) {
 		float *row = x + (size_t)r * T;
-		float m = vmax(row, T);
-		for (int j = 0; j < T; j++)
+		float m = vmax(row, T), acc[LANES] = {0}, sum = 0;
+		int j = 0;
+		for (; j + LANES <= T; j += LANES) /* exp and sum in one pass */
+			for (int l = 0; l < LANES; l++) {
+				float e = vexp(row[j + l] - m);
+				row[j + l] = e;
+				acc[l] += e;
+			}
+		for (; j < T; j++) {
 			row[j] = vexp(row[j] - m);
-		float inv = 1.0f / vsum(row, T);
+			sum += row[j];
+		}
+		for (int l = 0; l < LANES; l++)
+			sum += acc[l];
+		float inv = 1.0f / sum;
 		for (int j = 0; j < T; j++)
 			row[j] *= inv;
 	}
