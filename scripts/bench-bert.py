@@ -18,11 +18,16 @@ import time
 
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402
 from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer, pipeline  # noqa: E402
+import warnings  # noqa: E402
+
+transformers.utils.logging.disable_progress_bar()
+warnings.filterwarnings("ignore")
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.environ.get("SHARED", os.path.join(os.path.dirname(TOP), "shared", "data"))
@@ -164,8 +169,18 @@ class Ort:
         if not os.path.exists(onnx_path):
             cls = AutoModelForSequenceClassification if seqcls else AutoModel
             m = cls.from_pretrained(path, attn_implementation="eager").eval()
+
+            class Plain(torch.nn.Module):  # positional inputs, first output only
+                def __init__(self, m):
+                    super().__init__()
+                    self.m = m
+
+                def forward(self, input_ids, attention_mask):
+                    return self.m(input_ids=input_ids, attention_mask=attention_mask, return_dict=False)[0]
+
             ids = torch.ones(2, 16, dtype=torch.long)
-            torch.onnx.export(m, (ids, torch.ones_like(ids)), onnx_path, input_names=["input_ids", "attention_mask"],
+            ids[1, 12:] = 0
+            torch.onnx.export(Plain(m), (ids, (ids != 0).long()), onnx_path, input_names=["input_ids", "attention_mask"],
                               output_names=["out"], opset_version=17, dynamo=False,
                               dynamic_axes={"input_ids": {0: "b", 1: "t"}, "attention_mask": {0: "b", 1: "t"}})
         so = ort.SessionOptions()
