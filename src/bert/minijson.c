@@ -117,6 +117,31 @@ static int hex4(struct parser *ps, unsigned *out)
 	return 0;
 }
 
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no
+ * overlong forms, no surrogates, at most U+10FFFF), or 0. */
+static size_t utf8_len(const char *p, const char *end)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t n = (size_t)(end - p);
+	unsigned cp;
+
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+			return 0;
+		cp = (s[0] & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+		return cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF) ? 3 : 0;
+	}
+	if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+			return 0;
+		cp = (s[0] & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 | (s[3] & 0x3Fu);
+		return cp >= 0x10000 && cp <= 0x10FFFF ? 4 : 0;
+	}
+	return 0;
+}
+
 /* At the opening quote. Decodes into the pool; *off and *len say where. */
 /* 1 when s[0..n) is UTF-8 (no overlongs, surrogates or code points past
  * U+10FFFF), as JSON text must be (RFC 8259 section 8.1): a label name from
@@ -167,6 +192,15 @@ static int parse_string(struct parser *ps, long *off, size_t *len)
 		}
 		if (c < 0x20)
 			return fail(ps, "control character in string");
+		if (c >= 0x80) {
+			size_t n = utf8_len(ps->p, ps->end);
+			if (!n)
+				return fail(ps, "invalid UTF-8 in string");
+			memcpy(ps->pool + ps->used, ps->p, n);
+			ps->used += n;
+			ps->p += n;
+			continue;
+		}
 		if (c != '\\') {
 			ps->pool[ps->used++] = (char)c;
 			ps->p++;

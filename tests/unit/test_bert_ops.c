@@ -196,7 +196,8 @@ static void test_minijson(void)
 		mjson_free(d);
 	}
 	static const char *const bad[] = {"", "{", "{\"a\":}", "[1,]", "{\"a\" 1}", "\"\\x\"", "01", "[1] x",
-					  "\"\\ud800\"", "tru", "\"a\x01\""};
+					  "\"\\ud800\"", "tru", "\"a\x01\"", "\"\xff\"", "\"\xc0\xaf\"",
+					  "\"\xed\xa0\x80\"", "\"\xe2\x82\""};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		d = mjson_parse(bad[i], strlen(bad[i]), err, sizeof err);
 		CHECK(d == NULL && strncmp(err, "byte ", 5) == 0, "bad JSON '%s' is refused with its place: %s", bad[i],
