@@ -11,6 +11,7 @@
 #include "lib/util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,6 +289,8 @@ static int parse_number(struct parser *ps, long idx)
 	buf[n] = '\0';
 	struct mjson *v = &ps->n[idx].v;
 	v->num = strtod(buf, NULL);
+	if (isinf(v->num)) /* 1e400: out of a double's range, as jansson says too (tests/fuzz/fuzz_config.c) */
+		return fail(ps, "number out of range");
 	if (is_int) {
 		errno = 0;
 		long long x = strtoll(buf, NULL, 10);
