@@ -5,9 +5,10 @@
  * projection is one (N, IC) x (IC, OC) GEMM and attention runs per
  * sequence over its own tokens only. Per layer:
  *
- *   qkv (N, 3C) = x Wqkvᵀ             GEMM (bias added inside attention)
- *   ctx (N, C)  = attention(qkv)       per (sequence, head): bias + 1/√HS
- *                                      scale, S = QKᵀ (GEMM), softmax, SV (GEMM)
+ *   qkv (N, 3C) = x Wqkvᵀ + b          GEMM, then one pass for the bias
+ *   ctx (N, C)  = attention(qkv)       per (sequence, head): S = QKᵀ/√HS
+ *                                      (GEMM, the scale as its alpha), softmax,
+ *                                      SV (GEMM); own loops for short sequences
  *   x = LN(x + ctx Woᵀ + bo)           GEMM, then bias + residual + LayerNorm fused
  *   h (N, I) = gelu(x Wiᵀ + bi)        GEMM, then bias + exact-erf GELU fused
  *   x = LN(x + h Wfᵀ + bf)             GEMM, then bias + residual + LayerNorm fused
@@ -94,18 +95,28 @@ void bert_cpu_sgemm_nt_blocked(int M, int N, int K, const float *A, int lda, con
 	free(pack);
 }
 
-/* C (M, N) = A (M, K) · B (N, K)ᵀ, beta 0, on the calling thread. */
-static void sgemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc)
+/* C (M, N) = alpha · A (M, K) · B (N, K)ᵀ, beta 0, on the calling thread. */
+static void sgemm_nt_alpha(int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb, float *C,
+			   int ldc)
 {
 	if (M <= 0 || N <= 0)
 		return;
 #if defined(HERD_GEMM_DNNL)
-	dnnl_sgemm('N', 'T', M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+	dnnl_sgemm('N', 'T', M, N, K, alpha, A, lda, B, ldb, 0.0f, C, ldc);
 #elif defined(HERD_GEMM_OPENBLAS)
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, alpha, A, lda, B, ldb, 0.0f, C, ldc);
 #else
 	bert_cpu_sgemm_nt_blocked(M, N, K, A, lda, B, ldb, C, ldc);
+	if (alpha != 1.0f)
+		for (int i = 0; i < M; i++)
+			for (int j = 0; j < N; j++)
+				C[(size_t)i * ldc + j] *= alpha;
 #endif
+}
+
+static void sgemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc)
+{
+	sgemm_nt_alpha(M, N, K, 1.0f, A, lda, B, ldb, C, ldc);
 }
 
 /* C (M, N) = A (M, K) · B (K, N), beta 0, on the calling thread. */
@@ -450,39 +461,36 @@ void bert_cpu_attention_ref(float *ctx, const float *qkv, const float *qkv_b, in
 #define ATTN_GEMM_MIN_T 24
 #endif
 
-/* One (sequence, head): Q, K, V get their bias (Q also the 1/√HS scale)
- * in place, S (T, T) = Q Kᵀ, softmax, ctx = S V. S has T·(T + HS) floats:
- * the scores, then Kᵀ (HS, T) for the loop path. */
-static void attention_head(float *ctx, float *qkv, const float *qkv_b, int o, int T, int h, int C, int HS, float *S)
+/* qkv (N, 3C) += qkv_b, rows [r0, r1): one contiguous pass, before the
+ * heads read their strided slices. */
+static void add_qkv_bias(float *qkv, const float *qkv_b, int C, int r0, int r1)
+{
+	for (int t = r0; t < r1; t++) {
+		float *r = qkv + (size_t)t * 3 * C;
+		for (int i = 0; i < 3 * C; i++)
+			r[i] += qkv_b[i];
+	}
+}
+
+/* One (sequence, head) of qkv with its bias added: S (T, T) = Q Kᵀ / √HS,
+ * softmax, ctx = S V. S has T·(T + HS) floats: the scores, then Kᵀ
+ * (HS, T) for the loop path. */
+static void attention_head(float *ctx, const float *qkv, int o, int T, int h, int C, int HS, float *S)
 {
 	float scale = 1.0f / sqrtf((float)HS);
-	float *q = qkv + (size_t)o * 3 * C + h * HS, *k = q + C, *v = q + 2 * C;
-	const float *bq = qkv_b + h * HS, *bk = bq + C, *bv = bq + 2 * C;
+	const float *q = qkv + (size_t)o * 3 * C + h * HS, *k = q + C, *v = q + 2 * C;
 	float *out = ctx + (size_t)o * C + h * HS;
 
 	if (T >= ATTN_GEMM_MIN_T) {
-		for (int i = 0; i < T; i++) {
-			float *qi = q + (size_t)i * 3 * C, *ki = k + (size_t)i * 3 * C, *vi = v + (size_t)i * 3 * C;
-			for (int d = 0; d < HS; d++) {
-				qi[d] = (qi[d] + bq[d]) * scale;
-				ki[d] += bk[d];
-				vi[d] += bv[d];
-			}
-		}
-		sgemm_nt(T, T, HS, q, 3 * C, k, 3 * C, S, T);
+		sgemm_nt_alpha(T, T, HS, scale, q, 3 * C, k, 3 * C, S, T);
 		bert_cpu_softmax(S, T, T);
 		sgemm_nn(T, HS, T, S, T, v, 3 * C, out, C);
 		return;
 	}
 	float *Kt = S + (size_t)T * T;
-	for (int i = 0; i < T; i++) {
-		float *qi = q + (size_t)i * 3 * C, *ki = k + (size_t)i * 3 * C, *vi = v + (size_t)i * 3 * C;
-		for (int d = 0; d < HS; d++) {
-			qi[d] = (qi[d] + bq[d]) * scale;
-			Kt[(size_t)d * T + i] = ki[d] + bk[d];
-			vi[d] += bv[d];
-		}
-	}
+	for (int i = 0; i < T; i++)
+		for (int d = 0; d < HS; d++)
+			Kt[(size_t)d * T + i] = k[(size_t)i * 3 * C + d] * scale;
 	for (int i = 0; i < T; i++) {
 		const float *qi = q + (size_t)i * 3 * C;
 		float *si = S + (size_t)i * T;
@@ -513,9 +521,10 @@ static void attention_head(float *ctx, float *qkv, const float *qkv_b, int o, in
 void bert_cpu_attention(float *ctx, float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH,
 			float *scratch)
 {
+	add_qkv_bias(qkv, qkv_b, C, 0, offsets[B]);
 	for (int b = 0; b < B; b++)
 		for (int h = 0; h < NH; h++)
-			attention_head(ctx, qkv, qkv_b, offsets[b], offsets[b + 1] - offsets[b], h, C, C / NH, scratch);
+			attention_head(ctx, qkv, offsets[b], offsets[b + 1] - offsets[b], h, C, C / NH, scratch);
 }
 
 /* x (N, C) = word + position (within the sequence) + type-0 embeddings,
@@ -795,6 +804,14 @@ static void step_embed(void *arg, int tid, int n)
 			       r1 - r0, cfg->hidden, cfg->ln_eps);
 }
 
+static void step_qkv_bias(void *arg, int tid, int n)
+{
+	struct step *s = arg;
+	int r0, r1;
+	split(s->N, tid, n, &r0, &r1);
+	add_qkv_bias(s->c->qkv, s->lw->qkv_b, s->c->cfg->hidden, r0, r1);
+}
+
 static void step_attention(void *arg, int tid, int n)
 {
 	struct step *s = arg;
@@ -807,8 +824,7 @@ static void step_attention(void *arg, int tid, int n)
 		if (item >= s->B * NH)
 			break;
 		int b = item / NH, h = item % NH;
-		attention_head(c->ctx, c->qkv, s->lw->qkv_b, s->offsets[b], s->offsets[b + 1] - s->offsets[b], h, C,
-			       C / NH, S);
+		attention_head(c->ctx, c->qkv, s->offsets[b], s->offsets[b + 1] - s->offsets[b], h, C, C / NH, S);
 	}
 }
 
@@ -934,6 +950,7 @@ void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offs
 		s.lw = &w->layer[l];
 		s.layer = l;
 		gemm(&s, c->qkv, c->x, s.lw->qkv_w, C, 3 * C);
+		pool_run(&c->pool, step_qkv_bias, &s);
 		atomic_store(&s.next, 0);
 		pool_run(&c->pool, step_attention, &s);
 		gemm(&s, c->tmp, c->ctx, s.lw->attn_out_w, C, C);
