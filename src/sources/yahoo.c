@@ -106,6 +106,13 @@ static int yahoo_result(const json_t *r, const char *query, const src_out *out, 
 		json_t *m;
 		if (!json_is_integer(t) || !num_at(json_object_get(quote, "close"), i, &c))
 			continue; /* no trade in this bar */
+		/* A time a record can hold: 1970 to 9999 (RFC 3339's four-digit
+		 * year; found by tests/fuzz/fuzz_normalize.c). */
+		if (json_integer_value(t) < 0 || json_integer_value(t) > 253402300799LL - 86400) {
+			snprintf(err, errlen, "a Yahoo chart timestamp %" JSON_INTEGER_FORMAT " is not a time from 1970 to 9999",
+				 json_integer_value(t));
+			return -1;
+		}
 		if (!num_at(json_object_get(quote, "open"), i, &o))
 			o = c;
 		if (!num_at(json_object_get(quote, "high"), i, &h))
