@@ -144,40 +144,6 @@ static size_t utf8_len(const char *p, const char *end)
 }
 
 /* At the opening quote. Decodes into the pool; *off and *len say where. */
-/* 1 when s[0..n) is UTF-8 (no overlongs, surrogates or code points past
- * U+10FFFF), as JSON text must be (RFC 8259 section 8.1): a label name from
- * config.json ends up in herd's records (found by tests/fuzz/fuzz_config.c). */
-static int utf8_ok(const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		unsigned c = s[i], cp, k;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			k = 1, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			k = 2, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			k = 3, cp = c & 0x07;
-		else
-			return 0;
-		if (n - i <= k)
-			return 0;
-		for (unsigned j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + j] & 0x3F);
-		}
-		if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
-}
-
 static int parse_string(struct parser *ps, long *off, size_t *len)
 {
 	size_t start = ps->used;
@@ -242,8 +208,6 @@ static int parse_string(struct parser *ps, long *off, size_t *len)
 			return fail(ps, "bad escape '\\%c'", e);
 		}
 	}
-	if (!utf8_ok((const unsigned char *)ps->pool + start, ps->used - start))
-		return fail(ps, "invalid UTF-8 in a string");
 	ps->pool[ps->used++] = '\0';
 	*off = (long)start;
 	*len = ps->used - start - 1;
