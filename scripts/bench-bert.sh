@@ -24,8 +24,9 @@
 # 3; the peers' the best of 3 forward passes over the set, model loaded.
 # Printed per row: sequences/s, real tokens/s, achieved GFLOP/s (the
 # encoder's useful FLOPs: real tokens only, so padding counts against the
-# engine that pads) and % of the sgemm peak; then the issue's ratios and
-# which GEMM kernel herd ran.
+# engine that pads) and % of the sgemm peak (oneDNN's rate is measured again
+# between the models and at the end; the best of all is the peak); then the
+# issue's ratios and which GEMM kernel herd ran.
 # Needs bin/herd-score, models/default (make models), ../shared/data, a C
 # compiler with oneDNN, and .venv (scripts/setup-python.sh); says what is
 # missing and exits 0 without it. The machine is shared: compare figures of
@@ -113,5 +114,5 @@ echo "sgemm peak (the best above): $peak GFLOP/s"
 # ---------------------------------------------------------------- models
 echo
 echo "== herd vs PyTorch vs ONNX Runtime ($threads threads)"
-SHARED=$shared $py scripts/bench-bert.py --herd bin/herd-score --peak "$peak" --threads "$threads" \
-	--work "$work" "${args[@]}"
+SHARED=$shared OMP_NUM_THREADS=$threads $py scripts/bench-bert.py --herd bin/herd-score --peak "$peak" \
+	--sgemm "$work/sgemm-dnnl" --threads "$threads" --work "$work" "${args[@]}"
