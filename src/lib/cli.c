@@ -39,9 +39,11 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 		log_usage("unknown option '%s'", argv[optind - 1]);
 	}
 	if (c == ':') {
-		if (optopt && optopt < 256)
-			log_usage("option '-%c' needs a value", optopt);
-		log_usage("option '%s' needs a value", argv[optind - 1]);
+		/* Name the option as it was typed: getopt sets optopt to a long
+		 * option's short twin ('b' for --batch). */
+		if (strncmp(argv[optind - 1], "--", 2) == 0 || !optopt || optopt >= 256)
+			log_usage("option '%s' needs a value", argv[optind - 1]);
+		log_usage("option '-%c' needs a value", optopt);
 	}
 	return c;
 }
