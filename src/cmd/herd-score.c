@@ -29,6 +29,7 @@
 #include "lib/home.h"
 #include "lib/jsonx.h"
 #include "lib/log.h"
+#include "lib/opipe.h"
 #include "lib/stream.h"
 #include "lib/util.h"
 #include "text/vader.h"
@@ -126,24 +127,35 @@ enum {
 #define BERT_DECIMALS 1e4 /* sentiment numbers are rounded to 4 decimals */
 #define VADER_POSITIVE 0.05 /* compound >= this: positive (the VADER authors' threshold) */
 #define VADER_NEGATIVE -0.05
+#define MIN_PER_THREAD 64 /* posts per thread: fewer are not worth waking one */
 
 /* ------------------------------------------------------------ scorers */
 
-/* A scorer sets its fields on a batch of posts: texts[i] (lens[i] bytes)
- * is the text of recs[i]. Returns 0, or -1 with a message in err. */
+/* A scorer sets its fields on a window of posts: texts[i] (lens[i] bytes)
+ * is the text of recs[i]. prepare (may be NULL) runs on the reading
+ * thread, while the window before is being scored, and returns what run
+ * needs (the token ids); run scores and sets the fields, on the scoring
+ * thread, and frees what prepare made. run returns 0, or -1 with a
+ * message in err. A scorer spreads its work over the pool of the thread
+ * it runs on. */
 struct scorer {
 	const char *name;
-	long texts;     /* texts scored */
-	double seconds; /* CPU time in run(), measured with --verbose only */
-	int (*run)(struct scorer *sc, json_t *const *recs, const char *const *texts, const size_t *lens, size_t n,
-		   char *err, size_t errlen);
+	long texts;          /* texts scored */
+	double seconds;      /* CPU time in run(), measured with --verbose only */
+	double prep_seconds; /* ... and in prepare() */
+	opipe_pool *prep_pool, *run_pool;
+	void *(*prepare)(struct scorer *sc, json_t *const *recs, const char *const *texts, const size_t *lens,
+			 size_t n);
+	int (*run)(struct scorer *sc, void *prep, json_t *const *recs, const char *const *texts, const size_t *lens,
+		   size_t n, char *err, size_t errlen);
 	void (*free)(struct scorer *sc);
 };
 
 struct vader_scorer {
 	struct scorer base;
 	vader_t *v;
-	vader_work_t *w;
+	vader_work_t **w; /* one per thread of the run pool */
+	int nw;
 	int sentiment;   /* also write "sentiment" (VADER is the model) */
 	json_t *model;   /* "vader@3.3.2", shared by every record */
 	json_t *label[3]; /* "negative", "neutral", "positive" */
@@ -172,18 +184,33 @@ static json_t *vader_sentiment(const struct vader_scorer *vs, const struct vader
 	return o;
 }
 
-static int vader_run(struct scorer *sc, json_t *const *recs, const char *const *texts, const size_t *lens, size_t n,
-		     char *err, size_t errlen)
-{
-	struct vader_scorer *vs = (struct vader_scorer *)sc;
+struct vader_job {
+	struct vader_scorer *vs;
+	json_t *const *recs;
+	const char *const *texts;
+	const size_t *lens;
+};
 
-	for (size_t i = 0; i < n; i++) {
+static void vader_part(void *arg, size_t from, size_t to, int part)
+{
+	struct vader_job *j = arg;
+	struct vader_scorer *vs = j->vs;
+
+	for (size_t i = from; i < to; i++) {
 		struct vader_scores s;
-		vader_score(vs->v, vs->w, texts[i], lens[i], &s);
-		json_object_set_new(recs[i], "vader", vader_object(&s));
+		vader_score(vs->v, vs->w[part], j->texts[i], j->lens[i], &s);
+		json_object_set_new(j->recs[i], "vader", vader_object(&s));
 		if (vs->sentiment)
-			json_object_set_new(recs[i], "sentiment", vader_sentiment(vs, &s));
+			json_object_set_new(j->recs[i], "sentiment", vader_sentiment(vs, &s));
 	}
+}
+
+static int vader_run(struct scorer *sc, void *prep, json_t *const *recs, const char *const *texts, const size_t *lens,
+		     size_t n, char *err, size_t errlen)
+{
+	struct vader_job j = {(struct vader_scorer *)sc, recs, texts, lens};
+
+	opipe_pool_for(sc->run_pool, n, MIN_PER_THREAD, vader_part, &j);
 	return 0;
 }
 
@@ -192,15 +219,18 @@ static void vader_scorer_free(struct scorer *sc)
 	struct vader_scorer *vs = (struct vader_scorer *)sc;
 
 	vader_free(vs->v);
-	vader_work_free(vs->w);
+	for (int i = 0; i < vs->nw; i++)
+		vader_work_free(vs->w[i]);
+	free(vs->w);
 	json_decref(vs->model);
 	for (int i = 0; i < 3; i++)
 		json_decref(vs->label[i]);
 	free(vs);
 }
 
-/* Load the lexicons from dir (NULL: the installed data/vader). */
-static struct scorer *vader_scorer_new(const char *dir, int sentiment)
+/* Load the lexicons from dir (NULL: the installed data/vader); it will
+ * score on run_pool. */
+static struct scorer *vader_scorer_new(const char *dir, int sentiment, opipe_pool *run_pool)
 {
 	struct vader_scorer *vs = xcalloc(1, sizeof *vs);
 	char *found = NULL, err[512];
@@ -219,7 +249,11 @@ static struct scorer *vader_scorer_new(const char *dir, int sentiment)
 	log_debug("VADER %s: %zu lexicon tokens, %zu emoji, from %s", VADER_VERSION, vader_lexicon_size(vs->v),
 		  vader_emoji_size(vs->v), dir);
 	free(found);
-	vs->w = vader_work_new();
+	vs->nw = opipe_pool_size(run_pool);
+	vs->w = xmalloc(sizeof *vs->w * (size_t)vs->nw);
+	for (int i = 0; i < vs->nw; i++)
+		vs->w[i] = vader_work_new();
+	vs->base.run_pool = run_pool;
 	vs->sentiment = sentiment;
 	vs->model = json_string("vader@" VADER_VERSION);
 	vs->label[0] = json_string("negative");
@@ -257,10 +291,7 @@ struct bert_scorer {
 	json_t *model;                      /* "name@hash", shared by every record */
 	json_t *label[BERT_MAX_LABELS];
 	int ipos, ineg;                     /* indices of positive/negative, or -1 */
-	/* per window */
-	struct seq *seqs;
-	size_t nseqs, capseqs;
-	struct seq **order;                 /* seqs sorted by length */
+	/* per window, in run() */
 	float *logits, *probs, *pooled;     /* per post: sums over its chunks */
 	int *chunks;                        /* per post: sequences scored (0: not routed) */
 	size_t cap_posts;
@@ -327,16 +358,18 @@ static json_t *exact_real(float f)
 	return json_real(strtod(buf, NULL));
 }
 
-/* Sentence chunks of text[0..len) that fit max_len tokens: split after
- * . ! ? followed by a space, and at newlines; sentences are packed
- * greedily into chunks; a sentence longer than a chunk is truncated
- * (bert_tokenize keeps [CLS] … [SEP]). Appends one seq per chunk. */
+/* A window's sequences, made by bert_prepare for bert_run. */
+struct bert_prep {
+	struct seq *seqs;
+	size_t nseqs;
+	struct seq **order; /* seqs sorted by length */
+};
+
 struct tok_job {
 	struct bert_scorer *bs;
 	const char *const *texts;
 	const size_t *lens;
 	const int *want; /* posts to tokenize */
-	size_t n;
 	struct seq **out; /* per post: its seqs (malloc'd array) */
 	int *nout;
 };
@@ -348,6 +381,10 @@ static int32_t *tokenize_new(const bert_tokenizer *tok, const char *t, size_t n,
 	return ids;
 }
 
+/* Sentence chunks of text[0..len) that fit max_len tokens: split after
+ * . ! ? followed by a space, and at newlines; sentences are packed
+ * greedily into chunks; a sentence longer than a chunk is truncated
+ * (bert_tokenize keeps [CLS] … [SEP]). One seq per chunk. */
 static void tokenize_post(struct bert_scorer *bs, const char *t, size_t n, size_t post, struct seq **out, int *nout)
 {
 	const bert_tokenizer *tok = bert_get_tokenizer(bs->m);
@@ -393,20 +430,13 @@ static void tokenize_post(struct bert_scorer *bs, const char *t, size_t n, size_
 	*nout = ns;
 }
 
-struct tok_thread {
-	struct tok_job *job;
-	size_t from, to;
-};
-
-static void *tok_worker(void *arg)
+static void tok_part(void *arg, size_t from, size_t to, int part)
 {
-	struct tok_thread *tt = arg;
-	struct tok_job *j = tt->job;
-	for (size_t i = tt->from; i < tt->to; i++) {
+	struct tok_job *j = arg;
+	for (size_t i = from; i < to; i++) {
 		size_t p = (size_t)j->want[i];
 		tokenize_post(j->bs, j->texts[p], j->lens[p], p, &j->out[i], &j->nout[i]);
 	}
-	return NULL;
 }
 
 static int by_seq_len(const void *a, const void *b)
@@ -425,98 +455,60 @@ static json_t *probs_object(const struct bert_scorer *bs, const float *p)
 	return o;
 }
 
-static int bert_scorer_run(struct scorer *sc, json_t *const *recs, const char *const *texts, const size_t *lens, size_t n,
-			   char *err, size_t errlen)
+/* The window's posts (those --hybrid routes) as sequences, tokenized on
+ * the prepare pool, sorted by length. */
+static void *bert_prepare(struct scorer *sc, json_t *const *recs, const char *const *texts, const size_t *lens,
+			  size_t n)
 {
 	struct bert_scorer *bs = (struct bert_scorer *)sc;
-	int K = bs->cfg->labels, C = bs->cfg->hidden;
-
-	if (n > bs->cap_posts) {
-		bs->cap_posts = n;
-		free(bs->logits), free(bs->probs), free(bs->pooled), free(bs->chunks);
-		bs->logits = xmalloc(sizeof(float) * n * (size_t)K);
-		bs->probs = xmalloc(sizeof(float) * n * (size_t)K);
-		bs->pooled = bs->set.emit_embedding ? xmalloc(sizeof(float) * n * (size_t)C) : NULL;
-		bs->chunks = xmalloc(sizeof(int) * n);
-	}
-	memset(bs->logits, 0, sizeof(float) * n * (size_t)K);
-	memset(bs->probs, 0, sizeof(float) * n * (size_t)K);
-	if (bs->pooled)
-		memset(bs->pooled, 0, sizeof(float) * n * (size_t)C);
-	memset(bs->chunks, 0, sizeof(int) * n);
-
-	/* which posts, then their sequences, tokenized on all threads */
+	struct bert_prep *bp = xcalloc(1, sizeof *bp);
 	int *want = xmalloc(sizeof(int) * (n ? n : 1));
-	size_t nwant = 0;
+	size_t nwant = 0, cap = 0;
+
 	for (size_t i = 0; i < n; i++)
 		if (!bs->set.hybrid || routed(&bs->set, recs[i], texts[i], lens[i]))
 			want[nwant++] = (int)i;
-	struct tok_job job = {.bs = bs, .texts = texts, .lens = lens, .want = want, .n = nwant};
+	struct tok_job job = {.bs = bs, .texts = texts, .lens = lens, .want = want};
 	job.out = xcalloc(nwant ? nwant : 1, sizeof *job.out);
 	job.nout = xcalloc(nwant ? nwant : 1, sizeof *job.nout);
-	int nt = bs->set.threads > 0 ? bs->set.threads : 1;
-	if ((size_t)nt > nwant / 64 + 1)
-		nt = (int)(nwant / 64 + 1); /* a few posts are not worth a thread */
-	pthread_t th[64];
-	struct tok_thread tt[64];
-	nt = nt > 64 ? 64 : nt;
-	for (int t = 0; t < nt; t++) {
-		tt[t] = (struct tok_thread){&job, nwant * (size_t)t / (size_t)nt, nwant * (size_t)(t + 1) / (size_t)nt};
-		if (t > 0 && pthread_create(&th[t], NULL, tok_worker, &tt[t]) != 0)
-			log_fatal(HERD_EXIT_FAIL, "cannot start a tokenizer thread:");
-	}
-	tok_worker(&tt[0]);
-	for (int t = 1; t < nt; t++)
-		pthread_join(th[t], NULL);
-	bs->nseqs = 0;
+	opipe_pool_for(sc->prep_pool, nwant, MIN_PER_THREAD, tok_part, &job);
 	for (size_t i = 0; i < nwant; i++) {
-		if (bs->nseqs + (size_t)job.nout[i] > bs->capseqs) {
-			bs->capseqs = 2 * (bs->nseqs + (size_t)job.nout[i]);
-			bs->seqs = xrealloc(bs->seqs, sizeof *bs->seqs * bs->capseqs);
-			bs->order = xrealloc(bs->order, sizeof *bs->order * bs->capseqs);
-		}
-		memcpy(bs->seqs + bs->nseqs, job.out[i], sizeof *bs->seqs * (size_t)job.nout[i]);
-		bs->nseqs += (size_t)job.nout[i];
+		bp->seqs = xgrow(bp->seqs, bp->nseqs + (size_t)job.nout[i], &cap, sizeof *bp->seqs);
+		memcpy(bp->seqs + bp->nseqs, job.out[i], sizeof *bp->seqs * (size_t)job.nout[i]);
+		bp->nseqs += (size_t)job.nout[i];
 		free(job.out[i]);
 	}
 	free(job.out), free(job.nout), free(want);
+	bp->order = xmalloc(sizeof *bp->order * (bp->nseqs ? bp->nseqs : 1));
+	for (size_t i = 0; i < bp->nseqs; i++)
+		bp->order[i] = &bp->seqs[i];
+	qsort(bp->order, bp->nseqs, sizeof *bp->order, by_seq_len);
+	return bp;
+}
 
-	/* sort by length, run in batches, add each result to its post */
-	for (size_t i = 0; i < bs->nseqs; i++)
-		bs->order[i] = &bs->seqs[i];
-	qsort(bs->order, bs->nseqs, sizeof *bs->order, by_seq_len);
-	int B = bs->set.batch;
-	const int32_t **ids = xmalloc(sizeof *ids * (size_t)B);
-	int *blen = xmalloc(sizeof(int) * (size_t)B);
-	float *lg = xmalloc(sizeof(float) * (size_t)B * K), *pr = xmalloc(sizeof(float) * (size_t)B * K);
-	float *pool = bs->pooled ? xmalloc(sizeof(float) * (size_t)B * C) : NULL;
-	int rc = 0;
-	for (size_t b0 = 0; b0 < bs->nseqs && rc == 0; b0 += (size_t)B) {
-		int nb = bs->nseqs - b0 < (size_t)B ? (int)(bs->nseqs - b0) : B;
-		for (int b = 0; b < nb; b++) {
-			ids[b] = bs->order[b0 + b]->ids;
-			blen[b] = bs->order[b0 + b]->len;
-		}
-		if (bert_run(bs->m, nb, ids, blen, lg, pr, pool, err, errlen) < 0) {
-			rc = -1;
-			break;
-		}
-		for (int b = 0; b < nb; b++) {
-			size_t p = bs->order[b0 + b]->post;
-			bs->chunks[p]++;
-			for (int k = 0; k < K; k++) {
-				bs->logits[p * K + k] += lg[(size_t)b * K + k];
-				bs->probs[p * K + k] += pr[(size_t)b * K + k];
-			}
-			if (pool)
-				for (int c = 0; c < C; c++)
-					bs->pooled[p * C + c] += pool[(size_t)b * C + c];
-		}
-	}
-	free(ids), free(blen), free(lg), free(pr), free(pool);
+static void bert_prep_free(struct bert_prep *bp)
+{
+	for (size_t s = 0; s < bp->nseqs; s++)
+		free(bp->seqs[s].ids);
+	free(bp->seqs), free(bp->order), free(bp);
+}
 
-	/* write the fields */
-	for (size_t i = 0; i < n && rc == 0; i++) {
+struct field_job {
+	struct bert_scorer *bs;
+	struct bert_prep *bp;
+	json_t *const *recs;
+};
+
+/* Posts [from, to): their averaged results as fields. */
+static void field_part(void *arg, size_t from, size_t to, int part)
+{
+	struct field_job *j = arg;
+	struct bert_scorer *bs = j->bs;
+	struct bert_prep *bp = j->bp;
+	json_t *const *recs = j->recs;
+	int K = bs->cfg->labels, C = bs->cfg->hidden;
+
+	for (size_t i = from; i < to; i++) {
 		if (!bs->chunks[i])
 			continue;
 		float *p = bs->probs + i * K, *l = bs->logits + i * K, inv = 1.0f / (float)bs->chunks[i];
@@ -535,12 +527,12 @@ static int bert_scorer_run(struct scorer *sc, json_t *const *recs, const char *c
 		json_object_set_new(recs[i], "sentiment", o);
 		if (bs->set.emit_tokens) {
 			json_t *all = json_array();
-			for (size_t s = 0; s < bs->nseqs; s++) {
-				if (bs->seqs[s].post != i)
+			for (size_t s = 0; s < bp->nseqs; s++) {
+				if (bp->seqs[s].post != i)
 					continue;
 				json_t *a = json_array();
-				for (int t = 0; t < bs->seqs[s].len; t++)
-					json_array_append_new(a, json_integer(bs->seqs[s].ids[t]));
+				for (int t = 0; t < bp->seqs[s].len; t++)
+					json_array_append_new(a, json_integer(bp->seqs[s].ids[t]));
 				json_array_append_new(all, a);
 			}
 			if (json_array_size(all) == 1)
@@ -562,9 +554,66 @@ static int bert_scorer_run(struct scorer *sc, json_t *const *recs, const char *c
 			json_object_set_new(recs[i], "embedding", a);
 		}
 	}
-	for (size_t s = 0; s < bs->nseqs; s++)
-		free(bs->seqs[s].ids);
-	bs->nseqs = 0;
+}
+
+/* The prepared sequences in batches of --batch through the model, each
+ * result added to its post; then the fields, on the run pool. */
+static int bert_run_window(struct scorer *sc, void *prep, json_t *const *recs, const char *const *texts,
+			   const size_t *lens, size_t n, char *err, size_t errlen)
+{
+	struct bert_scorer *bs = (struct bert_scorer *)sc;
+	struct bert_prep *bp = prep;
+	int K = bs->cfg->labels, C = bs->cfg->hidden;
+
+	if (n > bs->cap_posts) {
+		bs->cap_posts = n;
+		free(bs->logits), free(bs->probs), free(bs->pooled), free(bs->chunks);
+		bs->logits = xmalloc(sizeof(float) * n * (size_t)K);
+		bs->probs = xmalloc(sizeof(float) * n * (size_t)K);
+		bs->pooled = bs->set.emit_embedding ? xmalloc(sizeof(float) * n * (size_t)C) : NULL;
+		bs->chunks = xmalloc(sizeof(int) * n);
+	}
+	memset(bs->logits, 0, sizeof(float) * n * (size_t)K);
+	memset(bs->probs, 0, sizeof(float) * n * (size_t)K);
+	if (bs->pooled)
+		memset(bs->pooled, 0, sizeof(float) * n * (size_t)C);
+	memset(bs->chunks, 0, sizeof(int) * n);
+
+	int B = bs->set.batch;
+	const int32_t **ids = xmalloc(sizeof *ids * (size_t)B);
+	int *blen = xmalloc(sizeof(int) * (size_t)B);
+	float *lg = xmalloc(sizeof(float) * (size_t)B * K), *pr = xmalloc(sizeof(float) * (size_t)B * K);
+	float *pool = bs->pooled ? xmalloc(sizeof(float) * (size_t)B * C) : NULL;
+	int rc = 0;
+	for (size_t b0 = 0; b0 < bp->nseqs && rc == 0; b0 += (size_t)B) {
+		int nb = bp->nseqs - b0 < (size_t)B ? (int)(bp->nseqs - b0) : B;
+		for (int b = 0; b < nb; b++) {
+			ids[b] = bp->order[b0 + b]->ids;
+			blen[b] = bp->order[b0 + b]->len;
+		}
+		if (bert_run(bs->m, nb, ids, blen, lg, pr, pool, err, errlen) < 0) {
+			rc = -1;
+			break;
+		}
+		for (int b = 0; b < nb; b++) {
+			size_t p = bp->order[b0 + b]->post;
+			bs->chunks[p]++;
+			for (int k = 0; k < K; k++) {
+				bs->logits[p * K + k] += lg[(size_t)b * K + k];
+				bs->probs[p * K + k] += pr[(size_t)b * K + k];
+			}
+			if (pool)
+				for (int c = 0; c < C; c++)
+					bs->pooled[p * C + c] += pool[(size_t)b * C + c];
+		}
+	}
+	free(ids), free(blen), free(lg), free(pr), free(pool);
+
+	if (rc == 0) {
+		struct field_job fj = {bs, bp, recs};
+		opipe_pool_for(sc->run_pool, n, MIN_PER_THREAD, field_part, &fj);
+	}
+	bert_prep_free(bp);
 	return rc;
 }
 
@@ -576,7 +625,7 @@ static void bert_scorer_free(struct scorer *sc)
 	json_decref(bs->model);
 	for (int k = 0; k < BERT_MAX_LABELS; k++)
 		json_decref(bs->label[k]);
-	free(bs->seqs), free(bs->order), free(bs->logits), free(bs->probs), free(bs->pooled), free(bs->chunks);
+	free(bs->logits), free(bs->probs), free(bs->pooled), free(bs->chunks);
 	free(bs);
 }
 
@@ -617,15 +666,19 @@ static struct scorer *bert_scorer_new(const struct bert_settings *set)
 	bs->model = json_string(name);
 	log_info("%s: %s", name, bert_device_info(bs->m));
 	bs->base.name = "bert";
-	bs->base.run = bert_scorer_run;
+	bs->base.prepare = bert_prepare;
+	bs->base.run = bert_run_window;
 	bs->base.free = bert_scorer_free;
 	return &bs->base;
 }
 
 /* ------------------------------------------------------------ the window */
 
-/* Records wait here until the batch of posts is full; then every scorer
- * runs on the posts and all records go out in input order. */
+/* Records wait in a window until it holds a batch of posts (or the input
+ * ends); then it goes down the pipe: prepared on the reading thread,
+ * scored on the scoring thread, written by the writer, in input order.
+ * While one window is scored, the next is read and prepared and the one
+ * before is written. */
 struct window {
 	json_t **recs;    /* records in input order (references held) */
 	size_t nrecs, cap;
@@ -635,9 +688,17 @@ struct window {
 	const char **texts;
 	size_t nposts;
 	buf_t text;       /* texts of the posts, back to back */
-	size_t batch;     /* posts per batch */
+	void *prep[2];    /* per scorer: what its prepare() made */
+};
+
+struct pipeline {
 	struct scorer *scorers[2];
 	int nscorers;
+	size_t batch;      /* posts per window */
+	struct window *w;  /* the window being filled */
+	opipe_queue *q;    /* windows to score; NULL: scored on the reading thread */
+	pthread_t th;      /* the scoring thread */
+	opipe_writer *out;
 };
 
 static double cpu_seconds(void)
@@ -648,29 +709,77 @@ static double cpu_seconds(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void window_flush(stream_t *s, struct window *w)
+static struct window *window_new(void)
+{
+	struct window *w = xcalloc(1, sizeof *w);
+
+	buf_init(&w->text);
+	return w;
+}
+
+/* Frees the window; its records have gone to the writer. */
+static void window_free(struct window *w)
+{
+	free(w->recs), free(w->posts), free(w->off), free(w->len), free(w->texts);
+	buf_free(&w->text);
+	free(w);
+}
+
+/* On the scoring thread: every scorer on the posts, then the records to
+ * the writer. */
+static void window_score(struct pipeline *p, struct window *w)
 {
 	int timed = log_get_level() <= LOG_DEBUG;
 	char err[512];
 
-	for (size_t i = 0; i < w->nposts; i++)
-		w->texts[i] = w->text.p + w->off[i];
-	for (int k = 0; k < w->nscorers && w->nposts > 0; k++) {
-		struct scorer *sc = w->scorers[k];
+	for (int k = 0; k < p->nscorers && w->nposts > 0; k++) {
+		struct scorer *sc = p->scorers[k];
 		double t0 = timed ? cpu_seconds() : 0;
-		if (sc->run(sc, w->posts, w->texts, w->len, w->nposts, err, sizeof err) < 0)
+		if (sc->run(sc, w->prep[k], w->posts, w->texts, w->len, w->nposts, err, sizeof err) < 0)
 			log_fatal(HERD_EXIT_FAIL, "%s: %s", sc->name, err);
 		sc->texts += (long)w->nposts;
 		if (timed)
 			sc->seconds += cpu_seconds() - t0;
 	}
-	for (size_t i = 0; i < w->nrecs; i++) {
-		stream_emit(s, w->recs[i]);
-		json_decref(w->recs[i]);
+	opipe_writer_put(p->out, w->recs, w->nrecs);
+	w->recs = NULL;
+	window_free(w);
+}
+
+static void *score_main(void *arg)
+{
+	struct pipeline *p = arg;
+	struct window *w;
+
+	while ((w = opipe_queue_pop(p->q)))
+		window_score(p, w);
+	return NULL;
+}
+
+/* On the reading thread: prepare the window being filled, hand it to the
+ * scoring thread (or score it here), start a new one. */
+static void window_send(struct pipeline *p)
+{
+	struct window *w = p->w;
+	int timed = log_get_level() <= LOG_DEBUG;
+
+	if (w->nrecs == 0)
+		return;
+	for (size_t i = 0; i < w->nposts; i++)
+		w->texts[i] = w->text.p + w->off[i];
+	for (int k = 0; k < p->nscorers && w->nposts > 0; k++) {
+		struct scorer *sc = p->scorers[k];
+		double t0 = timed ? cpu_seconds() : 0;
+		if (sc->prepare)
+			w->prep[k] = sc->prepare(sc, w->posts, w->texts, w->len, w->nposts);
+		if (timed)
+			sc->prep_seconds += cpu_seconds() - t0;
 	}
-	w->nrecs = 0;
-	w->nposts = 0;
-	buf_reset(&w->text);
+	p->w = window_new();
+	if (!p->q)
+		window_score(p, w);
+	else if (opipe_queue_push(p->q, w) < 0)
+		log_fatal(HERD_EXIT_FAIL, "the scoring thread has stopped"); /* never: main closes the queue */
 }
 
 static void window_add(struct window *w, json_t *rec, int post)
@@ -692,15 +801,16 @@ static void window_add(struct window *w, json_t *rec, int post)
 
 static int on_record(stream_t *s, json_t *rec, void *arg)
 {
-	struct window *w = arg;
+	struct pipeline *p = arg;
+	struct window *w = p->w;
 	const char *kind = jx_str(rec, "kind");
 	json_t *text, *title;
 	size_t at;
 
 	if (!kind || strcmp(kind, "post") != 0) {
 		window_add(w, rec, 0);
-		if (w->nposts == 0)
-			window_flush(s, w); /* nothing waits for a batch: no need to hold it */
+		if (w->nposts == 0 && w->nrecs >= p->batch)
+			window_send(p); /* no post waits: cut anywhere, the batches stay the same */
 		return 0;
 	}
 	text = json_object_get(rec, "text");
@@ -722,8 +832,8 @@ static int on_record(stream_t *s, json_t *rec, void *arg)
 	window_add(w, rec, 1);
 	w->off[w->nposts - 1] = at;
 	w->len[w->nposts - 1] = w->text.len - at;
-	if (w->nposts >= w->batch)
-		window_flush(s, w);
+	if (w->nposts >= p->batch)
+		window_send(p);
 	return 0;
 }
 
@@ -753,7 +863,8 @@ int main(int argc, char **argv)
 	int also_vader = 0, c, rc;
 	struct bert_settings bset = {.max_len = DEFAULT_MAX_LEN, .engagement_min = DEFAULT_ENGAGEMENT_MIN,
 				      .device = BERT_DEVICE_AUTO, .precision = BERT_FP16};
-	struct window w = {0};
+	struct pipeline p = {0};
+	opipe_pool *prep_pool, *run_pool;
 	stream_t s;
 
 	cli_init(argc, argv);
@@ -822,44 +933,57 @@ int main(int argc, char **argv)
 	if (model && !*model)
 		log_usage("--model: empty; give vader or a model directory");
 
+	if (bset.threads == 0)
+		bset.threads = bert_cpu_count();
+	prep_pool = opipe_pool_new(bset.threads); /* the reading thread's: JSON, tokenizer */
+	run_pool = opipe_pool_new(bset.threads);  /* the scoring thread's: VADER, the fields */
 	if (model && strcmp(model, "vader") == 0) {
 		if (bset.hybrid)
 			log_usage("--hybrid needs a BERT model beside VADER, not --model vader");
-		w.scorers[w.nscorers++] = vader_scorer_new(lexicon, 1);
-		w.batch = batch ? (size_t)batch : 1;
+		p.scorers[p.nscorers++] = vader_scorer_new(lexicon, 1, run_pool);
 	} else {
 		found = model ? NULL : herd_data_path("models/default/config.json");
 		if (found)
 			*strrchr(found, '/') = '\0'; /* the installed or checkout's models/default */
 		bset.dir = model ? model : found ? found : "models/default";
 		bset.batch = batch ? (int)batch : DEFAULT_BATCH;
-		if (bset.threads == 0)
-			bset.threads = bert_cpu_count();
-		w.scorers[w.nscorers++] = bert_scorer_new(&bset);
+		p.scorers[p.nscorers++] = bert_scorer_new(&bset);
 		if (also_vader || bset.hybrid)
-			w.scorers[w.nscorers++] = vader_scorer_new(lexicon, 0);
-		w.batch = (size_t)sort_window;
+			p.scorers[p.nscorers++] = vader_scorer_new(lexicon, 0, run_pool);
 	}
-	buf_init(&w.text);
+	for (int k = 0; k < p.nscorers; k++)
+		p.scorers[k]->prep_pool = prep_pool, p.scorers[k]->run_pool = run_pool;
+	p.batch = (size_t)sort_window;
+	p.w = window_new();
 
 	stream_init(&s);
 	s.progress_label = "posts";
-	stream_run(&s, argv + optind, argc - optind, on_record, &w);
-	window_flush(&s, &w);
+	p.out = opipe_writer_new(&s, bset.threads);
+	if (bset.threads > 1) {
+		p.q = opipe_queue_new(1);
+		if (pthread_create(&p.th, NULL, score_main, &p) != 0)
+			log_fatal(HERD_EXIT_FAIL, "cannot start the scoring thread:");
+	}
+	opipe_run(&s, argv + optind, argc - optind, prep_pool, on_record, &p);
+	window_send(&p);
+	if (p.q) {
+		opipe_queue_close(p.q);
+		pthread_join(p.th, NULL);
+		opipe_queue_free(p.q);
+	}
+	opipe_writer_free(p.out);
+	window_free(p.w);
 
-	for (int k = 0; k < w.nscorers; k++) {
-		struct scorer *sc = w.scorers[k];
+	for (int k = 0; k < p.nscorers; k++) {
+		struct scorer *sc = p.scorers[k];
+		double secs = sc->seconds + sc->prep_seconds;
 		if (sc->texts > 0)
-			log_debug("%s: %ld texts scored in %.3f s of CPU (%.2f us each)", sc->name, sc->texts, sc->seconds,
-				  sc->seconds / (double)sc->texts * 1e6);
+			log_debug("%s: %ld texts scored in %.3f s of CPU (%.2f us each)", sc->name, sc->texts, secs,
+				  secs / (double)sc->texts * 1e6);
 		sc->free(sc);
 	}
-	free(w.recs);
-	free(w.posts);
-	free(w.off);
-	free(w.len);
-	free(w.texts);
-	buf_free(&w.text);
+	opipe_pool_free(prep_pool);
+	opipe_pool_free(run_pool);
 	free(found);
 	rc = stream_finish(&s);
 	return rc | herd_close_stdout();

@@ -30,7 +30,7 @@ int stream_reject(stream_t *s, const char *fmt, ...)
 	return -1;
 }
 
-static int blank(const char *p, size_t n)
+int stream_blank(const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (p[i] != ' ' && p[i] != '\t')
@@ -38,28 +38,37 @@ static int blank(const char *p, size_t n)
 	return 1;
 }
 
+json_t *stream_parse(const char *line, size_t len, char *reason, size_t reasonlen)
+{
+	size_t bad;
+	json_t *rec;
+
+	if (!ndjson_utf8_valid(line, len, &bad)) {
+		snprintf(reason, reasonlen, "invalid UTF-8 at byte %zu", bad + 1);
+		return NULL;
+	}
+	rec = jx_parse(line, len, reason, reasonlen);
+	if (rec && !json_is_object(rec)) {
+		snprintf(reason, reasonlen, "record is a JSON %s, not an object", jx_type_name(rec));
+		json_decref(rec);
+		return NULL;
+	}
+	return rec;
+}
+
 /* One line: check, parse, call back; returns 1 when the run must stop. */
 static int process_line(stream_t *s, char *line, size_t len, stream_record_fn fn, void *arg)
 {
-	char err[256];
-	size_t bad;
+	char err[512];
 	json_t *rec;
 	int rc;
 
 	s->lines++;
 	s->line = line;
 	s->len = len;
-	if (!ndjson_utf8_valid(line, len, &bad))
-		return reject_line(s->name, s->lineno, line, len, "invalid UTF-8 at byte %zu", bad + 1);
-	rec = jx_parse(line, len, err, sizeof err);
+	rec = stream_parse(line, len, err, sizeof err);
 	if (!rec)
 		return reject_line(s->name, s->lineno, line, len, "%s", err);
-	if (!json_is_object(rec)) {
-		const char *type = jx_type_name(rec); /* a static string: valid after the decref */
-
-		json_decref(rec);
-		return reject_line(s->name, s->lineno, line, len, "record is a JSON %s, not an object", type);
-	}
 	s->records++;
 	s->reason[0] = '\0';
 	rc = fn(s, rec, arg);
@@ -94,7 +103,7 @@ int stream_run(stream_t *s, char **files, int nfiles, stream_record_fn fn, void 
 		s->name = ndjson_name(r);
 		while ((rc = ndjson_read(r, &line, &len)) > 0) {
 			s->lineno = ndjson_lineno(r);
-			if (blank(line, len))
+			if (stream_blank(line, len))
 				continue;
 			if (process_line(s, line, len, fn, arg)) {
 				stopped = 1;

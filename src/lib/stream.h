@@ -45,6 +45,14 @@ void stream_init(stream_t *s);
 int stream_run(stream_t *s, char **files, int nfiles, stream_record_fn fn, void *arg);
 /* Set the reason for rejecting the current line; returns -1. */
 int stream_reject(stream_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The per-line checks of stream_run, for a caller that parses lines on
+ * threads of its own (lib/opipe.c): line[0..len) as a JSON object, or NULL
+ * with the reason for rejecting it in reason ("invalid UTF-8 at byte 3",
+ * the parser's message, "record is a JSON array, not an object"). The
+ * caller owns the record. Safe to call from any thread. */
+json_t *stream_parse(const char *line, size_t len, char *reason, size_t reasonlen);
+/* Is line[0..n) blank (spaces and tabs only)? stream_run skips those. */
+int stream_blank(const char *p, size_t n);
 /* Write rec as one line to stdout (exits 1 on a write error). */
 void stream_emit(stream_t *s, const json_t *rec);
 /* End of run: summary of rejects; returns the exit status (0 or 1). */

@@ -1,0 +1,536 @@
+/*
+ * opipe.c — an ordered pipeline for NDJSON filters; see opipe.h.
+ *
+ * Three threads meet the caller's: the reader (lines into chunks, no
+ * parsing), the caller's own thread (parses each chunk on its pool, then
+ * calls back in order: rejects are reported there, so their messages and
+ * the --rejects file keep input order), and the writer (serializes a
+ * batch on its pool into one buffer per part, writes the parts in order).
+ * Bounded queues between them: reading never runs more than READ_AHEAD
+ * chunks ahead, and a slow reader downstream holds everyone back.
+ */
+#include "opipe.h"
+#include "buf.h"
+#include "log.h"
+#include "ndjson.h"
+#include "progress.h"
+#include "reject.h"
+#include "util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_LINES 1024      /* lines per chunk the reader hands over */
+#define CHUNK_BYTES (1 << 20) /* ... or fewer when lines are long */
+#define READ_AHEAD 4          /* chunks read and not yet parsed */
+#define WRITE_BEHIND 2        /* batches handed over and not yet written */
+#define MIN_PARSE 64          /* lines per parse part: fewer are not worth a thread */
+#define MIN_DUMP 64           /* records per serialize part */
+
+/* ================================================================ pool */
+
+/* The job's fields are written under mu by opipe_pool_for and read by a
+ * worker after it saw gen change, also under mu. */
+struct opipe_pool {
+	int n;              /* threads, the caller included */
+	pthread_t *th;      /* th[1..n) */
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	unsigned long gen;  /* bumped for each job */
+	int pending;        /* workers still on the job */
+	int quit;
+	void (*fn)(void *arg, size_t from, size_t to, int part);
+	void *arg;
+	size_t total;       /* the job: [0, total) in parts parts */
+	int parts;
+};
+
+struct pool_worker {
+	opipe_pool *p;
+	int part;
+};
+
+static void pool_part(opipe_pool *p, int part)
+{
+	size_t from = p->total * (size_t)part / (size_t)p->parts, to = p->total * (size_t)(part + 1) / (size_t)p->parts;
+
+	if (from < to)
+		p->fn(p->arg, from, to, part);
+}
+
+static void *pool_main(void *arg)
+{
+	struct pool_worker *pw = arg;
+	opipe_pool *p = pw->p;
+	int part = pw->part;
+	unsigned long seen = 0;
+
+	free(pw);
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->gen == seen && !p->quit)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->quit)
+			break;
+		seen = p->gen;
+		int mine = part < p->parts;
+		pthread_mutex_unlock(&p->mu);
+		if (mine)
+			pool_part(p, part);
+		pthread_mutex_lock(&p->mu);
+		if (--p->pending == 0)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+opipe_pool *opipe_pool_new(int threads)
+{
+	opipe_pool *p = xcalloc(1, sizeof *p);
+
+	p->n = threads > 1 ? threads : 1;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->done, NULL);
+	p->th = xcalloc((size_t)p->n, sizeof *p->th);
+	for (int i = 1; i < p->n; i++) {
+		struct pool_worker *pw = xmalloc(sizeof *pw);
+		pw->p = p, pw->part = i;
+		if (pthread_create(&p->th[i], NULL, pool_main, pw) != 0)
+			log_fatal(HERD_EXIT_FAIL, "cannot start a thread:");
+	}
+	return p;
+}
+
+int opipe_pool_size(const opipe_pool *p)
+{
+	return p ? p->n : 1;
+}
+
+void opipe_pool_for(opipe_pool *p, size_t n, size_t min_each, void (*fn)(void *arg, size_t from, size_t to, int part),
+		    void *arg)
+{
+	size_t parts = min_each ? n / min_each : n;
+
+	if (parts > (size_t)opipe_pool_size(p))
+		parts = (size_t)opipe_pool_size(p);
+	if (parts <= 1) {
+		if (n)
+			fn(arg, 0, n, 0);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->fn = fn, p->arg = arg, p->total = n, p->parts = (int)parts;
+	p->pending = p->n - 1;
+	p->gen++;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	pool_part(p, 0);
+	pthread_mutex_lock(&p->mu);
+	while (p->pending)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void opipe_pool_free(opipe_pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 1; i < p->n; i++)
+		pthread_join(p->th[i], NULL);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->done);
+	free(p->th);
+	free(p);
+}
+
+/* ================================================================ queue */
+
+/* A ring of cap slots: items[head] is the oldest, n of them. */
+struct opipe_queue {
+	pthread_mutex_t mu;
+	pthread_cond_t not_empty, not_full;
+	void **items;
+	size_t cap, head, n;
+	int closed;
+};
+
+opipe_queue *opipe_queue_new(size_t cap)
+{
+	opipe_queue *q = xcalloc(1, sizeof *q);
+
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->not_empty, NULL);
+	pthread_cond_init(&q->not_full, NULL);
+	q->cap = cap ? cap : 1;
+	q->items = xcalloc(q->cap, sizeof *q->items);
+	return q;
+}
+
+int opipe_queue_push(opipe_queue *q, void *item)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->n == q->cap && !q->closed)
+		pthread_cond_wait(&q->not_full, &q->mu);
+	if (q->closed) {
+		pthread_mutex_unlock(&q->mu);
+		return -1;
+	}
+	q->items[(q->head + q->n++) % q->cap] = item;
+	pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->mu);
+	return 0;
+}
+
+void *opipe_queue_pop(opipe_queue *q)
+{
+	void *item = NULL;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->n == 0 && !q->closed)
+		pthread_cond_wait(&q->not_empty, &q->mu);
+	if (q->n > 0) {
+		item = q->items[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+		pthread_cond_signal(&q->not_full);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return item;
+}
+
+void opipe_queue_close(opipe_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->closed = 1;
+	pthread_cond_broadcast(&q->not_empty);
+	pthread_cond_broadcast(&q->not_full);
+	pthread_mutex_unlock(&q->mu);
+}
+
+void opipe_queue_free(opipe_queue *q)
+{
+	if (!q)
+		return;
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->not_empty);
+	pthread_cond_destroy(&q->not_full);
+	free(q->items);
+	free(q);
+}
+
+/* ================================================================ reading */
+
+/* One line of a chunk: where it is in the chunk's text, and what the
+ * parse made of it (a record, or the reason to reject it). */
+struct line {
+	size_t off, len;
+	long lineno;
+	unsigned long long bytes; /* input bytes read once it was */
+	json_t *rec;
+	char *reason;
+};
+
+/* What the reader met after a chunk's lines: reported by the caller's
+ * thread in its place among the rejects. */
+enum event { EV_NONE, EV_OPEN, EV_READ };
+
+/* Lines of one file, back to back in text (each NUL-terminated). */
+struct chunk {
+	const char *name;         /* the file's name in messages (owned by the reader) */
+	buf_t text;
+	struct line *lines;
+	size_t n, cap;
+	unsigned long long bytes; /* input bytes read after the chunk */
+	enum event ev;
+	int errnum;
+	long evline;              /* EV_READ: the last line read */
+};
+
+struct reader {
+	char **files;
+	int nfiles;
+	char **names; /* per file, its name in messages */
+	opipe_queue *q;
+};
+
+static struct chunk *chunk_new(const char *name)
+{
+	struct chunk *c = xcalloc(1, sizeof *c);
+
+	c->name = name;
+	buf_init(&c->text);
+	return c;
+}
+
+static void chunk_free(struct chunk *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		json_decref(c->lines[i].rec);
+		free(c->lines[i].reason);
+	}
+	buf_free(&c->text);
+	free(c->lines);
+	free(c);
+}
+
+/* Hand c over; 0, or -1 when the caller has stopped reading (c freed). */
+static int reader_push(struct reader *rd, struct chunk *c)
+{
+	if (opipe_queue_push(rd->q, c) == 0)
+		return 0;
+	chunk_free(c);
+	return -1;
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	unsigned long long total = 0;
+
+	for (int i = 0; i < rd->nfiles; i++) {
+		ndjson_reader *r = ndjson_open(rd->files[i]);
+		struct chunk *c;
+		char *text;
+		size_t len;
+		int rc;
+
+		if (!r) {
+			c = chunk_new(rd->names[i] = xstrdup(rd->files[i]));
+			c->ev = EV_OPEN, c->errnum = errno, c->bytes = total;
+			if (reader_push(rd, c) < 0)
+				break;
+			continue;
+		}
+		rd->names[i] = xstrdup(ndjson_name(r));
+		c = chunk_new(rd->names[i]);
+		while ((rc = ndjson_read(r, &text, &len)) > 0) {
+			if (stream_blank(text, len))
+				continue;
+			c->lines = xgrow(c->lines, c->n + 1, &c->cap, sizeof *c->lines);
+			c->lines[c->n++] = (struct line){.off = c->text.len, .len = len, .lineno = ndjson_lineno(r),
+							 .bytes = total + ndjson_bytes(r)};
+			buf_put(&c->text, text, len);
+			buf_putc(&c->text, '\0');
+			if (c->n >= CHUNK_LINES || c->text.len >= CHUNK_BYTES) {
+				c->bytes = c->lines[c->n - 1].bytes;
+				if (reader_push(rd, c) < 0)
+					break;
+				c = chunk_new(rd->names[i]);
+			}
+		}
+		if (rc > 0) { /* stopped by the caller */
+			ndjson_close(r);
+			break;
+		}
+		if (rc < 0)
+			c->ev = EV_READ, c->errnum = errno, c->evline = ndjson_lineno(r);
+		total += ndjson_bytes(r);
+		c->bytes = total;
+		ndjson_close(r);
+		if (reader_push(rd, c) < 0)
+			break;
+	}
+	opipe_queue_close(rd->q);
+	return NULL;
+}
+
+static void parse_part(void *arg, size_t from, size_t to, int part)
+{
+	struct chunk *c = arg;
+	char reason[512];
+
+	(void)part;
+	for (size_t i = from; i < to; i++) {
+		struct line *l = &c->lines[i];
+		l->rec = stream_parse(c->text.p + l->off, l->len, reason, sizeof reason);
+		if (!l->rec)
+			l->reason = xstrdup(reason);
+	}
+}
+
+/* The lines of c in order, as stream_run's process_line takes them.
+ * Returns 1 when the run must stop. */
+static int deliver(stream_t *s, struct chunk *c, stream_record_fn fn, void *arg)
+{
+	s->name = c->name;
+	for (size_t i = 0; i < c->n; i++) {
+		struct line *l = &c->lines[i];
+		int stop;
+
+		s->lineno = l->lineno;
+		s->lines++;
+		s->line = c->text.p + l->off;
+		s->len = l->len;
+		if (!l->rec) {
+			stop = reject_line(s->name, s->lineno, s->line, s->len, "%s", l->reason);
+		} else {
+			s->records++;
+			s->reason[0] = '\0';
+			int rc = fn(s, l->rec, arg);
+			json_decref(l->rec);
+			l->rec = NULL;
+			stop = rc < 0 ? reject_line(s->name, s->lineno, s->line, s->len, "%s",
+						    s->reason[0] ? s->reason : "rejected")
+				      : s->stop;
+		}
+		if (stop)
+			return 1;
+		s->bytes = l->bytes;
+		progress_update((unsigned long long)s->records, s->bytes);
+	}
+	s->bytes = c->bytes;
+	errno = c->errnum;
+	if (c->ev == EV_OPEN)
+		log_error("%s:", c->name);
+	else if (c->ev == EV_READ)
+		log_error("%s: read error after line %ld:", c->name, c->evline);
+	if (c->ev != EV_NONE)
+		s->io_error = 1;
+	return 0;
+}
+
+int opipe_run(stream_t *s, char **files, int nfiles, opipe_pool *p, stream_record_fn fn, void *arg)
+{
+	static char *stdin_only[] = {"-"};
+	struct reader rd;
+	struct chunk *c;
+	pthread_t th;
+	int stopped = 0;
+
+	if (opipe_pool_size(p) <= 1)
+		return stream_run(s, files, nfiles, fn, arg);
+	if (nfiles == 0) {
+		files = stdin_only;
+		nfiles = 1;
+	}
+	rd = (struct reader){.files = files, .nfiles = nfiles, .names = xcalloc((size_t)nfiles, sizeof(char *)),
+			     .q = opipe_queue_new(READ_AHEAD)};
+	if (pthread_create(&th, NULL, reader_main, &rd) != 0)
+		log_fatal(HERD_EXIT_FAIL, "cannot start a thread:");
+	progress_start(s->progress_label, 0);
+	while (!stopped && (c = opipe_queue_pop(rd.q))) {
+		opipe_pool_for(p, c->n, MIN_PARSE, parse_part, c);
+		stopped = deliver(s, c, fn, arg);
+		chunk_free(c);
+	}
+	opipe_queue_close(rd.q); /* a reader still going stops at its next chunk */
+	while ((c = opipe_queue_pop(rd.q)))
+		chunk_free(c);
+	pthread_join(th, NULL);
+	progress_end();
+	s->name = NULL;
+	for (int i = 0; i < nfiles; i++)
+		free(rd.names[i]);
+	free(rd.names);
+	opipe_queue_free(rd.q);
+	return stopped;
+}
+
+/* ================================================================ writing */
+
+struct opipe_writer {
+	stream_t *s;
+	opipe_pool *pool;
+	buf_t *bufs;      /* one per part */
+	opipe_queue *q;   /* of struct batch; NULL: written on the caller's thread */
+	pthread_t th;
+	/* the batch being serialized */
+	json_t **recs;
+};
+
+struct batch {
+	json_t **recs;
+	size_t n;
+};
+
+static void dump_part(void *arg, size_t from, size_t to, int part)
+{
+	opipe_writer *w = arg;
+	buf_t *b = &w->bufs[part];
+
+	for (size_t i = from; i < to; i++) {
+		ndjson_dump(b, w->recs[i]);
+		buf_putc(b, '\n');
+		json_decref(w->recs[i]);
+	}
+}
+
+static void write_batch(opipe_writer *w, json_t **recs, size_t n)
+{
+	int parts = opipe_pool_size(w->pool);
+
+	for (int k = 0; k < parts; k++)
+		buf_reset(&w->bufs[k]);
+	w->recs = recs;
+	opipe_pool_for(w->pool, n, MIN_DUMP, dump_part, w);
+	for (int k = 0; k < parts; k++)
+		if (w->bufs[k].len && fwrite(w->bufs[k].p, 1, w->bufs[k].len, stdout) != w->bufs[k].len)
+			log_fatal(HERD_EXIT_FAIL, "write error:");
+	w->s->emitted += (long)n;
+	free(recs);
+}
+
+static void *writer_main(void *arg)
+{
+	opipe_writer *w = arg;
+	struct batch *b;
+
+	while ((b = opipe_queue_pop(w->q))) {
+		write_batch(w, b->recs, b->n);
+		free(b);
+	}
+	return NULL;
+}
+
+opipe_writer *opipe_writer_new(stream_t *s, int threads)
+{
+	opipe_writer *w = xcalloc(1, sizeof *w);
+
+	w->s = s;
+	w->pool = opipe_pool_new(threads);
+	w->bufs = xcalloc((size_t)opipe_pool_size(w->pool), sizeof *w->bufs);
+	if (threads > 1) {
+		w->q = opipe_queue_new(WRITE_BEHIND);
+		if (pthread_create(&w->th, NULL, writer_main, w) != 0)
+			log_fatal(HERD_EXIT_FAIL, "cannot start a thread:");
+	}
+	return w;
+}
+
+void opipe_writer_put(opipe_writer *w, json_t **recs, size_t n)
+{
+	if (!w->q) {
+		write_batch(w, recs, n);
+		return;
+	}
+	struct batch *b = xmalloc(sizeof *b);
+	b->recs = recs, b->n = n;
+	if (opipe_queue_push(w->q, b) < 0)
+		log_fatal(HERD_EXIT_FAIL, "the writer has stopped"); /* never: only opipe_writer_free closes it */
+}
+
+void opipe_writer_free(opipe_writer *w)
+{
+	if (!w)
+		return;
+	if (w->q) {
+		opipe_queue_close(w->q);
+		pthread_join(w->th, NULL);
+		opipe_queue_free(w->q);
+	}
+	for (int k = 0; k < opipe_pool_size(w->pool); k++)
+		buf_free(&w->bufs[k]);
+	free(w->bufs);
+	opipe_pool_free(w->pool);
+	free(w);
+}

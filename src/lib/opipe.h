@@ -1,0 +1,81 @@
+/*
+ * opipe.h — the pieces of an ordered pipeline, for a filter whose work per
+ * record is worth several cores (herd-score): a thread reads lines ahead,
+ * JSON is parsed on a pool of threads, and records are serialized on a
+ * pool and written by a thread of their own, while the caller does its
+ * own stage in between. Output order is input order; rejects, line
+ * numbers, --rejects, --strict, progress and exit codes are exactly those
+ * of stream_run (stream.h), whose callback interface opipe_run keeps.
+ *
+ *   opipe_pool *p = opipe_pool_new(threads);
+ *   opipe_writer *w = opipe_writer_new(&s, threads);
+ *   opipe_run(&s, files, nfiles, p, on_record, ctx);   // on_record hands
+ *   ...                                                // records to w
+ *   opipe_writer_free(w); opipe_pool_free(p);
+ *
+ * With one thread nothing is started: opipe_run is stream_run and the
+ * writer writes on the caller's thread, so a run with --threads 1 is the
+ * plain loop. Not a general task system: one job at a time per pool.
+ */
+#ifndef HERD_OPIPE_H
+#define HERD_OPIPE_H
+
+#include "stream.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* ------------------------------------------------------------ pool */
+
+/* threads - 1 workers waiting for jobs, the caller being the last one.
+ * Never fails (no thread left is fatal). Free with opipe_pool_free. */
+typedef struct opipe_pool opipe_pool;
+opipe_pool *opipe_pool_new(int threads);
+int opipe_pool_size(const opipe_pool *p);
+/* Call fn(arg, from, to, part) on contiguous parts of [0, n), part 0 on
+ * the calling thread and part i < opipe_pool_size on worker i; a part
+ * gets at least min_each items (fewer parts when n is small), none is
+ * called empty. Returns when all are done. */
+void opipe_pool_for(opipe_pool *p, size_t n, size_t min_each,
+		    void (*fn)(void *arg, size_t from, size_t to, int part), void *arg);
+/* Stops and joins the workers; NULL does nothing. */
+void opipe_pool_free(opipe_pool *p);
+
+/* ------------------------------------------------------------ queue */
+
+/* A bounded FIFO of pointers between two threads. Free with
+ * opipe_queue_free once both sides are done with it. */
+typedef struct opipe_queue opipe_queue;
+opipe_queue *opipe_queue_new(size_t cap);
+/* Append item, waiting while the queue is full. Returns 0, or -1 when
+ * the queue was closed (the item was not taken: the caller still owns it). */
+int opipe_queue_push(opipe_queue *q, void *item);
+/* The oldest item, waiting while the queue is empty; NULL once the queue
+ * is closed and empty. */
+void *opipe_queue_pop(opipe_queue *q);
+/* No more items: pops return what is left, then NULL; pushes fail. */
+void opipe_queue_close(opipe_queue *q);
+void opipe_queue_free(opipe_queue *q);
+
+/* ------------------------------------------------------------ reading */
+
+/* stream_run (stream.h) with lines read ahead by a thread of their own and
+ * parsed on pool p; fn is called in input order on the calling thread, as
+ * stream_run calls it (s->name, s->lineno, s->line valid), and may use p
+ * itself. A NULL pool, or one of one thread, is stream_run. */
+int opipe_run(stream_t *s, char **files, int nfiles, opipe_pool *p, stream_record_fn fn, void *arg);
+
+/* ------------------------------------------------------------ writing */
+
+/* Writes records to stdout as stream_emit does (counted in s->emitted;
+ * a write error prints "write error: ..." and exits 1), serialized on
+ * threads parts, written in the order given. Free with opipe_writer_free. */
+typedef struct opipe_writer opipe_writer;
+opipe_writer *opipe_writer_new(stream_t *s, int threads);
+/* Queue recs[0..n) for writing; takes the array (malloc'd) and its
+ * references. Waits while the writer is two batches behind. */
+void opipe_writer_put(opipe_writer *w, json_t **recs, size_t n);
+/* Write what is queued, stop the thread, free; NULL does nothing. */
+void opipe_writer_free(opipe_writer *w);
+
+#endif
