@@ -155,7 +155,7 @@ if [ $cpu_only = 0 ]; then
 	done
 	cat "$work"/results/kernel.*.txt >"$work/results/kernels.txt"
 	step "unit test of the backend (tests/unit/test_bert_cuda.c) on this device"
-	run "unit test" - sh -c "${CC:-cc} $cflags -DHERD_CUDA tests/unit/test_bert_cuda.c $B/cuda.o $B/util.o $cuda_libs -lm -o $B/test_bert_cuda && $B/test_bert_cuda"
+	run "unit test" - sh -c "${CC:-cc} $cflags -DHERD_CUDA tests/unit/test_bert_cuda.c $B/cuda_load.o $B/cuda.o $B/util.o $cuda_libs -lm -o $B/test_bert_cuda && $B/test_bert_cuda"
 	step "cuBLAS GEMM peak"
 	run gemm_peak "$work/results/gemm_peak.txt" $B/gemm_peak
 	cat "$work/results/gemm_peak.txt"

@@ -6,8 +6,8 @@
 #   scripts/gpu-pipe-check.sh --run DIR [REPEAT]            on the GPU machine
 #
 # The GPU machine has nvcc, torch and transformers but not herd's other
-# libraries (jansson, utf8proc), so --bundle builds herd-score and
-# tests/kernels/bert_driver there ahead of time: CUDA on, no CPU GEMM library
+# libraries (jansson, utf8proc), so --bundle builds herd-score, its CUDA
+# backend (lib/libherd-cuda.so) and tests/kernels/bert_driver there ahead of time: CUDA on, no CPU GEMM library
 # (GEMM=none), portable code (ARCH=x86-64-v2), in a private copy of the tree;
 # copies the two shared libraries they need; and writes the posts (default:
 # the WSB comments, normalized) and their token ids exactly as herd-score
@@ -33,7 +33,7 @@ if [ "$mode" = --bundle ]; then
 	src=$(mktemp -d)
 	trap 'rm -rf "$src"' EXIT
 	git ls-files -z | xargs -0 cp --parents -t "$src"
-	(cd "$src" && make -j2 GEMM=none ARCH=x86-64-v2 bin/herd-score build/tests/test_tokenizer >/dev/null &&
+	(cd "$src" && make -j2 GEMM=none ARCH=x86-64-v2 bin/herd-score lib/libherd-cuda.so build/tests/test_tokenizer >/dev/null &&
 		cc -std=c11 -D_GNU_SOURCE -O2 -march=x86-64-v2 -Isrc -DHERD_CUDA -DHERD_GEMM_NONE \
 			-c tests/kernels/bert_driver.c -o build/bert_driver.o &&
 		cc build/bert_driver.o build/libbert.a build/libherd.a -lutf8proc -lm -lpthread \
@@ -41,6 +41,7 @@ if [ "$mode" = --bundle ]; then
 			-o bin/bert_driver)
 	rm -rf "$dir" && mkdir -p "$dir/bin" "$dir/lib"
 	cp "$src/bin/herd-score" "$src/bin/bert_driver" "$dir/bin/"
+	cp "$src/lib/libherd-cuda.so" "$dir/lib/" # opened from bin/../lib when a model runs on the GPU
 	for l in libjansson.so.4 libutf8proc.so.2; do cp -L "/lib/x86_64-linux-gnu/$l" "$dir/lib/"; done
 	if [ -z "$posts" ]; then
 		posts=$dir/posts.ndjson

@@ -28,7 +28,6 @@
 
 extern "C" {
 #include "bert/cuda.h"
-#include "lib/util.h"
 }
 #include "bert/cuda_kernels.cuh"
 
@@ -277,7 +276,9 @@ static int upload(struct bert_cuda *g, const struct bert_weights *w)
 	CK(cudaMalloc((void **)&g->wdev, p.off));
 	p = {g->wdev, 0};
 	layout_weights(g, &p);
-	host = (char *)xcalloc(1, p.off);
+	host = (char *)calloc(1, p.off);
+	if (!host)
+		return fail(g->err, sizeof g->err, __FILE__, __LINE__, "calloc", "out of host memory");
 	stage(g, host, g->wemb, w->word_emb, (size_t)c->vocab * C, 0);
 	stage(g, host, g->pemb, w->pos_emb, (size_t)c->max_pos * C, 0);
 	if (w->type_emb) /* else type 0 adds zeros (calloc) */
@@ -350,7 +351,9 @@ static int setup(struct bert_cuda *g, const struct bert_config *c, const struct 
 	}
 	g->dt = g->prec == BERT_FP32 ? CUDA_R_32F : g->prec == BERT_FP16 ? CUDA_R_16F : CUDA_R_16BF;
 	g->esz = g->prec == BERT_FP32 ? 4 : 2;
-	g->layer = (struct dev_layer *)xcalloc(c->layers, sizeof *g->layer);
+	g->layer = (struct dev_layer *)calloc(c->layers, sizeof *g->layer);
+	if (!g->layer)
+		return fail(g->err, sizeof g->err, __FILE__, __LINE__, "calloc", "out of host memory");
 
 	CK(cudaSetDevice(0));
 	CK(cudaStreamCreateWithFlags(&g->st, cudaStreamNonBlocking));
@@ -373,8 +376,13 @@ static int setup(struct bert_cuda *g, const struct bert_config *c, const struct 
 struct bert_cuda *bert_cuda_new(const struct bert_config *cfg, const struct bert_weights *w,
 				enum bert_precision prec, int max_batch, int max_tokens, char *err, size_t errlen)
 {
-	struct bert_cuda *g = (struct bert_cuda *)xcalloc(1, sizeof *g);
+	/* plain calloc: the backend is a shared object that links nothing of herd's */
+	struct bert_cuda *g = (struct bert_cuda *)calloc(1, sizeof *g);
 
+	if (!g) {
+		snprintf(err, errlen, "bert_cuda_new: out of host memory");
+		return NULL;
+	}
 	g->prec = prec;
 	if (setup(g, cfg, w, max_batch, max_tokens) < 0) {
 		snprintf(err, errlen, "%s", g->err);

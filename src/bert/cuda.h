@@ -6,8 +6,13 @@
  *
  * Input is a packed batch: the B sequences' ids back to back (N tokens in
  * all, no padding), with offsets[b]..offsets[b+1] the span of sequence b.
- * Built only with nvcc (HERD_CUDA); without it these are not linked and
- * model.c reports that the build has no CUDA.
+ * Built only with nvcc. The Makefile makes cuda.cu a shared object,
+ * lib/libherd-cuda.so (HERD_CUDA_DLOPEN), which cuda_load.c opens the first
+ * time a model asks for the GPU: cuBLAS alone costs a program ~150 MB and
+ * 0.1 s at start, which VADER runs, CPU runs and every shard of a parallel
+ * run would otherwise pay for nothing. A build that links cuda.cu in
+ * (HERD_CUDA: scripts/gpu-check.sh) gets the same table of functions;
+ * without either, bert_cuda_backend says that the build has no CUDA.
  */
 #ifndef HERD_BERT_CUDA_H
 #define HERD_BERT_CUDA_H
@@ -27,5 +32,24 @@ struct bert_cuda *bert_cuda_new(const struct bert_config *cfg, const struct bert
 int bert_cuda_run(struct bert_cuda *g, int B, const int32_t *ids, const int *offsets, float *logits,
 		  float *pooled, char *err, size_t errlen);
 void bert_cuda_free(struct bert_cuda *g);
+
+/* The backend's functions, as model.c calls them. */
+struct bert_cuda_api {
+	int (*probe)(char *why, size_t whylen, char *name, size_t namelen);
+	struct bert_cuda *(*create)(const struct bert_config *cfg, const struct bert_weights *w,
+				    enum bert_precision prec, int max_batch, int max_tokens, char *err, size_t errlen);
+	int (*run)(struct bert_cuda *g, int B, const int32_t *ids, const int *offsets, float *logits, float *pooled,
+		   char *err, size_t errlen);
+	void (*destroy)(struct bert_cuda *g);
+};
+
+/* The backend, loaded on first use, or NULL and why not: no backend in
+ * this build, no NVIDIA driver on this machine (libcuda.so.1 is looked for
+ * before the backend and cuBLAS are loaded), or the shared object missing
+ * or unloadable. */
+const struct bert_cuda_api *bert_cuda_backend(char *why, size_t whylen);
+/* The same without looking for the driver first (tests: the backend's own
+ * refusals on a machine without a GPU). */
+const struct bert_cuda_api *bert_cuda_backend_open(char *why, size_t whylen);
 
 #endif

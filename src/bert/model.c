@@ -15,21 +15,20 @@
  * fused) and the file is unmapped. The model hash is the first 8 hex
  * digits of the SHA-256 of model.safetensors, followed by head.safetensors
  * when there is one (a new head is a new model): bert_files_hash. The device is chosen
- * here: AUTO takes CUDA when bert_cuda_probe finds a device (HERD_CUDA
- * builds), else the CPU, and bert_device_info says which and why.
+ * here: AUTO takes CUDA when the backend (cuda_load.c) is there and its
+ * probe finds a device, else the CPU, and bert_device_info says which and
+ * why.
  */
 #include "bert/bert.h"
 
 #include "bert/cpu.h"
+#include "bert/cuda.h"
 #include "bert/head.h"
 #include "bert/minijson.h"
 #include "bert/model.h"
 #include "bert/safetensors.h"
 #include "bert/sha256.h"
 #include "bert/weights.h"
-#ifdef HERD_CUDA
-#include "bert/cuda.h"
-#endif
 #include "lib/util.h"
 
 #include <errno.h>
@@ -55,9 +54,8 @@ struct bert_model {
 	enum bert_device device;
 	char info[256];
 	struct bert_cpu *cpu;
-#ifdef HERD_CUDA
+	const struct bert_cuda_api *gpu; /* the backend, when the model runs on it */
 	struct bert_cuda *cuda;
-#endif
 	int max_batch, max_len;
 	/* run scratch */
 	int32_t *packed;
@@ -460,28 +458,23 @@ int bert_files_hash(const char *const *paths, int n, char hex[9], char *err, siz
 
 int bert_cuda_available(char *why, size_t whylen)
 {
-#ifdef HERD_CUDA
 	char name[128];
-	return bert_cuda_probe(why, whylen, name, sizeof name);
-#else
-	snprintf(why, whylen, "this build has no CUDA backend (nvcc was not found when herd was built)");
-	return 0;
-#endif
+	const struct bert_cuda_api *api = bert_cuda_backend(why, whylen);
+
+	return api && api->probe(why, whylen, name, sizeof name);
 }
 
 static int pick_device(struct bert_model *m, const struct bert_options *opt, char *err, size_t errlen)
 {
 	char why[256] = "", cuda_name[128] = "";
+	const struct bert_cuda_api *api = NULL;
 	int cuda_ok = 0;
 	int needs_cpu = m->has_head && !bert_features_pooled_only(&m->head.feat, m->cfg.layers);
 	enum bert_device want = opt ? opt->device : BERT_DEVICE_AUTO;
 
 	if (want != BERT_DEVICE_CPU) {
-#ifdef HERD_CUDA
-		cuda_ok = bert_cuda_probe(why, sizeof why, cuda_name, sizeof cuda_name);
-#else
-		cuda_ok = bert_cuda_available(why, sizeof why);
-#endif
+		api = bert_cuda_backend(why, sizeof why);
+		cuda_ok = api && api->probe(why, sizeof why, cuda_name, sizeof cuda_name);
 		if (cuda_ok && needs_cpu) {
 			cuda_ok = 0;
 			snprintf(why, sizeof why, "the head reads features the CUDA backend does not pool (%s)",
@@ -492,24 +485,22 @@ static int pick_device(struct bert_model *m, const struct bert_options *opt, cha
 		return errf(err, errlen, "device cuda: %s", why);
 	int threads = opt && opt->threads > 0 ? opt->threads : 0;
 	if (cuda_ok) {
-#ifdef HERD_CUDA
 		static const char *const pname[] = {"fp32", "fp16", "bf16"};
 		enum bert_precision prec = opt ? opt->precision : BERT_FP16;
-		m->cuda = bert_cuda_new(&m->cfg, &m->w, prec, m->max_batch, m->max_batch * m->max_len, err, errlen);
+		m->cuda = api->create(&m->cfg, &m->w, prec, m->max_batch, m->max_batch * m->max_len, err, errlen);
 		if (!m->cuda)
 			return -1;
+		m->gpu = api;
 		m->device = BERT_DEVICE_CUDA;
 		snprintf(m->info, sizeof m->info, "cuda: %s, %s%s", cuda_name, pname[prec],
 			 want == BERT_DEVICE_AUTO ? " (auto: a CUDA device is present)" : "");
 		return 0;
-#endif
 	}
 	m->cpu = bert_cpu_new(&m->cfg, &m->w, threads);
 	m->device = BERT_DEVICE_CPU;
 	snprintf(m->info, sizeof m->info, "cpu: %s, %d thread%s%s%s%s", bert_cpu_gemm_name(), bert_cpu_threads(m->cpu),
 		 bert_cpu_threads(m->cpu) == 1 ? "" : "s", want == BERT_DEVICE_AUTO ? " (auto: " : "",
 		 want == BERT_DEVICE_AUTO ? why : "", want == BERT_DEVICE_AUTO ? ")" : "");
-	(void)cuda_name;
 	return 0;
 }
 
@@ -630,10 +621,8 @@ void bert_free(bert_model *m)
 	if (!m)
 		return;
 	bert_cpu_free(m->cpu);
-#ifdef HERD_CUDA
 	if (m->cuda)
-		bert_cuda_free(m->cuda);
-#endif
+		m->gpu->destroy(m->cuda);
 #ifndef HERD_BERT_NO_TOKENIZER
 	bert_tokenizer_free(m->tok);
 #endif
@@ -735,7 +724,6 @@ static int pack(struct bert_model *m, int B, const int32_t *const *ids, const in
 static int forward(struct bert_model *m, int B, float *logits_inside, float *layer_mean, float *last_max, char *err,
 		   size_t errlen)
 {
-#ifdef HERD_CUDA
 	if (m->device == BERT_DEVICE_CUDA) {
 		/* the backend's buffers hold max_batch sequences: chunk */
 		for (int b0 = 0; b0 < B; b0 += m->max_batch) {
@@ -743,7 +731,7 @@ static int forward(struct bert_model *m, int B, float *logits_inside, float *lay
 			int *off = xmalloc(sizeof(int) * (size_t)(nb + 1));
 			for (int i = 0; i <= nb; i++)
 				off[i] = m->offsets[b0 + i] - m->offsets[b0];
-			int rc = bert_cuda_run(m->cuda, nb, m->packed + m->offsets[b0], off,
+			int rc = m->gpu->run(m->cuda, nb, m->packed + m->offsets[b0], off,
 					       logits_inside ? logits_inside + (size_t)b0 * m->cfg.labels : NULL,
 					       m->pooled + (size_t)b0 * m->cfg.hidden, err, errlen);
 			free(off);
@@ -752,8 +740,6 @@ static int forward(struct bert_model *m, int B, float *logits_inside, float *lay
 		}
 		return 0;
 	}
-#endif
-	(void)err, (void)errlen;
 	struct bert_cpu_out out = {.logits = logits_inside, .pooled = m->pooled, .layer_mean = layer_mean,
 				   .last_max = last_max};
 	bert_cpu_run(m->cpu, B, m->packed, m->offsets, &out);

@@ -1,15 +1,16 @@
 /*
- * test_bert_cuda.c — the CUDA backend's side of the CPU fallback: without
- * a usable device, bert_cuda_probe says so in one line and bert_cuda_new
- * fails cleanly with that reason (model.c then runs the CPU path); shapes
- * the kernels cannot take are refused before any device call. On a GPU
+ * test_bert_cuda.c — the CUDA backend's side of the CPU fallback: the
+ * backend loads (lib/libherd-cuda.so in herd's build, cuda_load.c); without
+ * a usable device its probe says so in one line and its create fails
+ * cleanly with that reason (model.c then runs the CPU path); shapes the
+ * kernels cannot take are refused before any device call. On a GPU
  * machine the probe must name the device and a tiny model must set up.
  * Numerical checks of the backend are in scripts/gpu-check.sh (GPU only).
  * Skipped (exit 77) in builds without CUDA (no nvcc, or SAN=1).
  */
 #include "test.h"
 
-#ifdef HERD_CUDA
+#if defined(HERD_CUDA) || defined(HERD_CUDA_DLOPEN)
 #include "bert/cuda.h"
 
 #include <stdlib.h>
@@ -56,7 +57,12 @@ int main(void)
 	struct bert_weights w;
 	float *block = tiny_weights(&c, &w, &lw);
 	char why[256], name[256], err[512];
-	int have = bert_cuda_probe(why, sizeof why, name, sizeof name);
+	const struct bert_cuda_api *api = bert_cuda_backend_open(why, sizeof why);
+
+	CHECK(api != NULL, "the backend loads: %s", why);
+	if (!api)
+		return test_report();
+	int have = api->probe(why, sizeof why, name, sizeof name);
 
 	if (have) {
 		CHECK(name[0] != '\0', "a usable device has a name");
@@ -70,16 +76,16 @@ int main(void)
 	/* Head size 9: refused before any device call, on any machine. */
 	struct bert_config odd = c;
 	odd.hidden = 36;
-	struct bert_cuda *g = bert_cuda_new(&odd, &w, BERT_FP16, 4, 64, err, sizeof err);
+	struct bert_cuda *g = api->create(&odd, &w, BERT_FP16, 4, 64, err, sizeof err);
 	CHECK(g == NULL && strstr(err, "head size") != NULL, "hidden 36 with 4 heads is refused (got \"%s\")", err);
-	bert_cuda_free(g);
+	api->destroy(g);
 
 	/* A model the kernels take: set up when a device exists, else the
 	 * probe's reason comes back and nothing leaks (SAN=1 builds have no
 	 * CUDA, so the leak check is the GPU machine's compute-sanitizer). */
 	for (int prec = BERT_FP32; prec <= BERT_BF16; prec++) {
 		err[0] = '\0';
-		g = bert_cuda_new(&c, &w, (enum bert_precision)prec, 4, 64, err, sizeof err);
+		g = api->create(&c, &w, (enum bert_precision)prec, 4, 64, err, sizeof err);
 		if (have) {
 			CHECK(g != NULL, "a tiny model sets up on %s (precision %d): %s", name, prec, err);
 		} else {
@@ -90,18 +96,18 @@ int main(void)
 			const int32_t ids[5] = {1, 2, 3, 4, 5};
 			const int offsets[3] = {0, 2, 5};
 			float logits[6], pooled[64];
-			CHECK(bert_cuda_run(g, 2, ids, offsets, logits, pooled, err, sizeof err) == 0, "a batch runs: %s",
+			CHECK(api->run(g, 2, ids, offsets, logits, pooled, err, sizeof err) == 0, "a batch runs: %s",
 			      err);
 			/* equal weights: every label gets the same logit */
 			CHECK_NEAR(logits[0], logits[1], 1e-3, "equal weights give equal logits");
 			const int bad[3] = {0, 2, 19}; /* checked before any id is read */
-			CHECK(bert_cuda_run(g, 2, ids, bad, logits, NULL, err, sizeof err) == -1 &&
+			CHECK(api->run(g, 2, ids, bad, logits, NULL, err, sizeof err) == -1 &&
 				      strstr(err, "17 tokens") != NULL,
 			      "a sequence over max_pos is refused (got \"%s\")", err);
 		}
-		bert_cuda_free(g);
+		api->destroy(g);
 	}
-	bert_cuda_free(NULL);
+	api->destroy(NULL);
 	free(block);
 	return test_report();
 }
