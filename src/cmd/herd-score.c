@@ -697,8 +697,13 @@ struct pipeline {
 	size_t batch;      /* posts per window */
 	struct window *w;  /* the window being filled */
 	opipe_queue *q;    /* windows to score; NULL: scored on the reading thread */
-	pthread_t th;      /* the scoring thread */
+	opipe_queue *spare; /* windows scored, to fill again (their memory kept) */
 	opipe_writer *out;
+	/* the reading thread's run */
+	stream_t *s;
+	char **files;
+	int nfiles;
+	opipe_pool *prep_pool;
 };
 
 static double cpu_seconds(void)
@@ -709,6 +714,8 @@ static double cpu_seconds(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+#define WINDOWS 3 /* in flight: one filled, one waiting, one scored */
+
 static struct window *window_new(void)
 {
 	struct window *w = xcalloc(1, sizeof *w);
@@ -717,9 +724,13 @@ static struct window *window_new(void)
 	return w;
 }
 
-/* Frees the window; its records have gone to the writer. */
+/* Frees the window and the records it still holds; NULL does nothing. */
 static void window_free(struct window *w)
 {
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->nrecs; i++)
+		json_decref(w->recs[i]);
 	free(w->recs), free(w->posts), free(w->off), free(w->len), free(w->texts);
 	buf_free(&w->text);
 	free(w);
@@ -742,17 +753,28 @@ static void window_score(struct pipeline *p, struct window *w)
 			sc->seconds += cpu_seconds() - t0;
 	}
 	opipe_writer_put(p->out, w->recs, w->nrecs);
-	w->recs = NULL;
-	window_free(w);
+	w->recs = xmalloc(w->cap * sizeof *w->recs);
+	w->nrecs = w->nposts = 0;
+	buf_reset(&w->text);
+	memset(w->prep, 0, sizeof w->prep);
+	if (p->spare && opipe_queue_push(p->spare, w) < 0)
+		window_free(w);
 }
 
-static void *score_main(void *arg)
+static void window_send(struct pipeline *p);
+static int on_record(stream_t *s, json_t *rec, void *arg);
+
+/* The reading thread: records into windows, prepared, to the scoring
+ * thread (the main one: the model runs where it was loaded, as the CPU
+ * engine's GEMM library wants its threads set up). */
+static void *read_main(void *arg)
 {
 	struct pipeline *p = arg;
-	struct window *w;
 
-	while ((w = opipe_queue_pop(p->q)))
-		window_score(p, w);
+	opipe_run(p->s, p->files, p->nfiles, p->prep_pool, on_record, p);
+	window_send(p);
+	if (p->q)
+		opipe_queue_close(p->q);
 	return NULL;
 }
 
@@ -775,11 +797,12 @@ static void window_send(struct pipeline *p)
 		if (timed)
 			sc->prep_seconds += cpu_seconds() - t0;
 	}
-	p->w = window_new();
-	if (!p->q)
-		window_score(p, w);
-	else if (opipe_queue_push(p->q, w) < 0)
-		log_fatal(HERD_EXIT_FAIL, "the scoring thread has stopped"); /* never: main closes the queue */
+	if (!p->q) {
+		window_score(p, w); /* and fill it again */
+		return;
+	}
+	if (opipe_queue_push(p->q, w) < 0 || !(p->w = opipe_queue_pop(p->spare)))
+		log_fatal(HERD_EXIT_FAIL, "the scoring thread has stopped"); /* never: main closes the queues */
 }
 
 static void window_add(struct window *w, json_t *rec, int post)
@@ -959,17 +982,26 @@ int main(int argc, char **argv)
 	stream_init(&s);
 	s.progress_label = "posts";
 	p.out = opipe_writer_new(&s, bset.threads);
-	if (bset.threads > 1) {
+	p.s = &s, p.files = argv + optind, p.nfiles = argc - optind, p.prep_pool = prep_pool;
+	if (bset.threads == 1) {
+		read_main(&p); /* each window scored as it is sent */
+	} else {
+		pthread_t reading;
+		struct window *w;
+		p.spare = opipe_queue_new(WINDOWS - 1);
+		for (int i = 0; i < WINDOWS - 1; i++)
+			opipe_queue_push(p.spare, window_new());
 		p.q = opipe_queue_new(1);
-		if (pthread_create(&p.th, NULL, score_main, &p) != 0)
-			log_fatal(HERD_EXIT_FAIL, "cannot start the scoring thread:");
-	}
-	opipe_run(&s, argv + optind, argc - optind, prep_pool, on_record, &p);
-	window_send(&p);
-	if (p.q) {
-		opipe_queue_close(p.q);
-		pthread_join(p.th, NULL);
+		if (pthread_create(&reading, NULL, read_main, &p) != 0)
+			log_fatal(HERD_EXIT_FAIL, "cannot start the reading thread:");
+		while ((w = opipe_queue_pop(p.q)))
+			window_score(&p, w);
+		pthread_join(reading, NULL);
 		opipe_queue_free(p.q);
+		opipe_queue_close(p.spare);
+		for (struct window *w; (w = opipe_queue_pop(p.spare));)
+			window_free(w);
+		opipe_queue_free(p.spare);
 	}
 	opipe_writer_free(p.out);
 	window_free(p.w);

@@ -342,9 +342,16 @@ static json_t *jx_value(struct jx_parser *j)
 	}
 }
 
+/* Each thread's parser, its scratch buffer kept between lines. */
+static _Thread_local struct jx_parser j;
+
+void jx_parse_thread_free(void)
+{
+	buf_free(&j.scratch);
+}
+
 json_t *jx_parse(const char *s, size_t len, char *err, size_t errlen)
 {
-	static _Thread_local struct jx_parser j;
 	json_error_t e;
 	json_t *v = NULL;
 

@@ -15,6 +15,9 @@
 /* Parse exactly one JSON value from s[0..len). On failure returns NULL
  * and writes e.g. "invalid JSON at column 17: '}' expected" into err. */
 json_t *jx_parse(const char *s, size_t len, char *err, size_t errlen);
+/* jx_parse keeps a scratch buffer per thread: a thread that parsed and is
+ * about to end frees it with this (lib/opipe.c's workers do). */
+void jx_parse_thread_free(void);
 
 /* The string at key, or NULL when absent, null or not a string. */
 const char *jx_str(const json_t *obj, const char *key);

@@ -11,6 +11,7 @@
  */
 #include "opipe.h"
 #include "buf.h"
+#include "jsonx.h"
 #include "log.h"
 #include "ndjson.h"
 #include "progress.h"
@@ -26,6 +27,7 @@
 #define CHUNK_LINES 1024      /* lines per chunk the reader hands over */
 #define CHUNK_BYTES (1 << 20) /* ... or fewer when lines are long */
 #define READ_AHEAD 4          /* chunks read and not yet parsed */
+#define CHUNKS (READ_AHEAD + 2) /* ... and the ones being read and parsed */
 #define WRITE_BEHIND 2        /* batches handed over and not yet written */
 #define MIN_PARSE 64          /* lines per parse part: fewer are not worth a thread */
 #define MIN_DUMP 64           /* records per serialize part */
@@ -85,6 +87,7 @@ static void *pool_main(void *arg)
 			pthread_cond_signal(&p->done);
 	}
 	pthread_mutex_unlock(&p->mu);
+	jx_parse_thread_free(); /* the scratch of lines parsed here (parse_part) */
 	return NULL;
 }
 
@@ -256,31 +259,46 @@ struct chunk {
 	long evline;              /* EV_READ: the last line read */
 };
 
+/* Chunks go round: spare -> the reader fills one -> q -> the caller
+ * parses and delivers it -> spare, their memory kept (freeing a large
+ * buffer per chunk costs malloc a consolidation of its free lists). */
 struct reader {
 	char **files;
 	int nfiles;
-	char **names; /* per file, its name in messages */
-	opipe_queue *q;
+	char **names;      /* per file, its name in messages */
+	opipe_queue *q;    /* chunks read */
+	opipe_queue *spare; /* chunks to fill */
 };
 
-static struct chunk *chunk_new(const char *name)
-{
-	struct chunk *c = xcalloc(1, sizeof *c);
-
-	c->name = name;
-	buf_init(&c->text);
-	return c;
-}
-
-static void chunk_free(struct chunk *c)
+/* Empty c, keeping its memory. */
+static void chunk_reset(struct chunk *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		json_decref(c->lines[i].rec);
 		free(c->lines[i].reason);
 	}
+	c->n = 0;
+	buf_reset(&c->text);
+	c->bytes = 0, c->ev = EV_NONE, c->errnum = 0, c->evline = 0;
+}
+
+static void chunk_free(struct chunk *c)
+{
+	chunk_reset(c);
 	buf_free(&c->text);
 	free(c->lines);
 	free(c);
+}
+
+/* An empty chunk for the lines of file name, or NULL when the caller has
+ * stopped reading. */
+static struct chunk *reader_take(struct reader *rd, const char *name)
+{
+	struct chunk *c = opipe_queue_pop(rd->spare);
+
+	if (c)
+		c->name = name;
+	return c;
 }
 
 /* Hand c over; 0, or -1 when the caller has stopped reading (c freed). */
@@ -305,14 +323,19 @@ static void *reader_main(void *arg)
 		int rc;
 
 		if (!r) {
-			c = chunk_new(rd->names[i] = xstrdup(rd->files[i]));
-			c->ev = EV_OPEN, c->errnum = errno, c->bytes = total;
+			int e = errno;
+			if (!(c = reader_take(rd, rd->names[i] = xstrdup(rd->files[i]))))
+				break;
+			c->ev = EV_OPEN, c->errnum = e, c->bytes = total;
 			if (reader_push(rd, c) < 0)
 				break;
 			continue;
 		}
 		rd->names[i] = xstrdup(ndjson_name(r));
-		c = chunk_new(rd->names[i]);
+		if (!(c = reader_take(rd, rd->names[i]))) {
+			ndjson_close(r);
+			break;
+		}
 		while ((rc = ndjson_read(r, &text, &len)) > 0) {
 			if (stream_blank(text, len))
 				continue;
@@ -323,9 +346,8 @@ static void *reader_main(void *arg)
 			buf_putc(&c->text, '\0');
 			if (c->n >= CHUNK_LINES || c->text.len >= CHUNK_BYTES) {
 				c->bytes = c->lines[c->n - 1].bytes;
-				if (reader_push(rd, c) < 0)
+				if (reader_push(rd, c) < 0 || !(c = reader_take(rd, rd->names[i])))
 					break;
-				c = chunk_new(rd->names[i]);
 			}
 		}
 		if (rc > 0) { /* stopped by the caller */
@@ -414,25 +436,37 @@ int opipe_run(stream_t *s, char **files, int nfiles, opipe_pool *p, stream_recor
 		nfiles = 1;
 	}
 	rd = (struct reader){.files = files, .nfiles = nfiles, .names = xcalloc((size_t)nfiles, sizeof(char *)),
-			     .q = opipe_queue_new(READ_AHEAD)};
+			     .q = opipe_queue_new(CHUNKS), .spare = opipe_queue_new(CHUNKS)};
+	for (int i = 0; i < CHUNKS; i++) {
+		c = xcalloc(1, sizeof *c);
+		buf_init(&c->text);
+		opipe_queue_push(rd.spare, c);
+	}
 	if (pthread_create(&th, NULL, reader_main, &rd) != 0)
 		log_fatal(HERD_EXIT_FAIL, "cannot start a thread:");
 	progress_start(s->progress_label, 0);
 	while (!stopped && (c = opipe_queue_pop(rd.q))) {
 		opipe_pool_for(p, c->n, MIN_PARSE, parse_part, c);
 		stopped = deliver(s, c, fn, arg);
-		chunk_free(c);
+		chunk_reset(c);
+		if (opipe_queue_push(rd.spare, c) < 0)
+			chunk_free(c);
 	}
 	opipe_queue_close(rd.q); /* a reader still going stops at its next chunk */
+	opipe_queue_close(rd.spare);
+	pthread_join(th, NULL);
+	jx_parse_thread_free(); /* this thread parsed too: its scratch, should it end now */
 	while ((c = opipe_queue_pop(rd.q)))
 		chunk_free(c);
-	pthread_join(th, NULL);
+	while ((c = opipe_queue_pop(rd.spare)))
+		chunk_free(c);
 	progress_end();
 	s->name = NULL;
 	for (int i = 0; i < nfiles; i++)
 		free(rd.names[i]);
 	free(rd.names);
 	opipe_queue_free(rd.q);
+	opipe_queue_free(rd.spare);
 	return stopped;
 }
 
