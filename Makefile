@@ -43,7 +43,7 @@ WARN     := -Wall -Wextra -Wno-unused-parameter $(if $(filter 1,$(WERROR)),-Werr
 CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -march=$(ARCH) $(WARN) $(SANFLAGS) -Isrc \
             -DHERD_VERSION='"$(VERSION)"' -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS  := $(SANFLAGS) -Wl,--as-needed $(EXTRA_LDFLAGS)
-LDLIBS   := -ljansson -lcsv -lsqlite3 -lcurl -lutf8proc -lz -lpthread -lm
+LDLIBS   := -ljansson -lcsv -lsqlite3 -lpq -lcurl -lutf8proc -lz -lpthread -lm
 
 # ---------------------------------------------------------------- CPU GEMM
 ifeq ($(GEMM),dnnl)
@@ -87,7 +87,7 @@ endif
 # ---------------------------------------------------------------- what we found
 ifeq ($(MAKECMDGOALS),$(filter-out clean help,$(MAKECMDGOALS)))
   $(info herd $(VERSION): GEMM=$(GEMM) ($(GEMM_LIBS)); CUDA: $(if $(NVCC),nvcc at $(NVCC) -> sm_80 sm_90 + PTX,skipped ($(if $(filter 0,$(CUDA)),CUDA=0,nvcc not found))); $(if $(SAN),sanitizers on,no sanitizers))
-  MISSING := $(foreach h,jansson.h csv.h sqlite3.h curl/curl.h utf8proc.h zlib.h $(GEMM_HEADER),\
+  MISSING := $(foreach h,jansson.h csv.h sqlite3.h postgresql/libpq-fe.h curl/curl.h utf8proc.h zlib.h $(GEMM_HEADER),\
       $(if $(shell printf '\#include <$(h)>\n' | $(CC) $(GEMM_CFLAGS) -E -x c - >/dev/null 2>&1 && echo ok),,$(h)))
   ifneq ($(strip $(MISSING)),)
     $(info missing headers: $(MISSING); running scripts/install-deps.sh)

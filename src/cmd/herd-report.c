@@ -1,9 +1,11 @@
 /*
- * herd-report — reports for people from herd's SQLite file: the daily
- * digest (Markdown, HTML or JSON) and the entity × time heatmap (one
- * self-contained HTML page, or its grid as JSON). The reports themselves
- * are built in src/report/; this file parses options, opens the file read
- * only and writes the result, atomically when it goes to a file.
+ * herd-report — reports for people from herd's SQLite file or its
+ * PostgreSQL database: the daily digest (Markdown, HTML or JSON) and the
+ * entity × time heatmap (one self-contained HTML page, or its grid as
+ * JSON). The reports themselves are built in src/report/ over SQLite;
+ * this file parses options, opens the file read only (or has
+ * report/pgsource.c copy what the report reads from PostgreSQL into
+ * memory) and writes the result, atomically when it goes to a file.
  */
 #include "detect/detect.h"
 #include "lib/cli.h"
@@ -13,6 +15,7 @@
 #include "lib/metrics.h"
 #include "lib/ndjson.h"
 #include "lib/util.h"
+#include "report/pgsource.h"
 #include "report/report.h"
 #include "store/sqlite.h"
 
@@ -25,9 +28,10 @@ static const char usage[] =
 	"Daily digest and entity x time heatmap from herd's SQLite file.\n"
 	"\n"
 	"Reads the aggregates and events tables of --db (herd-load's file; never\n"
-	"writes it) and writes one report to stdout, or to --output FILE (whole:\n"
-	"under a temporary name, then renamed). The same file gives the same\n"
-	"bytes: nothing depends on the clock.\n"
+	"writes it), or of the PostgreSQL database --pg names (what\n"
+	"pipelines/pg-load.sh loads), and writes one report to stdout, or to\n"
+	"--output FILE (whole: under a temporary name, then renamed). The same\n"
+	"data gives the same bytes: nothing depends on the clock.\n"
 	"\n"
 	"  digest    one UTC day: the top movers by mentions (ranked by\n"
 	"            (day - usual) / sqrt(usual + 1), usual = mean mentions per day\n"
@@ -45,6 +49,16 @@ static const char usage[] =
 	"Options:\n"
 	"      --db FILE           the SQLite file (default $HERD_HOME/herd.db when\n"
 	"                          HERD_HOME is set, else ./herd.db)\n"
+	"      --pg DSN            read PostgreSQL instead: DSN is a libpq connection\n"
+	"                          string or URI ('dbname=herd host=db', '' for the\n"
+	"                          PG* variables); keep passwords in ~/.pgpass or\n"
+	"                          PGPASSFILE. The rows the report reads are copied\n"
+	"                          into memory first: the aggregates of --window (of\n"
+	"                          every window without it) and the events, only\n"
+	"                          those from --baseline days before --day to its end\n"
+	"                          when the digest is given a date. On a large\n"
+	"                          database give --window and --day and keep\n"
+	"                          --baseline small. The report names the database.\n"
 	"  -f, --format F          md, html or json (see above)\n"
 	"  -o, --output FILE       write the report to FILE instead of stdout\n"
 	"      --window D          the aggregate window to read (default 1d when\n"
@@ -77,10 +91,18 @@ static const char usage[] =
 	"Examples:\n"
 	"  herd-report --db herd.db digest > digest.md\n"
 	"  herd-report --db herd.db --format html --day 2021-01-27 -o digest.html digest\n"
-	"  herd-report --db herd.db --window 1h --top 15 -o heatmap.html heatmap\n";
+	"  herd-report --db herd.db --window 1h --top 15 -o heatmap.html heatmap\n"
+	"  herd-report --pg 'dbname=herd host=db.example' --window 1d --day 2021-01-27 \\\n"
+	"      --baseline 7 --format html -o digest.html digest\n";
+
+#define DAY 86400
+/* The days up to the report day that the digest's sparkline shows
+ * (SPARK_DAYS in src/report/digest.c). */
+#define DIGEST_SPARK_DAYS 14
 
 enum {
 	OPT_DB = CLI_FIRST_PROGRAM_OPTION,
+	OPT_PG,
 	OPT_WINDOW,
 	OPT_TOP,
 	OPT_DAY,
@@ -110,6 +132,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, OPT_DB},
+		{"pg", required_argument, NULL, OPT_PG},
 		{"format", required_argument, NULL, 'f'},
 		{"output", required_argument, NULL, 'o'},
 		{"window", required_argument, NULL, OPT_WINDOW},
@@ -127,11 +150,12 @@ int main(int argc, char **argv)
 		{0}};
 	report_digest_opts d = {NULL, REPORT_DAY_LATEST, NULL, 7, 10, 10, 10, NULL};
 	report_heatmap_opts h = {NULL, NULL, -1, -1, 90, 25, REPORT_SCALE_DEFAULT, NULL};
-	const char *db_path = NULL, *format = NULL, *output = NULL, *window = NULL, *what;
+	const char *db_path = NULL, *dsn = NULL, *format = NULL, *output = NULL, *window = NULL, *what;
 	char *db_default = herd_home_file("herd.db"), *exclude = NULL;
-	char err[512];
+	char err[512], pg_name[256];
 	int c, top = 0, rc = 0;
 	sqlite3 *db = NULL;
+	store_sqlite *pg_copy = NULL;
 	json_t *doc;
 	buf_t out = BUF_INIT;
 
@@ -141,6 +165,7 @@ int main(int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_DB: db_path = optarg; break;
+		case OPT_PG: dsn = optarg; break;
 		case 'f': format = optarg; break;
 		case 'o': output = optarg; break;
 		case OPT_WINDOW:
@@ -195,16 +220,38 @@ int main(int argc, char **argv)
 	} else {
 		log_usage("'%s' is not a report: digest or heatmap", what);
 	}
+	if (db_path && dsn)
+		log_usage("--db and --pg: one or the other");
 	db_path = db_path ? db_path : db_default;
 
-	/* Read only, and never created: a report of a missing file is an error. */
-	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	if (dsn) {
+		report_pg_scope scope = {window, -1, -1};
+
+		/* A digest of a given day reads that day and the days before
+		 * it that its baseline and its sparkline cover. */
+		if (strcmp(what, "digest") == 0 && d.day >= 0) {
+			int back = d.baseline_days > DIGEST_SPARK_DAYS - 1 ? d.baseline_days : DIGEST_SPARK_DAYS - 1;
+
+			scope.to = htime_floor(d.day, DAY) + DAY;
+			scope.from = scope.to - (int64_t)(back + 1) * DAY;
+		}
+		if (!(pg_copy = report_pg_load(dsn, &scope, pg_name, sizeof pg_name, err, sizeof err))) {
+			log_error("%s", err);
+			free(db_default);
+			free(exclude);
+			return HERD_EXIT_FAIL;
+		}
+		db = store_sqlite_handle(pg_copy);
+		db_path = pg_name;
+	} else if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		/* Read only, and never created: a report of a missing file is an error. */
 		log_error("%s: cannot open: %s", db_path, db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		free(db_default);
 		return HERD_EXIT_FAIL;
+	} else {
+		sqlite3_busy_timeout(db, STORE_SQLITE_BUSY_MS);
 	}
-	sqlite3_busy_timeout(db, STORE_SQLITE_BUSY_MS);
 	d.exclude = h.exclude = exclude;
 	if (strcmp(what, "digest") == 0) {
 		d.db_name = db_path;
@@ -235,7 +282,10 @@ int main(int argc, char **argv)
 		rc = write_out(output, &out);
 		json_decref(doc);
 	}
-	sqlite3_close(db);
+	if (pg_copy)
+		store_sqlite_close(pg_copy, NULL, 0);
+	else
+		sqlite3_close(db);
 	buf_free(&out);
 	free(db_default);
 	free(exclude);
