@@ -29,6 +29,7 @@
 #include "lib/home.h"
 #include "lib/jsonx.h"
 #include "lib/log.h"
+#include "lib/ndjson.h"
 #include "lib/opipe.h"
 #include "lib/stream.h"
 #include "lib/util.h"
@@ -198,18 +199,23 @@ struct vader_job {
 	const size_t *lens;
 };
 
+/* Score text[0..len) and set the fields on rec, with thread part's work. */
+static void vader_set(struct vader_scorer *vs, int part, json_t *rec, const char *text, size_t len)
+{
+	struct vader_scores s;
+
+	vader_score(vs->v, vs->w[part], text, len, &s);
+	json_object_set_new(rec, "vader", vader_object(&s));
+	if (vs->sentiment)
+		json_object_set_new(rec, "sentiment", vader_sentiment(vs, &s));
+}
+
 static void vader_part(void *arg, size_t from, size_t to, int part)
 {
 	struct vader_job *j = arg;
-	struct vader_scorer *vs = j->vs;
 
-	for (size_t i = from; i < to; i++) {
-		struct vader_scores s;
-		vader_score(vs->v, vs->w[part], j->texts[i], j->lens[i], &s);
-		json_object_set_new(j->recs[i], "vader", vader_object(&s));
-		if (vs->sentiment)
-			json_object_set_new(j->recs[i], "sentiment", vader_sentiment(vs, &s));
-	}
+	for (size_t i = from; i < to; i++)
+		vader_set(j->vs, part, j->recs[i], j->texts[i], j->lens[i]);
 }
 
 static int vader_run(struct scorer *sc, void *prep, json_t *const *recs, const char *const *texts, const size_t *lens,
@@ -829,42 +835,136 @@ static void window_add(struct window *w, json_t *rec, int post)
 
 /* ------------------------------------------------------------ records */
 
+/* The text a post is scored on (title and text joined by a newline, or
+ * the one that is there) appended to b: 0, or -1 with the reason to
+ * reject the post. */
+static int post_text(json_t *rec, buf_t *b, char *reason, size_t reasonlen)
+{
+	json_t *text = json_object_get(rec, "text"), *title = json_object_get(rec, "title");
+
+	if (!text)
+		return herd_errf(reason, reasonlen, "post has no field 'text'");
+	if (!json_is_string(text))
+		return herd_errf(reason, reasonlen, "field 'text' is %s, not a string", jx_type_name(text));
+	if (title && !json_is_string(title) && !json_is_null(title))
+		return herd_errf(reason, reasonlen, "field 'title' is %s, not a string or null", jx_type_name(title));
+	if (title && json_is_string(title) && json_string_length(title) > 0) {
+		buf_put(b, json_string_value(title), json_string_length(title));
+		if (json_string_length(text) > 0)
+			buf_putc(b, '\n');
+	}
+	buf_put(b, json_string_value(text), json_string_length(text));
+	return 0;
+}
+
+static int is_post(json_t *rec)
+{
+	const char *kind = jx_str(rec, "kind");
+
+	return kind && strcmp(kind, "post") == 0;
+}
+
 static int on_record(stream_t *s, json_t *rec, void *arg)
 {
 	struct pipeline *p = arg;
 	struct window *w = p->w;
-	const char *kind = jx_str(rec, "kind");
-	json_t *text, *title;
-	size_t at;
+	size_t at = w->text.len;
 
-	if (!kind || strcmp(kind, "post") != 0) {
+	if (!is_post(rec)) {
 		window_add(w, rec, 0);
 		if (w->nposts == 0 && w->nrecs >= p->batch)
 			window_send(p); /* no post waits: cut anywhere, the batches stay the same */
 		return 0;
 	}
-	text = json_object_get(rec, "text");
-	title = json_object_get(rec, "title");
-	if (!text)
-		return stream_reject(s, "post has no field 'text'");
-	if (!json_is_string(text))
-		return stream_reject(s, "field 'text' is %s, not a string", jx_type_name(text));
-	if (title && !json_is_string(title) && !json_is_null(title))
-		return stream_reject(s, "field 'title' is %s, not a string or null", jx_type_name(title));
-
-	at = w->text.len;
-	if (title && json_is_string(title) && json_string_length(title) > 0) {
-		buf_put(&w->text, json_string_value(title), json_string_length(title));
-		if (json_string_length(text) > 0)
-			buf_putc(&w->text, '\n');
+	if (post_text(rec, &w->text, s->reason, sizeof s->reason) < 0) {
+		w->text.len = at;
+		return -1;
 	}
-	buf_put(&w->text, json_string_value(text), json_string_length(text));
 	window_add(w, rec, 1);
 	w->off[w->nposts - 1] = at;
 	w->len[w->nposts - 1] = w->text.len - at;
 	if (w->nposts >= p->batch)
 		window_send(p);
 	return 0;
+}
+
+/* ------------------------------------------------------------ VADER alone */
+
+/* VADER alone needs no window: each record is parsed, scored, written
+ * and freed on one thread (opipe_map), threads taking a share of each
+ * chunk of lines; output in input order. */
+struct vader_map {
+	struct vader_scorer *vs;
+	buf_t *text;   /* per thread: the post's text */
+	long *posts;   /* per thread: posts scored */
+	double *secs;  /* per thread: CPU seconds scoring, with -v only */
+	int timed;
+};
+
+static int vader_map(json_t *rec, buf_t *out, char *reason, size_t reasonlen, int part, void *arg)
+{
+	struct vader_map *vm = arg;
+
+	if (is_post(rec)) {
+		buf_t *t = &vm->text[part];
+		double t0 = vm->timed ? cpu_seconds() : 0;
+		buf_reset(t);
+		if (post_text(rec, t, reason, reasonlen) < 0)
+			return -1;
+		vader_set(vm->vs, part, rec, t->p ? t->p : "", t->len);
+		vm->posts[part]++;
+		if (vm->timed)
+			vm->secs[part] += cpu_seconds() - t0;
+	}
+	ndjson_dump(out, rec);
+	buf_putc(out, '\n');
+	return 1;
+}
+
+static void vader_alone(stream_t *s, char **files, int nfiles, struct scorer *sc, opipe_pool *pool)
+{
+	int n = opipe_pool_size(pool);
+	struct vader_map vm = {.vs = (struct vader_scorer *)sc, .text = xcalloc((size_t)n, sizeof(buf_t)),
+			       .posts = xcalloc((size_t)n, sizeof(long)), .secs = xcalloc((size_t)n, sizeof(double)),
+			       .timed = log_get_level() <= LOG_DEBUG};
+
+	opipe_map(s, files, nfiles, pool, vader_map, &vm);
+	for (int k = 0; k < n; k++) {
+		sc->texts += vm.posts[k];
+		sc->seconds += vm.secs[k];
+		buf_free(&vm.text[k]);
+	}
+	free(vm.text), free(vm.posts), free(vm.secs);
+}
+
+/* Windows read, prepared, scored and written: on this thread alone with
+ * one thread, else reading on a thread of its own, scoring here. */
+static void pipeline_run(struct pipeline *p, int threads)
+{
+	p->w = window_new();
+	p->out = opipe_writer_new(p->s, threads);
+	if (threads == 1) {
+		read_main(p); /* each window scored as it is sent */
+	} else {
+		pthread_t reading;
+		struct window *w;
+		p->spare = opipe_queue_new(WINDOWS - 1);
+		for (int i = 0; i < WINDOWS - 1; i++)
+			opipe_queue_push(p->spare, window_new());
+		p->q = opipe_queue_new(1);
+		if (pthread_create(&reading, NULL, read_main, p) != 0)
+			log_fatal(HERD_EXIT_FAIL, "cannot start the reading thread:");
+		while ((w = opipe_queue_pop(p->q)))
+			window_score(p, w);
+		pthread_join(reading, NULL);
+		opipe_queue_free(p->q);
+		opipe_queue_close(p->spare);
+		while ((w = opipe_queue_pop(p->spare)))
+			window_free(w);
+		opipe_queue_free(p->spare);
+	}
+	opipe_writer_free(p->out);
+	window_free(p->w);
 }
 
 int main(int argc, char **argv)
@@ -965,53 +1065,31 @@ int main(int argc, char **argv)
 
 	if (bset.threads == 0)
 		bset.threads = bert_cpu_count();
-	prep_pool = opipe_pool_new(bset.threads); /* the reading thread's: JSON, tokenizer */
-	run_pool = opipe_pool_new(bset.threads);  /* the scoring thread's: VADER, the fields */
+	prep_pool = opipe_pool_new(bset.threads); /* the reading thread's: JSON, tokenizer, VADER alone */
+	run_pool = NULL;                          /* the scoring thread's: VADER, the fields */
+	stream_init(&s);
+	s.progress_label = "posts";
 	if (model && strcmp(model, "vader") == 0) {
 		if (bset.hybrid)
 			log_usage("--hybrid needs a BERT model beside VADER, not --model vader");
-		p.scorers[p.nscorers++] = vader_scorer_new(lexicon, 1, run_pool);
+		p.scorers[p.nscorers++] = vader_scorer_new(lexicon, 1, prep_pool);
+		vader_alone(&s, argv + optind, argc - optind, p.scorers[0], prep_pool);
 	} else {
 		found = model ? NULL : herd_data_path("models/default/config.json");
 		if (found)
 			*strrchr(found, '/') = '\0'; /* the installed or checkout's models/default */
 		bset.dir = model ? model : found ? found : "models/default";
 		bset.batch = batch ? (int)batch : DEFAULT_BATCH;
+		run_pool = opipe_pool_new(bset.threads);
 		p.scorers[p.nscorers++] = bert_scorer_new(&bset);
 		if (also_vader || bset.hybrid)
 			p.scorers[p.nscorers++] = vader_scorer_new(lexicon, 0, run_pool);
+		for (int k = 0; k < p.nscorers; k++)
+			p.scorers[k]->prep_pool = prep_pool, p.scorers[k]->run_pool = run_pool;
+		p.batch = (size_t)sort_window;
+		p.s = &s, p.files = argv + optind, p.nfiles = argc - optind, p.prep_pool = prep_pool;
+		pipeline_run(&p, bset.threads);
 	}
-	for (int k = 0; k < p.nscorers; k++)
-		p.scorers[k]->prep_pool = prep_pool, p.scorers[k]->run_pool = run_pool;
-	p.batch = (size_t)sort_window;
-	p.w = window_new();
-
-	stream_init(&s);
-	s.progress_label = "posts";
-	p.out = opipe_writer_new(&s, bset.threads);
-	p.s = &s, p.files = argv + optind, p.nfiles = argc - optind, p.prep_pool = prep_pool;
-	if (bset.threads == 1) {
-		read_main(&p); /* each window scored as it is sent */
-	} else {
-		pthread_t reading;
-		struct window *w;
-		p.spare = opipe_queue_new(WINDOWS - 1);
-		for (int i = 0; i < WINDOWS - 1; i++)
-			opipe_queue_push(p.spare, window_new());
-		p.q = opipe_queue_new(1);
-		if (pthread_create(&reading, NULL, read_main, &p) != 0)
-			log_fatal(HERD_EXIT_FAIL, "cannot start the reading thread:");
-		while ((w = opipe_queue_pop(p.q)))
-			window_score(&p, w);
-		pthread_join(reading, NULL);
-		opipe_queue_free(p.q);
-		opipe_queue_close(p.spare);
-		for (struct window *w; (w = opipe_queue_pop(p.spare));)
-			window_free(w);
-		opipe_queue_free(p.spare);
-	}
-	opipe_writer_free(p.out);
-	window_free(p.w);
 
 	for (int k = 0; k < p.nscorers; k++) {
 		struct scorer *sc = p.scorers[k];

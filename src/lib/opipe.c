@@ -241,6 +241,11 @@ struct line {
 	unsigned long long bytes; /* input bytes read once it was */
 	json_t *rec;
 	char *reason;
+	/* opipe_map */
+	int parsed;               /* a record (the map may still reject it) */
+	int part;                 /* the part that mapped it */
+	int emitted;              /* records it wrote */
+	size_t out_end;           /* its output ends here in its part's buffer */
 };
 
 /* What the reader met after a chunk's lines: reported by the caller's
@@ -257,6 +262,8 @@ struct chunk {
 	enum event ev;
 	int errnum;
 	long evline;              /* EV_READ: the last line read */
+	buf_t *outs;              /* opipe_map: output per part */
+	int nouts;
 };
 
 /* Chunks go round: spare -> the reader fills one -> q -> the caller
@@ -285,6 +292,9 @@ static void chunk_reset(struct chunk *c)
 static void chunk_free(struct chunk *c)
 {
 	chunk_reset(c);
+	for (int k = 0; k < c->nouts; k++)
+		buf_free(&c->outs[k]);
+	free(c->outs);
 	buf_free(&c->text);
 	free(c->lines);
 	free(c);
@@ -380,6 +390,8 @@ static void parse_part(void *arg, size_t from, size_t to, int part)
 	}
 }
 
+static void chunk_end(stream_t *s, struct chunk *c);
+
 /* The lines of c in order, as stream_run's process_line takes them.
  * Returns 1 when the run must stop. */
 static int deliver(stream_t *s, struct chunk *c, stream_record_fn fn, void *arg)
@@ -410,6 +422,13 @@ static int deliver(stream_t *s, struct chunk *c, stream_record_fn fn, void *arg)
 		s->bytes = l->bytes;
 		progress_update((unsigned long long)s->records, s->bytes);
 	}
+	chunk_end(s, c);
+	return 0;
+}
+
+/* After c's lines: its input bytes, and what the reader met. */
+static void chunk_end(stream_t *s, struct chunk *c)
+{
 	s->bytes = c->bytes;
 	errno = c->errnum;
 	if (c->ev == EV_OPEN)
@@ -418,10 +437,14 @@ static int deliver(stream_t *s, struct chunk *c, stream_record_fn fn, void *arg)
 		log_error("%s: read error after line %ld:", c->name, c->evline);
 	if (c->ev != EV_NONE)
 		s->io_error = 1;
-	return 0;
 }
 
-int opipe_run(stream_t *s, char **files, int nfiles, opipe_pool *p, stream_record_fn fn, void *arg)
+/* What a run does with each chunk, on the caller's thread: returns 1
+ * when the run must stop. */
+typedef int (*chunk_fn)(stream_t *s, opipe_pool *p, struct chunk *c, void *ctx);
+
+/* The reader on its thread, each chunk through each() here, in order. */
+static int read_chunks(stream_t *s, char **files, int nfiles, opipe_pool *p, chunk_fn each, void *ctx)
 {
 	static char *stdin_only[] = {"-"};
 	struct reader rd;
@@ -429,8 +452,6 @@ int opipe_run(stream_t *s, char **files, int nfiles, opipe_pool *p, stream_recor
 	pthread_t th;
 	int stopped = 0;
 
-	if (opipe_pool_size(p) <= 1)
-		return stream_run(s, files, nfiles, fn, arg);
 	if (nfiles == 0) {
 		files = stdin_only;
 		nfiles = 1;
@@ -446,8 +467,7 @@ int opipe_run(stream_t *s, char **files, int nfiles, opipe_pool *p, stream_recor
 		log_fatal(HERD_EXIT_FAIL, "cannot start a thread:");
 	progress_start(s->progress_label, 0);
 	while (!stopped && (c = opipe_queue_pop(rd.q))) {
-		opipe_pool_for(p, c->n, MIN_PARSE, parse_part, c);
-		stopped = deliver(s, c, fn, arg);
+		stopped = each(s, p, c, ctx);
 		chunk_reset(c);
 		if (opipe_queue_push(rd.spare, c) < 0)
 			chunk_free(c);
@@ -468,6 +488,150 @@ int opipe_run(stream_t *s, char **files, int nfiles, opipe_pool *p, stream_recor
 	opipe_queue_free(rd.q);
 	opipe_queue_free(rd.spare);
 	return stopped;
+}
+
+struct run_ctx {
+	stream_record_fn fn;
+	void *arg;
+};
+
+static int run_chunk(stream_t *s, opipe_pool *p, struct chunk *c, void *ctx)
+{
+	struct run_ctx *r = ctx;
+
+	opipe_pool_for(p, c->n, MIN_PARSE, parse_part, c);
+	return deliver(s, c, r->fn, r->arg);
+}
+
+int opipe_run(stream_t *s, char **files, int nfiles, opipe_pool *p, stream_record_fn fn, void *arg)
+{
+	struct run_ctx r = {fn, arg};
+
+	if (opipe_pool_size(p) <= 1)
+		return stream_run(s, files, nfiles, fn, arg);
+	return read_chunks(s, files, nfiles, p, run_chunk, &r);
+}
+
+/* ================================================================ mapping */
+
+struct map_ctx {
+	opipe_map_fn fn;
+	void *arg;
+	struct chunk *c;
+	buf_t one; /* one thread: a record's output */
+};
+
+/* Lines [from, to) of the chunk: parsed, mapped into this part's buffer. */
+static void map_part(void *arg, size_t from, size_t to, int part)
+{
+	struct map_ctx *m = arg;
+	struct chunk *c = m->c;
+	buf_t *out = &c->outs[part];
+	char reason[512];
+
+	for (size_t i = from; i < to; i++) {
+		struct line *l = &c->lines[i];
+		json_t *rec = stream_parse(c->text.p + l->off, l->len, reason, sizeof reason);
+
+		l->part = part;
+		if (!rec) {
+			l->reason = xstrdup(reason);
+		} else {
+			l->parsed = 1;
+			reason[0] = '\0';
+			l->emitted = m->fn(rec, out, reason, sizeof reason, part, m->arg);
+			json_decref(rec);
+			if (l->emitted < 0) {
+				l->emitted = 0;
+				l->reason = xstrdup(reason[0] ? reason : "rejected");
+			}
+		}
+		l->out_end = out->len;
+	}
+}
+
+static void write_out(const char *p, size_t n)
+{
+	if (n && fwrite(p, 1, n, stdout) != n)
+		log_fatal(HERD_EXIT_FAIL, "write error:");
+}
+
+/* The chunk mapped on the pool; then, in order, its rejects reported and
+ * counted and its output written, up to the line --strict stops at. */
+static int map_chunk(stream_t *s, opipe_pool *p, struct chunk *c, void *ctx)
+{
+	struct map_ctx *m = ctx;
+	size_t i, stop_start = 0;
+	int stop = 0;
+
+	if (c->nouts < opipe_pool_size(p)) {
+		c->outs = xrealloc(c->outs, sizeof *c->outs * (size_t)opipe_pool_size(p));
+		for (int k = c->nouts; k < opipe_pool_size(p); k++)
+			buf_init(&c->outs[k]);
+		c->nouts = opipe_pool_size(p);
+	}
+	for (int k = 0; k < c->nouts; k++)
+		buf_reset(&c->outs[k]);
+	m->c = c;
+	opipe_pool_for(p, c->n, MIN_PARSE, map_part, m);
+	s->name = c->name;
+	for (i = 0; i < c->n; i++) {
+		struct line *l = &c->lines[i];
+
+		s->lineno = l->lineno;
+		s->lines++;
+		s->line = c->text.p + l->off;
+		s->len = l->len;
+		s->records += l->parsed;
+		if (l->reason && reject_line(s->name, s->lineno, s->line, s->len, "%s", l->reason)) {
+			stop = 1;
+			stop_start = i > 0 && c->lines[i - 1].part == l->part ? c->lines[i - 1].out_end : 0;
+			break;
+		}
+		s->emitted += l->emitted;
+		s->bytes = l->bytes;
+		progress_update((unsigned long long)s->records, s->bytes);
+	}
+	for (int k = 0; k < c->nouts; k++) {
+		if (stop && k == c->lines[i].part) {
+			write_out(c->outs[k].p, stop_start);
+			break;
+		}
+		write_out(c->outs[k].p, c->outs[k].len);
+	}
+	if (!stop)
+		chunk_end(s, c);
+	return stop;
+}
+
+/* One thread: stream_run, each record mapped and written as it comes. */
+static int map_record(stream_t *s, json_t *rec, void *arg)
+{
+	struct map_ctx *m = arg;
+	char reason[512] = "";
+	int n;
+
+	buf_reset(&m->one);
+	n = m->fn(rec, &m->one, reason, sizeof reason, 0, m->arg);
+	if (n < 0)
+		return stream_reject(s, "%s", reason[0] ? reason : "rejected");
+	write_out(m->one.p, m->one.len);
+	s->emitted += n;
+	return 0;
+}
+
+int opipe_map(stream_t *s, char **files, int nfiles, opipe_pool *p, opipe_map_fn fn, void *arg)
+{
+	struct map_ctx m = {.fn = fn, .arg = arg};
+	int rc;
+
+	buf_init(&m.one);
+	if (opipe_pool_size(p) <= 1)
+		rc = stream_run(s, files, nfiles, map_record, &m);
+	else
+		rc = read_chunks(s, files, nfiles, p, map_chunk, &m);
+	buf_free(&m.one);
+	return rc;
 }
 
 /* ================================================================ writing */

@@ -20,6 +20,7 @@
 #ifndef HERD_OPIPE_H
 #define HERD_OPIPE_H
 
+#include "buf.h"
 #include "stream.h"
 
 #include <jansson.h>
@@ -64,6 +65,19 @@ void opipe_queue_free(opipe_queue *q);
  * stream_run calls it (s->name, s->lineno, s->line valid), and may use p
  * itself. A NULL pool, or one of one thread, is stream_run. */
 int opipe_run(stream_t *s, char **files, int nfiles, opipe_pool *p, stream_record_fn fn, void *arg);
+
+/* A filter whose work is record by record (herd-score with VADER alone):
+ * fn writes rec's output to out (NDJSON lines, each ending in "\n") and
+ * returns how many records it wrote, or -1 with the reason to reject the
+ * line in reason. Called on the pool's threads, part (< the pool's size)
+ * naming the thread, for scratch space of its own; rec is borrowed. */
+typedef int (*opipe_map_fn)(json_t *rec, buf_t *out, char *reason, size_t reasonlen, int part, void *arg);
+/* stream_run for such a filter: lines read ahead by a thread, parsed,
+ * mapped and freed on pool p (a record stays on one thread from its
+ * parse to its free: malloc likes that best), then, in input order,
+ * rejects reported and output written to stdout (a write error exits 1).
+ * A NULL pool, or one of one thread: stream_run, record after record. */
+int opipe_map(stream_t *s, char **files, int nfiles, opipe_pool *p, opipe_map_fn fn, void *arg);
 
 /* ------------------------------------------------------------ writing */
 
