@@ -139,30 +139,35 @@ enum {
 
 /* ------------------------------------------------------------ scorers */
 
-/* A scorer sets its fields on a window of posts: texts[i] (lens[i] bytes)
- * is the text of recs[i]. prepare (may be NULL) runs on the reading
- * thread, while the window before is being scored, and returns what run
- * needs (the token ids); run scores and sets the fields, on the scoring
- * thread, and frees what prepare made. run returns 0, or -1 with a
- * message in err. A scorer spreads its work over the pool of the thread
- * it runs on. */
+/* A scorer sets its fields on a window of posts (texts[i], lens[i] bytes,
+ * is the text of recs[i]) in up to three steps. prepare, on the reading
+ * thread while the window before is scored, does the CPU's share before
+ * the model (BERT's tokens) and returns what run needs. run, on the
+ * scoring thread, runs the model, and nothing else, so that a GPU waits
+ * for no JSON; 0, or -1 with a message in err. finish, on the reading
+ * thread again before the window is written, sets the fields (from what
+ * run found; VADER scores here) and frees what prepare made; scorers
+ * finish in order, so fields keep their order. Each may be NULL. The reading
+ * thread's work goes over pool: records are made, given their fields and
+ * freed on the same threads, which is what malloc likes. */
 struct scorer {
 	const char *name;
 	long texts;          /* texts scored */
 	double seconds;      /* CPU time in run(), measured with --verbose only */
-	double prep_seconds; /* ... and in prepare() */
-	opipe_pool *prep_pool, *run_pool;
+	double prep_seconds; /* ... and in prepare() and finish() */
+	opipe_pool *pool;
 	void *(*prepare)(struct scorer *sc, json_t *const *recs, const char *const *texts, const size_t *lens,
 			 size_t n);
-	int (*run)(struct scorer *sc, void *prep, json_t *const *recs, const char *const *texts, const size_t *lens,
-		   size_t n, char *err, size_t errlen);
+	int (*run)(struct scorer *sc, void *prep, char *err, size_t errlen);
+	void (*finish)(struct scorer *sc, void *prep, json_t *const *recs, const char *const *texts, const size_t *lens,
+		       size_t n);
 	void (*free)(struct scorer *sc);
 };
 
 struct vader_scorer {
 	struct scorer base;
 	vader_t *v;
-	vader_work_t **w; /* one per thread of the run pool */
+	vader_work_t **w; /* one per thread of the pool */
 	int nw;
 	int sentiment;   /* also write "sentiment" (VADER is the model) */
 	json_t *model;   /* "vader@3.3.2", shared by every record */
@@ -218,13 +223,12 @@ static void vader_part(void *arg, size_t from, size_t to, int part)
 		vader_set(j->vs, part, j->recs[i], j->texts[i], j->lens[i]);
 }
 
-static int vader_run(struct scorer *sc, void *prep, json_t *const *recs, const char *const *texts, const size_t *lens,
-		     size_t n, char *err, size_t errlen)
+static void vader_finish(struct scorer *sc, void *prep, json_t *const *recs, const char *const *texts,
+			 const size_t *lens, size_t n)
 {
 	struct vader_job j = {(struct vader_scorer *)sc, recs, texts, lens};
 
-	opipe_pool_for(sc->run_pool, n, MIN_PER_THREAD, vader_part, &j);
-	return 0;
+	opipe_pool_for(sc->pool, n, MIN_PER_THREAD, vader_part, &j);
 }
 
 static void vader_scorer_free(struct scorer *sc)
@@ -242,8 +246,8 @@ static void vader_scorer_free(struct scorer *sc)
 }
 
 /* Load the lexicons from dir (NULL: the installed data/vader); it will
- * score on run_pool. */
-static struct scorer *vader_scorer_new(const char *dir, int sentiment, opipe_pool *run_pool)
+ * score on pool. */
+static struct scorer *vader_scorer_new(const char *dir, int sentiment, opipe_pool *pool)
 {
 	struct vader_scorer *vs = xcalloc(1, sizeof *vs);
 	char *found = NULL, err[512];
@@ -262,18 +266,18 @@ static struct scorer *vader_scorer_new(const char *dir, int sentiment, opipe_poo
 	log_debug("VADER %s: %zu lexicon tokens, %zu emoji, from %s", VADER_VERSION, vader_lexicon_size(vs->v),
 		  vader_emoji_size(vs->v), dir);
 	free(found);
-	vs->nw = opipe_pool_size(run_pool);
+	vs->nw = opipe_pool_size(pool);
 	vs->w = xmalloc(sizeof *vs->w * (size_t)vs->nw);
 	for (int i = 0; i < vs->nw; i++)
 		vs->w[i] = vader_work_new();
-	vs->base.run_pool = run_pool;
+	vs->base.pool = pool;
 	vs->sentiment = sentiment;
 	vs->model = json_string("vader@" VADER_VERSION);
 	vs->label[0] = json_string("negative");
 	vs->label[1] = json_string("neutral");
 	vs->label[2] = json_string("positive");
 	vs->base.name = "vader";
-	vs->base.run = vader_run;
+	vs->base.finish = vader_finish;
 	vs->base.free = vader_scorer_free;
 	return &vs->base;
 }
@@ -304,10 +308,6 @@ struct bert_scorer {
 	json_t *model;                      /* "name@hash", shared by every record */
 	json_t *label[BERT_MAX_LABELS];
 	int ipos, ineg;                     /* indices of positive/negative, or -1 */
-	/* per window, in run() */
-	float *logits, *probs, *pooled;     /* per post: sums over its chunks */
-	int *chunks;                        /* per post: sequences scored (0: not routed) */
-	size_t cap_posts;
 };
 
 /* Words whose presence routes a post to the model under --hybrid: the
@@ -371,11 +371,15 @@ static json_t *exact_real(float f)
 	return json_real(strtod(buf, NULL));
 }
 
-/* A window's sequences, made by bert_prepare for bert_run. */
+/* A window's sequences, made by bert_prepare, and what the model made of
+ * them (bert_run), made into fields by bert_finish. */
 struct bert_prep {
 	struct seq *seqs;
 	size_t nseqs;
-	struct seq **order; /* seqs sorted by length */
+	struct seq **order;             /* seqs sorted by length */
+	size_t n;                       /* posts in the window */
+	float *logits, *probs, *pooled; /* per post: sums over its chunks */
+	int *chunks;                    /* per post: sequences scored (0: not routed) */
 };
 
 struct tok_job {
@@ -484,7 +488,7 @@ static void *bert_prepare(struct scorer *sc, json_t *const *recs, const char *co
 	struct tok_job job = {.bs = bs, .texts = texts, .lens = lens, .want = want};
 	job.out = xcalloc(nwant ? nwant : 1, sizeof *job.out);
 	job.nout = xcalloc(nwant ? nwant : 1, sizeof *job.nout);
-	opipe_pool_for(sc->prep_pool, nwant, MIN_PER_THREAD, tok_part, &job);
+	opipe_pool_for(sc->pool, nwant, MIN_PER_THREAD, tok_part, &job);
 	for (size_t i = 0; i < nwant; i++) {
 		bp->seqs = xgrow(bp->seqs, bp->nseqs + (size_t)job.nout[i], &cap, sizeof *bp->seqs);
 		memcpy(bp->seqs + bp->nseqs, job.out[i], sizeof *bp->seqs * (size_t)job.nout[i]);
@@ -496,6 +500,11 @@ static void *bert_prepare(struct scorer *sc, json_t *const *recs, const char *co
 	for (size_t i = 0; i < bp->nseqs; i++)
 		bp->order[i] = &bp->seqs[i];
 	qsort(bp->order, bp->nseqs, sizeof *bp->order, by_seq_len);
+	bp->n = n;
+	bp->logits = xcalloc(n ? n * (size_t)bs->cfg->labels : 1, sizeof(float));
+	bp->probs = xcalloc(n ? n * (size_t)bs->cfg->labels : 1, sizeof(float));
+	bp->pooled = bs->set.emit_embedding ? xcalloc(n ? n * (size_t)bs->cfg->hidden : 1, sizeof(float)) : NULL;
+	bp->chunks = xcalloc(n ? n : 1, sizeof(int));
 	return bp;
 }
 
@@ -503,7 +512,9 @@ static void bert_prep_free(struct bert_prep *bp)
 {
 	for (size_t s = 0; s < bp->nseqs; s++)
 		free(bp->seqs[s].ids);
-	free(bp->seqs), free(bp->order), free(bp);
+	free(bp->seqs), free(bp->order);
+	free(bp->logits), free(bp->probs), free(bp->pooled), free(bp->chunks);
+	free(bp);
 }
 
 struct field_job {
@@ -522,9 +533,9 @@ static void field_part(void *arg, size_t from, size_t to, int part)
 	int K = bs->cfg->labels, C = bs->cfg->hidden;
 
 	for (size_t i = from; i < to; i++) {
-		if (!bs->chunks[i])
+		if (!bp->chunks[i])
 			continue;
-		float *p = bs->probs + i * K, *l = bs->logits + i * K, inv = 1.0f / (float)bs->chunks[i];
+		float *p = bp->probs + i * K, *l = bp->logits + i * K, inv = 1.0f / (float)bp->chunks[i];
 		int best = 0;
 		for (int k = 0; k < K; k++) {
 			p[k] *= inv, l[k] *= inv;
@@ -563,41 +574,25 @@ static void field_part(void *arg, size_t from, size_t to, int part)
 		if (bs->set.emit_embedding) {
 			json_t *a = json_array();
 			for (int c = 0; c < C; c++)
-				json_array_append_new(a, exact_real(bs->pooled[i * C + c] * inv));
+				json_array_append_new(a, exact_real(bp->pooled[i * C + c] * inv));
 			json_object_set_new(recs[i], "embedding", a);
 		}
 	}
 }
 
 /* The prepared sequences in batches of --batch through the model, each
- * result added to its post; then the fields, on the run pool. */
-static int bert_run_window(struct scorer *sc, void *prep, json_t *const *recs, const char *const *texts,
-			   const size_t *lens, size_t n, char *err, size_t errlen)
+ * result added to its post. */
+static int bert_run_window(struct scorer *sc, void *prep, char *err, size_t errlen)
 {
 	struct bert_scorer *bs = (struct bert_scorer *)sc;
 	struct bert_prep *bp = prep;
-	int K = bs->cfg->labels, C = bs->cfg->hidden;
-
-	if (n > bs->cap_posts) {
-		bs->cap_posts = n;
-		free(bs->logits), free(bs->probs), free(bs->pooled), free(bs->chunks);
-		bs->logits = xmalloc(sizeof(float) * n * (size_t)K);
-		bs->probs = xmalloc(sizeof(float) * n * (size_t)K);
-		bs->pooled = bs->set.emit_embedding ? xmalloc(sizeof(float) * n * (size_t)C) : NULL;
-		bs->chunks = xmalloc(sizeof(int) * n);
-	}
-	memset(bs->logits, 0, sizeof(float) * n * (size_t)K);
-	memset(bs->probs, 0, sizeof(float) * n * (size_t)K);
-	if (bs->pooled)
-		memset(bs->pooled, 0, sizeof(float) * n * (size_t)C);
-	memset(bs->chunks, 0, sizeof(int) * n);
-
-	int B = bs->set.batch;
+	int K = bs->cfg->labels, C = bs->cfg->hidden, B = bs->set.batch;
 	const int32_t **ids = xmalloc(sizeof *ids * (size_t)B);
 	int *blen = xmalloc(sizeof(int) * (size_t)B);
 	float *lg = xmalloc(sizeof(float) * (size_t)B * K), *pr = xmalloc(sizeof(float) * (size_t)B * K);
-	float *pool = bs->pooled ? xmalloc(sizeof(float) * (size_t)B * C) : NULL;
+	float *pool = bp->pooled ? xmalloc(sizeof(float) * (size_t)B * C) : NULL;
 	int rc = 0;
+
 	for (size_t b0 = 0; b0 < bp->nseqs && rc == 0; b0 += (size_t)B) {
 		int nb = bp->nseqs - b0 < (size_t)B ? (int)(bp->nseqs - b0) : B;
 		for (int b = 0; b < nb; b++) {
@@ -610,24 +605,28 @@ static int bert_run_window(struct scorer *sc, void *prep, json_t *const *recs, c
 		}
 		for (int b = 0; b < nb; b++) {
 			size_t p = bp->order[b0 + b]->post;
-			bs->chunks[p]++;
+			bp->chunks[p]++;
 			for (int k = 0; k < K; k++) {
-				bs->logits[p * K + k] += lg[(size_t)b * K + k];
-				bs->probs[p * K + k] += pr[(size_t)b * K + k];
+				bp->logits[p * K + k] += lg[(size_t)b * K + k];
+				bp->probs[p * K + k] += pr[(size_t)b * K + k];
 			}
 			if (pool)
 				for (int c = 0; c < C; c++)
-					bs->pooled[p * C + c] += pool[(size_t)b * C + c];
+					bp->pooled[p * C + c] += pool[(size_t)b * C + c];
 		}
 	}
 	free(ids), free(blen), free(lg), free(pr), free(pool);
-
-	if (rc == 0) {
-		struct field_job fj = {bs, bp, recs};
-		opipe_pool_for(sc->run_pool, n, MIN_PER_THREAD, field_part, &fj);
-	}
-	bert_prep_free(bp);
 	return rc;
+}
+
+/* The fields of the window's posts, on the pool. */
+static void bert_finish(struct scorer *sc, void *prep, json_t *const *recs, const char *const *texts,
+			const size_t *lens, size_t n)
+{
+	struct field_job fj = {(struct bert_scorer *)sc, prep, recs};
+
+	opipe_pool_for(sc->pool, n, MIN_PER_THREAD, field_part, &fj);
+	bert_prep_free(prep);
 }
 
 static void bert_scorer_free(struct scorer *sc)
@@ -638,7 +637,6 @@ static void bert_scorer_free(struct scorer *sc)
 	json_decref(bs->model);
 	for (int k = 0; k < BERT_MAX_LABELS; k++)
 		json_decref(bs->label[k]);
-	free(bs->logits), free(bs->probs), free(bs->pooled), free(bs->chunks);
 	free(bs);
 }
 
@@ -681,17 +679,20 @@ static struct scorer *bert_scorer_new(const struct bert_settings *set)
 	bs->base.name = "bert";
 	bs->base.prepare = bert_prepare;
 	bs->base.run = bert_run_window;
+	bs->base.finish = bert_finish;
 	bs->base.free = bert_scorer_free;
 	return &bs->base;
 }
 
 /* ------------------------------------------------------------ the window */
 
-/* Records wait in a window until it holds a batch of posts (or the input
- * ends); then it goes down the pipe: prepared on the reading thread,
- * scored on the scoring thread, written by the writer, in input order.
- * While one window is scored, the next is read and prepared and the one
- * before is written. */
+/* Records wait in a window until it holds --sort-window posts (or the
+ * input ends). A window goes round: the reading thread fills it and
+ * prepares it, the scoring thread (the main one: the model runs where it
+ * was loaded, as the CPU engine's GEMM library wants its threads set up)
+ * runs the model on it, the reading thread finishes and writes it, in
+ * input order, and fills it again. WINDOWS of them: while one is scored,
+ * the next is read and prepared and the one before is written. */
 struct window {
 	json_t **recs;    /* records in input order (references held) */
 	size_t nrecs, cap;
@@ -702,21 +703,23 @@ struct window {
 	size_t nposts;
 	buf_t text;       /* texts of the posts, back to back */
 	void *prep[2];    /* per scorer: what its prepare() made */
+	int scored;       /* back from the scoring thread, to be written */
 };
+
+#define WINDOWS 3
 
 struct pipeline {
 	struct scorer *scorers[2];
 	int nscorers;
-	size_t batch;      /* posts per window */
-	struct window *w;  /* the window being filled */
-	opipe_queue *q;    /* windows to score; NULL: scored on the reading thread */
-	opipe_queue *spare; /* windows scored, to fill again (their memory kept) */
-	opipe_writer *out;
-	/* the reading thread's run */
+	size_t batch;       /* posts per window */
+	struct window *w;   /* the window being filled */
+	opipe_queue *q;     /* windows to score; NULL: one thread does all */
+	opipe_queue *done;  /* windows scored, or new: to write, then fill */
+	opipe_writer *out;  /* on the reading thread's pool */
 	stream_t *s;
 	char **files;
 	int nfiles;
-	opipe_pool *prep_pool;
+	opipe_pool *pool;   /* the reading thread's */
 };
 
 static double cpu_seconds(void)
@@ -726,8 +729,6 @@ static double cpu_seconds(void)
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
-
-#define WINDOWS 3 /* in flight: one filled, one waiting, one scored */
 
 static struct window *window_new(void)
 {
@@ -749,8 +750,7 @@ static void window_free(struct window *w)
 	free(w);
 }
 
-/* On the scoring thread: every scorer on the posts, then the records to
- * the writer. */
+/* On the scoring thread: the model(s) on the window's posts. */
 static void window_score(struct pipeline *p, struct window *w)
 {
 	int timed = log_get_level() <= LOG_DEBUG;
@@ -759,40 +759,39 @@ static void window_score(struct pipeline *p, struct window *w)
 	for (int k = 0; k < p->nscorers && w->nposts > 0; k++) {
 		struct scorer *sc = p->scorers[k];
 		double t0 = timed ? cpu_seconds() : 0;
-		if (sc->run(sc, w->prep[k], w->posts, w->texts, w->len, w->nposts, err, sizeof err) < 0)
+		if (sc->run && sc->run(sc, w->prep[k], err, sizeof err) < 0)
 			log_fatal(HERD_EXIT_FAIL, "%s: %s", sc->name, err);
-		sc->texts += (long)w->nposts;
 		if (timed)
 			sc->seconds += cpu_seconds() - t0;
 	}
+	w->scored = 1;
+}
+
+/* On the reading thread: the fields set, the records written (and let
+ * go), the window emptied for the next records. */
+static void window_write(struct pipeline *p, struct window *w)
+{
+	int timed = log_get_level() <= LOG_DEBUG;
+
+	for (int k = 0; k < p->nscorers && w->nposts > 0; k++) {
+		struct scorer *sc = p->scorers[k];
+		double t0 = timed ? cpu_seconds() : 0;
+		if (sc->finish)
+			sc->finish(sc, w->prep[k], w->posts, w->texts, w->len, w->nposts);
+		sc->texts += (long)w->nposts;
+		if (timed)
+			sc->prep_seconds += cpu_seconds() - t0;
+	}
 	opipe_writer_put(p->out, w->recs, w->nrecs);
-	w->recs = xmalloc(w->cap * sizeof *w->recs);
 	w->nrecs = w->nposts = 0;
 	buf_reset(&w->text);
 	memset(w->prep, 0, sizeof w->prep);
-	if (p->spare && opipe_queue_push(p->spare, w) < 0)
-		window_free(w);
+	w->scored = 0;
 }
 
-static void window_send(struct pipeline *p);
-static int on_record(stream_t *s, json_t *rec, void *arg);
-
-/* The reading thread: records into windows, prepared, to the scoring
- * thread (the main one: the model runs where it was loaded, as the CPU
- * engine's GEMM library wants its threads set up). */
-static void *read_main(void *arg)
-{
-	struct pipeline *p = arg;
-
-	opipe_run(p->s, p->files, p->nfiles, p->prep_pool, on_record, p);
-	window_send(p);
-	if (p->q)
-		opipe_queue_close(p->q);
-	return NULL;
-}
-
-/* On the reading thread: prepare the window being filled, hand it to the
- * scoring thread (or score it here), start a new one. */
+/* On the reading thread: prepare the window being filled and hand it to
+ * the scoring thread (or score and write it here); take the next one to
+ * fill, writing it first if it comes back scored. */
 static void window_send(struct pipeline *p)
 {
 	struct window *w = p->w;
@@ -811,11 +810,68 @@ static void window_send(struct pipeline *p)
 			sc->prep_seconds += cpu_seconds() - t0;
 	}
 	if (!p->q) {
-		window_score(p, w); /* and fill it again */
+		window_score(p, w);
+		window_write(p, w);
 		return;
 	}
-	if (opipe_queue_push(p->q, w) < 0 || !(p->w = opipe_queue_pop(p->spare)))
-		log_fatal(HERD_EXIT_FAIL, "the scoring thread has stopped"); /* never: main closes the queues */
+	if (opipe_queue_push(p->q, w) < 0 || !(p->w = opipe_queue_pop(p->done)))
+		log_fatal(HERD_EXIT_FAIL, "the scoring thread has stopped"); /* never: the queues close at the end */
+	if (p->w->scored)
+		window_write(p, p->w);
+}
+
+static int on_record(stream_t *s, json_t *rec, void *arg);
+
+/* The reading thread's run: records into windows, sent; at the end, the
+ * windows still out written as they come back. */
+static void *read_main(void *arg)
+{
+	struct pipeline *p = arg;
+	struct window *w;
+
+	opipe_run(p->s, p->files, p->nfiles, p->pool, on_record, p);
+	window_send(p);
+	if (p->q) {
+		window_free(p->w);
+		p->w = NULL;
+		opipe_queue_close(p->q);
+		while ((w = opipe_queue_pop(p->done))) {
+			if (w->scored)
+				window_write(p, w);
+			window_free(w);
+		}
+	}
+	return NULL;
+}
+
+/* Windows read, prepared, scored and written: on this thread alone with
+ * one thread, else reading on a thread of its own and scoring here. */
+static void pipeline_run(struct pipeline *p, int threads)
+{
+	p->w = window_new();
+	p->out = opipe_writer_new(p->s, p->pool);
+	if (threads == 1) {
+		read_main(p);
+	} else {
+		pthread_t reading;
+		struct window *w;
+		p->q = opipe_queue_new(1);
+		p->done = opipe_queue_new(WINDOWS);
+		for (int i = 0; i < WINDOWS - 1; i++)
+			opipe_queue_push(p->done, window_new());
+		if (pthread_create(&reading, NULL, read_main, p) != 0)
+			log_fatal(HERD_EXIT_FAIL, "cannot start the reading thread:");
+		while ((w = opipe_queue_pop(p->q))) {
+			window_score(p, w);
+			opipe_queue_push(p->done, w);
+		}
+		opipe_queue_close(p->done); /* the reading thread writes what is left and ends */
+		pthread_join(reading, NULL);
+		opipe_queue_free(p->q);
+		opipe_queue_free(p->done);
+	}
+	opipe_writer_free(p->out);
+	window_free(p->w);
 }
 
 static void window_add(struct window *w, json_t *rec, int post)
@@ -937,36 +993,6 @@ static void vader_alone(stream_t *s, char **files, int nfiles, struct scorer *sc
 	free(vm.text), free(vm.posts), free(vm.secs);
 }
 
-/* Windows read, prepared, scored and written: on this thread alone with
- * one thread, else reading on a thread of its own, scoring here. */
-static void pipeline_run(struct pipeline *p, int threads)
-{
-	p->w = window_new();
-	p->out = opipe_writer_new(p->s, threads);
-	if (threads == 1) {
-		read_main(p); /* each window scored as it is sent */
-	} else {
-		pthread_t reading;
-		struct window *w;
-		p->spare = opipe_queue_new(WINDOWS - 1);
-		for (int i = 0; i < WINDOWS - 1; i++)
-			opipe_queue_push(p->spare, window_new());
-		p->q = opipe_queue_new(1);
-		if (pthread_create(&reading, NULL, read_main, p) != 0)
-			log_fatal(HERD_EXIT_FAIL, "cannot start the reading thread:");
-		while ((w = opipe_queue_pop(p->q)))
-			window_score(p, w);
-		pthread_join(reading, NULL);
-		opipe_queue_free(p->q);
-		opipe_queue_close(p->spare);
-		while ((w = opipe_queue_pop(p->spare)))
-			window_free(w);
-		opipe_queue_free(p->spare);
-	}
-	opipe_writer_free(p->out);
-	window_free(p->w);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -994,7 +1020,7 @@ int main(int argc, char **argv)
 	struct bert_settings bset = {.max_len = DEFAULT_MAX_LEN, .engagement_min = DEFAULT_ENGAGEMENT_MIN,
 				      .device = BERT_DEVICE_AUTO, .precision = BERT_FP16};
 	struct pipeline p = {0};
-	opipe_pool *prep_pool, *run_pool;
+	opipe_pool *pool;
 	stream_t s;
 
 	cli_init(argc, argv);
@@ -1065,29 +1091,27 @@ int main(int argc, char **argv)
 
 	if (bset.threads == 0)
 		bset.threads = bert_cpu_count();
-	prep_pool = opipe_pool_new(bset.threads); /* the reading thread's: JSON, tokenizer, VADER alone */
-	run_pool = NULL;                          /* the scoring thread's: VADER, the fields */
+	pool = opipe_pool_new(bset.threads); /* the reading thread's: JSON, tokens, VADER, fields */
 	stream_init(&s);
 	s.progress_label = "posts";
 	if (model && strcmp(model, "vader") == 0) {
 		if (bset.hybrid)
 			log_usage("--hybrid needs a BERT model beside VADER, not --model vader");
-		p.scorers[p.nscorers++] = vader_scorer_new(lexicon, 1, prep_pool);
-		vader_alone(&s, argv + optind, argc - optind, p.scorers[0], prep_pool);
+		p.scorers[p.nscorers++] = vader_scorer_new(lexicon, 1, pool);
+		vader_alone(&s, argv + optind, argc - optind, p.scorers[0], pool);
 	} else {
 		found = model ? NULL : herd_data_path("models/default/config.json");
 		if (found)
 			*strrchr(found, '/') = '\0'; /* the installed or checkout's models/default */
 		bset.dir = model ? model : found ? found : "models/default";
 		bset.batch = batch ? (int)batch : DEFAULT_BATCH;
-		run_pool = opipe_pool_new(bset.threads);
 		p.scorers[p.nscorers++] = bert_scorer_new(&bset);
 		if (also_vader || bset.hybrid)
-			p.scorers[p.nscorers++] = vader_scorer_new(lexicon, 0, run_pool);
+			p.scorers[p.nscorers++] = vader_scorer_new(lexicon, 0, pool);
 		for (int k = 0; k < p.nscorers; k++)
-			p.scorers[k]->prep_pool = prep_pool, p.scorers[k]->run_pool = run_pool;
+			p.scorers[k]->pool = pool;
 		p.batch = (size_t)sort_window;
-		p.s = &s, p.files = argv + optind, p.nfiles = argc - optind, p.prep_pool = prep_pool;
+		p.s = &s, p.files = argv + optind, p.nfiles = argc - optind, p.pool = pool;
 		pipeline_run(&p, bset.threads);
 	}
 
@@ -1099,8 +1123,7 @@ int main(int argc, char **argv)
 				  secs / (double)sc->texts * 1e6);
 		sc->free(sc);
 	}
-	opipe_pool_free(prep_pool);
-	opipe_pool_free(run_pool);
+	opipe_pool_free(pool);
 	free(found);
 	rc = stream_finish(&s);
 	return rc | herd_close_stdout();

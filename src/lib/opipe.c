@@ -1,13 +1,15 @@
 /*
  * opipe.c — an ordered pipeline for NDJSON filters; see opipe.h.
  *
- * Three threads meet the caller's: the reader (lines into chunks, no
- * parsing), the caller's own thread (parses each chunk on its pool, then
- * calls back in order: rejects are reported there, so their messages and
- * the --rejects file keep input order), and the writer (serializes a
- * batch on its pool into one buffer per part, writes the parts in order).
- * Bounded queues between them: reading never runs more than READ_AHEAD
- * chunks ahead, and a slow reader downstream holds everyone back.
+ * A reader thread turns input into chunks of lines (no parsing); the
+ * caller's thread parses each chunk on its pool, then calls back in order
+ * (opipe_run) or maps each record on the pool and writes the outputs in
+ * order (opipe_map): rejects are reported there, so their messages and
+ * the --rejects file keep input order. The writer serializes a batch on
+ * the caller's pool into one buffer per part and writes the parts in
+ * order. Chunks go round between the two threads through bounded queues:
+ * reading never runs more than READ_AHEAD chunks ahead, and a slow reader
+ * downstream holds everyone back.
  */
 #include "opipe.h"
 #include "buf.h"
@@ -28,7 +30,6 @@
 #define CHUNK_BYTES (1 << 20) /* ... or fewer when lines are long */
 #define READ_AHEAD 4          /* chunks read and not yet parsed */
 #define CHUNKS (READ_AHEAD + 2) /* ... and the ones being read and parsed */
-#define WRITE_BEHIND 2        /* batches handed over and not yet written */
 #define MIN_PARSE 64          /* lines per parse part: fewer are not worth a thread */
 #define MIN_DUMP 64           /* records per serialize part */
 
@@ -639,16 +640,8 @@ int opipe_map(stream_t *s, char **files, int nfiles, opipe_pool *p, opipe_map_fn
 struct opipe_writer {
 	stream_t *s;
 	opipe_pool *pool;
-	buf_t *bufs;      /* one per part */
-	opipe_queue *q;   /* of struct batch; NULL: written on the caller's thread */
-	pthread_t th;
-	/* the batch being serialized */
-	json_t **recs;
-};
-
-struct batch {
-	json_t **recs;
-	size_t n;
+	buf_t *bufs; /* one per part */
+	json_t **recs; /* the batch being serialized */
 };
 
 static void dump_part(void *arg, size_t from, size_t to, int part)
@@ -663,72 +656,35 @@ static void dump_part(void *arg, size_t from, size_t to, int part)
 	}
 }
 
-static void write_batch(opipe_writer *w, json_t **recs, size_t n)
+opipe_writer *opipe_writer_new(stream_t *s, opipe_pool *p)
+{
+	opipe_writer *w = xcalloc(1, sizeof *w);
+
+	w->s = s;
+	w->pool = p;
+	w->bufs = xcalloc((size_t)opipe_pool_size(p), sizeof *w->bufs);
+	return w;
+}
+
+void opipe_writer_put(opipe_writer *w, json_t *const *recs, size_t n)
 {
 	int parts = opipe_pool_size(w->pool);
 
 	for (int k = 0; k < parts; k++)
 		buf_reset(&w->bufs[k]);
-	w->recs = recs;
+	w->recs = (json_t **)recs;
 	opipe_pool_for(w->pool, n, MIN_DUMP, dump_part, w);
 	for (int k = 0; k < parts; k++)
-		if (w->bufs[k].len && fwrite(w->bufs[k].p, 1, w->bufs[k].len, stdout) != w->bufs[k].len)
-			log_fatal(HERD_EXIT_FAIL, "write error:");
+		write_out(w->bufs[k].p, w->bufs[k].len);
 	w->s->emitted += (long)n;
-	free(recs);
-}
-
-static void *writer_main(void *arg)
-{
-	opipe_writer *w = arg;
-	struct batch *b;
-
-	while ((b = opipe_queue_pop(w->q))) {
-		write_batch(w, b->recs, b->n);
-		free(b);
-	}
-	return NULL;
-}
-
-opipe_writer *opipe_writer_new(stream_t *s, int threads)
-{
-	opipe_writer *w = xcalloc(1, sizeof *w);
-
-	w->s = s;
-	w->pool = opipe_pool_new(threads);
-	w->bufs = xcalloc((size_t)opipe_pool_size(w->pool), sizeof *w->bufs);
-	if (threads > 1) {
-		w->q = opipe_queue_new(WRITE_BEHIND);
-		if (pthread_create(&w->th, NULL, writer_main, w) != 0)
-			log_fatal(HERD_EXIT_FAIL, "cannot start a thread:");
-	}
-	return w;
-}
-
-void opipe_writer_put(opipe_writer *w, json_t **recs, size_t n)
-{
-	if (!w->q) {
-		write_batch(w, recs, n);
-		return;
-	}
-	struct batch *b = xmalloc(sizeof *b);
-	b->recs = recs, b->n = n;
-	if (opipe_queue_push(w->q, b) < 0)
-		log_fatal(HERD_EXIT_FAIL, "the writer has stopped"); /* never: only opipe_writer_free closes it */
 }
 
 void opipe_writer_free(opipe_writer *w)
 {
 	if (!w)
 		return;
-	if (w->q) {
-		opipe_queue_close(w->q);
-		pthread_join(w->th, NULL);
-		opipe_queue_free(w->q);
-	}
 	for (int k = 0; k < opipe_pool_size(w->pool); k++)
 		buf_free(&w->bufs[k]);
 	free(w->bufs);
-	opipe_pool_free(w->pool);
 	free(w);
 }

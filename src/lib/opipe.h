@@ -1,21 +1,21 @@
 /*
  * opipe.h — the pieces of an ordered pipeline, for a filter whose work per
  * record is worth several cores (herd-score): a thread reads lines ahead,
- * JSON is parsed on a pool of threads, and records are serialized on a
- * pool and written by a thread of their own, while the caller does its
- * own stage in between. Output order is input order; rejects, line
+ * JSON is parsed and records serialized on a pool of threads, while the
+ * caller's other threads do their own stage (a model) in between. Output order is input order; rejects, line
  * numbers, --rejects, --strict, progress and exit codes are exactly those
  * of stream_run (stream.h), whose callback interface opipe_run keeps.
  *
  *   opipe_pool *p = opipe_pool_new(threads);
- *   opipe_writer *w = opipe_writer_new(&s, threads);
- *   opipe_run(&s, files, nfiles, p, on_record, ctx);   // on_record hands
- *   ...                                                // records to w
+ *   opipe_writer *w = opipe_writer_new(&s, p);
+ *   opipe_run(&s, files, nfiles, p, on_record, ctx);   // on_record gathers
+ *   ...                                                // records, hands them to w
  *   opipe_writer_free(w); opipe_pool_free(p);
+ * or, for a filter whose work is record by record, opipe_map.
  *
- * With one thread nothing is started: opipe_run is stream_run and the
- * writer writes on the caller's thread, so a run with --threads 1 is the
- * plain loop. Not a general task system: one job at a time per pool.
+ * With one thread nothing is started: opipe_run and opipe_map are
+ * stream_run, so a run with --threads 1 is the plain loop. Not a general
+ * task system: one job at a time per pool.
  */
 #ifndef HERD_OPIPE_H
 #define HERD_OPIPE_H
@@ -83,13 +83,13 @@ int opipe_map(stream_t *s, char **files, int nfiles, opipe_pool *p, opipe_map_fn
 
 /* Writes records to stdout as stream_emit does (counted in s->emitted;
  * a write error prints "write error: ..." and exits 1), serialized on
- * threads parts, written in the order given. Free with opipe_writer_free. */
+ * pool p's threads (the caller's pool, not busy meanwhile), written in the
+ * order given. Free with opipe_writer_free. */
 typedef struct opipe_writer opipe_writer;
-opipe_writer *opipe_writer_new(stream_t *s, int threads);
-/* Queue recs[0..n) for writing; takes the array (malloc'd) and its
- * references. Waits while the writer is two batches behind. */
-void opipe_writer_put(opipe_writer *w, json_t **recs, size_t n);
-/* Write what is queued, stop the thread, free; NULL does nothing. */
+opipe_writer *opipe_writer_new(stream_t *s, opipe_pool *p);
+/* Write recs[0..n) and drop the references (the array stays the caller's). */
+void opipe_writer_put(opipe_writer *w, json_t *const *recs, size_t n);
+/* NULL does nothing. */
 void opipe_writer_free(opipe_writer *w);
 
 #endif

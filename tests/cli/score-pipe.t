@@ -27,6 +27,15 @@ default windows and batches: the same bytes on 1, 2 and 4 threads.
   $ herd-score -q --model $G/bert-tiny --emit tokens,logits --threads 1 posts.ndjson > b1
   $ for t in 2 4; do herd-score -q --model $G/bert-tiny --emit tokens,logits --threads $t posts.ndjson | cmp - b1 || echo "threads $t differs"; done
 
+VADER beside the model (--vader, and --hybrid's routing): the same bytes,
+"vader" after "sentiment" as ever.
+
+  $ herd-score -q --model $G/bert-tiny --hybrid --lexicon "$mini" --threads 1 posts.ndjson > h1
+  $ herd-score -q --model $G/bert-tiny --hybrid --lexicon "$mini" --threads 4 posts.ndjson | cmp - h1 && echo same
+  same
+  $ herd-score -q --model $G/bert-tiny --vader --lexicon "$mini" --threads 2 posts.ndjson | head -1 | grep -o '"sentiment":{"model".*"vader":{.*}}$' | wc -l
+  1
+
 Windows of 33 posts in batches of 8 (the last window ends mid-window:
 3,600 = 109 × 33 + 3): the same labels and scores. The logits agree within
 1e-5 only (score-bert.t's tolerance for a change of batches; 1.8e-6
