@@ -52,13 +52,15 @@ static const char usage[] =
 	"      --pg DSN            read PostgreSQL instead: DSN is a libpq connection\n"
 	"                          string or URI ('dbname=herd host=db', '' for the\n"
 	"                          PG* variables); keep passwords in ~/.pgpass or\n"
-	"                          PGPASSFILE. The rows the report reads are copied\n"
-	"                          into memory first: the aggregates of --window (of\n"
-	"                          every window without it) and the events, only\n"
-	"                          those from --baseline days before --day to its end\n"
-	"                          when the digest is given a date. On a large\n"
-	"                          database give --window and --day and keep\n"
-	"                          --baseline small. The report names the database.\n"
+	"                          PGPASSFILE. The report names the database. What\n"
+	"                          it reads is copied into memory first: the\n"
+	"                          aggregates of --window (of every window without\n"
+	"                          it) and the events. A digest given --day DATE\n"
+	"                          copies only that day and the --baseline days\n"
+	"                          before it (at least 13, for its sparkline); a\n"
+	"                          heatmap given --window and --to only the windows\n"
+	"                          it shows. On a large database give those and keep\n"
+	"                          --baseline small: else every aggregate is copied.\n"
 	"  -f, --format F          md, html or json (see above)\n"
 	"  -o, --output FILE       write the report to FILE instead of stdout\n"
 	"      --window D          the aggregate window to read (default 1d when\n"
@@ -228,12 +230,19 @@ int main(int argc, char **argv)
 		report_pg_scope scope = {window, -1, -1};
 
 		/* A digest of a given day reads that day and the days before
-		 * it that its baseline and its sparkline cover. */
+		 * it that its baseline and its sparkline cover. A heatmap of a
+		 * given window and end reads at most the windows it shows,
+		 * rounded out to whole windows (a window more on each side). */
 		if (strcmp(what, "digest") == 0 && d.day >= 0) {
 			int back = d.baseline_days > DIGEST_SPARK_DAYS - 1 ? d.baseline_days : DIGEST_SPARK_DAYS - 1;
 
 			scope.to = htime_floor(d.day, DAY) + DAY;
 			scope.from = scope.to - (int64_t)(back + 1) * DAY;
+		} else if (strcmp(what, "heatmap") == 0 && window && h.to >= 0) {
+			int64_t wlen = htime_parse_duration(window);
+
+			scope.to = h.to + wlen;
+			scope.from = (h.from >= 0 ? h.from : h.to - (int64_t)h.columns * wlen) - wlen;
 		}
 		if (!(pg_copy = report_pg_load(dsn, &scope, pg_name, sizeof pg_name, err, sizeof err))) {
 			log_error("%s", err);

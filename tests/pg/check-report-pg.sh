@@ -18,7 +18,8 @@
 #     for byte) for several --day, --window, --baseline, --from/--to;
 #   - the same stderr and exit status too (an unknown window, an empty
 #     database with herd's tables), and -o writes the same file;
-#   - a digest of a given day copies less (-v counts the rows);
+#   - a digest of a given day, a heatmap of a given window and end copy
+#     less (-v counts the rows);
 #   - --db with --pg is a usage error (2); a bad DSN, no server, a
 #     database without herd's tables: one line "herd-report: postgresql:
 #     …", exit 1, nothing written to --output.
@@ -118,6 +119,9 @@ for f in html json; do
 	same sample --format "$f" heatmap
 	same sample --format "$f" --window 1h heatmap
 	same sample --format "$f" --window 1h --from 2021-01-27T00:00:00Z --to 2021-01-28T00:00:00Z --top 4 heatmap
+	same sample --format "$f" --window 1h --from 2021-01-27T03:20:00Z --to 2021-01-27T20:30:00Z heatmap
+	same sample --format "$f" --window 1h --to 2021-01-28T06:30:00Z --columns 10 heatmap
+	same sample --format "$f" --window 1d --to 2021-01-28T00:00:00Z heatmap
 done
 herd-report --db sample --format html --day 2021-01-27 -o a.html digest
 PGDATABASE=sample herd-report --pg '' --format html --day 2021-01-27 -o b.html digest
@@ -130,6 +134,10 @@ for d in 25 26 27; do
 	printf '{"kind":"agg","entity":"tab\\tname","window":"1d","start":"2021-01-%sT00:00:00Z","posts":%d,"authors":3,"sources":{"r/x\\\\y":%d,"\\"q\\"":1},"sentiment":{"n":5,"mean":-0.12345678901234567,"weighted":1e-7,"bull":1,"bear":3},"engagement":7}\n' $d $((d * 2)) $d
 	printf '{"kind":"agg","entity":"Ünï<&>\\\\","window":"1d","start":"2021-01-%sT00:00:00Z","posts":%d,"authors":1,"sources":{"x":1},"sentiment":null,"engagement":0}\n' $d $((d - 20))
 done >odd.ndjson
+# The first aggregate, and one on the first day of the 27th's sparkline:
+# a digest of the 27th must copy that day (the first is always copied).
+printf '{"kind":"agg","entity":"first","window":"1d","start":"2021-01-01T00:00:00Z","posts":1,"authors":1,"sources":null,"sentiment":null,"engagement":0}\n' >>odd.ndjson
+printf '{"kind":"agg","entity":"tab\\tname","window":"1d","start":"2021-01-14T00:00:00Z","posts":9,"authors":9,"sources":{"x":9},"sentiment":null,"engagement":0}\n' >>odd.ndjson
 cat >>odd.ndjson <<'EOF'
 {"kind":"event","type":"cascade","entity":"tab\tname","at":"2021-01-27T00:00:00Z","key":"cascade:tab\tname:start","score":3.5,"severity":"warn","evidence":{"phase":"start","leader":"r/x\\y\nline\r\u0007","rate":54,"baseline":50.0,"sources":[{"source":"\"q\""},{"source":"é"}]}}
 {"kind":"event","type":"signal","entity":"Ünï<&>\\","at":"2021-01-27T12:00:00Z","key":"signal:odd","score":0.30000000000000004,"severity":null,"evidence":{"direction":"SELL","confidence":1e-300}}
@@ -137,7 +145,11 @@ EOF
 load odd odd.ndjson
 for f in md html json; do
 	same odd --format "$f" --min-mentions 1 --min-scored 1 digest
+	same odd --format "$f" --min-mentions 1 --min-scored 1 --day 2021-01-27 --baseline 1 digest
 done
+check "odd: the sparkline of tab\\tname starts with the 14th's 9 mentions" \
+	[ "$(herd-report --pg dbname=odd --min-mentions 1 --day 2021-01-27 --baseline 1 --format json digest |
+		jq -c '.movers[] | select(.entity == "tab\tname") | .daily[0]')" = 9 ]
 same odd --format json heatmap
 same odd --format html heatmap
 
@@ -162,6 +174,10 @@ if [ -d "$CM" ]; then
 	day=$(herd-report -v --pg dbname=jan --day 2021-01-22 --baseline 1 digest 2>&1 >/dev/null | grep -o '[0-9]* aggregates')
 	check "jan: a digest of a given day copies less ($day) than all ($all = $(pq jan 'SELECT count(*) FROM aggregates'))" \
 		[ "${day% *}" -lt "${all% *}" ] && [ "${all% *}" -eq "$(pq jan 'SELECT count(*) FROM aggregates')" ]
+	same jan --format json --window 1d --to 2021-01-24T00:00:00Z --columns 2 heatmap
+	cols=$(herd-report -v --pg dbname=jan --window 1d --to 2021-01-24T00:00:00Z --columns 2 heatmap 2>&1 >/dev/null |
+		grep -o '[0-9]* aggregates')
+	check "jan: a heatmap of a given window and end copies less ($cols) than all ($all)" [ "${cols% *}" -lt "${all% *}" ]
 else
 	echo "note: $CM absent: the January 2021 comments are not compared"
 fi
