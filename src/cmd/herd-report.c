@@ -25,7 +25,7 @@
 
 static const char usage[] =
 	"Usage: herd-report [OPTIONS] digest|heatmap\n"
-	"Daily digest and entity x time heatmap from herd's SQLite file.\n"
+	"Daily digest and entity x time heatmap from herd's SQLite file or PostgreSQL.\n"
 	"\n"
 	"Reads the aggregates and events tables of --db (herd-load's file; never\n"
 	"writes it), or of the PostgreSQL database --pg names (what\n"
@@ -98,9 +98,6 @@ static const char usage[] =
 	"      --baseline 7 --format html -o digest.html digest\n";
 
 #define DAY 86400
-/* The days up to the report day that the digest's sparkline shows
- * (SPARK_DAYS in src/report/digest.c). */
-#define DIGEST_SPARK_DAYS 14
 
 enum {
 	OPT_DB = CLI_FIRST_PROGRAM_OPTION,
@@ -234,7 +231,7 @@ int main(int argc, char **argv)
 		 * given window and end reads at most the windows it shows,
 		 * rounded out to whole windows (a window more on each side). */
 		if (strcmp(what, "digest") == 0 && d.day >= 0) {
-			int back = d.baseline_days > DIGEST_SPARK_DAYS - 1 ? d.baseline_days : DIGEST_SPARK_DAYS - 1;
+			int back = d.baseline_days > REPORT_SPARK_DAYS - 1 ? d.baseline_days : REPORT_SPARK_DAYS - 1;
 
 			scope.to = htime_floor(d.day, DAY) + DAY;
 			scope.from = scope.to - (int64_t)(back + 1) * DAY;

@@ -25,7 +25,6 @@
 
 #define DAY 86400
 /* Days of history drawn beside each mover (its sparkline). */
-#define SPARK_DAYS 14
 
 /* One entity's day and baseline. */
 struct ent {
@@ -69,15 +68,15 @@ static json_t *num(double v, int digits)
 	return json_real(round(v * p) / p);
 }
 
-/* The entity's mentions per day, the SPARK_DAYS days up to the report day. */
+/* The entity's mentions per day, the REPORT_SPARK_DAYS days up to the report day. */
 static json_t *daily_series(sqlite3 *db, const char *window, const char *entity, int64_t day)
 {
 	sqlite3_stmt *st;
 	char from[HTIME_LEN], to[HTIME_LEN];
 	json_t *a = json_array();
-	long long v[SPARK_DAYS] = {0};
+	long long v[REPORT_SPARK_DAYS] = {0};
 
-	htime_format(day - (SPARK_DAYS - 1) * (int64_t)DAY, from);
+	htime_format(day - (REPORT_SPARK_DAYS - 1) * (int64_t)DAY, from);
 	htime_format(day + DAY, to);
 	if (sqlite3_prepare_v2(db,
 			       "SELECT substr(start, 1, 10), sum(posts) FROM aggregates WHERE entity = ?1 AND "
@@ -91,15 +90,15 @@ static json_t *daily_series(sqlite3 *db, const char *window, const char *entity,
 			int64_t t;
 
 			if (htime_parse((const char *)sqlite3_column_text(st, 0), &t) == 0) {
-				int64_t i = (t - (day - (SPARK_DAYS - 1) * (int64_t)DAY)) / DAY;
+				int64_t i = (t - (day - (REPORT_SPARK_DAYS - 1) * (int64_t)DAY)) / DAY;
 
-				if (i >= 0 && i < SPARK_DAYS)
+				if (i >= 0 && i < REPORT_SPARK_DAYS)
 					v[i] = sqlite3_column_int64(st, 1);
 			}
 		}
 		sqlite3_finalize(st);
 	}
-	for (int i = 0; i < SPARK_DAYS; i++)
+	for (int i = 0; i < REPORT_SPARK_DAYS; i++)
 		json_array_append_new(a, json_integer(v[i]));
 	return a;
 }

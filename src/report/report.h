@@ -30,6 +30,9 @@
  * a daily cron job just after midnight reports. */
 #define REPORT_DAY_LATEST (-1)
 #define REPORT_DAY_COMPLETE (-2)
+/* Days up to the report day that the digest's sparklines show (herd-report
+ * --pg copies them too). */
+#define REPORT_SPARK_DAYS 14
 
 typedef struct report_digest_opts {
 	const char *db_name; /* named in the header */

@@ -5,7 +5,7 @@ Help, version and usage errors.
 
   $ herd-report --help | head -2
   Usage: herd-report [OPTIONS] digest|heatmap
-  Daily digest and entity x time heatmap from herd's SQLite file.
+  Daily digest and entity x time heatmap from herd's SQLite file or PostgreSQL.
   $ herd-report --version
   herd-report [0-9]+\.[0-9]+\.[0-9]+ (re)
   $ herd-report
