@@ -9,10 +9,17 @@
  * reader sees, as the WSB and news sentiment projects score it.
  *
  * Scorers sit behind one small interface (struct scorer): each takes a
- * batch of posts in input order and sets its own field on each. Records
- * wait in a window until a batch of posts is full (or the input ends), so
- * a model that wants batches (BERT) gets them and the output order stays
- * the input order. VADER alone needs no batch and scores post by post.
+ * window of posts in input order and sets its own field on each. Records
+ * wait in a window until it holds --sort-window posts (or the input
+ * ends), so a model that wants batches (BERT) gets them and the output
+ * order stays the input order. Windows go down a pipeline (issue 4: keep
+ * the GPU fed): a reading thread reads, parses and tokenizes window k+1
+ * and finishes and writes window k-1 while the main thread runs the model
+ * on window k; the reading thread spreads its work over a pool of
+ * --threads threads (lib/opipe.h). VADER alone needs no window: each
+ * record is parsed, scored and written on one of the pool's threads
+ * (opipe_map), output in input order. With --threads 1 it is all one
+ * loop on one thread.
  *
  * The BERT scorer takes a window of --sort-window posts at a time:
  * tokenizes them on all CPUs, sorts the sequences by length so that each

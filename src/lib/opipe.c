@@ -30,13 +30,16 @@
 #define CHUNK_BYTES (1 << 20) /* ... or fewer when lines are long */
 #define READ_AHEAD 4          /* chunks read and not yet parsed */
 #define CHUNKS (READ_AHEAD + 2) /* ... and the ones being read and parsed */
-#define MIN_PARSE 64          /* lines per parse part: fewer are not worth a thread */
-#define MIN_DUMP 64           /* records per serialize part */
+#define MIN_PARSE 64          /* lines per block parsed (or mapped) on one thread */
+#define MIN_DUMP 64           /* records per block serialized on one thread */
 
 /* ================================================================ pool */
 
 /* The job's fields are written under mu by opipe_pool_for and read by a
- * worker after it saw gen change, also under mu. */
+ * worker after it saw gen change, also under mu; its blocks are handed
+ * out through next alone. Blocks, not one equal share per thread: a
+ * thread the machine puts aside (a shared machine, the model's threads)
+ * holds up no one, the others take its blocks. */
 struct opipe_pool {
 	int n;              /* threads, the caller included */
 	pthread_t *th;      /* th[1..n) */
@@ -45,30 +48,33 @@ struct opipe_pool {
 	unsigned long gen;  /* bumped for each job */
 	int pending;        /* workers still on the job */
 	int quit;
-	void (*fn)(void *arg, size_t from, size_t to, int part);
+	void (*fn)(void *arg, size_t from, size_t to, int worker);
 	void *arg;
-	size_t total;       /* the job: [0, total) in parts parts */
-	int parts;
+	size_t total, block; /* the job: [0, total) in blocks of block */
+	size_t next;        /* the next block to take (atomic) */
 };
 
 struct pool_worker {
 	opipe_pool *p;
-	int part;
+	int worker;
 };
 
-static void pool_part(opipe_pool *p, int part)
+/* Take blocks until none is left. */
+static void pool_work(opipe_pool *p, int worker)
 {
-	size_t from = p->total * (size_t)part / (size_t)p->parts, to = p->total * (size_t)(part + 1) / (size_t)p->parts;
-
-	if (from < to)
-		p->fn(p->arg, from, to, part);
+	for (;;) {
+		size_t from = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED) * p->block;
+		if (from >= p->total)
+			return;
+		p->fn(p->arg, from, from + p->block < p->total ? from + p->block : p->total, worker);
+	}
 }
 
 static void *pool_main(void *arg)
 {
 	struct pool_worker *pw = arg;
 	opipe_pool *p = pw->p;
-	int part = pw->part;
+	int worker = pw->worker;
 	unsigned long seen = 0;
 
 	free(pw);
@@ -79,10 +85,8 @@ static void *pool_main(void *arg)
 		if (p->quit)
 			break;
 		seen = p->gen;
-		int mine = part < p->parts;
 		pthread_mutex_unlock(&p->mu);
-		if (mine)
-			pool_part(p, part);
+		pool_work(p, worker);
 		pthread_mutex_lock(&p->mu);
 		if (--p->pending == 0)
 			pthread_cond_signal(&p->done);
@@ -103,7 +107,7 @@ opipe_pool *opipe_pool_new(int threads)
 	p->th = xcalloc((size_t)p->n, sizeof *p->th);
 	for (int i = 1; i < p->n; i++) {
 		struct pool_worker *pw = xmalloc(sizeof *pw);
-		pw->p = p, pw->part = i;
+		pw->p = p, pw->worker = i;
 		if (pthread_create(&p->th[i], NULL, pool_main, pw) != 0)
 			log_fatal(HERD_EXIT_FAIL, "cannot start a thread:");
 	}
@@ -115,25 +119,23 @@ int opipe_pool_size(const opipe_pool *p)
 	return p ? p->n : 1;
 }
 
-void opipe_pool_for(opipe_pool *p, size_t n, size_t min_each, void (*fn)(void *arg, size_t from, size_t to, int part),
+void opipe_pool_for(opipe_pool *p, size_t n, size_t block, void (*fn)(void *arg, size_t from, size_t to, int worker),
 		    void *arg)
 {
-	size_t parts = min_each ? n / min_each : n;
-
-	if (parts > (size_t)opipe_pool_size(p))
-		parts = (size_t)opipe_pool_size(p);
-	if (parts <= 1) {
+	if (block == 0)
+		block = 1;
+	if (opipe_pool_size(p) <= 1 || n <= block) {
 		if (n)
 			fn(arg, 0, n, 0);
 		return;
 	}
 	pthread_mutex_lock(&p->mu);
-	p->fn = fn, p->arg = arg, p->total = n, p->parts = (int)parts;
+	p->fn = fn, p->arg = arg, p->total = n, p->block = block, p->next = 0;
 	p->pending = p->n - 1;
 	p->gen++;
 	pthread_cond_broadcast(&p->go);
 	pthread_mutex_unlock(&p->mu);
-	pool_part(p, 0);
+	pool_work(p, 0);
 	pthread_mutex_lock(&p->mu);
 	while (p->pending)
 		pthread_cond_wait(&p->done, &p->mu);
@@ -527,14 +529,15 @@ static void map_part(void *arg, size_t from, size_t to, int part)
 {
 	struct map_ctx *m = arg;
 	struct chunk *c = m->c;
-	buf_t *out = &c->outs[part];
+	int blk = (int)(from / MIN_PARSE);
+	buf_t *out = &c->outs[blk];
 	char reason[512];
 
 	for (size_t i = from; i < to; i++) {
 		struct line *l = &c->lines[i];
 		json_t *rec = stream_parse(c->text.p + l->off, l->len, reason, sizeof reason);
 
-		l->part = part;
+		l->part = blk;
 		if (!rec) {
 			l->reason = xstrdup(reason);
 		} else {
@@ -565,11 +568,12 @@ static int map_chunk(stream_t *s, opipe_pool *p, struct chunk *c, void *ctx)
 	size_t i, stop_start = 0;
 	int stop = 0;
 
-	if (c->nouts < opipe_pool_size(p)) {
-		c->outs = xrealloc(c->outs, sizeof *c->outs * (size_t)opipe_pool_size(p));
-		for (int k = c->nouts; k < opipe_pool_size(p); k++)
+	int blocks = (int)((c->n + MIN_PARSE - 1) / MIN_PARSE);
+	if (c->nouts < blocks) {
+		c->outs = xrealloc(c->outs, sizeof *c->outs * (size_t)blocks);
+		for (int k = c->nouts; k < blocks; k++)
 			buf_init(&c->outs[k]);
-		c->nouts = opipe_pool_size(p);
+		c->nouts = blocks;
 	}
 	for (int k = 0; k < c->nouts; k++)
 		buf_reset(&c->outs[k]);
@@ -640,14 +644,15 @@ int opipe_map(stream_t *s, char **files, int nfiles, opipe_pool *p, opipe_map_fn
 struct opipe_writer {
 	stream_t *s;
 	opipe_pool *pool;
-	buf_t *bufs; /* one per part */
+	buf_t *bufs;   /* one per block of MIN_DUMP records */
+	size_t nbufs;
 	json_t **recs; /* the batch being serialized */
 };
 
-static void dump_part(void *arg, size_t from, size_t to, int part)
+static void dump_part(void *arg, size_t from, size_t to, int worker)
 {
 	opipe_writer *w = arg;
-	buf_t *b = &w->bufs[part];
+	buf_t *b = &w->bufs[from / MIN_DUMP];
 
 	for (size_t i = from; i < to; i++) {
 		ndjson_dump(b, w->recs[i]);
@@ -662,19 +667,24 @@ opipe_writer *opipe_writer_new(stream_t *s, opipe_pool *p)
 
 	w->s = s;
 	w->pool = p;
-	w->bufs = xcalloc((size_t)opipe_pool_size(p), sizeof *w->bufs);
 	return w;
 }
 
 void opipe_writer_put(opipe_writer *w, json_t *const *recs, size_t n)
 {
-	int parts = opipe_pool_size(w->pool);
+	size_t blocks = (n + MIN_DUMP - 1) / MIN_DUMP;
 
-	for (int k = 0; k < parts; k++)
+	if (blocks > w->nbufs) {
+		w->bufs = xrealloc(w->bufs, sizeof *w->bufs * blocks);
+		for (size_t k = w->nbufs; k < blocks; k++)
+			buf_init(&w->bufs[k]);
+		w->nbufs = blocks;
+	}
+	for (size_t k = 0; k < blocks; k++)
 		buf_reset(&w->bufs[k]);
 	w->recs = (json_t **)recs;
 	opipe_pool_for(w->pool, n, MIN_DUMP, dump_part, w);
-	for (int k = 0; k < parts; k++)
+	for (size_t k = 0; k < blocks; k++)
 		write_out(w->bufs[k].p, w->bufs[k].len);
 	w->s->emitted += (long)n;
 }
@@ -683,7 +693,7 @@ void opipe_writer_free(opipe_writer *w)
 {
 	if (!w)
 		return;
-	for (int k = 0; k < opipe_pool_size(w->pool); k++)
+	for (size_t k = 0; k < w->nbufs; k++)
 		buf_free(&w->bufs[k]);
 	free(w->bufs);
 	free(w);

@@ -33,12 +33,15 @@
 typedef struct opipe_pool opipe_pool;
 opipe_pool *opipe_pool_new(int threads);
 int opipe_pool_size(const opipe_pool *p);
-/* Call fn(arg, from, to, part) on contiguous parts of [0, n), part 0 on
- * the calling thread and part i < opipe_pool_size on worker i; a part
- * gets at least min_each items (fewer parts when n is small), none is
- * called empty. Returns when all are done. */
-void opipe_pool_for(opipe_pool *p, size_t n, size_t min_each,
-		    void (*fn)(void *arg, size_t from, size_t to, int part), void *arg);
+/* Call fn(arg, from, to, worker) on [0, n) in blocks of block items
+ * (the last one shorter), handed out to the threads as they come free:
+ * the caller is worker 0, the others 1 .. opipe_pool_size - 1 (for
+ * scratch space of their own). A block starts at a multiple of block, so
+ * from / block numbers it, for output that must keep its order; n <=
+ * block, or one thread: one call fn(arg, 0, n, 0). Returns when all are
+ * done. */
+void opipe_pool_for(opipe_pool *p, size_t n, size_t block,
+		    void (*fn)(void *arg, size_t from, size_t to, int worker), void *arg);
 /* Stops and joins the workers; NULL does nothing. */
 void opipe_pool_free(opipe_pool *p);
 
