@@ -20,7 +20,11 @@
 #   pipe     herd-score on the posts, N and 3N of them; the marginal rate
 #            2N / (t(3N) - t(N)) leaves out start-up (loading, hashing and
 #            uploading the weights), which a long stream pays once
-# and prints pipe / engine. Output goes to stdout and, when set, $OUT/.
+#   pipe -t1 the same with --threads 1: one thread reads, tokenizes, waits
+#            for the model and writes in turn (herd-score before its
+#            pipeline), for the pipeline's gain in the same run
+# and prints pipe / engine, and whether both runs wrote the same bytes.
+# Output goes to stdout and, when set, $OUT/.
 # A dry run without a GPU: HERD_PIPE_DEVICE=cpu HERD_PIPE_MODEL=tiny.
 set -euo pipefail
 export LC_ALL=C
@@ -75,10 +79,11 @@ echo "== engine alone: bert_driver on $device, fp16, batch 256, sorted"
 "$dir/bin/bert_driver" --model "$model" --ids "$work/ids.txt" --device "$device" --precision fp16 --batch 256 --sort --reps 3 | tee "$work/engine.txt"
 engine=$(sed -n 's/.*seq_per_s=\([0-9.]*\).*/\1/p' "$work/engine.txt" | tail -1)
 
-pipe_time() { # FILE -> seconds of herd-score over it
-	local t0 t1
+pipe_time() { # FILE [ARGS...] -> seconds of herd-score over it
+	local t0 t1 f=$1
+	shift
 	t0=$(date +%s.%N)
-	"$dir/bin/herd-score" --model "$model" --device "$device" --precision fp16 --batch 256 --sort-window 8192 "$1" >"$work/out.ndjson"
+	"$dir/bin/herd-score" --model "$model" --device "$device" --precision fp16 --batch 256 --sort-window 8192 "$@" "$f" >"$work/out.ndjson"
 	t1=$(date +%s.%N)
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
@@ -88,9 +93,17 @@ t1=$(pipe_time "$work/p1.ndjson")
 t3=$(pipe_time "$work/p3.ndjson")
 [ "$(wc -l <"$work/out.ndjson")" = $((3 * n)) ] || echo "gpu-pipe-check: herd-score wrote $(wc -l <"$work/out.ndjson") records, want $((3 * n))"
 head -c 400 "$work/out.ndjson"; echo
+mv "$work/out.ndjson" "$work/out-pipe.ndjson"
+echo "== the same with --threads 1 (no pipeline)"
+s1=$(pipe_time "$work/p1.ndjson" --threads 1)
+s3=$(pipe_time "$work/p3.ndjson" --threads 1)
+if cmp -s "$work/out.ndjson" "$work/out-pipe.ndjson"; then same="the same bytes"; else same="DIFFERENT bytes (see the batches' float digits)"; fi
 pipe=$(calc "2 * $n / ($t3 - $t1)")
+single=$(calc "2 * $n / ($s3 - $s1)")
 printf 'engine alone          %10.0f posts/s\n' "$engine"
 printf 'herd-score, %7d posts %6.2f s (%.0f posts/s with start-up)\n' "$n" "$t1" "$(calc "$n / $t1")"
 printf 'herd-score, %7d posts %6.2f s\n' $((3 * n)) "$t3"
 printf 'pipe (marginal)       %10.0f posts/s = %.1f%% of the engine alone (issue 4 asks >= 80%%)\n' "$pipe" "$(calc "100 * $pipe / $engine")"
+printf 'pipe --threads 1      %10.0f posts/s = %.1f%% of the engine alone; pipeline gain %.2fx; outputs: %s\n' \
+	"$single" "$(calc "100 * $single / $engine")" "$(calc "$pipe / $single")" "$same"
 rm -rf "$work"
