@@ -87,6 +87,12 @@ order; the exit status is the same.
   $ cmp o1 o2 && cmp e1 e2 && echo same
   same
 
+--metrics counts the same records in, out and rejected.
+
+  $ for t in 1 4; do herd-score -q --model vader --lexicon "$mini" --threads $t --max-rejects 100 --metrics m$t.prom mixed.ndjson > /dev/null 2>&1; grep -o '^herd_records_[a-z]*{[^}]*} [0-9]*' m$t.prom | sed 's/{.*}//' | tr '\n' ' '; echo; done
+  herd_records_in 3749 herd_records_out 3672 herd_records_rejected 77 
+  herd_records_in 3749 herd_records_out 3672 herd_records_rejected 77 
+
 --strict stops at the first bad line, with what came before it written;
 several files go in order, one that cannot be opened is said in its place.
 
