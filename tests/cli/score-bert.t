@@ -7,7 +7,7 @@ it. Logits are compared within 1e-4 (the engine's golden tolerance).
   $ herd-score --help | grep -E -- '^ +--(long|device|emit|hybrid|sort-window|engagement-min) ' | sed 's/  */ /g'
    --hybrid VADER on every post ("vader"), and the BERT model's
    --engagement-min N the --hybrid engagement threshold (default 100)
-   --sort-window N posts read before they are scored (default 1024): a
+   --sort-window N posts read before a BERT model scores them (default
    --long MODE truncate (default) or split: longer texts as averaged
    --device D auto (default: CUDA when a GPU is there), cpu or cuda
    --emit LIST also add, for tests and debugging, any of: tokens (the

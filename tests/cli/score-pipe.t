@@ -13,7 +13,8 @@ cut at and between posts.
   $ cat c.ndjson c.ndjson c.ndjson > posts.ndjson; wc -l < posts.ndjson
   3600
 
-VADER: one thread, two, four; windows of 1, 7 and the default 1024 posts.
+VADER: one thread (record after record), two, four (threads sharing
+chunks of 1,024 lines); --sort-window, a BERT setting, changes nothing.
 
   $ herd-score --model vader --lexicon "$mini" --threads 1 posts.ndjson > v1
   $ for t in 2 4; do for w in 1 7 1024; do herd-score --model vader --lexicon "$mini" --threads $t --sort-window $w posts.ndjson | cmp - v1 || echo "threads $t window $w differs"; done; done
