@@ -141,11 +141,11 @@ usage); a malformed checkpoint says which file and what is wrong.
 
 The CUDA backend is a shared object opened only when a model asks for the
 GPU (src/bert/cuda_load.c): herd-score itself links no cuBLAS, so VADER and
-CPU runs do not pay its ~150 MB at start. Where there is no NVIDIA driver,
-auto says so and the CPU runs.
+CPU runs do not pay its ~150 MB at start. Where there is no NVIDIA driver
+(or, in the sanitizer build, no backend), auto says so and the CPU runs.
 
   $ ldd "$(command -v herd-score)" | grep -c 'cublas\|cudart'
   0
   [1]
   $ herd-score --model $G/bert-tiny in.ndjson 2>&1 >/dev/null | sed 's/@[0-9a-f]*: / /'
-  herd-score: bert-tiny (cpu: .*\(auto: no CUDA device: .*\)|cuda: .*\(auto: a CUDA device is present\)) (re)
+  herd-score: bert-tiny (cpu: .*\(auto: (no CUDA device|this build has no CUDA backend).*\)|cuda: .*\(auto: a CUDA device is present\)) (re)
