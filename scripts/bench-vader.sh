@@ -8,7 +8,7 @@
 # every WSB comment body in wsb-early2021-esbenkc (24,903 texts), as posts,
 # repeated REPEAT times. Each side reads the same NDJSON file and writes
 # NDJSON with the "vader" field added:
-#   herd     bin/herd-score --model vader
+#   herd     bin/herd-score --model vader (all CPUs, and --threads 1)
 #   python   json.loads per line, SentimentIntensityAnalyzer.polarity_scores
 #            of title + "\n" + text (as herd scores it), json.dumps per line
 # Prints the best of 3 runs of each (least CPU time: the machine is shared,
@@ -87,6 +87,10 @@ echo "bench-vader: $n texts ($mb MB of NDJSON posts: vader-groundtruth + WSB com
 herd=$(best bin/herd-score -q --model vader --lexicon "$top/data/vader")
 hw=${herd% *} hc=${herd#* }
 printf '  %-32s %7s s wall %7s s CPU  %9s texts/s (CPU)\n' "herd-score --model vader" "$hw" "$hc" "$(rate "$hc")"
+# The same on one thread (no pipeline): the least CPU, for a busy machine.
+herd1=$(best bin/herd-score -q --threads 1 --model vader --lexicon "$top/data/vader")
+h1w=${herd1% *} h1c=${herd1#* }
+printf '  %-32s %7s s wall %7s s CPU  %9s texts/s (CPU)\n' "  the same, --threads 1" "$h1w" "$h1c" "$(rate "$h1c")"
 # herd-score -v says how much of its CPU time went into scoring.
 bin/herd-score -v --model vader --lexicon "$top/data/vader" <"$tmp/in.ndjson" >/dev/null 2>"$tmp/v.err"
 hs=$(sed -n 's/^herd-score: vader: [0-9]* texts scored in \([0-9.]*\) s.*/\1/p' "$tmp/v.err")
@@ -100,8 +104,9 @@ pw=${python% *} pc=${python#* }
 inside=$(cat "$tmp/best.err")
 printf '  %-32s %7s s wall %7s s CPU  %9s texts/s (CPU)\n' "vaderSentiment $("$py" -c 'from importlib.metadata import version; print(version("vaderSentiment"))') (Python)" "$pw" "$pc" "$(rate "$pc")"
 printf '  %-32s %7s s                %9s texts/s\n' "  of which polarity_scores()" "$inside" "$(rate "$inside")"
-awk -v hc="$hc" -v pc="$pc" -v hw="$hw" -v pw="$pw" -v i="$inside" -v hs="$hs" 'BEGIN {
+awk -v hc="$hc" -v pc="$pc" -v hw="$hw" -v pw="$pw" -v i="$inside" -v hs="$hs" -v h1c="$h1c" -v h1w="$h1w" 'BEGIN {
 	printf "  end to end, NDJSON in and out: herd-score is %.1fx faster in CPU time (%.1fx wall clock)\n", pc / hc, pw / hw
+	printf "  the same with --threads 1: %.1fx in CPU time (%.1fx wall clock)\n", pc / h1c, pw / h1w
 	printf "  scoring alone (polarity_scores() against herd'"'"'s scorer): %.1fx\n", i / hs
 }'
 echo "  ($($py -c 'import platform; print("Python", platform.python_version())'), $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg))"
