@@ -1,11 +1,12 @@
 /*
  * head.c — classifier heads kept apart from the encoder (head.h): the
  * feature list, head.safetensors read and written, and the forward pass
- * (a linear layer or a ReLU MLP, on the host: B · D · H multiply-adds, a
- * rounding error beside the encoder).
+ * (a linear layer or a ReLU MLP, on the host, through the CPU engine's
+ * GEMM: B · D · H multiply-adds, a rounding error beside the encoder).
  */
 #include "bert/head.h"
 
+#include "bert/cpu.h"
 #include "bert/safetensors.h"
 #include "lib/util.h"
 
@@ -206,28 +207,17 @@ int bert_head_save(const struct bert_head *h, const char *path, int L, int f16, 
 
 void bert_head_forward(const struct bert_head *h, int B, const float *feats, float *logits)
 {
-	int in = h->H ? h->H : h->D;
-	float *z = h->H ? xmalloc(sizeof(float) * (size_t)h->H) : NULL;
+	/* Two GEMMs over the batch (the CPU engine's): as scalar dot products
+	 * per text the head of the default model (2,688 features, 640 hidden)
+	 * took 5% of a batch's time for 0.1% of its FLOPs. */
+	float *z = NULL;
 
-	for (int b = 0; b < B; b++) {
-		const float *f = feats + (size_t)b * h->D, *x = f;
-		if (h->H) {
-			for (int j = 0; j < h->H; j++) {
-				const float *w = h->w1 + (size_t)j * h->D;
-				float s = h->b1[j];
-				for (int i = 0; i < h->D; i++)
-					s += w[i] * f[i];
-				z[j] = s > 0 ? s : 0;
-			}
-			x = z;
-		}
-		for (int k = 0; k < h->K; k++) {
-			const float *w = h->w2 + (size_t)k * in;
-			float s = h->b2[k];
-			for (int i = 0; i < in; i++)
-				s += w[i] * x[i];
-			logits[(size_t)b * h->K + k] = s;
-		}
+	if (h->H) {
+		z = xmalloc(sizeof(float) * (size_t)B * h->H);
+		bert_cpu_matmul(z, feats, h->w1, h->b1, B, h->D, h->H);
+		for (size_t i = 0; i < (size_t)B * h->H; i++)
+			z[i] = z[i] > 0 ? z[i] : 0;
 	}
+	bert_cpu_matmul(logits, h->H ? z : feats, h->w2, h->b2, B, h->H ? h->H : h->D, h->K);
 	free(z);
 }
