@@ -111,7 +111,7 @@ else
 fi
 echo "CPU GEMM: $gemm_name; $tok_name"
 objs=()
-for f in $srcs src/lib/util.c tests/kernels/bert_driver.c; do
+for f in $srcs src/lib/util.c src/lib/tpool.c tests/kernels/bert_driver.c; do
 	o=$B/$(basename "${f%.c}").o
 	objs+=("$o")
 	echo "+ cc $f"

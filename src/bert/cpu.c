@@ -30,6 +30,7 @@
  */
 #include "bert/cpu.h"
 
+#include "lib/tpool.h"
 #include "lib/util.h"
 
 /* GCC vectorizes with 256-bit registers by default even where AVX-512 is
@@ -41,7 +42,6 @@
 
 #include <dlfcn.h>
 #include <math.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -643,104 +643,6 @@ void bert_cpu_forward_ref(const struct bert_config *cfg, const struct bert_weigh
 
 /* ================================================================ threads */
 
-/* A fixed pool: run(fn) calls fn(ctx, tid, n) on every worker, the
- * caller being worker 0, and returns when all are done. */
-struct pool {
-	int n;
-	pthread_t *th;
-	pthread_mutex_t mu;
-	pthread_cond_t go, done;
-	unsigned long gen; /* bumped for each job */
-	int pending;       /* workers still running the job */
-	int quit;
-	void (*fn)(void *ctx, int tid, int n);
-	void *ctx;
-};
-
-struct worker_arg {
-	struct pool *p;
-	int tid;
-};
-
-static void *worker(void *arg)
-{
-	struct worker_arg *wa = arg;
-	struct pool *p = wa->p;
-	int tid = wa->tid;
-	unsigned long seen = 0;
-
-	free(wa);
-	gemm_single_thread();
-	for (;;) {
-		pthread_mutex_lock(&p->mu);
-		while (p->gen == seen && !p->quit)
-			pthread_cond_wait(&p->go, &p->mu);
-		if (p->quit) {
-			pthread_mutex_unlock(&p->mu);
-			return NULL;
-		}
-		seen = p->gen;
-		void (*fn)(void *, int, int) = p->fn;
-		void *ctx = p->ctx;
-		pthread_mutex_unlock(&p->mu);
-		fn(ctx, tid, p->n);
-		pthread_mutex_lock(&p->mu);
-		if (--p->pending == 0)
-			pthread_cond_signal(&p->done);
-		pthread_mutex_unlock(&p->mu);
-	}
-}
-
-static void pool_init(struct pool *p, int n)
-{
-	memset(p, 0, sizeof *p);
-	p->n = n;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->go, NULL);
-	pthread_cond_init(&p->done, NULL);
-	p->th = xcalloc((size_t)n, sizeof *p->th);
-	gemm_single_thread();
-	for (int i = 1; i < n; i++) {
-		struct worker_arg *wa = xmalloc(sizeof *wa);
-		wa->p = p, wa->tid = i;
-		if (pthread_create(&p->th[i], NULL, worker, wa) != 0)
-			abort(); /* no threads left: nothing sensible to report through bert.h */
-	}
-}
-
-static void pool_run(struct pool *p, void (*fn)(void *, int, int), void *ctx)
-{
-	if (p->n == 1) {
-		fn(ctx, 0, 1);
-		return;
-	}
-	pthread_mutex_lock(&p->mu);
-	p->fn = fn, p->ctx = ctx;
-	p->pending = p->n - 1;
-	p->gen++;
-	pthread_cond_broadcast(&p->go);
-	pthread_mutex_unlock(&p->mu);
-	fn(ctx, 0, p->n);
-	pthread_mutex_lock(&p->mu);
-	while (p->pending)
-		pthread_cond_wait(&p->done, &p->mu);
-	pthread_mutex_unlock(&p->mu);
-}
-
-static void pool_destroy(struct pool *p)
-{
-	pthread_mutex_lock(&p->mu);
-	p->quit = 1;
-	pthread_cond_broadcast(&p->go);
-	pthread_mutex_unlock(&p->mu);
-	for (int i = 1; i < p->n; i++)
-		pthread_join(p->th[i], NULL);
-	free(p->th);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->go);
-	pthread_cond_destroy(&p->done);
-}
-
 /* Rows [*r0, *r1) of R for worker tid of n. */
 static void split(int R, int tid, int n, int *r0, int *r1)
 {
@@ -753,7 +655,7 @@ static void split(int R, int tid, int n, int *r0, int *r1)
 struct bert_cpu {
 	const struct bert_config *cfg;
 	const struct bert_weights *w;
-	struct pool pool;
+	tpool *pool; /* every layer's steps: rows split by worker */
 	/* activations, grown to the largest batch seen */
 	int cap_n, cap_b, cap_t;
 	float *x, *qkv, *ctx, *tmp, *h; /* (N, C) (N, 3C) (N, C) (N, C) (N, I) */
@@ -790,7 +692,7 @@ static void step_gemm(void *arg, int tid, int n)
 static void gemm(struct step *s, float *out, const float *inp, const float *w, int IC, int OC)
 {
 	s->out = out, s->inp = inp, s->wt = w, s->IC = IC, s->OC = OC;
-	pool_run(&s->c->pool, step_gemm, s);
+	tpool_run(s->c->pool, step_gemm, s);
 }
 
 static void step_embed(void *arg, int tid, int n)
@@ -897,7 +799,7 @@ static void grow(struct bert_cpu *c, int B, int N, int T)
 	if (T > c->cap_t) {
 		c->cap_t = T;
 		free(c->scratch);
-		c->scratch = xmalloc(sizeof(float) * (size_t)c->pool.n * T * (T + cfg->hidden));
+		c->scratch = xmalloc(sizeof(float) * (size_t)tpool_size(c->pool) * T * (T + cfg->hidden));
 	}
 }
 
@@ -912,7 +814,9 @@ struct bert_cpu *bert_cpu_new(const struct bert_config *cfg, const struct bert_w
 #if defined(HERD_GEMM_OPENBLAS)
 	openblas_set_num_threads(1); /* our workers split the GEMMs */
 #endif
-	pool_init(&c->pool, threads);
+	/* every worker runs the GEMM library on its own thread only: we split */
+	gemm_single_thread();
+	c->pool = tpool_new(threads, gemm_single_thread, NULL);
 	return c;
 }
 
@@ -920,7 +824,7 @@ void bert_cpu_free(struct bert_cpu *c)
 {
 	if (!c)
 		return;
-	pool_destroy(&c->pool);
+	tpool_free(c->pool);
 	free(c->x), free(c->qkv), free(c->ctx), free(c->tmp), free(c->h), free(c->pos);
 	free(c->pooled), free(c->cls), free(c->scratch);
 	free(c);
@@ -928,7 +832,7 @@ void bert_cpu_free(struct bert_cpu *c)
 
 int bert_cpu_threads(const struct bert_cpu *c)
 {
-	return c->pool.n;
+	return tpool_size(c->pool);
 }
 
 void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offsets, const struct bert_cpu_out *out)
@@ -945,22 +849,22 @@ void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offs
 		for (int t = offsets[b]; t < offsets[b + 1]; t++)
 			c->pos[t] = t - offsets[b];
 
-	pool_run(&c->pool, step_embed, &s);
+	tpool_run(c->pool, step_embed, &s);
 	for (int l = 0; l < cfg->layers; l++) {
 		s.lw = &w->layer[l];
 		s.layer = l;
 		gemm(&s, c->qkv, c->x, s.lw->qkv_w, C, 3 * C);
-		pool_run(&c->pool, step_qkv_bias, &s);
+		tpool_run(c->pool, step_qkv_bias, &s);
 		atomic_store(&s.next, 0);
-		pool_run(&c->pool, step_attention, &s);
+		tpool_run(c->pool, step_attention, &s);
 		gemm(&s, c->tmp, c->ctx, s.lw->attn_out_w, C, C);
-		pool_run(&c->pool, step_ln1, &s);
+		tpool_run(c->pool, step_ln1, &s);
 		gemm(&s, c->h, c->x, s.lw->ffn_in_w, C, I);
-		pool_run(&c->pool, step_gelu, &s);
+		tpool_run(c->pool, step_gelu, &s);
 		gemm(&s, c->tmp, c->h, s.lw->ffn_out_w, I, C);
-		pool_run(&c->pool, step_ln2, &s);
+		tpool_run(c->pool, step_ln2, &s);
 		if (out->layer_mean || (l == cfg->layers - 1 && (out->last_max || cfg->pooling == BERT_POOL_MEAN)))
-			pool_run(&c->pool, step_stats, &s);
+			tpool_run(c->pool, step_stats, &s);
 	}
 	if (out->hidden)
 		memcpy(out->hidden, c->x, sizeof(float) * (size_t)N * C);

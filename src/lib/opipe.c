@@ -18,6 +18,7 @@
 #include "ndjson.h"
 #include "progress.h"
 #include "reject.h"
+#include "tpool.h"
 #include "util.h"
 
 #include <errno.h>
@@ -35,33 +36,24 @@
 
 /* ================================================================ pool */
 
-/* The job's fields are written under mu by opipe_pool_for and read by a
- * worker after it saw gen change, also under mu; its blocks are handed
- * out through next alone. Blocks, not one equal share per thread: a
- * thread the machine puts aside (a shared machine, the model's threads)
- * holds up no one, the others take its blocks. */
+/* Blocks over a tpool, not one equal share per thread: a thread the
+ * machine puts aside (a shared machine, the model's threads) holds up no
+ * one, the others take its blocks. The job's fields are written before
+ * tpool_run publishes the job; blocks are handed out through next alone. */
 struct opipe_pool {
-	int n;              /* threads, the caller included */
-	pthread_t *th;      /* th[1..n) */
-	pthread_mutex_t mu;
-	pthread_cond_t go, done;
-	unsigned long gen;  /* bumped for each job */
-	int pending;        /* workers still on the job */
-	int quit;
+	tpool *threads;
 	void (*fn)(void *arg, size_t from, size_t to, int worker);
 	void *arg;
 	size_t total, block; /* the job: [0, total) in blocks of block */
-	size_t next;        /* the next block to take (atomic) */
-};
-
-struct pool_worker {
-	opipe_pool *p;
-	int worker;
+	size_t next;         /* the next block to take (atomic) */
 };
 
 /* Take blocks until none is left. */
-static void pool_work(opipe_pool *p, int worker)
+static void pool_work(void *ctx, int worker, int n)
 {
+	opipe_pool *p = ctx;
+
+	(void)n;
 	for (;;) {
 		size_t from = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED) * p->block;
 		if (from >= p->total)
@@ -70,53 +62,18 @@ static void pool_work(opipe_pool *p, int worker)
 	}
 }
 
-static void *pool_main(void *arg)
-{
-	struct pool_worker *pw = arg;
-	opipe_pool *p = pw->p;
-	int worker = pw->worker;
-	unsigned long seen = 0;
-
-	free(pw);
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (p->gen == seen && !p->quit)
-			pthread_cond_wait(&p->go, &p->mu);
-		if (p->quit)
-			break;
-		seen = p->gen;
-		pthread_mutex_unlock(&p->mu);
-		pool_work(p, worker);
-		pthread_mutex_lock(&p->mu);
-		if (--p->pending == 0)
-			pthread_cond_signal(&p->done);
-	}
-	pthread_mutex_unlock(&p->mu);
-	jx_parse_thread_free(); /* the scratch of lines parsed here (parse_part) */
-	return NULL;
-}
-
 opipe_pool *opipe_pool_new(int threads)
 {
 	opipe_pool *p = xcalloc(1, sizeof *p);
 
-	p->n = threads > 1 ? threads : 1;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->go, NULL);
-	pthread_cond_init(&p->done, NULL);
-	p->th = xcalloc((size_t)p->n, sizeof *p->th);
-	for (int i = 1; i < p->n; i++) {
-		struct pool_worker *pw = xmalloc(sizeof *pw);
-		pw->p = p, pw->worker = i;
-		if (pthread_create(&p->th[i], NULL, pool_main, pw) != 0)
-			log_fatal(HERD_EXIT_FAIL, "cannot start a thread:");
-	}
+	/* jx_parse_thread_free: the scratch of lines parsed on a worker (parse_part) */
+	p->threads = tpool_new(threads, NULL, jx_parse_thread_free);
 	return p;
 }
 
 int opipe_pool_size(const opipe_pool *p)
 {
-	return p ? p->n : 1;
+	return p ? tpool_size(p->threads) : 1;
 }
 
 void opipe_pool_for(opipe_pool *p, size_t n, size_t block, void (*fn)(void *arg, size_t from, size_t to, int worker),
@@ -129,33 +86,15 @@ void opipe_pool_for(opipe_pool *p, size_t n, size_t block, void (*fn)(void *arg,
 			fn(arg, 0, n, 0);
 		return;
 	}
-	pthread_mutex_lock(&p->mu);
 	p->fn = fn, p->arg = arg, p->total = n, p->block = block, p->next = 0;
-	p->pending = p->n - 1;
-	p->gen++;
-	pthread_cond_broadcast(&p->go);
-	pthread_mutex_unlock(&p->mu);
-	pool_work(p, 0);
-	pthread_mutex_lock(&p->mu);
-	while (p->pending)
-		pthread_cond_wait(&p->done, &p->mu);
-	pthread_mutex_unlock(&p->mu);
+	tpool_run(p->threads, pool_work, p);
 }
 
 void opipe_pool_free(opipe_pool *p)
 {
 	if (!p)
 		return;
-	pthread_mutex_lock(&p->mu);
-	p->quit = 1;
-	pthread_cond_broadcast(&p->go);
-	pthread_mutex_unlock(&p->mu);
-	for (int i = 1; i < p->n; i++)
-		pthread_join(p->th[i], NULL);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->go);
-	pthread_cond_destroy(&p->done);
-	free(p->th);
+	tpool_free(p->threads);
 	free(p);
 }
 
