@@ -333,7 +333,7 @@ static int reddit_parse(fetch_run *f, const json_t *body, const fetch_query *q, 
 		int64_t t = 0;
 		fetch_item *it;
 		if (!k || (strcmp(k, "t1") != 0 && strcmp(k, "t3") != 0) || !id)
-			continue; /* "more" stubs: nothing to write */
+			continue; /* kind "more": Reddit's link to comments not loaded, no item */
 		snprintf(full, sizeof full, "%s", name ? name : id);
 		htime_from_json(json_object_get(d, "created_utc"), &t);
 		it = fetch_page_add(pg, json_incref(c), NULL, base36(id), full, t);
