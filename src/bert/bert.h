@@ -102,7 +102,4 @@ const char *bert_device_info(const bert_model *m);
 int bert_run(bert_model *m, int B, const int32_t *const *ids, const int *lens, float *logits, float *probs,
 	     float *pooled, char *err, size_t errlen);
 
-/* Whether a CUDA device can be used; when not, why (one line). */
-int bert_cuda_available(char *why, size_t whylen);
-
 #endif

@@ -456,14 +456,6 @@ int bert_files_hash(const char *const *paths, int n, char hex[9], char *err, siz
 
 /* ------------------------------------------------------------ devices */
 
-int bert_cuda_available(char *why, size_t whylen)
-{
-	char name[128];
-	const struct bert_cuda_api *api = bert_cuda_backend(why, whylen);
-
-	return api && api->probe(why, whylen, name, sizeof name);
-}
-
 static int pick_device(struct bert_model *m, const struct bert_options *opt, char *err, size_t errlen)
 {
 	char why[256] = "", cuda_name[128] = "";
