@@ -85,17 +85,21 @@ ifneq ($(NVCC),)
 endif
 
 # ---------------------------------------------------------------- what we found
-ifeq ($(MAKECMDGOALS),$(filter-out clean help,$(MAKECMDGOALS)))
+# Headers the build needs; `make probe` prints those the compiler cannot find
+# (PROBE_EXTRA adds names, for tests/setup/check-probe.sh). Any other goal
+# runs scripts/install-deps.sh when one is missing, then probes again.
+PROBE_HEADERS := jansson.h csv.h sqlite3.h postgresql/libpq-fe.h curl/curl.h utf8proc.h zlib.h \
+                 $(GEMM_HEADER) $(PROBE_EXTRA)
+probe_missing = $(shell CC='$(CC)' scripts/probe-headers.sh $(GEMM_CFLAGS) -- $(1))
+ifeq ($(MAKECMDGOALS),$(filter-out clean help probe,$(MAKECMDGOALS)))
   $(info herd $(VERSION): GEMM=$(GEMM) ($(GEMM_LIBS)); CUDA: $(if $(NVCC),nvcc at $(NVCC) -> sm_80 sm_90 + PTX,skipped ($(if $(filter 0,$(CUDA)),CUDA=0,nvcc not found))); $(if $(SAN),sanitizers on,no sanitizers))
-  MISSING := $(foreach h,jansson.h csv.h sqlite3.h postgresql/libpq-fe.h curl/curl.h utf8proc.h zlib.h $(GEMM_HEADER),\
-      $(if $(shell printf '\#include <$(h)>\n' | $(CC) $(GEMM_CFLAGS) -E -x c - >/dev/null 2>&1 && echo ok),,$(h)))
+  MISSING := $(call probe_missing,$(PROBE_HEADERS))
   ifneq ($(strip $(MISSING)),)
     $(info missing headers: $(MISSING); running scripts/install-deps.sh)
-    $(shell scripts/install-deps.sh 1>&2)
-    MISSING := $(foreach h,$(MISSING),\
-        $(if $(shell printf '\#include <$(h)>\n' | $(CC) $(GEMM_CFLAGS) -E -x c - >/dev/null 2>&1 && echo ok),,$(h)))
+    INSTALL_STATUS := $(shell scripts/install-deps.sh 1>&2; echo $$?)
+    MISSING := $(call probe_missing,$(MISSING))
     ifneq ($(strip $(MISSING)),)
-      $(error still missing: $(MISSING) — run scripts/install-deps.sh as root (Debian))
+      $(error still missing: $(MISSING) — scripts/install-deps.sh (exit $(INSTALL_STATUS)) must run as root or with sudo, on Debian or Ubuntu)
     endif
   endif
 endif
@@ -129,7 +133,7 @@ $(BINDIR)/herd: bin/herd
 endif
 
 .SECONDARY:
-.PHONY: all test unit-test demo models bench fuzz clean help
+.PHONY: all test unit-test demo models bench fuzz clean help probe
 all: $(PROGS) $(DISPATCH) $(CUDA_SO)
 
 
@@ -185,6 +189,10 @@ fuzz: all
 
 clean:
 	rm -rf build build-san lib $(filter-out bin/herd,$(wildcard bin/herd-*))
+
+probe:
+	@m='$(strip $(call probe_missing,$(PROBE_HEADERS)))'; \
+	if [ -n "$$m" ]; then echo "missing headers: $$m"; exit 1; else echo "all headers found"; fi
 
 help:
 	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
