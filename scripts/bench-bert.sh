@@ -6,7 +6,8 @@
 #
 # First the sgemm ceiling of this machine, measured here: oneDNN's
 # dnnl_sgemm (herd's GEMM, Makefile GEMM=dnnl) and OpenBLAS (GEMM=openblas)
-# auto-detected and with OPENBLAS_CORETYPE forced, on BERT's projection
+# auto-detected and with OPENBLAS_CORETYPE forced to each core type the
+# CPU can run (Haswell, SkylakeX, Cooperlake), on BERT's projection
 # shapes; the best rate is "the sgemm peak".
 # Then, for the default model (models/default: all-MiniLM-L6-v2, 6 layers,
 # hidden 384) and a FinBERT-sized random checkpoint (12 layers, hidden 768,
@@ -44,7 +45,7 @@ while [ $# -gt 0 ]; do
 	--threads) threads=$2; shift 2 ;;
 	--models) args+=(--models "$2"); shift 2 ;;
 	--quick) args+=(--quick); shift ;;
-	-h | --help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-bert: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -102,7 +103,16 @@ OMP_NUM_THREADS=$threads "$work/sgemm-dnnl" | tee "$work/sgemm-dnnl.txt"
 peak=$(awk '/^best/ { print $2 }' "$work/sgemm-dnnl.txt")
 ob=/usr/include/x86_64-linux-gnu/openblas-pthread
 if [ -f $ob/cblas.h ] && cc -O2 -I$ob "$work/sgemm.c" -o "$work/sgemm-openblas" -lopenblas 2>/dev/null; then
-	for core in "" SkylakeX Cooperlake; do
+	# forced core types: only those whose instructions this CPU has (one it
+	# lacks dies on an illegal instruction): Haswell AVX2+FMA, SkylakeX
+	# AVX-512 F/BW/DQ/VL/CD, Cooperlake that and AVX512_BF16
+	flags=" $(grep -m1 '^flags' /proc/cpuinfo) "
+	has() { for f; do [[ $flags == *" $f "* ]] || return 1; done; }
+	cores=("")
+	has avx2 fma && cores+=(Haswell)
+	has avx512f avx512bw avx512dq avx512vl avx512cd && cores+=(SkylakeX)
+	has avx512f avx512bw avx512dq avx512vl avx512cd avx512_bf16 && cores+=(Cooperlake)
+	for core in "${cores[@]}"; do
 		echo "OpenBLAS ${core:-auto-detected}:"
 		OPENBLAS_NUM_THREADS=$threads OPENBLAS_CORETYPE=$core "$work/sgemm-openblas" | tee "$work/sgemm-openblas$core.txt"
 		p=$(awk '/^best/ { print $2 }' "$work/sgemm-openblas$core.txt")
