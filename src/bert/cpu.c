@@ -13,11 +13,19 @@
  *   h (N, I) = gelu(x Wiᵀ + bi)        GEMM, then bias + exact-erf GELU fused
  *   x = LN(x + h Wfᵀ + bf)             GEMM, then bias + residual + LayerNorm fused
  *
- * Threads: a pool of `threads` workers (the caller is worker 0) splits
- * every GEMM by rows of N, each worker calling the GEMM library on one
- * thread (the library's own OpenMP threads would fight ours for the same
- * cores between GEMMs); attention items (sequence, head) are handed out
- * dynamically; the fused elementwise passes split rows.
+ * Threads: a pool of `threads` workers (the caller is worker 0), each
+ * calling the GEMM library on its own thread only (the library's own
+ * OpenMP threads would fight ours for the same cores between GEMMs).
+ * The bytes out never depend on the number of threads, by construction
+ * (issue 18): every GEMM over the packed batch is cut into row blocks
+ * counted from row 0, their size set by the batch alone (gemm_rows),
+ * each block one library call of the same shape, handed out as workers
+ * come free; a library may sum a row differently in a call of another shape
+ * (oneDNN's AVX2 kernels do), never in the same call. The other ops
+ * compute a row, a (sequence, head) or a sequence on its own, with the
+ * same code and calls whichever worker runs it (the attention scratch is
+ * aligned alike for every worker), so any split of them gives the same
+ * result; the pooler and the head run on the calling thread.
  *
  * GEMM library, chosen at build time: oneDNN's dnnl_sgemm (the default:
  * fastest on the AVX-512 machines measured, BENCHMARKS.md, with no
@@ -144,12 +152,17 @@ static void sgemm_nn(int M, int N, int K, const float *A, int lda, const float *
 
 /* Make the GEMM library run on the calling thread only. oneDNN (Debian's
  * build) threads with OpenMP; its thread count is a per-thread OpenMP
- * setting, so each of our workers sets it to 1 for itself. libgomp is
- * loaded with libdnnl; we look omp_set_num_threads up rather than link
- * libgomp ourselves. */
+ * setting, so each thread that calls it sets it to 1 for itself, once.
+ * libgomp is loaded with libdnnl; we look omp_set_num_threads up rather
+ * than link libgomp ourselves. (OpenBLAS's is one setting for the
+ * process: bert_cpu_new.) */
 static void gemm_single_thread(void)
 {
 #if defined(HERD_GEMM_DNNL)
+	static _Thread_local int done;
+	if (done)
+		return;
+	done = 1;
 	void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
 	if (set)
 		set(1);
@@ -300,6 +313,7 @@ void bert_cpu_matmul_ref(float *out, const float *inp, const float *w, const flo
 
 void bert_cpu_matmul(float *out, const float *inp, const float *w, const float *bias, int M, int IC, int OC)
 {
+	gemm_single_thread();
 	sgemm_nt(M, OC, IC, inp, IC, w, IC, out, OC);
 	if (bias)
 		for (int i = 0; i < M; i++)
@@ -643,11 +657,39 @@ void bert_cpu_forward_ref(const struct bert_config *cfg, const struct bert_weigh
 
 /* ================================================================ threads */
 
-/* Rows [*r0, *r1) of R for worker tid of n. */
+/* Rows [*r0, *r1) of R for worker tid of n: for ops that compute each row
+ * (or sequence) on its own, where the split cannot change a result. */
 static void split(int R, int tid, int n, int *r0, int *r1)
 {
 	*r0 = (int)((long)R * tid / n);
 	*r1 = (int)((long)R * (tid + 1) / n);
+}
+
+/* Rows per GEMM block for a batch of N rows: the batch's GEMMs are cut
+ * into blocks of this many rows from row 0 (the last one shorter), set by
+ * N alone, never by the number of threads, so that every row is computed
+ * by a library call of the same shape (see the top of the file). About
+ * GEMM_BLOCKS blocks, to keep up to that many threads busy, of at least
+ * GEMM_MIN_ROWS and at most GEMM_MAX_ROWS rows, whole multiples of 16:
+ * each call packs the weights again, and one thread's sgemm lost ~20% of
+ * its rate in calls of 64 rows, ~7% in calls of 256 (BERT's projection
+ * shapes, oneDNN, AVX-512; issue 18, BENCHMARKS.md). */
+#define GEMM_BLOCKS 16
+#define GEMM_MIN_ROWS 64
+#define GEMM_MAX_ROWS 256
+
+static int gemm_rows(int N)
+{
+	int r = (N / GEMM_BLOCKS + 15) / 16 * 16;
+	return r < GEMM_MIN_ROWS ? GEMM_MIN_ROWS : r > GEMM_MAX_ROWS ? GEMM_MAX_ROWS : r;
+}
+
+/* Attention scratch per worker, in floats: T·(T + C) rounded up to whole
+ * 64-byte lines, so every worker's begins on a line (see grow). */
+static size_t scratch_floats(int T, int C)
+{
+	size_t n = (size_t)T * (T + C);
+	return (n + 15) & ~(size_t)15;
 }
 
 /* ================================================================ forward */
@@ -655,12 +697,12 @@ static void split(int R, int tid, int n, int *r0, int *r1)
 struct bert_cpu {
 	const struct bert_config *cfg;
 	const struct bert_weights *w;
-	tpool *pool; /* every layer's steps: rows split by worker */
+	tpool *pool; /* every layer's steps: GEMM row blocks handed out, rows split */
 	/* activations, grown to the largest batch seen */
 	int cap_n, cap_b, cap_t;
 	float *x, *qkv, *ctx, *tmp, *h; /* (N, C) (N, 3C) (N, C) (N, C) (N, I) */
 	float *pooled, *cls;            /* (B, C) (B, C) */
-	float *scratch;                 /* (threads, T, T) attention scores */
+	float *scratch;                 /* (threads, T·(T + C) rounded up) attention scores and Kᵀ */
 	int *pos;                       /* (N) position of each token in its sequence */
 };
 
@@ -675,23 +717,32 @@ struct step {
 	float *out;
 	const float *inp, *wt;
 	int IC, OC;
-	atomic_int next; /* attention items handed out */
+	int rows;        /* rows per GEMM block: gemm_rows(N) */
+	atomic_int next; /* GEMM blocks or attention items handed out */
 	const struct bert_cpu_out *o;
 	int layer;
 };
 
+/* GEMM blocks, taken as workers come free: which worker computes a block
+ * changes nothing in it. */
 static void step_gemm(void *arg, int tid, int n)
 {
 	struct step *s = arg;
-	int r0, r1;
-	split(s->N, tid, n, &r0, &r1);
-	sgemm_nt(r1 - r0, s->OC, s->IC, s->inp + (size_t)r0 * s->IC, s->IC, s->wt, s->IC, s->out + (size_t)r0 * s->OC,
-		 s->OC);
+
+	for (;;) {
+		int r0 = atomic_fetch_add(&s->next, 1) * s->rows;
+		if (r0 >= s->N)
+			break;
+		int rows = s->N - r0 < s->rows ? s->N - r0 : s->rows;
+		sgemm_nt(rows, s->OC, s->IC, s->inp + (size_t)r0 * s->IC, s->IC, s->wt, s->IC,
+			 s->out + (size_t)r0 * s->OC, s->OC);
+	}
 }
 
 static void gemm(struct step *s, float *out, const float *inp, const float *w, int IC, int OC)
 {
 	s->out = out, s->inp = inp, s->wt = w, s->IC = IC, s->OC = OC;
+	atomic_store(&s->next, 0);
 	tpool_run(s->c->pool, step_gemm, s);
 }
 
@@ -719,7 +770,7 @@ static void step_attention(void *arg, int tid, int n)
 	struct step *s = arg;
 	struct bert_cpu *c = s->c;
 	int NH = c->cfg->heads, C = c->cfg->hidden;
-	float *S = c->scratch + (size_t)tid * c->cap_t * (c->cap_t + C);
+	float *S = c->scratch + (size_t)tid * scratch_floats(c->cap_t, C);
 
 	for (;;) {
 		int item = atomic_fetch_add(&s->next, 1);
@@ -799,7 +850,7 @@ static void grow(struct bert_cpu *c, int B, int N, int T)
 	if (T > c->cap_t) {
 		c->cap_t = T;
 		free(c->scratch);
-		c->scratch = xmalloc(sizeof(float) * (size_t)tpool_size(c->pool) * T * (T + cfg->hidden));
+		c->scratch = xaligned(64, sizeof(float) * (size_t)tpool_size(c->pool) * scratch_floats(T, cfg->hidden));
 	}
 }
 
@@ -840,8 +891,9 @@ void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offs
 	const struct bert_config *cfg = c->cfg;
 	const struct bert_weights *w = c->w;
 	int N = offsets[B], C = cfg->hidden, I = cfg->intermediate, T = 0;
-	struct step s = {.c = c, .B = B, .N = N, .ids = ids, .offsets = offsets, .o = out};
+	struct step s = {.c = c, .B = B, .N = N, .rows = gemm_rows(N), .ids = ids, .offsets = offsets, .o = out};
 
+	gemm_single_thread(); /* worker 0 is this thread */
 	for (int b = 0; b < B; b++)
 		T = offsets[b + 1] - offsets[b] > T ? offsets[b + 1] - offsets[b] : T;
 	grow(c, B, N, T);

@@ -11,7 +11,8 @@
  *
  * The encoder never changes: features are computed once, then the head
  * trains on them in memory, single-threaded, so a run is reproducible
- * bit for bit given the same features.
+ * bit for bit given the same features (which are the same bytes whatever
+ * --threads: src/bert/cpu.c cuts its work alike for any thread count).
  */
 #include "bert/bert.h"
 #include "bert/cpu.h"
@@ -94,7 +95,8 @@ static const char usage[] =
 	"                          (for trying head settings quickly)\n"
 	"      --max-len N         tokens per text, [CLS] and [SEP] included (default 128)\n"
 	"      --batch N           texts per encoder batch (default 32)\n"
-	"      --threads N         encoder threads (default: all CPUs)\n"
+	"      --threads N         encoder threads (default: all CPUs); the features, and\n"
+	"                          so the head, are the same bytes whatever N\n"
 	CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
 	"Example (the default model's head, models/cards/default.md):\n"

@@ -2,9 +2,9 @@
  * tpool.h — a fixed pool of threads that runs one job at a time on all of
  * them: tpool_run(p, fn, ctx) calls fn(ctx, worker, n) on every thread,
  * the caller being worker 0, and returns when all are done. The BERT
- * engine's layers (src/bert/cpu.c: rows split by worker) and opipe's
- * blocks (src/lib/opipe.c: blocks handed out as threads come free) are
- * both built on it. Depends on pthreads and util alone, so src/bert can
+ * engine's layers (src/bert/cpu.c: GEMM row blocks handed out, rows
+ * split) and opipe's blocks (src/lib/opipe.c: blocks handed out as
+ * threads come free) are both built on it. Depends on pthreads and util alone, so src/bert can
  * use it.
  */
 #ifndef HERD_TPOOL_H

@@ -31,6 +31,9 @@ void herd_set_prog(const char *argv0);
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
+/* n bytes at an address that is a multiple of align (a power of two, at
+ * least sizeof(void *)); freed with free(). */
+void *xaligned(size_t align, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Room for `need` elements of `size` bytes in the array p, which has room

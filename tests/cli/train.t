@@ -60,6 +60,15 @@ seeds draw other splits. --limit takes a seeded sample of each dataset.
   $ herd-train -q --model enc --hidden 8 --epochs 20 --label-map 2=bullish,0=bearish,1=neutral --max-rejects 3 -o again.safetensors a.ndjson tweets=b.csv c.txt > /dev/null 2>&1
   $ cmp head.safetensors again.safetensors && echo same head
   same head
+
+--threads changes nothing either: the encoder's features are the same
+bytes on any number of threads (issue 18). Here oneDNN's kernels are
+capped at AVX2, as on a CPU without AVX-512, where 1, 2 and 3 threads
+once gave three different heads.
+
+  $ for t in 1 2 3; do ONEDNN_MAX_CPU_ISA=AVX2 herd-train -q --model enc --hidden 8 --epochs 20 --label-map 2=bullish,0=bearish,1=neutral --max-rejects 3 --threads $t -o t$t.safetensors a.ndjson tweets=b.csv c.txt > /dev/null 2>&1; done
+  $ cmp t1.safetensors t2.safetensors && cmp t1.safetensors t3.safetensors && echo same head
+  same head
   $ herd-train -q --model enc --epochs 5 --limit 9 --val 0.34 -o small.safetensors a.ndjson > small.report 2>/dev/null
   [1]
   $ sed -n 3p small.report
