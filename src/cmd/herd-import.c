@@ -272,7 +272,7 @@ int main(int argc, char **argv)
 	if (csvimp_check(m, err, sizeof err) < 0)
 		log_usage("%s", err);
 
-	progress_start("rows", 0);
+	progress_start("rows", progress_total_of(argv + optind, argc - optind));
 	if (optind == argc) {
 		import_file("-", &ro, m, &t);
 	} else {
