@@ -152,18 +152,23 @@ def wsb_quiet(ev, inputs):
     return st, len(active), rate
 
 
-def twitter(ev):
+def ndays(lo, hi):
+    return (parse_t(hi + "T00:00:00") - parse_t(lo + "T00:00:00")).days + 1
+
+
+def twitter(ev, lo_day=TW_DAYS[0], hi_day=TW_DAYS[1]):
+    """Starts per ticker in [lo_day, hi_day] outside the crash, the crash's
+    starts, and the ticker-years counted."""
     lo, hi = TW_CRASH
-    total_days = (parse_t(TW_DAYS[1] + "T00:00:00") - parse_t(TW_DAYS[0] + "T00:00:00")).days + 1
-    crash_days = (parse_t(hi + "T00:00:00") - parse_t(lo + "T00:00:00")).days + 1
-    years = (total_days - crash_days) / 365.0
+    crash_days = max(0, ndays(max(lo, lo_day), min(hi, hi_day))) if max(lo, lo_day) <= min(hi, hi_day) else 0
+    years = (ndays(lo_day, hi_day) - crash_days) / 365.0
     per = {}
     crash = 0
-    tickers = set()
-    for e in ev:
-        tickers.add(e["entity"])
     for e in starts(ev):
-        if lo <= day(e["at"]) <= hi:
+        d = day(e["at"])
+        if not lo_day <= d <= hi_day:
+            continue
+        if lo <= d <= hi:
             crash += 1
             continue
         per[e["entity"]] = per.get(e["entity"], 0) + 1
@@ -204,20 +209,29 @@ def main():
                 out.write("quiet Jan 1-12: %d starts over %d entities with >= 1 post/day: %s per entity-year (%s)\n" % (
                     len(st), nact, fmt(rate), ", ".join("%s %s" % (e["entity"], e["at"][5:10]) for e in st[:20])))
             r, n = calibration(ev)
-            out.write("%s: %d cascade events (%d starts), Spearman(score, log count/expected) %s over %d; %s s\n" % (
-                key, len(ev), len(starts(ev)), fmt(r), n, times.get(key, "?")))
+            r2, n2 = calibration(starts(ev))
+            out.write("%s: %d cascade events (%d starts), Spearman(score, log count/expected) %s over %d, %s over "
+                      "the starts; %s s\n" % (key, len(ev), len(starts(ev)), fmt(r), n, fmt(r2), times.get(key, "?")))
         ev = ds["tw"]
         if ev is not None:
-            per, crash, years = twitter(ev)
-            rates = [per.get(t, 0) / years for t in range(ntw)] if False else None
-            counts = list(per.values()) + [0] * (ntw - len(per))
-            rates = sorted(c / years for c in counts)
+            for label, lo_day, hi_day in (("Jan-Nov", TW_DAYS[0], TW_DAYS[1]), ("Jan-Jun (tuning)", TW_DAYS[0], "2020-06-30"),
+                                          ("Jul-Nov (held out)", "2020-07-01", TW_DAYS[1])):
+                per, crash, years = twitter(ev, lo_day, hi_day)
+                counts = list(per.values()) + [0] * (ntw - len(per))
+                rates = sorted(c / years for c in counts)
+                out.write("tw %s: %d starts outside the crash (%d in it); per ticker-year: median %s, mean %s, "
+                          "90th pct %s; tickers with <= 2/y: %d of %d\n" % (
+                              label, sum(counts), crash, fmt(statistics.median(rates)), fmt(statistics.fmean(rates)),
+                              fmt(rates[int(0.9 * len(rates))]), sum(1 for x in rates if x <= 2), ntw))
             r, n = calibration(ev)
-            out.write("\ntw: %d starts outside the crash (%d in it); per ticker-year: median %s, mean %s, "
-                      "90th pct %s; tickers with <= 2/y: %d of %d; Spearman %s over %d events; %s s\n" % (
-                          sum(counts), crash, fmt(statistics.median(rates)), fmt(statistics.fmean(rates)),
-                          fmt(rates[int(0.9 * len(rates))]), sum(1 for x in rates if x <= 2), ntw, fmt(r), n,
-                          times.get("tw", "?")))
+            r2, n2 = calibration(starts(ev))
+            kinds = {}
+            for e in ev:
+                if e["evidence"].get("phase") == "fade":
+                    k = e["evidence"].get("shape", {}).get("kind", "-")
+                    kinds[k] = kinds.get(k, 0) + 1
+            out.write("tw: Spearman %s over %d events, %s over the %d starts; episodes by kind %s; %s s\n" % (
+                fmt(r), n, fmt(r2), n2, kinds, times.get("tw", "?")))
         for key in ("A", "B"):
             ev = ds[key]
             if ev is None:
