@@ -238,27 +238,14 @@ json_t *report_digest(sqlite3 *db, const report_digest_opts *o, char *err, size_
 	htime_format(day_start(day), day0);
 	htime_format(day_start(day + 1), day1);
 	htime_format(day_start(day - bdays), base0);
-	/* The day itself must have data: a digest of a day the file does not
-	 * cover would be a page of zeros that looks like a quiet day. */
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM aggregates WHERE \"window\" = ?1 AND start >= ?2 AND start < ?3 LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK) {
-		herd_errf(err, errlen, "aggregates: %s", sqlite3_errmsg(db));
-		return NULL;
-	}
-	sqlite3_bind_text(st, 1, window, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, day0, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, day1, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		herd_errf(err, errlen, "no aggregates of window %s on %s", window, civil_date(day, date));
-		return NULL;
-	}
-	sqlite3_finalize(st);
-	/* Of those days, the ones with data (a day without any aggregate is a
-	 * gap, not zero). */
+	/* The days with data among the baseline's (a day without any aggregate
+	 * is a gap, not zero), and whether the day itself has any: a digest of
+	 * a day the file does not cover would be a page of zeros that reads
+	 * like a quiet day. */
 	span = bdays;
-	if (bdays > 0) {
+	{
 		int64_t last = INT64_MIN;
+		int covered = 0;
 
 		if (sqlite3_prepare_v2(db,
 				       "SELECT DISTINCT start FROM aggregates"
@@ -269,17 +256,24 @@ json_t *report_digest(sqlite3 *db, const report_digest_opts *o, char *err, size_
 		}
 		sqlite3_bind_text(st, 1, window, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, base0, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, day0, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, day1, -1, SQLITE_STATIC);
 		bdays = 0;
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			int64_t t;
 
-			if (htime_parse((const char *)sqlite3_column_text(st, 0), &t) == 0 && day_of(t) != last) {
-				last = day_of(t);
+			if (htime_parse((const char *)sqlite3_column_text(st, 0), &t) < 0 || day_of(t) == last)
+				continue;
+			last = day_of(t);
+			if (last == day)
+				covered = 1;
+			else
 				bdays++;
-			}
 		}
 		sqlite3_finalize(st);
+		if (!covered) {
+			herd_errf(err, errlen, "no aggregates of window %s on %s", window, civil_date(day, date));
+			return NULL;
+		}
 	}
 
 	if (sqlite3_prepare_v2(
