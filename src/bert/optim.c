@@ -48,7 +48,7 @@ double bert_grad_norm(const struct bert_tmodel *m)
 {
 	double s = 0;
 	for (int i = 0; i < m->nt; i++) {
-		if (m->frozen[i])
+		if (m->frozen[i] != BERT_TRAINED)
 			continue;
 		const float *g = m->grad + m->t[i].off;
 		double ts = 0;
@@ -74,7 +74,7 @@ double bert_adamw_step(struct bert_adamw *a, struct bert_tmodel *m)
 	int L = m->cfg.layers;
 	for (int i = 0; i < m->nt; i++) {
 		const struct bert_tensor *t = &m->t[i];
-		if (m->frozen[i])
+		if (m->frozen[i] != BERT_TRAINED)
 			continue;
 		double tlr = lr;
 		if (o->llrd != 1 && t->layer < L)

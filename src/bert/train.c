@@ -26,6 +26,7 @@
 #include "bert/train.h"
 
 #include "bert/cpu.h"
+#include "bert/lora.h"
 #include "lib/tpool.h"
 #include "lib/util.h"
 
@@ -54,7 +55,7 @@ static void add_tensor(struct bert_tmodel *m, size_t *cap, const char *name, int
 	m->P += t->n;
 }
 
-struct bert_tmodel *bert_tmodel_new(const struct bert_config *cfg)
+struct bert_tmodel *bert_tmodel_new(const struct bert_config *cfg, int lora_rank)
 {
 	struct bert_tmodel *m = xcalloc(1, sizeof *m);
 	int C = cfg->hidden, I = cfg->intermediate, K = cfg->labels;
@@ -87,6 +88,17 @@ struct bert_tmodel *bert_tmodel_new(const struct bert_config *cfg)
 	}
 	add_tensor(m, &cap, "classifier.weight", K, C, cfg->layers, 1);
 	add_tensor(m, &cap, "classifier.bias", K, 0, cfg->layers, 0);
+	m->lora_rank = lora_rank;
+	m->lora0 = m->nt;
+	for (int l = 0; lora_rank > 0 && l < cfg->layers; l++)
+		for (int k = 0; k < BERT_LORA_TARGETS; k++) {
+			int OC, IC;
+			bert_lora_target_shape(cfg, k, &OC, &IC);
+			snprintf(name, sizeof name, "encoder.layer.%d.%s.lora_A", l, bert_lora_target_name(k));
+			add_tensor(m, &cap, name, lora_rank, IC, l, 0);
+			snprintf(name, sizeof name, "encoder.layer.%d.%s.lora_B", l, bert_lora_target_name(k));
+			add_tensor(m, &cap, name, OC, lora_rank, l, 0);
+		}
 	m->param = xcalloc(m->P, sizeof(float));
 	m->grad = xcalloc(m->P, sizeof(float));
 	m->frozen = xcalloc((size_t)m->nt, sizeof(int));
@@ -122,7 +134,7 @@ static float *P_(const struct bert_tmodel *m, int layer, int slot)
 static float *G_(const struct bert_tmodel *m, int layer, int slot)
 {
 	int i = bert_tmodel_index(m, layer, slot);
-	return i < 0 || m->frozen[i] ? NULL : m->grad + m->t[i].off;
+	return i < 0 || m->frozen[i] == BERT_FROZEN ? NULL : m->grad + m->t[i].off;
 }
 
 void bert_tmodel_weights(const struct bert_tmodel *m, struct bert_weights *w, struct bert_layer_weights *lw)
@@ -662,6 +674,11 @@ void bert_trainer_free(struct bert_trainer *t)
 int bert_trainer_threads(const struct bert_trainer *t)
 {
 	return tpool_size(t->pool);
+}
+
+int bert_trainer_labels(const struct bert_trainer *t)
+{
+	return t->m->cfg.labels;
 }
 
 static void grow(struct bert_trainer *t, int B, size_t N, size_t att, int T)

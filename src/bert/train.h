@@ -60,12 +60,22 @@ struct bert_tmodel {
 	float *param, *grad;
 	struct bert_tensor *t;  /* nt tensors, in block order */
 	int nt;
-	int *frozen;            /* per tensor: 1 = no gradient wanted (its grad stays 0) */
+	int *frozen;            /* per tensor: BERT_TRAINED, BERT_FROZEN or BERT_GRAD_ONLY */
+	int lora_rank;          /* r of the adapters at the block's end (0: none) */
+	int lora0;              /* index of the first adapter tensor (nt when none) */
 };
 
+/* What happens to a tensor: trained (gradient, optimizer step); frozen (no
+ * gradient, never changes); gradient only (LoRA's base matrices: their
+ * gradient feeds the adapters', lora.c, and the optimizer skips them). */
+enum { BERT_TRAINED, BERT_FROZEN, BERT_GRAD_ONLY };
+
 /* A model of cfg's shape (cfg->labels = K >= 2 and cfg->pooling set), its
- * parameters zero. Never fails. Free with bert_tmodel_free (NULL is a no-op). */
-struct bert_tmodel *bert_tmodel_new(const struct bert_config *cfg);
+ * parameters zero; with lora_rank > 0 the block ends with rank-r adapters
+ * on every layer's six projections (lora.h: "encoder.layer.N.TARGET.lora_A"
+ * (r, IC) and "….lora_B" (OC, r)). Never fails. Free with bert_tmodel_free
+ * (NULL is a no-op). */
+struct bert_tmodel *bert_tmodel_new(const struct bert_config *cfg, int lora_rank);
 void bert_tmodel_free(struct bert_tmodel *m);
 /* Copy a loaded encoder's weights (and its pooler and classifier when it
  * has them and the shapes agree) into m. Returns which of pooler and
@@ -93,6 +103,7 @@ struct bert_loss_opts {
 struct bert_trainer *bert_trainer_new(struct bert_tmodel *m, int threads, float hidden_dropout, float attn_dropout);
 void bert_trainer_free(struct bert_trainer *t);
 int bert_trainer_threads(const struct bert_trainer *t);
+int bert_trainer_labels(const struct bert_trainer *t); /* K */
 
 /* One packed batch: B sequences of ids (N = offsets[B] tokens), labels
  * (B). Runs the forward pass (dropout when train, its masks drawn from

@@ -15,6 +15,8 @@
  */
 #include "bert/bert.h"
 #include "bert/cpu.h"
+#include "bert/export.h"
+#include "bert/finetune.h"
 #include "bert/head.h"
 #include "bert/model.h"
 #include "bert/sha256.h"
@@ -126,6 +128,21 @@ enum {
 	OPT_ENSEMBLE,
 	OPT_DTYPE,
 	OPT_NOTE,
+	OPT_FINETUNE,
+	OPT_LORA_RANK,
+	OPT_LORA_ALPHA,
+	OPT_WEIGHT_DECAY,
+	OPT_WARMUP,
+	OPT_SCHEDULE,
+	OPT_CLIP,
+	OPT_LLRD,
+	OPT_DROPOUT,
+	OPT_ATTN_DROPOUT,
+	OPT_SMOOTHING,
+	OPT_CHECKPOINT,
+	OPT_RESUME,
+	OPT_TEST,
+	OPT_NAME,
 };
 
 #define MINIBATCH 64
@@ -150,9 +167,17 @@ static struct {
 	int K;
 	char *map_from[64], *map_to[64];
 	int nmap;
+	/* fine-tuning the encoder (--finetune full|lora) */
+	enum { FT_NONE, FT_FULL, FT_LORA } finetune;
+	int lora_rank, resume, set_lr, set_epochs, set_patience;
+	double lora_alpha, weight_decay, warmup, clip, llrd, dropout, attn_dropout, smoothing, test;
+	enum bert_sched schedule;
+	const char *checkpoint, *name;
 } opt = {
 	.text_field = "text", .label_field = "label", .features = "mean", .val = 0.2, .l2 = 1e-4, .lr = 1e-3,
 	.seed = 1, .epochs = 200, .patience = 10, .max_len = 128, .batch = 32, .ensemble = 1,
+	.lora_rank = 8, .lora_alpha = 16, .weight_decay = 0.01, .warmup = 0.1, .clip = 1.0, .llrd = 1.0,
+	.dropout = 0.1, .attn_dropout = 0.1,
 };
 
 /* ------------------------------------------------------------ examples */
@@ -161,7 +186,7 @@ struct example {
 	char *text;
 	int label;
 	int dataset;
-	int val; /* in the validation split */
+	int val; /* 0 training split, 1 validation (early stopping), 2 test (--test: reported only) */
 };
 
 static struct example *ex;
@@ -644,6 +669,27 @@ static void score(struct scores *s, int K)
 	s->f1 = f1 / K;
 }
 
+static void confusion(FILE *f, int md, const char *title, const struct scores *sc)
+{
+	fprintf(f, md ? "\n### Confusion matrix, %s (rows: true, columns: predicted)\n\n| |"
+		      : "\nconfusion matrix, %s (rows: true, columns: predicted)\n%-10s",
+		title, "");
+	for (int k = 0; k < opt.K; k++)
+		fprintf(f, md ? " %s |" : " %9s", opt.labels[k]);
+	if (md) {
+		fprintf(f, "\n|---|");
+		for (int k = 0; k < opt.K; k++)
+			fprintf(f, "---|");
+	}
+	fprintf(f, "\n");
+	for (int t = 0; t < opt.K; t++) {
+		fprintf(f, md ? "| %s |" : "%-10s", opt.labels[t]);
+		for (int p = 0; p < opt.K; p++)
+			fprintf(f, md ? " %ld |" : " %9ld", sc->conf[t][p]);
+		fprintf(f, "\n");
+	}
+}
+
 static void report(FILE *f, int md, const char *model_desc, const char *feat, int D, int epochs, double vloss,
 		   struct scores *sc, const long *ntrain, const long *nval, const char *cmdline, const char *head_hash,
 		   const char *model_id)
@@ -686,23 +732,9 @@ static void report(FILE *f, int md, const char *model_desc, const char *feat, in
 			fprintf(f, "%-20s %7ld %7ld %9.4f %9.4f\n", name, ntrain[d], nval[d], sc[d].acc, sc[d].f1);
 	}
 	for (int d = 0; d < ndatasets; d++) {
-		fprintf(f, md ? "\n### Confusion matrix, %s validation (rows: true, columns: predicted)\n\n| |"
-			      : "\nconfusion matrix, %s validation (rows: true, columns: predicted)\n%-10s",
-			dataset_name[d], "");
-		for (int k = 0; k < opt.K; k++)
-			fprintf(f, md ? " %s |" : " %9s", opt.labels[k]);
-		if (md) {
-			fprintf(f, "\n|---|");
-			for (int k = 0; k < opt.K; k++)
-				fprintf(f, "---|");
-		}
-		fprintf(f, "\n");
-		for (int t = 0; t < opt.K; t++) {
-			fprintf(f, md ? "| %s |" : "%-10s", opt.labels[t]);
-			for (int p = 0; p < opt.K; p++)
-				fprintf(f, md ? " %ld |" : " %9ld", sc[d].conf[t][p]);
-			fprintf(f, "\n");
-		}
+		char title[128];
+		snprintf(title, sizeof title, "%s validation", dataset_name[d]);
+		confusion(f, md, title, &sc[d]);
 	}
 }
 
@@ -756,6 +788,278 @@ static void cache_save(const char *key, const float *X, int D)
 	fwrite(X, sizeof(float), nex * (size_t)D, f);
 	if (fclose(f) != 0)
 		log_warn("%s: write error:", opt.cache);
+}
+
+/* ------------------------------------------------------------ fine-tuning */
+
+static void ft_on_batch(size_t done, size_t total, double loss, void *arg)
+{
+	progress_update(done, 0);
+}
+
+static void ft_on_epoch(const struct bert_ft_epoch *e, int best, void *arg)
+{
+	progress_end();
+	log_info("epoch %d: training loss %.4f, validation loss %.4f, accuracy %.4f, %.0f s%s", e->epoch,
+		 e->train_loss, e->val_loss, e->val_acc, e->seconds, best ? " (best so far)" : "");
+	progress_start("texts", 0);
+}
+
+/* What a checkpoint must match to be resumed: the base model, every
+ * setting that changes the weights (threads too: a step's sums depend on
+ * the work split) and the examples with their labels and splits; not
+ * where the results go (--out, --checkpoint, --card, --name) nor --resume. */
+static void ft_fingerprint(const char *enc, int threads, char hex[65])
+{
+	struct sha256 h;
+	unsigned char d[32];
+	char head[1024];
+	int n = snprintf(head, sizeof head,
+			 "%s|threads %d|max-len %d|mode %d|rank %d|alpha %.17g|lr %.17g|wd %.17g|warmup %.17g|"
+			 "schedule %d|clip %.17g|llrd %.17g|dropout %.17g|%.17g|smoothing %.17g|cw %d|batch %d|"
+			 "epochs %d|patience %d|seed %llu|val %.17g|test %.17g|limit %ld|f16 %d|",
+			 enc, threads, opt.max_len, (int)opt.finetune, opt.lora_rank, opt.lora_alpha, opt.lr,
+			 opt.weight_decay, opt.warmup, (int)opt.schedule, opt.clip, opt.llrd, opt.dropout,
+			 opt.attn_dropout, opt.smoothing, (int)opt.class_weights, opt.batch, opt.epochs, opt.patience,
+			 opt.seed, opt.val, opt.test, opt.limit, opt.f16);
+	sha256_init(&h);
+	sha256_update(&h, head, (size_t)n);
+	for (int k = 0; k < opt.K; k++)
+		sha256_update(&h, opt.labels[k], strlen(opt.labels[k]) + 1);
+	for (size_t i = 0; i < nex; i++) {
+		char tail[48];
+		n = snprintf(tail, sizeof tail, "|%d|%d|%d|", ex[i].label, ex[i].dataset, ex[i].val);
+		sha256_update(&h, ex[i].text, strlen(ex[i].text));
+		sha256_update(&h, tail, (size_t)n);
+	}
+	sha256_final(&h, d);
+	sha256_hex(d, 32, hex);
+}
+
+static void ft_report(FILE *f, int md, const char *desc, const char *cmdline, const char *model_id,
+		      const struct bert_ft_result *res, struct scores (*sc)[MAX_DATASETS + 1], const long *ntrain,
+		      const long *nval, const long *ntest, double secs)
+{
+	static const char *const split_name[3] = {"train", "validation", "test"};
+	const char *how = opt.finetune == FT_FULL ? "every weight" : "LoRA adapters";
+	int has_test = opt.test > 0;
+	if (md) {
+		fprintf(f, "# Model card: %s\n\n", model_id);
+		fprintf(f, "A %d-class sentiment model (", opt.K);
+		for (int k = 0; k < opt.K; k++)
+			fprintf(f, "%s%s", k ? ", " : "", opt.labels[k]);
+		fprintf(f, ") fine-tuned by herd-train from the %s: %s trained%s, with a linear head on the pooled\n"
+			   "sequence. herd-score writes \"model\":\"%s\". This card was written by the command below.\n\n",
+			desc, how, opt.finetune == FT_LORA ? " (merged into the weights when the model loads)" : "", model_id);
+		if (opt.finetune == FT_LORA)
+			fprintf(f, "LoRA rank %d, alpha %g, on the query, key, value, attention output and both FFN "
+				   "projections of every layer.\n\n", opt.lora_rank, opt.lora_alpha);
+		if (opt.note)
+			fprintf(f, "%s\n\n", opt.note);
+		fprintf(f, "## Training\n\n```\n%s\n```\n\n", cmdline);
+		fprintf(f, "- AdamW, learning rate %g (%s schedule after %g of the steps in warmup), weight decay %g, "
+			   "layer-wise decay %g, clipping at global norm %g\n",
+			opt.lr, opt.schedule == BERT_SCHED_LINEAR ? "linear" : opt.schedule == BERT_SCHED_COSINE ? "cosine" : "constant",
+			opt.warmup, opt.weight_decay, opt.llrd, opt.clip);
+		fprintf(f, "- batches of %d texts (at most %d tokens each), dropout %g (attention %g), label smoothing "
+			   "%g, class weights %s, seed %llu\n",
+			opt.batch, opt.max_len, opt.dropout, opt.attn_dropout, opt.smoothing,
+			opt.class_weights == CW_NONE ? "none" : opt.class_weights == CW_BALANCED ? "balanced" : "sqrt",
+			opt.seed);
+		fprintf(f, "- %d epochs run (at most %d, early stopping on the validation loss with patience %d); best "
+			   "epoch %d, validation loss %.4f; %ld steps%s\n",
+			res->epochs_run, opt.epochs, opt.patience, res->best_epoch, res->best_val_loss, res->steps,
+			res->resumed_from ? " (resumed from a checkpoint)" : "");
+		fprintf(f, "- time: %.0f s in this run on %d threads (%s)\n\n", secs, opt.threads ? opt.threads : bert_cpu_count(),
+			bert_cpu_gemm_name());
+		fprintf(f, "## Data and splits\n\nEach dataset is shuffled with the seed and split: %s%g%% validation (early "
+			   "stopping, model selection), the rest training.%s\n\n",
+			has_test ? "" : "", opt.val * 100,
+			has_test ? " Before that, a test share is set aside that neither training nor selection sees: "
+				   "the figures below that count are those on it." : "");
+		fprintf(f, "| dataset | train | validation | test |\n|---|---|---|---|\n");
+		for (int d = 0; d < ndatasets; d++)
+			fprintf(f, "| %s | %ld | %ld | %ld |\n", dataset_name[d], ntrain[d], nval[d], ntest[d]);
+		fprintf(f, "\n## Loss curve\n\n| epoch | training loss | validation loss | validation accuracy | seconds |\n"
+			   "|---|---|---|---|---|\n");
+		for (int i = 0; i < res->nhist; i++) {
+			char sec[32] = "(before the resume)";
+			if (res->hist[i].seconds >= 0)
+				snprintf(sec, sizeof sec, "%.0f", res->hist[i].seconds);
+			fprintf(f, "| %d | %.4f | %.4f | %.4f | %s |\n", res->hist[i].epoch, res->hist[i].train_loss,
+				res->hist[i].val_loss, res->hist[i].val_acc, sec);
+		}
+		fprintf(f, "\n## Results\n\n| dataset | split | examples | accuracy | macro-F1 |\n|---|---|---|---|---|\n");
+	} else {
+		fprintf(f, "herd-train: %s, %s; %d epochs (best %d), validation loss %.4f, %.0f s\n", desc, how,
+			res->epochs_run, res->best_epoch, res->best_val_loss, secs);
+		fprintf(f, "%-20s %-10s %7s %9s %9s\n", "dataset", "split", "n", "accuracy", "macro-F1");
+	}
+	for (int sp = 1; sp <= 2; sp++) {
+		if (sp == 2 && !has_test)
+			break;
+		for (int d = 0; d <= ndatasets; d++) {
+			if (d == ndatasets && ndatasets == 1)
+				break;
+			const char *name = d < ndatasets ? dataset_name[d] : "all";
+			const struct scores *x = &sc[sp][d];
+			fprintf(f, md ? "| %s | %s | %ld | %.4f | %.4f |\n" : "%-20s %-10s %7ld %9.4f %9.4f\n", name,
+				split_name[sp], x->n, x->acc, x->f1);
+		}
+	}
+	int sp = has_test ? 2 : 1;
+	for (int d = 0; d < ndatasets; d++) {
+		char title[128];
+		snprintf(title, sizeof title, "%s %s", dataset_name[d], split_name[sp]);
+		confusion(f, md, title, &sc[sp][d]);
+	}
+}
+
+static int finetune_main(const char *cmdline, const long *ntrain, const long *nval, const long *ntest)
+{
+	char err[1024];
+	struct bert_options bo = {.device = BERT_DEVICE_CPU, .threads = 1, .max_len = opt.max_len};
+	bert_model *bm = bert_load(opt.model, &bo, err, sizeof err);
+	if (!bm)
+		log_fatal(HERD_EXIT_FAIL, "%s", err);
+	struct bert_config cfg = *bert_get_config(bm);
+	if (opt.max_len > cfg.max_pos)
+		opt.max_len = cfg.max_pos; /* what the position table holds */
+	int base_labels = bert_get_head(bm) ? 0 : cfg.labels;
+	cfg.labels = opt.K;
+	struct bert_tmodel *m = bert_tmodel_new(&cfg, opt.finetune == FT_LORA ? opt.lora_rank : 0);
+	int got = bert_tmodel_from_weights(m, bert_get_weights(bm), base_labels);
+	/* a new classifier: N(0, 0.02) as Hugging Face initializes one */
+	if (!(got & 2)) {
+		const struct bert_tensor *w = &m->t[bert_tmodel_index(m, cfg.layers, BT_CLS_W)];
+		rng_state = opt.seed ^ 0x5DEECE66DULL;
+		for (size_t i = 0; i < w->n; i++)
+			m->param[w->off + i] = (float)(0.02 * rng_normal());
+	}
+	if (cfg.pooling == BERT_POOL_CLS_TANH && !(got & 1))
+		log_fatal(HERD_EXIT_FAIL, "%s: no pooler weights to fine-tune", opt.model);
+	char base_hash[9], desc[256];
+	snprintf(base_hash, sizeof base_hash, "%s", bert_encoder_hash(bm));
+	snprintf(desc, sizeof desc, "encoder in %s (model.safetensors %s: %d layers, hidden %d, %s pooling)", opt.model,
+		 base_hash, cfg.layers, cfg.hidden, cfg.pooling == BERT_POOL_MEAN ? "mean" : "[CLS] tanh");
+	const bert_tokenizer *tok = bert_get_tokenizer(bm);
+
+	/* tokenize once; the three splits */
+	int32_t *ids = xmalloc(sizeof(int32_t) * (nex ? nex : 1) * (size_t)opt.max_len);
+	int *lens = xmalloc(sizeof(int) * (nex ? nex : 1)), *labels = xmalloc(sizeof(int) * (nex ? nex : 1));
+	const int32_t **ptr = xmalloc(sizeof *ptr * (nex ? nex : 1));
+	size_t *at[3], n3[3] = {0};
+	for (int sp = 0; sp < 3; sp++)
+		at[sp] = xmalloc(sizeof(size_t) * (nex ? nex : 1));
+	long count[BERT_MAX_LABELS] = {0};
+	for (size_t i = 0; i < nex; i++) {
+		lens[i] = bert_tokenize(tok, ex[i].text, strlen(ex[i].text), opt.max_len, ids + i * opt.max_len);
+		ptr[i] = ids + i * opt.max_len;
+		labels[i] = ex[i].label;
+		at[ex[i].val][n3[ex[i].val]++] = i;
+		if (ex[i].val == 0)
+			count[ex[i].label]++;
+	}
+	struct bert_ft_set set[3];
+	const int32_t **sids[3];
+	int *slens[3], *slab[3];
+	for (int sp = 0; sp < 3; sp++) {
+		sids[sp] = xmalloc(sizeof *sids[sp] * (n3[sp] ? n3[sp] : 1));
+		slens[sp] = xmalloc(sizeof(int) * (n3[sp] ? n3[sp] : 1));
+		slab[sp] = xmalloc(sizeof(int) * (n3[sp] ? n3[sp] : 1));
+		for (size_t j = 0; j < n3[sp]; j++)
+			sids[sp][j] = ptr[at[sp][j]], slens[sp][j] = lens[at[sp][j]], slab[sp][j] = labels[at[sp][j]];
+		set[sp] = (struct bert_ft_set){n3[sp], sids[sp], slens[sp], slab[sp]};
+	}
+	float cw[BERT_MAX_LABELS];
+	for (int k = 0; k < opt.K; k++) {
+		double bal = count[k] ? (double)n3[0] / ((double)opt.K * (double)count[k]) : 1;
+		cw[k] = (float)(opt.class_weights == CW_NONE ? 1 : opt.class_weights == CW_BALANCED ? bal : sqrt(bal));
+	}
+	int threads = opt.threads ? opt.threads : bert_cpu_count();
+	char fp[65];
+	ft_fingerprint(base_hash, threads, fp);
+
+	struct bert_ft_opts fo = {
+		.epochs = opt.epochs, .batch = opt.batch, .patience = opt.patience, .threads = threads,
+		.seed = opt.seed, .hidden_dropout = (float)opt.dropout, .attn_dropout = (float)opt.attn_dropout,
+		.optim = {.lr = opt.lr, .weight_decay = opt.weight_decay, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
+			  .clip = opt.clip, .llrd = opt.llrd, .sched = opt.schedule},
+		.warmup_frac = opt.warmup, .loss = {.class_weight = cw, .smoothing = (float)opt.smoothing},
+		.lora_alpha = (float)opt.lora_alpha, .checkpoint = opt.checkpoint, .resume = opt.resume,
+		.fingerprint = fp, .on_epoch = ft_on_epoch, .on_batch = ft_on_batch};
+	log_info("fine-tuning %s (%s) on %zu texts, validating on %zu%s, %d threads", opt.model,
+		 opt.finetune == FT_FULL ? "every weight" : "LoRA adapters", n3[0], n3[1],
+		 n3[2] ? " (a test split held out)" : "", threads);
+	static struct bert_ft_result res;
+	progress_start("texts", 0);
+	int rc = bert_finetune(m, &set[0], &set[1], &fo, &res, err, sizeof err);
+	progress_end();
+	if (rc < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s", err);
+	if (res.resumed_from)
+		log_info("resumed after epoch %d from %s", res.resumed_from, opt.checkpoint);
+
+	/* the model directory */
+	struct bert_export x = {.out_dir = opt.out, .base_dir = opt.model, .base_hash = base_hash,
+				.hidden_dropout = (float)opt.dropout, .attn_dropout = (float)opt.attn_dropout,
+				.lora_alpha = (float)opt.lora_alpha, .f16 = opt.f16};
+	const char *base = strrchr(opt.out, '/');
+	x.name = opt.name ? opt.name : base && base[1] ? base + 1 : opt.out;
+	for (int k = 0; k < opt.K; k++)
+		snprintf(x.labels[k], BERT_LABEL_LEN, "%s", opt.labels[k]);
+	if (bert_export_dir(m, &x, err, sizeof err) < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s", err);
+
+	/* score the model as written: load it back and predict every split */
+	bert_model *out = bert_load(opt.out, &bo, err, sizeof err);
+	if (!out)
+		log_fatal(HERD_EXIT_FAIL, "%s (the model just written)", err);
+	static struct scores sc[3][MAX_DATASETS + 1];
+	memset(sc, 0, sizeof sc);
+	float *lg = xmalloc(sizeof(float) * (size_t)opt.batch * opt.K);
+	for (int sp = 1; sp <= 2; sp++)
+		for (size_t j0 = 0; j0 < n3[sp]; j0 += (size_t)opt.batch) {
+			int B = n3[sp] - j0 < (size_t)opt.batch ? (int)(n3[sp] - j0) : opt.batch;
+			if (bert_run(out, B, set[sp].ids + j0, set[sp].lens + j0, lg, NULL, NULL, err, sizeof err) < 0)
+				log_fatal(HERD_EXIT_FAIL, "%s", err);
+			for (int b = 0; b < B; b++) {
+				int p = 0, y = set[sp].labels[j0 + b], d = ex[at[sp][j0 + b]].dataset;
+				for (int k = 1; k < opt.K; k++)
+					p = lg[(size_t)b * opt.K + k] > lg[(size_t)b * opt.K + p] ? k : p;
+				for (int w = 0; w < 2; w++) {
+					struct scores *t = &sc[sp][w ? ndatasets : d];
+					t->n++;
+					t->correct += p == y;
+					t->conf[y][p]++;
+				}
+			}
+		}
+	for (int sp = 1; sp <= 2; sp++)
+		for (int d = 0; d <= ndatasets; d++)
+			score(&sc[sp][d], opt.K);
+	char model_id[128];
+	snprintf(model_id, sizeof model_id, "%s@%s", bert_get_config(out)->name, bert_get_config(out)->hash);
+	ft_report(stdout, 0, desc, cmdline, model_id, &res, sc, ntrain, nval, ntest, res.seconds);
+	if (opt.card) {
+		FILE *f = fopen(opt.card, "w");
+		if (!f)
+			log_fatal(HERD_EXIT_FAIL, "%s:", opt.card);
+		ft_report(f, 1, desc, cmdline, model_id, &res, sc, ntrain, nval, ntest, res.seconds);
+		if (fclose(f) != 0)
+			log_fatal(HERD_EXIT_FAIL, "%s: write error:", opt.card);
+	}
+	log_info("wrote %s (%s)%s%s", opt.out, model_id, opt.card ? " and " : "", opt.card ? opt.card : "");
+	bert_free(out);
+	bert_free(bm);
+	bert_tmodel_free(m);
+	free(lg), free(ids), free(lens), free(labels), free(ptr);
+	for (int sp = 0; sp < 3; sp++)
+		free(at[sp]), free(sids[sp]), free(slens[sp]), free(slab[sp]);
+	for (size_t i = 0; i < nex; i++)
+		free(ex[i].text);
+	free(ex);
+	return 0;
 }
 
 /* ------------------------------------------------------------ main */
@@ -817,6 +1121,21 @@ int main(int argc, char **argv)
 		{"ensemble", required_argument, NULL, OPT_ENSEMBLE},
 		{"dtype", required_argument, NULL, OPT_DTYPE},
 		{"note", required_argument, NULL, OPT_NOTE},
+		{"finetune", required_argument, NULL, OPT_FINETUNE},
+		{"lora-rank", required_argument, NULL, OPT_LORA_RANK},
+		{"lora-alpha", required_argument, NULL, OPT_LORA_ALPHA},
+		{"weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY},
+		{"warmup", required_argument, NULL, OPT_WARMUP},
+		{"schedule", required_argument, NULL, OPT_SCHEDULE},
+		{"clip", required_argument, NULL, OPT_CLIP},
+		{"llrd", required_argument, NULL, OPT_LLRD},
+		{"dropout", required_argument, NULL, OPT_DROPOUT},
+		{"attn-dropout", required_argument, NULL, OPT_ATTN_DROPOUT},
+		{"label-smoothing", required_argument, NULL, OPT_SMOOTHING},
+		{"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+		{"resume", no_argument, NULL, OPT_RESUME},
+		{"test", required_argument, NULL, OPT_TEST},
+		{"name", required_argument, NULL, OPT_NAME},
 		CLI_REJECT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{0},
@@ -852,9 +1171,34 @@ int main(int argc, char **argv)
 			else
 				log_usage("--class-weights: '%s' is not none, balanced or sqrt", optarg);
 			break;
-		case OPT_LR: opt.lr = cli_double("--lr", optarg, 1e-7, 1); break;
-		case OPT_EPOCHS: opt.epochs = (int)cli_long("--epochs", optarg, 1, 100000); break;
-		case OPT_PATIENCE: opt.patience = (int)cli_long("--patience", optarg, 1, 100000); break;
+		case OPT_LR: opt.lr = cli_double("--lr", optarg, 1e-7, 1), opt.set_lr = 1; break;
+		case OPT_EPOCHS: opt.epochs = (int)cli_long("--epochs", optarg, 1, 100000), opt.set_epochs = 1; break;
+		case OPT_PATIENCE:
+			opt.patience = (int)cli_long("--patience", optarg, 1, 100000), opt.set_patience = 1;
+			break;
+		case OPT_FINETUNE: {
+			static const char *const names[] = {"none", "full", "lora", NULL};
+			opt.finetune = cli_choice("--finetune", optarg, names);
+			break;
+		}
+		case OPT_LORA_RANK: opt.lora_rank = (int)cli_long("--lora-rank", optarg, 1, 256); break;
+		case OPT_LORA_ALPHA: opt.lora_alpha = cli_double("--lora-alpha", optarg, 1e-3, 1e4); break;
+		case OPT_WEIGHT_DECAY: opt.weight_decay = cli_double("--weight-decay", optarg, 0, 1); break;
+		case OPT_WARMUP: opt.warmup = cli_double("--warmup", optarg, 0, 0.9); break;
+		case OPT_SCHEDULE: {
+			static const char *const names[] = {"linear", "cosine", "constant", NULL};
+			opt.schedule = (enum bert_sched)cli_choice("--schedule", optarg, names);
+			break;
+		}
+		case OPT_CLIP: opt.clip = cli_double("--clip", optarg, 0, 1e6); break;
+		case OPT_LLRD: opt.llrd = cli_double("--llrd", optarg, 0.1, 1); break;
+		case OPT_DROPOUT: opt.dropout = cli_double("--dropout", optarg, 0, 0.9); break;
+		case OPT_ATTN_DROPOUT: opt.attn_dropout = cli_double("--attn-dropout", optarg, 0, 0.9); break;
+		case OPT_SMOOTHING: opt.smoothing = cli_double("--label-smoothing", optarg, 0, 0.9); break;
+		case OPT_CHECKPOINT: opt.checkpoint = optarg; break;
+		case OPT_RESUME: opt.resume = 1; break;
+		case OPT_TEST: opt.test = cli_double("--test", optarg, 0.01, 0.5); break;
+		case OPT_NAME: opt.name = optarg; break;
 		case OPT_LIMIT: opt.limit = cli_long("--limit", optarg, 2, 1L << 40); break;
 		case OPT_MAX_LEN: opt.max_len = (int)cli_long("--max-len", optarg, 2, 512); break;
 		case OPT_BATCH: opt.batch = (int)cli_long("--batch", optarg, 1, 4096); break;
@@ -877,6 +1221,22 @@ int main(int argc, char **argv)
 		log_usage("no datasets: give one or more [NAME=]FILE");
 	if (!opt.model)
 		opt.model = "models/default";
+	if (opt.finetune == FT_NONE && (opt.test > 0 || opt.resume || opt.checkpoint))
+		log_usage("--test, --checkpoint and --resume go with --finetune full or lora");
+	if (opt.finetune != FT_NONE) {
+		if (!opt.out)
+			log_usage("--finetune writes a model directory: give it with --out DIR");
+		if (opt.resume && !opt.checkpoint)
+			log_usage("--resume needs --checkpoint FILE");
+		if (!opt.set_lr)
+			opt.lr = opt.finetune == FT_LORA ? 5e-4 : 5e-5;
+		if (!opt.set_epochs)
+			opt.epochs = 4;
+		if (!opt.set_patience)
+			opt.patience = 2;
+		if (opt.epochs > BERT_FT_MAX_EPOCHS)
+			log_usage("--epochs: at most %d when fine-tuning", BERT_FT_MAX_EPOCHS);
+	}
 
 	/* the command line, for the card: an option and its value on a line,
 	 * without the options that cannot change the head */
@@ -913,7 +1273,7 @@ int main(int argc, char **argv)
 
 	/* shuffle each dataset; keep --limit of it; split */
 	rng_state = opt.seed;
-	long ntrain[MAX_DATASETS + 1] = {0}, nval[MAX_DATASETS + 1] = {0};
+	long ntrain[MAX_DATASETS + 1] = {0}, nval[MAX_DATASETS + 1] = {0}, ntest[MAX_DATASETS + 1] = {0};
 	struct example *kept = xmalloc(sizeof *kept * (nex ? nex : 1));
 	size_t nkept = 0;
 	for (int d = 0; d < ndatasets; d++) {
@@ -924,16 +1284,21 @@ int main(int argc, char **argv)
 		shuffle(idx, n);
 		if (opt.limit && n > (size_t)opt.limit)
 			n = (size_t)opt.limit;
+		size_t nt = opt.test > 0 ? (size_t)llround(opt.test * (double)n) : 0;
+		nt = opt.test > 0 && nt < 1 ? 1 : nt;
 		size_t nv = (size_t)llround(opt.val * (double)n);
-		nv = nv < 1 ? 1 : nv >= n ? n - 1 : nv;
+		nv = nv < 1 ? 1 : nv;
+		if (nt + nv >= n)
+			log_fatal(HERD_EXIT_FAIL, "%s: %zu examples leave none for training after --val and --test",
+				  dataset_name[d], n);
 		for (size_t i = 0; i < n; i++) {
 			kept[nkept] = ex[idx[i]];
-			kept[nkept].val = i < nv;
+			kept[nkept].val = i < nt ? 2 : i < nt + nv;
 			ex[idx[i]].text = NULL;
 			nkept++;
 		}
-		nval[d] = (long)nv, ntrain[d] = (long)(n - nv);
-		nval[ndatasets] += (long)nv, ntrain[ndatasets] += (long)(n - nv);
+		nval[d] = (long)nv, ntrain[d] = (long)(n - nv - nt), ntest[d] = (long)nt;
+		nval[ndatasets] += (long)nv, ntrain[ndatasets] += (long)(n - nv - nt), ntest[ndatasets] += (long)nt;
 		free(idx);
 	}
 	long nread = (long)nex;
@@ -941,6 +1306,11 @@ int main(int argc, char **argv)
 		free(ex[i].text);
 	free(ex);
 	ex = kept, nex = nkept;
+	if (opt.finetune != FT_NONE) {
+		int rc = finetune_main(cmd.p, ntrain, nval, ntest);
+		buf_free(&cmd);
+		return reject_finish(nread + rejected) | rc | herd_close_stdout();
+	}
 
 	struct bert_options bo = {.device = BERT_DEVICE_CPU, .threads = opt.threads, .max_len = opt.max_len};
 	bert_model *m = bert_load(opt.model, &bo, err, sizeof err);

@@ -16,6 +16,7 @@
  * masks are a function of the key, so the loss is a smooth function).
  */
 #include "bert/bert.h"
+#include "bert/lora.h"
 #include "bert/model.h"
 #include "bert/optim.h"
 #include "bert/safetensors.h"
@@ -23,6 +24,7 @@
 #include "test.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 /* Gradients: fp32 on both sides, different summation orders (packed vs
  * padded, GEMM blocking): the error of each element is a few ulps of the
@@ -90,7 +92,7 @@ static struct bert_tmodel *make_model(const char *dir, const safetensors *g, ber
 	const char *pool = safetensors_meta(g, "pooling");
 	cfg.pooling = pool && strcmp(pool, "cls") == 0 ? BERT_POOL_CLS_TANH : BERT_POOL_MEAN;
 	cfg.labels = atoi(safetensors_meta(g, "labels") ? safetensors_meta(g, "labels") : "3");
-	struct bert_tmodel *m = bert_tmodel_new(&cfg);
+	struct bert_tmodel *m = bert_tmodel_new(&cfg, 0);
 	int got = bert_tmodel_from_weights(m, bert_get_weights(*bm), bert_get_config(*bm)->labels);
 	float *w = tensor(g, "init.classifier.weight", NULL), *b = tensor(g, "init.classifier.bias", NULL);
 	if (w && b) {
@@ -305,6 +307,97 @@ static void check_threads_and_fd(const char *dir, const char *golden)
 	safetensors_close(g);
 }
 
+
+/* LoRA: the adapters' gradients (taken from the adapted weights') match
+ * finite differences, and an adapter written to a file and merged into
+ * the base weights at load (model.c's path) gives the weights trained. */
+static void check_lora(const char *dir)
+{
+	char err[512];
+	struct bert_options bo = {.device = BERT_DEVICE_CPU, .threads = 1};
+	bert_model *bm = bert_load(dir, &bo, err, sizeof err);
+	CHECK(bm != NULL, "%s loads: %s", dir, bm ? "" : err);
+	if (!bm)
+		return;
+	struct bert_config cfg = *bert_get_config(bm);
+	cfg.labels = 3;
+	struct bert_tmodel *m = bert_tmodel_new(&cfg, 2);
+	bert_tmodel_from_weights(m, bert_get_weights(bm), 0);
+	struct bert_lora_train *lt = bert_lora_train_new(m, 4.0f, 1);
+	/* B is 0 after initialization (so is dA): give it values to test with */
+	for (int i = m->lora0 + 1; i < m->nt; i += 2)
+		for (size_t k = 0; k < m->t[i].n; k++)
+			m->param[m->t[i].off + k] = 0.05f * sinf((float)(k + 7 * i));
+	int cls = bert_tmodel_index(m, cfg.layers, BT_CLS_W);
+	for (size_t k = 0; k < m->t[cls].n; k++)
+		m->param[m->t[cls].off + k] = 0.1f * cosf((float)k);
+	int32_t ids[] = {2, 40, 50, 60, 3, 2, 70, 80, 3, 2, 45, 3};
+	int offsets[] = {0, 5, 9, 12}, labels[] = {0, 1, 2};
+	struct bert_trainer *tr = bert_trainer_new(m, 1, 0.0f, 0.0f);
+	memset(m->grad, 0, sizeof(float) * m->P);
+	bert_lora_form(lt, m);
+	bert_trainer_step(tr, 3, ids, offsets, labels, NULL, 1, 0, 1.0f, NULL);
+	bert_lora_backward(lt, m);
+	double worst = 0, scale = 0;
+	int probes[] = {m->lora0, m->lora0 + 1, m->lora0 + 8, m->nt - 2, m->nt - 1};
+	for (int p = 0; p < 5; p++) {
+		const struct bert_tensor *t = &m->t[probes[p]];
+		size_t k = t->off + t->n / 2;
+		float keepv = m->param[k];
+		const float h = 1e-2f;
+		m->param[k] = keepv + h;
+		bert_lora_form(lt, m);
+		double lp = bert_trainer_step(tr, 3, ids, offsets, labels, NULL, 0, 0, 1.0f, NULL);
+		m->param[k] = keepv - h;
+		bert_lora_form(lt, m);
+		double lm = bert_trainer_step(tr, 3, ids, offsets, labels, NULL, 0, 0, 1.0f, NULL);
+		m->param[k] = keepv;
+		double fd = (lp - lm) / (2 * h), an = m->grad[k];
+		scale = fabs(an) > scale ? fabs(an) : scale;
+		worst = fabs(fd - an) > worst ? fabs(fd - an) : worst;
+		CHECK(fabs(fd - an) <= FD_RTOL * fabs(an) + 1e-5, "LoRA %s: finite difference %.6g, backward %.6g",
+		      t->name, fd, an);
+	}
+	printf("LoRA: adapters' gradients within %.3g of finite differences (largest %.3g)\n", worst, scale);
+	bert_lora_form(lt, m);
+
+	/* written, then merged into the base at load */
+	char path[] = "/tmp/herd-test-lora-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0, "a temporary file");
+	if (fd >= 0) {
+		close(fd);
+		CHECK(bert_lora_save(m, 4.0f, bert_encoder_hash(bm), path, 0, err, sizeof err) == 0, "save: %s", err);
+		bert_model *b2 = bert_load(dir, &bo, err, sizeof err);
+		const struct bert_weights *w = bert_get_weights(b2);
+		CHECK(bert_lora_merge_file(path, bert_get_config(b2), w, bert_encoder_hash(b2), err, sizeof err) == 0,
+		      "merge: %s", err);
+		double d = 0;
+		for (int l = 0; l < cfg.layers; l++)
+			for (int k = 0; k < BERT_LORA_TARGETS; k++) {
+				int OC, IC;
+				bert_lora_target_shape(&cfg, k, &OC, &IC);
+				const float *a = bert_lora_target_weight(&w->layer[l], &cfg, k);
+				struct bert_weights tw;
+				struct bert_layer_weights lw[64];
+				bert_tmodel_weights(m, &tw, lw);
+				const float *b = bert_lora_target_weight(&lw[l], &cfg, k);
+				for (size_t i = 0; i < (size_t)OC * IC; i++)
+					d = fabs(a[i] - b[i]) > d ? fabs(a[i] - b[i]) : d;
+			}
+		CHECK(d == 0, "the weights merged at load are the weights trained (max difference %g)", d);
+		CHECK(bert_lora_merge_file(path, bert_get_config(b2), w, "00000000", err, sizeof err) < 0 &&
+			      strstr(err, "trained on model.safetensors"),
+		      "an adapter for another base is refused: %s", err);
+		bert_free(b2);
+		unlink(path);
+	}
+	bert_trainer_free(tr);
+	bert_lora_train_free(lt);
+	bert_tmodel_free(m);
+	bert_free(bm);
+}
+
 int main(int argc, char **argv)
 {
 	const char *top = getenv("HERD_TOP");
@@ -321,5 +414,6 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof dir, "%s/tests/golden/bert-tiny-encoder", top);
 	snprintf(golden, sizeof golden, "%s/tests/golden/train-tiny-mean.safetensors", top);
 	check_golden(dir, golden);
+	check_lora(dir);
 	return test_report();
 }
