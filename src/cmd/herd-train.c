@@ -1,5 +1,7 @@
 /*
- * herd-train — fits a sentiment head on a frozen BERT encoder: reads
+ * herd-train — fine-tunes a BERT encoder for sentiment (--finetune full
+ * or lora: the training room in src/bert, train.c, finetune.c, lora.c,
+ * export.c, does the work) or fits a sentiment head on a frozen one: reads
  * labelled text (NDJSON, CSV, or PhraseBank's TEXT@LABEL lines), pools
  * each text's features with src/bert (mean of the last layer, and more
  * with --features), splits every dataset into train and validation with a
@@ -19,6 +21,7 @@
 #include "bert/finetune.h"
 #include "bert/head.h"
 #include "bert/model.h"
+#include "bert/pack.h"
 #include "bert/sha256.h"
 #include "lib/buf.h"
 #include "lib/cli.h"
@@ -39,7 +42,7 @@
 
 static const char usage[] =
 	"Usage: herd-train [OPTIONS] [NAME=]FILE...\n"
-	"Fit a sentiment head (softmax or small MLP) on a BERT encoder's pooled features.\n"
+	"Fine-tune a BERT encoder for sentiment, or fit a head on its frozen features.\n"
 	"\n"
 	"Each FILE is a labelled dataset, named NAME (default: the file's base name):\n"
 	"  *.ndjson, *.jsonl  one JSON object per line with the text and label fields\n"
@@ -60,6 +63,21 @@ static const char usage[] =
 	"beside the encoder) and prints a report on stdout: per dataset, the validation\n"
 	"accuracy and macro-F1 and the confusion matrix. --card also writes the report\n"
 	"as a Markdown model card.\n"
+	"\n"
+	"With --finetune the encoder itself learns (docs/training.md): every weight\n"
+	"(full) or rank-r LoRA adapters on each layer's six projections (lora), with a\n"
+	"linear head on the model's pooling (the mean for sentence encoders, the [CLS]\n"
+	"tanh pooler for BertForSequenceClassification), by AdamW with decoupled weight\n"
+	"decay, a linear warmup then linear or cosine decay, clipping by global norm,\n"
+	"dropout, early stopping on the validation loss (the best epoch is kept). --out\n"
+	"is then a model directory herd-score loads: full writes a Hugging Face\n"
+	"checkpoint (transformers loads it too), lora the base model's files with\n"
+	"adapter.safetensors (merged into the weights when the model loads: scoring\n"
+	"costs what the base costs) and head.safetensors. --checkpoint is written after\n"
+	"each epoch; --resume goes on from it, and a run killed at any moment and resumed\n"
+	"ends with the same bytes as one never stopped (same seed and --threads). --test\n"
+	"sets a share of each dataset aside that neither training nor early stopping\n"
+	"sees: report accuracy on it.\n"
 	"\n"
 	"Options:\n"
 	"  -m, --model DIR         the encoder: a BERT checkpoint directory (default\n"
@@ -97,9 +115,40 @@ static const char usage[] =
 	"      --max-len N         tokens per text, [CLS] and [SEP] included (default 128)\n"
 	"      --batch N           texts per encoder batch (default 32)\n"
 	"      --threads N         encoder threads (default: all CPUs)\n"
+	"\n"
+	"Fine-tuning (--finetune; --hidden, --features, --ensemble, --l2, --cache are\n"
+	"for heads on frozen features only):\n"
+	"      --finetune MODE     none (default: fit a head), full or lora\n"
+	"      --lora-rank R       the adapters' rank (default 8)\n"
+	"      --lora-alpha A      their scale is A / R (default 16)\n"
+	"      --lr X              peak learning rate (default 5e-5 full, 5e-4 lora)\n"
+	"      --epochs N          at most N epochs (default 4)\n"
+	"      --patience N        stop after N epochs without a better validation loss\n"
+	"                          (default 2)\n"
+	"      --batch N           texts per step (default 32)\n"
+	"      --weight-decay X    AdamW's decoupled decay of 2-D weights (default 0.01)\n"
+	"      --warmup F          share of the steps spent warming up (default 0.1)\n"
+	"      --schedule S        linear (default), cosine or constant after the warmup\n"
+	"      --clip X            clip the gradients' global norm at X, 0 = never (default 1)\n"
+	"      --llrd X            layer-wise decay: layer l's rate x X^(L-1-l), the\n"
+	"                          embeddings' x X^L (default 1: off)\n"
+	"      --dropout P         hidden and classifier dropout (default 0.1)\n"
+	"      --attn-dropout P    attention dropout (default 0.1)\n"
+	"      --label-smoothing E (default 0)\n"
+	"      --test FRACTION     share of each dataset held out from training and\n"
+	"                          early stopping, reported apart (default 0: none)\n"
+	"      --checkpoint FILE   write the training state there after each epoch\n"
+	"      --resume            go on from --checkpoint when it exists (it must come\n"
+	"                          from the same model, data and settings)\n"
+	"      --name NAME         the model's name in records (herd.json; default: the\n"
+	"                          --out directory's name)\n"
 	CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
-	"Example (the default model's head, models/cards/default.md):\n"
+	"Example (fine-tune LoRA adapters; docs/training.md has the default model's run):\n"
+	"  herd-train --finetune lora --lora-rank 16 --lora-alpha 32 --lr 1e-3 --epochs 5 \\\n"
+	"    --test 0.15 --val 0.1 --out models/mine --card models/mine/card.md mine=posts.ndjson\n"
+	"\n"
+	"Example (a head on frozen features):\n"
 	"  herd-train --model models/default --features mean,max --hidden 256 \\\n"
 	"    --label-map 0=negative,1=positive,2=neutral --out models/heads/default-3class.safetensors \\\n"
 	"    phrasebank=../shared/data/financial-phrasebank/Sentences_50Agree.txt \\\n"
@@ -413,48 +462,36 @@ static void shuffle(size_t *idx, size_t n)
 
 /* ------------------------------------------------------------ features */
 
-struct by_len {
-	int len;
-	size_t i;
-};
-static int cmp_len(const void *a, const void *b)
-{
-	const struct by_len *x = a, *y = b;
-	return x->len != y->len ? (x->len < y->len ? -1 : 1) : (x->i < y->i ? -1 : x->i > y->i);
-}
-
 /* feats (nex, D): the features of every example, batched by length. */
 static float *features(bert_model *m, const struct bert_features *f, int D)
 {
 	const bert_tokenizer *tok = bert_get_tokenizer(m);
 	float *feats = xmalloc(sizeof(float) * nex * (size_t)D);
 	int32_t *ids = xmalloc(sizeof(int32_t) * nex * (size_t)opt.max_len);
-	struct by_len *order = xmalloc(sizeof *order * nex);
+	const int32_t **seq = xmalloc(sizeof *seq * (nex ? nex : 1));
+	int *lens = xmalloc(sizeof(int) * (nex ? nex : 1));
+	size_t *order = xmalloc(sizeof *order * (nex ? nex : 1));
 	const int32_t **bids = xmalloc(sizeof *bids * (size_t)opt.batch);
 	int *blens = xmalloc(sizeof(int) * (size_t)opt.batch);
 	float *out = xmalloc(sizeof(float) * (size_t)opt.batch * D);
 	char err[512];
 
 	for (size_t i = 0; i < nex; i++) {
-		order[i].len = bert_tokenize(tok, ex[i].text, strlen(ex[i].text), opt.max_len, ids + i * opt.max_len);
-		order[i].i = i;
+		lens[i] = bert_tokenize(tok, ex[i].text, strlen(ex[i].text), opt.max_len, ids + i * opt.max_len);
+		seq[i] = ids + i * opt.max_len;
 	}
-	qsort(order, nex, sizeof *order, cmp_len);
+	bert_order_by_length(lens, nex, order);
 	progress_start("texts", 0);
-	for (size_t b0 = 0; b0 < nex; b0 += (size_t)opt.batch) {
-		int B = nex - b0 < (size_t)opt.batch ? (int)(nex - b0) : opt.batch;
-		for (int b = 0; b < B; b++) {
-			bids[b] = ids + order[b0 + b].i * opt.max_len;
-			blens[b] = order[b0 + b].len;
-		}
+	int B;
+	for (size_t b0 = 0; (B = bert_batch_at(seq, lens, order, nex, b0, opt.batch, bids, blens)) > 0; b0 += (size_t)B) {
 		if (bert_run_features(m, f, B, bids, blens, out, err, sizeof err) < 0)
 			log_fatal(HERD_EXIT_FAIL, "%s", err);
 		for (int b = 0; b < B; b++)
-			memcpy(feats + order[b0 + b].i * D, out + (size_t)b * D, sizeof(float) * D);
+			memcpy(feats + order[b0 + b] * D, out + (size_t)b * D, sizeof(float) * D);
 		progress_update(b0 + (size_t)B, 0);
 	}
 	progress_end();
-	free(ids), free(order), free(bids), free(blens), free(out);
+	free(ids), free(seq), free(lens), free(order), free(bids), free(blens), free(out);
 	return feats;
 }
 
@@ -938,6 +975,15 @@ static int finetune_main(const char *cmdline, const long *ntrain, const long *nv
 	}
 	if (cfg.pooling == BERT_POOL_CLS_TANH && !(got & 1))
 		log_fatal(HERD_EXIT_FAIL, "%s: no pooler weights to fine-tune", opt.model);
+	char *adapter = xmalloc(strlen(opt.model) + 32);
+	sprintf(adapter, "%s/adapter.safetensors", opt.model);
+	FILE *af = fopen(adapter, "rb");
+	if (af && opt.finetune == FT_LORA)
+		log_fatal(HERD_EXIT_FAIL, "%s: the model has an adapter already; train LoRA adapters on the bare encoder "
+			  "(scripts/build-default-model.sh --bare DIR builds the default's) or use --finetune full", adapter);
+	if (af)
+		fclose(af);
+	free(adapter);
 	char base_hash[9], desc[256];
 	snprintf(base_hash, sizeof base_hash, "%s", bert_encoder_hash(bm));
 	snprintf(desc, sizeof desc, "encoder in %s (model.safetensors %s: %d layers, hidden %d, %s pooling)", opt.model,
