@@ -909,11 +909,15 @@ static void ft_report(FILE *f, int md, const char *desc, const char *cmdline, co
 			res->resumed_from ? " (resumed from a checkpoint)" : "");
 		fprintf(f, "- time: %.0f s in this run on %d threads (%s)\n\n", secs, opt.threads ? opt.threads : bert_cpu_count(),
 			bert_cpu_gemm_name());
-		fprintf(f, "## Data and splits\n\nEach dataset is shuffled with the seed and split: %s%g%% validation (early "
-			   "stopping, model selection), the rest training.%s\n\n",
-			has_test ? "" : "", opt.val * 100,
-			has_test ? " Before that, a test share is set aside that neither training nor selection sees: "
-				   "the figures below that count are those on it." : "");
+		if (has_test)
+			fprintf(f, "## Data and splits\n\nEach dataset is shuffled with the seed and split: %g%% test (set "
+				   "aside: neither training nor early stopping nor the choice of settings sees it; the "
+				   "figures that count are those on it), %g%% validation (early stopping), the rest "
+				   "training.\n\n", opt.test * 100, opt.val * 100);
+		else
+			fprintf(f, "## Data and splits\n\nEach dataset is shuffled with the seed and split: %g%% validation "
+				   "(early stopping), the rest training. No test split (--test): the validation figures "
+				   "below were also used to stop, so they flatter the model a little.\n\n", opt.val * 100);
 		fprintf(f, "| dataset | train | validation | test |\n|---|---|---|---|\n");
 		for (int d = 0; d < ndatasets; d++)
 			fprintf(f, "| %s | %ld | %ld | %ld |\n", dataset_name[d], ntrain[d], nval[d], ntest[d]);
