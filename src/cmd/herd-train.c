@@ -1,25 +1,26 @@
 /*
- * herd-train — fine-tunes a BERT encoder for sentiment (--finetune full
- * or lora: the training room in src/bert, train.c, finetune.c, lora.c,
- * export.c, does the work) or fits a sentiment head on a frozen one: reads
- * labelled text (NDJSON, CSV, or PhraseBank's TEXT@LABEL lines), pools
- * each text's features with src/bert (mean of the last layer, and more
- * with --features), splits every dataset into train and validation with a
- * seeded shuffle, fits a softmax head (linear, or one ReLU hidden layer)
- * by Adam with L2, optional class weights and early stopping on the
- * validation loss, and writes the head as safetensors (src/bert/head.h)
- * beside a report: accuracy, macro-F1 and the confusion matrix of each
- * dataset's validation split. --card writes the same as a model card.
- *
- * The encoder never changes: features are computed once, then the head
- * trains on them in memory, single-threaded, so a run is reproducible
- * bit for bit given the same features.
+ * herd-train — the command that trains sentiment models: reads labelled
+ * text (NDJSON, CSV, or PhraseBank's TEXT@LABEL lines; bad lines counted
+ * and kept with --rejects), maps the labels, splits every dataset with a
+ * seeded shuffle (training, validation, and with --test a held-out test
+ * share), then hands the work to the training room in src/bert:
+ *   --finetune full|lora  finetune.c (the loop, on train.c's backward
+ *                         pass, optim.c, lora.c), export.c (the model
+ *                         directory), then the model is loaded back and
+ *                         scored on each split;
+ *   otherwise             the encoder pools each text once (pack.c's
+ *                         batches) and headfit.c fits a head on the
+ *                         features, written as head.safetensors.
+ * It prints a report (accuracy, macro-F1, confusion matrices) and, with
+ * --card, a Markdown model card. What is trained and how lives in
+ * src/bert; this file parses options, reads data and writes reports.
  */
 #include "bert/bert.h"
 #include "bert/cpu.h"
 #include "bert/export.h"
 #include "bert/finetune.h"
 #include "bert/head.h"
+#include "bert/headfit.h"
 #include "bert/model.h"
 #include "bert/pack.h"
 #include "bert/sha256.h"
@@ -194,10 +195,6 @@ enum {
 	OPT_NAME,
 };
 
-#define MINIBATCH 64
-#define ADAM_B1 0.9
-#define ADAM_B2 0.999
-#define ADAM_EPS 1e-8
 #define MAX_DATASETS 16
 
 /* ------------------------------------------------------------ settings */
@@ -432,33 +429,7 @@ static void read_dataset(const char *arg)
 	ndatasets++;
 }
 
-/* ------------------------------------------------------------ randomness */
-
-static unsigned long long rng_state;
-static unsigned long long rng_next(void) /* splitmix64 */
-{
-	unsigned long long z = (rng_state += 0x9E3779B97F4A7C15ULL);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-static double rng_unit(void)
-{
-	return (double)(rng_next() >> 11) / 9007199254740992.0;
-}
-static double rng_normal(void)
-{
-	double u = rng_unit(), v = rng_unit();
-	return sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
-}
-static void shuffle(size_t *idx, size_t n)
-{
-	for (size_t i = n; i > 1; i--) {
-		size_t j = (size_t)(rng_next() % i), t = idx[i - 1];
-		idx[i - 1] = idx[j];
-		idx[j] = t;
-	}
-}
+static uint64_t rng_state; /* the split's, and a new classifier's draws: bert_rng_* */
 
 /* ------------------------------------------------------------ features */
 
@@ -497,190 +468,10 @@ static float *features(bert_model *m, const struct bert_features *f, int D)
 
 /* ------------------------------------------------------------ the head */
 
-struct net {
-	int D, H, K; /* H = 0: linear */
-	float *w1, *b1, *w2, *b2; /* (H, D) (H) (K, H or D) (K) */
-};
-
-static size_t net_size(const struct net *n)
+static void on_member(int member, int members, int epochs, double vloss, void *arg)
 {
-	int in = n->H ? n->H : n->D;
-	return (n->H ? (size_t)n->H * n->D + n->H : 0) + (size_t)n->K * in + n->K;
-}
-
-/* Point the net's arrays into one block p (net_size floats). */
-static void net_point(struct net *n, float *p)
-{
-	int in = n->H ? n->H : n->D;
-	n->w1 = n->H ? p : NULL;
-	p += n->H ? (size_t)n->H * n->D : 0;
-	n->b1 = n->H ? p : NULL;
-	p += n->H;
-	n->w2 = p;
-	p += (size_t)n->K * in;
-	n->b2 = p;
-}
-
-/* logits (B, K) and the hidden activations z (B, H) of x (B, D). */
-static void net_forward(const struct net *n, int B, const float *x, float *z, float *logits)
-{
-	const float *in = x;
-	int I = n->D;
-	if (n->H) {
-		bert_cpu_matmul(z, x, n->w1, n->b1, B, n->D, n->H);
-		for (size_t i = 0; i < (size_t)B * n->H; i++)
-			z[i] = z[i] > 0 ? z[i] : 0;
-		in = z;
-		I = n->H;
-	}
-	bert_cpu_matmul(logits, in, n->w2, n->b2, B, I, n->K);
-}
-
-/* Softmax cross-entropy of logits (B, K) in place → probabilities;
- * returns the weighted loss sum. */
-static double softmax_xent(float *logits, int B, int K, const int *y, const double *cw)
-{
-	double loss = 0;
-	for (int b = 0; b < B; b++) {
-		float *l = logits + (size_t)b * K, mx = l[0];
-		double s = 0;
-		for (int k = 1; k < K; k++)
-			mx = l[k] > mx ? l[k] : mx;
-		for (int k = 0; k < K; k++)
-			s += exp(l[k] - mx);
-		loss -= cw[y[b]] * ((l[y[b]] - mx) - log(s));
-		for (int k = 0; k < K; k++)
-			l[k] = (float)(exp(l[k] - mx) / s);
-	}
-	return loss;
-}
-
-struct train_set {
-	size_t n;
-	float *x; /* (n, D) standardized */
-	int *y;
-};
-
-/* Mean loss (unweighted) and accuracy of the net on s. */
-static double evaluate(const struct net *n, const struct train_set *s, int *pred)
-{
-	static const double ones[BERT_MAX_LABELS] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-	float *z = xmalloc(sizeof(float) * 256 * (n->H ? n->H : 1)), *lg = xmalloc(sizeof(float) * 256 * n->K);
-	double loss = 0;
-	for (size_t b0 = 0; b0 < s->n; b0 += 256) {
-		int B = s->n - b0 < 256 ? (int)(s->n - b0) : 256;
-		net_forward(n, B, s->x + b0 * n->D, z, lg);
-		loss += softmax_xent(lg, B, n->K, s->y + b0, ones);
-		if (pred)
-			for (int b = 0; b < B; b++) {
-				int best = 0;
-				for (int k = 1; k < n->K; k++)
-					best = lg[(size_t)b * n->K + k] > lg[(size_t)b * n->K + best] ? k : best;
-				pred[b0 + (size_t)b] = best;
-			}
-	}
-	free(z), free(lg);
-	return loss / (double)(s->n ? s->n : 1);
-}
-
-/* Fit the net on tr, early-stopping on va; the best parameters stay in n. */
-static void fit(struct net *n, const struct train_set *tr, const struct train_set *va, const double *cw, int *epochs_run,
-		double *best_loss)
-{
-	size_t P = net_size(n);
-	float *param = n->w2 - (n->H ? (size_t)n->H * n->D + n->H : 0); /* the block net_point was given */
-	float *grad = xcalloc(P, sizeof(float)), *best = xmalloc(sizeof(float) * P);
-	double *m1 = xcalloc(P, sizeof(double)), *m2 = xcalloc(P, sizeof(double));
-	struct net g = *n;
-	int in = n->H ? n->H : n->D, since = 0;
-	float *z = xmalloc(sizeof(float) * MINIBATCH * (n->H ? n->H : 1));
-	float *lg = xmalloc(sizeof(float) * MINIBATCH * n->K), *dz = xmalloc(sizeof(float) * MINIBATCH * (n->H ? n->H : 1));
-	size_t *idx = xmalloc(sizeof(size_t) * tr->n);
-	float *xb = xmalloc(sizeof(float) * MINIBATCH * n->D);
-	int yb[MINIBATCH];
-	long step = 0;
-
-	net_point(&g, grad);
-	for (size_t i = 0; i < tr->n; i++)
-		idx[i] = i;
-	*best_loss = INFINITY;
-	memcpy(best, param, sizeof(float) * P);
-	for (int ep = 0; ep < opt.epochs; ep++) {
-		shuffle(idx, tr->n);
-		for (size_t b0 = 0; b0 < tr->n; b0 += MINIBATCH) {
-			int B = tr->n - b0 < MINIBATCH ? (int)(tr->n - b0) : MINIBATCH;
-			double wsum = 0;
-			for (int b = 0; b < B; b++) {
-				memcpy(xb + (size_t)b * n->D, tr->x + idx[b0 + b] * n->D, sizeof(float) * n->D);
-				yb[b] = tr->y[idx[b0 + b]];
-				wsum += cw[yb[b]];
-			}
-			net_forward(n, B, xb, z, lg);
-			softmax_xent(lg, B, n->K, yb, cw);
-			/* dlogits = w_y (p - onehot) / sum w */
-			for (int b = 0; b < B; b++) {
-				float *l = lg + (size_t)b * n->K;
-				l[yb[b]] -= 1;
-				for (int k = 0; k < n->K; k++)
-					l[k] *= (float)(cw[yb[b]] / wsum);
-			}
-			memset(grad, 0, sizeof(float) * P);
-			const float *a = n->H ? z : xb;
-			for (int b = 0; b < B; b++)
-				for (int k = 0; k < n->K; k++) {
-					float d = lg[(size_t)b * n->K + k];
-					float *gw = g.w2 + (size_t)k * in;
-					const float *ab = a + (size_t)b * in;
-					for (int i = 0; i < in; i++)
-						gw[i] += d * ab[i];
-					g.b2[k] += d;
-				}
-			if (n->H) {
-				for (int b = 0; b < B; b++)
-					for (int h = 0; h < n->H; h++) {
-						float s = 0;
-						for (int k = 0; k < n->K; k++)
-							s += lg[(size_t)b * n->K + k] * n->w2[(size_t)k * n->H + h];
-						dz[(size_t)b * n->H + h] = z[(size_t)b * n->H + h] > 0 ? s : 0;
-					}
-				for (int b = 0; b < B; b++)
-					for (int h = 0; h < n->H; h++) {
-						float d = dz[(size_t)b * n->H + h];
-						if (d == 0)
-							continue;
-						float *gw = g.w1 + (size_t)h * n->D;
-						const float *xr = xb + (size_t)b * n->D;
-						for (int i = 0; i < n->D; i++)
-							gw[i] += d * xr[i];
-						g.b1[h] += d;
-					}
-				for (int i = 0; i < n->H * n->D; i++)
-					g.w1[i] += (float)opt.l2 * n->w1[i];
-			}
-			for (int i = 0; i < n->K * in; i++)
-				g.w2[i] += (float)opt.l2 * n->w2[i];
-			/* Adam */
-			step++;
-			double c1 = 1 - pow(ADAM_B1, (double)step), c2 = 1 - pow(ADAM_B2, (double)step);
-			for (size_t i = 0; i < P; i++) {
-				m1[i] = ADAM_B1 * m1[i] + (1 - ADAM_B1) * grad[i];
-				m2[i] = ADAM_B2 * m2[i] + (1 - ADAM_B2) * (double)grad[i] * grad[i];
-				param[i] -= (float)(opt.lr * (m1[i] / c1) / (sqrt(m2[i] / c2) + ADAM_EPS));
-			}
-		}
-		double vl = evaluate(n, va, NULL);
-		log_debug("epoch %d: validation loss %.5f", ep + 1, vl);
-		*epochs_run = ep + 1;
-		if (vl < *best_loss - 1e-6) {
-			*best_loss = vl;
-			memcpy(best, param, sizeof(float) * P);
-			since = 0;
-		} else if (++since >= opt.patience) {
-			break;
-		}
-	}
-	memcpy(param, best, sizeof(float) * P);
-	free(grad), free(best), free(m1), free(m2), free(z), free(lg), free(dz), free(idx), free(xb);
+	if (members > 1)
+		log_info("member %d of %d: %d epochs, validation loss %.4f", member, members, epochs, vloss);
 }
 
 /* ------------------------------------------------------------ report */
@@ -975,7 +766,7 @@ static int finetune_main(const char *cmdline, const long *ntrain, const long *nv
 		const struct bert_tensor *w = &m->t[bert_tmodel_index(m, cfg.layers, BT_CLS_W)];
 		rng_state = opt.seed ^ 0x5DEECE66DULL;
 		for (size_t i = 0; i < w->n; i++)
-			m->param[w->off + i] = (float)(0.02 * rng_normal());
+			m->param[w->off + i] = (float)(0.02 * bert_rng_normal(&rng_state));
 	}
 	if (cfg.pooling == BERT_POOL_CLS_TANH && !(got & 1))
 		log_fatal(HERD_EXIT_FAIL, "%s: no pooler weights to fine-tune", opt.model);
@@ -1331,7 +1122,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < nex; i++)
 			if (ex[i].dataset == d)
 				idx[n++] = i;
-		shuffle(idx, n);
+		bert_rng_shuffle(idx, n, &rng_state);
 		if (opt.limit && n > (size_t)opt.limit)
 			n = (size_t)opt.limit;
 		size_t nt = opt.test > 0 ? (size_t)llround(opt.test * (double)n) : 0;
@@ -1392,95 +1183,31 @@ int main(int argc, char **argv)
 			cache_save(key, X, D);
 	}
 
-	/* standardize on the training split */
-	double *mu = xcalloc((size_t)D, sizeof(double)), *sd = xcalloc((size_t)D, sizeof(double));
-	for (size_t i = 0; i < nex; i++)
-		if (!ex[i].val)
-			for (int j = 0; j < D; j++)
-				mu[j] += X[i * D + j];
-	for (int j = 0; j < D; j++)
-		mu[j] /= (double)ntrain[ndatasets];
-	for (size_t i = 0; i < nex; i++)
-		if (!ex[i].val)
-			for (int j = 0; j < D; j++)
-				sd[j] += (X[i * D + j] - mu[j]) * (X[i * D + j] - mu[j]);
-	for (int j = 0; j < D; j++)
-		sd[j] = sqrt(sd[j] / (double)ntrain[ndatasets]) + 1e-6;
-	struct train_set tr = {0}, va = {0};
-	tr.x = xmalloc(sizeof(float) * (size_t)ntrain[ndatasets] * D), tr.y = xmalloc(sizeof(int) * ntrain[ndatasets]);
-	va.x = xmalloc(sizeof(float) * (size_t)nval[ndatasets] * D), va.y = xmalloc(sizeof(int) * nval[ndatasets]);
-	size_t *va_ex = xmalloc(sizeof(size_t) * nval[ndatasets]);
+	/* the head (src/bert/headfit.c), fitted on the training rows and
+	 * early-stopped on the validation rows */
+	int *is_val = xmalloc(sizeof(int) * (nex ? nex : 1)), *ys = xmalloc(sizeof(int) * (nex ? nex : 1));
+	size_t *va_ex = xmalloc(sizeof(size_t) * (size_t)(nval[ndatasets] ? nval[ndatasets] : 1)), nva = 0;
 	long count[BERT_MAX_LABELS] = {0};
 	for (size_t i = 0; i < nex; i++) {
-		struct train_set *s = ex[i].val ? &va : &tr;
-		float *row = s->x + s->n * D;
-		for (int j = 0; j < D; j++)
-			row[j] = (float)((X[i * D + j] - mu[j]) / sd[j]);
+		is_val[i] = ex[i].val != 0, ys[i] = ex[i].label;
 		if (ex[i].val)
-			va_ex[va.n] = i;
+			va_ex[nva++] = i;
 		else
 			count[ex[i].label]++;
-		s->y[s->n++] = ex[i].label;
 	}
 	double cw[BERT_MAX_LABELS];
 	for (int k = 0; k < opt.K; k++) {
-		double bal = count[k] ? (double)tr.n / ((double)opt.K * (double)count[k]) : 1;
+		double bal = count[k] ? (double)ntrain[ndatasets] / ((double)opt.K * (double)count[k]) : 1;
 		cw[k] = opt.class_weights == CW_NONE ? 1 : opt.class_weights == CW_BALANCED ? bal : sqrt(bal);
 	}
-
-	/* fit --ensemble members (He initialization, each its own draws), then
-	 * merge them into one head whose logits are the members' mean: the
-	 * hidden layers side by side, the classifiers scaled by 1/M */
-	int M = opt.ensemble, epochs = 0;
-	double vloss = 0;
-	struct net n = {.D = D, .H = opt.hidden * M, .K = opt.K};
-	float *block = xcalloc(net_size(&n), sizeof(float));
-	net_point(&n, block);
-	struct net one = {.D = D, .H = opt.hidden, .K = opt.K};
-	float *oblock = xcalloc(net_size(&one), sizeof(float));
-	net_point(&one, oblock);
-	int in1 = one.H ? one.H : one.D;
+	struct bert_headfit_opts hf = {.K = opt.K, .hidden = opt.hidden, .ensemble = opt.ensemble,
+				       .epochs = opt.epochs, .patience = opt.patience, .l2 = opt.l2, .lr = opt.lr,
+				       .class_weight = cw, .rng = &rng_state, .on_member = on_member};
+	struct bert_head head = {.feat = feat};
+	double vloss;
 	t0 = herd_now_mono();
-	for (int e = 0; e < M; e++) {
-		memset(oblock, 0, sizeof(float) * net_size(&one));
-		if (one.H)
-			for (size_t i = 0; i < (size_t)one.H * one.D; i++)
-				one.w1[i] = (float)(rng_normal() * sqrt(2.0 / one.D));
-		for (size_t i = 0; i < (size_t)one.K * in1; i++)
-			one.w2[i] = (float)(rng_normal() * sqrt(1.0 / in1));
-		int ep = 0;
-		double vl;
-		fit(&one, &tr, &va, cw, &ep, &vl);
-		epochs += ep, vloss += vl / M;
-		if (M > 1)
-			log_info("member %d of %d: %d epochs, validation loss %.4f", e + 1, M, ep, vl);
-		if (one.H) {
-			memcpy(n.w1 + (size_t)e * one.H * D, one.w1, sizeof(float) * (size_t)one.H * D);
-			memcpy(n.b1 + (size_t)e * one.H, one.b1, sizeof(float) * (size_t)one.H);
-		}
-		for (int k = 0; k < opt.K; k++) {
-			for (int i = 0; i < in1; i++) {
-				size_t at = one.H ? (size_t)k * n.H + (size_t)e * one.H + i : (size_t)k * D + i;
-				n.w2[at] += one.w2[(size_t)k * in1 + i] / M;
-			}
-			n.b2[k] += one.b2[k] / M;
-		}
-	}
-	free(oblock);
+	int epochs = bert_headfit(X, nex, D, ys, is_val, &hf, &head, &vloss);
 	log_info("head fitted in %d epochs, %.1f s", epochs, herd_now_mono() - t0);
-	if (M > 1)
-		vloss = evaluate(&n, &va, NULL);
-
-	/* fold the standardization into the first layer: w' = w / sd, b' = b - w' · mu */
-	struct bert_head head = {.feat = feat, .D = D, .H = n.H, .K = n.K};
-	float *w0 = n.H ? n.w1 : n.w2, *b0 = n.H ? n.b1 : n.b2;
-	int rows = n.H ? n.H : n.K;
-	for (int r = 0; r < rows; r++)
-		for (int j = 0; j < D; j++) {
-			w0[(size_t)r * D + j] = (float)(w0[(size_t)r * D + j] / sd[j]);
-			b0[r] = (float)(b0[r] - w0[(size_t)r * D + j] * mu[j]);
-		}
-	head.w1 = n.w1, head.b1 = n.b1, head.w2 = n.w2, head.b2 = n.b2;
 	for (int k = 0; k < opt.K; k++)
 		snprintf(head.labels[k], BERT_LABEL_LEN, "%s", opt.labels[k]);
 	snprintf(head.encoder, sizeof head.encoder, "%s", bert_encoder_hash(m));
@@ -1497,9 +1224,9 @@ int main(int argc, char **argv)
 	struct bert_head written;
 	if (bert_head_load(&written, out, cfg->hidden, cfg->layers, err, sizeof err) < 0)
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
-	int *pred = xmalloc(sizeof(int) * (va.n ? va.n : 1));
+	int *pred = xmalloc(sizeof(int) * (nva ? nva : 1));
 	float lg[BERT_MAX_LABELS];
-	for (size_t i = 0; i < va.n; i++) {
+	for (size_t i = 0; i < nva; i++) {
 		bert_head_forward(&written, 1, X + va_ex[i] * D, lg);
 		pred[i] = 0;
 		for (int k = 1; k < opt.K; k++)
@@ -1508,13 +1235,13 @@ int main(int argc, char **argv)
 	bert_head_release(&written);
 	struct scores sc[MAX_DATASETS + 1];
 	memset(sc, 0, sizeof sc);
-	for (size_t i = 0; i < va.n; i++) {
-		int d = ex[va_ex[i]].dataset;
+	for (size_t i = 0; i < nva; i++) {
+		int d = ex[va_ex[i]].dataset, y = ys[va_ex[i]];
 		for (int s = 0; s < 2; s++) {
 			struct scores *t = &sc[s ? ndatasets : d];
 			t->n++;
-			t->correct += pred[i] == va.y[i];
-			t->conf[va.y[i]][pred[i]]++;
+			t->correct += pred[i] == y;
+			t->conf[y][pred[i]]++;
 		}
 	}
 	for (int d = 0; d <= ndatasets; d++)
@@ -1522,13 +1249,17 @@ int main(int argc, char **argv)
 
 	/* the head's hash, and the model's as herd-score will name it */
 	char head_hash[9] = "?", model_hash[9] = "?", model_id[128];
-	char *enc_path = xmalloc(strlen(opt.model) + 32);
+	char *enc_path = xmalloc(strlen(opt.model) + 32), *ad_path = xmalloc(strlen(opt.model) + 32);
 	sprintf(enc_path, "%s/model.safetensors", opt.model);
-	const char *paths[2] = {enc_path, out};
-	if (bert_files_hash(paths + 1, 1, head_hash, err, sizeof err) < 0 ||
-	    bert_files_hash(paths, 2, model_hash, err, sizeof err) < 0)
+	sprintf(ad_path, "%s/adapter.safetensors", opt.model);
+	FILE *af = fopen(ad_path, "rb");
+	const char *paths[3] = {enc_path, af ? ad_path : out, out};
+	if (af)
+		fclose(af);
+	if (bert_files_hash(paths + 2, 1, head_hash, err, sizeof err) < 0 ||
+	    bert_files_hash(paths, af ? 3 : 2, model_hash, err, sizeof err) < 0)
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
-	free(enc_path);
+	free(enc_path), free(ad_path);
 	snprintf(model_id, sizeof model_id, "%s@%s", cfg->name, model_hash);
 	report(stdout, 0, desc, featname, D, epochs, vloss, sc, ntrain, nval, cmd.p, head_hash, model_id);
 	if (opt.card) {
@@ -1542,8 +1273,8 @@ int main(int argc, char **argv)
 	log_info("wrote %s%s%s", out, opt.card ? " and " : "", opt.card ? opt.card : "");
 
 	bert_free(m);
-	free(out), free(X), free(mu), free(sd), free(block), free(pred), free(va_ex);
-	free(tr.x), free(tr.y), free(va.x), free(va.y);
+	bert_head_release(&head);
+	free(out), free(X), free(pred), free(va_ex), free(is_val), free(ys);
 	for (size_t i = 0; i < nex; i++)
 		free(ex[i].text);
 	free(ex);
