@@ -24,6 +24,10 @@ py=$top/.venv/bin/python
 	{ echo "skip: no torch + transformers in .venv (scripts/setup-python.sh)"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# the encoder alone: models/default's adapter and head are not what is checked
+mkdir "$tmp/enc"
+for f in config.json vocab.txt tokenizer_config.json model.safetensors; do ln -s "$model/$f" "$tmp/enc/$f"; done
+model=$tmp/enc
 "$py" "$top/scripts/make-train-golden.py" default "$model" "$tmp/golden.safetensors" >"$tmp/log" 2>&1 ||
 	{ cat "$tmp/log"; echo "FAIL: make-train-golden.py default"; exit 1; }
 grep 'texts' "$tmp/log" | sed "s|$tmp/||"
