@@ -796,7 +796,7 @@ double bert_trainer_step(struct bert_trainer *t, int B, const int32_t *ids, cons
 		att += (size_t)NH * Tb * Tb;
 	}
 	grow(t, B, (size_t)N, att, T);
-	size_t NC = (size_t)N * C, NI = (size_t)N * I, Nc = t->cap_n;
+	size_t NC = (size_t)N * C, Nc = t->cap_n;
 	t->att_off[0] = 0;
 	for (int b = 0; b < B; b++) {
 		int Tb = offsets[b + 1] - offsets[b];
@@ -932,6 +932,5 @@ double bert_trainer_step(struct bert_trainer *t, int B, const int32_t *ids, cons
 	}
 #undef X_
 #undef LA
-	(void)NI;
 	return loss;
 }

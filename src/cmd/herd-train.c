@@ -145,9 +145,10 @@ static const char usage[] =
 	"                          --out directory's name)\n"
 	CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
-	"Example (fine-tune LoRA adapters; docs/training.md has the default model's run):\n"
+	"Example (LoRA adapters on the bare encoder: scripts/build-default-model.sh --bare\n"
+	"models/minilm; docs/training.md has the default model's run):\n"
 	"  herd-train --finetune lora --lora-rank 16 --lora-alpha 32 --lr 1e-3 --epochs 5 \\\n"
-	"    --test 0.15 --val 0.1 --out models/mine --card models/mine/card.md mine=posts.ndjson\n"
+	"    --test 0.15 --val 0.1 --model models/minilm --out models/mine mine=posts.ndjson\n"
 	"\n"
 	"Example (a head on frozen features):\n"
 	"  herd-train --model models/default --features mean,max --hidden 256 \\\n"
@@ -768,6 +769,9 @@ static int finetune_main(const char *cmdline, const long *ntrain, const long *nv
 		for (size_t i = 0; i < w->n; i++)
 			m->param[w->off + i] = (float)(0.02 * bert_rng_normal(&rng_state));
 	}
+	if (cfg.pooling == BERT_POOL_CLS_TANH && opt.finetune == FT_LORA)
+		log_fatal(HERD_EXIT_FAIL, "%s: LoRA adapters go on a sentence encoder (BertModel, mean pooling); for a "
+			  "BertForSequenceClassification checkpoint use --finetune full", opt.model);
 	if (cfg.pooling == BERT_POOL_CLS_TANH && !(got & 1))
 		log_fatal(HERD_EXIT_FAIL, "%s: no pooler weights to fine-tune", opt.model);
 	char *adapter = xmalloc(strlen(opt.model) + 32);

@@ -130,6 +130,20 @@ tests the runs themselves).
   vocab.txt
   $ echo '{"kind":"post","id":"x","text":"profit rose"}' | herd-score -q --model m | jq -c '.sentiment.model | test("^m@[0-9a-f]{8}$")'
   true
+  $ herd-train -q --model $TESTDIR/../golden/bert-tiny --finetune lora --out m2 --max-rejects 2 a.ndjson
+  herd-train: a.ndjson:25: no text
+  herd-train: a.ndjson:26: label 'great' is none of --labels (map it with --label-map)
+  herd-train: .*/bert-tiny: LoRA adapters go on a sentence encoder \(BertModel, mean pooling\); for a BertForSequenceClassification checkpoint use --finetune full (re)
+  [1]
+  $ herd-train -q --model m --finetune lora --out m3 --max-rejects 2 a.ndjson
+  herd-train: a.ndjson:25: no text
+  herd-train: a.ndjson:26: label 'great' is none of --labels (map it with --label-map)
+  herd-train: m/adapter.safetensors: the model has an adapter already; train LoRA adapters on the bare encoder (scripts/build-default-model.sh --bare DIR builds the default's) or use --finetune full
+  [1]
+  $ ls m2 m3 2>&1
+  ls: cannot access 'm2': No such file or directory
+  ls: cannot access 'm3': No such file or directory
+  [2]
 
 On the real data with the default model: a short run on 300 sentences of
 each dataset gets well above chance (a third) on both validation splits.
