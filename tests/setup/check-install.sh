@@ -9,8 +9,8 @@
 #     man1 pages, bash completion, docs;
 #   - herd --version, the entity dictionary (herd-normalize), the VADER
 #     lexicon (herd-score), the default BERT model when one was built,
-#     pipelines/replay.sh --demo and pipelines/hourly.sh, all from the
-#     install; HERD_HOME still overrides the installed data;
+#     pipelines/replay.sh --demo (with its herd) and pipelines/hourly.sh,
+#     all from the install; HERD_HOME still overrides the installed data;
 #   - the man pages render without warnings, the completion lists options;
 #   - make uninstall leaves no file behind.
 # Skips (77) without make or the pipe. Prints "RESULT N passed, N failed".
@@ -105,6 +105,8 @@ check "HERD_HOME overrides it (got $(val home-entities))" [ "$(val home-entities
 check "pipelines/replay.sh --demo runs from the install (exit $(val demo)): $(tail -2 "$tmp/demo.err")" [ "$(val demo)" = 0 ]
 items=$(cat "$top"/data/sample/*.ndjson | grep -c .)
 check "… and loads every sample item" grep -q "^$tmp/demo.db: $items posts by " "$tmp/demo.out"
+check "… and shows the sample's herd, led by r/wallstreetbets" \
+	grep -qE '^    leader +reddit/wallstreetbets ' <(sed -n '/^Herds found by herd-detect: 1 /,/^$/p' "$tmp/demo.out")
 check "pipelines/hourly.sh runs from the install (exit $(val hourly)): $(tail -2 "$tmp/hourly.err")" [ "$(val hourly)" = 0 ]
 check "… and loads every sample item ($(val hourly-posts))" [ "$(val hourly-posts)" = "$items" ]
 [ -s "$tmp/inside.err" ] && sed 's/^/inside: /' "$tmp/inside.err" | head -5
