@@ -1101,8 +1101,9 @@ int main(int argc, char **argv)
 	if (model && strcmp(model, "vader") != 0) {
 		struct stat st;
 		/* A name that is no directory is a mistyped option, not a broken
-		 * model: exit 2 (a directory that does not load is exit 1). */
-		if (stat(model, &st) != 0 || !S_ISDIR(st.st_mode))
+		 * model: exit 2 (a directory that does not load is exit 1, and so
+		 * is a models/default not built yet: load says `make models`). */
+		if ((stat(model, &st) != 0 || !S_ISDIR(st.st_mode)) && !strstr(model, "models/default"))
 			log_usage("--model: '%s' is neither vader nor a model directory", model);
 	}
 

@@ -65,7 +65,7 @@ json_t *stream_parse(const char *line, size_t len, char *reason, size_t reasonle
 	rec = jx_parse(line, len, reason, reasonlen);
 	if (rec && !json_is_object(rec)) {
 		snprintf(reason, reasonlen, "record is a JSON %s, not an object%s", jx_type_name(rec),
-			 json_is_array(rec) ? " (a JSON array? herd reads one object per line: jq -c '.[]' FILE)" : "");
+			 json_is_array(rec) ? " (herd reads one object per line: jq -c '.[]' FILE splits an array)" : "");
 		json_decref(rec);
 		return NULL;
 	}

@@ -9,7 +9,7 @@ it is and an ETA, in the program's own unit.
   $ herd-load --db bom.db bom.ndjson 2>&1 | head -1
   herd-load: bom.db: 1 records loaded (1 post) in 1 batch
   $ printf '[{"kind":"post","id":"t:1"}]\n' | herd-load --db arr.db
-  herd-load: <stdin>:1: record is a JSON array, not an object (a JSON array? herd reads one object per line: jq -c '.[]' FILE)
+  herd-load: <stdin>:1: record is a JSON array, not an object (herd reads one object per line: jq -c '.[]' FILE splits an array)
   herd-load: arr.db: 0 records loaded in 0 batches
   herd-load: 1 of 1 lines rejected (use --rejects FILE to keep them)
   [1]
