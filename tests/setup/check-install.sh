@@ -22,7 +22,7 @@ prefix=/opt/herd-check
 dest=$tmp/dest
 root=$dest$prefix
 san=${HERD_SAN:-}
-make -s -C "$top" ${san:+SAN=$san} install DESTDIR="$dest" PREFIX="$prefix" >"$tmp/install.out" 2>&1
+submake -s -C "$top" ${san:+SAN=$san} install DESTDIR="$dest" PREFIX="$prefix" >"$tmp/install.out" 2>&1
 rc=$?
 check "make install exits 0: $(tail -3 "$tmp/install.out")" [ $rc -eq 0 ]
 [ $rc -eq 0 ] || result
@@ -127,7 +127,7 @@ comp=$(PATH="$root/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(herd det); COMP_CWORD
 check "bash completion: commands, then the command's options (got $(echo $comp))" [ "$(echo $comp)" = "detect --window" ]
 
 # ---------------------------------------------------------------- uninstall
-make -s -C "$top" ${san:+SAN=$san} uninstall DESTDIR="$dest" PREFIX="$prefix" >"$tmp/uninstall.out" 2>&1
+submake -s -C "$top" ${san:+SAN=$san} uninstall DESTDIR="$dest" PREFIX="$prefix" >"$tmp/uninstall.out" 2>&1
 check "make uninstall exits 0" [ $? -eq 0 ]
 left=$(find "$dest" ! -type d | head -3)
 check "make uninstall leaves no file behind (${left:-none})" [ -z "$left" ]
