@@ -248,7 +248,7 @@ while IFS='|' read -r entity episode; do
 	[ -n "$herd_entity" ] || herd_entity=$entity herd_start=$episode
 	echo "  $entity, from $(q "SELECT replace(substr('$pq', 1, 16), 'T00:00', '')") ($(q "SELECT json_extract(evidence, '$.window') $sel LIMIT 1") windows):" \
 		"$(q "SELECT group_concat(p, ', ') FROM (SELECT json_extract(evidence, '$.phase') || ' ' || substr(\"at\", 1, 10) ||
-			CASE WHEN json_extract(evidence, '$.phase') = 'start' THEN printf(' (z %.1f, %s)', score, severity) ELSE '' END AS p
+			CASE WHEN json_extract(evidence, '$.phase') = 'start' THEN printf(' (score %.1f, %s)', score, severity) ELSE '' END AS p
 			$sel ORDER BY \"at\", rowid)")"
 	last="SELECT evidence AS e $sel ORDER BY json_array_length(evidence, '$.sources') DESC, \"at\" DESC LIMIT 1"
 	peak=$(q "SELECT coalesce(json_extract(e, '$.peak_rate') || ' posts on ' || substr(json_extract(e, '$.peak_at'), 1, 10), '')

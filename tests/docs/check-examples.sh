@@ -10,12 +10,13 @@
 #   - README, the Reddit dump (wallstreetbets_comments.ndjson of
 #     esbenkc/WSB-Impact, in ../shared/data): the top entities it quotes;
 #   - README, the herd in CSV exports (janash/reddit_stocks daily_data, in
-#     ../shared/data): every stage exits 0; GME's cascade starts on Jan 22
-#     led by r/wallstreetbets; AMC and GME lead the digest's movers and no
-#     stop-listed word is among them; new cascades are listed; and what
-#     the README says of its two options holds: without
-#     --community-from-filename no cascade starts, without --exclude ARE,
-#     FOR, CAN, IT, ON and BE are movers;
+#     ../shared/data): every stage exits 0; AMC and GME lead the digest's
+#     movers and no stop-listed word is among them; AMC's new cascade is
+#     listed; the query lists NOK's herd on Jan 26 led by r/wallstreetbets
+#     and AMC's on Jan 27; and what the README says of its two options
+#     holds: without --community-from-filename no herd shows a spread (one
+#     source at most), without --exclude ARE, FOR, CAN, IT, ON and BE are
+#     movers;
 #   - docs/detection.md, "How a run works": GME's cascade on data/sample;
 #   - docs/storage.md, the example queries, on the demo's file.
 # Examples that need ../shared/data are skipped (noted) when it is absent.
@@ -143,16 +144,18 @@ if [ -d "$daily" ]; then
 	check "… AMC and GME lead its movers (got: $m)" bash -c '[[ "$1" == "AMC GME "* || "$1" == "GME AMC "* ]]' _ "$m"
 	words=$(movers "$d/digest.md" | grep -xFf <(grep -v '^#' "$stop" | cut -f1 | grep .) | tr '\n' ' ')
 	check "… no stop-listed word among them (got: $words)" [ -z "$words" ]
-	check "… its new cascades are listed" \
-		bash -c 'sed -n "/^## New cascades/,/^## /p" "$1" | grep -qE "^\| [A-Z]+ \| 2021-01-27T00:00:00Z \| cascade \|"' _ "$d/digest.md"
-	check "… the query lists GME's herd starting on Jan 22, led by r/wallstreetbets" \
-		grep -qx '2021-01-22|GME|reddit/wallstreetbets' "$d/out"
+	check "… its new cascades are listed, AMC's among them" \
+		bash -c 'sed -n "/^## New cascades/,/^## /p" "$1" | grep -qE "^\| AMC \| 2021-01-27T00:00:00Z \| cascade \|"' _ "$d/digest.md"
+	check "… the query lists NOK's herd on Jan 26, led by r/wallstreetbets" \
+		grep -qx '2021-01-26|NOK|reddit/wallstreetbets' "$d/out"
+	check "… and AMC's on Jan 27" grep -qE '^2021-01-27\|AMC\|reddit/[a-z]+$' "$d/out"
 	# What the README says of the two options.
 	d2=$(sandbox csv-one-source)
 	ln -s "$daily" "$d2/daily_data"
 	run "$d2" "$(grep -v -- '--community-from-filename' <<<"$code")" >"$d2/out" 2>"$d2/err"
-	check "without --community-from-filename (one source): no cascade starts (got $(q "$d2/jan.db" "SELECT count(*) FROM events WHERE type = 'cascade'"))" \
-		[ "$(q "$d2/jan.db" "SELECT count(*) FROM events WHERE type = 'cascade'")" = 0 ]
+	spread="SELECT count(*) FROM events WHERE type = 'cascade' AND json_array_length(evidence, '$.sources') > 1"
+	check "without --community-from-filename (one source): no herd shows a spread (got $(q "$d2/jan.db" "$spread") with two sources or more)" \
+		[ "$(q "$d2/jan.db" "$spread")" = 0 ]
 	(cd "$d" && PATH=$bin:$PATH herd report --db jan.db digest) >"$d/plain.md" 2>&1
 	m=$(movers "$d/plain.md" | tr '\n' ' ')
 	check "without --exclude: ARE, FOR, CAN, IT, ON and BE are among the ten movers (got: $m)" \
