@@ -3,7 +3,11 @@
 #   make              build bin/herd-* (CUDA backend too when nvcc is found)
 #   make test         build, then run every test; ends with "N passed, N failed"
 #   make SAN=1 test   the same with AddressSanitizer + UBSan (into build-san/)
-#   make demo         replay data/sample through the whole pipe into out/demo.db
+#   make demo         replay data/sample through the whole pipe, herd-detect
+#                     included, into out/demo.db and print the herd it finds
+#   make install      programs, data, pipelines, man pages, completion into
+#                     $(DESTDIR)$(PREFIX) (PREFIX default /usr/local);
+#                     make uninstall removes them. make man: the pages alone
 #   make models       build models/default (the default BERT scorer) from PyPI
 #   make bench        benchmarks against the peers (see BENCHMARKS.md)
 #   make fuzz         build the libFuzzer harnesses (clang) and run each for
@@ -12,7 +16,8 @@
 # Options: GEMM=dnnl|openblas|none (CPU GEMM library, default dnnl: see
 # BENCHMARKS.md for why; none = plain loops, for GPU-only hosts), CUDA=auto|0,
 # WERROR=1|0, SAN=1, ARCH=native|x86-64-v3|… (-march; portable binaries
-# for other hosts, e.g. Spark executors).
+# for other hosts, e.g. Spark executors); PREFIX (default /usr/local) and
+# DESTDIR for make install.
 #
 # Sources are found by directory: src/cmd/herd-X.c is the program bin/herd-X,
 # every other src/*/*.c goes into the libraries, tests/unit/test_X.c is a
@@ -91,7 +96,7 @@ endif
 PROBE_HEADERS := jansson.h csv.h sqlite3.h postgresql/libpq-fe.h curl/curl.h utf8proc.h zlib.h \
                  $(GEMM_HEADER) $(PROBE_EXTRA)
 probe_missing = $(shell CC='$(CC)' scripts/probe-headers.sh $(GEMM_CFLAGS) -- $(1))
-ifeq ($(MAKECMDGOALS),$(filter-out clean help probe,$(MAKECMDGOALS)))
+ifeq ($(MAKECMDGOALS),$(filter-out clean help probe uninstall,$(MAKECMDGOALS)))
   $(info herd $(VERSION): GEMM=$(GEMM) ($(GEMM_LIBS)); CUDA: $(if $(NVCC),nvcc at $(NVCC) -> sm_80 sm_90 + PTX,skipped ($(if $(filter 0,$(CUDA)),CUDA=0,nvcc not found))); $(if $(SAN),sanitizers on,no sanitizers))
   MISSING := $(call probe_missing,$(PROBE_HEADERS))
   ifneq ($(strip $(MISSING)),)
@@ -133,7 +138,7 @@ $(BINDIR)/herd: bin/herd
 endif
 
 .SECONDARY:
-.PHONY: all test unit-test demo models bench fuzz clean help probe
+.PHONY: all test unit-test demo models bench fuzz clean help probe man install uninstall
 all: $(PROGS) $(DISPATCH) $(CUDA_SO)
 
 
@@ -187,6 +192,68 @@ bench: all
 fuzz: all
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
+# ---------------------------------------------------------------- install
+# The layout a Debian user looks in; the programs find their data through
+# /proc/self/exe as ../share/herd (src/lib/home.h), so the tree works from
+# wherever it is copied, DESTDIR included, without HERD_HOME:
+#   PREFIX/bin/                          herd, herd-*
+#   PREFIX/share/herd/                   VERSION, data/ (entities, wikipedia,
+#                                        sample, vader when fetched), models/
+#                                        default when built, pipelines/,
+#                                        scripts/fetch-vader.sh
+#   PREFIX/lib/herd/                     libherd-cuda.so when built
+#   PREFIX/share/man/man1/               herd.1, herd-*.1 (scripts/make-man.sh)
+#   PREFIX/share/doc/herd/               README.md, BENCHMARKS.md, docs/
+#   PREFIX/share/bash-completion/completions/  herd, and herd-* linked to it
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+I_BIN    := $(DESTDIR)$(PREFIX)/bin
+I_SHARE  := $(DESTDIR)$(PREFIX)/share/herd
+I_LIB    := $(DESTDIR)$(PREFIX)/lib/herd
+I_MAN    := $(DESTDIR)$(PREFIX)/share/man/man1
+I_DOC    := $(DESTDIR)$(PREFIX)/share/doc/herd
+I_COMP   := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+PROG_NAMES := herd $(CMD_SRC:src/cmd/%.c=%)
+MAN_PAGES  := $(PROG_NAMES:%=$(BUILD)/man/%.1)
+I_DATA     := $(wildcard data/entities/*.tsv data/entities/*.txt data/wikipedia/*.tsv data/sample/*)
+I_VADER    := $(wildcard data/vader/*.txt)
+I_MODEL    := $(if $(wildcard models/default/config.json),$(wildcard models/default/*))
+I_PIPES    := $(wildcard pipelines/*.sh) pipelines/herd.env.example pipelines/crontab.example
+I_SPARK    := $(wildcard pipelines/spark/*)
+
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%.1: $(BINDIR)/% scripts/make-man.sh
+	@mkdir -p $(@D)
+	scripts/make-man.sh $< > $@.tmp && mv $@.tmp $@
+
+# herd --help lists every program's summary line.
+$(BUILD)/man/herd.1: $(PROGS)
+
+install: all man
+	install -d $(I_BIN) $(I_SHARE)/data/entities $(I_SHARE)/data/wikipedia $(I_SHARE)/data/sample \
+		$(I_SHARE)/pipelines/spark $(I_SHARE)/scripts $(I_MAN) $(I_DOC)/docs $(I_COMP)
+	install -m 0755 $(BINDIR)/herd $(PROGS) $(I_BIN)/
+	install -m 0644 VERSION $(I_SHARE)/
+	for f in $(I_DATA); do install -m 0644 $$f $(I_SHARE)/$$f || exit 1; done
+	$(if $(I_VADER),install -d $(I_SHARE)/data/vader && install -m 0644 $(I_VADER) $(I_SHARE)/data/vader/,@echo "install: no VADER lexicon in data/vader (scripts/fetch-vader.sh): herd-score --model vader will ask for one")
+	$(if $(I_MODEL),install -d $(I_SHARE)/models/default && install -m 0644 $(I_MODEL) $(I_SHARE)/models/default/,@echo "install: no models/default (make models): herd-score needs --model DIR")
+	install -m 0755 $(filter %.sh,$(I_PIPES)) $(I_SHARE)/pipelines/
+	install -m 0644 $(filter-out %.sh,$(I_PIPES)) $(I_SHARE)/pipelines/
+	install -m 0644 $(I_SPARK) $(I_SHARE)/pipelines/spark/
+	install -m 0755 scripts/fetch-vader.sh scripts/pypi-wheel.sh $(I_SHARE)/scripts/
+	$(if $(CUDA_SO),install -d $(I_LIB) && install -m 0755 $(CUDA_SO) $(I_LIB)/)
+	install -m 0644 $(MAN_PAGES) $(I_MAN)/
+	install -m 0644 README.md BENCHMARKS.md $(I_DOC)/
+	install -m 0644 docs/*.md $(I_DOC)/docs/
+	install -m 0644 scripts/completion.bash $(I_COMP)/herd
+	for p in $(filter-out herd,$(PROG_NAMES)); do ln -sf herd $(I_COMP)/$$p || exit 1; done
+	@echo "installed herd $(VERSION) in $(DESTDIR)$(PREFIX)"
+
+uninstall:
+	rm -f $(PROG_NAMES:%=$(I_BIN)/%) $(PROG_NAMES:%=$(I_MAN)/%.1) $(PROG_NAMES:%=$(I_COMP)/%)
+	rm -rf $(I_SHARE) $(I_DOC) $(I_LIB)
+
 clean:
 	rm -rf build build-san lib $(filter-out bin/herd,$(wildcard bin/herd-*))
 
@@ -195,6 +262,6 @@ probe:
 	if [ -n "$$m" ]; then echo "missing headers: $$m"; exit 1; else echo "all headers found"; fi
 
 help:
-	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,20p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -12,10 +12,14 @@
 #   HERD_LOG_FORMAT   text (default) or json
 #   HERD_METRICS_DIR  write PIPELINE-STAGE.prom files there (node_exporter's
 #                     textfile directory); unset: no metrics
-#   HERD_BIN          the programs (default: bin/ beside pipelines/)
+#   HERD_BIN          the programs (default: bin/ beside pipelines/ in a
+#                     checkout, PREFIX/bin when installed by make install)
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The programs: bin/ in a checkout; PREFIX/bin when installed (make install
+# puts this folder in PREFIX/share/herd/pipelines).
 bin=${HERD_BIN:-$top/bin}
+[ -n "${HERD_BIN:-}" ] || [ -d "$bin" ] || bin=$(cd "$top/../.." && pwd)/bin
 export LC_ALL=C
 
 # The environment file: shell assignments, exported (set -a).

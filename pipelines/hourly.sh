@@ -7,6 +7,14 @@
 # 15 minutes. With FILEs (saved raw records) collection is skipped and the
 # files are replayed instead (no herd-fetch needed).
 #
+# No alert is lost: the alert settings are checked (herd-alert --check)
+# before anything is consumed, so a wrong one stops the run with exit 2 and
+# takes no input; herd-detect writes its events straight into
+# $HERD_HOME/alert-spool/, from where herd-alert queues them in its state;
+# and every run, one with nothing new included, hands herd-alert the spool
+# and lets it deliver everything queued, so events a receiver did not take
+# are sent by the next run that reaches it.
+#
 # Aggregates stay exact across runs: each run aggregates its own posts into
 # mergeable partials (herd-aggregate --partial), kept in
 # $HERD_HOME/partials/BATCH.ndjson, and the windows it touched are merged
@@ -35,6 +43,14 @@ every raw file (*.ndjson.gz) there that this pipeline has not processed yet
   | herd-load --db $HERD_DB          (posts, metrics, aggregates, events)
   herd-alert --state $HERD_STATE     (when a channel is configured; the alert
                                       records it writes are loaded too)
+Alerting, when a channel is set: the settings are checked first (herd-alert
+--check), before anything is collected or read; a wrong one (a *_FILE that
+cannot be read, say) ends the run with exit 2 and consumes nothing. The
+events herd-detect writes go to $HERD_HOME/alert-spool/ until herd-alert
+has queued them in $HERD_STATE; herd-alert runs in every run, also when
+there is nothing new, and delivers every queued event a channel does not
+have yet: a receiver that is down only delays its alerts, each delivered
+once (the webhook's Idempotency-Key covers a run killed mid-delivery).
 Each program logs with --log-format $HERD_LOG_FORMAT and, with
 $HERD_METRICS_DIR, writes hourly-STAGE.prom there; the run itself writes
 hourly.prom (start, duration, exit status, last success, each stage's exit
@@ -42,9 +58,11 @@ status). Rejected lines are kept in the run's work folder
 ($HERD_HOME/work/hourly-STAMP, removed after a clean run).
 
 Exit status: 0 clean (also when there was nothing new); 1 when lines were
-rejected, collect.sh reported a failed source or a spent budget, or an
-alert stayed undelivered (the rest of the run still happened); 1 and a stop
-when a stage fails outright; 2 on usage errors. Run it under flock so that runs never overlap
+rejected, collect.sh reported a failed source or a spent budget, or alerts
+stay queued because a channel did not take them (the rest of the run still
+happened; the next run sends them); 1 and a stop when a stage fails
+outright; 2 on usage errors, a wrong alert setting included (nothing is
+consumed). Run it under flock so that runs never overlap
 (pipelines/crontab.example):
   flock -n $HERD_HOME/herd.lock pipelines/hourly.sh --env /etc/herd/herd.env
 
@@ -97,6 +115,83 @@ work=$HERD_HOME/work/hourly-$stamp
 mkdir -p "$work/rejects" "$HERD_HOME/partials" || die "$work: cannot create"
 log info "run $stamp: db $HERD_DB"
 
+# ---------------------------------------------------------------- alert settings
+# Whether this run alerts (send, dry-run or off), decided and checked before
+# anything is consumed: a wrong setting would otherwise only show after the
+# input was taken and the events written, with nobody told.
+channels=0
+for v in HERD_SLACK_WEBHOOK HERD_WEBHOOK_URL HERD_SMTP_URL; do
+	[ -z "${!v:-}" ] && [ -z "$(eval echo "\${${v}_FILE:-}")" ] || channels=1
+done
+alert=off dry=()
+if [ "$HERD_ALERT" = dry-run ]; then
+	alert=dry-run dry=(--dry-run)
+elif [ "$HERD_ALERT" = auto ] && [ $channels -eq 1 ]; then
+	alert=send
+fi
+spool=$HERD_HOME/alert-spool
+events=$work/events.ndjson
+if [ $alert != off ]; then
+	# shellcheck disable=SC2086
+	stage alert-check herd-alert --check --state "$HERD_STATE" "${dry[@]}" ${HERD_ALERT_ARGS:-} </dev/null
+	case ${stage_rc[alert-check]} in
+	0) ;;
+	2)
+		log error "alert: a setting is wrong (herd-alert says which above): nothing was collected or processed; fix it and the next run takes everything"
+		rm -rf "$work"
+		finish 2
+		;;
+	*) die "alert: herd-alert --check failed (exit ${stage_rc[alert-check]})" ;;
+	esac
+	if [ $alert = send ]; then
+		mkdir -p "$spool" || die "$spool: cannot create"
+		events=$spool/$stamp.ndjson
+	fi
+fi
+
+# The alert stage: herd-alert queues what the spool holds (this run's
+# events, and those of a run killed before it got there) and delivers every
+# queued event; the spool files it read are then in the state, and go.
+# A dry run previews this run's events only and remembers nothing.
+alert_stage() {
+	local feed=() f pending
+	if [ $alert = off ]; then
+		log info "alert: skipped (HERD_ALERT=$HERD_ALERT, $([ $channels -eq 1 ] && echo "channels set" || echo "no channel set"))"
+		return 0
+	fi
+	if [ $alert = send ]; then
+		for f in "$spool"/*.ndjson; do
+			[ -e "$f" ] || continue
+			[ -s "$f" ] || { rm -f "$f"; continue; }
+			# A run killed while herd-detect wrote may have left half a
+			# line (its state was not committed: those events come again).
+			[ -z "$(tail -c1 "$f")" ] || sed -i '$d' "$f"
+			feed+=("$f")
+		done
+	elif [ -s "$events" ]; then
+		feed=("$events")
+	fi
+	# shellcheck disable=SC2086
+	stage alert herd-alert --state "$HERD_STATE" "${dry[@]}" ${HERD_ALERT_ARGS:-} \
+		--rejects "$work/rejects/alert.ndjson" "${feed[@]}" </dev/null >"$work/alerts.ndjson"
+	case ${stage_rc[alert]} in
+	0) ;;
+	1)
+		status=1
+		[ ! -s "$work/rejects/alert.ndjson" ] ||
+			log warn "alert: $(wc -l <"$work/rejects/alert.ndjson") lines rejected, kept in $work/rejects/alert.ndjson"
+		pending=$(sqlite3 -readonly "$HERD_STATE" "SELECT count(*) FROM alert_pending" 2>/dev/null || echo some)
+		[ "$pending" = 0 ] ||
+			log warn "alert: $pending events stay queued in $HERD_STATE (a channel did not take them, see above); every run sends what is queued, the next one included"
+		;;
+	*) die "alert failed (exit ${stage_rc[alert]})" ;;
+	esac
+	[ $alert != send ] || [ ${#feed[@]} -eq 0 ] || rm -f "${feed[@]}"
+	if [ $alert = send ] && [ -s "$work/alerts.ndjson" ]; then
+		stage load-alerts herd-load --db "$HERD_DB" "$work/alerts.ndjson" || die "loading the alert records failed"
+	fi
+}
+
 # ---------------------------------------------------------------- collect
 raw=()
 ledger=$HERD_HOME/hourly.ledger
@@ -125,12 +220,14 @@ else
 	fi
 	if [ ${#raw[@]} -eq 0 ]; then
 		log info "collect: no new raw files in $HERD_RAW_DIR"
-		rm -rf "$work"
+		alert_stage # what is queued goes out all the same
+		[ $status -ne 0 ] || rm -rf "$work"
 		finish $status
 	fi
-	# Named after the files: a run that repeats the same set (its ledger
-	# line was lost) replaces their partials.
-	batch=raw-$(printf '%s\n' "${raw[@]##*/}" | sha1sum | cut -c1-16)
+	# Named after the files (their paths under the raw folder: the same
+	# SOURCE-HHMMSS names come back every day): a run that repeats the same
+	# set (its ledger line was lost) replaces their partials.
+	batch=raw-$(printf '%s\n' "${raw[@]#"$HERD_RAW_DIR"/}" | sha1sum | cut -c1-16)
 	log info "collect: ${#raw[@]} new raw files (batch $batch)"
 fi
 
@@ -177,10 +274,12 @@ fi
 # shellcheck disable=SC2086
 stage detect herd-detect --state "$HERD_HOME/detect-$HERD_DETECT_WINDOW.db" --window "$HERD_DETECT_WINDOW" \
 	${HERD_DETECT_ARGS:-} --rejects "$work/rejects/detect.ndjson" "$work/agg.ndjson" "$work/scored.ndjson" \
-	>"$work/events.ndjson"
+	>"$events"
+# A herd-detect that failed committed nothing: its events come again.
+[ "${stage_rc[detect]}" -le 1 ] || rm -f "$events"
 judge detect "$work/rejects/detect.ndjson"
 stage load herd-load --db "$HERD_DB" --rejects "$work/rejects/load.ndjson" \
-	"$work/scored.ndjson" "$work/agg.ndjson" "$work/events.ndjson"
+	"$work/scored.ndjson" "$work/agg.ndjson" "$events"
 judge load "$work/rejects/load.ndjson"
 # Loaded: these raw files are done (a replay of FILEs is not recorded).
 if [ ${#files[@]} -eq 0 ]; then
@@ -188,27 +287,7 @@ if [ ${#files[@]} -eq 0 ]; then
 fi
 
 # ---------------------------------------------------------------- alert
-channels=0
-for v in HERD_SLACK_WEBHOOK HERD_WEBHOOK_URL HERD_SMTP_URL; do
-	[ -z "${!v:-}" ] && [ -z "$(eval echo "\${${v}_FILE:-}")" ] || channels=1
-done
-if [ "$HERD_ALERT" = off ] || { [ "$HERD_ALERT" = auto ] && [ $channels -eq 0 ]; }; then
-	log info "alert: skipped (HERD_ALERT=$HERD_ALERT, $([ $channels -eq 1 ] && echo "channels set" || echo "no channel set"))"
-else
-	dry=()
-	[ "$HERD_ALERT" = auto ] || dry=(--dry-run)
-	# shellcheck disable=SC2086
-	stage alert herd-alert --state "$HERD_STATE" "${dry[@]}" ${HERD_ALERT_ARGS:-} \
-		--rejects "$work/rejects/alert.ndjson" "$work/events.ndjson" >"$work/alerts.ndjson"
-	case ${stage_rc[alert]} in
-	0) ;;
-	1) log warn "alert: some deliveries failed; they are retried by the next run"; status=1 ;;
-	*) die "alert failed (exit ${stage_rc[alert]})" ;;
-	esac
-	if [ ${#dry[@]} -eq 0 ] && [ -s "$work/alerts.ndjson" ]; then
-		stage load-alerts herd-load --db "$HERD_DB" "$work/alerts.ndjson" || die "loading the alert records failed"
-	fi
-fi
+alert_stage
 
 if [ $status -eq 0 ]; then
 	rm -rf "$work"

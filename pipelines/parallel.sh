@@ -16,7 +16,10 @@ set -euo pipefail
 export LC_ALL=C
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+# The programs: bin/ in a checkout; PREFIX/bin when installed (make install
+# puts this folder in PREFIX/share/herd/pipelines).
 bin=${HERD_BIN:-$top/bin}
+[ -n "${HERD_BIN:-}" ] || [ -d "$bin" ] || bin=$(cd "$top/../.." && pwd)/bin
 
 usage() {
 	cat <<'EOF'

@@ -10,7 +10,7 @@ pkgs="gcc make pkg-config libc6-dev zlib1g-dev
 libjansson-dev libcsv-dev libsqlite3-dev libcurl4-openssl-dev libutf8proc-dev
 libdnnl-dev libopenblas-dev sqlite3 curl unzip tzdata"
 # tests: PostgreSQL COPY loads, GNU parallel sharding, jq-based comparisons
-pkgs="$pkgs postgresql libpq-dev parallel jq python3 ca-certificates"
+pkgs="$pkgs postgresql libpq-dev parallel jq python3 ca-certificates groff-base"
 # tests: libFuzzer harnesses (tests/fuzz: clang and its fuzzer runtime)
 pkgs="$pkgs clang libclang-rt-dev"
 # tests: herd-report's pages rendered in headless Chromium (tests/report)

@@ -3,8 +3,14 @@
 raw records (docs/records.md) in the shapes the real APIs return — Reddit
 listing things (t1 comments, t3 submissions), StockTwits api/2 messages,
 NewsAPI /v2/everything articles, X API v2 tweets with includes.users — about
-a handful of tickers over three days (2021-01-26 .. 2021-01-28 UTC), with a
-GME burst on the afternoon of the 27th and a sour turn on the 28th.
+seven tickers over six weeks (2020-12-21 .. 2021-01-29 UTC): a month of
+quiet chatter, then a herd piling into GME that starts in r/wallstreetbets
+on Jan 21 and broadens day by day to StockTwits (Jan 22), X (Jan 24),
+r/stocks (Jan 26) and r/investing (Jan 27), peaks on Jan 27, turns sour on
+Jan 28 (brokers restrict buying) and fades on Jan 29. The herd is planned
+as exact daily counts per community, far above each community's quiet
+level, so that any sound detector flags it (the demo, make demo, shows it);
+the quiet weeks are random draws around small daily rates.
 
 Every sentence is written here, for the project (nothing is copied from any
 dataset); usernames are invented. Standard library only; a fixed seed makes
@@ -15,6 +21,7 @@ the output the same on every run:
 data/sample/README.md describes the result.
 """
 import json
+import math
 import os
 import random
 import sys
@@ -22,7 +29,10 @@ from datetime import datetime, timedelta, timezone
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "data", "sample")
 rng = random.Random(20210127)
-T0 = datetime(2021, 1, 26, tzinfo=timezone.utc)
+T0 = datetime(2020, 12, 21, tzinfo=timezone.utc)  # a Monday; day d is T0 + d days
+DAYS = 40                                          # to 2021-01-29 (a Friday) inclusive
+HERD0 = 31                                         # 2021-01-21: the herd's first day
+SOUR = 38                                          # 2021-01-28: brokers restrict buying
 
 # ------------------------------------------------------------------ entities
 
@@ -35,9 +45,14 @@ TITLE = {
     "NOK": "Nokia Corp.", "TSLA": "Tesla Inc.", "AAPL": "Apple Inc.", "PLTR": "Palantir Technologies Inc.",
 }
 ST_SYMBOL_ID = {"GME": 5742, "AMC": 8613, "BB": 2553, "NOK": 3066, "TSLA": 8660, "AAPL": 686, "PLTR": 11983}
-PRICE = {  # rough levels by day, for the sentences that quote one
-    "GME": (88, 148, 193), "AMC": (4.5, 9.7, 8.6), "BB": (17, 25, 14), "NOK": (4.6, 6.5, 4.9),
-    "TSLA": (883, 864, 835), "AAPL": (143, 142, 137), "PLTR": (28, 34, 32),
+PRICE = {  # rough levels on some days (day: price), for the sentences that quote one
+    "GME": {0: 16, 22: 18, 23: 31, 31: 43, 32: 65, 35: 77, 36: 148, 37: 300, 38: 193, 39: 310},
+    "AMC": {0: 2.4, 30: 3.0, 35: 4.9, 36: 4.7, 37: 15, 38: 8.6, 39: 13},
+    "BB": {0: 6.5, 24: 9, 31: 14, 35: 17, 36: 25, 37: 22, 38: 14, 39: 14},
+    "NOK": {0: 4.0, 31: 4.2, 36: 4.5, 37: 6.5, 38: 4.9, 39: 4.6},
+    "TSLA": {0: 650, 15: 880, 31: 850, 39: 800},
+    "AAPL": {0: 128, 15: 130, 31: 137, 37: 142, 39: 132},
+    "PLTR": {0: 28, 15: 25, 31: 31, 37: 34, 39: 35},
 }
 
 
@@ -56,7 +71,12 @@ def mention(sym, style):
 
 
 def price(sym, day):
-    p = PRICE[sym][day] * rng.uniform(0.93, 1.07)
+    """The level on day, interpolated between the anchors, with some noise."""
+    pts = sorted(PRICE[sym].items())
+    lo = max((d, v) for d, v in pts if d <= day)
+    hi = min(((d, v) for d, v in pts if d >= day), default=lo)
+    level = lo[1] if hi[0] == lo[0] else lo[1] + (hi[1] - lo[1]) * (day - lo[0]) / (hi[0] - lo[0])
+    p = level * rng.uniform(0.93, 1.07)
     return f"{p:.2f}" if p < 20 else f"{p:.0f}"
 
 
@@ -153,7 +173,9 @@ TWEETS = {
     "up": ["{t} is trending everywhere today and retail traders are not backing down",
            "Retail investors just pushed {t} up another 30%. Wild day",
            "Never thought I'd see {t} at {p}. What a week",
-           "{t} holders are having the best week of their lives"],
+           "{t} holders are having the best week of their lives",
+           "Added a little more {t} today, still like it at {p}",
+           "{t} closed green again, slow and steady"],
     "down": ["Trading restrictions on {t} are a disgrace. Let people buy what they want",
              "{t} down hard after brokers limited buying. Ugly day for small investors",
              "Feels like the {t} party is over"],
@@ -169,39 +191,64 @@ STOCKTWITS = {
              "{t} shorting the bounce", "{t} brokers halting buys, bearish for now"],
     "flat": ["{t} volume is insane today", "{t} watching the 200 level", "{t} what is the borrow fee today?"],
 }
-NEWS = [  # (entity, day, mood, title, description)
-    ("GME", 0, "up", "GameStop shares extend rally as retail traders pile in",
-     "Shares of the video game retailer rose again on Tuesday as individual investors on online forums kept buying."),
-    ("GME", 1, "up", "GameStop stock more than doubles in a day as short sellers retreat",
+NEWS = [  # (entity, date, mood, title, description)
+    ("TSLA", "2020-12-21", "flat", "Tesla joins the S&P 500 after a record run",
+     "The electric carmaker became the largest company ever added to the benchmark index."),
+    ("AAPL", "2020-12-22", "up", "Apple shares rise on reports of car project",
+     "Investors weighed reports that the company is working on a passenger vehicle."),
+    ("AMC", "2020-12-24", "flat", "AMC raises cash to get through the winter",
+     "The cinema operator sold new shares as theaters stayed closed in many cities."),
+    ("PLTR", "2020-12-29", "up", "Palantir wins new government data contract",
+     "The data analytics company said the agreement runs for several years."),
+    ("TSLA", "2021-01-04", "up", "Tesla delivers nearly half a million cars in 2020",
+     "Deliveries came in close to the company's target despite factory shutdowns."),
+    ("BB", "2021-01-06", "up", "BlackBerry software to power more connected cars",
+     "The company announced new partnerships for its vehicle platform."),
+    ("GME", "2021-01-11", "up", "GameStop adds three new directors to its board",
+     "The video game retailer reached an agreement with one of its largest shareholders."),
+    ("NOK", "2021-01-12", "flat", "Nokia picks new supplier for 5G chips",
+     "The network equipment maker is reworking its product line."),
+    ("AAPL", "2021-01-14", "flat", "Apple faces questions over app store rules",
+     "Regulators in several countries are looking at the fees the company charges developers."),
+    ("GME", "2021-01-14", "up", "GameStop shares jump on holiday sales update",
+     "The retailer said online sales grew strongly over the holiday period."),
+    ("TSLA", "2021-01-19", "flat", "Tesla to report quarterly results next week",
+     "Analysts expect record revenue, with margins in focus."),
+    ("PLTR", "2021-01-20", "flat", "Palantir holders watch lock-up expiry",
+     "Early investors may sell shares in the coming weeks."),
+    ("GME", "2021-01-22", "up", "GameStop shares surge as online traders pile in",
+     "Individual investors on social media forums kept buying the heavily shorted stock."),
+    ("GME", "2021-01-25", "up", "GameStop swings wildly in heavy trading",
+     "The stock more than doubled at one point before giving back part of the gain."),
+    ("GME", "2021-01-26", "up", "GameStop extends rally as retail traders keep buying",
+     "Shares of the video game retailer rose again as individual investors on online forums kept buying."),
+    ("GME", "2021-01-27", "up", "GameStop stock more than doubles as short sellers retreat",
      "A large short seller said it had closed its position in the company after heavy losses."),
-    ("AMC", 1, "up", "AMC stock jumps as online forums rally behind theater chain",
-     "The cinema operator's shares surged as it raised new funding and retail interest grew."),
-    ("TSLA", 1, "flat", "Tesla to report fourth-quarter earnings after the bell",
-     "Analysts expect record deliveries to lift revenue, with margins in focus."),
-    ("AAPL", 1, "up", "Apple posts record quarterly revenue on strong iPhone sales",
-     "The company reported its first quarter with more than 100 billion dollars in revenue."),
-    ("BB", 1, "up", "BlackBerry and Nokia swept up in social-media-driven rally",
+    ("AMC", "2021-01-27", "up", "AMC stock jumps as online forums rally behind theater chain",
+     "The cinema operator's shares surged as retail interest grew."),
+    ("BB", "2021-01-27", "up", "BlackBerry and Nokia swept up in social-media-driven rally",
      "Shares of older technology names rose sharply as traders looked for the next heavily shorted stock."),
-    ("NOK", 1, "up", "Nokia shares climb on heavy volume",
-     "The telecom equipment maker said it was not aware of any reason for the rise in its share price."),
-    ("PLTR", 0, "up", "Palantir climbs as investors bet on government contracts",
-     "The data analytics company gained after a series of new agreements."),
-    ("GME", 2, "down", "Brokerages restrict trading in GameStop, AMC amid volatility",
-     "Several online brokers limited purchases of the most volatile stocks, allowing customers only to close positions."),
-    ("GME", 2, "down", "GameStop shares plunge after trading curbs",
-     "The stock fell sharply in morning trading after brokers restricted buying."),
-    ("AMC", 2, "down", "AMC shares fall as brokers limit buying",
-     "The theater chain's stock gave back much of its recent gain."),
-    ("TSLA", 2, "down", "Tesla slips after earnings miss on profit",
+    ("TSLA", "2021-01-27", "down", "Tesla slips after earnings miss on profit",
      "Revenue rose, but profit fell short of what analysts expected."),
-    ("GME", 2, "flat", "Lawmakers call for hearing on trading restrictions",
+    ("AAPL", "2021-01-27", "up", "Apple posts record quarterly revenue on strong iPhone sales",
+     "The company reported its first quarter with more than 100 billion dollars in revenue."),
+    ("GME", "2021-01-28", "down", "Brokerages restrict trading in GameStop, AMC amid volatility",
+     "Several online brokers limited purchases of the most volatile stocks, allowing customers only to close positions."),
+    ("GME", "2021-01-28", "down", "GameStop shares plunge after trading curbs",
+     "The stock fell sharply in morning trading after brokers restricted buying."),
+    ("AMC", "2021-01-28", "down", "AMC shares fall as brokers limit buying",
+     "The theater chain's stock gave back much of its recent gain."),
+    ("GME", "2021-01-29", "flat", "Lawmakers call for hearing on trading restrictions",
      "Members of Congress from both parties questioned the decision to limit retail trading."),
-    ("AAPL", 2, "flat", "Apple shares little changed after record quarter",
-     "Investors weighed strong sales against supply constraints."),
-    ("PLTR", 2, "up", "Palantir rises as retail traders look beyond GameStop",
-     "The stock gained as individual investors spread their bets."),
-    ("BB", 2, "down", "BlackBerry shares tumble as rally fades",
-     "The stock fell back after a sharp run."),
+    ("GME", "2021-01-29", "up", "GameStop rebounds as brokers ease limits",
+     "Shares rose again after some brokers let customers buy a limited number of shares."),
+]
+NEWS_BODY = [  # a second sentence for the article's content
+    "Trading volume was several times its usual level.",
+    "The company did not respond to a request for comment.",
+    "Analysts were divided on what the move means for the company's outlook.",
+    "Options activity in {t} has risen sharply in recent sessions.",
+    "Shares of {t} have moved sharply this month.",
 ]
 OUTLETS = [("reuters", "Reuters"), ("cnbc", "CNBC"), ("bloomberg", "Bloomberg"), (None, "MarketWatch"),
            ("the-wall-street-journal", "The Wall Street Journal"), (None, "Yahoo Entertainment")]
@@ -216,7 +263,7 @@ NAMES = ["diamond_paws", "thetagang_tom", "moonboi_2021", "quietvalue", "shortbu
          "thrifty_theo", "chart_chad", "lossporn_luke", "value_vera", "crayon_eater", "puts_pete",
          "late_to_the_party", "steady_steve", "halfshare_hal", "newbie_nora"]
 rng.shuffle(NAMES)
-MORE = ["user%04d" % rng.randrange(10000) for _ in range(160)]  # the burst brings many new names
+MORE = ["user%04d" % rng.randrange(10000) for _ in range(220)]  # the herd brings many new names
 AUTHORS = NAMES + MORE
 
 
@@ -226,50 +273,89 @@ def author(day, hour, burst):
 
 
 # ------------------------------------------------------------------ timeline
+# Where things are said: three subreddits, StockTwits (one stream per
+# symbol) and X; NewsAPI articles come from the NEWS list.
+CHANNELS = ("wallstreetbets", "stocks", "investing", "stocktwits", "x")
+# The quiet level: posts a weekday across every ticker (half on weekends and
+# market holidays), split between tickers by QUIET_SHARE.
+QUIET_PER_DAY = {"wallstreetbets": 5.0, "stocks": 1.6, "investing": 1.0, "stocktwits": 2.4, "x": 1.2}
+QUIET_SHARE = {"GME": 20, "AMC": 12, "TSLA": 22, "BB": 8, "NOK": 8, "AAPL": 18, "PLTR": 12}
+HOLIDAYS = (4, 11)  # 2020-12-25, 2021-01-01
+# The herd: exact posts a day, on top of the quiet level, from day HERD0
+# (Jan 21) to the last day (Jan 29). GME's pile-in starts in r/wallstreetbets
+# and each community joins with a jump from almost nothing: StockTwits on the
+# 22nd, X on the 24th, r/stocks on the 26th, r/investing on the 27th. The
+# total peaks on the 27th (122), falls to 82 on the 28th and 48 on the 29th.
+# AMC, BB and NOK rise with it, but stay small (under 20 a day in all).
+HERD = {
+    "GME": {"wallstreetbets": (18, 26, 26, 20, 40, 42, 50, 34, 22),
+            "stocktwits": (1, 20, 15, 12, 18, 20, 24, 16, 10),
+            "x": (0, 1, 3, 16, 14, 18, 20, 14, 8),
+            "stocks": (0, 0, 0, 1, 2, 16, 14, 10, 5),
+            "investing": (0, 0, 0, 0, 1, 2, 14, 8, 3)},
+    "AMC": {"wallstreetbets": (0, 0, 0, 0, 2, 4, 6, 5, 3), "stocktwits": (0, 0, 0, 0, 1, 2, 3, 2, 1)},
+    "BB": {"wallstreetbets": (0, 0, 0, 0, 1, 2, 3, 1, 0)},
+    "NOK": {"wallstreetbets": (0, 0, 0, 0, 1, 2, 2, 1, 0)},
+}
+# Posts by hour of the day (UTC): quiet nights, busy US market hours.
+HOUR_WEIGHT = (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 4, 5, 5, 5, 5, 5, 4, 3, 2, 2)
+MEME = ("GME", "AMC", "BB", "NOK")
 
 
-def hourly_rate(day, hour):
-    """Expected posts per hour across sources: quiet nights, busy US market
-    hours, a burst on the 27th 14:00-19:00 UTC, a busy sour morning on the 28th."""
-    base = 1.5 if hour < 12 else 4.0 if hour < 21 else 2.0
-    if day == 1 and 14 <= hour <= 19:
-        base += (8, 20, 34, 42, 30, 16)[hour - 14]
-    if day == 2 and 13 <= hour <= 17:
-        base += (8, 14, 11, 7, 4)[hour - 13]
-    return base
+def poisson(mean):
+    """A Poisson draw (Knuth's method: the means here are small)."""
+    limit, k, p = math.exp(-mean), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
 
 
-def pick_entity(day, hour):
-    burst = (day == 1 and 14 <= hour <= 19) or (day == 2 and 13 <= hour <= 17)
-    weights = {"GME": 30, "AMC": 14, "TSLA": 10, "BB": 7, "NOK": 6, "AAPL": 7, "PLTR": 6}
-    if burst:
-        weights["GME"] = 110
-        weights["AMC"] = 35
-    syms = list(weights)
-    return rng.choices(syms, [weights[s] for s in syms])[0], burst
+def quiet_count(day, channel, sym):
+    weekend = (T0 + timedelta(days=day)).weekday() >= 5 or day in HOLIDAYS
+    mean = QUIET_PER_DAY[channel] * QUIET_SHARE[sym] / sum(QUIET_SHARE.values())
+    return poisson(mean * (0.5 if weekend else 1.0))
+
+
+def herd_count(day, channel, sym):
+    counts = HERD.get(sym, {}).get(channel)
+    return counts[day - HERD0] if counts and day >= HERD0 else 0
+
+
+def post_times(day, n):
+    """n times on day, spread by HOUR_WEIGHT, sorted."""
+    hours = rng.choices(range(24), HOUR_WEIGHT, k=n)
+    return sorted(T0 + timedelta(days=day, hours=h, seconds=rng.randrange(3600)) for h in hours)
 
 
 def mood(day, sym, burst):
-    """Mostly bullish on the 26th-27th, sour on the 28th for the meme names."""
-    meme = sym in ("GME", "AMC", "BB", "NOK")
-    if day == 2 and meme:
+    """Mixed in the quiet weeks, bullish in the herd, sour for the meme names
+    on the 28th."""
+    if day == SOUR and sym in MEME:
         return rng.choices(["up", "down", "flat"], [25, 55, 20])[0]
     if burst:
         return rng.choices(["up", "down", "flat"], [65, 12, 23])[0]
-    return rng.choices(["up", "down", "flat"], [45, 25, 30])[0]
+    return rng.choices(["up", "down", "flat"], [40, 28, 32])[0]
 
 
 def other(sym):
     return rng.choice([s for s in COMPANY if s != sym])
 
 
-# Sentences about brokers restricting purchases belong to the 28th only.
+# Sentences about brokers restricting purchases belong to the 28th and after;
+# sentences about a squeeze or a wild week to the herd.
 RESTRICTION_WORDS = ("restrict", "can't buy", "halt", "Only closing", "limited buying", "blocking", "limit")
+HERD_WORDS = ("squeeze", "moon", "Ape", "doubled", "ripping", "Wild day", "this week", "best week",
+              "trending", "Never thought", "unusual", "insane", "Diamond hands", "trapped", "Gain porn",
+              "just getting started", "Everyone at work", "Retail investors just", "not backing down",
+              "run-up", "so much today", "Paper hands", "calls printing", "move is driven", "max pain")
 
 
-def choose(bank, day):
-    if day < 2:
+def choose(bank, day, burst=False):
+    if day < SOUR:
         bank = [s for s in bank if not any(w in s for w in RESTRICTION_WORDS)] or bank
+    if not burst:
+        bank = [s for s in bank if not any(w in s for w in HERD_WORDS)] or bank
     return rng.choice(bank)
 
 
@@ -308,8 +394,8 @@ def b36(n):
 
 
 SUBS = {"wallstreetbets": "t5_2th52", "stocks": "t5_2qjfk", "investing": "t5_2qhhq"}
-next_comment = int("gl3000", 36)
-next_link = int("l5a000", 36)
+next_comment = int("ggq000", 36)  # ids of late December 2020
+next_link = int("khc000", 36)
 submissions = []  # (t, sub, id, title) for comments to hang under
 
 
@@ -322,7 +408,7 @@ def reddit_submission(t, sub, sym, m, day, burst):
     global next_link
     next_link += rng.randrange(3, 40)
     lid = b36(next_link)
-    title = fill(choose(SUBMISSION_TITLES[m], day), sym, day, "reddit")
+    title = fill(choose(SUBMISSION_TITLES[m], day, burst), sym, day, "reddit")
     flair = {"up": rng.choice(["DD", "YOLO", "Gain"]), "down": rng.choice(["Loss", "Discussion"]),
              "flat": "Discussion"}[m] if sub == "wallstreetbets" else None
     slug = "_".join("".join(c for c in w.lower() if c.isalnum()) for w in title.split()[:8]).strip("_")
@@ -330,7 +416,7 @@ def reddit_submission(t, sub, sym, m, day, burst):
     a = author(day, t.hour, burst)
     submissions.append((t, sub, lid))
     data = {
-        "approved_at_utc": None, "subreddit": sub, "selftext": fill(choose(SELFTEXT[m], day), sym, day, "reddit"),
+        "approved_at_utc": None, "subreddit": sub, "selftext": fill(choose(SELFTEXT[m], day, burst), sym, day, "reddit"),
         "author_fullname": fullname(a),
         "saved": False, "gilded": 0, "clicked": False, "title": title, "subreddit_name_prefixed": "r/" + sub,
         "hidden": False, "downs": 0, "name": "t3_" + lid, "upvote_ratio": round(rng.uniform(0.72, 0.97), 2),
@@ -352,9 +438,9 @@ def reddit_comment(t, sub, sym, m, day, burst):
     calm = sub != "wallstreetbets"
     bank = {"up": CALM_UP if calm else WSB_UP, "down": CALM_DOWN if calm else WSB_DOWN,
             "flat": CALM_FLAT if calm else WSB_FLAT}[m]
-    body = fill(choose(bank, day), sym, day, "reddit")
+    body = fill(choose(bank, day, burst), sym, day, "reddit")
     parents = [s for s in submissions if s[1] == sub and s[0] <= t]
-    link = parents[-1][2] if parents and rng.random() < 0.6 else (rng.choice(parents)[2] if parents else "l59zzz")
+    link = parents[-1][2] if parents and rng.random() < 0.6 else (rng.choice(parents)[2] if parents else "khbzzz")
     parent = "t3_" + link if rng.random() < 0.7 or next_comment < 2 else "t1_" + b36(next_comment - rng.randrange(5, 400))
     a = author(day, t.hour, burst) if rng.random() > 0.03 else "[deleted]"
     score = int(rng.lognormvariate(1.8 if burst else 1.2, 1.2)) - rng.randrange(0, 3)
@@ -376,16 +462,16 @@ def reddit_comment(t, sub, sym, m, day, burst):
 
 # ------------------------------------------------------------------ stocktwits
 
-next_st = 268400000
+next_st = 258000000  # ids of late December 2020
 
 
-def stocktwits_message(t, sym, m, day):
+def stocktwits_message(t, sym, m, day, burst):
     global next_st
-    next_st += rng.randrange(200, 9000)
+    next_st += rng.randrange(5000, 60000)
     a = rng.choice(AUTHORS)
     uid = 1000000 + AUTHORS.index(a) * 3571
-    body = fill(choose(STOCKTWITS[m], day), sym, day, "stocktwits")
-    symbols = [sym] + ([other(sym)] if rng.random() < 0.15 else [])
+    body = fill(choose(STOCKTWITS[m], day, burst), sym, day, "stocktwits")
+    symbols = [sym] + ([other(sym)] if rng.random() < 0.10 else [])
     if len(symbols) > 1:
         body += " $" + symbols[1]
     senti = {"up": {"basic": "Bullish"}, "down": {"basic": "Bearish"}, "flat": None}[m]
@@ -420,12 +506,12 @@ def stocktwits_message(t, sym, m, day):
 X_EPOCH_MS = 1288834974657
 
 
-def x_tweet(t, sym, m, day, seq):
+def x_tweet(t, sym, m, day, seq, burst):
     ms = int(t.timestamp() * 1000) + rng.randrange(0, 999)
     tid = str(((ms - X_EPOCH_MS) << 22) | (seq % 4096))
     a = rng.choice(AUTHORS)
     uid = str(1200000000000000000 + AUTHORS.index(a) * 104729)
-    text = fill(choose(TWEETS[m], day), sym, day, "x")
+    text = fill(choose(TWEETS[m], day, burst), sym, day, "x")
     if rng.random() < 0.2:
         text += " #" + rng.choice(["stocks", "investing", "WallStreetBets", "StockMarket"])
     item = {
@@ -441,13 +527,15 @@ def x_tweet(t, sym, m, day, seq):
 # ------------------------------------------------------------------ newsapi
 
 
-def news_article(n, item):
-    sym, day, m, title, desc = item
-    t = T0 + timedelta(days=day, hours=rng.randrange(11, 22), minutes=rng.randrange(60), seconds=rng.randrange(60))
+def news_article(item):
+    sym, date, m, title, desc = item
+    t = datetime.strptime(date, "%Y-%m-%d").replace(tzinfo=timezone.utc) + timedelta(
+        hours=rng.randrange(11, 22), minutes=rng.randrange(60), seconds=rng.randrange(60))
+    day = (t - T0).days
     sid, sname = rng.choice(OUTLETS)
     slug = "-".join("".join(c for c in w.lower() if c.isalnum()) for w in title.split()[:7])
     host = (sid or sname.lower().replace(" ", "")) + ".example.com"
-    body = desc + " " + fill(choose(CALM_UP + CALM_DOWN + CALM_FLAT, day), sym, day, "news")
+    body = desc + " " + fill(rng.choice(NEWS_BODY), sym, day, "news")
     art = {
         "source": {"id": sid, "name": sname},
         "author": rng.choice(["Staff", "Jane Porter", "Sam Okafor", "Lena Varga", None]),
@@ -466,26 +554,26 @@ def news_article(n, item):
 def main():
     reddit, st, xs = [], [], []
     seq = 0
-    for day in range(3):
-        for hour in range(24):
-            n = rng.randrange(0, 4) if hourly_rate(day, hour) < 2 else int(round(hourly_rate(day, hour) * rng.uniform(0.8, 1.2)))
-            times = sorted(T0 + timedelta(days=day, hours=hour, seconds=rng.randrange(3600)) for _ in range(n))
-            for t in times:
-                sym, burst = pick_entity(day, hour)
-                m = mood(day, sym, burst)
-                r = rng.random()
-                seq += 1
-                if r < 0.60:
-                    sub = rng.choices(list(SUBS), [75, 15, 10])[0]
-                    if rng.random() < 0.14 or not [s for s in submissions if s[1] == sub]:
-                        reddit.append((t, reddit_submission(t, sub, sym, m, day, burst)))
-                    else:
-                        reddit.append((t, reddit_comment(t, sub, sym, m, day, burst)))
-                elif r < 0.82:
-                    st.append((t, stocktwits_message(t, sym, m, day)))
-                else:
-                    xs.append((t, x_tweet(t, sym, m, day, seq)))
-    news = [news_article(i, it) for i, it in enumerate(NEWS)]
+    for day in range(DAYS):
+        # Every post of the day: (time, ticker, channel, part of the herd?).
+        posts = []
+        for sym in COMPANY:
+            for ch in CHANNELS:
+                q, h = quiet_count(day, ch, sym), herd_count(day, ch, sym)
+                posts += [(t, sym, ch, i >= q) for i, t in enumerate(post_times(day, q + h))]
+        posts.sort(key=lambda p: p[0])
+        for t, sym, ch, burst in posts:
+            m = mood(day, sym, burst)
+            seq += 1
+            if ch == "stocktwits":
+                st.append((t, stocktwits_message(t, sym, m, day, burst)))
+            elif ch == "x":
+                xs.append((t, x_tweet(t, sym, m, day, seq, burst)))
+            elif rng.random() < 0.14 or not [s for s in submissions if s[1] == ch]:
+                reddit.append((t, reddit_submission(t, ch, sym, m, day, burst)))
+            else:
+                reddit.append((t, reddit_comment(t, ch, sym, m, day, burst)))
+    news = [news_article(it) for it in NEWS]
     os.makedirs(OUT, exist_ok=True)
     for name, recs in (("reddit", reddit), ("stocktwits", st), ("x", xs), ("newsapi", news)):
         recs.sort(key=lambda p: p[0])

@@ -36,6 +36,12 @@ result() {
 	exit
 }
 
+# submake ARGS...: make run by a test as a make of its own, not a part of
+# the `make -j2 test` that runs the tests: that make's jobserver is not
+# passed down to a test, and a sub-make told about it says "jobserver
+# unavailable" on stderr, into the output a test compares.
+submake() { env -u MAKEFLAGS -u MFLAGS make "$@"; }
+
 # q DB SQL: one query, plain rows.
 q() { sqlite3 -batch -noheader "$1" "$2"; }
 

@@ -6,12 +6,16 @@
  * through src/http's client: retries, backoff, Retry-After) and e-mail
  * over SMTP (libcurl, with the same backoff).
  *
- * Exactly once per event key and channel: a delivery is recorded, and
+ * Every event, then exactly once per event key and channel: a run first
+ * queues every event it reads (its record kept in the state, committed
+ * before anything is sent), then delivers every queued event, this run's
+ * and those earlier runs could not deliver; a delivery is recorded, and
  * committed, the moment the receiver accepts it, and a key recorded for
- * a channel is never sent to it again. The one gap is a crash between the
- * receiver's answer and that commit; the webhook carries the key as
- * Idempotency-Key and the mail a Message-ID made from it, so receivers
- * that care can close it.
+ * a channel is never sent to it again. An event leaves the queue once
+ * every channel has it. The one gap is a crash between the receiver's
+ * answer and that commit: the event is sent again by the next run (at
+ * least once), and the webhook carries the key as Idempotency-Key and the
+ * mail a Message-ID made from it, so that the receiver keeps it once.
  *
  * Secrets (webhook URLs, the SMTP password) are registered with
  * http_secret_add, so every message printed here is redacted.
@@ -34,7 +38,7 @@ extern const char *const alert_channel_names[ALERT_NCHANNELS + 1];
 /* What the state says of an event key. */
 enum alert_status {
 	ALERT_NEW,        /* never seen */
-	ALERT_PENDING,    /* accepted, some channel not delivered yet (a failure: retried next run) */
+	ALERT_PENDING,    /* queued, some channel not delivered yet: every run tries again */
 	ALERT_DELIVERED,  /* every channel of its run delivered */
 	ALERT_SUPPRESSED, /* held back by the rate limit: never sent */
 };
@@ -59,11 +63,32 @@ int alert_state_sent(sqlite3 *db, const char *key, enum alert_channel channel);
 long alert_state_recent(sqlite3 *db, const char *entity, int64_t at, int64_t per);
 
 /* Record the event (status, entity, type, at, severity) and a delivery
- * outcome; each is committed at once (outside a dry run). error may be
- * NULL and must hold no secret. */
+ * outcome; each is committed at once (outside a dry run and a batch).
+ * error may be NULL and must hold no secret. */
 void alert_state_set(sqlite3 *db, const json_t *event, enum alert_status status);
 void alert_state_delivery(sqlite3 *db, const char *key, enum alert_channel channel, int ok, int attempts,
 			  const char *error);
+
+/*
+ * The queue of events not delivered to every channel yet (alert_pending):
+ * the event's whole record, kept until it is delivered, so that every
+ * later run sends it again without reading it again (at least once; the
+ * keys make it exactly once per channel, see above).
+ *   alert_state_begin/commit  one transaction around a batch of queueing
+ *                             (nothing in a dry run, which is one already)
+ *   alert_state_queue         keep the event's record (once per key)
+ *   alert_state_queued        1 when the key's record is kept
+ *   alert_state_pending       every kept record, oldest "at" first: a new
+ *                             JSON array (json_decref it)
+ *   alert_state_done          delivered everywhere: status delivered and
+ *                             the record dropped, in one transaction
+ */
+void alert_state_begin(sqlite3 *db);
+void alert_state_commit(sqlite3 *db);
+void alert_state_queue(sqlite3 *db, const json_t *event);
+int alert_state_queued(sqlite3 *db, const char *key);
+json_t *alert_state_pending(sqlite3 *db);
+void alert_state_done(sqlite3 *db, const json_t *event);
 
 /* ---------------------------------------------------------------- sending */
 
@@ -98,11 +123,19 @@ typedef struct alert_sender alert_sender;
 alert_sender *alert_sender_new(const alert_config *c);
 void alert_sender_free(alert_sender *s);
 
+/* alert_send's outcomes. */
+enum {
+	ALERT_SENT = 0,         /* the receiver accepted it */
+	ALERT_REFUSED = -1,     /* the receiver refused this event (HTTP 4xx, SMTP 5xx): final for it */
+	ALERT_UNREACHABLE = -2, /* still failing after the retries (network, timeout, HTTP 5xx or 429,
+				 * SMTP 4xx): the channel is down for now */
+};
+
 /*
  * Deliver one event to one channel, retrying transient failures (network
- * errors, timeouts, HTTP 429 and 5xx, SMTP 4xx) with backoff. Returns 0
- * when the receiver accepted it, else -1 with a redacted reason in why.
- * *attempts gets the attempts made.
+ * errors, timeouts, HTTP 429 and 5xx, SMTP 4xx) with backoff. Returns
+ * ALERT_SENT, or ALERT_REFUSED or ALERT_UNREACHABLE with a redacted reason
+ * in why. *attempts gets the attempts made.
  */
 int alert_send(alert_sender *s, enum alert_channel channel, const json_t *event, int *attempts, char *why,
 	       size_t whylen);

@@ -51,13 +51,16 @@ static char *env_dup(const char *name)
 
 int alert_config_env(alert_config *c, char *why, size_t whylen)
 {
-	c->slack_url = http_secret_env("HERD_SLACK_WEBHOOK");
-	c->webhook_url = http_secret_env("HERD_WEBHOOK_URL");
+	/* A secret file that cannot be read is a setting to fix, like the
+	 * others below: the caller stops before reading anything. */
+	if (http_secret_env_read("HERD_SLACK_WEBHOOK", &c->slack_url, why, whylen) < 0 ||
+	    http_secret_env_read("HERD_WEBHOOK_URL", &c->webhook_url, why, whylen) < 0 ||
+	    http_secret_env_read("HERD_SMTP_PASSWORD", &c->smtp_pass, why, whylen) < 0)
+		return -1;
 	c->smtp_url = env_dup("HERD_SMTP_URL");
 	c->smtp_from = env_dup("HERD_SMTP_FROM");
 	c->smtp_to = env_dup("HERD_SMTP_TO");
 	c->smtp_user = env_dup("HERD_SMTP_USER");
-	c->smtp_pass = http_secret_env("HERD_SMTP_PASSWORD");
 	c->smtp_tls = env_dup("HERD_SMTP_TLS");
 	if (c->smtp_url && (!c->smtp_from || !c->smtp_to))
 		return herd_errf(why, whylen, "HERD_SMTP_URL is set but HERD_SMTP_%s is not", c->smtp_from ? "TO" : "FROM");
@@ -145,7 +148,7 @@ static int post(alert_sender *s, const char *url, const char *body, const char *
 	http_request req = {0};
 	http_response r;
 	enum http_result res;
-	int rc = -1;
+	int rc;
 
 	req.method = "POST";
 	req.url = url;
@@ -156,10 +159,14 @@ static int post(alert_sender *s, const char *url, const char *body, const char *
 	http_response_init(&r);
 	res = http_send(s->http, &req, NULL, &r, why, whylen);
 	*attempts = r.attempts;
-	if (res == HTTP_OK && r.status >= 200 && r.status < 300)
-		rc = 0;
-	else if (res == HTTP_OK) /* a 4xx other than 429: the receiver refuses it for good */
+	if (res == HTTP_OK && r.status >= 200 && r.status < 300) {
+		rc = ALERT_SENT;
+	} else if (res == HTTP_OK) { /* a 4xx other than 429: the receiver refuses it for good */
 		herd_errf(why, whylen, "%s: HTTP %ld", what, r.status);
+		rc = ALERT_REFUSED;
+	} else { /* every attempt failed, or a rate limit longer than we wait */
+		rc = ALERT_UNREACHABLE;
+	}
 	http_redact(why);
 	http_response_free(&r);
 	return rc;
@@ -323,7 +330,7 @@ static int send_email(alert_sender *s, const json_t *ev, int *attempts, char *wh
 	struct curl_slist *rcpt = recipients(c->smtp_to);
 	buf_t msg = BUF_INIT;
 	char from[512], errbuf[CURL_ERROR_SIZE];
-	int rc = -1;
+	int rc = ALERT_UNREACHABLE;
 
 	snprintf(from, sizeof from, "<%s>", c->smtp_from);
 	build_mail(c, ev, &msg);
@@ -362,7 +369,7 @@ static int send_email(alert_sender *s, const json_t *ev, int *attempts, char *wh
 		curl_easy_getinfo(s->smtp, CURLINFO_RESPONSE_CODE, &code);
 		(*attempts)++;
 		if (e == CURLE_OK) {
-			rc = 0;
+			rc = ALERT_SENT;
 			break;
 		}
 		/* 4xx replies are the server's "try again later"; so are
@@ -375,6 +382,7 @@ static int send_email(alert_sender *s, const json_t *ev, int *attempts, char *wh
 		else
 			herd_errf(why, whylen, "email: %s", errbuf[0] ? errbuf : curl_easy_strerror(e));
 		http_redact(why);
+		rc = transient ? ALERT_UNREACHABLE : ALERT_REFUSED;
 		if (!transient || attempt >= c->retries)
 			break;
 		http_sleep(http_backoff(attempt, c->retry_wait, SMTP_BACKOFF_CAP_S, uniform(s)), why);
@@ -398,6 +406,6 @@ int alert_send(alert_sender *s, enum alert_channel channel, const json_t *ev, in
 	case ALERT_SLACK: return send_slack(s, ev, attempts, why, whylen);
 	case ALERT_WEBHOOK: return send_webhook(s, ev, attempts, why, whylen);
 	case ALERT_EMAIL: return send_email(s, ev, attempts, why, whylen);
-	default: return herd_errf(why, whylen, "no such channel");
+	default: herd_errf(why, whylen, "no such channel"); return ALERT_REFUSED;
 	}
 }

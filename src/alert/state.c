@@ -1,10 +1,13 @@
 /*
  * state.c — herd-alert's memory in the state file: alert_events (one row
- * per event key: delivered, pending or suppressed) and alert_deliveries
- * (one row per key and channel). See alert.h; the tables are described in
+ * per event key: delivered, pending or suppressed), alert_deliveries (one
+ * row per key and channel) and alert_pending (the record of each event
+ * not delivered everywhere yet, so that later runs can send it without
+ * reading it again). See alert.h; the tables are described in
  * docs/storage.md; they are created by the store's migrations
  * (src/store/schema.c), and this file is the one place that maps their
- * rows. Errors are fatal: without its memory herd-alert could send twice.
+ * rows. Errors are fatal: without its memory herd-alert could send twice,
+ * or never.
  */
 #include "alert.h"
 #include "lib/htime.h"
@@ -19,6 +22,7 @@
 const char *const alert_channel_names[ALERT_NCHANNELS + 1] = {"slack", "webhook", "email", NULL};
 static const char *const status_names[] = {"new", "pending", "delivered", "suppressed"};
 static store_sqlite *store; /* the open state file (one per process) */
+static int dry;             /* a dry run: everything in one transaction, rolled back */
 
 #define WHAT "alert state" /* what a failed statement's message names */
 
@@ -44,6 +48,7 @@ sqlite3 *alert_state_open(const char *path, int dry_run)
 	if (!(store = store_sqlite_open(path, err, sizeof err)))
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
 	db = store_sqlite_handle(store);
+	dry = dry_run;
 	if (dry_run)
 		store_sqlite_must_exec(store, "BEGIN IMMEDIATE", "cannot begin the dry run");
 	return db;
@@ -149,4 +154,77 @@ void alert_state_delivery(sqlite3 *db, const char *key, enum alert_channel chann
 	sqlite3_bind_text(st, 5, error, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
 	store_sqlite_must_finish(store, st, WHAT);
+}
+
+void alert_state_begin(sqlite3 *db)
+{
+	if (!dry)
+		store_sqlite_must_exec(store, "BEGIN IMMEDIATE", WHAT);
+}
+
+void alert_state_commit(sqlite3 *db)
+{
+	if (!dry)
+		store_sqlite_must_exec(store, "COMMIT", WHAT);
+}
+
+void alert_state_queue(sqlite3 *db, const json_t *event)
+{
+	sqlite3_stmt *st = prepare("INSERT INTO alert_pending VALUES (?1, ?2, ?3, ?4) ON CONFLICT (\"key\") DO NOTHING");
+	char now[HTIME_LEN], at[HTIME_LEN];
+	char *text = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	int64_t t = 0;
+
+	if (!text)
+		log_fatal(HERD_EXIT_FAIL, "%s: cannot encode an event", WHAT);
+	now_text(now);
+	htime_from_json(json_object_get(event, "at"), &t);
+	htime_format(t, at);
+	sqlite3_bind_text(st, 1, jx_str(event, "key"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+	store_sqlite_must_finish(store, st, WHAT);
+	free(text);
+}
+
+int alert_state_queued(sqlite3 *db, const char *key)
+{
+	sqlite3_stmt *st = prepare("SELECT 1 FROM alert_pending WHERE \"key\" = ?1");
+	int queued;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	queued = store_sqlite_must_step(store, st, WHAT);
+	sqlite3_finalize(st);
+	return queued;
+}
+
+json_t *alert_state_pending(sqlite3 *db)
+{
+	sqlite3_stmt *st = prepare("SELECT \"key\", event FROM alert_pending ORDER BY \"at\", \"key\"");
+	json_t *all = json_array();
+
+	while (store_sqlite_must_step(store, st, WHAT)) {
+		const char *text = (const char *)sqlite3_column_text(st, 1);
+		json_error_t e;
+		json_t *ev = text ? json_loads(text, 0, &e) : NULL;
+
+		if (!json_is_object(ev))
+			log_fatal(HERD_EXIT_FAIL, "%s: the queued record of %s is not a JSON object", WHAT,
+				  (const char *)sqlite3_column_text(st, 0));
+		json_array_append_new(all, ev);
+	}
+	sqlite3_finalize(st);
+	return all;
+}
+
+void alert_state_done(sqlite3 *db, const json_t *event)
+{
+	sqlite3_stmt *st = prepare("DELETE FROM alert_pending WHERE \"key\" = ?1");
+
+	alert_state_begin(db);
+	alert_state_set(db, event, ALERT_DELIVERED);
+	sqlite3_bind_text(st, 1, jx_str(event, "key"), -1, SQLITE_STATIC);
+	store_sqlite_must_finish(store, st, WHAT);
+	alert_state_commit(db);
 }

@@ -1,7 +1,8 @@
 /*
  * cuda_load.c — finds the CUDA backend (cuda.h) when a model first asks
  * for the GPU. In herd's own build the backend is a shared object,
- * lib/libherd-cuda.so beside bin/ (or under $HERD_HOME), opened with
+ * lib/libherd-cuda.so beside bin/ (or under $HERD_HOME, or in an install's
+ * PREFIX/lib/herd/: lib/home.h), opened with
  * dlopen only then: linking cuBLAS into herd-score made every run, VADER
  * and CPU ones too, map and relocate ~150 MB at start. On a machine
  * without the NVIDIA driver (no libcuda.so.1) the backend is not even
@@ -35,7 +36,7 @@ const struct bert_cuda_api *bert_cuda_backend(char *why, size_t whylen)
 #include <pthread.h>
 #include <stdlib.h>
 
-#define BACKEND_FILE "lib/libherd-cuda.so"
+#define BACKEND_FILE "libherd-cuda.so"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct bert_cuda_api loaded;
@@ -44,11 +45,11 @@ static char failed[256];
 
 static int load(void)
 {
-	char *path = herd_data_path(BACKEND_FILE);
+	char *path = herd_lib_path(BACKEND_FILE);
 	void *h;
 
 	if (!path) {
-		snprintf(failed, sizeof failed, "the CUDA backend %s is not installed beside bin/ (nor under $HERD_HOME)",
+		snprintf(failed, sizeof failed, "the CUDA backend lib/%s is not installed beside bin/ (nor under $HERD_HOME/lib, nor in ../lib/herd)",
 			 BACKEND_FILE);
 		return -1;
 	}
@@ -66,7 +67,7 @@ static int load(void)
 	*(void **)&loaded.run = dlsym(h, "bert_cuda_run");
 	*(void **)&loaded.destroy = dlsym(h, "bert_cuda_free");
 	if (!loaded.probe || !loaded.create || !loaded.run || !loaded.destroy) {
-		snprintf(failed, sizeof failed, "the CUDA backend %s lacks bert_cuda_* functions (built from another herd?)",
+		snprintf(failed, sizeof failed, "the CUDA backend lib/%s lacks bert_cuda_* functions (built from another herd?)",
 			 BACKEND_FILE);
 		dlclose(h);
 		return -1;

@@ -2,7 +2,10 @@
  * herd-alert — the pipe's way out to people: event records go to Slack, a
  * JSON webhook and e-mail, at most once per event key and channel (across
  * runs, through the --state file), no more than --rate per entity, with
- * retries. Sending lives in src/alert/send.c, the memory in
+ * retries. A run queues every event it reads in the state first, then
+ * delivers everything queued, its own and what earlier runs could not
+ * deliver, so that no event is lost to a receiver that was down or a run
+ * that was killed. Sending lives in src/alert/send.c, the memory in
  * src/alert/state.c; this file decides what to send and reports.
  */
 #include "alert/alert.h"
@@ -25,13 +28,19 @@ static const char usage[] =
 	"\n"
 	"Reads event records (docs/records.md; files, or stdin) and, for each that\n"
 	"passes --min-severity and --types:\n"
-	"  - sent to a channel before (its key is in --state)  -> not again;\n"
+	"  - seen before (its key is in --state)               -> not queued again;\n"
 	"  - its entity already had --rate alerts within the window before the\n"
 	"    event's time ('at', event time, not the clock)   -> held back, and\n"
 	"    remembered, so a rerun holds it back too;\n"
-	"  - else delivered to every channel of --to. A delivery is recorded the\n"
-	"    moment the receiver accepts it; one that fails after the retries is\n"
-	"    tried again by the next run (exit 1).\n"
+	"  - else queued: its record is kept in --state (alert_pending).\n"
+	"Every event read is queued, and committed, before anything is sent. Then\n"
+	"every queued event, this run's and those earlier runs could not deliver,\n"
+	"oldest first, goes to each channel of --to that does not have it yet. A\n"
+	"delivery is recorded the moment the receiver accepts it, and an event\n"
+	"leaves the queue once every channel has it. A channel still failing after\n"
+	"the retries (unreachable) is not tried again in this run: its events stay\n"
+	"queued for the next run (exit 1); a refusal (HTTP 4xx, SMTP 5xx) leaves\n"
+	"that event queued and the channel goes on with the others.\n"
 	"Writes to stdout one 'alert' event record per event delivered (key\n"
 	"\"alert:\" + the event's key; evidence: the event's key and type, the\n"
 	"channels and the text), which herd-load can keep. Other record kinds, and\n"
@@ -51,10 +60,19 @@ static const char usage[] =
 	"Transient failures (network errors, timeouts, HTTP 429 with Retry-After,\n"
 	"HTTP 5xx, SMTP 4xx) are retried with exponential backoff and jitter.\n"
 	"\n"
+	"A setting that is wrong (a NAME_FILE that cannot be read, HERD_SMTP_URL\n"
+	"without HERD_SMTP_TO, --to a channel not set) is a usage error (exit 2)\n"
+	"found before any input is read; --check finds it without reading any.\n"
+	"\n"
 	"Options:\n"
-	"      --state FILE        herd's state file (tables alert_events and\n"
-	"                          alert_deliveries; default $HERD_HOME/state.db, else\n"
-	"                          ./state.db, which herd-fetch shares)\n"
+	"      --state FILE        herd's state file (tables alert_events,\n"
+	"                          alert_deliveries and alert_pending; default\n"
+	"                          $HERD_HOME/state.db, else ./state.db, which\n"
+	"                          herd-fetch shares)\n"
+	"      --check             check the settings and the state file, say which\n"
+	"                          channels are set and how many events are queued,\n"
+	"                          and exit (0; 2 for a wrong setting): read nothing,\n"
+	"                          send nothing (cron runs it before consuming input)\n"
 	"      --to LIST           channels: slack, webhook, email (default: every\n"
 	"                          channel configured in the environment)\n"
 	"      --min-severity S    info, warn or critical (default warn)\n"
@@ -69,12 +87,18 @@ static const char usage[] =
 	"                          retry (default 2)\n"
 	"      --timeout S         one attempt's limit in seconds (default 20)\n" CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
-	"Metrics (--metrics): events by outcome, deliveries and failures by channel.\n"
+	"Exit status: 0 when every queued event was delivered; 1 when some stay\n"
+	"queued after a failed delivery (they are sent by the next run), or lines\n"
+	"were rejected; 2 on a wrong setting.\n"
+	"\n"
+	"Metrics (--metrics): events by outcome (pending: still queued at the end),\n"
+	"deliveries and failures by channel.\n"
 	"\n"
 	"Examples:\n"
 	"  herd-detect --state state.db agg.ndjson > events.ndjson\n"
 	"  HERD_SLACK_WEBHOOK_FILE=/etc/herd/slack herd-alert --state state.db events.ndjson\n"
-	"  herd-alert --dry-run --to slack,email --min-severity info events.ndjson\n";
+	"  herd-alert --dry-run --to slack,email --min-severity info events.ndjson\n"
+	"  herd-alert --check --state state.db && echo settings ok\n";
 
 enum {
 	OPT_STATE = CLI_FIRST_PROGRAM_OPTION,
@@ -86,11 +110,14 @@ enum {
 	OPT_RETRIES,
 	OPT_RETRY_WAIT,
 	OPT_TIMEOUT,
+	OPT_CHECK,
 };
 
 static const char *const severities[] = {"info", "warn", "critical", NULL};
 
-/* What happened to the events read, for the summary and the metrics. */
+/* What happened to the events, for the summary and the metrics: those
+ * read (duplicate, held, filtered, skipped) and those queued, this run's
+ * or earlier ones' (delivered, or still pending at the end). */
 enum outcome { O_DELIVERED, O_DUPLICATE, O_HELD, O_FILTERED, O_PENDING, O_SKIPPED, O_N };
 static const char *const outcome_names[O_N] = {"delivered", "duplicate", "rate_limited",
 					       "filtered",  "pending",   "skipped"};
@@ -104,7 +131,10 @@ struct run {
 	long rate_n;   /* 0: no limit */
 	int64_t rate_per;
 	int dry_run;
+	int down[ALERT_NCHANNELS]; /* unreachable in this run: not tried again until the next */
+	json_t *queued;            /* keys this run queued (an object used as a set) */
 	long outcomes[O_N];
+	long earlier; /* events delivered that an earlier run had queued */
 	long sent[ALERT_NCHANNELS], failed[ALERT_NCHANNELS];
 };
 
@@ -162,12 +192,13 @@ static void emit_alert(stream_t *s, struct run *r, const json_t *ev, int64_t at)
 	buf_free(&text);
 }
 
+/* The first phase: each event read is checked and, when new, queued. */
 static int on_record(stream_t *s, json_t *rec, void *arg)
 {
 	struct run *r = arg;
 	const char *kind = jx_str(rec, "kind"), *key, *type, *entity, *sev;
 	enum alert_status st;
-	int bad = 0, all_sent = 1;
+	int bad = 0;
 	int64_t at;
 
 	if (!kind || strcmp(kind, "event") != 0) {
@@ -202,42 +233,77 @@ static int on_record(stream_t *s, json_t *rec, void *arg)
 		log_debug("%s: already %s", key, st == ALERT_DELIVERED ? "delivered" : "held back");
 		return 0;
 	}
-	if (st == ALERT_NEW) {
-		if (r->rate_n > 0 && alert_state_recent(r->state, entity, at, r->rate_per) >= r->rate_n) {
-			alert_state_set(r->state, rec, ALERT_SUPPRESSED);
-			r->outcomes[O_HELD]++;
-			char per[32], when[HTIME_LEN];
-
-			log_info("%s: held back: %s had %ld alerts in the %s before %s", key, entity, r->rate_n,
-				 htime_format_duration(r->rate_per, per), htime_format(at, when));
-			return 0;
-		}
-		alert_state_set(r->state, rec, ALERT_PENDING);
-	}
-	for (int c = 0; c < ALERT_NCHANNELS; c++) {
-		char why[512];
-		int attempts = 0, ok;
-
-		if (!r->channels[c] || alert_state_sent(r->state, key, c))
-			continue;
-		ok = r->dry_run || alert_send(r->sender, c, rec, &attempts, why, sizeof why) == 0;
-		alert_state_delivery(r->state, key, c, ok, attempts, ok ? NULL : why);
-		if (ok) {
-			r->sent[c]++;
-		} else {
-			r->failed[c]++;
-			all_sent = 0;
-			log_warn("%s: %s not delivered: %s", key, alert_channel_names[c], why);
-		}
-	}
-	if (!all_sent) {
-		r->outcomes[O_PENDING]++;
+	if (st == ALERT_PENDING) {
+		/* Queued by an earlier run; one older than alert_pending kept
+		 * no record of it: keep it now. */
+		if (!alert_state_queued(r->state, key))
+			alert_state_queue(r->state, rec);
 		return 0;
 	}
-	alert_state_set(r->state, rec, ALERT_DELIVERED);
-	r->outcomes[O_DELIVERED]++;
-	emit_alert(s, r, rec, at);
+	if (r->rate_n > 0 && alert_state_recent(r->state, entity, at, r->rate_per) >= r->rate_n) {
+		char per[32], when[HTIME_LEN];
+
+		alert_state_set(r->state, rec, ALERT_SUPPRESSED);
+		r->outcomes[O_HELD]++;
+		log_info("%s: held back: %s had %ld alerts in the %s before %s", key, entity, r->rate_n,
+			 htime_format_duration(r->rate_per, per), htime_format(at, when));
+		return 0;
+	}
+	alert_state_set(r->state, rec, ALERT_PENDING);
+	alert_state_queue(r->state, rec);
+	json_object_set_new(r->queued, key, json_true());
 	return 0;
+}
+
+/* The second phase: every queued event to each selected channel that does
+ * not have it yet; an event every channel has leaves the queue. */
+static void deliver(stream_t *s, struct run *r)
+{
+	json_t *pending = alert_state_pending(r->state), *ev;
+	size_t i;
+
+	json_array_foreach(pending, i, ev) {
+		const char *key = jx_str(ev, "key");
+		int complete = 1;
+		int64_t at = 0;
+
+		for (int c = 0; c < ALERT_NCHANNELS; c++) {
+			char why[512];
+			int attempts = 0, rc;
+
+			if (!r->channels[c] || alert_state_sent(r->state, key, c))
+				continue;
+			if (r->down[c]) {
+				complete = 0;
+				continue;
+			}
+			rc = r->dry_run ? ALERT_SENT : alert_send(r->sender, c, ev, &attempts, why, sizeof why);
+			alert_state_delivery(r->state, key, c, rc == ALERT_SENT, attempts, rc == ALERT_SENT ? NULL : why);
+			if (rc == ALERT_SENT) {
+				r->sent[c]++;
+				continue;
+			}
+			r->failed[c]++;
+			complete = 0;
+			log_warn("%s: %s not delivered: %s", key, alert_channel_names[c], why);
+			if (rc == ALERT_UNREACHABLE) {
+				r->down[c] = 1;
+				log_warn("%s is unreachable: not tried again in this run; its events stay queued for the next",
+					 alert_channel_names[c]);
+			}
+		}
+		if (!complete) {
+			r->outcomes[O_PENDING]++;
+			continue;
+		}
+		alert_state_done(r->state, ev);
+		r->outcomes[O_DELIVERED]++;
+		if (!json_object_get(r->queued, key))
+			r->earlier++;
+		htime_from_json(json_object_get(ev, "at"), &at);
+		emit_alert(s, r, ev, at);
+	}
+	json_decref(pending);
 }
 
 static void summary(const struct run *r)
@@ -250,11 +316,17 @@ static void summary(const struct run *r)
 			n += (size_t)snprintf(chans + n, sizeof chans - n, "%s%s %ld%s", n ? ", " : "",
 					      alert_channel_names[c], r->sent[c],
 					      r->failed[c] ? " (some failed)" : "");
-	log_info("%s%ld delivered, %ld already sent, %ld held back by --rate, %ld filtered, %ld pending, %ld skipped; "
+	char earlier[64] = "";
+
+	if (r->earlier)
+		snprintf(earlier, sizeof earlier, " (%ld queued by earlier runs)", r->earlier);
+	log_info("%s%ld delivered%s, %ld already sent, %ld held back by --rate, %ld filtered, %ld pending, %ld skipped; "
 		 "%s %s",
-		 r->dry_run ? "dry run: " : "", r->outcomes[O_DELIVERED], r->outcomes[O_DUPLICATE], r->outcomes[O_HELD],
-		 r->outcomes[O_FILTERED], r->outcomes[O_PENDING], r->outcomes[O_SKIPPED], r->dry_run ? "would send" : "sent",
-		 chans);
+		 r->dry_run ? "dry run: " : "", r->outcomes[O_DELIVERED], earlier, r->outcomes[O_DUPLICATE],
+		 r->outcomes[O_HELD], r->outcomes[O_FILTERED], r->outcomes[O_PENDING], r->outcomes[O_SKIPPED],
+		 r->dry_run ? "would send" : "sent", chans);
+	if (r->outcomes[O_PENDING] && !r->dry_run)
+		log_warn("%ld events stay queued in the state file: the next run sends them", r->outcomes[O_PENDING]);
 	for (int o = 0; o < O_N; o++)
 		metrics_gauge("herd_alert_events", "Events read, by what became of them.", "outcome", outcome_names[o],
 			      (double)r->outcomes[o]);
@@ -298,14 +370,15 @@ int main(int argc, char **argv)
 		{"retries", required_argument, NULL, OPT_RETRIES},
 		{"retry-wait", required_argument, NULL, OPT_RETRY_WAIT},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"check", no_argument, NULL, OPT_CHECK},
 		CLI_REJECT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{0}};
 	struct run r = {0};
 	alert_config cfg = {0};
 	const char *state_path = NULL, *to = NULL, *types = "cascade,signal,heat,discovery";
-	char *state_default = herd_home_file("state.db"), why[256];
-	int c, rc, any = 0;
+	char *state_default = herd_home_file("state.db"), why[512];
+	int c, rc, any = 0, check = 0;
 	stream_t s;
 
 	cli_init(argc, argv);
@@ -328,6 +401,7 @@ int main(int argc, char **argv)
 		case OPT_RETRIES: cfg.retries = (int)cli_long("--retries", optarg, 0, 10); break;
 		case OPT_RETRY_WAIT: cfg.retry_wait = cli_double("--retry-wait", optarg, 0.001, 600); break;
 		case OPT_TIMEOUT: cfg.timeout_ms = (long)(cli_double("--timeout", optarg, 0.1, 600) * 1000); break;
+		case OPT_CHECK: check = 1; break;
 		default: log_usage("unexpected option");
 		}
 	}
@@ -367,11 +441,34 @@ int main(int argc, char **argv)
 		for (int k = 0; k < ALERT_NCHANNELS; k++)
 			r.channels[k] = 1;
 
-	r.state = alert_state_open(state_path ? state_path : state_default, r.dry_run);
+	r.state = alert_state_open(state_path ? state_path : state_default, r.dry_run || check);
+	if (check) {
+		json_t *pending = alert_state_pending(r.state);
+		char chans[64] = "";
+		size_t n = 0;
+
+		for (int k = 0; k < ALERT_NCHANNELS; k++)
+			if (r.channels[k])
+				n += (size_t)snprintf(chans + n, sizeof chans - n, "%s%s", n ? ", " : "",
+						      alert_channel_names[k]);
+		log_info("settings ok: %s %s; %zu events queued in %s", r.dry_run ? "dry run, would send to" : "channels",
+			 chans, json_array_size(pending), state_path ? state_path : state_default);
+		json_decref(pending);
+		rc = alert_state_close(r.state, 1);
+		alert_config_free(&cfg);
+		json_decref(r.types);
+		free(state_default);
+		return rc;
+	}
 	r.sender = r.dry_run ? NULL : alert_sender_new(&cfg);
+	r.queued = json_object();
 	stream_init(&s);
 	s.progress_label = "events";
+	/* Queue what is read, in one transaction, before anything is sent. */
+	alert_state_begin(r.state);
 	stream_run(&s, argv + optind, argc - optind, on_record, &r);
+	alert_state_commit(r.state);
+	deliver(&s, &r);
 	summary(&r);
 	rc = stream_finish(&s);
 	for (int k = 0; k < ALERT_NCHANNELS; k++)
@@ -381,6 +478,7 @@ int main(int argc, char **argv)
 	alert_sender_free(r.sender);
 	alert_config_free(&cfg);
 	json_decref(r.types);
+	json_decref(r.queued);
 	free(state_default);
 	return rc | herd_close_stdout();
 }

@@ -71,12 +71,13 @@ void http_secret_add(const char *s)
 	buf_free(&b);
 }
 
-char *http_secret_env(const char *name)
+int http_secret_env_read(const char *name, char **out, char *why, size_t whylen)
 {
 	char fname[128];
 	const char *v = getenv(name), *path;
 	char *s;
 
+	*out = NULL;
 	if (v && *v) {
 		s = xstrdup(v);
 	} else {
@@ -84,9 +85,9 @@ char *http_secret_env(const char *name)
 		char line[4096];
 		snprintf(fname, sizeof fname, "%s_FILE", name);
 		if (!(path = getenv(fname)) || !*path)
-			return NULL;
+			return 0;
 		if (!(f = fopen(path, "r")))
-			log_fatal(HERD_EXIT_FAIL, "%s: cannot read %s:", path, fname);
+			return herd_errf(why, whylen, "%s: cannot read %s: %s", path, fname, strerror(errno));
 		if (!fgets(line, sizeof line, f))
 			line[0] = '\0';
 		fclose(f);
@@ -96,9 +97,19 @@ char *http_secret_env(const char *name)
 		s[n - 1] = '\0';
 	if (!*s) {
 		free(s);
-		return NULL;
+		return 0;
 	}
 	http_secret_add(s);
+	*out = s;
+	return 0;
+}
+
+char *http_secret_env(const char *name)
+{
+	char why[512], *s;
+
+	if (http_secret_env_read(name, &s, why, sizeof why) < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s", why);
 	return s;
 }
 

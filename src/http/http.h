@@ -153,6 +153,10 @@ void http_secret_add(const char *s);
  * set; a $NAME_FILE that cannot be read is fatal (exit 1).
  */
 char *http_secret_env(const char *name);
+/* The same, for a caller that judges the failure itself (herd-alert makes
+ * it a usage error): 0 with *out (NULL when neither is set), or -1 with
+ * "PATH: cannot read NAME_FILE: reason" in why and *out NULL. */
+int http_secret_env_read(const char *name, char **out, char *why, size_t whylen);
 /* Replace every registered secret in s (NUL-terminated, edited in place)
  * with "***". Returns s. */
 char *http_redact(char *s);

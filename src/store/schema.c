@@ -2,7 +2,8 @@
  * schema.c — the migrations of herd's SQLite files and their runner; see
  * schema.h. Migrations 1-3 were written for herd-load and herd-fetch; 4
  * and 5 took in the tables herd-detect and herd-alert used to create
- * themselves, so that one mechanism versions them all.
+ * themselves, so that one mechanism versions them all; 6 is herd-detect's
+ * count model, 7 herd-alert's queue of events not yet delivered.
  */
 #include "schema.h"
 #include "lib/util.h"
@@ -133,6 +134,14 @@ static const struct migration migrations[] = {
 	 "  window INTEGER NOT NULL, source TEXT NOT NULL, windows REAL NOT NULL, exposure REAL NOT NULL,\n"
 	 "  phi_pop REAL NOT NULL, pool_n REAL NOT NULL, pool_1 REAL NOT NULL, pool_2 REAL NOT NULL,\n"
 	 "  PRIMARY KEY (window, source));\n"},
+	{7, "alert: alert_pending (each event not yet delivered to every channel, its record kept until one takes it)",
+	 /* Before it, a delivery that failed was only tried again when its
+	  * event was read again, which the cron pipeline never does. Events
+	  * left 'pending' by then have no record here; herd-alert queues one
+	  * when it reads such an event again. */
+	 "CREATE TABLE alert_pending (\n"
+	 "  \"key\" TEXT NOT NULL PRIMARY KEY, \"at\" TEXT NOT NULL, event TEXT NOT NULL, queued_at TEXT NOT NULL);\n"
+	 "CREATE INDEX alert_pending_at ON alert_pending (\"at\", \"key\");\n"},
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

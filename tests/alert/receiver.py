@@ -4,6 +4,7 @@ herd-alert's tests (tests/cli/alert.t). Standard library only; a test
 server, never on herd's data path.
 
     receiver.py DIR [--fail PATH:STATUS:COUNT]... [--smtp-fail CODE:COUNT]
+                    [--http-port N] [--delay SECONDS]
 
 Listens on 127.0.0.1, on ports the system picks, and writes them to
 DIR/ports ("HTTP SMTP") once both listen. Every HTTP request and every
@@ -12,17 +13,24 @@ SMTP message is appended, as one JSON line, to DIR/log:
   {"proto":"smtp","status":250,"from":"a@b","to":["c@d"],"data":"..."}
 --fail /hook:503:2 answers the first 2 requests to /hook with 503 (a 429
 also gets "Retry-After: 1"); --smtp-fail 451:1 answers the first message's
-end of DATA with "451 try again later". Runs until killed.
+end of DATA with "451 try again later". --http-port listens on that port
+(to come back where a receiver that was down listened); --delay holds
+each HTTP answer that long after the request is logged (a sender killed
+meanwhile never hears it). A webhook request with an Idempotency-Key
+already answered 200 (by this receiver, or one before it that logged to
+DIR/log) is logged with "duplicate": true, as a receiver that honours the
+key would drop it. Runs until killed.
 """
 import json
 import os
 import socket
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 out = sys.argv[1]
-fails, smtp_fail = {}, [0, 0]
+fails, smtp_fail, http_port, delay = {}, [0, 0], 0, 0.0
 args = sys.argv[2:]
 while args:
     if args[0] == "--fail":
@@ -31,10 +39,21 @@ while args:
     elif args[0] == "--smtp-fail":
         code, count = args[1].split(":")
         smtp_fail = [int(code), int(count)]
+    elif args[0] == "--http-port":
+        http_port = int(args[1])
+    elif args[0] == "--delay":
+        delay = float(args[1])
     else:
         sys.exit("receiver.py: unknown option " + args[0])
     args = args[2:]
 lock = threading.Lock()
+accepted = set()  # idempotency keys answered 200, also by an earlier receiver logging to DIR/log
+if os.path.exists(os.path.join(out, "log")):
+    with open(os.path.join(out, "log")) as f:
+        for line in f:
+            e = json.loads(line)
+            if e.get("proto") == "http" and e.get("status") == 200 and "idempotency-key" in e.get("headers", {}):
+                accepted.add(e["headers"]["idempotency-key"])
 
 
 def log(entry):
@@ -46,13 +65,19 @@ class Hook(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode("utf-8", "replace")
         status = 200
+        key = self.headers.get("Idempotency-Key")
         with lock:
             f = fails.get(self.path)
             if f and f[1] > 0:
                 f[1] -= 1
                 status = f[0]
-        log({"proto": "http", "path": self.path, "status": status, "body": body,
+            duplicate = status == 200 and key is not None and key in accepted
+            if status == 200 and key is not None:
+                accepted.add(key)
+        log({"proto": "http", "path": self.path, "status": status, "body": body, "duplicate": duplicate,
              "headers": {k.lower(): v for k, v in self.headers.items()}})
+        if delay:
+            time.sleep(delay)
         self.send_response(status)
         if status == 429:
             self.send_header("Retry-After", "1")
@@ -123,7 +148,8 @@ def smtp_serve(sock):
         threading.Thread(target=smtp_session, args=(conn,), daemon=True).start()
 
 
-http = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+ThreadingHTTPServer.allow_reuse_address = True
+http = ThreadingHTTPServer(("127.0.0.1", http_port), Hook)
 smtp = socket.socket()
 smtp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 smtp.bind(("127.0.0.1", 0))

@@ -155,8 +155,10 @@ the day is held back, and stays held back on a rerun; the next day's goes.
   herd-alert: 0 delivered, 4 already sent, 0 held back by --rate, 0 filtered, 0 pending, 0 skipped; sent webhook 0
 
 A channel that keeps failing leaves the event pending (exit 1) while the
-others are delivered; the next run delivers only what is missing. A
-refusal (HTTP 4xx) is not retried.
+others are delivered; its record stays queued in the state, so the next
+run delivers what is missing without reading the event again (issue 12.5:
+the cron pipeline never feeds an event twice). A refusal (HTTP 4xx) is
+not retried within the run.
 
   $ kill $(cat r/pid); wait 2>/dev/null; rm -rf r; mkdir r
   $ { python3 "$TESTDIR/../alert/receiver.py" r --fail /hook:500:2 --fail /slack/T0001/SeCrEtToKeN:400:1 > r/out 2>&1 & echo $! > r/pid; }
@@ -168,23 +170,83 @@ refusal (HTTP 4xx) is not retried.
   $ cat err
   herd-alert: cascade:GME:2021-01-22T00:00:00Z:start: slack not delivered: slack: HTTP 400
   herd-alert: cascade:GME:2021-01-22T00:00:00Z:start: webhook not delivered: webhook: HTTP 500 (gave up after 2 attempts)
-  $ sqlite3 p.db "SELECT status FROM alert_events" "SELECT channel, status, attempts, error FROM alert_deliveries ORDER BY 1"
+  herd-alert: webhook is unreachable: not tried again in this run; its events stay queued for the next
+  herd-alert: 1 events stay queued in the state file: the next run sends them
+  $ sqlite3 p.db "SELECT status FROM alert_events" "SELECT channel, status, attempts, error FROM alert_deliveries ORDER BY 1" "SELECT key FROM alert_pending"
   pending
   email|sent|1|
   slack|failed|1|slack: HTTP 400
   webhook|failed|2|webhook: HTTP 500 (gave up after 2 attempts)
-  $ herd-alert -q --state p.db --retries 1 one.ndjson | jq -r .key
+  cascade:GME:2021-01-22T00:00:00Z:start
+  $ herd-alert --check --state p.db
+  herd-alert: settings ok: channels slack, webhook, email; 1 events queued in p.db
+  $ herd-alert --state p.db --retries 1 < /dev/null | jq -r .key
+  herd-alert: 1 delivered (1 queued by earlier runs), 0 already sent, 0 held back by --rate, 0 filtered, 0 pending, 0 skipped; sent slack 1, webhook 1, email 0
   alert:cascade:GME:2021-01-22T00:00:00Z:start
   $ jq -r '[.proto, .status] | @tsv' r/log | sort | uniq -c
         2 http	200
         1 http	400
         2 http	500
         1 smtp	250
-  $ sqlite3 p.db "SELECT status FROM alert_events" "SELECT channel, status, attempts FROM alert_deliveries ORDER BY 1"
+  $ sqlite3 p.db "SELECT status FROM alert_events" "SELECT channel, status, attempts FROM alert_deliveries ORDER BY 1" "SELECT count(*) FROM alert_pending"
   delivered
   email|sent|1
   slack|sent|2
   webhook|sent|3
+  0
+
+A receiver that is down: the first event's delivery fails after its
+retries, the channel is not tried again in that run, and every event of
+the run stays queued (committed before anything was sent); runs while it
+is down add theirs; the run after it is back sends them all, oldest
+first, each once.
+
+  $ kill $(cat r/pid); wait 2>/dev/null; rm -rf r; mkdir r
+  $ { python3 "$TESTDIR/../alert/receiver.py" r > r/out 2>&1 & echo $! > r/pid; }
+  $ for i in $(seq 50); do [ -f r/ports ] && break; sleep 0.1; done; read hp sp < r/ports
+  $ unset HERD_SLACK_WEBHOOK HERD_SMTP_URL
+  $ export HERD_WEBHOOK_URL=http://127.0.0.1:1/hook
+  $ herd-alert -q --state down.db --retries 1 --min-severity info ev.ndjson 2>&1 | sed 's/port 1 .*(gave/port 1 … (gave/'
+  herd-alert: cascade:BB:2021-01-22T00:00:00Z:fade: webhook not delivered: webhook: Failed to connect to 127.0.0.1 port 1 … (gave up after 2 attempts)
+  herd-alert: webhook is unreachable: not tried again in this run; its events stay queued for the next
+  herd-alert: 3 events stay queued in the state file: the next run sends them
+  $ herd-alert -q --state down.db --retries 0 burst.ndjson 2>&1 | sed 's/port 1 .*/port 1 …/'
+  herd-alert: cascade:BB:2021-01-22T00:00:00Z:fade: webhook not delivered: webhook: Failed to connect to 127.0.0.1 port 1 …
+  herd-alert: webhook is unreachable: not tried again in this run; its events stay queued for the next
+  herd-alert: 7 events stay queued in the state file: the next run sends them
+  $ sqlite3 down.db "SELECT count(*) FROM alert_pending" "SELECT sum(attempts) FROM alert_deliveries"
+  7
+  3
+  $ HERD_WEBHOOK_URL=http://127.0.0.1:$hp/hook herd-alert --state down.db < /dev/null | jq -r .key
+  herd-alert: 7 delivered (7 queued by earlier runs), 0 already sent, 0 held back by --rate, 0 filtered, 0 pending, 0 skipped; sent webhook 7
+  alert:cascade:BB:2021-01-22T00:00:00Z:fade
+  alert:cascade:GME:2021-01-22T00:00:00Z:start
+  alert:heat:AMC:2021-01-22T00:00:00Z
+  alert:signal:GME:BUY:01
+  alert:signal:GME:BUY:02
+  alert:signal:GME:BUY:03
+  alert:signal:GME:BUY:next
+  $ jq -r '.headers["idempotency-key"]' r/log | sort | uniq -c | awk '{ print $1 }' | sort -u
+  1
+  $ HERD_WEBHOOK_URL=http://127.0.0.1:$hp/hook herd-alert --state down.db ev.ndjson burst.ndjson
+  herd-alert: 0 delivered, 6 already sent, 0 held back by --rate, 1 filtered, 0 pending, 0 skipped; sent webhook 0
+  $ wc -l < r/log
+  7
+
+A setting that is wrong is a usage error found before any input is read:
+a secret file that cannot be read (exit 2, nothing queued), in a run and
+in --check.
+
+  $ HERD_WEBHOOK_URL= HERD_WEBHOOK_URL_FILE=/nonexistent/webhook herd-alert --state cfg.db ev.ndjson
+  herd-alert: /nonexistent/webhook: cannot read HERD_WEBHOOK_URL_FILE: No such file or directory
+  Try 'herd-alert --help' for more information.
+  [2]
+  $ test -e cfg.db || echo no state touched
+  no state touched
+  $ HERD_WEBHOOK_URL= HERD_WEBHOOK_URL_FILE=/nonexistent/webhook herd-alert --check --state cfg.db
+  herd-alert: /nonexistent/webhook: cannot read HERD_WEBHOOK_URL_FILE: No such file or directory
+  Try 'herd-alert --help' for more information.
+  [2]
 
 Secrets never appear: a webhook that cannot be reached is named by its
 channel, not its URL, in messages and in the state file; a secret can come

@@ -2,8 +2,8 @@
 # check-x.sh — herd-fetch x (API v2 recent search) against the fixture
 # server: Tweepy's recorded search (../shared/data/api-fixtures/x-twitter-v2:
 # 10 tweets, default fields only) and, for the fields and expansions herd
-# asks for, the project's own sample tweets (data/sample/x.ndjson, 72
-# tweets with created_at, author_id, public_metrics and their authors)
+# asks for, the project's own sample tweets (data/sample/x.ndjson: all of
+# them, with created_at, author_id, public_metrics and their authors)
 # served as one search:
 #   - the bearer token in Authorization; the fields and the author
 #     expansion asked; next_token paging; since_id on re-runs;
@@ -20,6 +20,8 @@
 need_fetch
 
 rec=$F/x-twitter-v2/test_client_search_recent_tweets.1.json
+ntweets=$(grep -c . "$top/data/sample/x.ndjson")
+visible=$((ntweets - 12)) # the newest 12 are hidden at first
 jq -s '{data: map(.item), includes: {users: (map(.includes.users[]) | unique_by(.id))}}' "$top/data/sample/x.ndjson" >"$tmp/sample.json"
 config() { # HIDE [FAULTS]
 	cat <<JSON
@@ -38,20 +40,20 @@ check "recorded tweets: created_at from the snowflake ids" \
 	[ "$(jq -r .created_at "$tmp/p1" | head -1)" = 2022-10-07T22:42:12Z ]
 
 hf x '$GME' >"$tmp/o2" 2>"$tmp/e2"
-check "sample search: the 60 visible tweets over 3 pages ($(grep -c . "$tmp/o2"))" \
-	[ "$(grep -c . "$tmp/o2")" -eq 60 -a "$(reqs '.query.query == "$GME"')" -eq 3 ]
+check "sample search: the $visible visible tweets over $(((visible + 24) / 25)) pages ($(grep -c . "$tmp/o2"))" \
+	[ "$(grep -c . "$tmp/o2")" -eq $visible -a "$(reqs '.query.query == "$GME"')" -eq $(((visible + 24) / 25)) ]
 check "next_token pages" [ "$(reqs '.query.next_token == "tok-25"')" -eq 1 ]
 check "each raw record carries its author, alone, in includes" \
-	[ "$(jq -c 'select((.includes.users | length) == 1 and .includes.users[0].id == .item.author_id)' "$tmp/o2" | grep -c .)" -eq 60 ]
+	[ "$(jq -c 'select((.includes.users | length) == 1 and .includes.users[0].id == .item.author_id)' "$tmp/o2" | grep -c .)" -eq $visible ]
 reconfig "$(config 0)"
 hf x '$GME' >"$tmp/o3" 2>"$tmp/e3"
 since=$(jq -r 'select(.query.query == "$GME") | .query.since_id' "$log" | tail -1)
 check "re-run: since_id is the newest tweet written ($since)" [ "$since" = "$(jq -r .item.id "$tmp/o2" | sort -n | tail -1)" ]
 check "re-run: the 12 published since ($(grep -c . "$tmp/o3"))" [ "$(grep -c . "$tmp/o3")" -eq 12 ]
 cat "$tmp/o2" "$tmp/o3" >"$tmp/all"
-check "runs: the 72 sample tweets once, verbatim" cmp -s <(jq -c .item "$top/data/sample/x.ndjson" | sort) <(jq -c .item "$tmp/all" | sort)
+check "runs: the $ntweets sample tweets once, verbatim" cmp -s <(jq -c .item "$top/data/sample/x.ndjson" | sort) <(jq -c .item "$tmp/all" | sort)
 "$bin/herd-normalize" -q "$tmp/all" >"$tmp/posts"
-check "herd-normalize: 72 tweets by username, as the sample's own raw records give" \
+check "herd-normalize: $ntweets tweets by username, as the sample's own raw records give" \
 	cmp -s <(jq -c '[.id, .author, .created_at, .engagement]' "$tmp/posts" | sort) \
 	<("$bin/herd-normalize" -q "$top/data/sample/x.ndjson" | jq -c '[.id, .author, .created_at, .engagement]' | sort)
 
@@ -61,7 +63,7 @@ reconfig "$(config 0 '{"path": "/2/tweets/search/recent", "nth": [1], "fault": "
 hf x '$GME' >"$tmp/o4" 2>"$tmp/e4"
 check "x-rate-limit-reset: the next request waits for it ($(cat "$sleeps"))" \
 	awk '/x-rate-limit-remaining: 0, x-rate-limit-reset:/ { ok = $2 > 37 && $2 <= 40 } END { exit !ok }' "$sleeps"
-check "x-rate-limit-reset: all 72 once" [ "$(jq -r .item.id "$tmp/o4" | sort -u | wc -l)" -eq 72 -a "$(grep -c . "$tmp/o4")" -eq 72 ]
+check "x-rate-limit-reset: all $ntweets once" [ "$(jq -r .item.id "$tmp/o4" | sort -u | wc -l)" -eq $ntweets -a "$(grep -c . "$tmp/o4")" -eq $ntweets ]
 
 "$bin/herd-fetch" x --replay --query Tweepy "$rec" >"$tmp/replay"
 check "--replay of the recorded search: the live run's records (fetched_at aside)" \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check-hourly.sh — issue 7's "Done when" for the cron pipelines:
 # pipelines/hourly.sh run twice over replayed data (data/sample cut in two
-# at 2021-01-27T12:00Z by fetch time, so hours and days straddle the runs),
+# at 2021-01-25T00:00Z by fetch time, in the middle of its GME herd, so that
+# the hours around midnight straddle the runs; detection in daily windows),
 # then again over the second half, then pipelines/daily.sh, leave:
 #   - a consistent database: every item one post with one score, the
 #     aggregates exactly those of one pass over all the data (the partials
@@ -15,8 +16,8 @@
 #     refused while one holds the lock;
 #   - daily.sh's digest and heatmap, a backup that opens and passes
 #     PRAGMA integrity_check with the same rows, `herd-maintain health`
-#     green, and retention that keeps this data (it is judged at its own
-#     latest time, not the clock).
+#     green, and retention judged at the data's own latest time, not the
+#     clock (it keeps the sample's last month).
 # Skips (77) without the programs, sqlite3 or flock. Prints "RESULT N passed, N failed".
 . "$(dirname "$0")/../lib.sh"
 for p in detect load report maintain alert; do
@@ -32,7 +33,7 @@ cd "$tmp" || exit 1
 mkdir b1 b2
 for f in "$top"/data/sample/*.ndjson; do
 	n=${f##*/}
-	awk -v cut=2021-01-27T12:00:00Z -v b1="b1/$n" -v b2="b2/$n" '
+	awk -v cut=2021-01-25T00:00:00Z -v b1="b1/$n" -v b2="b2/$n" '
 		match($0, /"fetched_at":"[^"]*"/) { t = substr($0, RSTART + 14, RLENGTH - 15) }
 		{ print > (t < cut ? b1 : b2) }' "$f"
 done
@@ -47,7 +48,7 @@ HERD_HOME=$home
 HERD_LOG_FORMAT=json
 HERD_METRICS_DIR=$tmp/metrics
 HERD_WINDOWS=1h,1d
-HERD_DETECT_WINDOW=1h
+HERD_DETECT_WINDOW=1d
 HERD_ALERT_ARGS="--min-severity info --rate off"
 EOF
 receiver=0
@@ -134,11 +135,11 @@ wait $holder 2>/dev/null
 # ---------------------------------------------------------------- daily
 flock -w 60 "$lock" "$daily" --env herd.env >outd 2>logd
 check "daily.sh exits 0: $(grep -v '"level":"info"' logd | tail -3)" [ $? -eq 0 ]
-for f in digest-2021-01-28.md digest-2021-01-28.html digest-2021-01-28.json heatmap-2021-01-28.html; do
+for f in digest-2021-01-29.md digest-2021-01-29.html digest-2021-01-29.json heatmap-2021-01-29.html; do
 	check "daily.sh made reports/$f" [ -s "$home/reports/$f" ]
 done
 check "the digest is of the last complete day, GME among its movers" \
-	grep -q '^| GME | ' "$home/reports/digest-2021-01-28.md"
+	grep -q '^| GME | ' "$home/reports/digest-2021-01-29.md"
 backup=$(ls "$home"/backups/herd-*.db 2>/dev/null | head -1)
 check "a backup of the records file is there ($backup)" [ -n "$backup" ]
 if [ -n "$backup" ]; then
@@ -148,9 +149,15 @@ if [ -n "$backup" ]; then
 		"$(q "$db" 'SELECT count(*) FROM posts UNION ALL SELECT count(*) FROM aggregates UNION ALL SELECT count(*) FROM events' | tr '\n' ' ')" ]
 	check "… and is self-contained (no WAL)" [ "$(sqlite3 "$backup" 'PRAGMA journal_mode')" = delete ]
 fi
-check "detect's state is backed up too" [ -n "$(ls "$home"/backups/detect-1h-*.db 2>/dev/null)" ]
-check "retention kept this data: it is within 30 days of its own latest post" \
-	[ "$(q "$db" 'SELECT count(*) FROM posts')" -eq "$items" ]
+check "detect's state is backed up too" [ -n "$(ls "$home"/backups/detect-1d-*.db 2>/dev/null)" ]
+# The sample spans six weeks: retention (posts=30d) judged at the data's own
+# latest time drops its first ten days and keeps the last month.
+latest=$(q "$one" 'SELECT max(created_at) FROM posts')
+check "retention dropped the posts older than 30 days before the latest ($(q "$db" 'SELECT min(created_at) FROM posts'))" \
+	[ "$(q "$db" "SELECT count(*) FROM posts WHERE created_at < strftime('%Y-%m-%dT%H:%M:%SZ', '$latest', '-31 days')")" -eq 0 ]
+check "… and kept the last month ($(q "$db" 'SELECT count(*) FROM posts') posts)" \
+	[ "$(q "$db" "SELECT count(*) FROM posts WHERE created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', '$latest', '-29 days')")" -eq \
+	"$(q "$one" "SELECT count(*) FROM posts WHERE created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', '$latest', '-29 days')")" ]
 "$bin/herd-maintain" --db "$db" --state "$home/state.db" health >health.txt 2>&1
 check "herd-maintain health is green: $(grep -v '^ok\|^note' health.txt | head -2)" [ $? -eq 0 ]
 check "… and daily.sh logged it" grep -q '"msg":"health: ok ' logd

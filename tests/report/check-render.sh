@@ -2,7 +2,7 @@
 # check-render.sh — herd-report's pages in a real browser (issue 7, "Done
 # when": the heatmap and digest render in headless Chromium). Two January
 # 2021 replays go through the pipe into SQLite, with herd-detect's events:
-#   - data/sample (the project's own three days, Jan 26-28): normalize,
+#   - data/sample (the project's own six weeks, Dec 21 - Jan 29): normalize,
 #     score (VADER), aggregate 1h and 1d, detect, load;
 #   - ../shared/data/reddit-ticker-comments-2021-01 (51k real comments,
 #     Jan 20-27, when present): import, aggregate 1d, detect, load.
@@ -96,7 +96,8 @@ print(len(d["markers"]), len(bad), bad[:2])' "$r")
 # ---------------------------------------------------------------- data/sample
 herd-normalize -q "$top"/data/sample/*.ndjson | herd-score -q --model vader |
 	herd-aggregate -q --window 1h,1d --lateness all --pass all >sample.ndjson
-grep '"kind":"agg","entity":"[^"]*","window":"1h"' sample.ndjson | herd-detect -q --state s1h.db --window 1h >ev1h.ndjson
+grep '"kind":"agg","entity":"[^"]*","window":"1h"' sample.ndjson | herd-detect -q --state s1h.db --window 1h \
+	--min-posts 8 --source-min 3 >ev1h.ndjson # the sample's hours are thin (data/sample/README.md)
 herd-detect -q --state s1d.db --window 1d sample.ndjson >ev1d.ndjson
 herd-load -q --db sample.db sample.ndjson ev1h.ndjson ev1d.ndjson
 check "sample: loaded with events ($(q sample.db 'SELECT count(*) FROM events'))" \
