@@ -6,7 +6,8 @@
  *
  * src/bert depends on libc, libm, pthreads, the CPU GEMM library, utf8proc
  * and (when built with it) CUDA: it builds alone on a GPU machine. It reads
- * the model directory and nothing else; it writes nothing and prints
+ * the model directory, and the GEMM library's choice (gemm.h: HERD_GEMM,
+ * $XDG_CACHE_HOME/herd/gemm); it writes nothing but that cache and prints
  * nothing (errors come back in err buffers). herd-score and herd-train are
  * its callers.
  *
@@ -90,7 +91,8 @@ void bert_free(bert_model *m);
 const struct bert_config *bert_get_config(const bert_model *m);
 const bert_tokenizer *bert_get_tokenizer(const bert_model *m);
 /* The device that runs (never AUTO), and a one-line description of it
- * ("cpu: oneDNN sgemm, 2 threads", "cuda: NVIDIA H100, fp16"). */
+ * ("cpu: oneDNN 2.6 dnnl_sgemm (avx2): measured 151 vs openblas 141
+ * GFLOP/s, cached, 2 threads", "cuda: NVIDIA H100, fp16"). */
 enum bert_device bert_get_device(const bert_model *m);
 const char *bert_device_info(const bert_model *m);
 

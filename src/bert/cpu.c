@@ -27,17 +27,16 @@
  * aligned alike for every worker), so any split of them gives the same
  * result; the pooler and the head run on the calling thread.
  *
- * GEMM library, chosen at build time: oneDNN's dnnl_sgemm (the default:
- * fastest on the AVX-512 machines measured, BENCHMARKS.md, with no
- * setting), OpenBLAS (GEMM=openblas), or HERD_GEMM_NONE: a plain
- * cache-blocked loop nest of our own, the fallback for machines with
- * neither (scripts/gpu-check.sh builds it so).
+ * GEMM library: chosen by measurement on this CPU when the first model
+ * loads (gemm.c: oneDNN, OpenBLAS, or the plain cache-blocked loop nest
+ * below where neither is there), cached, pinned with HERD_GEMM.
  *
  * The `_ref` ops are plain loops with libm's erff/expf, kept as the
  * oracle (tests/unit/test_bert_cpu.c) and for bert_cpu_forward_ref.
  */
 #include "bert/cpu.h"
 
+#include "bert/gemm.h"
 #include "lib/tpool.h"
 #include "lib/util.h"
 
@@ -59,15 +58,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#if defined(HERD_GEMM_DNNL)
-#include <dnnl.h>
-#elif defined(HERD_GEMM_OPENBLAS)
-#include <cblas.h>
-#undef I /* complex.h's, through cblas.h: I is the intermediate size here */
-#elif !defined(HERD_GEMM_NONE)
-#error "define one of HERD_GEMM_DNNL, HERD_GEMM_OPENBLAS, HERD_GEMM_NONE"
-#endif
 
 /* ================================================================ GEMM */
 
@@ -109,19 +99,7 @@ void bert_cpu_sgemm_nt_blocked(int M, int N, int K, const float *A, int lda, con
 static void sgemm_nt_alpha(int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb, float *C,
 			   int ldc)
 {
-	if (M <= 0 || N <= 0)
-		return;
-#if defined(HERD_GEMM_DNNL)
-	dnnl_sgemm('N', 'T', M, N, K, alpha, A, lda, B, ldb, 0.0f, C, ldc);
-#elif defined(HERD_GEMM_OPENBLAS)
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, alpha, A, lda, B, ldb, 0.0f, C, ldc);
-#else
-	bert_cpu_sgemm_nt_blocked(M, N, K, A, lda, B, ldb, C, ldc);
-	if (alpha != 1.0f)
-		for (int i = 0; i < M; i++)
-			for (int j = 0; j < N; j++)
-				C[(size_t)i * ldc + j] *= alpha;
-#endif
+	bert_gemm('N', 'T', M, N, K, alpha, A, lda, B, ldb, 0.0f, C, ldc);
 }
 
 static void sgemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc)
@@ -132,112 +110,26 @@ static void sgemm_nt(int M, int N, int K, const float *A, int lda, const float *
 /* C (M, N) = A (M, K) · B (K, N), beta 0, on the calling thread. */
 static void sgemm_nn(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc)
 {
-	if (M <= 0 || N <= 0)
-		return;
-#if defined(HERD_GEMM_DNNL)
-	dnnl_sgemm('N', 'N', M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
-#elif defined(HERD_GEMM_OPENBLAS)
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
-#else
-	for (int i = 0; i < M; i++) {
-		float *c = C + (size_t)i * ldc;
-		memset(c, 0, sizeof(float) * (size_t)N);
-		for (int k = 0; k < K; k++) {
-			float a = A[(size_t)i * lda + k];
-			const float *b = B + (size_t)k * ldb;
-			for (int j = 0; j < N; j++)
-				c[j] += a * b[j];
-		}
-	}
-#endif
+	bert_gemm('N', 'N', M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
 }
 
-/* C (M, N) = alpha · op(A) · op(B) + beta · C, row-major, on the calling
- * thread: the training room's GEMMs (train.c), which need the transposed
- * forms inference does not. ta/tb are 'N' or 'T'. */
 void bert_cpu_sgemm(char ta, char tb, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
 		    int ldb, float beta, float *C, int ldc)
 {
-	if (M <= 0 || N <= 0)
-		return;
-#if defined(HERD_GEMM_DNNL)
-	dnnl_sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#elif defined(HERD_GEMM_OPENBLAS)
-	cblas_sgemm(CblasRowMajor, ta == 'T' ? CblasTrans : CblasNoTrans, tb == 'T' ? CblasTrans : CblasNoTrans, M, N,
-		    K, alpha, A, lda, B, ldb, beta, C, ldc);
-#else
-	for (int i = 0; i < M; i++) {
-		float *c = C + (size_t)i * ldc;
-		for (int j = 0; j < N; j++)
-			c[j] = beta == 0.0f ? 0.0f : beta * c[j];
-		for (int k = 0; k < K; k++) {
-			float a = alpha * (ta == 'T' ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]);
-			if (tb == 'T')
-				for (int j = 0; j < N; j++)
-					c[j] += a * B[(size_t)j * ldb + k];
-			else
-				for (int j = 0; j < N; j++)
-					c[j] += a * B[(size_t)k * ldb + j];
-		}
-	}
-#endif
-}
-
-/* Make the GEMM library run on the calling thread only. oneDNN (Debian's
- * build) threads with OpenMP; its thread count is a per-thread OpenMP
- * setting, so each thread that calls it sets it to 1 for itself, once.
- * libgomp is loaded with libdnnl; we look omp_set_num_threads up rather
- * than link libgomp ourselves. (OpenBLAS's is one setting for the
- * process: bert_cpu_new.) */
-static void gemm_single_thread(void)
-{
-#if defined(HERD_GEMM_DNNL)
-	static _Thread_local int done;
-	if (done)
-		return;
-	done = 1;
-	void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
-	if (set)
-		set(1);
-#endif
+	bert_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 tpool *bert_cpu_pool_new(int threads)
 {
 	if (threads <= 0)
 		threads = bert_cpu_count();
-#if defined(HERD_GEMM_OPENBLAS)
-	openblas_set_num_threads(1);
-#endif
-	gemm_single_thread();
-	return tpool_new(threads, gemm_single_thread, NULL);
+	bert_gemm_thread_init();
+	return tpool_new(threads, bert_gemm_thread_init, NULL);
 }
 
 const char *bert_cpu_gemm_name(void)
 {
-	static char name[128];
-	if (name[0])
-		return name;
-#if defined(HERD_GEMM_DNNL)
-	const dnnl_version_t *v = dnnl_version();
-	const char *isa = "?";
-	switch (dnnl_get_effective_cpu_isa()) {
-	case dnnl_cpu_isa_sse41: isa = "sse41"; break;
-	case dnnl_cpu_isa_avx: isa = "avx"; break;
-	case dnnl_cpu_isa_avx2: isa = "avx2"; break;
-	case dnnl_cpu_isa_avx512_core: isa = "avx512_core"; break;
-	case dnnl_cpu_isa_avx512_core_vnni: isa = "avx512_core_vnni"; break;
-	case dnnl_cpu_isa_avx512_core_bf16: isa = "avx512_core_bf16"; break;
-	case dnnl_cpu_isa_avx512_core_amx: isa = "avx512_core_amx"; break;
-	default: break;
-	}
-	snprintf(name, sizeof name, "oneDNN %d.%d dnnl_sgemm (%s)", v->major, v->minor, isa);
-#elif defined(HERD_GEMM_OPENBLAS)
-	snprintf(name, sizeof name, "OpenBLAS sgemm (%s)", openblas_get_corename());
-#else
-	snprintf(name, sizeof name, "herd's blocked loops (HERD_GEMM_NONE fallback)");
-#endif
-	return name;
+	return bert_gemm_info();
 }
 
 int bert_cpu_count(void)
@@ -266,7 +158,7 @@ void bert_cpu_matmul_ref(float *out, const float *inp, const float *w, const flo
 
 void bert_cpu_matmul(float *out, const float *inp, const float *w, const float *bias, int M, int IC, int OC)
 {
-	gemm_single_thread();
+	bert_gemm_thread_init();
 	sgemm_nt(M, OC, IC, inp, IC, w, IC, out, OC);
 	if (bias)
 		for (int i = 0; i < M; i++)
@@ -815,12 +707,9 @@ struct bert_cpu *bert_cpu_new(const struct bert_config *cfg, const struct bert_w
 	c->w = w;
 	if (threads <= 0)
 		threads = bert_cpu_count();
-#if defined(HERD_GEMM_OPENBLAS)
-	openblas_set_num_threads(1); /* our workers split the GEMMs */
-#endif
 	/* every worker runs the GEMM library on its own thread only: we split */
-	gemm_single_thread();
-	c->pool = tpool_new(threads, gemm_single_thread, NULL);
+	bert_gemm_thread_init();
+	c->pool = tpool_new(threads, bert_gemm_thread_init, NULL);
 	return c;
 }
 
@@ -846,7 +735,7 @@ void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offs
 	int N = offsets[B], C = cfg->hidden, I = cfg->intermediate, T = 0;
 	struct step s = {.c = c, .B = B, .N = N, .rows = gemm_rows(N), .ids = ids, .offsets = offsets, .o = out};
 
-	gemm_single_thread(); /* worker 0 is this thread */
+	bert_gemm_thread_init(); /* worker 0 is this thread */
 	for (int b = 0; b < B; b++)
 		T = offsets[b + 1] - offsets[b] > T ? offsets[b + 1] - offsets[b] : T;
 	grow(c, B, N, T);

@@ -23,6 +23,7 @@
 #include "bert/bert.h"
 
 #include "bert/cpu.h"
+#include "bert/gemm.h"
 #include "bert/cuda.h"
 #include "bert/head.h"
 #include "bert/lora.h"
@@ -55,7 +56,7 @@ struct bert_model {
 	struct bert_head head;
 	char encoder_hash[9];    /* model.safetensors alone */
 	enum bert_device device;
-	char info[256];
+	char info[640];
 	struct bert_cpu *cpu;
 	const struct bert_cuda_api *gpu; /* the backend, when the model runs on it */
 	struct bert_cuda *cuda;
@@ -474,6 +475,8 @@ static int pick_device(struct bert_model *m, const struct bert_options *opt, cha
 			 want == BERT_DEVICE_AUTO ? " (auto: a CUDA device is present)" : "");
 		return 0;
 	}
+	if (bert_gemm_choose(m->cfg.hidden, m->cfg.intermediate, err, errlen) < 0)
+		return -1;
 	m->cpu = bert_cpu_new(&m->cfg, &m->w, threads);
 	m->device = BERT_DEVICE_CPU;
 	snprintf(m->info, sizeof m->info, "cpu: %s, %d thread%s%s%s%s", bert_cpu_gemm_name(), bert_cpu_threads(m->cpu),
