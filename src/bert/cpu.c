@@ -5,13 +5,17 @@
  * projection is one (N, IC) x (IC, OC) GEMM and attention runs per
  * sequence over its own tokens only. Per layer:
  *
- *   qkv (N, 3C) = x Wqkvᵀ + b          GEMM, then one pass for the bias
+ *   qkv (N, 3C) = x Wqkvᵀ + b          GEMM, the bias on each block as it ends
  *   ctx (N, C)  = attention(qkv)       per (sequence, head): S = QKᵀ/√HS
  *                                      (GEMM, the scale as its alpha), softmax,
  *                                      SV (GEMM); own loops for short sequences
- *   x = LN(x + ctx Woᵀ + bo)           GEMM, then bias + residual + LayerNorm fused
- *   h (N, I) = gelu(x Wiᵀ + bi)        GEMM, then bias + exact-erf GELU fused
- *   x = LN(x + h Wfᵀ + bf)             GEMM, then bias + residual + LayerNorm fused
+ *   x = LN(x + ctx Woᵀ + bo)           GEMM, bias + residual + LayerNorm on each block
+ *   h (N, I) = gelu(x Wiᵀ + bi)        GEMM, bias + exact-erf GELU on each block
+ *   x = LN(x + h Wfᵀ + bf)             GEMM, bias + residual + LayerNorm on each block
+ *
+ * The epilogues run on a GEMM's row block right after it, on the same
+ * worker, while its rows are in that core's cache (issue 15), not as a
+ * pass of their own over the whole (N, ·) matrix.
  *
  * Threads: a pool of `threads` workers (the caller is worker 0), each
  * calling the GEMM library on its own thread only (the library's own
@@ -552,6 +556,7 @@ struct bert_cpu {
 };
 
 /* What one parallel step needs; the step functions read it. */
+struct step;
 struct step {
 	struct bert_cpu *c;
 	int B, N;
@@ -563,13 +568,17 @@ struct step {
 	const float *inp, *wt;
 	int IC, OC;
 	int rows;        /* rows per GEMM block: gemm_rows(N) */
+	/* applied to each GEMM block's rows [r0, r0 + n) while they are hot */
+	void (*epilogue)(struct step *s, int r0, int n);
 	atomic_int next; /* GEMM blocks or attention items handed out */
 	const struct bert_cpu_out *o;
 	int layer;
 };
 
-/* GEMM blocks, taken as workers come free: which worker computes a block
- * changes nothing in it. */
+/* GEMM blocks, taken as workers come free, each followed by its
+ * epilogue on the same rows (bias, GELU, residual + LayerNorm: per-row
+ * ops, the same result on any cut of the rows) while they sit in this
+ * core's cache: which worker computes a block changes nothing in it. */
 static void step_gemm(void *arg, int tid, int n)
 {
 	struct step *s = arg;
@@ -581,12 +590,16 @@ static void step_gemm(void *arg, int tid, int n)
 		int rows = s->N - r0 < s->rows ? s->N - r0 : s->rows;
 		sgemm_nt(rows, s->OC, s->IC, s->inp + (size_t)r0 * s->IC, s->IC, s->wt, s->IC,
 			 s->out + (size_t)r0 * s->OC, s->OC);
+		if (s->epilogue)
+			s->epilogue(s, r0, rows);
 	}
 }
 
-static void gemm(struct step *s, float *out, const float *inp, const float *w, int IC, int OC)
+/* out (N, OC) = inp (N, IC) · wᵀ, then epilogue on each block's rows. */
+static void gemm(struct step *s, float *out, const float *inp, const float *w, int IC, int OC,
+		 void (*epilogue)(struct step *s, int r0, int n))
 {
-	s->out = out, s->inp = inp, s->wt = w, s->IC = IC, s->OC = OC;
+	s->out = out, s->inp = inp, s->wt = w, s->IC = IC, s->OC = OC, s->epilogue = epilogue;
 	atomic_store(&s->next, 0);
 	tpool_run(s->c->pool, step_gemm, s);
 }
@@ -602,12 +615,9 @@ static void step_embed(void *arg, int tid, int n)
 			       r1 - r0, cfg->hidden, cfg->ln_eps);
 }
 
-static void step_qkv_bias(void *arg, int tid, int n)
+static void epi_qkv_bias(struct step *s, int r0, int n)
 {
-	struct step *s = arg;
-	int r0, r1;
-	split(s->N, tid, n, &r0, &r1);
-	add_qkv_bias(s->c->qkv, s->lw->qkv_b, s->c->cfg->hidden, r0, r1);
+	add_qkv_bias(s->c->qkv, s->lw->qkv_b, s->c->cfg->hidden, r0, r0 + n);
 }
 
 static void step_attention(void *arg, int tid, int n)
@@ -626,30 +636,24 @@ static void step_attention(void *arg, int tid, int n)
 	}
 }
 
-static void step_ln1(void *arg, int tid, int n)
+static void epi_ln1(struct step *s, int r0, int n)
 {
-	struct step *s = arg;
-	int C = s->c->cfg->hidden, r0, r1;
-	split(s->N, tid, n, &r0, &r1);
+	int C = s->c->cfg->hidden;
 	bert_cpu_add_layernorm(s->c->x + (size_t)r0 * C, s->c->tmp + (size_t)r0 * C, s->lw->attn_out_b, s->lw->ln1_g,
-			       s->lw->ln1_b, r1 - r0, C, s->c->cfg->ln_eps);
+			       s->lw->ln1_b, n, C, s->c->cfg->ln_eps);
 }
 
-static void step_gelu(void *arg, int tid, int n)
+static void epi_gelu(struct step *s, int r0, int n)
 {
-	struct step *s = arg;
-	int I = s->c->cfg->intermediate, r0, r1;
-	split(s->N, tid, n, &r0, &r1);
-	bert_cpu_bias_gelu(s->c->h + (size_t)r0 * I, s->lw->ffn_in_b, r1 - r0, I);
+	int I = s->c->cfg->intermediate;
+	bert_cpu_bias_gelu(s->c->h + (size_t)r0 * I, s->lw->ffn_in_b, n, I);
 }
 
-static void step_ln2(void *arg, int tid, int n)
+static void epi_ln2(struct step *s, int r0, int n)
 {
-	struct step *s = arg;
-	int C = s->c->cfg->hidden, r0, r1;
-	split(s->N, tid, n, &r0, &r1);
+	int C = s->c->cfg->hidden;
 	bert_cpu_add_layernorm(s->c->x + (size_t)r0 * C, s->c->tmp + (size_t)r0 * C, s->lw->ffn_out_b, s->lw->ln2_g,
-			       s->lw->ln2_b, r1 - r0, C, s->c->cfg->ln_eps);
+			       s->lw->ln2_b, n, C, s->c->cfg->ln_eps);
 }
 
 /* Per-sequence statistics of the current x: layer means, last max, mean pooling. */
@@ -747,16 +751,12 @@ void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offs
 	for (int l = 0; l < cfg->layers; l++) {
 		s.lw = &w->layer[l];
 		s.layer = l;
-		gemm(&s, c->qkv, c->x, s.lw->qkv_w, C, 3 * C);
-		tpool_run(c->pool, step_qkv_bias, &s);
+		gemm(&s, c->qkv, c->x, s.lw->qkv_w, C, 3 * C, epi_qkv_bias);
 		atomic_store(&s.next, 0);
 		tpool_run(c->pool, step_attention, &s);
-		gemm(&s, c->tmp, c->ctx, s.lw->attn_out_w, C, C);
-		tpool_run(c->pool, step_ln1, &s);
-		gemm(&s, c->h, c->x, s.lw->ffn_in_w, C, I);
-		tpool_run(c->pool, step_gelu, &s);
-		gemm(&s, c->tmp, c->h, s.lw->ffn_out_w, I, C);
-		tpool_run(c->pool, step_ln2, &s);
+		gemm(&s, c->tmp, c->ctx, s.lw->attn_out_w, C, C, epi_ln1);
+		gemm(&s, c->h, c->x, s.lw->ffn_in_w, C, I, epi_gelu);
+		gemm(&s, c->tmp, c->h, s.lw->ffn_out_w, I, C, epi_ln2);
 		if (out->layer_mean || (l == cfg->layers - 1 && (out->last_max || cfg->pooling == BERT_POOL_MEAN)))
 			tpool_run(c->pool, step_stats, &s);
 	}
