@@ -152,7 +152,7 @@ def herd_run(herd, model, posts, threads, extra, reps, gemm=None):
     open(empty, "w").close()
     load, _ = best_of(reps, lambda: run(empty))
     total, _ = best_of(reps, lambda: run(posts))
-    info = subprocess.run(base[:1] + ["--model", model, "--device", "cpu", "--threads", str(threads), empty],
+    info = subprocess.run(base[:1] + ["--model", model, "--device", "cpu", "--threads", str(threads)] + extra + [empty],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env).stderr.strip()
     return max(total - load, 1e-9), load, info
 
@@ -255,6 +255,7 @@ def main():
     ap.add_argument("--models", default="default,finbert")
     ap.add_argument("--work", default="/tmp/herd-bench-bert")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--precisions", default="int8", help="herd also at each --precision on the fixed shapes")
     ap.add_argument("--gemms", default="dnnl,openblas", help="herd also pinned to each (HERD_GEMM) on the fixed shapes")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
@@ -290,6 +291,12 @@ def main():
             kernel = info.split(": ", 2)[-1]
             log(f"bench-bert: {name}: herd {info} (load {load:.2f} s)")
             h = row(name, work, "herd (GEMM as chosen)", nfixed, secs, nfixed * seq, fl, a.peak)
+            for prec in a.precisions.split(",") if a.precisions else []:
+                secs_p, _, info_p = herd_run(a.herd, path, fixed_posts, a.threads,
+                                             ["--max-len", str(seq), "--precision", prec], reps)
+                log(f"bench-bert: {name}: herd {prec}: {info_p}")
+                row(name, work, f"herd --precision {prec}", nfixed, secs_p, nfixed * seq, fl, a.peak,
+                    f"{secs / secs_p:.2f}x herd fp32")
             for lib in a.gemms.split(",") if a.gemms else []:
                 try:
                     secs_l, _, _ = herd_run(a.herd, path, fixed_posts, a.threads, ["--max-len", str(seq)], reps, lib)

@@ -53,8 +53,10 @@ int bert_vocab_size(const bert_tokenizer *tok);
 typedef struct bert_model bert_model;
 
 enum bert_device { BERT_DEVICE_AUTO, BERT_DEVICE_CPU, BERT_DEVICE_CUDA };
-/* Precision of weights and activations on CUDA (the CPU path is fp32). */
-enum bert_precision { BERT_FP32, BERT_FP16, BERT_BF16 };
+/* Precision of weights and activations. CUDA: FP32, FP16, BF16. The CPU
+ * runs fp32 for all of those, or its projections in int8 with INT8
+ * (quant.h; CPU only: AUTO then picks the CPU). */
+enum bert_precision { BERT_FP32, BERT_FP16, BERT_BF16, BERT_INT8 };
 /* How a sequence becomes one vector before the classifier. */
 enum bert_pooling {
 	BERT_POOL_CLS_TANH, /* BertForSequenceClassification: tanh(W·h[CLS] + b) */
@@ -74,7 +76,7 @@ struct bert_config {
 
 struct bert_options {
 	enum bert_device device;       /* AUTO: CUDA when a device is present */
-	enum bert_precision precision; /* CUDA only; default FP16 */
+	enum bert_precision precision; /* default FP16 on CUDA, fp32 on the CPU; INT8: the CPU's */
 	int threads;                   /* CPU threads, 0 = all cores */
 	int max_batch;                 /* largest B bert_run will be given (CUDA buffers) */
 	int max_len;                   /* largest T, <= max_pos */

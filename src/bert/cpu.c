@@ -41,6 +41,7 @@
 #include "bert/cpu.h"
 
 #include "bert/gemm.h"
+#include "bert/quant.h"
 #include "lib/tpool.h"
 #include "lib/util.h"
 
@@ -335,9 +336,27 @@ static void add_qkv_bias(float *qkv, const float *qkv_b, int C, int r0, int r1)
 	}
 }
 
-/* One (sequence, head) of qkv with its bias added: S (T, T) = Q Kᵀ / √HS,
- * softmax, ctx = S V. S has T·(T + HS) floats: the scores, then Kᵀ
- * (HS, T) for the loop path. */
+/* Past this many tokens a head's scores (T·T floats, 256 KiB at 256)
+ * would leave the core's L2: the query rows are taken ATTN_QBLOCK at a
+ * time, each block's scores (ATTN_QBLOCK, T) computed, softmaxed and
+ * applied to V while they are in cache, and no (T, T) matrix is made.
+ * Each row still has all its scores at once, so its softmax is exact
+ * (no running rescale); at or under it one block is the whole head. */
+#ifndef ATTN_BLOCK_MIN_T
+#define ATTN_BLOCK_MIN_T 256
+#endif
+#define ATTN_QBLOCK 64
+
+/* Query rows per block for a sequence of T tokens. */
+static int attn_rows(int T)
+{
+	return T > ATTN_BLOCK_MIN_T ? ATTN_QBLOCK : T;
+}
+
+/* One (sequence, head) of qkv with its bias added: per block of query
+ * rows, S (rows, T) = Q Kᵀ / √HS, softmax, ctx = S V. S has
+ * attn_rows(T)·T + HS·T floats: the scores, then Kᵀ (HS, T) for the loop
+ * path. */
 static void attention_head(float *ctx, const float *qkv, int o, int T, int h, int C, int HS, float *S)
 {
 	float scale = 1.0f / sqrtf((float)HS);
@@ -345,9 +364,13 @@ static void attention_head(float *ctx, const float *qkv, int o, int T, int h, in
 	float *out = ctx + (size_t)o * C + h * HS;
 
 	if (T >= ATTN_GEMM_MIN_T) {
-		sgemm_nt_alpha(T, T, HS, scale, q, 3 * C, k, 3 * C, S, T);
-		bert_cpu_softmax(S, T, T);
-		sgemm_nn(T, HS, T, S, T, v, 3 * C, out, C);
+		int rows = attn_rows(T);
+		for (int i0 = 0; i0 < T; i0 += rows) {
+			int n = T - i0 < rows ? T - i0 : rows;
+			sgemm_nt_alpha(n, T, HS, scale, q + (size_t)i0 * 3 * C, 3 * C, k, 3 * C, S, T);
+			bert_cpu_softmax(S, n, T);
+			sgemm_nn(n, HS, T, S, T, v, 3 * C, out + (size_t)i0 * C, C);
+		}
 		return;
 	}
 	float *Kt = S + (size_t)T * T;
@@ -533,11 +556,11 @@ static int gemm_rows(int N)
 	return r < GEMM_MIN_ROWS ? GEMM_MIN_ROWS : r > GEMM_MAX_ROWS ? GEMM_MAX_ROWS : r;
 }
 
-/* Attention scratch per worker, in floats: T·(T + C) rounded up to whole
- * 64-byte lines, so every worker's begins on a line (see grow). */
+/* Attention scratch per worker, in floats: T·(attn_rows(T) + C) rounded
+ * up to whole 64-byte lines, so every worker's begins on a line (see grow). */
 static size_t scratch_floats(int T, int C)
 {
-	size_t n = (size_t)T * (T + C);
+	size_t n = (size_t)T * (attn_rows(T) + C);
 	return (n + 15) & ~(size_t)15;
 }
 
@@ -553,6 +576,12 @@ struct bert_cpu {
 	float *pooled, *cls;            /* (B, C) (B, C) */
 	float *scratch;                 /* (threads, T·(T + C) rounded up) attention scores and Kᵀ */
 	int *pos;                       /* (N) position of each token in its sequence */
+	/* int8 (bert_cpu_set_int8): NULL in fp32 */
+	struct bert_qweight *q;         /* (L, 4): qkv, attn_out, ffn_in, ffn_out */
+	uint8_t *qa;                    /* per worker: (GEMM_MAX_ROWS, max IC) activations */
+	int32_t *qacc;                  /* per worker: (GEMM_MAX_ROWS, max OC) sums */
+	float *qscale;                  /* per worker: (2, groups, GEMM_MAX_ROWS) row scales and lows */
+	size_t qa_n, qacc_n;            /* their sizes per worker */
 };
 
 /* What one parallel step needs; the step functions read it. */
@@ -563,9 +592,10 @@ struct step {
 	const int32_t *ids;
 	const int *offsets;
 	const struct bert_layer_weights *lw;
-	/* GEMM: out (N, OC) = inp (N, IC) · wᵀ */
+	/* GEMM: out (N, OC) = inp (N, IC) · wᵀ, or through int8 with qw */
 	float *out;
 	const float *inp, *wt;
+	const struct bert_qweight *qw;
 	int IC, OC;
 	int rows;        /* rows per GEMM block: gemm_rows(N) */
 	/* applied to each GEMM block's rows [r0, r0 + n) while they are hot */
@@ -588,17 +618,25 @@ static void step_gemm(void *arg, int tid, int n)
 		if (r0 >= s->N)
 			break;
 		int rows = s->N - r0 < s->rows ? s->N - r0 : s->rows;
-		sgemm_nt(rows, s->OC, s->IC, s->inp + (size_t)r0 * s->IC, s->IC, s->wt, s->IC,
-			 s->out + (size_t)r0 * s->OC, s->OC);
+		struct bert_cpu *c = s->c;
+		if (s->qw)
+			bert_quant_matmul(s->out + (size_t)r0 * s->OC, s->inp + (size_t)r0 * s->IC, rows, s->qw,
+					  c->qa + (size_t)tid * c->qa_n, c->qacc + (size_t)tid * c->qacc_n,
+					  c->qscale + (size_t)tid * 2 * BERT_QUANT_MAX_GROUPS * GEMM_MAX_ROWS);
+		else
+			sgemm_nt(rows, s->OC, s->IC, s->inp + (size_t)r0 * s->IC, s->IC, s->wt, s->IC,
+				 s->out + (size_t)r0 * s->OC, s->OC);
 		if (s->epilogue)
 			s->epilogue(s, r0, rows);
 	}
 }
 
-/* out (N, OC) = inp (N, IC) · wᵀ, then epilogue on each block's rows. */
-static void gemm(struct step *s, float *out, const float *inp, const float *w, int IC, int OC,
+/* out (N, OC) = inp (N, IC) · wᵀ (through int8 when the backend has the
+ * layer's weight k quantized), then epilogue on each block's rows. */
+static void gemm(struct step *s, float *out, const float *inp, const float *w, int k, int IC, int OC,
 		 void (*epilogue)(struct step *s, int r0, int n))
 {
+	s->qw = s->c->q ? &s->c->q[s->layer * 4 + k] : NULL;
 	s->out = out, s->inp = inp, s->wt = w, s->IC = IC, s->OC = OC, s->epilogue = epilogue;
 	atomic_store(&s->next, 0);
 	tpool_run(s->c->pool, step_gemm, s);
@@ -717,10 +755,45 @@ struct bert_cpu *bert_cpu_new(const struct bert_config *cfg, const struct bert_w
 	return c;
 }
 
+/* Activation ranges per row for int8 (quant.h's groups). Measured on the
+ * default model, 3,652 real Reddit comments, labels unlike fp32's with
+ * one projection in int8 at a time: QKV 17, FFN out 14, FFN in 8,
+ * attention out 2; all four, one range a row: 30, with QKV's and FFN
+ * out's rows in two ranges: 17, for ~2% of int8's time (issue 15;
+ * scripts/check-precision.sh holds the bars). */
+#define INT8_GROUPS_QKV 2
+#define INT8_GROUPS_FFN_OUT 2
+
+int bert_cpu_set_int8(struct bert_cpu *c, char *info, size_t infolen, char *err, size_t errlen)
+{
+	const struct bert_config *cfg = c->cfg;
+	int bits, C = cfg->hidden, I = cfg->intermediate, L = cfg->layers, T = tpool_size(c->pool);
+
+	if (bert_quant_supported(&bits, info, infolen, err, errlen) < 0)
+		return -1;
+	c->q = xcalloc((size_t)L * 4, sizeof *c->q);
+	for (int l = 0; l < L; l++) {
+		const struct bert_layer_weights *lw = &c->w->layer[l];
+		bert_qweight_init(&c->q[l * 4 + 0], lw->qkv_w, 3 * C, C, bits, INT8_GROUPS_QKV);
+		bert_qweight_init(&c->q[l * 4 + 1], lw->attn_out_w, C, C, bits, 1);
+		bert_qweight_init(&c->q[l * 4 + 2], lw->ffn_in_w, I, C, bits, 1);
+		bert_qweight_init(&c->q[l * 4 + 3], lw->ffn_out_w, C, I, bits, INT8_GROUPS_FFN_OUT);
+	}
+	c->qa_n = ((size_t)GEMM_MAX_ROWS * (size_t)(C > I ? C : I) + 63) & ~(size_t)63;
+	c->qacc_n = ((size_t)GEMM_MAX_ROWS * (size_t)(3 * C > I ? 3 * C : I) + 15) & ~(size_t)15;
+	c->qa = xaligned(64, c->qa_n * (size_t)T);
+	c->qacc = xaligned(64, sizeof(int32_t) * c->qacc_n * (size_t)T);
+	c->qscale = xmalloc(sizeof(float) * 2 * BERT_QUANT_MAX_GROUPS * GEMM_MAX_ROWS * (size_t)T);
+	return 0;
+}
+
 void bert_cpu_free(struct bert_cpu *c)
 {
 	if (!c)
 		return;
+	for (int i = 0; c->q && i < c->cfg->layers * 4; i++)
+		bert_qweight_free(&c->q[i]);
+	free(c->q), free(c->qa), free(c->qacc), free(c->qscale);
 	tpool_free(c->pool);
 	free(c->x), free(c->qkv), free(c->ctx), free(c->tmp), free(c->h), free(c->pos);
 	free(c->pooled), free(c->cls), free(c->scratch);
@@ -751,12 +824,12 @@ void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offs
 	for (int l = 0; l < cfg->layers; l++) {
 		s.lw = &w->layer[l];
 		s.layer = l;
-		gemm(&s, c->qkv, c->x, s.lw->qkv_w, C, 3 * C, epi_qkv_bias);
+		gemm(&s, c->qkv, c->x, s.lw->qkv_w, 0, C, 3 * C, epi_qkv_bias);
 		atomic_store(&s.next, 0);
 		tpool_run(c->pool, step_attention, &s);
-		gemm(&s, c->tmp, c->ctx, s.lw->attn_out_w, C, C, epi_ln1);
-		gemm(&s, c->h, c->x, s.lw->ffn_in_w, C, I, epi_gelu);
-		gemm(&s, c->tmp, c->h, s.lw->ffn_out_w, I, C, epi_ln2);
+		gemm(&s, c->tmp, c->ctx, s.lw->attn_out_w, 1, C, C, epi_ln1);
+		gemm(&s, c->h, c->x, s.lw->ffn_in_w, 2, C, I, epi_gelu);
+		gemm(&s, c->tmp, c->h, s.lw->ffn_out_w, 3, I, C, epi_ln2);
 		if (out->layer_mean || (l == cfg->layers - 1 && (out->last_max || cfg->pooling == BERT_POOL_MEAN)))
 			tpool_run(c->pool, step_stats, &s);
 	}

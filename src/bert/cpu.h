@@ -36,6 +36,11 @@ struct bert_cpu;
  * Free with bert_cpu_free (NULL is a no-op). */
 struct bert_cpu *bert_cpu_new(const struct bert_config *cfg, const struct bert_weights *w, int threads);
 void bert_cpu_free(struct bert_cpu *c);
+/* Run the four projections of every layer through int8 from now on
+ * (quant.h: per-channel s8 weights made here, each activation row
+ * quantized as it enters). Returns 0 with what runs them in info, or -1
+ * with the reason in err (a build without oneDNN). */
+int bert_cpu_set_int8(struct bert_cpu *c, char *info, size_t infolen, char *err, size_t errlen);
 int bert_cpu_threads(const struct bert_cpu *c);
 /* Run one packed batch. ids must be valid (< V) and every sequence 1..P
  * long: model.c checks. */
@@ -83,7 +88,8 @@ void bert_cpu_softmax_ref(float *x, int R, int T);
  * QKV GEMM's output without its bias, and qkv_b (3C). Each sequence
  * attends to its own tokens only. The fast one (one thread; bert_cpu_run
  * spreads the same per-head code over its threads) needs scratch of
- * T·(T + C) floats for the longest T and adds the bias into qkv in place; the ref
+ * T·(T + C) floats for the longest T (T·(64 + C) past 256 tokens, where
+ * it takes the query rows in blocks) and adds the bias into qkv in place; the ref
  * one leaves qkv alone. */
 void bert_cpu_attention(float *ctx, float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH,
 			float *scratch);
