@@ -3,14 +3,14 @@
  * `raw` records (docs/records.md), one item per line, to stdout.
  *
  * Thin: the HTTP politeness (retries, Retry-After, rate limits, budgets) is
- * src/http/http.c, the cursors and the resumable paging src/http/fetch.c
- * and state.c, each API's URLs and shapes its file in src/sources/. This
+ * src/http/http.c, the cursors and the resumable paging src/sources/fetch.c
+ * and fetchstate.c, each API's URLs and shapes its file in src/sources/. This
  * file reads the command line, opens the state file, runs each query (or
  * replays saved responses) and turns the outcome into an exit status:
  * 0 all done, 1 a query failed, 2 usage, 3 stopped early by the budget or
  * a rate limit (everything written is committed: run again later).
  */
-#include "http/fetch.h"
+#include "sources/fetch.h"
 #include "lib/cli.h"
 #include "lib/home.h"
 #include "lib/htime.h"

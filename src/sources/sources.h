@@ -4,7 +4,7 @@
  * API returns into `post` or `metric` records (docs/records.md), and how to
  * fetch it. Each source lives in one file, src/sources/NAME.c, with a
  * "normalize" section (herd-normalize calls it) and a "fetch" section
- * (herd-fetch, through src/http/fetch.h), so that "how is StockTwits
+ * (herd-fetch, through src/sources/fetch.h), so that "how is StockTwits
  * handled" is answered by one file.
  *
  * A normalizer takes one JSON value: a single item (a Reddit comment, a
@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http/fetch.h"
+#include "fetch.h"
 #include "lib/buf.h"
 
 /* What came with the item in a `raw` record. */
@@ -42,7 +42,7 @@ typedef struct src_out {
 	void *arg;
 } src_out;
 
-/* A source's fetch half (herd-fetch); the driver is src/http/fetch.c. */
+/* A source's fetch half (herd-fetch); the driver is src/sources/fetch.c. */
 struct src_fetch {
 	const char *base_url; /* the API's own root, replaced by --base-url */
 	int ascending;        /* metric sources: one request per query for what is newer than the mark */

@@ -10,7 +10,7 @@
 #include "lib/ndjson.h"
 #include "lib/sha1.h"
 #include "lib/util.h"
-#include "sources/sources.h"
+#include "sources.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -29,14 +29,14 @@
  * commit); that page is then written again by the next run, and herd-load's
  * upserts by id make the repeat harmless.
  */
-#ifndef HERD_HTTP_FETCH_H
-#define HERD_HTTP_FETCH_H
+#ifndef HERD_SOURCES_FETCH_H
+#define HERD_SOURCES_FETCH_H
 
 #include <jansson.h>
 #include <stdint.h>
 
-#include "http.h"
-#include "state.h"
+#include "http/http.h"
+#include "sources/fetchstate.h"
 
 /* Exit statuses of herd-fetch (0, 1, 2 as every program; 3 its own). */
 enum {

@@ -1,10 +1,10 @@
 /*
- * state.c — herd-fetch's state in the SQLite file; see state.h. The file
+ * fetchstate.c — herd-fetch's state in the SQLite file; see fetchstate.h. The file
  * is opened through store_sqlite_open, so its schema (migrations 2 and 3:
  * cursors, state_kv, fetch_sources, fetch_budget) is the one herd-load and
  * herd-maintain know; this file only runs the fetcher's statements on it.
  */
-#include "state.h"
+#include "fetchstate.h"
 #include "lib/htime.h"
 #include "lib/log.h"
 #include "lib/util.h"
