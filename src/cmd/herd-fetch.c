@@ -154,6 +154,7 @@ enum {
 	OPT_ARTICLES,
 	OPT_LANG,
 	OPT_MAX_RESULTS,
+	OPT_OUTPUT,
 };
 
 #define DEFAULT_EVERY 3600
@@ -209,11 +210,12 @@ int main(int argc, char **argv)
 						 {"articles", required_argument, NULL, OPT_ARTICLES},
 						 {"lang", required_argument, NULL, OPT_LANG},
 						 {"max-results", required_argument, NULL, OPT_MAX_RESULTS},
+						 {"output", required_argument, NULL, OPT_OUTPUT},
 						 CLI_COMMON_LONGOPTS,
 						 {0}};
 	fetch_opts o = {.budget = -1, .every = DEFAULT_EVERY};
 	http_opts ho = {.retries = -1};
-	const char *state_path = NULL, *since_arg = NULL, *name;
+	const char *state_path = NULL, *since_arg = NULL, *name, *output = NULL;
 	char *state_default = NULL;
 	int replay = 0, c, rc = HERD_EXIT_OK;
 	const source *src;
@@ -247,6 +249,7 @@ int main(int argc, char **argv)
 		case OPT_ARTICLES: o.articles = optarg; break;
 		case OPT_LANG: o.lang = optarg; break;
 		case OPT_MAX_RESULTS: o.max_results = cli_long("--max-results", optarg, 1, 100000); break;
+		case OPT_OUTPUT: output = optarg; break;
 		default: log_usage("unexpected option");
 		}
 	}
@@ -276,7 +279,11 @@ int main(int argc, char **argv)
 		state_default = herd_home_file("state.db");
 		st = fetch_state_open(state_path ? state_path : state_default);
 	}
+	if (output && replay)
+		log_usage("--output: a replay writes to stdout (redirect it)");
 	f = fetch_run_new(name, src->fetch, &o, &ho, st);
+	if (output && fetch_run_output(f, output) < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s", f->err);
 	for (int i = optind; i < argc && !f->stopped; i++) {
 		if (replay) {
 			if (fetch_replay_file(f, argv[i]) < 0) {
@@ -293,15 +300,20 @@ int main(int argc, char **argv)
 		metrics_gauge("herd_fetch_requests", "Requests sent by this run (retries included).", "source", name,
 			      (double)f->requests);
 		metrics_gauge("herd_fetch_items", "Raw items written by this run.", "source", name, (double)f->items);
+		metrics_gauge("herd_fetch_out_of_order_items",
+			      "Items newer than items already written in their pass (the API's order broken): written, "
+			      "not dropped.",
+			      "source", name, (double)f->out_of_order);
 		if (f->o.budget > 0) {
 			long left = f->o.budget - fetch_state_used(st, name, day); /* < 0 when --budget was lowered */
 			metrics_gauge("herd_fetch_budget_left", "Requests left in the source's budget today.", "source",
 				      name, (double)(left > 0 ? left : 0));
 		}
-		http_log(f->queries_failed || f->stopped ? LOG_INFO : LOG_DEBUG,
-			 "%s: %ld item%s from %ld request%s; %ld quer%s done, %ld failed%s", name, f->items,
+		http_log(f->queries_failed || f->stopped || f->out_of_order ? LOG_INFO : LOG_DEBUG,
+			 "%s: %ld item%s from %ld request%s; %ld quer%s done, %ld failed%s%s", name, f->items,
 			 f->items == 1 ? "" : "s", f->requests, f->requests == 1 ? "" : "s", f->queries_ok,
-			 f->queries_ok == 1 ? "y" : "ies", f->queries_failed, f->stopped ? ", stopped early" : "");
+			 f->queries_ok == 1 ? "y" : "ies", f->queries_failed, f->stopped ? ", stopped early" : "",
+			 f->out_of_order ? "; some out of the API's order (written)" : "");
 		if (f->queries_failed)
 			rc = HERD_EXIT_FAIL;
 		else if (f->stopped)

@@ -34,6 +34,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "http/http.h"
 #include "sources/fetchstate.h"
@@ -108,7 +109,11 @@ typedef struct fetch_query {
 	const char *variant;   /* a source's sub-query ("new", "comments"), or NULL */
 	const fetch_mark *stop; /* newest-first: the high-water mark (t 0 when none) */
 	int64_t min_t;          /* ascending: the last item's key (0 when none) */
-	int page;               /* 1-based page number within this run */
+	int page;               /* 1-based page number within this run (for messages) */
+	const char *asked;      /* the next-page token this page is asked with (NULL: the
+				 * first page); a source whose tokens are page numbers
+				 * computes the next one from it, never from `page`, so a
+				 * resumed run goes on where the last one stopped */
 } fetch_query;
 
 struct fetch_run {
@@ -121,11 +126,17 @@ struct fetch_run {
 	void *priv;            /* the source's own (credentials, token), set by its setup */
 	/* Totals of the run. */
 	long requests, items, queries_ok, queries_failed;
+	long out_of_order;     /* items newer than items already written in their pass (warned, kept) */
 	int stopped;           /* FETCH_STOP seen: no more queries */
 	/* Internal: the page being fetched (validators pending, fetch time). */
 	int64_t fetched_at;
 	char *pending_validators;
 	const fetch_query *cur;
+	double hold_loaded;    /* the wait an earlier run kept (hold.SOURCE), 0 when none */
+	/* --output: the file raw records go to instead of stdout (NULL: stdout). */
+	FILE *out;
+	char out_path[4096];   /* its real path (the key of its committed length) */
+	long long out_dev, out_ino, out_len;
 };
 
 /* The time now (--now or the wall clock), Unix seconds. */
@@ -184,6 +195,14 @@ double fetch_pace_headers(const http_response *r, const char *remaining_name, co
 fetch_run *fetch_run_new(const char *source, const src_fetch *src, const fetch_opts *o, const http_opts *ho,
 			 fetch_state *state);
 void fetch_run_free(fetch_run *f);
+/*
+ * Write raw records to the file at path (created when absent) instead of
+ * stdout, exactly once across runs: its length is committed with each
+ * cursor, and bytes after the committed length (a killed run's, whose
+ * cursor never moved) are cut off first, when they are raw records of this
+ * source. The file is locked while the run lasts. 0, or -1 with f->err.
+ */
+int fetch_run_output(fetch_run *f, const char *path);
 /* Fetch one query (all its variants): FETCH_OK, FETCH_ERR or FETCH_STOP. */
 int fetch_run_query(fetch_run *f, const char *query);
 /* Replay a saved response (a body, a Betamax/VCR cassette, a recorded

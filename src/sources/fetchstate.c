@@ -87,6 +87,16 @@ static char *query_text(fetch_state *st, const char *sql, int n, const char *con
 
 /* ---------------------------------------------------------------- cursors */
 
+void fetch_state_begin(fetch_state *st)
+{
+	store_sqlite_must_exec(st->store, "BEGIN IMMEDIATE", "cannot begin");
+}
+
+void fetch_state_commit(fetch_state *st)
+{
+	store_sqlite_must_exec(st->store, "COMMIT", "cannot commit a cursor");
+}
+
 char *fetch_state_cursor(fetch_state *st, const char *source, const char *query)
 {
 	return query_text(st, "SELECT cursor FROM cursors WHERE source = ?1 AND query = ?2", 2,

@@ -28,6 +28,11 @@ fetch_state *fetch_state_open(const char *path);
 void fetch_state_close(fetch_state *st);
 const char *fetch_state_path(const fetch_state *st);
 
+/* Group the writes that follow into one transaction (a cursor, its
+ * validators and the output's length), ended by fetch_state_commit. */
+void fetch_state_begin(fetch_state *st);
+void fetch_state_commit(fetch_state *st);
+
 /* The cursor of (source, query) as JSON text (free it), or NULL. */
 char *fetch_state_cursor(fetch_state *st, const char *source, const char *query);
 /* Replace it; now is the fetch time (updated_at). */

@@ -75,6 +75,9 @@ hf newsapi "$q" >"$tmp/o5" 2>"$tmp/e5"
 rc=$?
 check "429 rateLimited: exit 3 (got $rc)" [ "$rc" -eq 3 ]
 check "429 rateLimited: said: $(head -1 "$tmp/e5")" grep -q 'rate limited (HTTP 429 Too Many Requests): 43200 s is more than --max-wait 900 s; stopping' "$tmp/e5"
+check "429 rateLimited: the day's quota is kept in the state file, so the next run asks nothing (issue 14)" \
+	[ "$(q "$tmp/state.db" "SELECT json_extract(value, '$.until') - json_extract(value, '$.at') > 43000 FROM state_kv WHERE key = 'hold.newsapi'")" = 1 ]
+rm -f "$tmp"/state.db*
 NEWSAPI_KEY=herd-test-wrong-key hf newsapi "$q" >"$tmp/o6" 2>"$tmp/e6"
 rc=$?
 check "a wrong key: exit 1 (got $rc)" [ "$rc" -eq 1 ]
