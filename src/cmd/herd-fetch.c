@@ -26,7 +26,8 @@
 
 static const char usage[] =
 	"Usage: herd-fetch SOURCE [OPTIONS] QUERY...\n"
-	"Collect posts and metrics from an API (Reddit, StockTwits, NewsAPI, X, Alpha Vantage, Yahoo, Wikipedia).\n"
+	"Collect posts and metrics from an API (Reddit, StockTwits, NewsAPI, X, Alpha Vantage, Yahoo, Wikipedia, "
+	"Unusual Whales, Finnhub, Google Trends).\n"
 	"\n"
 	"Asks SOURCE's API for each QUERY and writes one raw record per item to stdout:\n"
 	"  {\"kind\":\"raw\",\"source\":…,\"fetched_at\":…,\"query\":…,\"item\":{…verbatim…}}\n"
@@ -79,6 +80,20 @@ static const char usage[] =
 	"                data/wikipedia/articles.tsv). Daily per-article pageviews up to\n"
 	"                yesterday; a first run gets 30 days (or --since). No key; set\n"
 	"                HERD_CONTACT (e-mail or URL) for the User-Agent Wikimedia asks for.\n"
+	"  unusualwhales QUERY: a ticker (GME): its options flow alerts (sweeps, floor\n"
+	"                trades, repeated hits), newest first, 200 a page; a first run\n"
+	"                goes a day back (or --since). Needs UNUSUALWHALES_TOKEN (an API\n"
+	"                plan). Per-minute and daily limits from its x-uw-* headers.\n"
+	"  finnhub       QUERY: a ticker (GME). --function ratings,target (default\n"
+	"                ratings): analyst upgrades and downgrades (firm, grade from and\n"
+	"                to), a first run 30 days back (or --since); the consensus price\n"
+	"                target, when it changed. Needs FINNHUB_KEY. 60 requests a minute\n"
+	"                (X-Ratelimit-* headers honoured).\n"
+	"  trends        QUERY: ENTITY=keyword (GME=gamestop) or a keyword: Google Trends\n"
+	"                daily interest, each run's answer rescaled to the series so far\n"
+	"                through 7 overlapping days; --geo CODE (US) limits to a country.\n"
+	"                A first run gets 90 days (or --since). No key; Google's own\n"
+	"                page protocol (explore, then multiline), no published limits.\n"
 	"\n"
 	"Options:\n"
 	"      --state FILE        cursors, request counts, tokens, last successes (default\n"
@@ -110,11 +125,24 @@ static const char usage[] =
 	"      --query Q           with --replay: the raw records' query (the subreddit,\n"
 	"                          symbol…; default what the response says, if anything)\n"
 	"      --listing L         reddit: new, comments or new,comments\n"
-	"      --function F        alphavantage: news, daily, intraday (comma-separated)\n"
+	"      --function F        alphavantage: news, daily, intraday; finnhub: ratings,\n"
+	"                          target (comma-separated)\n"
 	"      --bar B             yahoo, alphavantage intraday: the bar length\n"
 	"      --articles FILE     wikipedia: the SYMBOL<TAB>Article_title list\n"
 	"      --lang CODE         newsapi: only articles in this language (en, de…)\n"
-	"      --max-results N     newsapi: results a query may page through (default 100)\n" CLI_COMMON_HELP
+	"      --max-results N     newsapi: results a query may page through (default 100)\n"
+	"      --geo CODE          trends: a country (US, GB…); default worldwide\n"
+	"      --output FILE       append the raw records to FILE instead of stdout, exactly\n"
+	"                          once even when a run is killed: FILE's length is committed\n"
+	"                          with the cursors, and a run first cuts off what a killed\n"
+	"                          run wrote after its last commit (it fetches that again).\n"
+	"                          One source and state file per FILE\n" CLI_COMMON_HELP
+	"\n"
+	"Every source: a run cut short (--max-pages, the budget, a rate limit, kill -9)\n"
+	"is resumed by the next at the page it stopped at; a wait the API asked for that\n"
+	"is longer than --max-wait is kept in the state file and honoured by the next\n"
+	"runs; an item a page sends out of its newest-first order is written (and said),\n"
+	"never dropped as a repeat.\n"
 	"\n"
 	"Exit status: 0 every query done; 1 a query failed (network errors past the\n"
 	"retries, an API error, a bad answer; what came before is kept and the next run\n"
@@ -131,7 +159,8 @@ static const char usage[] =
 	"  herd-fetch reddit wallstreetbets stocks --every 15m | gzip > raw/reddit.ndjson.gz\n"
 	"  herd-fetch stocktwits GME AMC | herd-normalize | herd-score --model vader\n"
 	"  herd-fetch wikipedia GME=GameStop AMC=AMC_Theatres | herd-normalize | herd-load\n"
-	"  herd-fetch reddit --replay --query askreddit saved/new.json > raw.ndjson\n";
+	"  herd-fetch reddit --replay --query askreddit saved/new.json > raw.ndjson\n"
+	"  herd-fetch trends GME=gamestop AMC=amc --geo US --output raw/trends.ndjson\n";
 
 enum {
 	OPT_STATE = CLI_FIRST_PROGRAM_OPTION,
@@ -155,6 +184,7 @@ enum {
 	OPT_LANG,
 	OPT_MAX_RESULTS,
 	OPT_OUTPUT,
+	OPT_GEO,
 };
 
 #define DEFAULT_EVERY 3600
@@ -211,6 +241,7 @@ int main(int argc, char **argv)
 						 {"lang", required_argument, NULL, OPT_LANG},
 						 {"max-results", required_argument, NULL, OPT_MAX_RESULTS},
 						 {"output", required_argument, NULL, OPT_OUTPUT},
+						 {"geo", required_argument, NULL, OPT_GEO},
 						 CLI_COMMON_LONGOPTS,
 						 {0}};
 	fetch_opts o = {.budget = -1, .every = DEFAULT_EVERY};
@@ -250,6 +281,7 @@ int main(int argc, char **argv)
 		case OPT_LANG: o.lang = optarg; break;
 		case OPT_MAX_RESULTS: o.max_results = cli_long("--max-results", optarg, 1, 100000); break;
 		case OPT_OUTPUT: output = optarg; break;
+		case OPT_GEO: o.geo = optarg; break;
 		default: log_usage("unexpected option");
 		}
 	}
@@ -265,7 +297,8 @@ int main(int argc, char **argv)
 	if (ho.timeout_ms < 0 || ho.connect_timeout_ms < 0)
 		log_usage("--timeout: must be positive");
 	only_for("--listing", o.listing, name, "reddit");
-	only_for("--function", o.function, name, "alphavantage");
+	only_for("--function", o.function, name, "alphavantage,finnhub");
+	only_for("--geo", o.geo, name, "trends");
 	only_for("--bar", o.bar, name, "yahoo,alphavantage");
 	only_for("--articles", o.articles, name, "wikipedia");
 	only_for("--lang", o.lang, name, "newsapi");

@@ -451,6 +451,9 @@ static CURLcode perform(http_client *c, const http_request *req, http_response *
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	/* Cookies a server sets go back to it for the rest of the run (Google
+	 * Trends' explore sets one its multiline answer wants); never stored. */
+	curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
 	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
 	curl_easy_setopt(h, CURLOPT_PREREQDATA, snd);
 	errbuf[0] = '\0';

@@ -56,6 +56,7 @@ void fetch_page_free(fetch_page *pg)
 	}
 	free(pg->items);
 	free(pg->next);
+	json_decref(pg->src_state);
 	memset(pg, 0, sizeof *pg);
 }
 
@@ -259,11 +260,34 @@ static int budget_before(void *arg, char *why, size_t whylen)
 	return 0;
 }
 
+size_t fetch_json_start(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (n < 4 || memcmp(p, ")]}'", 4) != 0)
+		return 0;
+	i = 4;
+	if (i < n && p[i] == ',')
+		i++;
+	while (i < n && (p[i] == '\n' || p[i] == '\r' || p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i;
+}
+
+/* The body as JSON (after any XSSI guard), or NULL with err. */
+static json_t *body_json(const http_response *r, char *err, size_t errlen)
+{
+	const char *p = r->body.p ? r->body.p : "";
+	size_t skip = fetch_json_start(p, r->body.len);
+
+	return jx_parse(p + skip, r->body.len - skip, err, errlen);
+}
+
 static enum http_verdict json_classify(http_response *r, void *arg, double *wait, char *why, size_t whylen)
 {
 	fetch_run *f = arg;
 	char err[256];
-	json_t *v = jx_parse(r->body.p ? r->body.p : "", r->body.len, err, sizeof err);
+	json_t *v = body_json(r, err, sizeof err);
 
 	if (!v) {
 		snprintf(why, whylen, "the body is not JSON (%s)", err);
@@ -414,7 +438,7 @@ int fetch_get(fetch_run *f, const fetch_req *req, json_t **body, long *status)
 			out = FETCH_OK;
 		} else {
 			char api[512];
-			*body = jx_parse(r.body.p ? r.body.p : "", r.body.len, api, sizeof api);
+			*body = body_json(&r, api, sizeof api);
 			fetch_api_error(*body, api, sizeof api);
 			snprintf(f->err, sizeof f->err, "%.400s: HTTP %ld%s%.500s", what, r.status, api[0] ? ": " : "", api);
 			out = FETCH_ERR;
@@ -672,6 +696,7 @@ typedef struct cursor {
 	char *next;
 	json_t *seen[SEEN_PAGES]; /* ids written on the last pages, oldest page first (owned) */
 	strset written;           /* ids this pass wrote, and the seen[] it started with */
+	json_t *src;              /* the source's own state (ascending sources), or NULL (owned) */
 } cursor;
 
 static void seen_reset(cursor *c)
@@ -712,6 +737,7 @@ static void cursor_free(cursor *c)
 	for (int i = 0; i < SEEN_PAGES; i++)
 		json_decref(c->seen[i]);
 	strset_free(&c->written);
+	json_decref(c->src);
 	memset(c, 0, sizeof *c);
 }
 
@@ -725,6 +751,8 @@ static void cursor_load(fetch_run *f, const char *key, cursor *c)
 	if (txt && !v)
 		http_log(LOG_WARN, "%s %s: the stored cursor is not JSON; starting afresh", f->source, key);
 	mark_read(&c->hwm, json_object_get(v, "hwm"));
+	if (json_is_object(json_object_get(v, "src")))
+		c->src = json_incref(json_object_get(v, "src"));
 	if (json_is_object(run = json_object_get(v, "run"))) {
 		c->running = 1;
 		mark_read(&c->stop, json_object_get(run, "stop"));
@@ -748,6 +776,8 @@ static void cursor_save(fetch_run *f, const char *key, const cursor *c)
 	json_t *v = json_pack("{s:o}", "hwm", mark_json(&c->hwm));
 	char *txt;
 
+	if (c->src)
+		json_object_set(v, "src", c->src);
 	if (c->running) {
 		json_t *seen = json_array();
 		for (int i = 0; i < SEEN_PAGES; i++)
@@ -904,8 +934,10 @@ static int ascending(fetch_run *f, fetch_query *q, long *written)
 
 	cursor_load(f, q->key, &c);
 	q->min_t = c.hwm.ids ? c.hwm.t : 0;
+	q->src_state = c.src;
 	q->page = 1;
 	rc = f->src->page(f, q, NULL, &pg);
+	q->src_state = NULL;
 	if (rc == FETCH_OK) {
 		for (size_t i = 0; i < pg.n; i++) {
 			emit(f, q, &pg.items[i]);
@@ -915,6 +947,11 @@ static int ascending(fetch_run *f, fetch_query *q, long *written)
 		flush_out(f);
 		if (last.ids)
 			mark_copy(&c.hwm, &last);
+		if (pg.src_state && last.ids) { /* kept with the items it was made from */
+			json_decref(c.src);
+			c.src = pg.src_state;
+			pg.src_state = NULL;
+		}
 		if (last.ids || f->pending_validators)
 			cursor_save(f, q->key, &c);
 	}
@@ -1087,7 +1124,12 @@ int fetch_replay_file(fetch_run *f, const char *path)
 	f->fetched_at = fetch_now(f);
 	while ((n = ndjson_read(r, &line, &len)) == 1 && blank(line))
 		;
-	if (n == 1 && (v = jx_parse(line, len, err, sizeof err))) {
+	if (n == 1 && fetch_json_start(line, len) == len) { /* ")]}'" alone on its first line */
+		while ((n = ndjson_read(r, &line, &len)) == 1 && blank(line))
+			;
+	}
+	if (n == 1 && (v = jx_parse(line + fetch_json_start(line, len), len - fetch_json_start(line, len), err,
+				    sizeof err))) {
 		do { /* one response a line */
 			if (!v && !blank(line) && !(v = jx_parse(line, len, err, sizeof err))) {
 				rc = herd_errf(f->err, sizeof f->err, "%s:%ld: %s", name, ndjson_lineno(r), err);

@@ -64,6 +64,7 @@ typedef struct fetch_opts {
 	const char *bar;       /* yahoo, alphavantage intraday: bar length ("1d", "5min") */
 	const char *articles;  /* wikipedia: a SYMBOL<TAB>Article file */
 	const char *lang;      /* newsapi: language filter */
+	const char *geo;       /* trends: a country code, or NULL for worldwide */
 	long max_results;      /* newsapi: results a query may page through (the free tier's 100) */
 	const char *query_override; /* replay: the raw records' query */
 	int replay;                 /* replaying saved responses: no network, no credentials needed */
@@ -84,6 +85,8 @@ typedef struct fetch_page {
 	size_t n, cap;
 	char *next;        /* the next page's token, or NULL at the end (owned) */
 	int not_modified;  /* the API said 304: nothing new */
+	json_t *src_state; /* ascending: the source's own state to keep in the cursor with this
+			    * page's items (Trends' stitching), or NULL to keep what is there (owned) */
 } fetch_page;
 
 /* Add an item to a page (takes the references to item and includes). */
@@ -110,6 +113,7 @@ typedef struct fetch_query {
 	const fetch_mark *stop; /* newest-first: the high-water mark (t 0 when none) */
 	int64_t min_t;          /* ascending: the last item's key (0 when none) */
 	int page;               /* 1-based page number within this run (for messages) */
+	const json_t *src_state; /* ascending: the state the source kept in the cursor, or NULL */
 	const char *asked;      /* the next-page token this page is asked with (NULL: the
 				 * first page); a source whose tokens are page numbers
 				 * computes the next one from it, never from `page`, so a
@@ -176,6 +180,10 @@ int fetch_get_page(fetch_run *f, const fetch_query *q, const fetch_req *req, fet
 /* Append a hint to f->err ("… HTTP 404: Not Found (is 'GME' a Yahoo
  * symbol?)"); fmt usually starts with " (". */
 void fetch_err_hint(fetch_run *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Where the JSON of a body starts: after the XSSI guard ")]}'" (with or
+ * without a comma, then white space) that Google puts before its JSON. */
+size_t fetch_json_start(const char *p, size_t n);
 
 /* A short text of an API's error body for messages ("code: message"), from
  * the common shapes ({"message"}, {"error"}, {"errors":[…]}, {"code"…}). */

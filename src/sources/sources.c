@@ -14,8 +14,9 @@
 
 /* ================================================================ registry */
 
-static const source *const all[] = {&source_reddit,       &source_stocktwits, &source_newsapi,  &source_x,
-				    &source_alphavantage, &source_yahoo,      &source_wikipedia};
+static const source *const all[] = {&source_reddit,       &source_stocktwits, &source_newsapi,       &source_x,
+				    &source_alphavantage, &source_yahoo,      &source_wikipedia,     &source_unusualwhales,
+				    &source_finnhub,      &source_trends};
 
 const source *source_find(const char *name)
 {
@@ -29,7 +30,7 @@ const source *source_find(const char *name)
 
 const char *source_names(void)
 {
-	return "reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia";
+	return "reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia, unusualwhales, finnhub, trends";
 }
 
 static int normalize_each(const json_t *item, const void *ctx, const src_out *out, char *err, size_t errlen)

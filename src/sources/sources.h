@@ -1,6 +1,6 @@
 /*
  * sources.h — the registry of sources (reddit, stocktwits, newsapi, x,
- * alphavantage, yahoo, wikipedia): a source's name → how to turn what its
+ * alphavantage, yahoo, wikipedia, unusualwhales, finnhub, trends): a source's name → how to turn what its
  * API returns into `post` or `metric` records (docs/records.md), and how to
  * fetch it. Each source lives in one file, src/sources/NAME.c, with a
  * "normalize" section (herd-normalize calls it) and a "fetch" section
@@ -84,7 +84,7 @@ typedef struct source {
 } source;
 
 extern const source source_reddit, source_stocktwits, source_newsapi, source_x, source_alphavantage, source_yahoo,
-	source_wikipedia;
+	source_wikipedia, source_unusualwhales, source_finnhub, source_trends;
 
 /* The source called name, or NULL. */
 const source *source_find(const char *name);

@@ -202,6 +202,25 @@ static const struct {
 	{STORE_EVENTS, "events_entity_at", "\"entity\", \"at\""},
 };
 
+/* Tables an older herd created, brought to today's shape (the script's
+ * CREATE TABLE IF NOT EXISTS leaves them as they are). Each step does
+ * nothing when it was done already, so every script may run them all; in
+ * step with the SQLite file's migrations (sqlite.c). */
+static const char *const upgrades[] = {
+	/* sqlite.c migration 4: metrics that are events carry their key, part
+	 * of the primary key ('' for the samples loaded before). */
+	"ALTER TABLE metrics ADD COLUMN IF NOT EXISTS \"key\" text NOT NULL DEFAULT '';\n"
+	"DO $$DECLARE pk name; BEGIN\n"
+	"  SELECT conname INTO pk FROM pg_constraint c WHERE c.conrelid = 'metrics'::regclass AND c.contype = 'p'\n"
+	"    AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)\n"
+	"                    AND a.attname = 'key');\n"
+	"  IF pk IS NOT NULL THEN\n"
+	"    EXECUTE format('ALTER TABLE metrics DROP CONSTRAINT %I, ADD PRIMARY KEY (source, entity, name, \"interval\", "
+	"\"at\", \"key\")', pk);\n"
+	"  END IF;\n"
+	"END$$;\n",
+};
+
 static int json_key(const struct store_table *t)
 {
 	for (int i = 0; i < t->nkey; i++)
@@ -253,6 +272,9 @@ static void schema(buf_t *b)
 				buf_printf(b, "CREATE INDEX IF NOT EXISTS %s ON %s (%s);\n", indexes[k].name, t->name,
 					   indexes[k].cols);
 	}
+	buf_puts(b, "-- Tables an older herd made, brought up to date (each step is a no-op once done).\n");
+	for (size_t k = 0; k < sizeof upgrades / sizeof upgrades[0]; k++)
+		buf_puts(b, upgrades[k]);
 }
 
 /* INSERT INTO t AS t (cols) SELECT cols FROM src ON CONFLICT (key) DO

@@ -77,6 +77,20 @@ static const struct migration migrations[] = {
 	 "CREATE TABLE fetch_budget (\n"
 	 "  source TEXT NOT NULL, day TEXT NOT NULL, used INTEGER NOT NULL DEFAULT 0, budget INTEGER,\n"
 	 "  PRIMARY KEY (source, day));\n"},
+	/* A metric that is an event (an options flow alert, an analyst rating)
+	 * carries the event's key: two at one moment are two rows. The key is
+	 * part of the primary key, so the table is rebuilt ('' for the rows
+	 * there, which were samples). */
+	{4, "metrics: key (one row per event, for metrics that are events)",
+	 "CREATE TABLE metrics_v4 (\n"
+	 "  source TEXT NOT NULL, entity TEXT NOT NULL, name TEXT NOT NULL, \"interval\" TEXT NOT NULL,\n"
+	 "  \"at\" TEXT NOT NULL, \"key\" TEXT NOT NULL, value REAL NOT NULL, open REAL, high REAL, low REAL,\n"
+	 "  close REAL, volume REAL, PRIMARY KEY (source, entity, name, \"interval\", \"at\", \"key\"));\n"
+	 "INSERT INTO metrics_v4 SELECT source, entity, name, \"interval\", \"at\", '', value, open, high, low, close,\n"
+	 "  volume FROM metrics;\n"
+	 "DROP TABLE metrics;\n"
+	 "ALTER TABLE metrics_v4 RENAME TO metrics;\n"
+	 "CREATE INDEX metrics_entity_at ON metrics (entity, \"at\");\n"},
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -7,7 +7,7 @@ credentials, every option.
 
   $ herd-fetch --help | head -2
   Usage: herd-fetch SOURCE [OPTIONS] QUERY...
-  Collect posts and metrics from an API (Reddit, StockTwits, NewsAPI, X, Alpha Vantage, Yahoo, Wikipedia).
+  Collect posts and metrics from an API (Reddit, StockTwits, NewsAPI, X, Alpha Vantage, Yahoo, Wikipedia, Unusual Whales, Finnhub, Google Trends).
   $ herd-fetch --help | grep -cE '^  (reddit|stocktwits|newsapi|x|alphavantage|yahoo|wikipedia) '
   7
   $ herd-fetch --help | grep -oE 'REDDIT_CLIENT_ID|REDDIT_CLIENT_SECRET|STOCKTWITS_TOKEN|NEWSAPI_KEY|X_BEARER_TOKEN|ALPHAVANTAGE_KEY|HERD_CONTACT' | sort -u | tr '\n' ' '; echo
@@ -19,11 +19,11 @@ credentials, every option.
 Usage errors: exit 2, one line and a pointer to --help.
 
   $ herd-fetch
-  herd-fetch: no SOURCE (one of: reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia)
+  herd-fetch: no SOURCE (one of: reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia, unusualwhales, finnhub, trends)
   Try 'herd-fetch --help' for more information.
   [2]
   $ herd-fetch myspace GME
-  herd-fetch: 'myspace' is not a source (one of: reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia)
+  herd-fetch: 'myspace' is not a source (one of: reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia, unusualwhales, finnhub, trends)
   Try 'herd-fetch --help' for more information.
   [2]
   $ herd-fetch yahoo

@@ -50,8 +50,8 @@ Faults (nth counts the requests to that path since the config was read):
   "seconds"), "av_note", "av_information", "hang" (no answer for 60 s; the
   file PORTFILE.hung says which request hangs), "disorder" (the page's
   items in reverse order: newest first broken).
-"fault_cycle": {"every": 3, "kinds": ["429", "500", …], "retry_after": "1"}
-injects a fault on every third request (any path, counted since the server
+"fault_cycle": {"every": 2, "kinds": ["429", "500", …], "retry_after": "1"}
+injects a fault on every second request (any path, counted since the server
 started), the kinds in turn; and
 "slow_all": SECONDS delays every answer (for tests that kill at random).
 
@@ -281,7 +281,8 @@ def yahoo_chart(h, cfg, sym, q, fault):
 
 def wikipedia(h, cfg, article, start, end, fault):
     body, d = dataset(cfg, "wikipedia:" + urllib.parse.unquote(article))
-    items = [] if body is None else [i for i in body["items"] if start + "00" <= i["timestamp"] <= end + "00"]
+    shown = [] if body is None else body["items"][:len(body["items"]) - d.get("hide", 0)]
+    items = [i for i in shown if start + "00" <= i["timestamp"] <= end + "00"]
     if not items:
         return 404, {"type": "https://mediawiki.org/wiki/HyperSwitch/errors/not_found", "title": "Not found.",
                      "method": "get", "detail": "The date(s) you used are valid, but we either do not have data for those date(s), or the project you asked for is not loaded yet."}, {}
@@ -303,6 +304,8 @@ def unusualwhales_flow(h, cfg, q, fault):
         return 200, {"data": []}, {}
     items = sorted(body["data"], key=lambda a: (parse_ts(a["created_at"]), a["id"]), reverse=True)
     items = visible(items, d)
+    if q.get("ticker_symbol"):
+        items = [a for a in items if a.get("ticker") == q["ticker_symbol"]]
     if "newer_than" in q:
         items = [a for a in items if parse_ts(a["created_at"]) > parse_ts(q["newer_than"])]
     if "older_than" in q:
@@ -574,6 +577,10 @@ class Handler(BaseHTTPRequestHandler):
             secs = float(f.get("seconds", 2))
             if path.startswith("/r/"):
                 headers.update({"X-Ratelimit-Remaining": "0.0", "X-Ratelimit-Used": "100", "X-Ratelimit-Reset": "%d" % secs})
+            elif path.startswith("/api/option-trades/"):  # Unusual Whales: the minute's reset in ms
+                headers.update({"x-uw-minute-req-counter": "120", "x-uw-req-per-minute-remaining": "0",
+                                "x-uw-req-per-minute-reset": "%d" % (secs * 1000), "x-uw-daily-req-count": "7",
+                                "x-uw-token-req-limit": f.get("daily_limit", "20000")})
             elif path.startswith("/2/"):
                 headers.update({"x-rate-limit-limit": "60", "x-rate-limit-remaining": "0",
                                 "x-rate-limit-reset": "%d" % (time.time() + secs)})

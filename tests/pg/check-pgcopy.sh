@@ -126,6 +126,33 @@ done >"$tmp/raw.ndjson"
 check "raw: items of 6 kB as keys, the repeated one once" [ "$(pq esc "SELECT count(*) FROM raw")" = 2 ]
 same_tables "$tmp/esc.db" esc "escaping and raw"
 
+# ---------------------------------------------------------------- an older herd's metrics table
+# Metrics that are events carry a key (issue 14: two flow alerts of one
+# second are two rows): a table made before has the column added and its
+# primary key widened by the next load; its rows stay, with key ''.
+newdb old
+pq old "CREATE TABLE metrics (source text NOT NULL, entity text NOT NULL, name text NOT NULL,
+	\"interval\" text NOT NULL, \"at\" timestamptz NOT NULL, value double precision NOT NULL, open double precision,
+	high double precision, low double precision, close double precision, volume double precision,
+	PRIMARY KEY (source, entity, name, \"interval\", \"at\"));
+	INSERT INTO metrics VALUES ('yahoo', 'GME', 'bar', '1d', '2021-01-27T00:00:00Z', 347.51, 354.83, 380, 249, 347.51, 93396700)"
+mkdir "$tmp/old"
+cat >"$tmp/old.ndjson" <<'EOF'
+{"kind":"metric","source":"unusualwhales","entity":"GME","at":"2021-01-22T15:04:11Z","name":"flow_call_premium","value":1846000,"key":"a1"}
+{"kind":"metric","source":"unusualwhales","entity":"GME","at":"2021-01-22T15:04:11Z","name":"flow_call_premium","value":394000,"key":"a2"}
+EOF
+"$bin/herd-load" -q --pg-copy "$tmp/old" "$tmp/old.ndjson"
+"$pgload" -q "$tmp/old" dbname=old
+check "an older metrics table: key added, its row kept, two events of one second are two rows" \
+	[ "$(pq old "SELECT string_agg(entity || '/' || \"key\" || '/' || value, ' ' ORDER BY value) FROM metrics")" = \
+		"GME//347.51 GME/a2/394000 GME/a1/1846000" ]
+check "… the primary key has the key" \
+	[ "$(pq old "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+		WHERE i.indrelid = 'metrics'::regclass AND i.indisprimary")" = 6 ]
+"$bin/herd-load" -q --pg-copy "$tmp/old" "$tmp/old.ndjson"
+"$pgload" "$tmp/old" dbname=old >"$tmp/old.load" 2>&1
+check "… and a second load of it changes nothing: $(grep metrics "$tmp/old.load")" grep -q ': metrics: 0 new, 0 updated, 2 unchanged$' "$tmp/old.load"
+
 # ---------------------------------------------------------------- usage
 "$pgload" --help >"$tmp/help"
 check "pg-load --help: usage on line 1" grep -q '^Usage: pipelines/pg-load.sh ' <(head -1 "$tmp/help")
