@@ -161,7 +161,14 @@ fi
 # ---------------------------------------------------------------- 4. health
 # shellcheck disable=SC2086
 stage health herd-maintain --db "$HERD_DB" --state "$HERD_STATE" ${HERD_HEALTH_ARGS:-} health >"$HERD_HOME/health.txt"
-while read -r line; do log info "health: $line"; done <"$HERD_HOME/health.txt"
+# Each line at the level it deserves: a FAIL is an error (ok and note are info),
+# so that a log watcher filtering on level sees it.
+while read -r line; do
+	case $line in
+	FAIL*) log error "health: $line" ;;
+	*) log info "health: $line" ;;
+	esac
+done <"$HERD_HOME/health.txt"
 if [ "${stage_rc[health]}" -ne 0 ]; then
 	log error "health: not green (see above)"
 	status=1

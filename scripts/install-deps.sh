@@ -8,7 +8,7 @@ set -eu
 # build and run
 pkgs="gcc make pkg-config libc6-dev zlib1g-dev
 libjansson-dev libcsv-dev libsqlite3-dev libcurl4-openssl-dev libutf8proc-dev
-libdnnl-dev libopenblas-dev sqlite3 curl unzip"
+libdnnl-dev libopenblas-dev sqlite3 curl unzip tzdata"
 # tests: PostgreSQL COPY loads, GNU parallel sharding, jq-based comparisons
 pkgs="$pkgs postgresql libpq-dev parallel jq python3 ca-certificates"
 # tests: libFuzzer harnesses (tests/fuzz: clang and its fuzzer runtime)

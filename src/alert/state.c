@@ -2,8 +2,9 @@
  * state.c — herd-alert's memory in the state file: alert_events (one row
  * per event key: delivered, pending or suppressed) and alert_deliveries
  * (one row per key and channel). See alert.h; the tables are described in
- * docs/storage.md. Errors are fatal: without its memory herd-alert could
- * send twice.
+ * docs/storage.md; they are created by the store's migrations
+ * (src/store/schema.c), and this file is the one place that maps their
+ * rows. Errors are fatal: without its memory herd-alert could send twice.
  */
 #include "alert.h"
 #include "lib/htime.h"
@@ -18,15 +19,6 @@
 const char *const alert_channel_names[ALERT_NCHANNELS + 1] = {"slack", "webhook", "email", NULL};
 static const char *const status_names[] = {"new", "pending", "delivered", "suppressed"};
 static store_sqlite *store; /* the open state file (one per process) */
-
-static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS alert_events (\n"
-	"  \"key\" TEXT NOT NULL PRIMARY KEY, entity TEXT NOT NULL, type TEXT NOT NULL, \"at\" TEXT NOT NULL,\n"
-	"  severity TEXT, status TEXT NOT NULL, updated_at TEXT NOT NULL);\n"
-	"CREATE INDEX IF NOT EXISTS alert_events_entity_at ON alert_events (entity, \"at\");\n"
-	"CREATE TABLE IF NOT EXISTS alert_deliveries (\n"
-	"  \"key\" TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,\n"
-	"  error TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (\"key\", channel));\n";
 
 #define WHAT "alert state" /* what a failed statement's message names */
 
@@ -47,11 +39,11 @@ sqlite3 *alert_state_open(const char *path, int dry_run)
 	sqlite3 *db;
 
 	/* A herd state file like herd-fetch's (schema_version, WAL, busy
-	 * timeout), so both can share it; the alert tables come on top. */
+	 * timeout), so both can share it; the alert tables are the store's
+	 * migration 5 (src/store/schema.c). */
 	if (!(store = store_sqlite_open(path, err, sizeof err)))
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
 	db = store_sqlite_handle(store);
-	store_sqlite_must_exec(store, schema, "cannot create the alert tables");
 	if (dry_run)
 		store_sqlite_must_exec(store, "BEGIN IMMEDIATE", "cannot begin the dry run");
 	return db;

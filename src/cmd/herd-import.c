@@ -12,6 +12,7 @@
 #include "lib/ndjson.h"
 #include "lib/progress.h"
 #include "lib/reject.h"
+#include "lib/tzone.h"
 #include "lib/util.h"
 #include "sources/csvimport.h"
 #include "sources/csvread.h"
@@ -52,8 +53,14 @@ static const char usage[] =
 	"      --community-from-filename REGEX  the community is REGEX's first group\n"
 	"                          (or whole match) in the file's base name\n"
 	"      --date-from-filename  the first date like 2021-01-20 in the file name,\n"
-	"                          at midnight UTC, is the time of rows whose time\n"
-	"                          column is empty or not mapped\n"
+	"                          at midnight UTC (--tz: in that zone), is the time\n"
+	"                          of rows whose time column is empty or not mapped\n"
+	"      --tz ZONE           times without a zone (2021-01-27 09:30, 2021-01-27)\n"
+	"                          are in ZONE, an IANA name like America/New_York\n"
+	"                          (default UTC); times with Z or an offset keep it\n"
+	"      --date-format FMT   the time column is written as strptime(3) FMT, e.g.\n"
+	"                          %m/%d/%Y for 1/27/2021 or '%m/%d/%Y %I:%M %p';\n"
+	"                          read in --tz unless FMT has %z\n"
 	"      --delimiter C       field separator: one character, or 'tab' (default ,)\n"
 	"      --encoding E        utf8 (default; invalid UTF-8 rejects the row) or\n"
 	"                          latin1 (ISO-8859-1, converted to UTF-8)\n"
@@ -103,6 +110,8 @@ enum {
 	OPT_COMMUNITY,
 	OPT_COMMUNITY_RE,
 	OPT_DATE_FROM_FILENAME,
+	OPT_TZ,
+	OPT_DATE_FORMAT,
 	OPT_DELIMITER,
 	OPT_ENCODING,
 	OPT_NO_HEADER,
@@ -139,6 +148,12 @@ static int import_file(const char *path, const struct csvr_opts *ro, csvimp_t *m
 	if (!r) {
 		log_error("%s:", path);
 		t->io_error = 1;
+		return 0;
+	}
+	if (csvr_empty(r)) {
+		/* Like every other filter: empty input is no rows, exit 0. */
+		log_warn("%s: empty file, nothing imported", csvr_name(r));
+		csvr_close(r);
 		return 0;
 	}
 	if (csvr_header_error(r)) {
@@ -194,6 +209,8 @@ int main(int argc, char **argv)
 		{"community", required_argument, NULL, OPT_COMMUNITY},
 		{"community-from-filename", required_argument, NULL, OPT_COMMUNITY_RE},
 		{"date-from-filename", no_argument, NULL, OPT_DATE_FROM_FILENAME},
+		{"tz", required_argument, NULL, OPT_TZ},
+		{"date-format", required_argument, NULL, OPT_DATE_FORMAT},
 		{"delimiter", required_argument, NULL, OPT_DELIMITER},
 		{"encoding", required_argument, NULL, OPT_ENCODING},
 		{"no-header", no_argument, NULL, OPT_NO_HEADER},
@@ -247,6 +264,16 @@ int main(int argc, char **argv)
 		case OPT_COMMUNITY: io.community = optarg; break;
 		case OPT_COMMUNITY_RE: io.community_re = optarg; break;
 		case OPT_DATE_FROM_FILENAME: io.date_from_filename = 1; break;
+		case OPT_TZ:
+			if (tzone_use(optarg, err, sizeof err) < 0)
+				log_usage("--tz: %s", err);
+			io.local_zone = 1;
+			break;
+		case OPT_DATE_FORMAT:
+			if (!*optarg || !strchr(optarg, '%'))
+				log_usage("--date-format: '%s' has no %% field (like %%m/%%d/%%Y)", optarg);
+			io.date_format = optarg;
+			break;
 		case OPT_DELIMITER: ro.delim = parse_delimiter(optarg); break;
 		case OPT_ENCODING: /* utf8 or latin1, each under its two usual names */
 			ro.latin1 = cli_choice("--encoding", optarg,
@@ -272,7 +299,7 @@ int main(int argc, char **argv)
 	if (csvimp_check(m, err, sizeof err) < 0)
 		log_usage("%s", err);
 
-	progress_start("rows", 0);
+	progress_start("rows", progress_total_of(argv + optind, argc - optind));
 	if (optind == argc) {
 		import_file("-", &ro, m, &t);
 	} else {

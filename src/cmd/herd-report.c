@@ -86,9 +86,16 @@ static const char usage[] =
 	"      --to TIME           end of the range (default: the end of the latest\n"
 	"                          window in the data)\n"
 	"      --columns N         windows shown when --from is not given (default 90)\n"
-	"      --scale F           |mean sentiment| drawn at full colour (default 0.3;\n"
-	"                          window means of VADER or FinBERT scores rarely\n"
-	"                          go further)\n" CLI_COMMON_HELP
+	"      --colour MODE       deviation (default): a window's mean sentiment\n"
+	"                          against the entity's own usual over the range,\n"
+	"                          shrunk towards it when few posts were scored (n /\n"
+	"                          (n + 10)); absolute: the mean itself (red bearish,\n"
+	"                          green bullish)\n"
+	"      --scale F           the colour value drawn at full colour (default: the\n"
+	"                          95th percentile of the cells' magnitudes)\n"
+	"  Squares grow with the log of the mentions; markers sit inside their cell:\n"
+	"  cascade start (red), growth, peak, fade; BUY/SELL signals; heat,\n"
+	"  discovery; windows with no data at all are hatched.\n" CLI_COMMON_HELP
 	"\n"
 	"Examples:\n"
 	"  herd-report --db herd.db digest > digest.md\n"
@@ -112,6 +119,7 @@ enum {
 	OPT_TO,
 	OPT_COLUMNS,
 	OPT_SCALE,
+	OPT_COLOUR,
 	OPT_EXCLUDE,
 };
 
@@ -144,11 +152,13 @@ int main(int argc, char **argv)
 		{"to", required_argument, NULL, OPT_TO},
 		{"columns", required_argument, NULL, OPT_COLUMNS},
 		{"scale", required_argument, NULL, OPT_SCALE},
+		{"colour", required_argument, NULL, OPT_COLOUR},
+		{"color", required_argument, NULL, OPT_COLOUR},
 		{"exclude", required_argument, NULL, OPT_EXCLUDE},
 		CLI_COMMON_LONGOPTS,
 		{0}};
 	report_digest_opts d = {NULL, REPORT_DAY_LATEST, NULL, 7, 10, 10, 10, NULL};
-	report_heatmap_opts h = {NULL, NULL, -1, -1, 90, 25, REPORT_SCALE_DEFAULT, NULL};
+	report_heatmap_opts h = {NULL, NULL, -1, -1, 90, 25, 0, 0, NULL};
 	const char *db_path = NULL, *dsn = NULL, *format = NULL, *output = NULL, *window = NULL, *what;
 	char *db_default = herd_home_file("herd.db"), *exclude = NULL;
 	char err[512], pg_name[256];
@@ -187,6 +197,11 @@ int main(int argc, char **argv)
 		case OPT_TO: h.to = cli_time("--to", optarg); break;
 		case OPT_COLUMNS: h.columns = (int)cli_long("--columns", optarg, 1, 2000); break;
 		case OPT_SCALE: h.scale = cli_double("--scale", optarg, 0.01, 1); break;
+		case OPT_COLOUR:
+			if (strcmp(optarg, "deviation") != 0 && strcmp(optarg, "absolute") != 0)
+				log_usage("--colour: '%s' is not deviation or absolute", optarg);
+			h.absolute = strcmp(optarg, "absolute") == 0;
+			break;
 		case OPT_EXCLUDE: {
 			json_t *set = detect_read_exclude(optarg), *names = json_array();
 			const char *k;

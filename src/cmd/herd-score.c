@@ -48,6 +48,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static const char usage[] =
@@ -1097,6 +1098,14 @@ int main(int argc, char **argv)
 	}
 	if (model && !*model)
 		log_usage("--model: empty; give vader or a model directory");
+	if (model && strcmp(model, "vader") != 0) {
+		struct stat st;
+		/* A name that is no directory is a mistyped option, not a broken
+		 * model: exit 2 (a directory that does not load is exit 1, and so
+		 * is a models/default not built yet: load says `make models`). */
+		if ((stat(model, &st) != 0 || !S_ISDIR(st.st_mode)) && !strstr(model, "models/default"))
+			log_usage("--model: '%s' is neither vader nor a model directory", model);
+	}
 
 	if (bset.threads == 0)
 		bset.threads = bert_cpu_count();

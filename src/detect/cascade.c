@@ -174,23 +174,6 @@ static csource_t *source_get(centity_t *e, const char *name)
 
 /* ------------------------------------------------------------------ state */
 
-static void create_tables(sqlite3 *db)
-{
-	detect_state_exec(db,
-			  "CREATE TABLE IF NOT EXISTS detect_cascade_entity ("
-			  " window INTEGER NOT NULL, entity TEXT NOT NULL,"
-			  " n INTEGER, mean REAL, dev REAL, cmean REAL, cvar REAL, pmean REAL, pvar REAL,"
-			  " active INTEGER, episode INTEGER, emitted INTEGER,"
-			  " start_rate REAL, peak_rate REAL, peak_z REAL, peak_at INTEGER,"
-			  " PRIMARY KEY (window, entity));"
-			  "CREATE TABLE IF NOT EXISTS detect_cascade_source ("
-			  " window INTEGER NOT NULL, entity TEXT NOT NULL, source TEXT NOT NULL,"
-			  " n INTEGER, mean REAL, dev REAL, cmean REAL, cvar REAL, pmean REAL, pvar REAL,"
-			  " active_since INTEGER, act_posts INTEGER, act_share REAL,"
-			  " arrived INTEGER, arr_posts INTEGER, arr_share REAL,"
-			  " PRIMARY KEY (window, entity, source))");
-}
-
 /* Columns col..col+6 <-> a baseline. */
 static void baseline_read(sqlite3_stmt *st, int col, baseline_t *b)
 {
@@ -325,7 +308,6 @@ cascade_t *cascade_new(detect_t *d)
 	detect_names_init(&c->names);
 	detect_names_init(&c->srcs);
 	c->seen = json_object();
-	create_tables(d->db);
 	load_state(c);
 	return c;
 }

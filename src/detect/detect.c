@@ -208,8 +208,6 @@ void detect_init(detect_t *d, const detect_opts_t *o, sqlite3 *db)
 	d->db = db;
 	d->events = json_array();
 	d->watermark = detect_state_get_int(db, "watermark", 0);
-	detect_state_exec(db, "CREATE TABLE IF NOT EXISTS detect_events ("
-			      " key TEXT PRIMARY KEY, type TEXT NOT NULL, entity TEXT NOT NULL, at INTEGER NOT NULL)");
 }
 
 void detect_saw(detect_t *d, int64_t end)

@@ -147,15 +147,6 @@ static void load_state(heat_t *h)
 	sqlite3 *db = h->d->db;
 	sqlite3_stmt *st;
 
-	detect_state_exec(db, "CREATE TABLE IF NOT EXISTS detect_heat_pending ("
-			      " entity TEXT NOT NULL, day INTEGER NOT NULL, stream TEXT NOT NULL, kind INTEGER,"
-			      " sum REAL, n REAL, last_at REAL, last REAL, PRIMARY KEY (entity, day, stream));"
-			      "CREATE TABLE IF NOT EXISTS detect_heat_series ("
-			      " entity TEXT NOT NULL, stream TEXT NOT NULL, kind INTEGER, last_day INTEGER,"
-			      " level REAL, vel REAL, prev_y REAL, has_prev INTEGER, has_vel INTEGER,"
-			      " n INTEGER, mean REAL, dev REAL, PRIMARY KEY (entity, stream));"
-			      "CREATE TABLE IF NOT EXISTS detect_discovered ("
-			      " entity TEXT PRIMARY KEY, at INTEGER NOT NULL, heat REAL NOT NULL)");
 	h->last_day = detect_state_get_int(db, "heat.last_day", 0);
 	st = detect_state_prepare(db, "SELECT entity, day, stream, kind, sum, n, last_at, last FROM detect_heat_pending"
 				      " ORDER BY day, entity, stream");

@@ -124,15 +124,6 @@ static void load_state(signals_t *g)
 	sqlite3 *db = g->d->db;
 	sqlite3_stmt *st;
 
-	detect_state_exec(db, "CREATE TABLE IF NOT EXISTS detect_signal_news ("
-			      " entity TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, score REAL, conf REAL,"
-			      " PRIMARY KEY (entity, id));"
-			      "CREATE TABLE IF NOT EXISTS detect_signal_bars ("
-			      " entity TEXT NOT NULL, at INTEGER NOT NULL, end_at INTEGER NOT NULL, close REAL, volume REAL,"
-			      " PRIMARY KEY (entity, at));"
-			      "CREATE TABLE IF NOT EXISTS detect_signal_history ("
-			      " entity TEXT NOT NULL, direction TEXT NOT NULL, at INTEGER NOT NULL,"
-			      " PRIMARY KEY (entity, direction))");
 	g->last = detect_state_get_int(db, "signal.last", 0);
 	st = detect_state_prepare(db, "SELECT entity, id, at, score, conf FROM detect_signal_news ORDER BY entity, at, id");
 	while (detect_state_step(db, st))

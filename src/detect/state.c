@@ -11,13 +11,11 @@
 #include "lib/util.h"
 #include "store/sqlite.h"
 
-/* Version of the detect_* tables; a file with a newer one is refused. */
-#define DETECT_SCHEMA 1
-
 static const char *state_path = "";
 /* The state file is herd's one state file (DESIGN.md §1), shared with
- * herd-fetch and herd-alert: it is opened through the store, so its
- * schema_version and migrations are the same whoever opens it first. */
+ * herd-fetch and herd-alert: it is opened through the store, whose
+ * migrations (src/store/schema.c) create the detect_* tables too, so the
+ * schema is the same whoever opens the file first. */
 static store_sqlite *state_store;
 
 void detect_state_exec(sqlite3 *db, const char *sql)
@@ -70,20 +68,12 @@ sqlite3 *detect_state_open(const char *path)
 {
 	char err[512];
 	sqlite3 *db;
-	int64_t version;
 
 	state_path = path;
 	if (!(state_store = store_sqlite_open(path, err, sizeof err)))
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
 	db = store_sqlite_handle(state_store);
 	detect_state_exec(db, "BEGIN IMMEDIATE");
-	detect_state_exec(db, "CREATE TABLE IF NOT EXISTS detect_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-	version = detect_state_get_int(db, "schema", 0);
-	if (version > DETECT_SCHEMA)
-		log_fatal(HERD_EXIT_FAIL, "%s: detect state schema %lld is newer than this herd-detect (%d)", path,
-			  (long long)version, DETECT_SCHEMA);
-	if (version < DETECT_SCHEMA)
-		detect_state_set_int(db, "schema", DETECT_SCHEMA);
 	return db;
 }
 

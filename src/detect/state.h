@@ -9,9 +9,10 @@
  * (herd-fetch's cursors) may share the file. A run opens the file, takes
  * the write lock at once (BEGIN IMMEDIATE), and commits once at the end,
  * so a run that fails leaves the state as it was and can simply be rerun.
- * Each detector creates its own tables through detect_state_exec; this
- * file only holds the shared meta table and the SQL calls the detectors
- * use. Errors from SQLite are fatal (exit 1, the store's
+ * The tables are created by the store's migrations (src/store/schema.c,
+ * migration 4 and later), like every other table of the file; each
+ * detector maps its rows to its structs in its own load_state/save_state,
+ * and this file only holds the SQL calls they use and the meta table. Errors from SQLite are fatal (exit 1, the store's
  * store_sqlite_must_*): a detector cannot go on without its memory.
  */
 #ifndef HERD_DETECT_STATE_H
@@ -38,7 +39,7 @@ void detect_state_step_done(sqlite3 *db, sqlite3_stmt *st);
 /* sqlite3_step with errors made fatal: 1 for a row, 0 when done. */
 int detect_state_step(sqlite3 *db, sqlite3_stmt *st);
 
-/* Integer settings in detect_meta (watermarks, schema version). */
+/* Integer settings in detect_meta (watermarks, last window processed). */
 int64_t detect_state_get_int(sqlite3 *db, const char *key, int64_t dflt);
 void detect_state_set_int(sqlite3 *db, const char *key, int64_t val);
 

@@ -104,7 +104,7 @@ static int parse_zone(const char *p, int64_t *off)
 	return 0;
 }
 
-static int parse_iso(const char *p, int64_t *out)
+static int parse_iso(const char *p, int64_t *out, int *zoned)
 {
 	int y, mo, d, h = 0, mi = 0, s = 0, basic;
 	int64_t off = 0;
@@ -146,6 +146,9 @@ static int parse_iso(const char *p, int64_t *out)
 	}
 	if (parse_zone(p, &off) < 0)
 		return -1;
+	while (*p == ' ')
+		p++;
+	*zoned = *p != '\0';
 	return make_time(y, mo, d, h, mi, s, off, out);
 }
 
@@ -206,9 +209,17 @@ static int epoch_from_double(double v, int64_t *out)
 
 int htime_parse(const char *s, int64_t *out)
 {
+	int zoned;
+
+	return htime_parse_zoned(s, out, &zoned);
+}
+
+int htime_parse_zoned(const char *s, int64_t *out, int *zoned)
+{
 	char *end;
 	double v;
 
+	*zoned = 1;
 	if (!s)
 		return -1;
 	while (*s == ' ')
@@ -222,7 +233,7 @@ int htime_parse(const char *s, int64_t *out)
 	    isdigit((unsigned char)s[3]) &&
 	    (s[4] == '-' || (isdigit((unsigned char)s[4]) && isdigit((unsigned char)s[5]) &&
 			     isdigit((unsigned char)s[6]) && isdigit((unsigned char)s[7]) && s[8] == 'T')))
-		return parse_iso(s, out);
+		return parse_iso(s, out, zoned);
 	if (isdigit((unsigned char)*s) || ((*s == '-' || *s == '+') && isdigit((unsigned char)s[1]))) {
 		v = strtod(s, &end);
 		if (end != s && *end == '\0')

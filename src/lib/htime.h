@@ -25,6 +25,9 @@
  *     (>= 1e11) are taken as milliseconds.
  */
 int htime_parse(const char *s, int64_t *out);
+/* The same; *zoned is 0 when s is an ISO date or time without a zone
+ * (read as UTC here; tzone.h reads it in another zone). */
+int htime_parse_zoned(const char *s, int64_t *out, int *zoned);
 /* A JSON string or number (epoch seconds, or ms when >= 1e11). */
 int htime_from_json(const json_t *v, int64_t *out);
 /* Format t as "YYYY-MM-DDTHH:MM:SSZ" into out[HTIME_LEN]; returns out. */

@@ -118,6 +118,12 @@ got_line:
 		buf_reserve(&r->line, 0);
 	if (r->line.len > 0 && r->line.p[r->line.len - 1] == '\r')
 		r->line.p[--r->line.len] = '\0';
+	/* A UTF-8 byte order mark (Windows editors, Excel exports) is not
+	 * part of the first record. */
+	if (r->lineno == 0 && r->line.len >= 3 && memcmp(r->line.p, "\xEF\xBB\xBF", 3) == 0) {
+		memmove(r->line.p, r->line.p + 3, r->line.len - 2);
+		r->line.len -= 3;
+	}
 	r->lineno++;
 	*line = r->line.p;
 	*len = r->line.len;

@@ -4,7 +4,8 @@
  *
  * The reader hands out one line at a time, any length, with the trailing
  * "\n" or "\r\n" removed, a missing final newline tolerated, and a line
- * counter for error messages. It reads plain files and gzip files alike
+ * counter for error messages. A UTF-8 byte order mark at the start of a
+ * file is dropped. It reads plain files and gzip files alike
  * (zlib passes plain bytes through), so saved raw …ndjson.gz replays need
  * no zcat. It does not parse JSON: callers decide what a bad line means.
  *

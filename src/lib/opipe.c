@@ -407,7 +407,7 @@ static int read_chunks(stream_t *s, char **files, int nfiles, opipe_pool *p, chu
 	}
 	if (pthread_create(&th, NULL, reader_main, &rd) != 0)
 		log_fatal(HERD_EXIT_FAIL, "cannot start a thread:");
-	progress_start(s->progress_label, 0);
+	progress_start(s->progress_label, progress_total_of(files, nfiles));
 	while (!stopped && (c = opipe_queue_pop(rd.q))) {
 		stopped = each(s, p, c, ctx);
 		chunk_reset(c);

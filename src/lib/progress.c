@@ -5,7 +5,10 @@
 #include "cli.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int enabled, drawn;
@@ -35,10 +38,16 @@ void progress_update(unsigned long long count, unsigned long long bytes)
 	last = now;
 	el = now - t0;
 	rate = el > 0 ? count / el : 0;
-	fprintf(stderr, "\r%s: %llu %s, %.0f/s, %.1f MB/s", herd_prog, count, label, rate,
-		el > 0 ? bytes / el / 1e6 : 0.0);
+	fprintf(stderr, "\r%s: %llu %s", herd_prog, count, label);
+	if (total && bytes <= total)
+		fprintf(stderr, " (%.0f%%)", 100.0 * (double)bytes / (double)total);
+	fprintf(stderr, ", %.0f %s/s", rate, label);
+	/* Bytes count only where the stream reports them: a BERT model is
+	 * measured in posts, not megabytes. */
+	if (bytes > 0 && el > 0)
+		fprintf(stderr, ", %.1f MB/s", bytes / el / 1e6);
 	if (total && bytes > 0 && bytes <= total)
-		fprintf(stderr, ", ETA %.0fs ", el * (double)(total - bytes) / (double)bytes);
+		fprintf(stderr, ", ETA %.0fs", el * (double)(total - bytes) / (double)bytes);
 	fputs("\033[K", stderr);
 	drawn = 1;
 }
@@ -48,4 +57,27 @@ void progress_end(void)
 	if (drawn)
 		fputs("\r\033[K", stderr);
 	drawn = 0;
+}
+
+unsigned long long progress_total_of(char *const *files, int n)
+{
+	unsigned long long sum = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		unsigned char magic[2] = {0, 0};
+		int fd;
+
+		if (strcmp(files[i], "-") == 0 || stat(files[i], &st) != 0 || !S_ISREG(st.st_mode))
+			return 0;
+		fd = open(files[i], O_RDONLY);
+		if (fd >= 0) {
+			ssize_t got = read(fd, magic, 2);
+			close(fd);
+			if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+				return 0;
+		}
+		sum += (unsigned long long)st.st_size;
+	}
+	return sum;
 }

@@ -38,6 +38,21 @@ int stream_blank(const char *p, size_t n)
 	return 1;
 }
 
+/* A line that opens a JSON document written across lines: "{", "[" or
+ * "[{" alone, or a key on a line of its own ("\"id\": 1,"). */
+static int pretty_start(const char *p, size_t n)
+{
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	while (n > 0 && (*p == ' ' || *p == '\t'))
+		p++, n--;
+	if (n == 1 && (*p == '{' || *p == '['))
+		return 1;
+	if (n == 2 && p[0] == '[' && p[1] == '{')
+		return 1;
+	return n > 2 && *p == '"' && (p[n - 1] == ',' || p[n - 1] == '{' || p[n - 1] == '[') && memchr(p, ':', n);
+}
+
 json_t *stream_parse(const char *line, size_t len, char *reason, size_t reasonlen)
 {
 	size_t bad;
@@ -49,9 +64,15 @@ json_t *stream_parse(const char *line, size_t len, char *reason, size_t reasonle
 	}
 	rec = jx_parse(line, len, reason, reasonlen);
 	if (rec && !json_is_object(rec)) {
-		snprintf(reason, reasonlen, "record is a JSON %s, not an object", jx_type_name(rec));
+		snprintf(reason, reasonlen, "record is a JSON %s, not an object%s", jx_type_name(rec),
+			 json_is_array(rec) ? " (herd reads one object per line: jq -c '.[]' FILE splits an array)" : "");
 		json_decref(rec);
 		return NULL;
+	}
+	if (!rec && pretty_start(line, len)) {
+		size_t n = strlen(reason);
+		snprintf(reason + n, reasonlen - n, " (pretty-printed JSON? herd reads one object per line: "
+			 "jq -c . FILE, or jq -c '.[]' FILE for an array)");
 	}
 	return rec;
 }
@@ -87,7 +108,7 @@ int stream_run(stream_t *s, char **files, int nfiles, stream_record_fn fn, void 
 		files = stdin_only;
 		nfiles = 1;
 	}
-	progress_start(s->progress_label, 0);
+	progress_start(s->progress_label, progress_total_of(files, nfiles));
 	for (int i = 0; i < nfiles && !stopped; i++) {
 		ndjson_reader *r = ndjson_open(files[i]);
 		unsigned long long before = s->bytes;

@@ -1,11 +1,15 @@
 /*
  * heatmap.c — the entity × time heatmap: one row per entity (the most
  * mentioned in the range first), one column per aggregate window; each
- * cell a square whose area is the window's mentions (relative to the
- * busiest cell shown) and whose colour is their mean sentiment (red
- * bearish, grey neutral or unscored, green bullish); events marked on
- * their cell. Built as a JSON grid, rendered as one HTML page with inline
- * SVG and native <title> tooltips — no script. See report.h.
+ * cell a square whose side grows with the log of the window's mentions
+ * (social volumes are heavy-tailed: on a linear scale every cell but the
+ * peak is a dot) and whose colour says how the window's sentiment
+ * compares with the entity's own usual sentiment over the range (VADER
+ * means of busy entities sit at +0.1 to +0.3 all the time, so absolute
+ * colour paints every cell the same green). Events are marked inside
+ * their cell, a shape per cascade phase; windows with no data at all are
+ * hatched. Built as a JSON grid, rendered as one HTML page with inline SVG
+ * and native <title> tooltips — no script. See report.h.
  */
 #include "report.h"
 #include "lib/htime.h"
@@ -17,12 +21,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The widest grid drawn: beyond it cells would be under two pixels. */
+/* The widest grid drawn (the page scrolls sideways past the screen). */
 #define MAX_COLUMNS 2000
-/* Layout, in SVG pixels. */
-#define LABEL_W 96 /* entity names */
-#define HEAD_H 92  /* rotated time labels */
-#define LEGEND_H 84
+/* Layout, in SVG pixels: the legend on top (visible without scrolling),
+ * then the rotated time labels, then the rows. */
+#define LABEL_W 96  /* entity names */
+#define LEGEND_H 58 /* the legend band */
+#define LEGEND_W 940
+#define HEAD_H 92   /* rotated time labels */
+#define TOP_H (LEGEND_H + HEAD_H)
+/* Scored mentions at which a window's deviation counts half: a window of
+ * three posts is drawn close to the entity's usual colour, not at an
+ * extreme because of one angry comment (shrinkage towards the usual). */
+#define SHRINK_N 10.0
 
 /* ?1 window, ?2 from, ?3 to: the grid's aggregates. */
 static void bind_range(sqlite3_stmt *st, const char *window, const char *from, const char *to)
@@ -39,6 +50,67 @@ static int row_of(char **names, int n, const char *entity)
 		if (strcmp(names[i], entity) == 0)
 			return i;
 	return -1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Each row's usual sentiment (its scored mentions' mean over the range),
+ * each cell's colour value (deviation mode: the window's mean minus the
+ * usual, shrunk by n / (n + SHRINK_N); absolute: the mean) as the cell's
+ * fourth element, and the scale: --scale, or the 95th percentile of the
+ * values' magnitude, so that the colours use their range on any data. */
+static void colour_cells(json_t *g, const report_heatmap_opts *o)
+{
+	json_t *rows = json_object_get(g, "rows"), *r, *c;
+	size_t i, j, n = 0, cap = 64;
+	double *mags = xmalloc(cap * sizeof *mags), scale = o->scale;
+
+	json_array_foreach(rows, i, r) {
+		double sum = 0, wsum = 0, usual;
+
+		json_array_foreach(json_object_get(r, "cells"), j, c)
+			if (json_is_number(json_array_get(c, 1))) {
+				double w = (double)json_integer_value(json_array_get(c, 2));
+				sum += json_number_value(json_array_get(c, 1)) * w;
+				wsum += w;
+			}
+		usual = wsum > 0 ? sum / wsum : 0;
+		json_object_set_new(r, "usual", wsum > 0 ? json_real(round(usual * 1e4) / 1e4) : json_null());
+		json_array_foreach(json_object_get(r, "cells"), j, c) {
+			const json_t *m = json_array_get(c, 1);
+			double k = (double)json_integer_value(json_array_get(c, 2)), v;
+
+			if (!json_is_array(c))
+				continue;
+			if (!json_is_number(m)) {
+				json_array_append_new(c, json_null());
+				continue;
+			}
+			v = o->absolute ? json_number_value(m) : (json_number_value(m) - usual) * k / (k + SHRINK_N);
+			v = round(v * 1e4) / 1e4;
+			json_array_append_new(c, json_real(v));
+			if (n == cap)
+				mags = xrealloc(mags, (cap *= 2) * sizeof *mags);
+			mags[n++] = fabs(v);
+		}
+	}
+	if (!(scale > 0)) {
+		scale = o->absolute ? REPORT_SCALE_DEFAULT : 0.05;
+		if (n > 0) {
+			qsort(mags, n, sizeof *mags, cmp_double);
+			scale = mags[(size_t)floor(0.95 * (double)(n - 1))];
+			/* two significant digits, and never so small that rounding noise shows */
+			scale = scale < 0.01 ? 0.01 : ceil(scale * 100) / 100;
+		}
+	}
+	free(mags);
+	json_object_set_new(g, "colour", json_string(o->absolute ? "absolute" : "deviation"));
+	json_object_set_new(g, "scale", json_real(scale));
 }
 
 json_t *report_heatmap(sqlite3 *db, const report_heatmap_opts *o, char *err, size_t errlen)
@@ -89,7 +161,6 @@ json_t *report_heatmap(sqlite3 *db, const report_heatmap_opts *o, char *err, siz
 	json_object_set_new(g, "window", json_string(window));
 	json_object_set_new(g, "from", json_string(from_s));
 	json_object_set_new(g, "to", json_string(to_s));
-	json_object_set_new(g, "scale", json_real(o->scale));
 	cols = json_array();
 	for (int64_t c = 0; c < ncols; c++) {
 		char t[HTIME_LEN];
@@ -153,16 +224,52 @@ json_t *report_heatmap(sqlite3 *db, const report_heatmap_opts *o, char *err, siz
 	}
 	sqlite3_finalize(st);
 
-	/* The events on the drawn entities. */
+	colour_cells(g, o);
+
+	/* Windows with no aggregate of any entity: a gap in the data (a feed
+	 * down, a day not collected), not a quiet day. */
+	{
+		json_t *gaps = json_array();
+		int64_t c = 0;
+
+		if (sqlite3_prepare_v2(db,
+				       "SELECT DISTINCT start FROM aggregates WHERE \"window\" = ?1 AND start >= ?2 AND "
+				       "start < ?3 ORDER BY start",
+				       -1, &st, NULL) != SQLITE_OK) {
+			json_decref(gaps);
+			goto sqlerr;
+		}
+		bind_range(st, window, from_s, to_s);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int64_t t;
+
+			if (htime_parse((const char *)sqlite3_column_text(st, 0), &t) < 0 || (t - from) % wlen)
+				continue;
+			for (; c < (t - from) / wlen; c++)
+				json_array_append_new(gaps, json_integer(c));
+			c = (t - from) / wlen + 1;
+		}
+		for (; c < ncols; c++)
+			json_array_append_new(gaps, json_integer(c));
+		sqlite3_finalize(st);
+		json_object_set_new(g, "gaps", gaps);
+	}
+
+	/* The events on the drawn entities, with the cascade phase or the
+	 * signal's side that picks their marker. */
 	events = json_array();
 	json_object_set_new(g, "events", events);
 	if (sqlite3_prepare_v2(db,
-			       "SELECT entity, \"at\", type, \"key\", score, severity FROM events "
-			       "WHERE \"at\" >= ?1 AND \"at\" < ?2 ORDER BY \"at\", \"key\"",
+			       "SELECT entity, \"at\", type, \"key\", score, severity, "
+			       "CASE WHEN json_valid(evidence) THEN coalesce(json_extract(evidence, '$.phase'), "
+			       "json_extract(evidence, '$.direction')) END FROM events "
+			       "WHERE \"at\" >= ?1 AND \"at\" < ?2 AND (NOT json_valid(evidence) OR "
+			       "coalesce(json_extract(evidence, '$.window'), ?3) = ?3) ORDER BY \"at\", \"key\"",
 			       -1, &st, NULL) != SQLITE_OK)
 		goto sqlerr;
 	sqlite3_bind_text(st, 1, from_s, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, to_s, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, window, -1, SQLITE_STATIC); /* an hourly cascade is not drawn on a daily grid */
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *entity = (const char *)sqlite3_column_text(st, 0);
 		json_t *e;
@@ -177,6 +284,8 @@ json_t *report_heatmap(sqlite3 *db, const report_heatmap_opts *o, char *err, siz
 		json_object_set_new(e, "score", json_real(sqlite3_column_double(st, 4)));
 		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
 			json_object_set_new(e, "severity", json_string((const char *)sqlite3_column_text(st, 5)));
+		if (sqlite3_column_type(st, 6) == SQLITE_TEXT)
+			json_object_set_new(e, "phase", json_string((const char *)sqlite3_column_text(st, 6)));
 		json_array_append_new(events, e);
 	}
 	sqlite3_finalize(st);
@@ -196,59 +305,107 @@ fail:
 
 /* ================================================================ HTML */
 
-/* A column's label: the date for daily windows, "MM-DD HH:MM" otherwise. */
-static void column_label(const char *start, int daily, char *out, size_t n)
+/* An event's marker, inside its cell (never over a neighbour or past the
+ * grid): cascades in the top right corner, a shape per phase — start a
+ * red ▲, growth a hollow ▲, peak a black ●, fade a hollow ▼ —, signals a
+ * ◆ in the top left (blue BUY, purple SELL), heat and discovery a ring in
+ * the bottom right, alerts a small square in the bottom left. nth = 1 for
+ * a second marker in the same corner (a one-window episode starts and
+ * peaks at once): it sits beside the first; a third overlays the first.
+ * Returns the element's closing tag, for the caller to put a <title> in
+ * between. */
+static const char *put_marker(buf_t *b, const char *type, const char *phase, double x, double y, double cell, int nth)
 {
-	if (daily)
-		snprintf(out, n, "%.10s", start);
-	else
-		snprintf(out, n, "%.5s %.5s", start + 5, start + 11);
+	double s = cell * 0.42 > 10 ? 10 : cell * 0.42; /* the marker's box */
+	/* the nth marker of a corner on one cell moves over by a box, towards the other corner */
+	double step = nth > 1 ? 0 : nth * (s + 0.5);
+	double left = x + 1 + step, right = x + cell - 1 - s - step, top = y + 1, bottom = y + cell - 1 - s;
+	double bx = right, by = top, h = s / 2;
+
+	if (strcmp(type, "cascade") == 0) {
+		const char *fill = "#111", *stroke = "#fff";
+		int down = 0;
+
+		if (phase && strcmp(phase, "start") == 0)
+			fill = "#d50000";
+		else if (phase && strcmp(phase, "growth") == 0)
+			fill = "#fff", stroke = "#111";
+		else if (phase && strcmp(phase, "fade") == 0)
+			fill = "#fff", stroke = "#555", down = 1;
+		if (phase && strcmp(phase, "peak") == 0) {
+			buf_printf(b, "<circle class=\"mk peak\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"#111\" stroke=\"#fff\" "
+				      "stroke-width=\"1\">",
+				   bx + h, by + h, h * 0.9);
+			return "</circle>\n";
+		}
+		if (down)
+			buf_printf(b, "<path class=\"mk %s\" d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" fill=\"%s\" stroke=\"%s\" "
+				      "stroke-width=\"1.2\">",
+				   phase, bx, by + 0.5, bx + s, by + 0.5, bx + h, by + s, fill, stroke);
+		else
+			buf_printf(b, "<path class=\"mk %s\" d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" fill=\"%s\" stroke=\"%s\" "
+				      "stroke-width=\"1.2\">",
+				   phase ? phase : "cascade", bx + h, by, bx + s, by + s - 0.5, bx, by + s - 0.5, fill, stroke);
+		return "</path>\n";
+	}
+	if (strcmp(type, "signal") == 0) {
+		int sell = phase && strcmp(phase, "SELL") == 0;
+
+		bx = left;
+		buf_printf(b, "<path class=\"mk signal\" d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" fill=\"%s\" "
+			      "stroke=\"#fff\" stroke-width=\"1\">",
+			   bx + h, by, bx + s, by + h, bx + h, by + s, bx, by + h, sell ? "#7b1fa2" : "#1565c0");
+		return "</path>\n";
+	}
+	if (strcmp(type, "alert") == 0) {
+		buf_printf(b, "<rect class=\"mk alert\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#ff6f00\" "
+			      "stroke=\"#fff\" stroke-width=\"1\">",
+			   left + s * 0.15, bottom + s * 0.15, s * 0.7, s * 0.7);
+		return "</rect>\n";
+	}
+	/* heat, discovery and anything newer: a ring */
+	buf_printf(b, "<circle class=\"mk %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" stroke=\"#e65100\" "
+		      "stroke-width=\"1.6\">",
+		   strcmp(type, "discovery") == 0 ? "discovery" : "heat", right + h, bottom + h, h * 0.75,
+		   strcmp(type, "discovery") == 0 ? "#e65100" : "none");
+	return "</circle>\n";
 }
 
-/* The marker an event type gets, each type in its own corner of the cell
- * so that a cascade, a signal and heat on one cell stay apart: cascades
- * top right, signals top left, the rest bottom right. */
-static void put_marker(buf_t *b, const char *type, double x, double y, double cell)
+/* The side of a cell's square: from a third of the cell for one mention
+ * to the whole cell (less a pixel) for the busiest window, on a log
+ * scale. */
+static double square_side(long long posts, long long maxposts, double cell)
 {
-	double s = cell * 0.3 < 7 ? cell * 0.3 : 7, cx = x + cell - s * 0.9, cy = y + s * 0.9;
+	double f = maxposts > 1 ? log1p((double)posts) / log1p((double)maxposts) : 1;
 
-	if (strcmp(type, "signal") == 0)
-		cx = x + s * 0.9;
-	else if (strcmp(type, "cascade") != 0)
-		cy = y + cell - s * 0.9;
-	if (strcmp(type, "cascade") == 0) /* triangle */
-		buf_printf(b, "<path d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"0.8\">",
-			   cx, cy - s * 0.8, cx + s * 0.8, cy + s * 0.6, cx - s * 0.8, cy + s * 0.6);
-	else if (strcmp(type, "signal") == 0) /* diamond */
-		buf_printf(b, "<path d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" fill=\"#1565c0\" stroke=\"#fff\" "
-			      "stroke-width=\"0.8\">",
-			   cx, cy - s * 0.8, cx + s * 0.7, cy, cx, cy + s * 0.8, cx - s * 0.7, cy);
-	else /* heat, discovery, alert… : ring */
-		buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"none\" stroke=\"#e65100\" stroke-width=\"1.6\">",
-			   cx, cy, s * 0.6);
+	return (cell - 2) * (0.34 + 0.66 * f);
 }
 
 void report_heatmap_html(const json_t *g, buf_t *b)
 {
 	const json_t *cols = json_object_get(g, "columns"), *rows = json_object_get(g, "rows");
-	const json_t *events = json_object_get(g, "events");
+	const json_t *events = json_object_get(g, "events"), *gaps = json_object_get(g, "gaps");
 	size_t ncols = json_array_size(cols), nrows = json_array_size(rows), i, j;
 	const char *window = jx_str(g, "window");
-	int daily = htime_parse_duration(window) >= 86400;
-	double scale = jx_num(g, "scale", 0.5), cell, w, h, legend_y;
+	int64_t wlen = htime_parse_duration(window);
+	int daily = wlen >= 86400, deviation = strcmp(jx_str(g, "colour") ? jx_str(g, "colour") : "", "deviation") == 0;
+	double scale = jx_num(g, "scale", 0.5), cell, w, h;
 	long long maxposts = 1;
 	int every;
 	char title[160], col[8], label[32];
 	json_t *r, *c;
 
-	/* Big cells for a few columns, smaller for long ranges, never under 4 px. */
-	cell = ncols <= 16 ? 40 : ncols <= 48 ? 22 : ncols <= 120 ? 12 : ncols <= 400 ? 6 : 4;
-	every = (int)ceil(15.0 / cell); /* a time label every `every` columns */
-	w = LABEL_W + (double)ncols * cell + 64; /* the last rotated label */
-	if (w < LABEL_W + 660) /* room for the legend */
-		w = LABEL_W + 660;
-	h = HEAD_H + (double)nrows * cell + LEGEND_H;
-	legend_y = HEAD_H + (double)nrows * cell + 22;
+	/* Big cells for a few columns, never under 14 px: a long range scrolls
+	 * sideways rather than shrink hourly cells to unreadable dots. */
+	cell = ncols <= 16 ? 40 : ncols <= 48 ? 24 : ncols <= 72 ? 18 : 14;
+	/* a time label every `every` columns: whole hours of the day for hourly windows */
+	every = (int)ceil(15.0 / cell);
+	if (!daily && wlen <= 3600 && every > 1)
+		every = every <= 2 ? 2 : every <= 3 ? 3 : every <= 6 ? 6 : 12;
+	w = LABEL_W + (double)ncols * cell + 40; /* the last rotated label */
+	if (w < LABEL_W + LEGEND_W)
+		w = LABEL_W + LEGEND_W;
+	h = TOP_H + (double)nrows * cell + 12;
 	json_array_foreach(rows, i, r) {
 		json_array_foreach(json_object_get(r, "cells"), j, c)
 			if (json_integer_value(json_array_get(c, 0)) > maxposts)
@@ -271,9 +428,15 @@ void report_heatmap_html(const json_t *g, buf_t *b)
 	report_html_escape(b, title);
 	buf_puts(b, "</h1>\n<p class=\"sub\">From <code>");
 	report_html_escape(b, jx_str(g, "db"));
-	buf_printf(b, "</code>: the %zu most mentioned entities from %s up to %s. A square's area is the window's "
-		      "mentions (largest: %lld); its colour their mean sentiment. Hover a square for its numbers.</p>\n",
+	buf_printf(b, "</code>: the %zu most mentioned entities from %s up to %s. A square grows with the log of the "
+		      "window's mentions (largest: %lld); its colour is ",
 		   nrows, jx_str(g, "from"), jx_str(g, "to"), maxposts);
+	if (deviation)
+		buf_puts(b, "the window's mean sentiment against the entity's own usual over the range (the row's "
+			    "tooltip), drawn nearer grey the fewer posts were scored");
+	else
+		buf_puts(b, "the window's mean sentiment");
+	buf_puts(b, ". Hover a square or a marker for its numbers.</p>\n");
 	buf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
 		      "role=\"img\" aria-label=\"heatmap of mentions and sentiment\">\n",
 		   w, h, w, h);
@@ -282,56 +445,120 @@ void report_heatmap_html(const json_t *g, buf_t *b)
 		report_sentiment_color(scale * (k - 2) / 2.0, scale, col);
 		buf_printf(b, "<stop offset=\"%d%%\" stop-color=\"%s\"/>", k * 25, col);
 	}
-	buf_puts(b, "</linearGradient></defs>\n");
+	buf_puts(b, "</linearGradient><pattern id=\"nodata\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+		    "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff\"/>"
+		    "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#bbb\" stroke-width=\"2\"/></pattern></defs>\n");
 
-	/* Time labels, rotated, with a tick line per labelled column. */
+	/* The legend first, so that it is seen without scrolling. */
+	buf_printf(b, "<g class=\"legend\" font-size=\"11\" fill=\"#333\" transform=\"translate(%d,8)\">\n", LABEL_W);
+	buf_printf(b, "<rect x=\"0\" y=\"0\" width=\"180\" height=\"12\" fill=\"url(#sent)\"/>"
+		      "<text x=\"0\" y=\"26\">%+.2f</text><text x=\"90\" y=\"26\" text-anchor=\"middle\">%s</text>"
+		      "<text x=\"180\" y=\"26\" text-anchor=\"end\">%+.2f</text>"
+		      "<text x=\"90\" y=\"40\" text-anchor=\"middle\">%s</text>\n",
+		   -scale, deviation ? "usual" : "0", scale,
+		   deviation ? "more bearish · sentiment · more bullish" : "bearish · mean sentiment · bullish");
+	for (int k = 0; k < 3; k++) {
+		long long v = k == 0 ? maxposts : k == 1 ? (long long)llround(sqrt((double)maxposts)) : 1;
+		double side = square_side(v, maxposts, 22);
+
+		buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#9e9e9e\"/>"
+			      "<text x=\"%d\" y=\"38\" text-anchor=\"middle\">%lld</text>\n",
+			   210 + k * 40 + (22 - side) / 2, (22 - side) / 2 - 6, side, side, 210 + k * 40 + 11, v);
+	}
+	buf_puts(b, "<text x=\"271\" y=\"50\" text-anchor=\"middle\">mentions</text>\n");
+	{
+		static const char *const kinds[][3] = {{"cascade", "start", "herd starts"}, {"cascade", "growth", "grows"},
+						       {"cascade", "peak", "peak"},        {"cascade", "fade", "fades"},
+						       {"signal", "BUY", "BUY"},           {"signal", "SELL", "SELL"},
+						       {"heat", NULL, "heat"},             {"discovery", NULL, "discovery"}};
+		double x = 330;
+
+		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+			double lw = 8 + 6.4 * (double)strlen(kinds[k][2]) + 14;
+
+			buf_puts(b, put_marker(b, kinds[k][0], kinds[k][1], x - 12, -4, 24, 0));
+			buf_printf(b, "<text x=\"%.1f\" y=\"10\">%s</text>\n", x + 12, kinds[k][2]);
+			x += lw + 14;
+		}
+		buf_printf(b, "<rect x=\"330\" y=\"24\" width=\"16\" height=\"16\" fill=\"url(#nodata)\" stroke=\"#bbb\"/>"
+			      "<text x=\"352\" y=\"36\">no data in this window (no aggregate of any entity)</text>\n");
+	}
+	buf_puts(b, "</g>\n");
+
+	/* Time labels, rotated; for windows under a day the date is bold at midnight. */
 	buf_puts(b, "<g font-size=\"10\" fill=\"#444\">\n");
 	json_array_foreach(cols, i, c) {
 		double x = LABEL_W + (double)i * cell + cell / 2;
+		const char *start = json_string_value(c);
+		int midnight = !daily && strcmp(start + 11, "00:00:00Z") == 0;
 
-		if (i % (size_t)every)
+		if (i % (size_t)every && !midnight)
 			continue;
-		column_label(json_string_value(c), daily, label, sizeof label);
-		buf_printf(b, "<text transform=\"translate(%.1f,%d) rotate(-55)\">%s</text>\n", x + 3, HEAD_H - 6, label);
+		if (daily)
+			snprintf(label, sizeof label, "%.10s", start);
+		else if (midnight)
+			snprintf(label, sizeof label, "%.5s", start + 5);
+		else
+			snprintf(label, sizeof label, "%.5s", start + 11);
+		buf_printf(b, "<text transform=\"translate(%.1f,%d) rotate(-55)\"%s>%s</text>\n", x + 3, TOP_H - 6,
+			   midnight ? " font-weight=\"bold\" fill=\"#111\"" : "", label);
 	}
 	buf_puts(b, "</g>\n");
 
 	/* Rows: the name, a light band, the cells. */
 	json_array_foreach(rows, i, r) {
-		double y = HEAD_H + (double)i * cell;
+		double y = TOP_H + (double)i * cell;
 		const char *entity = jx_str(r, "entity");
+		const json_t *usual = json_object_get(r, "usual");
 
 		buf_printf(b, "<g class=\"row\"><text x=\"%d\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"end\" "
 			      "font-weight=\"bold\" fill=\"#222\">",
-			   LABEL_W - 8, y + cell / 2 + 4, cell >= 12 ? 12 : 9);
+			   LABEL_W - 8, y + cell / 2 + 4, cell >= 14 ? 12 : 9);
 		report_html_escape(b, entity);
-		buf_printf(b, "<title>%lld mentions</title></text>\n", (long long)json_integer_value(json_object_get(r, "posts")));
+		buf_printf(b, "<title>%lld mentions", (long long)json_integer_value(json_object_get(r, "posts")));
+		if (json_is_number(usual))
+			buf_printf(b, ", usual sentiment %+.3f", json_number_value(usual));
+		buf_puts(b, "</title></text>\n");
 		buf_printf(b, "<rect x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n", LABEL_W, y,
 			   (double)ncols * cell, cell, i % 2 ? "#fafafa" : "#f2f2f2");
 		json_array_foreach(json_object_get(r, "cells"), j, c) {
 			long long posts = json_integer_value(json_array_get(c, 0));
-			const json_t *s = json_array_get(c, 1);
+			const json_t *s = json_array_get(c, 1), *v = json_array_get(c, 3);
 			double side, x = LABEL_W + (double)j * cell;
 
 			if (!json_is_array(c) || posts <= 0)
 				continue;
-			side = (cell - 2) * sqrt((double)posts / (double)maxposts);
-			if (side < 2)
-				side = 2;
-			if (json_is_number(s))
-				report_sentiment_color(json_number_value(s), scale, col);
+			side = square_side(posts, maxposts, cell);
+			if (json_is_number(v))
+				report_sentiment_color(json_number_value(v), scale, col);
 			else
 				snprintf(col, sizeof col, "#b0b0b0");
 			buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
 				   x + (cell - side) / 2, y + (cell - side) / 2, side, side, col);
 			report_html_escape(b, entity);
 			buf_printf(b, " %s: %lld mentions", json_string_value(json_array_get(cols, j)), posts);
-			if (json_is_number(s))
+			if (json_is_number(s)) {
 				buf_printf(b, ", sentiment %+.3f over %lld scored", json_number_value(s),
 					   (long long)json_integer_value(json_array_get(c, 2)));
+				if (deviation && json_is_number(usual))
+					buf_printf(b, " (usual %+.3f)", json_number_value(usual));
+			}
 			buf_puts(b, "</title></rect>\n");
 		}
 		buf_puts(b, "</g>\n");
+	}
+
+	/* Windows without data: hatched across every row. */
+	json_array_foreach(gaps, i, c) {
+		json_int_t k = json_integer_value(c);
+
+		if (k < 0 || (size_t)k >= ncols)
+			continue;
+		buf_printf(b, "<rect class=\"nodata\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%.1f\" "
+			      "fill=\"url(#nodata)\" opacity=\"0.9\"><title>%s: no data (no aggregate of any entity in this "
+			      "window)</title></rect>\n",
+			   LABEL_W + (double)k * cell, TOP_H, cell, (double)nrows * cell,
+			   json_string_value(json_array_get(cols, (size_t)k)));
 	}
 
 	/* Midnight lines across the rows when windows are shorter than a day. */
@@ -340,24 +567,40 @@ void report_heatmap_html(const json_t *g, buf_t *b)
 			if (i > 0 && strcmp(json_string_value(c) + 11, "00:00:00Z") == 0)
 				buf_printf(b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#777\" "
 					      "stroke-width=\"0.8\" stroke-dasharray=\"2,2\"/>\n",
-					   LABEL_W + (double)i * cell, HEAD_H - 4, LABEL_W + (double)i * cell,
-					   HEAD_H + (double)nrows * cell);
+					   LABEL_W + (double)i * cell, TOP_H - 4, LABEL_W + (double)i * cell,
+					   TOP_H + (double)nrows * cell);
 	}
 
-	/* Event markers on their cells. */
-	json_array_foreach(events, i, c) {
-		int64_t at, from;
-		size_t row = nrows;
+	/* Event markers inside their cells; drawn[] keeps (row, column, corner)
+	 * of each, to count those already in a corner. */
+	{
+		size_t nev = json_array_size(events), ndrawn = 0;
+		int64_t(*drawn)[3] = xcalloc(nev ? nev : 1, sizeof *drawn);
 
-		json_array_foreach(rows, j, r)
-			if (strcmp(jx_str(r, "entity"), jx_str(c, "entity")) == 0)
-				row = j;
-		if (row == nrows || htime_parse(jx_str(c, "at"), &at) < 0 || htime_parse(jx_str(g, "from"), &from) < 0)
-			continue;
-		put_marker(b, jx_str(c, "type"), LABEL_W + (double)((at - from) / htime_parse_duration(window)) * cell,
-			   HEAD_H + (double)row * cell, cell);
+		json_array_foreach(events, i, c) {
+			int64_t at, from, column, corner;
+			size_t row = nrows;
+			const char *close, *type = jx_str(c, "type");
+			int nth = 0;
+
+			json_array_foreach(rows, j, r)
+				if (strcmp(jx_str(r, "entity"), jx_str(c, "entity")) == 0)
+					row = j;
+			if (row == nrows || htime_parse(jx_str(c, "at"), &at) < 0 || htime_parse(jx_str(g, "from"), &from) < 0)
+				continue;
+			column = (at - from) / wlen;
+			corner = strcmp(type, "cascade") == 0 ? 0 : strcmp(type, "signal") == 0 ? 1 : strcmp(type, "alert") == 0 ? 2 : 3;
+			for (size_t k = 0; k < ndrawn; k++)
+				nth += drawn[k][0] == (int64_t)row && drawn[k][1] == column && drawn[k][2] == corner;
+			drawn[ndrawn][0] = (int64_t)row, drawn[ndrawn][1] = column, drawn[ndrawn][2] = corner, ndrawn++;
+			close = put_marker(b, type, jx_str(c, "phase"), LABEL_W + (double)column * cell, TOP_H + (double)row * cell,
+					   cell, nth);
 		buf_puts(b, "<title>");
 		report_html_escape(b, jx_str(c, "type"));
+		if (jx_str(c, "phase")) {
+			buf_puts(b, " ");
+			report_html_escape(b, jx_str(c, "phase"));
+		}
 		buf_puts(b, " ");
 		report_html_escape(b, jx_str(c, "entity"));
 		buf_printf(b, " at %s, score %.2f", jx_str(c, "at"), jx_num(c, "score", 0));
@@ -367,34 +610,10 @@ void report_heatmap_html(const json_t *g, buf_t *b)
 			buf_puts(b, ")");
 		}
 		buf_puts(b, "</title>");
-		buf_puts(b, strcmp(jx_str(c, "type"), "cascade") == 0 || strcmp(jx_str(c, "type"), "signal") == 0 ? "</path>\n"
-														   : "</circle>\n");
+		buf_puts(b, close);
+		}
+		free(drawn);
 	}
-
-	/* Legend: the colour scale, the size scale, the markers. */
-	buf_printf(b, "<g font-size=\"11\" fill=\"#333\" transform=\"translate(%d,%.1f)\">\n", LABEL_W, legend_y);
-	buf_printf(b, "<rect x=\"0\" y=\"0\" width=\"180\" height=\"12\" fill=\"url(#sent)\"/>"
-		      "<text x=\"0\" y=\"26\">%+.2f</text><text x=\"90\" y=\"26\" text-anchor=\"middle\">0</text>"
-		      "<text x=\"180\" y=\"26\" text-anchor=\"end\">%+.2f</text>"
-		      "<text x=\"0\" y=\"40\">bearish</text><text x=\"90\" y=\"40\" text-anchor=\"middle\">"
-		      "mean sentiment</text><text x=\"180\" y=\"40\" text-anchor=\"end\">bullish</text>\n",
-		   -scale, scale);
-	for (int k = 0; k < 3; k++) {
-		long long v = k == 0 ? maxposts : k == 1 ? (maxposts + 3) / 4 : (maxposts + 15) / 16;
-		double side = 20 * sqrt((double)v / (double)maxposts);
-
-		if (side < 2)
-			side = 2;
-		buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#9e9e9e\"/>"
-			      "<text x=\"%d\" y=\"38\" text-anchor=\"middle\">%lld</text>\n",
-			   220 + k * 44 + (20 - side) / 2, (20 - side) / 2 - 4, side, side, 220 + k * 44 + 10, v);
-	}
-	buf_puts(b, "<text x=\"286\" y=\"52\" text-anchor=\"middle\">mentions</text>");
-	put_marker(b, "cascade", 366, -6, 24);
-	buf_puts(b, "</path><text x=\"396\" y=\"10\">cascade</text>");
-	put_marker(b, "signal", 456, -6, 24);
-	buf_puts(b, "</path><text x=\"472\" y=\"10\">signal</text>");
-	put_marker(b, "heat", 516, -18, 24);
-	buf_puts(b, "</circle><text x=\"546\" y=\"10\">heat, discovery</text>\n</g>\n</svg>\n");
+	buf_puts(b, "</svg>\n");
 	report_page_end(b);
 }

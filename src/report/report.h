@@ -59,13 +59,16 @@ typedef struct report_heatmap_opts {
 	int64_t from, to;   /* the time range [from, to), or -1: the data's, at most `columns` windows back */
 	int columns;        /* most windows shown when from is not given */
 	int top;            /* entities (rows), most mentioned first */
-	double scale;       /* |sentiment| at which the colour is full */
+	double scale;       /* the colour value drawn at full colour; 0: the 95th percentile of the data's */
+	int absolute;       /* colour by the mean sentiment itself, not its deviation from the row's usual */
 	const char *exclude; /* a JSON array of entities to leave out, or NULL */
 } report_heatmap_opts;
 
 /* The grid as a JSON document: columns (window starts), rows (entity,
- * total, cells [posts, sentiment or null, scored]) and the events in the
- * range. NULL with err when there is nothing to draw. */
+ * total, usual sentiment, cells [posts, sentiment or null, scored, colour
+ * value or null]), gaps (columns without any aggregate), the colour mode
+ * and scale, and the events in the range (with the cascade phase or the
+ * signal's side as "phase"). NULL with err when there is nothing to draw. */
 json_t *report_heatmap(sqlite3 *db, const report_heatmap_opts *o, char *err, size_t errlen);
 void report_heatmap_html(const json_t *grid, buf_t *out);
 

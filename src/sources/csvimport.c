@@ -13,6 +13,7 @@
 #include "text/entopts.h"
 #include "lib/buf.h"
 #include "lib/htime.h"
+#include "lib/tzone.h"
 #include "lib/util.h"
 
 #include <ctype.h>
@@ -285,6 +286,8 @@ int csvimp_bind(csvimp_t *m, const csvr_t *r, const char *path, char *err, size_
 	m->file_date = -1;
 	if (m->o.date_from_filename) {
 		m->file_date = date_in(m->base);
+		if (m->file_date >= 0 && m->o.local_zone)
+			m->file_date = tzone_to_utc(m->file_date); /* midnight in the zone */
 		if (m->file_date < 0 && !m->spec[m->o.kind == CSVIMP_POST ? F_CREATED_AT : F_AT])
 			return herd_errf(err, errlen, "--date-from-filename: no date like 2021-01-20 in the file name");
 	}
@@ -387,8 +390,13 @@ static int row_time(const csvimp_t *m, const csvr_row *row, enum field f, int64_
 	char cb[24];
 
 	if (v && v[0]) {
-		if (htime_parse(v, t) < 0)
-			return herd_errf(err, errlen, "column '%s': '%.40s' is not a time", colname(m, m->col[f], cb, sizeof cb), v);
+		int zoned = 1;
+		if (m->o.date_format ? tzone_parse_format(v, m->o.date_format, t) < 0 : htime_parse_zoned(v, t, &zoned) < 0)
+			return herd_errf(err, errlen, "column '%s': '%.40s' is not a time%s%s", colname(m, m->col[f], cb, sizeof cb),
+					 v, m->o.date_format ? " in the format " : strchr(v, '/') ? " (give its format: --date-format %m/%d/%Y)" : "",
+					 m->o.date_format ? m->o.date_format : "");
+		if (!zoned && m->o.local_zone)
+			*t = tzone_to_utc(*t);
 		return 0;
 	}
 	if (m->file_date >= 0) {

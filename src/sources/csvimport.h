@@ -29,6 +29,8 @@ struct csvimp_opts {
 	const char *community;          /* --community, or NULL */
 	const char *community_re;       /* --community-from-filename REGEX, or NULL */
 	int date_from_filename;         /* a YYYY-MM-DD in the file name is the time */
+	const char *date_format;        /* strptime format of the time column, or NULL */
+	int local_zone;                 /* zone-less times are in the zone tzone_use selected */
 	const char *interval;           /* metric "interval", or NULL */
 	int extract;                    /* ENT_* mode for title and text (ENT_NONE: none) */
 	const struct ent_dict *dict;    /* the dictionary it needs, or NULL; borrowed */

@@ -46,6 +46,7 @@ struct csvr {
 	char **cols;
 	size_t ncols;
 	char header_err[320];
+	int empty;               /* the file holds nothing at all */
 };
 
 /* ------------------------------------------------------------ libcsv callbacks */
@@ -198,7 +199,7 @@ csvr_t *csvr_open(const char *path, const struct csvr_opts *o)
 		return r;
 	switch (read_record(r)) {
 	case 0:
-		snprintf(r->header_err, sizeof r->header_err, "empty file: no header line");
+		r->empty = 1; /* no header and no rows: nothing to import, not an error */
 		return r;
 	case -1:
 		snprintf(r->header_err, sizeof r->header_err, "read error in the header: %s", strerror(errno));
@@ -213,6 +214,11 @@ csvr_t *csvr_open(const char *path, const struct csvr_opts *o)
 	for (size_t i = 0; i < r->ncols; i++)
 		r->cols[i] = xstrdup(r->fptr[i]);
 	return r;
+}
+
+int csvr_empty(const csvr_t *r)
+{
+	return r->empty;
 }
 
 const char *csvr_header_error(const csvr_t *r)

@@ -44,8 +44,10 @@ typedef struct csvr_row {
  * Free with csvr_close.
  */
 csvr_t *csvr_open(const char *path, const struct csvr_opts *o);
-/* Why the header cannot be used (empty file, invalid UTF-8), or NULL. */
+/* Why the header cannot be used (invalid UTF-8, a read error), or NULL. */
 const char *csvr_header_error(const csvr_t *r);
+/* 1 when the file is empty (no header, no rows): csvr_next finds nothing. */
+int csvr_empty(const csvr_t *r);
 /* Read the next record: 1 and *row filled, 0 at end of input, -1 on a
  * read error (errno set). A record that is bad (see row->err) is still
  * returned, so the caller can reject it with its line number. */

@@ -205,9 +205,9 @@ static const struct {
 /* Tables an older herd created, brought to today's shape (the script's
  * CREATE TABLE IF NOT EXISTS leaves them as they are). Each step does
  * nothing when it was done already, so every script may run them all; in
- * step with the SQLite file's migrations (sqlite.c). */
+ * step with the SQLite file's migrations (schema.c). */
 static const char *const upgrades[] = {
-	/* sqlite.c migration 4: metrics that are events carry their key, part
+	/* schema.c migration 6: metrics that are events carry their key, part
 	 * of the primary key ('' for the samples loaded before). */
 	"ALTER TABLE metrics ADD COLUMN IF NOT EXISTS \"key\" text NOT NULL DEFAULT '';\n"
 	"DO $$DECLARE pk name; BEGIN\n"

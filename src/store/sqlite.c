@@ -1,11 +1,9 @@
 /*
  * sqlite.c — herd's SQLite file; see sqlite.h.
  *
- * The schema is a list of migrations, applied in order, each exactly
- * once, recorded in schema_version. To change the schema, append a
- * migration (never edit one that has shipped: files in the field have it
- * applied already) and update store_tables in store.c when a record table
- * changes; tests/unit/test_store_sqlite.c checks the two agree.
+ * The schema is schema.c's list of migrations, applied at open. When a
+ * record table changes, update store_tables in store.c too;
+ * tests/unit/test_store_sqlite.c checks the two agree.
  *
  * Upserts are generated from store_tables: INSERT … ON CONFLICT(key) DO
  * UPDATE SET every other column WHERE any of them differs. Whether a row
@@ -14,6 +12,7 @@
  * zero it before each statement, and rowids start at 1).
  */
 #include "sqlite.h"
+#include "schema.h"
 #include "lib/buf.h"
 #include "lib/htime.h"
 #include "lib/log.h"
@@ -23,76 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ================================================================ schema */
-
-struct migration {
-	int version;
-	const char *what;
-	const char *sql;
-};
-
-/* Identifiers that are SQL words (window, key, at…) are quoted everywhere. */
-static const struct migration migrations[] = {
-	{1, "records: posts, post_entities, scores, metrics, aggregates, events, raw",
-	 "CREATE TABLE posts (\n"
-	 "  id TEXT NOT NULL PRIMARY KEY, source TEXT NOT NULL, type TEXT NOT NULL, community TEXT,\n"
-	 "  created_at TEXT NOT NULL, author TEXT, title TEXT, text TEXT NOT NULL, url TEXT,\n"
-	 "  score INTEGER NOT NULL, replies INTEGER NOT NULL, parent TEXT, lang TEXT);\n"
-	 "CREATE INDEX posts_created_at ON posts (created_at);\n"
-	 "CREATE TABLE post_entities (\n"
-	 "  post_id TEXT NOT NULL, entity TEXT NOT NULL, PRIMARY KEY (post_id, entity));\n"
-	 "CREATE INDEX post_entities_entity ON post_entities (entity, post_id);\n"
-	 "CREATE TABLE scores (\n"
-	 "  post_id TEXT NOT NULL, model TEXT NOT NULL, label TEXT, score REAL, confidence REAL,\n"
-	 "  probs TEXT, neg REAL, neu REAL, pos REAL, compound REAL, PRIMARY KEY (post_id, model));\n"
-	 "CREATE TABLE metrics (\n"
-	 "  source TEXT NOT NULL, entity TEXT NOT NULL, name TEXT NOT NULL, \"interval\" TEXT NOT NULL,\n"
-	 "  \"at\" TEXT NOT NULL, value REAL NOT NULL, open REAL, high REAL, low REAL, close REAL,\n"
-	 "  volume REAL, PRIMARY KEY (source, entity, name, \"interval\", \"at\"));\n"
-	 "CREATE INDEX metrics_entity_at ON metrics (entity, \"at\");\n"
-	 "CREATE TABLE aggregates (\n"
-	 "  entity TEXT NOT NULL, \"window\" TEXT NOT NULL, start TEXT NOT NULL, posts INTEGER NOT NULL,\n"
-	 "  authors INTEGER NOT NULL, sources TEXT, sent_n INTEGER, sent_mean REAL, sent_weighted REAL,\n"
-	 "  bull INTEGER, bear INTEGER, engagement INTEGER NOT NULL,\n"
-	 "  PRIMARY KEY (entity, \"window\", start));\n"
-	 "CREATE INDEX aggregates_window_start ON aggregates (\"window\", start);\n"
-	 "CREATE TABLE events (\n"
-	 "  \"key\" TEXT NOT NULL PRIMARY KEY, type TEXT NOT NULL, entity TEXT NOT NULL, \"at\" TEXT NOT NULL,\n"
-	 "  score REAL NOT NULL, severity TEXT, evidence TEXT);\n"
-	 "CREATE INDEX events_entity_at ON events (entity, \"at\");\n"
-	 "CREATE TABLE raw (\n"
-	 "  source TEXT NOT NULL, item TEXT NOT NULL, fetched_at TEXT NOT NULL, query TEXT, includes TEXT,\n"
-	 "  PRIMARY KEY (source, item));\n"},
-	{2, "state: state_kv (per-program key-value state), cursors (fetch positions)",
-	 "CREATE TABLE state_kv (\n"
-	 "  ns TEXT NOT NULL, \"key\" TEXT NOT NULL, value TEXT, updated_at TEXT, PRIMARY KEY (ns, \"key\"));\n"
-	 "CREATE TABLE cursors (\n"
-	 "  source TEXT NOT NULL, query TEXT NOT NULL, cursor TEXT, etag TEXT, updated_at TEXT,\n"
-	 "  PRIMARY KEY (source, query));\n"},
-	{3, "fetch: fetch_sources (last success per source and query), fetch_budget (requests per source per day)",
-	 "CREATE TABLE fetch_sources (\n"
-	 "  source TEXT NOT NULL, query TEXT NOT NULL, last_success TEXT, expected_interval_s INTEGER,\n"
-	 "  last_attempt TEXT, last_error TEXT, items INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (source, query));\n"
-	 "CREATE TABLE fetch_budget (\n"
-	 "  source TEXT NOT NULL, day TEXT NOT NULL, used INTEGER NOT NULL DEFAULT 0, budget INTEGER,\n"
-	 "  PRIMARY KEY (source, day));\n"},
-	/* A metric that is an event (an options flow alert, an analyst rating)
-	 * carries the event's key: two at one moment are two rows. The key is
-	 * part of the primary key, so the table is rebuilt ('' for the rows
-	 * there, which were samples). */
-	{4, "metrics: key (one row per event, for metrics that are events)",
-	 "CREATE TABLE metrics_v4 (\n"
-	 "  source TEXT NOT NULL, entity TEXT NOT NULL, name TEXT NOT NULL, \"interval\" TEXT NOT NULL,\n"
-	 "  \"at\" TEXT NOT NULL, \"key\" TEXT NOT NULL, value REAL NOT NULL, open REAL, high REAL, low REAL,\n"
-	 "  close REAL, volume REAL, PRIMARY KEY (source, entity, name, \"interval\", \"at\", \"key\"));\n"
-	 "INSERT INTO metrics_v4 SELECT source, entity, name, \"interval\", \"at\", '', value, open, high, low, close,\n"
-	 "  volume FROM metrics;\n"
-	 "DROP TABLE metrics;\n"
-	 "ALTER TABLE metrics_v4 RENAME TO metrics;\n"
-	 "CREATE INDEX metrics_entity_at ON metrics (entity, \"at\");\n"},
-};
-#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ================================================================ handle */
 
@@ -116,78 +45,6 @@ static int exec(store_sqlite *s, const char *sql, const char *what, char *err, s
 		return 0;
 	herd_errf(err, errlen, "%s: %s: %s", s->path, what, msg ? msg : sqlite3_errmsg(s->db));
 	sqlite3_free(msg);
-	return -1;
-}
-
-/* One integer from a query (0 when no row). */
-static int query_int(store_sqlite *s, const char *sql, long long *out)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* Bring the schema up to date, in one transaction. */
-static int migrate(store_sqlite *s, char *err, size_t errlen)
-{
-	long long have, ntables;
-	char what[160];
-
-	if (exec(s, "BEGIN IMMEDIATE", "cannot start the schema check", err, errlen))
-		return -1;
-	if (query_int(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'", &have) ||
-	    query_int(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'", &ntables))
-		goto sqlerr;
-	if (!have && ntables > 0) {
-		herd_errf(err, errlen, "%s: an SQLite file with tables but no schema_version: not a herd database", s->path);
-		goto rollback;
-	}
-	if (exec(s,
-		 "CREATE TABLE IF NOT EXISTS schema_version (\n"
-		 "  version INTEGER NOT NULL PRIMARY KEY, what TEXT NOT NULL, applied_at TEXT NOT NULL)",
-		 "cannot create schema_version", err, errlen))
-		goto rollback;
-	if (query_int(s, "SELECT coalesce(max(version), 0) FROM schema_version", &have))
-		goto sqlerr;
-	if (have > migrations[NMIGRATIONS - 1].version) {
-		herd_errf(err, errlen, "%s: schema version %lld is newer than this program's (%d): upgrade herd", s->path, have,
-		     migrations[NMIGRATIONS - 1].version);
-		goto rollback;
-	}
-	for (int i = 0; i < NMIGRATIONS; i++) {
-		const struct migration *m = &migrations[i];
-		char *sql;
-
-		if (m->version <= have)
-			continue;
-		snprintf(what, sizeof what, "migration %d (%s)", m->version, m->what);
-		if (exec(s, m->sql, what, err, errlen))
-			goto rollback;
-		/* applied_at is wall-clock bookkeeping about the file, not event time. */
-		sql = sqlite3_mprintf("INSERT INTO schema_version VALUES (%d, %Q, "
-				      "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now'))",
-				      m->version, m->what);
-		if (exec(s, sql, what, err, errlen)) {
-			sqlite3_free(sql);
-			goto rollback;
-		}
-		sqlite3_free(sql);
-		have = m->version;
-	}
-	if (exec(s, "COMMIT", "cannot commit the schema", err, errlen))
-		goto rollback;
-	s->version = (int)have;
-	return 0;
-sqlerr:
-	herd_errf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
-rollback:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
 
@@ -219,7 +76,7 @@ store_sqlite *store_sqlite_open(const char *path, char *err, size_t errlen)
 		herd_errf(err, errlen, "%s: cannot use WAL mode: %s", path, mode[0] ? mode : sqlite3_errmsg(s->db));
 		goto bad;
 	}
-	if (exec(s, "PRAGMA synchronous = NORMAL", "cannot set synchronous", err, errlen) || migrate(s, err, errlen))
+	if (exec(s, "PRAGMA synchronous = NORMAL", "cannot set synchronous", err, errlen) || schema_migrate(s->db, s->path, &s->version, err, errlen))
 		goto bad;
 	return s;
 bad:
@@ -261,7 +118,7 @@ int store_sqlite_version(const store_sqlite *s)
 
 int store_sqlite_latest_version(void)
 {
-	return migrations[NMIGRATIONS - 1].version;
+	return schema_latest_version();
 }
 
 sqlite3 *store_sqlite_handle(store_sqlite *s)

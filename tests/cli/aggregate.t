@@ -180,7 +180,7 @@ rest is aggregated.
   herd-aggregate: bad.ndjson:7: field 'sentiment.score' is 3, outside [-1, 1]
   herd-aggregate: bad.ndjson:8: field 'source' is missing or not a string
   herd-aggregate: bad.ndjson:9: field 'engagement.score' is string, not an integer
-  herd-aggregate: bad.ndjson:10: record is a JSON array, not an object
+  herd-aggregate: bad.ndjson:10: record is a JSON array, not an object (herd reads one object per line: jq -c '.[]' FILE splits an array)
   herd-aggregate: bad.ndjson:11: field 'id' is missing or not a string
   herd-aggregate: 10 of 11 lines rejected (use --rejects FILE to keep them)
   {"kind":"agg","entity":"GME","window":"1h","start":"2021-01-27T14:00:00Z","posts":1,"authors":0,"sources":{"x":1},"sentiment":null,"engagement":0}

@@ -70,5 +70,16 @@ check "herd --version prints 'herd $version' (got '$out')" [ "$out" = "herd $ver
 rc=$?
 check "herd nosuch exits 2 (got $rc)" [ "$rc" -eq 2 ]
 check "herd nosuch says it is not a command" grep -q "'nosuch' is not a herd command" "$tmp/err"
+"$bin/herd" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "herd with no command exits 2 (got $rc)" [ "$rc" -eq 2 ]
+check "herd with no command prints the usage on stderr only" bash -c '[ ! -s "$1" ] && grep -q "^Usage: herd " "$2"' _ "$tmp/out" "$tmp/err"
+out=$("$bin/herd" version)
+check "herd version prints 'herd $version' (got '$out')" [ "$out" = "herd $version" ]
+check "herd help score is herd-score --help" cmp -s <("$bin/herd" help score) <("$bin/herd-score" --help)
+check "herd help lists the commands" grep -q '^Commands' <("$bin/herd" help)
+"$bin/herd" help nosuch >/dev/null 2>&1
+rc=$?
+check "herd help nosuch exits 2 (got $rc)" [ "$rc" -eq 2 ]
 
 result

@@ -390,3 +390,22 @@ creates it, the others take it (the fetch tables are there too).
   $ herd-detect --state shared.db --window 1d --only cascade aggs.ndjson | wc -l
   herd-detect: 69 records were at or before what an earlier run processed (late), skipped
   0
+
+The detector's tables are the store's migration 4 (src/store/schema.c), one
+mechanism for every table of the file. A file made before that, when
+herd-detect created its tables itself and kept a "schema" row in
+detect_meta (and herd-alert its own), is taken over as it is: the
+migrations are recorded, the old row goes, the state carries on.
+
+  $ sqlite3 shared.db "SELECT version || ' ' || what FROM schema_version WHERE version >= 4" | cut -c1-40
+  4 detect: herd-detect's state (detect_me
+  5 alert: herd-alert's state (alert_event
+  6 metrics: key (one row per event, for m
+  $ sqlite3 shared.db "DELETE FROM schema_version WHERE version >= 4" "INSERT INTO detect_meta VALUES ('schema', 1)"
+  $ herd-detect --state shared.db --window 1d --only cascade aggs.ndjson | wc -l
+  herd-detect: 69 records were at or before what an earlier run processed (late), skipped
+  0
+  $ sqlite3 shared.db "SELECT max(version) FROM schema_version" "SELECT count(*) FROM detect_meta WHERE key = 'schema'" "SELECT count(*) FROM detect_events"
+  6
+  0
+  5

@@ -152,13 +152,47 @@ counts of two subreddits never share a key in herd-load's metrics table.
   {"kind":"metric","source":"reddit/wallstreetbets","entity":"AMC","at":"2021-01-20T00:00:00Z","name":"vader.mean","value":-0.5,"interval":"1d"}
 
 Files that cannot be imported are reported and skipped (exit 1); usage
-errors exit 2.
+errors exit 2. An empty file is no rows, as empty input is to every
+filter: a warning, exit 0.
 
   $ : > empty.csv
   $ herd-import --map created_at=date empty.csv nosuch.csv v.csv | wc -l
-  herd-import: empty.csv: empty file: no header line
+  herd-import: empty.csv: empty file, nothing imported
   herd-import: nosuch.csv: No such file or directory
   2
+  $ herd-import --map created_at=date,text=body < empty.csv; echo $?
+  herd-import: <stdin>: empty file, nothing imported
+  0
+
+Times without a zone are UTC unless --tz names the zone they were written
+in (daylight saving included); times with Z or an offset keep theirs.
+--date-format reads other spellings with strptime(3); without it, a date
+like 1/27/2021 is rejected with a hint.
+
+  $ printf 'body,when\nwinter,2021-01-27 09:30\nsummer,2021-07-27 09:30\nzoned,2021-01-27T09:30:00Z\nday,2021-01-27\n' > tz.csv
+  $ herd-import --map text=body,created_at=when --tz America/New_York tz.csv | jq -r '.text + " " + .created_at'
+  winter 2021-01-27T14:30:00Z
+  summer 2021-07-27T13:30:00Z
+  zoned 2021-01-27T09:30:00Z
+  day 2021-01-27T05:00:00Z
+  $ printf 'body,when\nus,1/27/2021 3:05 PM\n' > us.csv
+  $ herd-import --map text=body,created_at=when us.csv
+  herd-import: us.csv:2: column 'when': '1/27/2021 3:05 PM' is not a time (give its format: --date-format %m/%d/%Y)
+  herd-import: 1 of 1 lines rejected (use --rejects FILE to keep them)
+  [1]
+  $ herd-import --map text=body,created_at=when --date-format '%m/%d/%Y %I:%M %p' --tz Europe/Berlin us.csv | jq -r .created_at
+  2021-01-27T14:05:00Z
+  $ herd-import --map text=body,created_at=when --date-format '%m/%d/%Y' us.csv
+  herd-import: us.csv:2: column 'when': '1/27/2021 3:05 PM' is not a time in the format %m/%d/%Y
+  herd-import: 1 of 1 lines rejected (use --rejects FILE to keep them)
+  [1]
+  $ printf 'body\nx\n' > 2021-01-27_wsb.csv
+  $ herd-import --map text=body --date-from-filename --tz Asia/Tokyo 2021-01-27_wsb.csv | jq -r .created_at
+  2021-01-26T15:00:00Z
+  $ herd-import --map text=body,created_at=when --tz Mars/Olympus us.csv
+  herd-import: --tz: 'Mars/Olympus' is not a time zone in /usr/share/zoneinfo (names like America/New_York, Europe/London, UTC; Debian's tzdata package has them)
+  Try 'herd-import --help' for more information.
+  [2]
   $ herd-import --map created_at=when,text=nope a.csv
   herd-import: a.csv: no column 'nope' for text (columns: id, when, who, body, tickers, up)
   [1]

@@ -35,6 +35,8 @@ Nothing goes to stdout; the summary goes to stderr.
   2
   3
   4
+  5
+  6
   $ sqlite3 t.db "SELECT id, created_at, author, title IS NULL, score, replies FROM posts" "SELECT * FROM post_entities" "SELECT * FROM scores"
   reddit:t1_gl3x1a|2021-01-27T14:03:00Z|bob|1|12|0
   reddit:t1_gl3x1a|AMC
@@ -106,7 +108,7 @@ verbatim with --rejects, and the rest is loaded; exit 1 (0 with enough
   herd-load: bad.ndjson:6: an agg_partial record is herd-aggregate's internal state: combine the partials first (herd-aggregate --merge)
   herd-load: bad.ndjson:7: a raw record: normalize it first (herd-normalize), or keep it as is with --keep-raw
   herd-load: bad.ndjson:8: unknown kind 'quote' (herd-load takes post, metric, agg, event, and raw with --keep-raw)
-  herd-load: bad.ndjson:9: record is a JSON array, not an object
+  herd-load: bad.ndjson:9: record is a JSON array, not an object (herd reads one object per line: jq -c '.[]' FILE splits an array)
   herd-load: bad.ndjson:11: invalid JSON at column 21: string or '}' expected near 'oops'
   herd-load: t.db: 2 records loaded (1 post, 1 event) in 1 batch
   herd-load: posts: 1 new, 0 updated, 0 unchanged
@@ -127,7 +129,7 @@ verbatim with --rejects, and the rest is loaded; exit 1 (0 with enough
   herd-load: bad.ndjson:6: an agg_partial record is herd-aggregate's internal state: combine the partials first (herd-aggregate --merge)
   herd-load: bad.ndjson:7: a raw record: normalize it first (herd-normalize), or keep it as is with --keep-raw
   herd-load: bad.ndjson:8: unknown kind 'quote' (herd-load takes post, metric, agg, event, and raw with --keep-raw)
-  herd-load: bad.ndjson:9: record is a JSON array, not an object
+  herd-load: bad.ndjson:9: record is a JSON array, not an object (herd reads one object per line: jq -c '.[]' FILE splits an array)
   herd-load: bad.ndjson:11: invalid JSON at column 21: string or '}' expected near 'oops'
   herd-load: 9 of 11 lines rejected (use --rejects FILE to keep them)
 
@@ -159,7 +161,7 @@ is called <stdin> in messages.
   herd-load: <stdin>:10: an agg_partial record is herd-aggregate's internal state: combine the partials first (herd-aggregate --merge)
   herd-load: <stdin>:11: a raw record: normalize it first (herd-normalize), or keep it as is with --keep-raw
   herd-load: <stdin>:12: unknown kind 'quote' (herd-load takes post, metric, agg, event, and raw with --keep-raw)
-  herd-load: <stdin>:13: record is a JSON array, not an object
+  herd-load: <stdin>:13: record is a JSON array, not an object (herd reads one object per line: jq -c '.[]' FILE splits an array)
   herd-load: <stdin>:15: invalid JSON at column 21: string or '}' expected near 'oops'
   herd-load: 9 of 15 lines rejected (use --rejects FILE to keep them)
   $ cat mixed.ndjson | herd-load --db b.db --batch 2

@@ -123,7 +123,7 @@ Bad input: each bad line is reported with its place, counted, kept with
   herd-normalize: bad.ndjson:3: invalid JSON at column 3: '[' or '{' expected near 'not'
   herd-normalize: bad.ndjson:4: no 'created_utc'
   herd-normalize: bad.ndjson:5: no 'id'
-  herd-normalize: bad.ndjson:6: record is a JSON array, not an object
+  herd-normalize: bad.ndjson:6: record is a JSON array, not an object (herd reads one object per line: jq -c '.[]' FILE splits an array)
   herd-normalize: bad.ndjson:7: neither a comment (no 'body') nor a submission (no 'title')
   herd-normalize: 6 of 8 lines rejected (kept in rejects.ndjson)
   [1]

@@ -191,35 +191,69 @@ SVG namespace is a name, not a request).
   0
   [1]
   $ grep -o 'font-weight="bold" fill="#222">[^<]*<title>[^<]*' h.html
-  font-weight="bold" fill="#222">GME<title>170 mentions
-  font-weight="bold" fill="#222">AMC<title>160 mentions
+  font-weight="bold" fill="#222">GME<title>170 mentions, usual sentiment +0.218
+  font-weight="bold" fill="#222">AMC<title>160 mentions, usual sentiment +0.150
   font-weight="bold" fill="#222">A&lt;B<title>12 mentions
   $ grep -o '<title>GME 2021-01-2[67][^<]*' h.html
-  <title>GME 2021-01-26T00:00:00Z: 10 mentions, sentiment +0.100 over 10 scored
-  <title>GME 2021-01-27T00:00:00Z: 100 mentions, sentiment +0.300 over 100 scored
+  <title>GME 2021-01-26T00:00:00Z: 10 mentions, sentiment +0.100 over 10 scored (usual +0.218)
+  <title>GME 2021-01-27T00:00:00Z: 100 mentions, sentiment +0.300 over 100 scored (usual +0.218)
   $ grep -c '<title>[^<]*: [0-9]* mentions' h.html
   17
+
+Markers: a shape per cascade phase and per signal side, each in its
+cell's corner; the phase is in the tooltip.
+
   $ grep -o '<title>\(cascade\|signal\|heat\|discovery\|alert\) [^<]*' h.html
-  <title>cascade GME at 2021-01-26T00:00:00Z, score 2.00 (warn)
+  <title>cascade start GME at 2021-01-26T00:00:00Z, score 2.00 (warn)
   <title>alert GME at 2021-01-27T00:00:00Z, score 7.40 (critical)
-  <title>cascade AMC at 2021-01-27T00:00:00Z, score 0.50 (info)
-  <title>cascade GME at 2021-01-27T00:00:00Z, score 7.40 (critical)
+  <title>cascade fade AMC at 2021-01-27T00:00:00Z, score 0.50 (info)
+  <title>cascade start GME at 2021-01-27T00:00:00Z, score 7.40 (critical)
   <title>discovery A&lt;B at 2021-01-27T00:00:00Z, score 4.20 (warn)
   <title>heat GME at 2021-01-27T00:00:00Z, score 6.10 (warn)
-  <title>signal AMC at 2021-01-27T15:00:00Z, score 0.45 (warn)
+  <title>signal SELL AMC at 2021-01-27T15:00:00Z, score 0.45 (warn)
+  $ sed -n '/<g class="legend"/,/<\/g>/!p' h.html | grep -o 'class="mk [a-zA-Z]*"' | sort | uniq -c
+        1 class="mk alert"
+        1 class="mk discovery"
+        1 class="mk fade"
+        1 class="mk heat"
+        1 class="mk signal"
+        2 class="mk start"
 
-Colour is sentiment: GME's +0.3 on the 27th is full green at the default
-scale, AMC's -0.2 two thirds of the way to red, unscored A<B grey.
+Colour is sentiment against the entity's usual (deviation, the default):
+GME's +0.300 on the 27th against its usual +0.218 over 100 scored posts
+is green; AMC's -0.200 against +0.150 red; unscored A<B grey. The scale
+is the 95th percentile of the cells' magnitudes. --colour absolute colours
+the mean itself, at --scale.
 
   $ grep -o 'fill="#[0-9a-f]*"><title>\(GME\|AMC\|A&lt;B\) 2021-01-27' h.html
+  fill="#248c43"><title>GME 2021-01-27
+  fill="#c62828"><title>AMC 2021-01-27
+  fill="#b0b0b0"><title>A&lt;B 2021-01-27
+  $ herd-report --db r.db --format json heatmap | jq -c '[.colour, .scale, [.rows[] | .usual]]'
+  ["deviation",0.08,[0.2176,0.15,null]]
+  $ herd-report --db r.db --colour absolute --scale 0.3 -o abs.html heatmap && grep -o 'fill="#[0-9a-f]*"><title>\(GME\|AMC\|A&lt;B\) 2021-01-27' abs.html
   fill="#1b8a3c"><title>GME 2021-01-27
   fill="#bf5555"><title>AMC 2021-01-27
   fill="#b0b0b0"><title>A&lt;B 2021-01-27
+  $ herd-report --db r.db --colour loud heatmap
+  herd-report: --colour: 'loud' is not deviation or absolute
+  Try 'herd-report --help' for more information.
+  [2]
+
+A window with no aggregate of any entity is a gap in the data (a feed
+down, a day not collected), hatched across the rows, not a quiet day: the
+22nd here.
+
+  $ for d in 20 21 23; do printf '{"kind":"agg","entity":"GME","window":"1d","start":"2021-01-%sT00:00:00Z","posts":5,"authors":5,"sources":{"x":5},"sentiment":null,"engagement":0}\n' $d; done | herd-load -q --db gap.db
+  $ herd-report --db gap.db --format json heatmap | jq -c '[.columns[.gaps[]]]'
+  ["2021-01-22T00:00:00Z"]
+  $ herd-report --db gap.db heatmap | grep -o 'class="nodata"[^>]*><title>[^<]*'
+  class="nodata" x="176.0" y="150" width="40.0" height="40.0" fill="url(#nodata)" opacity="0.9"><title>2021-01-22T00:00:00Z: no data (no aggregate of any entity in this window)
 
 --top, --from/--to and the grid as JSON.
 
   $ herd-report --db r.db --top 1 --from 2021-01-25 --to 2021-01-28 --format json heatmap | jq -c '[.window, .from, .to, .columns, [.rows[] | .entity, .cells]]'
-  ["1d","2021-01-25T00:00:00Z","2021-01-28T00:00:00Z",["2021-01-25T00:00:00Z","2021-01-26T00:00:00Z","2021-01-27T00:00:00Z"],["GME",[[10,0.1,10],[10,0.1,10],[100,0.3,100]]]]
+  ["1d","2021-01-25T00:00:00Z","2021-01-28T00:00:00Z",["2021-01-25T00:00:00Z","2021-01-26T00:00:00Z","2021-01-27T00:00:00Z"],["GME",[[10,0.1,10,-0.0833],[10,0.1,10,-0.0833],[100,0.3,100,0.0303]]]]
   $ herd-report --db r.db --from 2021-01-28 --to 2021-01-27 heatmap
   herd-report: r.db: the range is empty (--from must be before --to)
   [1]

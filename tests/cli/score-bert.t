@@ -111,10 +111,15 @@ finance term; the others keep VADER's "vader" only.
   "news" "finance" 
 
 Set-up errors stop before any input is read (exit 1 for a bad model, 2 for
-usage); a malformed checkpoint says which file and what is wrong.
+usage: a --model that is neither vader nor a directory is a mistyped
+option); a malformed checkpoint says which file and what is wrong.
 
   $ herd-score --model nonexistent < /dev/null
-  herd-score: nonexistent/config.json: No such file or directory
+  herd-score: --model: 'nonexistent' is neither vader nor a model directory
+  Try 'herd-score --help' for more information.
+  [2]
+  $ mkdir empty && herd-score --model empty < /dev/null
+  herd-score: empty/config.json: No such file or directory
   [1]
   $ cp -r $G/bert-tiny broken && head -c 5000 $G/bert-tiny/model.safetensors > broken/model.safetensors
   $ herd-score --model broken < /dev/null

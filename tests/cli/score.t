@@ -59,7 +59,7 @@ never stop the batch; the exit status is 1 unless --max-rejects allows them.
   $ cat err
   herd-score: bad.ndjson:2: invalid JSON at column 3: '[' or '{' expected near 'not'
   herd-score: bad.ndjson:3: field 'text' is number, not a string
-  herd-score: bad.ndjson:4: record is a JSON array, not an object
+  herd-score: bad.ndjson:4: record is a JSON array, not an object (herd reads one object per line: jq -c '.[]' FILE splits an array)
   herd-score: bad.ndjson:5: post has no field 'text'
   herd-score: bad.ndjson:6: field 'title' is number, not a string or null
   herd-score: bad.ndjson:7: field 'text' is null, not a string

@@ -167,6 +167,12 @@ check "every log line is one JSON object with ts, prog, level, msg" \
 	[ "$(cat log1 log2 log3 logd | grep -cvE '^\{"ts":"[0-9T:Z-]+","prog":"[^"]+","level":"(debug|info|warn|error)","msg":".*"\}$')" -eq 0 ]
 check "nothing on stdout" [ ! -s out1 -a ! -s out2 -a ! -s out3 -a ! -s outd ]
 
+# A health problem (after the metrics above: this run rewrites them) is logged at level error, where a log watcher looks.
+HERD_HEALTH_ARGS="--max-data-age 1d" flock -w 60 "$lock" "$daily" --env herd.env >/dev/null 2>logf
+check "daily.sh with stale data exits 1 (got $?)" [ $? -eq 1 ]
+check "… and logs the FAIL line at level error" grep -q '"level":"error","msg":"health: FAIL ' logf
+check "… not at info" bash -c '! grep -q "\"level\":\"info\",\"msg\":\"health: FAIL" "$1"' _ logf
+
 # ---------------------------------------------------------------- raw files, as collect.sh keeps them
 # Without FILEs hourly.sh takes the raw files it has not processed yet.
 home2=$tmp/home2

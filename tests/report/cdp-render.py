@@ -15,7 +15,9 @@ It also decodes the screenshot and counts its pixels: "pixels": {"total",
 tell a blank or colourless page from a drawn one. result.json:
 {"console": [...], "exceptions": [...], "log": [...], "requests": [...],
 "failed": [...], "visible_texts": [...], "title": ..., "size": [w, h],
-"pixels": {...}}. A test helper, not part of herd.
+"pixels": {...}, "markers": [[left, top, right, bottom]...] (a heatmap's
+event markers), "bands": [...] (its row bands), "legend": [...] or null}.
+A test helper, not part of herd.
 """
 import base64
 import json
@@ -165,12 +167,18 @@ try:
                 style.visibility !== 'hidden' && style.display !== 'none' && parseFloat(style.opacity) > 0)
                 seen.push(t);
         }
+        const box = el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+        const legend = document.querySelector('svg .legend');
         return JSON.stringify({texts: seen, title: document.title,
-            size: [document.documentElement.scrollWidth, document.documentElement.scrollHeight]});
+            size: [document.documentElement.scrollWidth, document.documentElement.scrollHeight],
+            markers: [...document.querySelectorAll('svg .mk')].filter(e => !e.closest('.legend')).map(box),
+            bands: [...document.querySelectorAll('svg g.row > rect:first-of-type')].map(box),
+            legend: legend ? box(legend) : null});
     })()"""
     v = json.loads(send("Runtime.evaluate", {"expression": probe, "returnByValue": True}, session=session)
                    ["result"]["value"])
     result["visible_texts"], result["title"], result["size"] = v["texts"], v["title"], v["size"]
+    result["markers"], result["bands"], result["legend"] = v["markers"], v["bands"], v["legend"]
     w, h = max(width, v["size"][0]), max(height, v["size"][1])
     send("Emulation.setDeviceMetricsOverride", {"width": w, "height": h, "deviceScaleFactor": 1, "mobile": False},
          session=session)

@@ -14,7 +14,9 @@
 #   - lay out, visibly, every entity the report's JSON names, the title
 #     and each section;
 #   - draw: the screenshot is not blank, and the heatmap shows both red and
-#     green squares (the sentiment scale) where the data has both.
+#     green squares (the sentiment scale) where the data has both;
+#   - (heatmaps) show the legend on the first screen, cells of 14 px or more
+#     even for hourly windows, and every event marker inside its own cell.
 # Screenshots are kept in $HERD_RENDER_OUT when it is set (to look at them).
 # Skips (77) without chromium or python3, or when a program is missing.
 . "$(dirname "$0")/../lib.sh"
@@ -63,6 +65,34 @@ print(" ".join(sorted(set(w for w in want if w not in r["visible_texts"]))))' "$
 		[ "$(json "$r" 'd["pixels"]["ink"] > 0.01 * d["pixels"]["total"]')" = True ]
 }
 
+# heatmap_layout NAME HEIGHT MIN_CELL: after render, the heatmap's layout
+# as a person meets it (issue 12.7): the legend inside the first screen of
+# HEIGHT pixels, cells at least MIN_CELL pixels, and every event marker
+# inside one cell of its row (none over a neighbour or past the grid).
+heatmap_layout() {
+	local r=$tmp/$1.cdp.json bad
+	check "$1: the legend is above the fold ($(json "$r" 'd["legend"]'))" \
+		[ "$(json "$r" 'd["legend"] is not None and d["legend"][3] <= '"$2")" = True ]
+	check "$1: cells of at least $3 px ($(json "$r" 'd["bands"][0][3] - d["bands"][0][1]'))" \
+		[ "$(json "$r" 'd["bands"][0][3] - d["bands"][0][1] >= '"$3")" = True ]
+	bad=$(python3 -c '
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+bad = []
+for m in d["markers"]:
+    rows = [b for b in d["bands"] if m[1] >= b[1] - 0.5 and m[3] <= b[3] + 0.5]
+    if not rows:
+        bad.append(m)
+        continue
+    b = rows[0]
+    cell = b[3] - b[1]
+    if m[0] < b[0] - 0.5 or m[2] > b[2] + 0.5 or math.floor((m[0] - b[0] + 0.5) / cell) != math.floor((m[2] - b[0] - 0.5) / cell):
+        bad.append(m)
+print(len(d["markers"]), len(bad), bad[:2])' "$r")
+	check "$1: every marker inside its cell (markers, outside, first: $bad)" [ "$(echo "$bad" | cut -d' ' -f2)" = 0 ]
+	check "$1: there are markers to check ($bad)" [ "$(echo "$bad" | cut -d' ' -f1)" -gt 0 ]
+}
+
 # ---------------------------------------------------------------- data/sample
 herd-normalize -q "$top"/data/sample/*.ndjson | herd-score -q --model vader |
 	herd-aggregate -q --window 1h,1d --lateness all --pass all >sample.ndjson
@@ -77,6 +107,7 @@ herd-report --db sample.db --window 1h --format json heatmap >sample-heatmap.jso
 render sample-heatmap sample-heatmap.html sample-heatmap.json 1400 500
 check "sample-heatmap: red and green squares are drawn ($(json "$tmp/sample-heatmap.cdp.json" 'd["pixels"]'))" \
 	[ "$(json "$tmp/sample-heatmap.cdp.json" 'd["pixels"]["red"] > 20 and d["pixels"]["green"] > 20')" = True ]
+heatmap_layout sample-heatmap 500 14
 check "sample-heatmap: the seven sample tickers are its rows" \
 	[ "$(json sample-heatmap.json '" ".join(sorted(r["entity"] for r in d["rows"]))')" = "AAPL AMC BB GME NOK PLTR TSLA" ]
 
@@ -100,6 +131,7 @@ if [ -d "$CM" ] && [ -x "$bin/herd-import" ]; then
 	herd-report --db jan.db --exclude "$stop" -o jan-heatmap.html heatmap
 	herd-report --db jan.db --exclude "$stop" --format json heatmap >jan-heatmap.json
 	render jan-heatmap jan-heatmap.html jan-heatmap.json 1000 700
+	heatmap_layout jan-heatmap 700 14
 	check "jan-heatmap: GME is the most mentioned row" [ "$(json jan-heatmap.json 'd["rows"][0]["entity"]')" = GME ]
 	check "jan-heatmap: 25 rows, Jan 20 to 27" \
 		[ "$(json jan-heatmap.json 'len(d["rows"]), d["columns"][0], d["columns"][-1]')" = "25 2021-01-20T00:00:00Z 2021-01-27T00:00:00Z" ]
