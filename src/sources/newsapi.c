@@ -233,9 +233,12 @@ static const src_fetch newsapi_fetch = {
 
 /* ================================================================ registry */
 
+static const src_author_path newsapi_author[] = {{"item", "author", 0}, {0}};
+
 const source source_newsapi = {
 	.name = "newsapi",
 	.claims = NULL,
 	.normalize = newsapi_normalize,
 	.fetch = &newsapi_fetch,
+	.author = newsapi_author,
 };

@@ -71,6 +71,15 @@ struct src_fetch {
 	double (*pace)(const http_response *r, char *why, size_t whylen);
 };
 
+/* Where a source's raw record names the author its posts get: the item or
+ * the record's includes, a dotted path (a number indexes an array), and
+ * join: an array of names its posts join with ", " (Alpha Vantage). */
+typedef struct src_author_path {
+	const char *root; /* "item" or "includes"; NULL ends a list */
+	const char *path;
+	int join;
+} src_author_path;
+
 typedef struct source {
 	const char *name;
 	/* 1 when a record with a "kind" is still an item of this source (Reddit
@@ -81,6 +90,11 @@ typedef struct source {
 	int (*normalize)(const json_t *v, const src_meta *meta, const src_out *out, char *err, size_t errlen);
 	/* How herd-fetch collects it. */
 	const src_fetch *fetch;
+	/* Where its raw records name the author, tried in order, the first
+	 * present wins, as the normalizer takes it; NULL: its records have no
+	 * author (metrics). Forgetting an author finds raw records by it
+	 * (herd-maintain forget, herd-load's drop list, PostgreSQL's). */
+	const src_author_path *author;
 } source;
 
 extern const source source_reddit, source_stocktwits, source_newsapi, source_x, source_alphavantage, source_yahoo,
@@ -90,6 +104,22 @@ extern const source source_reddit, source_stocktwits, source_newsapi, source_x, 
 const source *source_find(const char *name);
 /* The known names, for messages: "reddit, stocktwits, newsapi, x, …". */
 const char *source_names(void);
+/*
+ * The author a raw record of src names, as its posts record it, into out
+ * (reset first): 1 when found, 0 when the source has no authors or this
+ * record names none.
+ */
+int source_raw_author(const source *src, const json_t *item, const json_t *includes, buf_t *out);
+/* SQL dialects source_raw_author_sql writes. */
+enum { SRC_SQL_SQLITE, SRC_SQL_PG };
+/*
+ * The same as an SQL expression over a raw row's columns source, item and
+ * includes (JSON text in SQLite, jsonb in PostgreSQL): a CASE on source
+ * with each source's paths, NULL for sources without authors. Appends to
+ * out.
+ */
+void source_raw_author_sql(int dialect, buf_t *out);
+
 /* Run src's normalizer on v; a JSON array is taken as a list of items
  * (each one's failure goes to out->bad_item). Returns as normalize does. */
 int source_normalize(const source *src, const json_t *v, const src_meta *meta, const src_out *out, char *err,

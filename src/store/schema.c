@@ -3,7 +3,7 @@
  * schema.h. Migrations 1-3 were written for herd-load and herd-fetch; 4
  * and 5 took in the tables herd-detect and herd-alert used to create
  * themselves, so that one mechanism versions them all; 6 gave metrics
- * that are events their key.
+ * that are events their key; 7 holds forgotten authors.
  */
 #include "schema.h"
 #include "lib/util.h"
@@ -123,6 +123,15 @@ static const struct migration migrations[] = {
 	 "DROP TABLE metrics;\n"
 	 "ALTER TABLE metrics_v6 RENAME TO metrics;\n"
 	 "CREATE INDEX metrics_entity_at ON metrics (entity, \"at\");\n"},
+	/* Forgetting an author (src/store/forget.c): the authors' hashes, whose
+	 * records herd-load drops (and counts), and one row per forget with no
+	 * personal data: a hash, a time, counts. */
+	{7, "forget: forget_list (forgotten authors' hashes), forget_audit (what each forget deleted)",
+	 "CREATE TABLE IF NOT EXISTS forget_list (\n"
+	 "  hash TEXT NOT NULL PRIMARY KEY, source TEXT NOT NULL, since TEXT NOT NULL, dropped INTEGER NOT NULL DEFAULT 0);\n"
+	 "CREATE TABLE IF NOT EXISTS forget_audit (\n"
+	 "  \"at\" TEXT NOT NULL, source TEXT NOT NULL, hash TEXT NOT NULL, posts INTEGER NOT NULL,\n"
+	 "  post_entities INTEGER NOT NULL, scores INTEGER NOT NULL, raw INTEGER NOT NULL);\n"},
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -401,11 +401,12 @@ migrations are recorded, the old row goes, the state carries on.
   4 detect: herd-detect's state (detect_me
   5 alert: herd-alert's state (alert_event
   6 metrics: key (one row per event, for m
+  7 forget: forget_list (forgotten authors
   $ sqlite3 shared.db "DELETE FROM schema_version WHERE version >= 4" "INSERT INTO detect_meta VALUES ('schema', 1)"
   $ herd-detect --state shared.db --window 1d --only cascade aggs.ndjson | wc -l
   herd-detect: 69 records were at or before what an earlier run processed (late), skipped
   0
   $ sqlite3 shared.db "SELECT max(version) FROM schema_version" "SELECT count(*) FROM detect_meta WHERE key = 'schema'" "SELECT count(*) FROM detect_events"
-  6
+  7
   0
   5

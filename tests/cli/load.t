@@ -37,6 +37,7 @@ Nothing goes to stdout; the summary goes to stderr.
   4
   5
   6
+  7
   $ sqlite3 t.db "SELECT id, created_at, author, title IS NULL, score, replies FROM posts" "SELECT * FROM post_entities" "SELECT * FROM scores"
   reddit:t1_gl3x1a|2021-01-27T14:03:00Z|bob|1|12|0
   reddit:t1_gl3x1a|AMC
@@ -247,6 +248,8 @@ absent, then per file a staging table and an upsert of its last rows.
   CREATE TABLE IF NOT EXISTS aggregates (
   CREATE TABLE IF NOT EXISTS events (
   CREATE TABLE IF NOT EXISTS raw (
+  CREATE TABLE IF NOT EXISTS forget_list (
+  CREATE TABLE IF NOT EXISTS forget_audit (
   \copy herd_stage_events ("key", "type", "entity", "at", "score", "severi
   COMMIT;
 

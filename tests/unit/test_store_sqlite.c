@@ -192,7 +192,8 @@ int main(void)
 		db = store_sqlite_open(old, err, sizeof err);
 		h = db ? store_sqlite_handle(db) : NULL;
 		CHECK(h && sqlite3_exec(h,
-					"DROP TABLE metrics; DELETE FROM schema_version WHERE version >= 6;"
+					"DROP TABLE metrics; DROP TABLE forget_list; DROP TABLE forget_audit;"
+					"DELETE FROM schema_version WHERE version >= 6;"
 					"CREATE TABLE metrics (source TEXT NOT NULL, entity TEXT NOT NULL, name TEXT NOT NULL,"
 					" \"interval\" TEXT NOT NULL, \"at\" TEXT NOT NULL, value REAL NOT NULL, open REAL,"
 					" high REAL, low REAL, close REAL, volume REAL,"
