@@ -410,3 +410,11 @@ migrations are recorded, the old row goes, the state carries on.
   7
   0
   5
+
+Metrics that are events carry a key (an options flow alert, an analyst
+rating: issue 14): heat adds a day's events up; metrics without one are
+levels, and heat takes the day's mean.
+
+  $ for d in 1 2; do for k in 1 2 3; do echo "{\"kind\":\"metric\",\"source\":\"unusualwhales\",\"entity\":\"GME\",\"at\":\"2021-01-0${d}T1${k}:00:00Z\",\"name\":\"flow_call_premium\",\"value\":$((k * 100 * d)),\"key\":\"a$d$k\"}"; echo "{\"kind\":\"metric\",\"source\":\"trends\",\"entity\":\"GME\",\"at\":\"2021-01-0${d}T1${k}:00:00Z\",\"name\":\"interest\",\"value\":$((k * 10 * d))}"; done; done > events.ndjson
+  $ herd-detect --state ev.db --only heat --heat-all --heat-min-streams 1 --now 2021-01-04T00:00:00Z events.ndjson | jq -c 'select(.type == "heat") | [.evidence.detail[] | [.stream, .prev, .value]]'
+  [["trends/interest",20,40],["unusualwhales/flow_call_premium",600,1200]]
