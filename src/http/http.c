@@ -559,6 +559,10 @@ enum http_result http_send(http_client *c, const http_request *req, const http_p
 
 		if (wait_pace(c, r, why, whylen) < 0)
 			return HTTP_LIMITED;
+		if (p && p->ready && p->ready(p->arg, reason, sizeof reason) < 0) {
+			herd_errf(why, whylen, "%s: %s", what, reason);
+			return HTTP_STOPPED;
+		}
 		e = perform(c, req, r, &snd, errbuf);
 		if (snd.refused) {
 			herd_errf(why, whylen, "%s: %s", what, snd.why);

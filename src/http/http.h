@@ -95,6 +95,10 @@ typedef struct http_policy {
 	 * found closed included, and not for an attempt that never connected:
 	 * what it counts is what reached the server. NULL: always send. */
 	int (*before)(void *arg, char *why, size_t whylen);
+	/* Before each attempt connects, without counting anything: -1 to stop
+	 * with why when before would refuse anyway (the budget is spent
+	 * already), so that no connection is opened for nothing. NULL: go. */
+	int (*ready)(void *arg, char *why, size_t whylen);
 	/* After a 2xx: what the body says (invalid JSON, an in-body throttle).
 	 * For RETRY and LIMITED, why says what happened. NULL: always OK. */
 	enum http_verdict (*classify)(http_response *r, void *arg, double *wait, char *why, size_t whylen);

@@ -241,6 +241,26 @@ void fetch_run_free(fetch_run *f)
 
 /* ================================================================ requests */
 
+static int budget_spent(const fetch_run *f, const char *day, char *why, size_t whylen)
+{
+	return herd_errf(why, whylen, "the budget of %ld requests for %s (UTC) is spent; the next request waits for "
+				      "tomorrow or a larger --budget",
+			 f->o.budget, day);
+}
+
+/* Before connecting: a budget spent already stops the run without a
+ * connection; the request is counted only when it is sent (budget_before). */
+static int budget_ready(void *arg, char *why, size_t whylen)
+{
+	fetch_run *f = arg;
+	char day[HTIME_LEN];
+
+	if (!f->state || f->o.budget <= 0)
+		return 0;
+	htime_format_date(fetch_now(f), day);
+	return fetch_state_used(f->state, f->source, day) >= f->o.budget ? budget_spent(f, day, why, whylen) : 0;
+}
+
 static int budget_before(void *arg, char *why, size_t whylen)
 {
 	fetch_run *f = arg;
@@ -253,9 +273,7 @@ static int budget_before(void *arg, char *why, size_t whylen)
 	}
 	htime_format_date(fetch_now(f), day);
 	if (!fetch_state_take(f->state, f->source, day, f->o.budget, &used))
-		return herd_errf(why, whylen, "the budget of %ld requests for %s (UTC) is spent; the next request waits for "
-					      "tomorrow or a larger --budget",
-				 f->o.budget, day);
+		return budget_spent(f, day, why, whylen);
 	f->requests++;
 	return 0;
 }
@@ -370,7 +388,7 @@ static json_t *stored_validators(fetch_run *f, const char *urlsha)
 
 int fetch_get(fetch_run *f, const fetch_req *req, json_t **body, long *status)
 {
-	http_policy pol = {budget_before, json_classify, src_pace, f};
+	http_policy pol = {budget_before, budget_ready, json_classify, src_pace, f};
 	http_request hr = {0};
 	http_response r;
 	char what[512], why[1024], redacted[2048], sha[SHA1_HEX_LEN];
