@@ -36,6 +36,7 @@
 
 struct http_client {
 	CURL *curl;
+	buf_t jar;           /* cookies, "host\tname=value\n" lines (see keep_cookies) */
 	http_opts o;
 	char ua[256];
 	double next_at;      /* http_now() before which no request may be sent (pace) */
@@ -368,6 +369,7 @@ void http_free(http_client *c)
 	if (!c)
 		return;
 	curl_easy_cleanup(c->curl);
+	buf_free(&c->jar);
 	free(c);
 }
 
@@ -422,6 +424,69 @@ static int on_prereq(void *arg, char *primary_ip, char *local_ip, int primary_po
 	return CURL_PREREQFUNC_OK;
 }
 
+/* ================================================================ cookies */
+
+/*
+ * For requests that ask (http_request.cookies): the name=value of each
+ * Set-Cookie a host answered goes back to that host for the rest of the
+ * run, in memory only. libcurl's own cookie engine does not survive the
+ * curl_easy_reset every request starts with (and leaks when re-armed), so
+ * this keeps the little that is needed (Google Trends' explore sets a
+ * cookie its multiline answer wants): no paths, no expiry, no files.
+ */
+static void url_host(const char *url, char *host, size_t hostlen)
+{
+	const char *p = strstr(url, "://");
+
+	p = p ? p + 3 : url;
+	snprintf(host, hostlen, "%.*s", (int)strcspn(p, "/?#"), p);
+}
+
+static void keep_cookies(http_client *c, const http_request *req, const http_response *r)
+{
+	char host[256];
+
+	url_host(req->url, host, sizeof host);
+	for (size_t i = 0; i < r->nheaders; i++) {
+		const char *v = r->headers[i].value;
+		size_t n = strcspn(v, ";"), eq = strcspn(v, "=");
+		buf_t keep = BUF_INIT;
+		char *line, *end;
+
+		if (strcmp(r->headers[i].name, "set-cookie") != 0 || eq >= n || eq == 0)
+			continue;
+		/* Drop the host's earlier cookie of that name, then add this one. */
+		for (line = c->jar.p; line && *line; line = end) {
+			end = strchr(line, '\n') + 1;
+			if (!(strncmp(line, host, strlen(host)) == 0 && line[strlen(host)] == '\t' &&
+			      strncmp(line + strlen(host) + 1, v, eq + 1) == 0))
+				buf_put(&keep, line, (size_t)(end - line));
+		}
+		buf_printf(&keep, "%s\t%.*s\n", host, (int)n, v);
+		buf_free(&c->jar);
+		c->jar = keep;
+	}
+}
+
+/* "Cookie: a=1; b=2" for the host of url, or "" when it has none. */
+static void cookie_header(const http_client *c, const char *url, char *out, size_t outlen)
+{
+	char host[256];
+	size_t hl, n = 0;
+
+	url_host(url, host, sizeof host);
+	hl = strlen(host);
+	out[0] = '\0';
+	for (const char *line = c->jar.p; line && *line; line = strchr(line, '\n') + 1) {
+		size_t len = strcspn(line, "\n");
+		if (len > hl && strncmp(line, host, hl) == 0 && line[hl] == '\t')
+			n += (size_t)snprintf(out + n, n < outlen ? outlen - n : 0, "%s%.*s", n ? "; " : "Cookie: ",
+					      (int)(len - hl - 1), line + hl + 1);
+	}
+	if (n >= outlen)
+		out[0] = '\0'; /* too many to send: none */
+}
+
 /* One attempt (libcurl may send it more than once: on_prereq). Returns the
  * curl code; r holds what came. */
 static CURLcode perform(http_client *c, const http_request *req, http_response *r, sending *snd, char *errbuf)
@@ -451,13 +516,16 @@ static CURLcode perform(http_client *c, const http_request *req, http_response *
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	/* Cookies a server sets go back to it for the rest of the run (Google
-	 * Trends' explore sets one its multiline answer wants); never stored. */
-	curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
 	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
 	curl_easy_setopt(h, CURLOPT_PREREQDATA, snd);
 	errbuf[0] = '\0';
 	hs = curl_slist_append(hs, "Accept: application/json");
+	if (req->cookies) {
+		char cookie[2048];
+		cookie_header(c, req->url, cookie, sizeof cookie);
+		if (cookie[0])
+			hs = curl_slist_append(hs, cookie);
+	}
 	for (int i = 0; i < 8 && req->headers[i]; i++)
 		hs = curl_slist_append(hs, req->headers[i]);
 	if (req->if_none_match) {
@@ -481,6 +549,8 @@ static CURLcode perform(http_client *c, const http_request *req, http_response *
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hs);
+	if (req->cookies)
+		keep_cookies(c, req, r);
 	return e;
 }
 

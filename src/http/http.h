@@ -55,6 +55,7 @@ typedef struct http_request {
 	const char *if_none_match;   /* an ETag to revalidate, or NULL */
 	const char *if_modified_since; /* a Last-Modified to revalidate, or NULL */
 	const char *what;            /* for messages: "reddit wallstreetbets/new page 2" */
+	int cookies;                 /* send back the cookies this host set, keep those it sets */
 } http_request;
 
 typedef struct http_header {

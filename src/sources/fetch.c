@@ -408,6 +408,7 @@ int fetch_get(fetch_run *f, const fetch_req *req, json_t **body, long *status)
 	for (int i = 0; i < 6 && req->headers[i]; i++)
 		hr.headers[i] = req->headers[i];
 	hr.userpwd = req->userpwd;
+	hr.cookies = req->cookies;
 	hr.what = what;
 	snprintf(redacted, sizeof redacted, "%s", req->url);
 	http_redact(redacted);

@@ -156,6 +156,7 @@ typedef struct fetch_req {
 	const char *headers[6];      /* NULL-terminated "Name: value" (may hold secrets) */
 	const char *userpwd;         /* basic auth */
 	int conditional;             /* send the stored ETag / Last-Modified for this query */
+	int cookies;                 /* keep and send back the host's cookies (http_request) */
 } fetch_req;
 
 /*

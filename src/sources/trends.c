@@ -269,6 +269,7 @@ static int trends_page(fetch_run *f, const fetch_query *q, const char *next, fet
 	http_url_encode(&url, txt);
 	free(txt);
 	r.url = url.p;
+	r.cookies = 1; /* explore sets a cookie multiline wants */
 	rc = fetch_get(f, &r, &explore, &status);
 	if (rc == FETCH_OK && !(w = timeseries_widget(explore))) {
 		snprintf(f->err, sizeof f->err, "trends %s: the explore answer has no TIMESERIES widget", q->key);

@@ -43,6 +43,7 @@ check "explore, then multiline: 2 requests" \
 	[ "$(reqs '.path == "/trends/api/explore"')" -eq 1 -a "$(reqs '.path == "/trends/api/widgetdata/multiline"')" -eq 1 ]
 check "explore asks the keyword, the geo and 90 days back ($(jq -r 'select(.path == "/trends/api/explore") | .query.req' "$log"))" \
 	[ "$(jq -r 'select(.path == "/trends/api/explore") | .query.req' "$log")" = '{"comparisonItem":[{"keyword":"gamestop","geo":"US","time":"2020-11-17 2021-02-15"}],"category":0,"property":""}' ]
+check "multiline sends the cookie explore set" [ "$(reqs '.path == "/trends/api/widgetdata/multiline" and .headers.cookie == "NID=herd-test-cookie"')" -eq 1 ]
 check "multiline sends the widget's own request and its token" \
 	[ "$(reqs '.path == "/trends/api/widgetdata/multiline" and (.query.token | length) > 10 and (.query.req | fromjson | .resolution) == "DAY"')" -eq 1 ]
 check "the days the export has up to Feb 15 (41)" [ "$(grep -c . "$tmp/o1")" -eq 41 ]

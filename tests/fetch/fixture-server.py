@@ -22,7 +22,8 @@ paging and re-runs meet the real protocols:
   finnhub     GET /api/v1/stock/upgrade-downgrade (symbol, from, to) and
               /api/v1/stock/price-target (symbol); X-Finnhub-Token
   trends      GET /trends/api/explore (req: keyword, geo, time) → widgets
-              with a token; GET /trends/api/widgetdata/multiline (req =
+              with a token, and a cookie that multiline wants (429 without
+              it); GET /trends/api/widgetdata/multiline (req =
               the widget's request, token): the series of a "csv" dataset
               (a Google Trends export) over the window asked, rescaled so
               that its largest value is 100, as Google does per request
@@ -382,7 +383,7 @@ def trends_explore(h, cfg, q, fault):
                 "title": "Interest over time", "template": "fe", "embedTemplate": "fe_embed", "version": "1",
                 "isLong": True, "isCurated": False, "token": token, "keywordName": kw},
                {"request": {}, "id": "GEO_MAP", "title": "Interest by subregion", "token": "geo-" + token}]
-    return 200, PREFIX_EXPLORE + json.dumps({"widgets": widgets}).encode(), {}
+    return 200, PREFIX_EXPLORE + json.dumps({"widgets": widgets}).encode(), {"Set-Cookie": "NID=herd-test-cookie; Path=/"}
 
 
 def trends_multiline(h, cfg, q, fault):
@@ -391,6 +392,8 @@ def trends_multiline(h, cfg, q, fault):
     req = json.loads(q.get("req", "{}"))
     if not kw_when or req.get("time") != kw_when[1]:
         return 401, b"<html><body>Error 401 (Unauthorized)</body></html>", {}
+    if "NID=herd-test-cookie" not in h.headers.get("Cookie", ""):  # as Google may: no cookie, no answer
+        return 429, b"<html><body>Too Many Requests</body></html>", {}
     kw, when = kw_when
     rows = trends_series(cfg, kw)
     if rows is None:
