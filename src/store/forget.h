@@ -17,7 +17,7 @@
  * herd-maintain forget calls forget_sqlite (and pgcopy.c writes the same
  * deletion for PostgreSQL); herd-load keeps a forget_list loaded and drops
  * the records it names. The tables (forget_list, forget_audit) are
- * migration 7 of src/store/schema.c; docs/storage.md says what forgetting
+ * migration 8 of src/store/schema.c; docs/storage.md says what forgetting
  * does and does not touch (aggregates keep their counts).
  */
 #ifndef HERD_STORE_FORGET_H

@@ -208,7 +208,7 @@ static const struct {
  * nothing when it was done already, so every script may run them all; in
  * step with the SQLite file's migrations (schema.c). */
 static const char *const upgrades[] = {
-	/* schema.c migration 6: metrics that are events carry their key, part
+	/* schema.c migration 7: metrics that are events carry their key, part
 	 * of the primary key ('' for the samples loaded before). */
 	"ALTER TABLE metrics ADD COLUMN IF NOT EXISTS \"key\" text NOT NULL DEFAULT '';\n"
 	"DO $$DECLARE pk name; BEGIN\n"
@@ -273,7 +273,7 @@ static void schema(buf_t *b)
 				buf_printf(b, "CREATE INDEX IF NOT EXISTS %s ON %s (%s);\n", indexes[k].name, t->name,
 					   indexes[k].cols);
 	}
-	/* Forgotten authors (forget.c; schema.c migration 7): the hashes whose
+	/* Forgotten authors (forget.c; schema.c migration 8): the hashes whose
 	 * records every load drops, and what each forget deleted. */
 	buf_puts(b, "CREATE TABLE IF NOT EXISTS forget_list (\n"
 		    "  hash text NOT NULL PRIMARY KEY, source text NOT NULL, since timestamptz NOT NULL,\n"

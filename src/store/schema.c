@@ -2,8 +2,9 @@
  * schema.c — the migrations of herd's SQLite files and their runner; see
  * schema.h. Migrations 1-3 were written for herd-load and herd-fetch; 4
  * and 5 took in the tables herd-detect and herd-alert used to create
- * themselves, so that one mechanism versions them all; 6 gave metrics
- * that are events their key; 7 holds forgotten authors.
+ * themselves, so that one mechanism versions them all; 6 is the
+ * detector's count model; 7 gave metrics that are events their key; 8
+ * holds forgotten authors.
  */
 #include "schema.h"
 #include "lib/util.h"
@@ -109,24 +110,49 @@ static const struct migration migrations[] = {
 	 "CREATE TABLE IF NOT EXISTS alert_deliveries (\n"
 	 "  \"key\" TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,\n"
 	 "  error TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (\"key\", channel));\n"},
+	{6, "detect: cascades on a count model (issue 19): each series a BLOB of doubles, a CUSUM and its "
+	    "onset, the episode's shape; detect_cascade_window (per window length and source)",
+	 /* The robust-log baselines of before cannot become count models: the
+	  * cascade state starts over (its windows already processed stay
+	  * processed: cascade.<window>.last is kept), so for --min-history
+	  * after the upgrade no cascade starts. */
+	 "DROP TABLE IF EXISTS detect_cascade_entity;\n"
+	 "DROP TABLE IF EXISTS detect_cascade_source;\n"
+	 "DROP TABLE IF EXISTS detect_cascade_window;\n"
+	 "CREATE TABLE detect_cascade_entity (\n"
+	 "  window INTEGER NOT NULL, entity TEXT NOT NULL, live BLOB NOT NULL, ref BLOB,\n"
+	 "  cusum REAL NOT NULL, onset INTEGER NOT NULL, active INTEGER NOT NULL, episode INTEGER NOT NULL,\n"
+	 "  emitted INTEGER NOT NULL, start_rate REAL, peak_rate REAL, start_ratio REAL, peak_ratio REAL,\n"
+	 "  peak_score REAL,\n"
+	 "  peak_at INTEGER, after_peak INTEGER, below INTEGER, episode_windows BLOB,\n"
+	 "  PRIMARY KEY (window, entity));\n"
+	 "CREATE TABLE detect_cascade_source (\n"
+	 "  window INTEGER NOT NULL, entity TEXT NOT NULL, source TEXT NOT NULL, live BLOB NOT NULL, ref BLOB,\n"
+	 "  active_since INTEGER, act_posts INTEGER, act_share REAL, arrived INTEGER, arr_posts INTEGER,\n"
+	 "  arr_share REAL,\n"
+	 "  PRIMARY KEY (window, entity, source));\n"
+	 "CREATE TABLE detect_cascade_window (\n"
+	 "  window INTEGER NOT NULL, source TEXT NOT NULL, windows REAL NOT NULL, exposure REAL NOT NULL,\n"
+	 "  phi_pop REAL NOT NULL, pool_n REAL NOT NULL, pool_1 REAL NOT NULL, pool_2 REAL NOT NULL,\n"
+	 "  PRIMARY KEY (window, source));\n"},
 	/* A metric that is an event (an options flow alert, an analyst rating)
 	 * carries the event's key: two at one moment are two rows. The key is
 	 * part of the primary key, so the table is rebuilt ('' for the rows
 	 * there, which were samples). */
-	{6, "metrics: key (one row per event, for metrics that are events)",
-	 "CREATE TABLE metrics_v6 (\n"
+	{7, "metrics: key (one row per event, for metrics that are events)",
+	 "CREATE TABLE metrics_v7 (\n"
 	 "  source TEXT NOT NULL, entity TEXT NOT NULL, name TEXT NOT NULL, \"interval\" TEXT NOT NULL,\n"
 	 "  \"at\" TEXT NOT NULL, \"key\" TEXT NOT NULL, value REAL NOT NULL, open REAL, high REAL, low REAL,\n"
 	 "  close REAL, volume REAL, PRIMARY KEY (source, entity, name, \"interval\", \"at\", \"key\"));\n"
-	 "INSERT INTO metrics_v6 SELECT source, entity, name, \"interval\", \"at\", '', value, open, high, low, close,\n"
+	 "INSERT INTO metrics_v7 SELECT source, entity, name, \"interval\", \"at\", '', value, open, high, low, close,\n"
 	 "  volume FROM metrics;\n"
 	 "DROP TABLE metrics;\n"
-	 "ALTER TABLE metrics_v6 RENAME TO metrics;\n"
+	 "ALTER TABLE metrics_v7 RENAME TO metrics;\n"
 	 "CREATE INDEX metrics_entity_at ON metrics (entity, \"at\");\n"},
 	/* Forgetting an author (src/store/forget.c): the authors' hashes, whose
 	 * records herd-load drops (and counts), and one row per forget with no
 	 * personal data: a hash, a time, counts. */
-	{7, "forget: forget_list (forgotten authors' hashes), forget_audit (what each forget deleted)",
+	{8, "forget: forget_list (forgotten authors' hashes), forget_audit (what each forget deleted)",
 	 "CREATE TABLE IF NOT EXISTS forget_list (\n"
 	 "  hash TEXT NOT NULL PRIMARY KEY, source TEXT NOT NULL, since TEXT NOT NULL, dropped INTEGER NOT NULL DEFAULT 0);\n"
 	 "CREATE TABLE IF NOT EXISTS forget_audit (\n"

@@ -143,6 +143,16 @@ cascade of the 26th is its new one. The first day has no earlier day.
   | GME | 2021-01-26T00:00:00Z | cascade | warn | 2.00 | start |
   $ herd-report --db r.db --day 2021-01-20 --format json digest | jq -c '[.baseline_days, [.movers[] | .entity]]'
   [0,["AMC","GME"]]
+
+A day without any data in the baseline (a collection gap) is left out of
+"usual/day", as herd-detect leaves it out of its windows (issue 12): with
+the 24th gone, GME's usual is 10 over 6 days, not 60 / 7 = 8.6.
+
+  $ sqlite3 r.db ".backup usual.db" && sqlite3 usual.db "DELETE FROM aggregates WHERE start LIKE '2021-01-24%'"
+  $ herd-report --db usual.db --format json digest | jq -c '[.baseline_days, .baseline_span, (.movers[] | select(.entity == "GME") | .baseline)]'
+  [6,7,10]
+  $ herd-report --db usual.db digest | sed -n 3p
+  From `usual.db`, 1d aggregates; movers are measured against the 6 days with data of the 7 before (a day without any is a gap, not zero). 132 mentions of 3 entities (120 scored).
   $ herd-report --db r.db --window 1h digest
   herd-report: r.db: no aggregates of window 1h
   [1]
@@ -272,6 +282,41 @@ report that cannot be written leaves nothing behind.
   $ herd-report --db r.db digest > /dev/full
   herd-report: write error: No space left on device
   [1]
+
+A day the file has no aggregates of is an error, not an empty digest
+that reads like a quiet day.
+
+  $ herd-report --db r.db --day 2020-01-01 digest
+  herd-report: r.db: no aggregates of window 1d on 2020-01-01
+  [1]
+
+--tz reports the days of a time zone: midnight to midnight there. Three
+days of hourly GME at 10 an hour, 100 an hour from 05:00 to 12:00 UTC on
+the 27th: New York's 26th is 05:00 UTC on the 26th to 05:00 on the 27th
+(240 mentions, none of the burst), its 27th holds the burst (7 x 100 +
+12 x 10 to the data's end); Tokyo's 27th is 15:00 UTC on the 26th to
+15:00 on the 27th (9 x 10 + 5 x 10 + 700 + 3 x 10). Daily windows of UTC cannot be cut at
+midnight there; the heatmap's columns are UTC windows as they are.
+
+  $ for d in 25 26 27; do for h in $(seq -w 0 23); do n=10; if [ $d = 27 ] && [ $h -ge 05 ] && [ $h -lt 12 ]; then n=100; fi
+  >   printf '{"kind":"agg","entity":"GME","window":"1h","start":"2021-01-%sT%s:00:00Z","posts":%d,"authors":%d,"sources":{"x":%d},"sentiment":null,"engagement":0}\n' $d $h $n $n $n
+  > done; done | herd-load -q --db tz.db
+  $ herd-report --db tz.db --day 2021-01-26 --format json digest | jq -c '[.day, .tz, .totals.mentions]'
+  ["2021-01-26",null,240]
+  $ herd-report --db tz.db --day 2021-01-26 --tz America/New_York --format json digest | jq -c '[.day, .tz, .movers[0].mentions, .movers[0].daily[-3:]]'
+  ["2021-01-26","America/New_York",240,[50,240,240]]
+  $ herd-report --db tz.db --day 2021-01-27 --tz America/New_York digest | sed -n '1p;/^| GME/p'
+  # herd digest — 2021-01-27 (America/New_York)
+  | GME | 820 | 176.7 | ×4.6 | 48.3 | – | 0 | 0 |
+  $ herd-report --db tz.db --day 2021-01-27 --tz Asia/Tokyo --format json digest | jq -c '[.day, .totals.mentions]'
+  ["2021-01-27",870]
+  $ herd-report --db r.db --tz America/New_York digest
+  herd-report: r.db: 1d windows do not tile a day of the time zone (it starts at 2021-01-26T05:00:00Z); give --window 1h or shorter
+  [1]
+  $ herd-report --db tz.db --tz America/New_York heatmap
+  herd-report: --tz: the heatmap's columns are the windows as they are (UTC); --tz is for the digest
+  Try 'herd-report --help' for more information.
+  [2]
 
 An empty herd file has nothing to report.
 

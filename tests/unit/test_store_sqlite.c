@@ -182,18 +182,18 @@ int main(void)
 	CHECK(db == NULL && strstr(err, "is newer than this program's"), "newer schema refused: %s", err);
 	store_sqlite_close(db, NULL, 0);
 
-	/* A file of schema 5 (metrics without "key", issue 14): migration 6
+	/* A file of schema 6 (metrics without "key", issue 14): migration 7
 	 * rebuilds the table and keeps its rows, as samples (key ''). */
 	{
 		char old[300];
 		sqlite3 *h;
 
-		snprintf(old, sizeof old, "%s/v5.db", dir);
+		snprintf(old, sizeof old, "%s/v6.db", dir);
 		db = store_sqlite_open(old, err, sizeof err);
 		h = db ? store_sqlite_handle(db) : NULL;
 		CHECK(h && sqlite3_exec(h,
 					"DROP TABLE metrics; DROP TABLE forget_list; DROP TABLE forget_audit;"
-					"DELETE FROM schema_version WHERE version >= 6;"
+					"DELETE FROM schema_version WHERE version >= 7;"
 					"CREATE TABLE metrics (source TEXT NOT NULL, entity TEXT NOT NULL, name TEXT NOT NULL,"
 					" \"interval\" TEXT NOT NULL, \"at\" TEXT NOT NULL, value REAL NOT NULL, open REAL,"
 					" high REAL, low REAL, close REAL, volume REAL,"
@@ -201,15 +201,15 @@ int main(void)
 					"INSERT INTO metrics VALUES ('yahoo', 'GME', 'bar', '1d', '2021-01-27T00:00:00Z', 347.51,"
 					" 354.83, 380, 249, 347.51, 93396700)",
 					NULL, NULL, NULL) == SQLITE_OK,
-		      "a schema-5 file made");
+		      "a schema-6 file made");
 		store_sqlite_close(db, NULL, 0);
 		db = store_sqlite_open(old, err, sizeof err);
-		CHECK(db && store_sqlite_version(db) == store_sqlite_latest_version(), "schema 5 upgraded (%s)", err);
+		CHECK(db && store_sqlite_version(db) == store_sqlite_latest_version(), "schema 6 upgraded (%s)", err);
 		if (db) {
 			check_table(db, &store_tables[STORE_METRICS]);
 			q_text(db, "SELECT entity || '|' || \"key\" || '|' || value || '|' || volume FROM metrics", txt,
 			       sizeof txt);
-			CHECK_STR(txt, "GME||347.51|93396700.0", "schema 5's metric kept, key ''");
+			CHECK_STR(txt, "GME||347.51|93396700.0", "schema 6's metric kept, key ''");
 		}
 		store_sqlite_close(db, NULL, 0);
 		unlink(old);
