@@ -46,7 +46,9 @@ Faults (nth counts the requests to that path since the config was read):
   "500", "503", "429" (+ "retry_after": "1" or "date:2"), "reset" (RST),
   "slow" (+ "seconds"), "truncate" (half the body, then close),
   "invalid_json", "expire_token" (tokens issued so far are refused: 401),
-  "repeat" (the page starts with the previous page's last item),
+  "repeat" (the page starts with the previous page's last item, and drops
+  nothing: it is one item longer, as when an item was published at the top
+  between two requests),
   "ratelimit" (the source's rate-limit headers say 0 left, reset in
   "seconds"), "av_note", "av_information", "hang" (no answer for 60 s; the
   file PORTFILE.hung says which request hangs), "disorder" (the page's
@@ -148,9 +150,11 @@ def bearer_ok(h, cfg, valid):
 
 
 def page_of(items, start, size, fault):
-    if fault == "repeat" and start > 0:
-        start -= 1
-    page = items[start:start + size]
+    # "repeat": the page also starts with the previous page's last item, as
+    # a page does when an item was published at the top between the two
+    # requests; it drops nothing (the page is one item longer).
+    first = start - 1 if fault == "repeat" and start > 0 else start
+    page = items[first:start + size]
     if fault == "disorder":
         page = page[::-1]
     return page, start + size
@@ -316,7 +320,7 @@ def unusualwhales_flow(h, cfg, q, fault):
     if fault == "repeat" and page and "older_than" in q:  # the previous page's oldest again
         prev = [a for a in sorted(body["data"], key=lambda a: (parse_ts(a["created_at"]), a["id"]), reverse=True)
                 if parse_ts(a["created_at"]) >= parse_ts(q["older_than"])]
-        page = prev[-1:] + page[:-1]
+        page = prev[-1:] + page
     if fault == "disorder":
         page = page[::-1]
     return 200, {"data": page}, {}
