@@ -450,11 +450,21 @@ carries on.
   5 alert: herd-alert's state (alert_event
   6 detect: cascades on a count model (iss
   7 alert: alert_pending (each event not y
+  8 metrics: key (one row per event, for m
+  9 forget: forget_list (forgotten authors
   $ sqlite3 shared.db "DELETE FROM schema_version WHERE version >= 4" "DROP TABLE alert_pending" "INSERT INTO detect_meta VALUES ('schema', 1)"
   $ herd-detect --state shared.db --window 1d --only cascade aggs.ndjson | wc -l
   herd-detect: 69 records were at or before what an earlier run processed (late), skipped
   0
   $ sqlite3 shared.db "SELECT max(version) FROM schema_version" "SELECT count(*) FROM detect_meta WHERE key = 'schema'" "SELECT count(*) FROM detect_events"
-  7
+  9
   0
   5
+
+Metrics that are events carry a key (an options flow alert, an analyst
+rating: issue 14): heat adds a day's events up; metrics without one are
+levels, and heat takes the day's mean.
+
+  $ for d in 1 2; do for k in 1 2 3; do echo "{\"kind\":\"metric\",\"source\":\"unusualwhales\",\"entity\":\"GME\",\"at\":\"2021-01-0${d}T1${k}:00:00Z\",\"name\":\"flow_call_premium\",\"value\":$((k * 100 * d)),\"key\":\"a$d$k\"}"; echo "{\"kind\":\"metric\",\"source\":\"trends\",\"entity\":\"GME\",\"at\":\"2021-01-0${d}T1${k}:00:00Z\",\"name\":\"interest\",\"value\":$((k * 10 * d))}"; done; done > events.ndjson
+  $ herd-detect --state ev.db --only heat --heat-all --heat-min-streams 1 --now 2021-01-04T00:00:00Z events.ndjson | jq -c 'select(.type == "heat") | [.evidence.detail[] | [.stream, .prev, .value]]'
+  [["trends/interest",20,40],["unusualwhales/flow_call_premium",600,1200]]
