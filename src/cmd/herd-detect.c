@@ -16,6 +16,7 @@
 #include "lib/stream.h"
 #include "lib/util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,57 +42,66 @@ static const char usage[] =
 	"      --state FILE        SQLite state (baselines, phases, signal history,\n"
 	"                          events written); default $HERD_HOME/state.db, or\n"
 	"                          ./state.db when HERD_HOME is unset\n"
-	"      --window D          the agg window length to read (default 1h). Use\n"
-	"                          one --state per window length\n"
+	"      --window D          the agg window length to read (default 1h); records\n"
+	"                          of other lengths are counted and said on stderr. A\n"
+	"                          state file serves one window length: another is\n"
+	"                          refused (use one --state per length)\n"
 	"      --only LIST         detectors to run: cascade,signal,heat (default all)\n"
 	"      --now TIME          the run's \"now\": data after it is ignored, and heat\n"
 	"                          days ending by it are closed (default: the latest\n"
 	"                          time in the data and the state; never the clock)\n"
 	"      --explain ENTITY    print ENTITY's series and every decision on stderr\n"
+	"                          (any case; says so when the data has no ENTITY)\n"
 	"      --exclude FILE      entities to ignore, one per line (the first field;\n"
 	"                          # comments), e.g. data/entities/stoplist.txt for\n"
 	"                          data whose tickers herd-normalize did not extract\n"
 	"      --pass              also pass the records read to stdout\n"
 	"\n"
-	"Cascades (an entity's mentions burst above its own baseline, across sources):\n"
-	"      --model M           robust (default): EWMA of log mentions, robust spread,\n"
-	"                          clipped updates; negbin: negative-binomial tail; ewma:\n"
-	"                          plain EWMA of counts. On the 2021 data robust raised\n"
-	"                          the fewest alarms on words for the same herds found\n"
-	"      --rate R            count (default) or share (robust model only): the log\n"
-	"                          share of all mentions, blind to market-wide surges\n"
-	"                          and daily cycles, and to herds that swell the total\n"
-	"      --halflife D        baseline half-life (default 7d): longer remembers\n"
-	"                          quiet times longer (more sensitive, slower to accept\n"
-	"                          a new normal)\n"
-	"      --min-history D     own history before the baseline is used (default 3d);\n"
-	"                          until then an entity is cold and judged by its share\n"
-	"                          against the other entities of the window\n"
-	"      --z Z               z to start an episode (default 2, chosen on the 2021\n"
-	"                          data, docs/detection.md): lower flags earlier and\n"
-	"                          more often\n"
-	"      --z-end Z           an episode fades when z drops under this (default 0:\n"
-	"                          the rate is back at its baseline, the new normal)\n"
-	"      --z-critical Z      severity critical from this z with 3+ sources (default\n"
-	"                          6): fewer criticals, the ones worth waking for\n"
-	"      --min-posts N       posts in the window to start (default 20): guards\n"
-	"                          against tiny counts with huge z\n"
-	"      --min-sources N     active sources to start (default 2): the spread\n"
-	"                          that makes a herd; 1 for single-source data\n"
+	"Cascades (an entity's mentions run at several times their usual rate, beyond\n"
+	"its ordinary bursts, and spread across sources; docs/detection.md):\n"
+	"      --false-alarms R    false episodes per entity and year to accept on\n"
+	"                          quiet data (default 0.5/y): sets the thresholds\n"
+	"                          h = ln(windows per year / R). R is N/y, N/mo, N/w\n"
+	"                          or N/d (0.5/y, 1/mo); lower flags less often, later\n"
+	"      --shift F           the rate ratio the CUSUM is tuned to (default 2):\n"
+	"                          lower sees slow builds sooner, and more noise\n"
+	"      --critical S        severity critical from score S (default 3: at worst\n"
+	"                          8x the usual rate); the score is log2 of the rate\n"
+	"                          ratio now / usual that the counts make 95% certain\n"
+	"      --halflife D        half-life of the usual level (default 7d); the\n"
+	"                          overdispersion and season factors remember 8x longer\n"
+	"      --min-history D     history a baseline needs before it judges (default\n"
+	"                          3d): nothing starts in the first D of data; an\n"
+	"                          entity first seen later carries the zeros of the\n"
+	"                          windows it was absent from\n"
+	"      --market on|off     divide by the market-wide factor (default on): the\n"
+	"                          median change of the established entities, so a\n"
+	"                          crash or a collection outage that moves every name\n"
+	"                          is no herd of each (needs 8 entities expecting 5+)\n"
+	"      --season auto|off   day-of-week factors on 1d windows, hour-of-day on\n"
+	"                          shorter ones (default auto)\n"
+	"      --min-posts N       posts in the window to start (default 20)\n"
+	"      --min-sources N|auto  active sources to start (default auto: 2 once the\n"
+	"                          data has had two sources, 1 while it has had one;\n"
+	"                          stderr says which applied)\n"
 	"      --source-min N      posts for a source to be active (default 5): lower\n"
 	"                          lets small forums lead, and their noise with them\n"
-	"      --source-z Z        z of a source against its own baseline to be active\n"
-	"                          (default 2): lower sees followers join sooner\n"
-	"      --cold-share F      share of all mentions a cold entity needs (default\n"
-	"                          0.10): lower flags new names sooner, and the usual\n"
-	"                          big names on every cold start\n"
+	"      --source-z Z        a source is active when its posts of the entity are\n"
+	"                          as unlikely as a normal tail of Z under that\n"
+	"                          source's own count model (default 2: p 0.023)\n"
+	"      --cold-share F      a source too young for a model of its own is active\n"
+	"                          when the entity holds F of its posts (default 0.10)\n"
 	"      --growth F          growth phase at F x the start rate (default 1.5)\n"
 	"      --peak-drop F       peak once the rate is F under the episode's max\n"
 	"                          (default 0.2): lower calls it sooner, and on mere dips\n"
-	"      --fade F            fade once the rate is under F x the max (default 0.5):\n"
-	"                          higher ends episodes sooner\n"
+	"      --fade F            fade once the rate is under F x the max, or at its\n"
+	"                          expected count (default 0.5)\n"
 	"      --min-align F       bull/bear concentration |bull-bear|/(bull+bear)\n"
 	"                          needed to start (default 0: reported, not required)\n"
+	"      --z Z               older spelling of the threshold: --false-alarms of a\n"
+	"                          normal tail of Z per window (--z 3: 0.49/y daily)\n"
+	"  --model, --rate, --z-end and --z-critical were retired with the count model\n"
+	"  (issue 19); they stop with an error that says what replaced them.\n"
 	"\n"
 	"Signals (news + price context -> BUY/SELL):\n"
 	"      --news TYPES        post types that are news (default article)\n"
@@ -125,13 +135,18 @@ enum {
 	OPT_EXPLAIN,
 	OPT_EXCLUDE,
 	OPT_PASS,
-	OPT_MODEL,
-	OPT_RATE,
+	OPT_RETIRED_MODEL,
+	OPT_RETIRED_RATE,
+	OPT_RETIRED_Z_END,
+	OPT_RETIRED_Z_CRITICAL,
+	OPT_FALSE_ALARMS,
+	OPT_SHIFT,
+	OPT_CRITICAL,
+	OPT_MARKET,
+	OPT_SEASON,
 	OPT_HALFLIFE,
 	OPT_MIN_HISTORY,
 	OPT_Z,
-	OPT_Z_END,
-	OPT_Z_CRITICAL,
 	OPT_MIN_POSTS,
 	OPT_MIN_SOURCES,
 	OPT_SOURCE_MIN,
@@ -153,6 +168,13 @@ enum {
 	OPT_HEAT_MIN_STREAMS,
 };
 
+/* Records of a window length other than --window: how many, per kind. */
+typedef struct other {
+	const char *kind;
+	int64_t len;
+	long n;
+} other_t;
+
 typedef struct run {
 	detect_t d;
 	cascade_t *cascade;
@@ -160,7 +182,103 @@ typedef struct run {
 	heat_t *heat;
 	int pass;
 	long news, used;
+	other_t other[8];
+	int nother;
+	long other_more; /* beyond the 8 tallies kept */
+	long windowed;   /* agg and mentions records of the --window length */
 } run_t;
+
+/* The state file of a run that has not committed yet, for the notice. */
+static const char *pending_state;
+
+static void say_not_updated(void)
+{
+	if (pending_state)
+		log_error("%s: not updated (input or output failed); rerun the batch", pending_state);
+}
+
+/* An option of the robust-log cascades that has no meaning for the count
+ * model (in the order of OPT_RETIRED_*): say what replaced it (exit 2). */
+static void retired(int which)
+{
+	static const char *const why[][2] = {
+		{"--model", "cascades have one count model now (negative binomial, docs/detection.md)"},
+		{"--rate", "the market-wide factor (--market) does what --rate share did, without hiding herds"},
+		{"--z-end", "an episode fades at --fade x its peak ratio, or at its expected count"},
+		{"--z-critical", "severity comes from the score: --critical S (log2 of the at-worst rate ratio)"},
+	};
+
+	log_usage("%s was retired with the count model (issue 19): %s", why[which][0], why[which][1]);
+}
+
+/* --false-alarms: "N/UNIT" (or N, per year) as episodes per year. */
+static double parse_rate(const char *opt, const char *arg)
+{
+	static const struct {
+		const char *unit;
+		double per_year;
+	} units[] = {{"y", 1}, {"yr", 1}, {"year", 1}, {"mo", 12}, {"month", 12}, {"w", 365.25 / 7},
+		     {"week", 365.25 / 7}, {"d", 365.25}, {"day", 365.25}};
+	char *end;
+	double n = strtod(arg, &end);
+
+	if (end == arg || !(n > 0) || !isfinite(n))
+		log_usage("%s: '%s' is not a rate like 1/y, 0.5/y or 2/mo", opt, arg);
+	if (!*end)
+		return n;
+	if (*end == '/')
+		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+			if (strcmp(end + 1, units[i].unit) == 0)
+				return n * units[i].per_year;
+	log_usage("%s: '%s' is not a rate like 1/y, 0.5/y or 2/mo", opt, arg);
+}
+
+/* Count a record of another window length. */
+static void other_window(run_t *r, const char *kind, int64_t len)
+{
+	for (int i = 0; i < r->nother; i++)
+		if (r->other[i].len == len && strcmp(r->other[i].kind, kind) == 0) {
+			r->other[i].n++;
+			return;
+		}
+	if (r->nother == (int)(sizeof r->other / sizeof r->other[0])) {
+		r->other_more++;
+		return;
+	}
+	r->other[r->nother++] = (other_t){kind, len, 1};
+}
+
+/* What a run read but could not use, and which rule it applied: said on
+ * stderr so that a run never does nothing without a word. */
+static void report_unused(const run_t *r)
+{
+	char w[32], ow[32];
+	const char *one;
+	long nsrc;
+
+	htime_format_duration(r->d.opt.window, w);
+	/* A warning when nothing of the --window length came (a mistake, most
+	 * likely); a note when the input mixed lengths (herd-aggregate
+	 * --window 1h,1d piped whole, as the pipelines do). */
+	for (int i = 0; i < r->nother; i++)
+		log_msg(r->windowed ? LOG_INFO : LOG_WARN, "%ld %s records of window %s ignored: --window is %s",
+			r->other[i].n, r->other[i].kind, htime_format_duration(r->other[i].len, ow), w);
+	if (r->other_more)
+		log_msg(r->windowed ? LOG_INFO : LOG_WARN, "%ld more records of other window lengths ignored: --window is %s",
+			r->other_more, w);
+	if (r->d.opt.explain && !r->d.explain_found)
+		log_warn("--explain %s: no record of %s in the data or the state (%ld entities seen)", r->d.opt.explain,
+			 r->d.opt.explain, r->d.entities_seen);
+	if (!r->cascade || !(nsrc = cascade_sources_seen(r->cascade, &one)))
+		return;
+	if (nsrc == 1 && r->d.opt.min_sources < 0)
+		log_info("one source in the data (%s): a cascade starts on the entity's own counts (--min-sources 1); "
+			 "with two sources or more it needs 2 active",
+			 one);
+	else if (r->d.opt.min_sources > nsrc)
+		log_warn("--min-sources %ld, but the data has had %ld source%s: no cascade can start", r->d.opt.min_sources,
+			 nsrc, nsrc == 1 ? "" : "s");
+}
 
 static unsigned parse_only(const char *arg)
 {
@@ -232,7 +350,10 @@ static int route(stream_t *s, json_t *rec, run_t *r)
 		if (detect_parse_agg(s, rec, &a) < 0)
 			return -1;
 		detect_saw(&r->d, a.start + a.len);
-		if (!detect_excluded(&r->d, a.entity)) {
+		detect_note_entity(&r->d, a.entity);
+		if (a.len != r->d.opt.window) {
+			other_window(r, "agg", a.len);
+		} else if (r->windowed++, !detect_excluded(&r->d, a.entity)) {
 			if (r->cascade && cascade_add(r->cascade, s, &a, 0) < 0)
 				return -1;
 			if (r->heat)
@@ -243,9 +364,14 @@ static int route(stream_t *s, json_t *rec, run_t *r)
 
 		if (detect_parse_metric(s, rec, &m) < 0)
 			return -1;
+		detect_note_entity(&r->d, m.entity);
 		if (detect_excluded(&r->d, m.entity)) {
 			detect_saw(&r->d, m.at + m.interval);
+		} else if (strcmp(m.name, "mentions") == 0 && m.interval && m.interval != r->d.opt.window) {
+			detect_saw(&r->d, m.at + m.interval);
+			other_window(r, "mentions metric", m.interval);
 		} else if (strcmp(m.name, "mentions") == 0) {
+			r->windowed++;
 			if (on_mentions(r, s, rec, &m) < 0)
 				return -1;
 		} else {
@@ -261,6 +387,9 @@ static int route(stream_t *s, json_t *rec, run_t *r)
 		if (detect_parse_post(s, rec, &p) < 0)
 			return -1;
 		detect_saw(&r->d, p.at);
+		for (size_t i = 0; p.entities && i < json_array_size(p.entities); i++)
+			if (json_is_string(json_array_get(p.entities, i)))
+				detect_note_entity(&r->d, json_string_value(json_array_get(p.entities, i)));
 		if (!r->signals || !signals_add_post(r->signals, &p))
 			r->d.skipped++;
 	} else {
@@ -282,13 +411,18 @@ int main(int argc, char **argv)
 		{"explain", required_argument, NULL, OPT_EXPLAIN},
 		{"exclude", required_argument, NULL, OPT_EXCLUDE},
 		{"pass", no_argument, NULL, OPT_PASS},
-		{"model", required_argument, NULL, OPT_MODEL},
-		{"rate", required_argument, NULL, OPT_RATE},
+		{"model", required_argument, NULL, OPT_RETIRED_MODEL},
+		{"rate", required_argument, NULL, OPT_RETIRED_RATE},
+		{"z-end", required_argument, NULL, OPT_RETIRED_Z_END},
+		{"z-critical", required_argument, NULL, OPT_RETIRED_Z_CRITICAL},
+		{"false-alarms", required_argument, NULL, OPT_FALSE_ALARMS},
+		{"shift", required_argument, NULL, OPT_SHIFT},
+		{"critical", required_argument, NULL, OPT_CRITICAL},
+		{"market", required_argument, NULL, OPT_MARKET},
+		{"season", required_argument, NULL, OPT_SEASON},
 		{"halflife", required_argument, NULL, OPT_HALFLIFE},
 		{"min-history", required_argument, NULL, OPT_MIN_HISTORY},
 		{"z", required_argument, NULL, OPT_Z},
-		{"z-end", required_argument, NULL, OPT_Z_END},
-		{"z-critical", required_argument, NULL, OPT_Z_CRITICAL},
 		{"min-posts", required_argument, NULL, OPT_MIN_POSTS},
 		{"min-sources", required_argument, NULL, OPT_MIN_SOURCES},
 		{"source-min", required_argument, NULL, OPT_SOURCE_MIN},
@@ -314,6 +448,7 @@ int main(int argc, char **argv)
 	};
 	detect_opts_t o;
 	char *state = NULL;
+	double z = -1;
 	sqlite3 *db;
 	stream_t s;
 	run_t r;
@@ -338,20 +473,22 @@ int main(int argc, char **argv)
 				log_fatal(HERD_EXIT_USAGE, "--exclude: %s:", optarg);
 			break;
 		case OPT_PASS: r.pass = 1; break;
-		case OPT_MODEL: {
-			static const char *const names[] = {"robust", "negbin", "ewma", NULL};
-			static const enum baseline_model models[] = {BASELINE_ROBUST, BASELINE_NEGBIN, BASELINE_EWMA};
-			o.model = models[cli_choice("--model", optarg, names)];
-			break;
-		}
-		case OPT_RATE: o.share = cli_choice("--rate", optarg, (const char *const[]){"count", "share", NULL}); break;
+		case OPT_RETIRED_MODEL:
+		case OPT_RETIRED_RATE:
+		case OPT_RETIRED_Z_END:
+		case OPT_RETIRED_Z_CRITICAL: retired(c - OPT_RETIRED_MODEL); break;
+		case OPT_FALSE_ALARMS: o.false_alarms = parse_rate("--false-alarms", optarg); break;
+		case OPT_SHIFT: o.shift = cli_double("--shift", optarg, 1.01, 1e3); break;
+		case OPT_CRITICAL: o.critical = cli_double("--critical", optarg, -100, 100); break;
+		case OPT_MARKET: o.market = !cli_choice("--market", optarg, (const char *const[]){"on", "off", NULL}); break;
+		case OPT_SEASON: o.season = !cli_choice("--season", optarg, (const char *const[]){"auto", "off", NULL}); break;
 		case OPT_HALFLIFE: o.halflife = cli_duration("--halflife", optarg); break;
 		case OPT_MIN_HISTORY: o.min_history = cli_duration("--min-history", optarg); break;
-		case OPT_Z: o.z = cli_double("--z", optarg, 0, 40); break;
-		case OPT_Z_END: o.z_end = cli_double("--z-end", optarg, -40, 40); break;
-		case OPT_Z_CRITICAL: o.z_critical = cli_double("--z-critical", optarg, 0, 40); break;
+		case OPT_Z: z = cli_double("--z", optarg, 0, 40); break;
 		case OPT_MIN_POSTS: o.min_posts = cli_long("--min-posts", optarg, 0, __LONG_MAX__); break;
-		case OPT_MIN_SOURCES: o.min_sources = cli_long("--min-sources", optarg, 0, 1000); break;
+		case OPT_MIN_SOURCES:
+			o.min_sources = strcmp(optarg, "auto") == 0 ? -1 : cli_long("--min-sources", optarg, 0, 1000);
+			break;
 		case OPT_SOURCE_MIN: o.source_min = cli_long("--source-min", optarg, 1, __LONG_MAX__); break;
 		case OPT_SOURCE_Z: o.source_z = cli_double("--source-z", optarg, 0, 40); break;
 		case OPT_COLD_SHARE: o.cold_share = cli_double("--cold-share", optarg, 0, 1); break;
@@ -372,9 +509,13 @@ int main(int argc, char **argv)
 		default: log_usage("unexpected option");
 		}
 	}
+	if (z >= 0) /* --z: the same tail per window, as a rate per year */
+		o.false_alarms = 0.5 * erfc(z / M_SQRT2) * 365.25 * 86400 / (double)o.window;
 	if (!state)
 		state = herd_home_file("state.db");
 	db = detect_state_open(state);
+	if (o.run & (DETECT_CASCADE | DETECT_HEAT))
+		detect_state_claim_window(db, state, o.window);
 	detect_init(&r.d, &o, db);
 	if (o.run & DETECT_CASCADE)
 		r.cascade = cascade_new(&r.d);
@@ -392,12 +533,17 @@ int main(int argc, char **argv)
 		heat_run(r.heat);
 	if (r.signals)
 		signals_run(r.signals);
+	/* A write error while the events go out ends the program at once
+	 * (stream_emit): the state is then rolled back, and this says so. */
+	pending_state = state;
+	atexit(say_not_updated);
 	written = detect_flush(&r.d, &s);
 	rc = stream_finish(&s);
 	if (r.d.late)
 		log_warn("%ld records were at or before what an earlier run processed (late), skipped", r.d.late);
 	if (r.d.future)
 		log_info("%ld records after --now were left for a later run", r.d.future);
+	report_unused(&r);
 	log_debug("%ld records read, %ld events written (%ld not for a detector)", s.records, written, r.d.skipped);
 	cascade_free(r.cascade);
 	signals_free(r.signals);
@@ -408,10 +554,15 @@ int main(int argc, char **argv)
 	 * reached stdout; otherwise a rerun must see the same windows again. */
 	if (herd_close_stdout() || s.io_error) {
 		detect_state_close(db);
-		log_error("%s: not updated (input or output failed); rerun the batch", state);
 		rc = HERD_EXIT_FAIL;
-	} else if (detect_state_commit(db)) {
-		rc = HERD_EXIT_FAIL;
+	} else {
+		pending_state = NULL;
+		if (detect_state_commit(db))
+			rc = HERD_EXIT_FAIL;
+	}
+	if (rc == HERD_EXIT_FAIL && pending_state) {
+		say_not_updated();
+		pending_state = NULL;
 	}
 	free(state);
 	return rc;

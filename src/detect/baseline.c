@@ -1,6 +1,6 @@
 /*
- * baseline.c — exponentially weighted baselines, tail probabilities and
- * cross-sectional statistics for the detectors; see baseline.h.
+ * baseline.c — exponentially weighted baselines and tail probabilities
+ * for the detectors; see baseline.h.
  *
  * The special functions (incomplete beta and gamma) follow the classic
  * continued-fraction and series forms, computed in logs so that the tiny
@@ -14,10 +14,6 @@
 
 /* sigma / mean absolute deviation for a normal distribution: sqrt(pi/2). */
 #define MAD_TO_SIGMA 1.2533141373155003
-/* sigma / median absolute deviation for a normal distribution. */
-#define MEDAD_TO_SIGMA 1.4826
-/* z is reported within [-Z_CAP, Z_CAP]: beyond that nothing changes. */
-#define Z_CAP 40.0
 /* Iterations and tolerance of the continued fractions (converge in < 100
  * for every argument a detector passes; 1e-15 is double precision). */
 #define SF_ITER 500
@@ -35,8 +31,6 @@ void baseline_init(baseline_t *b)
 {
 	b->n = 0;
 	b->mean = b->dev = 0;
-	b->cmean = b->cvar = 0;
-	b->pmean = b->pvar = 0;
 }
 
 static double clamp(double v, double lo, double hi)
@@ -74,31 +68,21 @@ double baseline_scale(const baseline_t *b, double floor, const baseline_params_t
 	return s;
 }
 
-/* The spread of the count the clipped count moments are measured in. */
-static double count_sd(double mean, double var)
+void baseline_update(baseline_t *b, double x, double floor, const baseline_params_t *p)
 {
-	double v = var > mean ? var : mean;
-
-	return sqrt(v < 1 ? 1 : v);
-}
-
-void baseline_update(baseline_t *b, double x, double c, double floor, const baseline_params_t *p)
-{
-	double a, r, k, d;
+	double a, r, k;
 
 	if (b->n == 0) {
 		b->n = 1;
 		b->mean = x;
-		b->cmean = b->pmean = c;
-		b->dev = b->cvar = b->pvar = 0;
+		b->dev = 0;
 		return;
 	}
 	/* Warm-up: running average until 1/(n+1) falls under alpha. */
 	a = 1.0 / (double)(b->n + 1);
 	if (a < p->alpha)
 		a = p->alpha;
-
-	/* Log domain, Huber-clipped. */
+	/* Huber-clipped. */
 	r = x - b->mean;
 	if (p->clip > 0) {
 		k = p->clip * baseline_scale(b, floor, p);
@@ -106,53 +90,14 @@ void baseline_update(baseline_t *b, double x, double c, double floor, const base
 	}
 	b->mean += a * r;
 	b->dev += a * (fabs(r) - b->dev);
-
-	/* Counts, clipped the same way (negbin). */
-	d = c - b->cmean;
-	if (p->clip > 0) {
-		k = p->clip * count_sd(b->cmean, b->cvar);
-		d = clamp(d, -k, k);
-	}
-	b->cmean += a * d;
-	b->cvar = (1 - a) * (b->cvar + a * d * d);
-
-	/* Counts, plain (ewma). */
-	d = c - b->pmean;
-	b->pmean += a * d;
-	b->pvar = (1 - a) * (b->pvar + a * d * d);
 	b->n++;
-}
-
-double baseline_z(const baseline_t *b, double x, double c, double floor, enum baseline_model m,
-		  const baseline_params_t *p)
-{
-	double z;
-
-	if (b->n == 0)
-		return 0;
-	switch (m) {
-	case BASELINE_EWMA:
-		z = (c - b->pmean) / count_sd(b->pmean, b->pvar);
-		break;
-	case BASELINE_NEGBIN:
-		z = baseline_z_from_logtail(baseline_logtail(b->cmean, b->cvar, c));
-		break;
-	default:
-		z = (x - b->mean) / baseline_scale(b, floor, p);
-		break;
-	}
-	return clamp(z, -Z_CAP, Z_CAP);
 }
 
 int baseline_check(const baseline_t *b)
 {
-	if (b->n < 0 || !isfinite(b->mean) || !isfinite(b->dev) || !isfinite(b->cmean) || !isfinite(b->cvar) ||
-	    !isfinite(b->pmean) || !isfinite(b->pvar))
+	if (b->n < 0 || !isfinite(b->mean) || !isfinite(b->dev) || b->dev < 0)
 		return 0;
-	if (b->dev < 0 || b->cvar < 0 || b->pvar < 0)
-		return 0;
-	if (b->n == 0 && (b->mean != 0 || b->dev != 0 || b->cmean != 0 || b->cvar != 0 || b->pmean != 0 ||
-			  b->pvar != 0))
+	if (b->n == 0 && (b->mean != 0 || b->dev != 0))
 		return 0;
 	return 1;
 }
@@ -269,64 +214,4 @@ double baseline_logtail(double mean, double var, double c)
 	}
 	/* Poisson: P(X >= k) = P(k, mean), the lower regularized gamma. */
 	return baseline_log_gammap(k, mean);
-}
-
-/* log of the upper normal tail area at z. */
-static double log_normal_tail(double z)
-{
-	if (z < 37)
-		return log(0.5 * erfc(z / M_SQRT2));
-	/* Mills ratio asymptote: phi(z)/z * (1 - 1/z^2). */
-	return -0.5 * z * z - log(z) - 0.5 * log(2 * M_PI) + log1p(-1 / (z * z));
-}
-
-double baseline_z_from_logtail(double logp)
-{
-	double lo = -Z_CAP, hi = Z_CAP;
-
-	if (logp >= 0)
-		return -Z_CAP;
-	if (log_normal_tail(hi) >= logp)
-		return Z_CAP;
-	/* log_normal_tail decreases in z: bisect to double precision. */
-	for (int i = 0; i < 100; i++) {
-		double mid = 0.5 * (lo + hi);
-
-		if (log_normal_tail(mid) > logp)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return 0.5 * (lo + hi);
-}
-
-/* ------------------------------------------------------------------ cross-sections */
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median_sorted(const double *v, size_t n)
-{
-	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-void baseline_robust_stats(double *v, size_t n, double *median, double *spread)
-{
-	double med;
-
-	if (n == 0) {
-		*median = *spread = 0;
-		return;
-	}
-	qsort(v, n, sizeof *v, cmp_double);
-	med = median_sorted(v, n);
-	for (size_t i = 0; i < n; i++)
-		v[i] = fabs(v[i] - med);
-	qsort(v, n, sizeof *v, cmp_double);
-	*median = med;
-	*spread = MEDAD_TO_SIGMA * median_sorted(v, n);
 }

@@ -23,14 +23,15 @@ void detect_opts_default(detect_opts_t *o)
 	memset(o, 0, sizeof *o);
 	o->run = DETECT_CASCADE | DETECT_SIGNAL | DETECT_HEAT;
 	o->window = 3600;
-	o->model = BASELINE_ROBUST;
+	o->false_alarms = 0.5;
+	o->shift = 2.0;
+	o->critical = 3.0;
+	o->market = 1;
+	o->season = 1;
 	o->halflife = 7 * 86400;
 	o->min_history = 3 * 86400;
-	o->z = 2.0;
-	o->z_end = 0.0;
-	o->z_critical = 6.0;
 	o->min_posts = 20;
-	o->min_sources = 2;
+	o->min_sources = -1;
 	o->source_min = 5;
 	o->source_z = 2.0;
 	o->cold_share = 0.10;
@@ -206,6 +207,7 @@ void detect_init(detect_t *d, const detect_opts_t *o, sqlite3 *db)
 	d->opt = *o;
 	d->db = db;
 	d->events = json_array();
+	d->entities = (strset)STRSET_INIT;
 	d->watermark = detect_state_get_int(db, "watermark", 0);
 }
 
@@ -224,6 +226,7 @@ void detect_free(detect_t *d)
 {
 	json_decref(d->events);
 	d->events = NULL;
+	strset_free(&d->entities);
 }
 
 json_t *detect_event(detect_t *d, const char *type, const char *entity, int64_t at, const char *key, double score,
@@ -328,12 +331,28 @@ json_t *detect_read_exclude(const char *path)
 	return set;
 }
 
-int detect_explaining(const detect_t *d, const char *entity)
+int detect_explaining(detect_t *d, const char *entity)
 {
-	return d->opt.explain && strcmp(d->opt.explain, entity) == 0;
+	if (!d->opt.explain || strcasecmp(d->opt.explain, entity) != 0)
+		return 0;
+	d->explain_found = 1;
+	return 1;
 }
 
-void detect_explain(const detect_t *d, const char *entity, const char *fmt, ...)
+void detect_note_entity(detect_t *d, const char *entity)
+{
+	size_t n = strlen(entity);
+	int64_t *v = strset_at(&d->entities, entity, n, strset_hash(entity, n), -1);
+
+	if (*v < 0) {
+		*v = 1;
+		d->entities_seen++;
+		if (d->opt.explain && strcasecmp(d->opt.explain, entity) == 0)
+			d->explain_found = 1;
+	}
+}
+
+void detect_explain(detect_t *d, const char *entity, const char *fmt, ...)
 {
 	va_list ap;
 

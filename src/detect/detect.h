@@ -28,6 +28,13 @@
 
 enum { DETECT_CASCADE = 1, DETECT_SIGNAL = 2, DETECT_HEAT = 4 };
 
+/* Overdispersion and season factors remember DETECT_LONG_MEMORY times
+ * longer than the level (a quarter at the default 7d): they are second
+ * moments and profiles, which need several times the windows of a mean
+ * for the same precision, change slowly, and should remember the last
+ * round of quarterly news (earnings) when the next one comes. */
+#define DETECT_LONG_MEMORY 13.0
+
 typedef struct detect_opts {
 	/* what runs and on which data */
 	unsigned run;        /* DETECT_* detectors to run */
@@ -36,18 +43,18 @@ typedef struct detect_opts {
 	const char *explain; /* entity to explain, or NULL */
 	json_t *exclude;     /* entities never considered (object name -> true), or NULL */
 	/* cascades */
-	enum baseline_model model; /* --model */
-	int share;                 /* --rate share: log share of all mentions */
-	int64_t halflife;          /* baseline half-life */
-	int64_t min_history;       /* own history needed before the baseline is trusted */
-	double z;                  /* start threshold */
-	double z_end;              /* an episode fades when z falls under this */
-	double z_critical;         /* severity critical from this z (with 3+ sources) */
+	double false_alarms;       /* expected false episodes per entity and year (sets the CUSUM threshold) */
+	double shift;              /* the rate ratio the CUSUM is tuned to */
+	double critical;           /* severity critical from this score (log2 of the at-worst rate ratio) */
+	int market;                /* divide by the market-wide factor */
+	int season;                /* day-of-week / hour-of-day factors */
+	int64_t halflife;          /* the level's half-life (overdispersion and season: DETECT_LONG_MEMORY x) */
+	int64_t min_history;       /* history a baseline needs before it judges */
 	long min_posts;            /* posts in the window to start */
-	long min_sources;          /* sources active to start */
+	long min_sources;          /* sources active to start; -1: 2 when the data has several, else 1 */
 	long source_min;           /* posts for a source to count as active */
 	double source_z;           /* z of a source against its own baseline to be active */
-	double cold_share;         /* share of all mentions a cold entity needs */
+	double cold_share;         /* share of a young source's mentions that makes it active */
 	double growth;             /* growth when the rate reaches this x the start rate */
 	double peak_drop;          /* peak when the rate falls this far under the max */
 	double fade;               /* fade when the rate falls under this x the max */
@@ -78,6 +85,11 @@ typedef struct detect {
 	long late;    /* records for periods already processed by an earlier run */
 	long future;  /* records after --now */
 	long skipped; /* records read but not used (other windows, unscored posts...) */
+	/* entities named by the input (detect_note_entity), and whether
+	 * --explain matched one of them or of the state */
+	strset entities;
+	long entities_seen;
+	int explain_found;
 } detect_t;
 
 /* ------------------------------------------------------------------ parsed records */
@@ -147,11 +159,13 @@ int detect_excluded(const detect_t *d, const char *entity);
  * data/entities/stoplist.txt. Returns a new object, or NULL (errno set). */
 json_t *detect_read_exclude(const char *path);
 
-/* --explain: 1 when entity is the one explained; detect_explain prints a
- * line to stderr ("herd-detect: explain GME: ...") when it is. */
-int detect_explaining(const detect_t *d, const char *entity);
-void detect_explain(const detect_t *d, const char *entity, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* --explain: 1 when entity is the one explained (in any case: gme is
+ * GME); detect_explain prints a line to stderr ("herd-detect: explain GME:
+ * ...") when it is. A match is remembered in explain_found. */
+int detect_explaining(detect_t *d, const char *entity);
+void detect_explain(detect_t *d, const char *entity, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Note an entity the input names (for the --explain check and counts). */
+void detect_note_entity(detect_t *d, const char *entity);
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -189,6 +203,11 @@ cascade_t *cascade_new(detect_t *d);
  * whatever else the window holds for the entity. */
 int cascade_add(cascade_t *c, stream_t *s, const detect_agg_t *a, int from_metric);
 void cascade_run(cascade_t *c);
+/* After cascade_run: sources present in some window so far (state and
+ * run), with the first one's name in *one (NULL when none). */
+long cascade_sources_seen(const cascade_t *c, const char **one);
+/* 1 when entity is in the state or the run. */
+int cascade_knows(const cascade_t *c, const char *entity);
 void cascade_free(cascade_t *c);
 
 typedef struct heat heat_t;

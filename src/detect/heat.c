@@ -368,7 +368,7 @@ static int stream_heat(heat_t *h, hseries_t *s, int64_t day, double y, json_t *l
 		json_array_append_new(list, e);
 		*out = hs;
 	}
-	baseline_update(&s->bv, v, 0, fl, &h->bp);
+	baseline_update(&s->bv, v, fl, &h->bp);
 	s->vel = v;
 	s->has_vel = 1;
 	s->level = l;

@@ -7,6 +7,7 @@
  */
 #include "state.h"
 
+#include "lib/htime.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "store/sqlite.h"
@@ -62,6 +63,34 @@ void detect_state_set_int(sqlite3 *db, const char *key, int64_t val)
 	sqlite3_bind_int64(st, 2, val);
 	detect_state_step_done(db, st);
 	sqlite3_finalize(st);
+}
+
+const char *detect_state_path(void)
+{
+	return state_path;
+}
+
+void detect_state_claim_window(sqlite3 *db, const char *path, int64_t window)
+{
+	int64_t have = detect_state_get_int(db, "window", 0);
+	char a[32], b[32];
+
+	if (!have) {
+		/* Files from before this key kept the length in cascade.W.last. */
+		sqlite3_stmt *st = detect_state_prepare(
+			db, "SELECT CAST(substr(key, 9, length(key) - 13) AS INTEGER) FROM detect_meta"
+			    " WHERE key LIKE 'cascade.%.last' ORDER BY value DESC LIMIT 1");
+
+		if (detect_state_step(db, st))
+			have = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (have > 0 && have != window)
+		log_fatal(HERD_EXIT_USAGE,
+			  "%s: this state file holds --window %s; --window %s needs a state file of its own"
+			  " (one --state per window length)",
+			  path, htime_format_duration(have, a), htime_format_duration(window, b));
+	detect_state_set_int(db, "window", window);
 }
 
 sqlite3 *detect_state_open(const char *path)

@@ -39,6 +39,12 @@ void detect_state_step_done(sqlite3 *db, sqlite3_stmt *st);
 /* sqlite3_step with errors made fatal: 1 for a row, 0 when done. */
 int detect_state_step(sqlite3 *db, sqlite3_stmt *st);
 
+/* The state file's path, for messages. */
+const char *detect_state_path(void);
+/* A state file serves one window length: record it on first use; exit 2
+ * saying so when the file holds another one. */
+void detect_state_claim_window(sqlite3 *db, const char *path, int64_t window);
+
 /* Integer settings in detect_meta (watermarks, last window processed). */
 int64_t detect_state_get_int(sqlite3 *db, const char *key, int64_t dflt);
 void detect_state_set_int(sqlite3 *db, const char *key, int64_t val);

@@ -7,9 +7,13 @@
  *
  * Movers by mentions are ranked by a Poisson-style z, (day − base) /
  * sqrt(base + 1), where base is the entity's mean mentions per day over
- * the baseline days (days without mentions count as 0): a jump from 2 to
- * 40 outranks one from 900 to 1000, and the +1 keeps new names from
- * dividing by zero. Sentiment movers are ranked by |day mean − baseline
+ * the baseline days that have data: a day the file has aggregates of (of
+ * any entity) counts, and an entity absent from it counts 0 there; a day
+ * without any aggregate at all is a collection gap, not a quiet day, and
+ * is left out — the definition herd-detect's windows use
+ * (docs/detection.md), so "usual/day" and the detector's expected counts
+ * agree. A jump from 2 to 40 outranks one from 900 to 1000, and the +1
+ * keeps new names from dividing by zero. Sentiment movers are ranked by |day mean − baseline
  * mean| of the scored mentions, both weighted by their counts.
  */
 #include "report.h"
@@ -164,7 +168,7 @@ json_t *report_digest(sqlite3 *db, const report_digest_opts *o, char *err, size_
 {
 	char window[16], day0[HTIME_LEN], day1[HTIME_LEN], base0[HTIME_LEN], date[HTIME_LEN];
 	int64_t wlen, day = o->day;
-	int bdays;
+	int bdays, span;
 	sqlite3_stmt *st;
 	struct ent *e = NULL;
 	int ne = 0;
@@ -198,6 +202,23 @@ json_t *report_digest(sqlite3 *db, const report_digest_opts *o, char *err, size_
 	htime_format(day, day0);
 	htime_format(day + DAY, day1);
 	htime_format(day - (int64_t)bdays * DAY, base0);
+	/* Of those days, the ones with data (a day without any aggregate is a
+	 * gap, not zero). */
+	span = bdays;
+	if (bdays > 0) {
+		if (sqlite3_prepare_v2(db,
+				       "SELECT count(DISTINCT substr(start, 1, 10)) FROM aggregates"
+				       " WHERE \"window\" = ?1 AND start >= ?2 AND start < ?3",
+				       -1, &st, NULL) != SQLITE_OK) {
+			herd_errf(err, errlen, "aggregates: %s", sqlite3_errmsg(db));
+			return NULL;
+		}
+		sqlite3_bind_text(st, 1, window, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, base0, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, day0, -1, SQLITE_STATIC);
+		bdays = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+		sqlite3_finalize(st);
+	}
 
 	if (sqlite3_prepare_v2(
 		    db,
@@ -247,6 +268,7 @@ json_t *report_digest(sqlite3 *db, const report_digest_opts *o, char *err, size_
 	json_object_set_new(d, "day", json_string(htime_format_date(day, date)));
 	json_object_set_new(d, "window", json_string(window));
 	json_object_set_new(d, "baseline_days", json_integer(bdays));
+	json_object_set_new(d, "baseline_span", json_integer(span));
 	{
 		json_t *t = json_object();
 		long long active = 0;
@@ -479,9 +501,14 @@ static void put_intro(buf_t *b, const json_t *d)
 {
 	const json_t *t = json_object_get(d, "totals");
 	long long days = json_integer_value(json_object_get(d, "baseline_days"));
+	long long span = json_integer_value(json_object_get(d, "baseline_span"));
 
 	buf_printf(b, ", %s aggregates; ", jx_str(d, "window"));
-	if (days > 0)
+	if (days > 0 && span > days)
+		buf_printf(b, "movers are measured against the %lld day%s with data of the %lld before (a day without"
+			      " any is a gap, not zero). ",
+			   days, days == 1 ? "" : "s", span);
+	else if (days > 0)
 		buf_printf(b, "movers are measured against the %lld day%s before. ", days, days == 1 ? "" : "s");
 	else
 		buf_puts(b, "no earlier day in the file, so every mention counts as new. ");

@@ -108,6 +108,31 @@ static const struct migration migrations[] = {
 	 "CREATE TABLE IF NOT EXISTS alert_deliveries (\n"
 	 "  \"key\" TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,\n"
 	 "  error TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (\"key\", channel));\n"},
+	{6, "detect: cascades on a count model (issue 19): each series a BLOB of doubles, a CUSUM and its "
+	    "onset, the episode's shape; detect_cascade_window (per window length and source)",
+	 /* The robust-log baselines of before cannot become count models: the
+	  * cascade state starts over (its windows already processed stay
+	  * processed: cascade.<window>.last is kept), so for --min-history
+	  * after the upgrade no cascade starts. */
+	 "DROP TABLE IF EXISTS detect_cascade_entity;\n"
+	 "DROP TABLE IF EXISTS detect_cascade_source;\n"
+	 "DROP TABLE IF EXISTS detect_cascade_window;\n"
+	 "CREATE TABLE detect_cascade_entity (\n"
+	 "  window INTEGER NOT NULL, entity TEXT NOT NULL, live BLOB NOT NULL, ref BLOB,\n"
+	 "  cusum REAL NOT NULL, onset INTEGER NOT NULL, active INTEGER NOT NULL, episode INTEGER NOT NULL,\n"
+	 "  emitted INTEGER NOT NULL, start_rate REAL, peak_rate REAL, start_ratio REAL, peak_ratio REAL,\n"
+	 "  peak_score REAL,\n"
+	 "  peak_at INTEGER, after_peak INTEGER, below INTEGER, episode_windows BLOB,\n"
+	 "  PRIMARY KEY (window, entity));\n"
+	 "CREATE TABLE detect_cascade_source (\n"
+	 "  window INTEGER NOT NULL, entity TEXT NOT NULL, source TEXT NOT NULL, live BLOB NOT NULL, ref BLOB,\n"
+	 "  active_since INTEGER, act_posts INTEGER, act_share REAL, arrived INTEGER, arr_posts INTEGER,\n"
+	 "  arr_share REAL,\n"
+	 "  PRIMARY KEY (window, entity, source));\n"
+	 "CREATE TABLE detect_cascade_window (\n"
+	 "  window INTEGER NOT NULL, source TEXT NOT NULL, windows REAL NOT NULL, exposure REAL NOT NULL,\n"
+	 "  phi_pop REAL NOT NULL, pool_n REAL NOT NULL, pool_1 REAL NOT NULL, pool_2 REAL NOT NULL,\n"
+	 "  PRIMARY KEY (window, source));\n"},
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

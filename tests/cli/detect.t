@@ -6,16 +6,8 @@ the --state file (issue 6). The methods are in docs/detection.md.
   Detect cascades, news-driven signals and heat in aggregates, metrics and news.
   $ herd-detect --version
   herd-detect [0-9]+\.[0-9]+\.[0-9]+ (re)
-  $ herd-detect --model gauss < /dev/null
-  herd-detect: --model: 'gauss' is not robust, negbin or ewma
-  Try 'herd-detect --help' for more information.
-  [2]
   $ herd-detect --only cascade,nothing < /dev/null
   herd-detect: --only: 'nothing' is not cascade, signal or heat
-  Try 'herd-detect --help' for more information.
-  [2]
-  $ herd-detect --rate percent < /dev/null
-  herd-detect: --rate: 'percent' is not count or share
   Try 'herd-detect --help' for more information.
   [2]
   $ herd-detect --log-format xml < /dev/null
@@ -29,6 +21,7 @@ Empty input, fresh state: nothing to say, and the state file exists.
   $ sqlite3 s.db "SELECT name FROM sqlite_master WHERE name LIKE 'detect_%' ORDER BY name"
   detect_cascade_entity
   detect_cascade_source
+  detect_cascade_window
   detect_discovered
   detect_events
   detect_heat_pending
@@ -68,41 +61,57 @@ appears on the 9th with 160 a day, more than any other entity.
   $ wc -l < aggs.ndjson
   69
 
-ZZZ starts on the 7th, not the 6th: on the 6th its z is already 6.3 but
-only forum/a is active (one source is not a herd). The start names forum/a
-as the leader (active since the 6th) and the others a day behind; growth
-on the 8th (460 >= 1.5 x 260), peak on the 9th (300 <= 0.8 x 460), fade on
-the 10th (85 <= 0.5 x 460). NEW has no history: it is cold, judged by its
-share against the other entities of the window (cross-section).
+ZZZ starts on the 7th, not the 6th: on the 6th its count is already 7.6x
+its expected and past the one-window threshold, but only forum/a is active
+(one source is not a herd, once the data has two). The start names
+forum/a as the leader (active since the 6th, the onset of the CUSUM's
+run) and the others a day behind; growth on the 8th (53x >= 1.5 x the
+start's 30x), peak on the 9th (35x <= 0.8 x 53x), fade on the 11th (the
+second window in a row under 0.5 x the peak's ratio). NEW appears on the
+9th: it was absent from 8 windows the detector saw, which count as zeros,
+so 160 posts is far past anything it expects.
 
   $ herd-detect --state c.db --window 1d --only cascade aggs.ndjson > ev.ndjson
-  $ jq -c '[.at[5:10], .key, .score, .severity, .evidence.method, .evidence.leader, [.evidence.sources[] | .source + "@" + .at[5:10] + "+" + .lag]]' ev.ndjson
-  ["03-07","cascade:ZZZ:2021-03-07T00:00:00Z:start",10.29,"critical","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
-  ["03-08","cascade:ZZZ:2021-03-07T00:00:00Z:growth",8.95,"critical","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
-  ["03-09","cascade:NEW:2021-03-09T00:00:00Z:start",3.35,"warn","cross-section","forum/a",["forum/a@03-09+0s","forum/b@03-09+0s"]]
-  ["03-09","cascade:ZZZ:2021-03-07T00:00:00Z:peak",5.5,"warn","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
-  ["03-10","cascade:ZZZ:2021-03-07T00:00:00Z:fade",2.01,"info","baseline","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  $ jq -c '[.at[5:10], .key, .score, .severity, .evidence.leader, [.evidence.sources[] | .source + "@" + .at[5:10] + "+" + .lag]]' ev.ndjson
+  ["03-07","cascade:ZZZ:2021-03-07T00:00:00Z:start",3.74,"critical","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  ["03-08","cascade:ZZZ:2021-03-07T00:00:00Z:growth",4.57,"critical","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  ["03-09","cascade:NEW:2021-03-09T00:00:00Z:start",8.89,"critical","forum/a",["forum/a@03-09+0s","forum/b@03-09+0s"]]
+  ["03-09","cascade:ZZZ:2021-03-07T00:00:00Z:peak",3.95,"warn","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  ["03-11","cascade:ZZZ:2021-03-07T00:00:00Z:fade",0.56,"info","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+
+The score is log2 of the rate ratio the counts make 95% certain (3.74:
+at worst 13x the usual 8.7 a day; the ratio itself is 30x); the evidence
+is -log10 p of the count under the entity's negative binomial; the
+CUSUM passed its threshold (7.7 >= 7.3 nats, for --false-alarms 0.5/y on
+daily windows); the shape says the evidence built over a window first.
 
   $ head -1 ev.ndjson
-  {"kind":"event","type":"cascade","entity":"ZZZ","at":"2021-03-07T00:00:00Z","key":"cascade:ZZZ:2021-03-07T00:00:00Z:start","score":10.29,"severity":"critical","evidence":{"phase":"start","window":"1d","episode":"2021-03-07T00:00:00Z","rate":260,"baseline":11.9,"z":10.29,"log10p":-158.1,"method":"baseline","share":0.6341,"authors":260,"active":3,"leader":"forum/a","sources":[{"source":"forum/a","at":"2021-03-06T00:00:00Z","lag":"0s","posts":60,"share":0.375},{"source":"forum/b","at":"2021-03-07T00:00:00Z","lag":"1d","posts":90,"share":0.6429},{"source":"news/wire","at":"2021-03-07T00:00:00Z","lag":"1d","posts":20,"share":1.0}],"sentiment":{"n":260,"bull":156,"bear":26,"mean":0.3,"align":0.714,"direction":"bull"}}}
+  {"kind":"event","type":"cascade","entity":"ZZZ","at":"2021-03-07T00:00:00Z","key":"cascade:ZZZ:2021-03-07T00:00:00Z:start","score":3.74,"severity":"critical","evidence":{"phase":"start","window":"1d","episode":"2021-03-07T00:00:00Z","rate":260,"baseline":8.7,"ratio":29.96,"evidence":7.2,"cusum":7.7,"threshold":7.3,"evidence_threshold":3.16,"market":1.0,"dispersion":1.585,"share":0.6341,"authors":260,"authors_usual":9.7,"author_growth":26.82,"new_authors":0.963,"active":3,"leader":"forum/a","sources":[{"source":"forum/a","at":"2021-03-06T00:00:00Z","lag":"0s","posts":60,"share":0.375},{"source":"forum/b","at":"2021-03-07T00:00:00Z","lag":"1d","posts":90,"share":0.6429},{"source":"news/wire","at":"2021-03-07T00:00:00Z","lag":"1d","posts":20,"share":1.0}],"sentiment":{"n":260,"bull":156,"bear":26,"mean":0.3,"align":0.714,"direction":"bull"},"shape":{"onset":"2021-03-06T00:00:00Z","growth_windows":1,"build_windows":1,"kind":"building"}}}
 
 Every phase is written once per episode, with a key made from the
-episode's first window; the sentiment of the window is in the evidence.
+episode's first window; the phases follow the ratio to the expected count
+(a weekend dip is not a fade); the shape says what kind of episode it is.
 
-  $ jq -c 'select(.entity == "ZZZ") | [.evidence.phase, .evidence.rate, .evidence.peak_rate, .evidence.sentiment.direction, .evidence.sentiment.align]' ev.ndjson
-  ["start",260,null,"bull",0.714]
-  ["growth",460,460,"bull",0.714]
-  ["peak",300,460,"bull",0.714]
-  ["fade",85,460,"bull",0.729]
+  $ jq -c 'select(.entity == "ZZZ") | [.evidence.phase, .evidence.rate, .evidence.ratio, .evidence.peak_ratio, .evidence.shape.kind, .evidence.sentiment.direction]' ev.ndjson
+  ["start",260,29.96,null,"building","bull"]
+  ["growth",460,53,53,"herd","bull"]
+  ["peak",300,34.57,53,"herd","bull"]
+  ["fade",30,3.46,53,"herd","bull"]
 
---explain shows the series and each decision, on stderr.
+--explain shows the series and each decision, on stderr; the entity is
+matched in any case.
 
-  $ herd-detect --state x.db --window 1d --only cascade --explain ZZZ aggs.ndjson 2>&1 >/dev/null | sed -n '5,9p'
-  herd-detect: explain ZZZ: cascade 2021-03-05T00:00:00Z posts 10 expected 9.5 share 0.0625 baseline z 0.13 active 0 | forum/a=5 forum/b=5 | idle: z 0.13 < 2
-  herd-detect: explain ZZZ: cascade 2021-03-06T00:00:00Z posts 66 expected 9.6 share 0.3056 baseline z 5.41 active 1 | forum/a=60* forum/b=6 | idle: active sources 1 < 2
-  herd-detect: explain ZZZ: cascade 2021-03-07T00:00:00Z posts 260 expected 11.9 share 0.6341 baseline z 10.29 active 3 | forum/a=150* forum/b=90* news/wire=20(cold)* | START
+  $ herd-detect --state x.db --window 1d --only cascade --explain zzz aggs.ndjson 2>&1 >/dev/null | sed -n '5,9p'
+  herd-detect: explain ZZZ: cascade 2021-03-05T00:00:00Z posts 10 expected 8.2 (x1.21; market 1.00, dispersion 0.707) evidence 0.5/3.2 score -0.85 cusum 0.0/7.3 active 0 | forum/a=5 forum/b=5 | idle: cusum 0.0 < 7.3 and evidence 0.5 < 3.2
+  herd-detect: explain ZZZ: cascade 2021-03-06T00:00:00Z posts 66 expected 8.7 (x7.60; market 1.00, dispersion 0.630) evidence 4.1/3.2 score 2.11 cusum 4.3/7.3 active 1 | forum/a=60* forum/b=6 | idle: active sources 1 < 2
+  herd-detect: explain ZZZ: cascade 2021-03-07T00:00:00Z posts 260 expected 17.8 (x14.60; market 1.00, dispersion 1.930) evidence 3.9/3.2 score 2.77 cusum 7.7/7.3 active 3 | forum/a=150* forum/b=90* news/wire=20(young)* | START
   herd-detect: explain ZZZ:     -> cascade start (key cascade:ZZZ:2021-03-07T00:00:00Z:start)
-  herd-detect: explain ZZZ: cascade 2021-03-08T00:00:00Z posts 460 expected 13.9 share 0.7541 baseline z 8.95 active 3 | forum/a=250* forum/b=150* news/wire=60(cold)* | episode of 2021-03-07T00:00:00Z: max 460, continues
+  herd-detect: explain ZZZ: cascade 2021-03-08T00:00:00Z posts 460 expected 8.7 (x53.00; market 1.00, dispersion 1.995) evidence 12.2/3.2 score 4.57 cusum 0.0/7.3 active 3 | forum/a=250* forum/b=150* news/wire=60(young)* | episode of 2021-03-07T00:00:00Z: max x53.0, continues
+
+An entity the data does not have is said so, not explained silently.
+
+  $ herd-detect --state x2.db --window 1d --only cascade --explain ZZZZ aggs.ndjson > /dev/null
+  herd-detect: --explain ZZZZ: no record of ZZZZ in the data or the state (7 entities seen)
 
 The same input again, with the same state: the windows were processed
 already, nothing new is written, and the late records are counted.
@@ -119,14 +128,20 @@ the events are the same, byte for byte.
   same
 
 The thresholds move the decisions: with --min-sources 1 ZZZ starts on the
-6th; --z 12 flags nothing; --cold-share 0.5 silences NEW.
+6th; at --false-alarms 1e-6/y only NEW (160 posts from nothing) is left;
+--z, the older spelling, is taken as the same tail per window.
 
   $ herd-detect --state m1.db --window 1d --only cascade --min-sources 1 aggs.ndjson | jq -r 'select(.evidence.phase == "start") | .key'
   cascade:ZZZ:2021-03-06T00:00:00Z:start
   cascade:NEW:2021-03-09T00:00:00Z:start
-  $ herd-detect --state m2.db --window 1d --only cascade --z 12 aggs.ndjson | jq -r 'select(.evidence.phase == "start") | .key'
-  $ herd-detect --state m3.db --window 1d --only cascade --cold-share 0.5 aggs.ndjson | jq -r 'select(.evidence.phase == "start") | .key'
-  cascade:ZZZ:2021-03-07T00:00:00Z:start
+  $ herd-detect --state m2.db --window 1d --only cascade --false-alarms 1e-6/y aggs.ndjson | jq -r 'select(.evidence.phase == "start") | .key'
+  cascade:NEW:2021-03-09T00:00:00Z:start
+  $ herd-detect --state m3.db --window 1d --only cascade --z 8 aggs.ndjson | jq -r 'select(.evidence.phase == "start") | .key'
+  cascade:NEW:2021-03-09T00:00:00Z:start
+  $ herd-detect --false-alarms often < /dev/null
+  herd-detect: --false-alarms: 'often' is not a rate like 1/y, 0.5/y or 2/mo
+  Try 'herd-detect --help' for more information.
+  [2]
 
 --exclude drops entities whose name is only a word in this data (the stop
 list format: first field, # comments); a missing file is a usage error.
@@ -138,20 +153,52 @@ list format: first field, # comments); a missing file is a usage error.
   herd-detect: --exclude: nosuch.txt: No such file or directory
   [2]
 
-The models: negbin and ewma flag the same burst; ewma's z is on counts.
+The options of the robust-log cascades that the count model has no use
+for stop with what replaced them.
 
-  $ for m in negbin ewma; do herd-detect --state $m.db --window 1d --only cascade --model $m aggs.ndjson | jq -r 'select(.evidence.phase == "start") | [.key, .score] | @tsv'; done
-  cascade:ZZZ:2021-03-07T00:00:00Z:start	26.83
-  cascade:NEW:2021-03-09T00:00:00Z:start	3.35
-  cascade:ZZZ:2021-03-07T00:00:00Z:start	11.45
-  cascade:NEW:2021-03-09T00:00:00Z:start	3.35
+  $ herd-detect --model negbin < /dev/null
+  herd-detect: --model was retired with the count model (issue 19): cascades have one count model now (negative binomial, docs/detection.md)
+  Try 'herd-detect --help' for more information.
+  [2]
+  $ herd-detect --z-end 1 < /dev/null
+  herd-detect: --z-end was retired with the count model (issue 19): an episode fades at --fade x its peak ratio, or at its expected count
+  Try 'herd-detect --help' for more information.
+  [2]
+
+A news spike and a herd. Sixty days of one forum: three entities, a
+steady name BLD and SPK, around 30 posts a day with a social count's
+noise. SPK jumps to 300 for one day and is back the next (a news spike:
+all at once, gone as fast). One source in the data: stderr says which
+rule applies.
+
+  $ noise=(0 12 -8 4 -12 8 -4 14 -10 2 -6 10 -14 6 -2)
+  $ for d in $(seq 1 60); do
+  >   t=$(date -u -d "2021-04-01 +$((d-1)) days" +%Y-%m-%dT00:00:00Z)
+  >   for e in AAA BBB CCC; do n=$((30 + ${noise[$(( (d + ${#e} * 3) % 15 ))]})); printf '{"kind":"agg","entity":"%s","window":"1d","start":"%s","posts":%d,"authors":%d,"sources":{"forum/a":%d}}\n' $e $t $n $n $n; done
+  >   k=$((30 + ${noise[$(( (d + 7) % 15 ))]})); [ $d -eq 56 ] && k=300; [ $d -eq 57 ] && k=60
+  >   printf '{"kind":"agg","entity":"SPK","window":"1d","start":"%s","posts":%d,"authors":%d,"sources":{"forum/a":%d}}\n' $t $k $k $k
+  > done > shape.ndjson
+  $ herd-detect --state sh.db --window 1d --only cascade shape.ndjson | jq -c '[.entity, .at[5:10], .evidence.phase, .evidence.rate, .evidence.ratio, .evidence.shape.kind]'
+  herd-detect: one source in the data (forum/a): a cascade starts on the entity's own counts (--min-sources 1); with two sources or more it needs 2 active
+  ["SPK","05-26","start",300,9.98,"sudden"]
+  ["SPK","05-27","peak",60,2,"news spike"]
+  ["SPK","05-28","fade",38,1.26,"news spike"]
+  $ herd-detect -q --state sh2.db --window 1d --only cascade --min-sources 2 shape.ndjson
+  herd-detect: --min-sources 2, but the data has had 1 source: no cascade can start
 
 Aggregates of another window length are not read (one --state per window);
 a second agg for the same entity and window is rejected (shards must be
 merged first); "mentions" metrics add to the window they fall in.
 
   $ sed 's/"window":"1d"/"window":"1h"/' aggs.ndjson | herd-detect --state w.db --window 1d --only cascade | wc -l
+  herd-detect: 69 agg records of window 1h ignored: --window is 1d
   0
+
+A state file serves one window length: another is refused, saying so.
+
+  $ herd-detect --state c.db --window 1h --only cascade < /dev/null
+  herd-detect: c.db: this state file holds --window 1d; --window 1h needs a state file of its own (one --state per window length)
+  [2]
   $ head -1 aggs.ndjson > dup.ndjson; head -1 aggs.ndjson >> dup.ndjson
   $ herd-detect --state dup.db --window 1d dup.ndjson
   herd-detect: dup.ndjson:2: a second agg for AAA, window starting 2021-03-01T00:00:00Z (merge shards first)
@@ -167,10 +214,10 @@ metrics do not carry).
   $ grep -c mentions m.ndjson
   26
   $ herd-detect --state m.db --window 1d --only cascade m.ndjson | jq -r 'select(.entity == "ZZZ") | [.key, .score, .evidence.leader, .evidence.sentiment // "no sentiment"] | @tsv'
-  cascade:ZZZ:2021-03-07T00:00:00Z:start	10.29	forum/a	no sentiment
-  cascade:ZZZ:2021-03-07T00:00:00Z:growth	8.95	forum/a	no sentiment
-  cascade:ZZZ:2021-03-07T00:00:00Z:peak	5.5	forum/a	no sentiment
-  cascade:ZZZ:2021-03-07T00:00:00Z:fade	2.01	forum/a	no sentiment
+  cascade:ZZZ:2021-03-07T00:00:00Z:start	3.74	forum/a	no sentiment
+  cascade:ZZZ:2021-03-07T00:00:00Z:growth	4.57	forum/a	no sentiment
+  cascade:ZZZ:2021-03-07T00:00:00Z:peak	3.95	forum/a	no sentiment
+  cascade:ZZZ:2021-03-07T00:00:00Z:fade	0.56	forum/a	no sentiment
 
 --pass copies the records read to stdout too, before the events (for a
 loader downstream); records of kinds herd-detect does not read always
@@ -391,8 +438,8 @@ creates it, the others take it (the fetch tables are there too).
   herd-detect: 69 records were at or before what an earlier run processed (late), skipped
   0
 
-The detector's tables are the store's migration 4 (src/store/schema.c), one
-mechanism for every table of the file. A file made before that, when
+The detector's tables are the store's migrations 4 and 6 (src/store/schema.c),
+one mechanism for every table of the file. A file made before that, when
 herd-detect created its tables itself and kept a "schema" row in
 detect_meta (and herd-alert its own), is taken over as it is: the
 migrations are recorded, the old row goes, the state carries on.
@@ -400,11 +447,12 @@ migrations are recorded, the old row goes, the state carries on.
   $ sqlite3 shared.db "SELECT version || ' ' || what FROM schema_version WHERE version >= 4" | cut -c1-40
   4 detect: herd-detect's state (detect_me
   5 alert: herd-alert's state (alert_event
+  6 detect: cascades on a count model (iss
   $ sqlite3 shared.db "DELETE FROM schema_version WHERE version >= 4" "INSERT INTO detect_meta VALUES ('schema', 1)"
   $ herd-detect --state shared.db --window 1d --only cascade aggs.ndjson | wc -l
   herd-detect: 69 records were at or before what an earlier run processed (late), skipped
   0
   $ sqlite3 shared.db "SELECT max(version) FROM schema_version" "SELECT count(*) FROM detect_meta WHERE key = 'schema'" "SELECT count(*) FROM detect_events"
-  5
+  6
   0
   5

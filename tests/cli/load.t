@@ -36,6 +36,7 @@ Nothing goes to stdout; the summary goes to stderr.
   3
   4
   5
+  6
   $ sqlite3 t.db "SELECT id, created_at, author, title IS NULL, score, replies FROM posts" "SELECT * FROM post_entities" "SELECT * FROM scores"
   reddit:t1_gl3x1a|2021-01-27T14:03:00Z|bob|1|12|0
   reddit:t1_gl3x1a|AMC

@@ -143,6 +143,16 @@ cascade of the 26th is its new one. The first day has no earlier day.
   | GME | 2021-01-26T00:00:00Z | cascade | warn | 2.00 | start |
   $ herd-report --db r.db --day 2021-01-20 --format json digest | jq -c '[.baseline_days, [.movers[] | .entity]]'
   [0,["AMC","GME"]]
+
+A day without any data in the baseline (a collection gap) is left out of
+"usual/day", as herd-detect leaves it out of its windows (issue 12): with
+the 24th gone, GME's usual is 10 over 6 days, not 60 / 7 = 8.6.
+
+  $ sqlite3 r.db ".backup usual.db" && sqlite3 usual.db "DELETE FROM aggregates WHERE start LIKE '2021-01-24%'"
+  $ herd-report --db usual.db --format json digest | jq -c '[.baseline_days, .baseline_span, (.movers[] | select(.entity == "GME") | .baseline)]'
+  [6,7,10]
+  $ herd-report --db usual.db digest | sed -n 3p
+  From `usual.db`, 1d aggregates; movers are measured against the 6 days with data of the 7 before (a day without any is a gap, not zero). 132 mentions of 3 entities (120 scored).
   $ herd-report --db r.db --window 1h digest
   herd-report: r.db: no aggregates of window 1h
   [1]
