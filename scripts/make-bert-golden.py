@@ -21,7 +21,8 @@ transformers (fp32, eager attention), in .venv (scripts/setup-python.sh).
         tests/golden/bert-default.ndjson.gz   the default model (models/default) on
                                            200 real sentences (PhraseBank, finance tweets,
                                            WSB comments): token ids, mean-pooled
-                                           embedding, the head's features and label
+                                           embedding, the head's features and label;
+                                           its LoRA adapter merged here in PyTorch
 
 The first line of each .ndjson is {"magic":"herd-bert-golden","version":1,
 "script":"scripts/make-bert-golden.py …"}. Deterministic: fixed seeds, so
@@ -269,6 +270,17 @@ def read_head(path):
 def make_default(model_dir):
     tok = BertTokenizer(os.path.join(model_dir, "vocab.txt"), do_lower_case=True)
     model = BertModel.from_pretrained(model_dir, attn_implementation="eager").eval()
+    adapter = os.path.join(model_dir, "adapter.safetensors")
+    if os.path.exists(adapter):
+        # LoRA (src/bert/lora.h): W += alpha/r · B A, done here in PyTorch so
+        # that the golden file checks herd's merge at load independently
+        ameta, lora = read_head(adapter)
+        scale = float(ameta["alpha"]) / int(ameta["rank"])
+        params = dict(model.named_parameters())
+        with torch.no_grad():
+            for name in [k for k in lora if k.endswith(".lora_A")]:
+                base = name[: -len(".lora_A")]
+                params[base + ".weight"] += scale * (lora[base + ".lora_B"] @ lora[name])
     meta, head = read_head(os.path.join(model_dir, "head.safetensors"))
     labels = meta["labels"].split(",")
     rows = []

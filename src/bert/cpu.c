@@ -40,6 +40,8 @@
 #pragma GCC target("prefer-vector-width=512")
 #endif
 
+#include "bert/vmath.h"
+
 #include <dlfcn.h>
 #include <math.h>
 #include <sched.h>
@@ -142,6 +144,37 @@ static void sgemm_nn(int M, int N, int K, const float *A, int lda, const float *
 #endif
 }
 
+/* C (M, N) = alpha · op(A) · op(B) + beta · C, row-major, on the calling
+ * thread: the training room's GEMMs (train.c), which need the transposed
+ * forms inference does not. ta/tb are 'N' or 'T'. */
+void bert_cpu_sgemm(char ta, char tb, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+		    int ldb, float beta, float *C, int ldc)
+{
+	if (M <= 0 || N <= 0)
+		return;
+#if defined(HERD_GEMM_DNNL)
+	dnnl_sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#elif defined(HERD_GEMM_OPENBLAS)
+	cblas_sgemm(CblasRowMajor, ta == 'T' ? CblasTrans : CblasNoTrans, tb == 'T' ? CblasTrans : CblasNoTrans, M, N,
+		    K, alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+	for (int i = 0; i < M; i++) {
+		float *c = C + (size_t)i * ldc;
+		for (int j = 0; j < N; j++)
+			c[j] = beta == 0.0f ? 0.0f : beta * c[j];
+		for (int k = 0; k < K; k++) {
+			float a = alpha * (ta == 'T' ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]);
+			if (tb == 'T')
+				for (int j = 0; j < N; j++)
+					c[j] += a * B[(size_t)j * ldb + k];
+			else
+				for (int j = 0; j < N; j++)
+					c[j] += a * B[(size_t)k * ldb + j];
+		}
+	}
+#endif
+}
+
 /* Make the GEMM library run on the calling thread only. oneDNN (Debian's
  * build) threads with OpenMP; its thread count is a per-thread OpenMP
  * setting, so each of our workers sets it to 1 for itself. libgomp is
@@ -154,6 +187,17 @@ static void gemm_single_thread(void)
 	if (set)
 		set(1);
 #endif
+}
+
+tpool *bert_cpu_pool_new(int threads)
+{
+	if (threads <= 0)
+		threads = bert_cpu_count();
+#if defined(HERD_GEMM_OPENBLAS)
+	openblas_set_num_threads(1);
+#endif
+	gemm_single_thread();
+	return tpool_new(threads, gemm_single_thread, NULL);
 }
 
 const char *bert_cpu_gemm_name(void)
@@ -193,97 +237,6 @@ int bert_cpu_count(void)
 }
 
 /* ================================================================ math */
-
-/* expf for x <= 88.7, vectorizable: 2^n · p(r) with n = round(x·log2 e)
- * and a degree-6 polynomial on r in [-ln2/2, ln2/2] (Cephes' expf
- * coefficients); relative error ~1e-7, underflows to 0 below -87.3.
- * n is rounded by adding and taking away 1.5·2^23 (floorf would keep GCC
- * from vectorizing the loop without -fno-trapping-math). */
-static inline float vexp(float x)
-{
-	x = x < -87.3f ? -87.3f : x;
-	x = x > 88.7f ? 88.7f : x;
-	float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-	float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-	float p = 1.9875691500e-4f;
-	p = p * r + 1.3981999507e-3f;
-	p = p * r + 8.3334519073e-3f;
-	p = p * r + 4.1665795894e-2f;
-	p = p * r + 1.6666665459e-1f;
-	p = p * r + 5.0000001201e-1f;
-	p = p * r * r + r + 1.0f;
-	union {
-		int32_t i;
-		float f;
-	} s = {.i = ((int32_t)n + 127) << 23};
-	return p * s.f;
-}
-
-/* erf, vectorizable: the rational approximation XLA and Eigen use on
- * [-4, 4] (erf(±4) = ±1 in float), absolute error ~1e-7. */
-static inline float verf(float x)
-{
-	x = x < -4.0f ? -4.0f : x;
-	x = x > 4.0f ? 4.0f : x;
-	float x2 = x * x;
-	float p = -2.72614225801306e-10f;
-	p = p * x2 + 2.77068142495902e-08f;
-	p = p * x2 + -2.10102402082508e-06f;
-	p = p * x2 + -5.69250639462346e-05f;
-	p = p * x2 + -7.34990630326855e-04f;
-	p = p * x2 + -2.95459980854025e-03f;
-	p = p * x2 + -1.60960333262415e-02f;
-	p = p * x;
-	float q = -1.45660718464996e-05f;
-	q = q * x2 + -2.13374055278905e-04f;
-	q = q * x2 + -1.68282697438203e-03f;
-	q = q * x2 + -7.37332916720468e-03f;
-	q = q * x2 + -1.42647390514189e-02f;
-	return p / q;
-}
-
-#define LANES 16 /* independent partial sums: vectorize without reassociating */
-
-static inline float vsum(const float *x, int n)
-{
-	float acc[LANES] = {0};
-	int i = 0;
-	for (; i + LANES <= n; i += LANES)
-		for (int j = 0; j < LANES; j++)
-			acc[j] += x[i + j];
-	float s = 0;
-	for (; i < n; i++)
-		s += x[i];
-	for (int j = 0; j < LANES; j++)
-		s += acc[j];
-	return s;
-}
-
-/* GCC does not vectorize a float max reduction without -ffast-math (NaN
- * and signed-zero rules), so it is written with vector types: 16 lanes of
- * compare-and-select, lowered to whatever registers the target has. */
-typedef float v16sf __attribute__((vector_size(64)));
-typedef int v16si __attribute__((vector_size(64)));
-
-static inline float vmax(const float *x, int n)
-{
-	float m = x[0];
-	int i = 0;
-	if (n >= LANES) {
-		v16sf acc, v;
-		memcpy(&acc, x, sizeof acc);
-		for (i = LANES; i + LANES <= n; i += LANES) {
-			memcpy(&v, x + i, sizeof v);
-			v16si gt = v > acc;
-			acc = (v16sf)(((v16si)v & gt) | ((v16si)acc & ~gt));
-		}
-		for (int j = 0; j < LANES; j++)
-			m = acc[j] > m ? acc[j] : m;
-	}
-	for (; i < n; i++)
-		m = x[i] > m ? x[i] : m;
-	return m;
-}
 
 /* ================================================================ ops */
 

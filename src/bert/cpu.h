@@ -17,6 +17,7 @@
 
 #include "bert/bert.h"
 #include "bert/weights.h"
+#include "lib/tpool.h"
 
 /* Outputs of one forward pass; each may be NULL. */
 struct bert_cpu_out {
@@ -43,6 +44,10 @@ void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offs
 void bert_cpu_forward_ref(const struct bert_config *cfg, const struct bert_weights *w, int B, const int32_t *ids,
 			  const int *offsets, const struct bert_cpu_out *out);
 
+/* A thread pool of threads workers (0 = every CPU) whose threads, the
+ * caller's included, run the GEMM library single-threaded, as
+ * bert_cpu_new's does: for the training room. Free with tpool_free. */
+tpool *bert_cpu_pool_new(int threads);
 /* Which GEMM kernel this build runs: "oneDNN 2.6 dnnl_sgemm (avx512_core_amx)". */
 const char *bert_cpu_gemm_name(void);
 /* The number of CPUs this process may run on. */
@@ -59,6 +64,10 @@ void bert_cpu_matmul_ref(float *out, const float *inp, const float *w, const flo
  * leading dimensions, beta 0. */
 void bert_cpu_sgemm_nt_blocked(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
 			       int ldc);
+/* C (M, N) = alpha · op(A) · op(B) + beta · C, row-major, ta/tb 'N' or
+ * 'T', on the calling thread (the training room's GEMMs). */
+void bert_cpu_sgemm(char ta, char tb, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+		    int ldb, float beta, float *C, int ldc);
 /* x (N, C) = LayerNorm(x + y + bias) * g + b, per row (y and bias may be NULL). */
 void bert_cpu_add_layernorm(float *x, const float *y, const float *bias, const float *g, const float *b, int N, int C,
 			    float eps);

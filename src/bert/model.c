@@ -1,7 +1,8 @@
 /*
  * model.c — loads a Hugging Face BERT checkpoint directory and runs it
  * (bert.h's model half): config.json, tokenizer_config.json, vocab.txt,
- * model.safetensors, and for a sentence encoder an optional
+ * model.safetensors, an optional adapter.safetensors (LoRA, lora.h:
+ * merged into the weights here), and for a sentence encoder an optional
  * head.safetensors (head.h) and herd.json ({"name": …}).
  *
  * Two layouts load: BertForSequenceClassification (tensors under "bert.",
@@ -13,8 +14,8 @@
  *
  * Every weight is converted to fp32 into one allocation (weights.h, Q/K/V
  * fused) and the file is unmapped. The model hash is the first 8 hex
- * digits of the SHA-256 of model.safetensors, followed by head.safetensors
- * when there is one (a new head is a new model): bert_files_hash. The device is chosen
+ * digits of the SHA-256 of model.safetensors, followed by adapter.safetensors
+ * and head.safetensors when there are (a new head is a new model): bert_files_hash. The device is chosen
  * here: AUTO takes CUDA when the backend (cuda_load.c) is there and its
  * probe finds a device, else the CPU, and bert_device_info says which and
  * why.
@@ -24,11 +25,13 @@
 #include "bert/cpu.h"
 #include "bert/cuda.h"
 #include "bert/head.h"
+#include "bert/lora.h"
 #include "bert/minijson.h"
 #include "bert/model.h"
 #include "bert/safetensors.h"
 #include "bert/sha256.h"
 #include "bert/weights.h"
+#include "bert/errs.h"
 #include "lib/util.h"
 
 #include <errno.h>
@@ -66,23 +69,6 @@ struct bert_model {
 
 /* ------------------------------------------------------------ small helpers */
 
-static int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static char *join(const char *dir, const char *name)
-{
-	char *p = xmalloc(strlen(dir) + strlen(name) + 2);
-	sprintf(p, "%s/%s", dir, name);
-	return p;
-}
-
 /* Read a small file whole; NULL with errno set (ENOENT when absent). */
 static char *slurp(const char *path, size_t *len)
 {
@@ -109,7 +95,7 @@ static char *slurp(const char *path, size_t *len)
 /* Parse the JSON file dir/name; NULL when absent (optional) or bad (err set). */
 static mjson_doc *read_json(const char *dir, const char *name, int optional, char *err, size_t errlen)
 {
-	char *path = join(dir, name), why[200];
+	char *path = bert_join(dir, name), why[200];
 	size_t len;
 	char *text = slurp(path, &len);
 	mjson_doc *d = NULL;
@@ -117,11 +103,11 @@ static mjson_doc *read_json(const char *dir, const char *name, int optional, cha
 	err[0] = '\0';
 	if (!text) {
 		if (!(optional && errno == ENOENT))
-			errf(err, errlen, "%s: %s", path, strerror(errno));
+			bert_errf(err, errlen, "%s: %s", path, strerror(errno));
 	} else if (!(d = mjson_parse(text, len, why, sizeof why))) {
-		errf(err, errlen, "%s: not valid JSON (%s)", path, why);
+		bert_errf(err, errlen, "%s: not valid JSON (%s)", path, why);
 	} else if (mjson_root(d)->type != MJSON_OBJECT) {
-		errf(err, errlen, "%s: not a JSON object", path);
+		bert_errf(err, errlen, "%s: not a JSON object", path);
 		mjson_free(d);
 		d = NULL;
 	}
@@ -140,9 +126,9 @@ static int cfg_int(const struct mjson *o, const char *path, const char *key, int
 	int64_t v;
 	int r = mjson_get_int(o, key, &v);
 	if (r == 0)
-		return errf(err, errlen, "%s: \"%s\" is missing", path, key);
+		return bert_errf(err, errlen, "%s: \"%s\" is missing", path, key);
 	if (r < 0 || v < lo || v > hi)
-		return errf(err, errlen, "%s: \"%s\" must be an integer in %d..%d", path, key, lo, hi);
+		return bert_errf(err, errlen, "%s: \"%s\" must be an integer in %d..%d", path, key, lo, hi);
 	*out = (int)v;
 	return 0;
 }
@@ -150,7 +136,7 @@ static int cfg_int(const struct mjson *o, const char *path, const char *key, int
 static int read_config(struct bert_model *m, const char *dir, enum arch *arch, char *err, size_t errlen)
 {
 	struct bert_config *c = &m->cfg;
-	char *path = join(dir, "config.json");
+	char *path = bert_join(dir, "config.json");
 	mjson_doc *d = read_json(dir, "config.json", 0, err, errlen);
 	const struct mjson *o, *v;
 	const char *s;
@@ -161,7 +147,7 @@ static int read_config(struct bert_model *m, const char *dir, enum arch *arch, c
 		goto out;
 	o = mjson_root(d);
 	if (mjson_get_str(o, "model_type", &s) == 1 && strcmp(s, "bert") != 0) {
-		errf(err, errlen, "%s: model_type \"%s\" is not \"bert\"", path, s);
+		bert_errf(err, errlen, "%s: model_type \"%s\" is not \"bert\"", path, s);
 		goto out;
 	}
 	if (cfg_int(o, path, "hidden_size", 1, 16384, &c->hidden, err, errlen) < 0 ||
@@ -176,23 +162,23 @@ static int read_config(struct bert_model *m, const char *dir, enum arch *arch, c
 	    cfg_int(o, path, "type_vocab_size", 1, 1 << 16, &c->type_vocab, err, errlen) < 0)
 		goto out;
 	if (c->hidden % c->heads) {
-		errf(err, errlen, "%s: hidden_size %d is not a multiple of num_attention_heads %d", path, c->hidden,
+		bert_errf(err, errlen, "%s: hidden_size %d is not a multiple of num_attention_heads %d", path, c->hidden,
 		     c->heads);
 		goto out;
 	}
 	if (mjson_get_num(o, "layer_norm_eps", &eps) < 0 || !(eps > 0 && eps < 1)) {
-		errf(err, errlen, "%s: \"layer_norm_eps\" must be a number in (0, 1)", path);
+		bert_errf(err, errlen, "%s: \"layer_norm_eps\" must be a number in (0, 1)", path);
 		goto out;
 	}
 	c->ln_eps = (float)eps;
 	if (mjson_get_str(o, "hidden_act", &s) != 1 || strcmp(s, "gelu") != 0) {
-		errf(err, errlen, "%s: hidden_act %s%s%s is not supported: herd runs \"gelu\" (exact erf) only", path,
+		bert_errf(err, errlen, "%s: hidden_act %s%s%s is not supported: herd runs \"gelu\" (exact erf) only", path,
 		     mjson_get(o, "hidden_act") ? "\"" : "", mjson_get_str(o, "hidden_act", &s) == 1 ? s : "missing",
 		     mjson_get(o, "hidden_act") ? "\"" : "");
 		goto out;
 	}
 	if (mjson_get_str(o, "position_embedding_type", &s) == 1 && strcmp(s, "absolute") != 0) {
-		errf(err, errlen, "%s: position_embedding_type \"%s\" is not supported (only \"absolute\")", path, s);
+		bert_errf(err, errlen, "%s: position_embedding_type \"%s\" is not supported (only \"absolute\")", path, s);
 		goto out;
 	}
 	*arch = ARCH_MODEL;
@@ -202,7 +188,7 @@ static int read_config(struct bert_model *m, const char *dir, enum arch *arch, c
 		if (strcmp(s, "BertForSequenceClassification") == 0)
 			*arch = ARCH_SEQCLS;
 		else if (strcmp(s, "BertModel") != 0) {
-			errf(err, errlen, "%s: architecture \"%s\" is not supported (BertForSequenceClassification or "
+			bert_errf(err, errlen, "%s: architecture \"%s\" is not supported (BertForSequenceClassification or "
 			     "BertModel)", path, s);
 			goto out;
 		}
@@ -214,7 +200,7 @@ static int read_config(struct bert_model *m, const char *dir, enum arch *arch, c
 	if (v && v->type == MJSON_OBJECT && *arch == ARCH_SEQCLS) {
 		int seen[BERT_MAX_LABELS] = {0};
 		if (v->len > BERT_MAX_LABELS) {
-			errf(err, errlen, "%s: id2label has %zu labels, over %d", path, v->len, BERT_MAX_LABELS);
+			bert_errf(err, errlen, "%s: id2label has %zu labels, over %d", path, v->len, BERT_MAX_LABELS);
 			goto out;
 		}
 		for (const struct mjson *e = v->child; e; e = e->next) {
@@ -222,7 +208,7 @@ static int read_config(struct bert_model *m, const char *dir, enum arch *arch, c
 			long k = strtol(e->key, &end, 10);
 			if (*end || end == e->key || k < 0 || k >= (long)v->len || seen[k] || e->type != MJSON_STRING ||
 			    e->len == 0 || e->len >= BERT_LABEL_LEN) {
-				errf(err, errlen, "%s: id2label entry \"%s\" is not a label index 0..%zu with a name of "
+				bert_errf(err, errlen, "%s: id2label entry \"%s\" is not a label index 0..%zu with a name of "
 				     "1..%d bytes, given once", path, e->key, v->len - 1, BERT_LABEL_LEN - 1);
 				goto out;
 			}
@@ -312,22 +298,22 @@ static const float *load(struct loader *ld, const char *name, int d0, int d1)
 	const struct safetensors_tensor *t = find(ld, name, full, sizeof full);
 
 	if (!t) {
-		errf(ld->err, ld->errlen, "%s: missing tensor '%s'", ld->path, full);
+		bert_errf(ld->err, ld->errlen, "%s: missing tensor '%s'", ld->path, full);
 		return NULL;
 	}
 	int ok = d1 ? t->ndim == 2 && t->shape[0] == d0 && t->shape[1] == d1 : t->ndim == 1 && t->shape[0] == d0;
 	if (!ok) {
 		safetensors_shape_str(t, shape, sizeof shape);
 		if (d1)
-			errf(ld->err, ld->errlen, "%s: tensor '%s' has shape %s, expected [%d, %d] (config.json)",
+			bert_errf(ld->err, ld->errlen, "%s: tensor '%s' has shape %s, expected [%d, %d] (config.json)",
 			     ld->path, t->name, shape, d0, d1);
 		else
-			errf(ld->err, ld->errlen, "%s: tensor '%s' has shape %s, expected [%d] (config.json)", ld->path,
+			bert_errf(ld->err, ld->errlen, "%s: tensor '%s' has shape %s, expected [%d] (config.json)", ld->path,
 			     t->name, shape, d0);
 		return NULL;
 	}
 	if (safetensors_to_f32(t, ld->next, why, sizeof why) < 0) {
-		errf(ld->err, ld->errlen, "%s: %s", ld->path, why);
+		bert_errf(ld->err, ld->errlen, "%s: %s", ld->path, why);
 		return NULL;
 	}
 	const float *p = ld->next;
@@ -391,7 +377,7 @@ static int load_weights(struct bert_model *m, struct loader *ld, enum arch arch)
 		ld->prefix = ""; /* the classifier sits beside "bert.", not under it */
 		const struct safetensors_tensor *t = safetensors_find(ld->st, "classifier.weight");
 		if (!t || t->ndim != 2 || t->shape[1] != C || t->shape[0] < 1 || t->shape[0] > BERT_MAX_LABELS) {
-			errf(ld->err, ld->errlen, "%s: %s (a BertForSequenceClassification checkpoint has "
+			bert_errf(ld->err, ld->errlen, "%s: %s (a BertForSequenceClassification checkpoint has "
 			     "'classifier.weight' of shape [K, %d], K <= %d)", ld->path,
 			     t ? "tensor 'classifier.weight' has the wrong shape" : "missing tensor 'classifier.weight'",
 			     C, BERT_MAX_LABELS);
@@ -399,7 +385,7 @@ static int load_weights(struct bert_model *m, struct loader *ld, enum arch arch)
 		}
 		int K = (int)t->shape[0];
 		if (c->labels && c->labels != K)
-			return errf(ld->err, ld->errlen, "%s: 'classifier.weight' has %d labels but config.json's "
+			return bert_errf(ld->err, ld->errlen, "%s: 'classifier.weight' has %d labels but config.json's "
 				    "id2label has %d", ld->path, K, c->labels);
 		if (!c->labels)
 			for (int i = 0; i < K; i++)
@@ -430,14 +416,14 @@ static int hash_file(struct sha256 *h, const char *path, char *err, size_t errle
 	size_t n;
 
 	if (!f)
-		return errf(err, errlen, "%s: %s", path, strerror(errno));
+		return bert_errf(err, errlen, "%s: %s", path, strerror(errno));
 	buf = xmalloc(1 << 20);
 	while ((n = fread(buf, 1, 1 << 20, f)) > 0)
 		sha256_update(h, buf, n);
 	int bad = ferror(f);
 	fclose(f);
 	free(buf);
-	return bad ? errf(err, errlen, "%s: read error", path) : 0;
+	return bad ? bert_errf(err, errlen, "%s: read error", path) : 0;
 }
 
 int bert_files_hash(const char *const *paths, int n, char hex[9], char *err, size_t errlen)
@@ -474,7 +460,7 @@ static int pick_device(struct bert_model *m, const struct bert_options *opt, cha
 		}
 	}
 	if (want == BERT_DEVICE_CUDA && !cuda_ok)
-		return errf(err, errlen, "device cuda: %s", why);
+		return bert_errf(err, errlen, "device cuda: %s", why);
 	int threads = opt && opt->threads > 0 ? opt->threads : 0;
 	if (cuda_ok) {
 		static const char *const pname[] = {"fp32", "fp16", "bf16"};
@@ -502,7 +488,7 @@ bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err
 {
 	struct bert_model *m = xcalloc(1, sizeof *m);
 	enum arch arch;
-	char *path = NULL, *head_path = NULL;
+	char *path = NULL, *head_path = NULL, *adapter_path = NULL;
 	safetensors *st = NULL;
 	struct sha256 h;
 	unsigned char digest[32];
@@ -515,27 +501,27 @@ bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err
 		m->max_len = m->cfg.max_pos;
 
 #ifndef HERD_BERT_NO_TOKENIZER
-	path = join(dir, "vocab.txt");
+	path = bert_join(dir, "vocab.txt");
 	m->tok = bert_tokenizer_load(path, m->cfg.lowercase, err, errlen);
 	if (!m->tok)
 		goto fail;
 	if (bert_vocab_size(m->tok) > m->cfg.vocab) {
-		errf(err, errlen, "%s: %d tokens, but config.json's vocab_size is %d", path, bert_vocab_size(m->tok),
+		bert_errf(err, errlen, "%s: %d tokens, but config.json's vocab_size is %d", path, bert_vocab_size(m->tok),
 		     m->cfg.vocab);
 		goto fail;
 	}
 	free(path);
 #endif
 
-	path = join(dir, "model.safetensors");
+	path = bert_join(dir, "model.safetensors");
 	st = safetensors_open(path, err, errlen);
 	if (!st) {
 		if (errno == ENOENT) {
-			char *bin = join(dir, "pytorch_model.bin");
+			char *bin = bert_join(dir, "pytorch_model.bin");
 			FILE *f = fopen(bin, "rb");
 			if (f) {
 				fclose(f);
-				errf(err, errlen, "%s: missing; the directory has pytorch_model.bin: convert it with "
+				bert_errf(err, errlen, "%s: missing; the directory has pytorch_model.bin: convert it with "
 				     "scripts/convert-pytorch-bin.py %s", path, dir);
 			}
 			free(bin);
@@ -547,7 +533,7 @@ bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err
 	snprintf(probe, sizeof probe, "bert.embeddings.word_embeddings.weight");
 	ld.prefix = safetensors_find(st, probe) ? "bert." : "";
 	if (arch == ARCH_SEQCLS && !*ld.prefix && !safetensors_find(st, "embeddings.word_embeddings.weight")) {
-		errf(err, errlen, "%s: missing tensor 'bert.embeddings.word_embeddings.weight'", path);
+		bert_errf(err, errlen, "%s: missing tensor 'bert.embeddings.word_embeddings.weight'", path);
 		goto fail;
 	}
 	const struct safetensors_tensor *ct = safetensors_find(st, "classifier.weight");
@@ -555,7 +541,7 @@ bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err
 	size_t nfloats = weight_floats(&m->cfg, arch, K > 0 && K <= BERT_MAX_LABELS ? K : 0);
 	m->block = malloc(sizeof(float) * nfloats);
 	if (!m->block) {
-		errf(err, errlen, "%s: cannot allocate %zu MB for the weights", path, sizeof(float) * nfloats >> 20);
+		bert_errf(err, errlen, "%s: cannot allocate %zu MB for the weights", path, sizeof(float) * nfloats >> 20);
 		goto fail;
 	}
 	m->layers = xcalloc((size_t)m->cfg.layers, sizeof *m->layers);
@@ -571,7 +557,21 @@ bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err
 		sha256_final(&enc, digest);
 		sha256_hex(digest, 4, m->encoder_hash);
 	}
-	head_path = join(dir, "head.safetensors");
+	/* LoRA adapters (lora.h), merged into the weights now: scoring costs
+	 * what the base costs. The adapted encoder is a new encoder: its hash
+	 * (what a head records) covers the adapter too. */
+	adapter_path = bert_join(dir, "adapter.safetensors");
+	FILE *af = fopen(adapter_path, "rb");
+	if (af) {
+		fclose(af);
+		if (bert_lora_merge_file(adapter_path, &m->cfg, &m->w, m->encoder_hash, err, errlen) < 0 ||
+		    hash_file(&h, adapter_path, err, errlen) < 0)
+			goto fail;
+		struct sha256 enc = h;
+		sha256_final(&enc, digest);
+		sha256_hex(digest, 4, m->encoder_hash);
+	}
+	head_path = bert_join(dir, "head.safetensors");
 	if (arch == ARCH_MODEL) {
 		FILE *f = fopen(head_path, "rb");
 		if (f) {
@@ -580,7 +580,7 @@ bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err
 				goto fail;
 			m->has_head = 1;
 			if (m->head.encoder[0] && strcmp(m->head.encoder, m->encoder_hash) != 0) {
-				errf(err, errlen, "%s: trained on encoder %s, but model.safetensors is %s (retrain it with "
+				bert_errf(err, errlen, "%s: trained on encoder %s, but model.safetensors is %s (retrain it with "
 				     "herd-train)", head_path, m->head.encoder, m->encoder_hash);
 				goto fail;
 			}
@@ -599,11 +599,13 @@ bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err
 		goto fail;
 	free(path);
 	free(head_path);
+	free(adapter_path);
 	return m;
 fail:
 	safetensors_close(st);
 	free(path);
 	free(head_path);
+	free(adapter_path);
 	bert_free(m);
 	return NULL;
 }
@@ -690,10 +692,10 @@ static int pack(struct bert_model *m, int B, const int32_t *const *ids, const in
 	int limit = m->device == BERT_DEVICE_CUDA ? m->max_len : m->cfg.max_pos;
 
 	if (B < 0)
-		return errf(err, errlen, "bert_run: %d sequences", B);
+		return bert_errf(err, errlen, "bert_run: %d sequences", B);
 	for (int b = 0; b < B; b++) {
 		if (lens[b] < 1 || lens[b] > limit)
-			return errf(err, errlen, "bert_run: sequence %d has %d tokens, not 1..%d", b, lens[b], limit);
+			return bert_errf(err, errlen, "bert_run: sequence %d has %d tokens, not 1..%d", b, lens[b], limit);
 		N += (size_t)lens[b];
 	}
 	reserve(m, (size_t)B, N);
@@ -702,7 +704,7 @@ static int pack(struct bert_model *m, int B, const int32_t *const *ids, const in
 		for (int t = 0; t < lens[b]; t++) {
 			int32_t id = ids[b][t];
 			if (id < 0 || id >= m->cfg.vocab)
-				return errf(err, errlen, "bert_run: sequence %d token %d has id %d, outside 0..%d", b, t,
+				return bert_errf(err, errlen, "bert_run: sequence %d token %d has id %d, outside 0..%d", b, t,
 					    id, m->cfg.vocab - 1);
 			m->packed[m->offsets[b] + t] = id;
 		}
@@ -772,9 +774,9 @@ int bert_run_features(bert_model *m, const struct bert_features *f, int B, const
 {
 	int layers, max;
 	if (features_need(f, m->cfg.layers, &layers, &max) < 0)
-		return errf(err, errlen, "features: 'max' is pooled from the last layer only");
+		return bert_errf(err, errlen, "features: 'max' is pooled from the last layer only");
 	if ((layers || max) && m->device != BERT_DEVICE_CPU)
-		return errf(err, errlen, "features beyond the last layer's mean need the CPU backend (--device cpu)");
+		return bert_errf(err, errlen, "features beyond the last layer's mean need the CPU backend (--device cpu)");
 	if (pack(m, B, ids, lens, err, errlen) < 0)
 		return -1;
 	if (B == 0)
@@ -791,7 +793,7 @@ int bert_run(bert_model *m, int B, const int32_t *const *ids, const int *lens, f
 	int K = m->cfg.labels;
 
 	if ((logits || probs) && K == 0)
-		return errf(err, errlen, "bert_run: the model has no classifier head (a BertModel without "
+		return bert_errf(err, errlen, "bert_run: the model has no classifier head (a BertModel without "
 			    "head.safetensors gives pooled vectors only)");
 	if (pack(m, B, ids, lens, err, errlen) < 0)
 		return -1;

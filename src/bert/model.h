@@ -13,8 +13,9 @@
 
 /* The fp32 weights (borrowed; they live as long as m). */
 const struct bert_weights *bert_get_weights(const bert_model *m);
-/* The model hash of model.safetensors alone (8 hex digits): what a head
- * records as the encoder it was trained on. */
+/* The model hash of model.safetensors (then adapter.safetensors, when
+ * there is one) (8 hex digits): what a head records as the encoder it was
+ * trained on. */
 const char *bert_encoder_hash(const bert_model *m);
 /* The model hash of these files, one after the other (model.safetensors,
  * then head.safetensors when there is one): the first 8 hex digits of

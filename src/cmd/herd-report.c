@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/ndjson.h"
+#include "lib/tzone.h"
 #include "lib/util.h"
 #include "report/pgsource.h"
 #include "report/report.h"
@@ -33,7 +34,7 @@ static const char usage[] =
 	"--output FILE (whole: under a temporary name, then renamed). The same\n"
 	"data gives the same bytes: nothing depends on the clock.\n"
 	"\n"
-	"  digest    one UTC day: the top movers by mentions (ranked by\n"
+	"  digest    one day (UTC, or --tz): the top movers by mentions (ranked by\n"
 	"            (day - usual) / sqrt(usual + 1), usual = mean mentions per day\n"
 	"            over --baseline days before), the movers by sentiment change\n"
 	"            (day mean - baseline mean of scored mentions), then the day's\n"
@@ -75,7 +76,14 @@ static const char usage[] =
 	"      --day DATE          the day to report; 'latest' (default): the latest\n"
 	"                          day with aggregates; 'complete': the latest day all\n"
 	"                          of whose windows are in (the day before the one the\n"
-	"                          latest window ends in), for a cron job after midnight\n"
+	"                          latest window ends in), for a cron job after midnight.\n"
+	"                          A day without any aggregate is an error (exit 1),\n"
+	"                          not an empty digest\n"
+	"      --tz ZONE           report days of ZONE, an IANA name like\n"
+	"                          America/New_York (default UTC): midnight to\n"
+	"                          midnight there, 23 or 25 hours across a daylight-\n"
+	"                          saving change; needs windows that tile such a day\n"
+	"                          (1h, or 30m/15m for zones like Asia/Kolkata)\n"
 	"      --baseline N        days before it that say what is usual (default 7);\n"
 	"                          \"usual/day\" is over those that have data: a day\n"
 	"                          without any aggregate is a gap, not zero (as in\n"
@@ -123,6 +131,7 @@ enum {
 	OPT_COLUMNS,
 	OPT_SCALE,
 	OPT_COLOUR,
+	OPT_TZ,
 	OPT_EXCLUDE,
 };
 
@@ -156,11 +165,12 @@ int main(int argc, char **argv)
 		{"columns", required_argument, NULL, OPT_COLUMNS},
 		{"scale", required_argument, NULL, OPT_SCALE},
 		{"colour", required_argument, NULL, OPT_COLOUR},
+		{"tz", required_argument, NULL, OPT_TZ},
 		{"color", required_argument, NULL, OPT_COLOUR},
 		{"exclude", required_argument, NULL, OPT_EXCLUDE},
 		CLI_COMMON_LONGOPTS,
 		{0}};
-	report_digest_opts d = {NULL, REPORT_DAY_LATEST, NULL, 7, 10, 10, 10, NULL};
+	report_digest_opts d = {.day = REPORT_DAY_LATEST, .baseline_days = 7, .top = 10, .min_mentions = 10, .min_scored = 10};
 	report_heatmap_opts h = {NULL, NULL, -1, -1, 90, 25, 0, 0, NULL};
 	const char *db_path = NULL, *dsn = NULL, *format = NULL, *output = NULL, *window = NULL, *what;
 	char *db_default = herd_home_file("herd.db"), *exclude = NULL;
@@ -200,6 +210,11 @@ int main(int argc, char **argv)
 		case OPT_TO: h.to = cli_time("--to", optarg); break;
 		case OPT_COLUMNS: h.columns = (int)cli_long("--columns", optarg, 1, 2000); break;
 		case OPT_SCALE: h.scale = cli_double("--scale", optarg, 0.01, 1); break;
+		case OPT_TZ:
+			if (tzone_use(optarg, err, sizeof err) < 0)
+				log_usage("--tz: %s", err);
+			d.tz = optarg;
+			break;
 		case OPT_COLOUR:
 			if (strcmp(optarg, "deviation") != 0 && strcmp(optarg, "absolute") != 0)
 				log_usage("--colour: '%s' is not deviation or absolute", optarg);
@@ -239,6 +254,8 @@ int main(int argc, char **argv)
 	}
 	if (db_path && dsn)
 		log_usage("--db and --pg: one or the other");
+	if (d.tz && strcmp(what, "heatmap") == 0)
+		log_usage("--tz: the heatmap's columns are the windows as they are (UTC); --tz is for the digest");
 	db_path = db_path ? db_path : db_default;
 
 	if (dsn) {
@@ -253,6 +270,8 @@ int main(int argc, char **argv)
 
 			scope.to = htime_floor(d.day, DAY) + DAY;
 			scope.from = scope.to - (int64_t)(back + 1) * DAY;
+			if (d.tz) /* a day of the zone may begin or end up to 14 hours away */
+				scope.from -= DAY, scope.to += DAY;
 		} else if (strcmp(what, "heatmap") == 0 && window && h.to >= 0) {
 			int64_t wlen = htime_parse_duration(window);
 

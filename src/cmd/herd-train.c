@@ -1,22 +1,28 @@
 /*
- * herd-train — fits a sentiment head on a frozen BERT encoder: reads
- * labelled text (NDJSON, CSV, or PhraseBank's TEXT@LABEL lines), pools
- * each text's features with src/bert (mean of the last layer, and more
- * with --features), splits every dataset into train and validation with a
- * seeded shuffle, fits a softmax head (linear, or one ReLU hidden layer)
- * by Adam with L2, optional class weights and early stopping on the
- * validation loss, and writes the head as safetensors (src/bert/head.h)
- * beside a report: accuracy, macro-F1 and the confusion matrix of each
- * dataset's validation split. --card writes the same as a model card.
- *
- * The encoder never changes: features are computed once, then the head
- * trains on them in memory, single-threaded, so a run is reproducible
- * bit for bit given the same features.
+ * herd-train — the command that trains sentiment models: reads labelled
+ * text (NDJSON, CSV, or PhraseBank's TEXT@LABEL lines; bad lines counted
+ * and kept with --rejects), maps the labels, splits every dataset with a
+ * seeded shuffle (training, validation, and with --test a held-out test
+ * share), then hands the work to the training room in src/bert:
+ *   --finetune full|lora  finetune.c (the loop, on train.c's backward
+ *                         pass, optim.c, lora.c), export.c (the model
+ *                         directory), then the model is loaded back and
+ *                         scored on each split;
+ *   otherwise             the encoder pools each text once (pack.c's
+ *                         batches) and headfit.c fits a head on the
+ *                         features, written as head.safetensors.
+ * It prints a report (accuracy, macro-F1, confusion matrices) and, with
+ * --card, a Markdown model card. What is trained and how lives in
+ * src/bert; this file parses options, reads data and writes reports.
  */
 #include "bert/bert.h"
 #include "bert/cpu.h"
+#include "bert/export.h"
+#include "bert/finetune.h"
 #include "bert/head.h"
+#include "bert/headfit.h"
 #include "bert/model.h"
+#include "bert/pack.h"
 #include "bert/sha256.h"
 #include "lib/buf.h"
 #include "lib/cli.h"
@@ -37,7 +43,7 @@
 
 static const char usage[] =
 	"Usage: herd-train [OPTIONS] [NAME=]FILE...\n"
-	"Fit a sentiment head (softmax or small MLP) on a BERT encoder's pooled features.\n"
+	"Fine-tune a BERT encoder for sentiment, or fit a head on its frozen features.\n"
 	"\n"
 	"Each FILE is a labelled dataset, named NAME (default: the file's base name):\n"
 	"  *.ndjson, *.jsonl  one JSON object per line with the text and label fields\n"
@@ -58,6 +64,21 @@ static const char usage[] =
 	"beside the encoder) and prints a report on stdout: per dataset, the validation\n"
 	"accuracy and macro-F1 and the confusion matrix. --card also writes the report\n"
 	"as a Markdown model card.\n"
+	"\n"
+	"With --finetune the encoder itself learns (docs/training.md): every weight\n"
+	"(full) or rank-r LoRA adapters on each layer's six projections (lora), with a\n"
+	"linear head on the model's pooling (the mean for sentence encoders, the [CLS]\n"
+	"tanh pooler for BertForSequenceClassification), by AdamW with decoupled weight\n"
+	"decay, a linear warmup then linear or cosine decay, clipping by global norm,\n"
+	"dropout, early stopping on the validation loss (the best epoch is kept). --out\n"
+	"is then a model directory herd-score loads: full writes a Hugging Face\n"
+	"checkpoint (transformers loads it too), lora the base model's files with\n"
+	"adapter.safetensors (merged into the weights when the model loads: scoring\n"
+	"costs what the base costs) and head.safetensors. --checkpoint is written after\n"
+	"each epoch; --resume goes on from it, and a run killed at any moment and resumed\n"
+	"ends with the same bytes as one never stopped (same seed and --threads). --test\n"
+	"sets a share of each dataset aside that neither training nor early stopping\n"
+	"sees: report accuracy on it.\n"
 	"\n"
 	"Options:\n"
 	"  -m, --model DIR         the encoder: a BERT checkpoint directory (default\n"
@@ -95,9 +116,41 @@ static const char usage[] =
 	"      --max-len N         tokens per text, [CLS] and [SEP] included (default 128)\n"
 	"      --batch N           texts per encoder batch (default 32)\n"
 	"      --threads N         encoder threads (default: all CPUs)\n"
+	"\n"
+	"Fine-tuning (--finetune; --hidden, --features, --ensemble, --l2, --cache are\n"
+	"for heads on frozen features only):\n"
+	"      --finetune MODE     none (default: fit a head), full or lora\n"
+	"      --lora-rank R       the adapters' rank (default 8)\n"
+	"      --lora-alpha A      their scale is A / R (default 16)\n"
+	"      --lr X              peak learning rate (default 5e-5 full, 5e-4 lora)\n"
+	"      --epochs N          at most N epochs (default 4)\n"
+	"      --patience N        stop after N epochs without a better validation loss\n"
+	"                          (default 2)\n"
+	"      --batch N           texts per step (default 32)\n"
+	"      --weight-decay X    AdamW's decoupled decay of 2-D weights (default 0.01)\n"
+	"      --warmup F          share of the steps spent warming up (default 0.1)\n"
+	"      --schedule S        linear (default), cosine or constant after the warmup\n"
+	"      --clip X            clip the gradients' global norm at X, 0 = never (default 1)\n"
+	"      --llrd X            layer-wise decay: layer l's rate x X^(L-1-l), the\n"
+	"                          embeddings' x X^L (default 1: off)\n"
+	"      --dropout P         hidden and classifier dropout (default 0.1)\n"
+	"      --attn-dropout P    attention dropout (default 0.1)\n"
+	"      --label-smoothing E (default 0)\n"
+	"      --test FRACTION     share of each dataset held out from training and\n"
+	"                          early stopping, reported apart (default 0: none)\n"
+	"      --checkpoint FILE   write the training state there after each epoch\n"
+	"      --resume            go on from --checkpoint when it exists (it must come\n"
+	"                          from the same model, data and settings)\n"
+	"      --name NAME         the model's name in records (herd.json; default: the\n"
+	"                          --out directory's name)\n"
 	CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
-	"Example (the default model's head, models/cards/default.md):\n"
+	"Example (LoRA adapters on the bare encoder: scripts/build-default-model.sh --bare\n"
+	"models/minilm; docs/training.md has the default model's run):\n"
+	"  herd-train --finetune lora --lora-rank 16 --lora-alpha 32 --lr 1e-3 --epochs 5 \\\n"
+	"    --test 0.15 --val 0.1 --model models/minilm --out models/mine mine=posts.ndjson\n"
+	"\n"
+	"Example (a head on frozen features):\n"
 	"  herd-train --model models/default --features mean,max --hidden 256 \\\n"
 	"    --label-map 0=negative,1=positive,2=neutral --out models/heads/default-3class.safetensors \\\n"
 	"    phrasebank=../shared/data/financial-phrasebank/Sentences_50Agree.txt \\\n"
@@ -126,12 +179,23 @@ enum {
 	OPT_ENSEMBLE,
 	OPT_DTYPE,
 	OPT_NOTE,
+	OPT_FINETUNE,
+	OPT_LORA_RANK,
+	OPT_LORA_ALPHA,
+	OPT_WEIGHT_DECAY,
+	OPT_WARMUP,
+	OPT_SCHEDULE,
+	OPT_CLIP,
+	OPT_LLRD,
+	OPT_DROPOUT,
+	OPT_ATTN_DROPOUT,
+	OPT_SMOOTHING,
+	OPT_CHECKPOINT,
+	OPT_RESUME,
+	OPT_TEST,
+	OPT_NAME,
 };
 
-#define MINIBATCH 64
-#define ADAM_B1 0.9
-#define ADAM_B2 0.999
-#define ADAM_EPS 1e-8
 #define MAX_DATASETS 16
 
 /* ------------------------------------------------------------ settings */
@@ -150,9 +214,17 @@ static struct {
 	int K;
 	char *map_from[64], *map_to[64];
 	int nmap;
+	/* fine-tuning the encoder (--finetune full|lora) */
+	enum { FT_NONE, FT_FULL, FT_LORA } finetune;
+	int lora_rank, resume, set_lr, set_epochs, set_patience;
+	double lora_alpha, weight_decay, warmup, clip, llrd, dropout, attn_dropout, smoothing, test;
+	enum bert_sched schedule;
+	const char *checkpoint, *name;
 } opt = {
 	.text_field = "text", .label_field = "label", .features = "mean", .val = 0.2, .l2 = 1e-4, .lr = 1e-3,
 	.seed = 1, .epochs = 200, .patience = 10, .max_len = 128, .batch = 32, .ensemble = 1,
+	.lora_rank = 8, .lora_alpha = 16, .weight_decay = 0.01, .warmup = 0.1, .clip = 1.0, .llrd = 1.0,
+	.dropout = 0.1, .attn_dropout = 0.1,
 };
 
 /* ------------------------------------------------------------ examples */
@@ -161,7 +233,7 @@ struct example {
 	char *text;
 	int label;
 	int dataset;
-	int val; /* in the validation split */
+	int val; /* 0 training split, 1 validation (early stopping), 2 test (--test: reported only) */
 };
 
 static struct example *ex;
@@ -358,45 +430,9 @@ static void read_dataset(const char *arg)
 	ndatasets++;
 }
 
-/* ------------------------------------------------------------ randomness */
-
-static unsigned long long rng_state;
-static unsigned long long rng_next(void) /* splitmix64 */
-{
-	unsigned long long z = (rng_state += 0x9E3779B97F4A7C15ULL);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-static double rng_unit(void)
-{
-	return (double)(rng_next() >> 11) / 9007199254740992.0;
-}
-static double rng_normal(void)
-{
-	double u = rng_unit(), v = rng_unit();
-	return sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
-}
-static void shuffle(size_t *idx, size_t n)
-{
-	for (size_t i = n; i > 1; i--) {
-		size_t j = (size_t)(rng_next() % i), t = idx[i - 1];
-		idx[i - 1] = idx[j];
-		idx[j] = t;
-	}
-}
+static uint64_t rng_state; /* the split's, and a new classifier's draws: bert_rng_* */
 
 /* ------------------------------------------------------------ features */
-
-struct by_len {
-	int len;
-	size_t i;
-};
-static int cmp_len(const void *a, const void *b)
-{
-	const struct by_len *x = a, *y = b;
-	return x->len != y->len ? (x->len < y->len ? -1 : 1) : (x->i < y->i ? -1 : x->i > y->i);
-}
 
 /* feats (nex, D): the features of every example, batched by length. */
 static float *features(bert_model *m, const struct bert_features *f, int D)
@@ -404,221 +440,39 @@ static float *features(bert_model *m, const struct bert_features *f, int D)
 	const bert_tokenizer *tok = bert_get_tokenizer(m);
 	float *feats = xmalloc(sizeof(float) * nex * (size_t)D);
 	int32_t *ids = xmalloc(sizeof(int32_t) * nex * (size_t)opt.max_len);
-	struct by_len *order = xmalloc(sizeof *order * nex);
+	const int32_t **seq = xmalloc(sizeof *seq * (nex ? nex : 1));
+	int *lens = xmalloc(sizeof(int) * (nex ? nex : 1));
+	size_t *order = xmalloc(sizeof *order * (nex ? nex : 1));
 	const int32_t **bids = xmalloc(sizeof *bids * (size_t)opt.batch);
 	int *blens = xmalloc(sizeof(int) * (size_t)opt.batch);
 	float *out = xmalloc(sizeof(float) * (size_t)opt.batch * D);
 	char err[512];
 
 	for (size_t i = 0; i < nex; i++) {
-		order[i].len = bert_tokenize(tok, ex[i].text, strlen(ex[i].text), opt.max_len, ids + i * opt.max_len);
-		order[i].i = i;
+		lens[i] = bert_tokenize(tok, ex[i].text, strlen(ex[i].text), opt.max_len, ids + i * opt.max_len);
+		seq[i] = ids + i * opt.max_len;
 	}
-	qsort(order, nex, sizeof *order, cmp_len);
+	bert_order_by_length(lens, nex, order);
 	progress_start("texts", 0);
-	for (size_t b0 = 0; b0 < nex; b0 += (size_t)opt.batch) {
-		int B = nex - b0 < (size_t)opt.batch ? (int)(nex - b0) : opt.batch;
-		for (int b = 0; b < B; b++) {
-			bids[b] = ids + order[b0 + b].i * opt.max_len;
-			blens[b] = order[b0 + b].len;
-		}
+	int B;
+	for (size_t b0 = 0; (B = bert_batch_at(seq, lens, order, nex, b0, opt.batch, bids, blens)) > 0; b0 += (size_t)B) {
 		if (bert_run_features(m, f, B, bids, blens, out, err, sizeof err) < 0)
 			log_fatal(HERD_EXIT_FAIL, "%s", err);
 		for (int b = 0; b < B; b++)
-			memcpy(feats + order[b0 + b].i * D, out + (size_t)b * D, sizeof(float) * D);
+			memcpy(feats + order[b0 + b] * D, out + (size_t)b * D, sizeof(float) * D);
 		progress_update(b0 + (size_t)B, 0);
 	}
 	progress_end();
-	free(ids), free(order), free(bids), free(blens), free(out);
+	free(ids), free(seq), free(lens), free(order), free(bids), free(blens), free(out);
 	return feats;
 }
 
 /* ------------------------------------------------------------ the head */
 
-struct net {
-	int D, H, K; /* H = 0: linear */
-	float *w1, *b1, *w2, *b2; /* (H, D) (H) (K, H or D) (K) */
-};
-
-static size_t net_size(const struct net *n)
+static void on_member(int member, int members, int epochs, double vloss, void *arg)
 {
-	int in = n->H ? n->H : n->D;
-	return (n->H ? (size_t)n->H * n->D + n->H : 0) + (size_t)n->K * in + n->K;
-}
-
-/* Point the net's arrays into one block p (net_size floats). */
-static void net_point(struct net *n, float *p)
-{
-	int in = n->H ? n->H : n->D;
-	n->w1 = n->H ? p : NULL;
-	p += n->H ? (size_t)n->H * n->D : 0;
-	n->b1 = n->H ? p : NULL;
-	p += n->H;
-	n->w2 = p;
-	p += (size_t)n->K * in;
-	n->b2 = p;
-}
-
-/* logits (B, K) and the hidden activations z (B, H) of x (B, D). */
-static void net_forward(const struct net *n, int B, const float *x, float *z, float *logits)
-{
-	const float *in = x;
-	int I = n->D;
-	if (n->H) {
-		bert_cpu_matmul(z, x, n->w1, n->b1, B, n->D, n->H);
-		for (size_t i = 0; i < (size_t)B * n->H; i++)
-			z[i] = z[i] > 0 ? z[i] : 0;
-		in = z;
-		I = n->H;
-	}
-	bert_cpu_matmul(logits, in, n->w2, n->b2, B, I, n->K);
-}
-
-/* Softmax cross-entropy of logits (B, K) in place → probabilities;
- * returns the weighted loss sum. */
-static double softmax_xent(float *logits, int B, int K, const int *y, const double *cw)
-{
-	double loss = 0;
-	for (int b = 0; b < B; b++) {
-		float *l = logits + (size_t)b * K, mx = l[0];
-		double s = 0;
-		for (int k = 1; k < K; k++)
-			mx = l[k] > mx ? l[k] : mx;
-		for (int k = 0; k < K; k++)
-			s += exp(l[k] - mx);
-		loss -= cw[y[b]] * ((l[y[b]] - mx) - log(s));
-		for (int k = 0; k < K; k++)
-			l[k] = (float)(exp(l[k] - mx) / s);
-	}
-	return loss;
-}
-
-struct train_set {
-	size_t n;
-	float *x; /* (n, D) standardized */
-	int *y;
-};
-
-/* Mean loss (unweighted) and accuracy of the net on s. */
-static double evaluate(const struct net *n, const struct train_set *s, int *pred)
-{
-	static const double ones[BERT_MAX_LABELS] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-	float *z = xmalloc(sizeof(float) * 256 * (n->H ? n->H : 1)), *lg = xmalloc(sizeof(float) * 256 * n->K);
-	double loss = 0;
-	for (size_t b0 = 0; b0 < s->n; b0 += 256) {
-		int B = s->n - b0 < 256 ? (int)(s->n - b0) : 256;
-		net_forward(n, B, s->x + b0 * n->D, z, lg);
-		loss += softmax_xent(lg, B, n->K, s->y + b0, ones);
-		if (pred)
-			for (int b = 0; b < B; b++) {
-				int best = 0;
-				for (int k = 1; k < n->K; k++)
-					best = lg[(size_t)b * n->K + k] > lg[(size_t)b * n->K + best] ? k : best;
-				pred[b0 + (size_t)b] = best;
-			}
-	}
-	free(z), free(lg);
-	return loss / (double)(s->n ? s->n : 1);
-}
-
-/* Fit the net on tr, early-stopping on va; the best parameters stay in n. */
-static void fit(struct net *n, const struct train_set *tr, const struct train_set *va, const double *cw, int *epochs_run,
-		double *best_loss)
-{
-	size_t P = net_size(n);
-	float *param = n->w2 - (n->H ? (size_t)n->H * n->D + n->H : 0); /* the block net_point was given */
-	float *grad = xcalloc(P, sizeof(float)), *best = xmalloc(sizeof(float) * P);
-	double *m1 = xcalloc(P, sizeof(double)), *m2 = xcalloc(P, sizeof(double));
-	struct net g = *n;
-	int in = n->H ? n->H : n->D, since = 0;
-	float *z = xmalloc(sizeof(float) * MINIBATCH * (n->H ? n->H : 1));
-	float *lg = xmalloc(sizeof(float) * MINIBATCH * n->K), *dz = xmalloc(sizeof(float) * MINIBATCH * (n->H ? n->H : 1));
-	size_t *idx = xmalloc(sizeof(size_t) * tr->n);
-	float *xb = xmalloc(sizeof(float) * MINIBATCH * n->D);
-	int yb[MINIBATCH];
-	long step = 0;
-
-	net_point(&g, grad);
-	for (size_t i = 0; i < tr->n; i++)
-		idx[i] = i;
-	*best_loss = INFINITY;
-	memcpy(best, param, sizeof(float) * P);
-	for (int ep = 0; ep < opt.epochs; ep++) {
-		shuffle(idx, tr->n);
-		for (size_t b0 = 0; b0 < tr->n; b0 += MINIBATCH) {
-			int B = tr->n - b0 < MINIBATCH ? (int)(tr->n - b0) : MINIBATCH;
-			double wsum = 0;
-			for (int b = 0; b < B; b++) {
-				memcpy(xb + (size_t)b * n->D, tr->x + idx[b0 + b] * n->D, sizeof(float) * n->D);
-				yb[b] = tr->y[idx[b0 + b]];
-				wsum += cw[yb[b]];
-			}
-			net_forward(n, B, xb, z, lg);
-			softmax_xent(lg, B, n->K, yb, cw);
-			/* dlogits = w_y (p - onehot) / sum w */
-			for (int b = 0; b < B; b++) {
-				float *l = lg + (size_t)b * n->K;
-				l[yb[b]] -= 1;
-				for (int k = 0; k < n->K; k++)
-					l[k] *= (float)(cw[yb[b]] / wsum);
-			}
-			memset(grad, 0, sizeof(float) * P);
-			const float *a = n->H ? z : xb;
-			for (int b = 0; b < B; b++)
-				for (int k = 0; k < n->K; k++) {
-					float d = lg[(size_t)b * n->K + k];
-					float *gw = g.w2 + (size_t)k * in;
-					const float *ab = a + (size_t)b * in;
-					for (int i = 0; i < in; i++)
-						gw[i] += d * ab[i];
-					g.b2[k] += d;
-				}
-			if (n->H) {
-				for (int b = 0; b < B; b++)
-					for (int h = 0; h < n->H; h++) {
-						float s = 0;
-						for (int k = 0; k < n->K; k++)
-							s += lg[(size_t)b * n->K + k] * n->w2[(size_t)k * n->H + h];
-						dz[(size_t)b * n->H + h] = z[(size_t)b * n->H + h] > 0 ? s : 0;
-					}
-				for (int b = 0; b < B; b++)
-					for (int h = 0; h < n->H; h++) {
-						float d = dz[(size_t)b * n->H + h];
-						if (d == 0)
-							continue;
-						float *gw = g.w1 + (size_t)h * n->D;
-						const float *xr = xb + (size_t)b * n->D;
-						for (int i = 0; i < n->D; i++)
-							gw[i] += d * xr[i];
-						g.b1[h] += d;
-					}
-				for (int i = 0; i < n->H * n->D; i++)
-					g.w1[i] += (float)opt.l2 * n->w1[i];
-			}
-			for (int i = 0; i < n->K * in; i++)
-				g.w2[i] += (float)opt.l2 * n->w2[i];
-			/* Adam */
-			step++;
-			double c1 = 1 - pow(ADAM_B1, (double)step), c2 = 1 - pow(ADAM_B2, (double)step);
-			for (size_t i = 0; i < P; i++) {
-				m1[i] = ADAM_B1 * m1[i] + (1 - ADAM_B1) * grad[i];
-				m2[i] = ADAM_B2 * m2[i] + (1 - ADAM_B2) * (double)grad[i] * grad[i];
-				param[i] -= (float)(opt.lr * (m1[i] / c1) / (sqrt(m2[i] / c2) + ADAM_EPS));
-			}
-		}
-		double vl = evaluate(n, va, NULL);
-		log_debug("epoch %d: validation loss %.5f", ep + 1, vl);
-		*epochs_run = ep + 1;
-		if (vl < *best_loss - 1e-6) {
-			*best_loss = vl;
-			memcpy(best, param, sizeof(float) * P);
-			since = 0;
-		} else if (++since >= opt.patience) {
-			break;
-		}
-	}
-	memcpy(param, best, sizeof(float) * P);
-	free(grad), free(best), free(m1), free(m2), free(z), free(lg), free(dz), free(idx), free(xb);
+	if (members > 1)
+		log_info("member %d of %d: %d epochs, validation loss %.4f", member, members, epochs, vloss);
 }
 
 /* ------------------------------------------------------------ report */
@@ -642,6 +496,27 @@ static void score(struct scores *s, int K)
 		f1 += p + r > 0 ? 2 * p * r / (p + r) : 0;
 	}
 	s->f1 = f1 / K;
+}
+
+static void confusion(FILE *f, int md, const char *title, const struct scores *sc)
+{
+	fprintf(f, md ? "\n### Confusion matrix, %s (rows: true, columns: predicted)\n\n| |"
+		      : "\nconfusion matrix, %s (rows: true, columns: predicted)\n%-10s",
+		title, "");
+	for (int k = 0; k < opt.K; k++)
+		fprintf(f, md ? " %s |" : " %9s", opt.labels[k]);
+	if (md) {
+		fprintf(f, "\n|---|");
+		for (int k = 0; k < opt.K; k++)
+			fprintf(f, "---|");
+	}
+	fprintf(f, "\n");
+	for (int t = 0; t < opt.K; t++) {
+		fprintf(f, md ? "| %s |" : "%-10s", opt.labels[t]);
+		for (int p = 0; p < opt.K; p++)
+			fprintf(f, md ? " %ld |" : " %9ld", sc->conf[t][p]);
+		fprintf(f, "\n");
+	}
 }
 
 static void report(FILE *f, int md, const char *model_desc, const char *feat, int D, int epochs, double vloss,
@@ -686,23 +561,9 @@ static void report(FILE *f, int md, const char *model_desc, const char *feat, in
 			fprintf(f, "%-20s %7ld %7ld %9.4f %9.4f\n", name, ntrain[d], nval[d], sc[d].acc, sc[d].f1);
 	}
 	for (int d = 0; d < ndatasets; d++) {
-		fprintf(f, md ? "\n### Confusion matrix, %s validation (rows: true, columns: predicted)\n\n| |"
-			      : "\nconfusion matrix, %s validation (rows: true, columns: predicted)\n%-10s",
-			dataset_name[d], "");
-		for (int k = 0; k < opt.K; k++)
-			fprintf(f, md ? " %s |" : " %9s", opt.labels[k]);
-		if (md) {
-			fprintf(f, "\n|---|");
-			for (int k = 0; k < opt.K; k++)
-				fprintf(f, "---|");
-		}
-		fprintf(f, "\n");
-		for (int t = 0; t < opt.K; t++) {
-			fprintf(f, md ? "| %s |" : "%-10s", opt.labels[t]);
-			for (int p = 0; p < opt.K; p++)
-				fprintf(f, md ? " %ld |" : " %9ld", sc[d].conf[t][p]);
-			fprintf(f, "\n");
-		}
+		char title[128];
+		snprintf(title, sizeof title, "%s validation", dataset_name[d]);
+		confusion(f, md, title, &sc[d]);
 	}
 }
 
@@ -756,6 +617,294 @@ static void cache_save(const char *key, const float *X, int D)
 	fwrite(X, sizeof(float), nex * (size_t)D, f);
 	if (fclose(f) != 0)
 		log_warn("%s: write error:", opt.cache);
+}
+
+/* ------------------------------------------------------------ fine-tuning */
+
+static void ft_on_batch(size_t done, size_t total, double loss, void *arg)
+{
+	progress_update(done, 0);
+}
+
+static void ft_on_epoch(const struct bert_ft_epoch *e, int best, void *arg)
+{
+	progress_end();
+	log_info("epoch %d: training loss %.4f, validation loss %.4f, accuracy %.4f, %.0f s%s", e->epoch,
+		 e->train_loss, e->val_loss, e->val_acc, e->seconds, best ? " (best so far)" : "");
+	progress_start("texts", 0);
+}
+
+/* What a checkpoint must match to be resumed: the base model, every
+ * setting that changes the weights (threads too: a step's sums depend on
+ * the work split) and the examples with their labels and splits; not
+ * where the results go (--out, --checkpoint, --card, --name) nor --resume. */
+static void ft_fingerprint(const char *enc, int threads, char hex[65])
+{
+	struct sha256 h;
+	unsigned char d[32];
+	char head[1024];
+	int n = snprintf(head, sizeof head,
+			 "%s|threads %d|max-len %d|mode %d|rank %d|alpha %.17g|lr %.17g|wd %.17g|warmup %.17g|"
+			 "schedule %d|clip %.17g|llrd %.17g|dropout %.17g|%.17g|smoothing %.17g|cw %d|batch %d|"
+			 "epochs %d|patience %d|seed %llu|val %.17g|test %.17g|limit %ld|f16 %d|",
+			 enc, threads, opt.max_len, (int)opt.finetune, opt.lora_rank, opt.lora_alpha, opt.lr,
+			 opt.weight_decay, opt.warmup, (int)opt.schedule, opt.clip, opt.llrd, opt.dropout,
+			 opt.attn_dropout, opt.smoothing, (int)opt.class_weights, opt.batch, opt.epochs, opt.patience,
+			 opt.seed, opt.val, opt.test, opt.limit, opt.f16);
+	sha256_init(&h);
+	sha256_update(&h, head, (size_t)n);
+	for (int k = 0; k < opt.K; k++)
+		sha256_update(&h, opt.labels[k], strlen(opt.labels[k]) + 1);
+	for (size_t i = 0; i < nex; i++) {
+		char tail[48];
+		n = snprintf(tail, sizeof tail, "|%d|%d|%d|", ex[i].label, ex[i].dataset, ex[i].val);
+		sha256_update(&h, ex[i].text, strlen(ex[i].text));
+		sha256_update(&h, tail, (size_t)n);
+	}
+	sha256_final(&h, d);
+	sha256_hex(d, 32, hex);
+}
+
+static void ft_report(FILE *f, int md, const char *desc, const char *cmdline, const char *model_id,
+		      const struct bert_ft_result *res, struct scores (*sc)[MAX_DATASETS + 1], const long *ntrain,
+		      const long *nval, const long *ntest, double secs)
+{
+	static const char *const split_name[3] = {"train", "validation", "test"};
+	const char *how = opt.finetune == FT_FULL ? "every weight" : "LoRA adapters";
+	int has_test = opt.test > 0;
+	if (md) {
+		fprintf(f, "# Model card: %s\n\n", model_id);
+		fprintf(f, "A %d-class sentiment model (", opt.K);
+		for (int k = 0; k < opt.K; k++)
+			fprintf(f, "%s%s", k ? ", " : "", opt.labels[k]);
+		fprintf(f, ") fine-tuned by herd-train from the %s: %s trained%s, with a linear head on the pooled\n"
+			   "sequence. herd-score writes \"model\":\"%s\". This card was written by the command below.\n\n",
+			desc, how, opt.finetune == FT_LORA ? " (merged into the weights when the model loads)" : "", model_id);
+		if (opt.finetune == FT_LORA)
+			fprintf(f, "LoRA rank %d, alpha %g, on the query, key, value, attention output and both FFN "
+				   "projections of every layer.\n\n", opt.lora_rank, opt.lora_alpha);
+		if (opt.note)
+			fprintf(f, "%s\n\n", opt.note);
+		fprintf(f, "## Training\n\n```\n%s\n```\n\n", cmdline);
+		fprintf(f, "- AdamW, learning rate %g (%s schedule after %g of the steps in warmup), weight decay %g, "
+			   "layer-wise decay %g, clipping at global norm %g\n",
+			opt.lr, opt.schedule == BERT_SCHED_LINEAR ? "linear" : opt.schedule == BERT_SCHED_COSINE ? "cosine" : "constant",
+			opt.warmup, opt.weight_decay, opt.llrd, opt.clip);
+		fprintf(f, "- batches of %d texts (at most %d tokens each), dropout %g (attention %g), label smoothing "
+			   "%g, class weights %s, seed %llu\n",
+			opt.batch, opt.max_len, opt.dropout, opt.attn_dropout, opt.smoothing,
+			opt.class_weights == CW_NONE ? "none" : opt.class_weights == CW_BALANCED ? "balanced" : "sqrt",
+			opt.seed);
+		fprintf(f, "- %d epochs run (at most %d, early stopping on the validation loss with patience %d); best "
+			   "epoch %d, validation loss %.4f; %ld steps%s\n",
+			res->epochs_run, opt.epochs, opt.patience, res->best_epoch, res->best_val_loss, res->steps,
+			res->resumed_from ? " (resumed from a checkpoint)" : "");
+		fprintf(f, "- time: %.0f s in this run on %d threads (%s)\n\n", secs, opt.threads ? opt.threads : bert_cpu_count(),
+			bert_cpu_gemm_name());
+		if (has_test)
+			fprintf(f, "## Data and splits\n\nEach dataset is shuffled with the seed and split: %g%% test (set "
+				   "aside: neither training nor early stopping nor the choice of settings sees it; the "
+				   "figures that count are those on it), %g%% validation (early stopping), the rest "
+				   "training.\n\n", opt.test * 100, opt.val * 100);
+		else
+			fprintf(f, "## Data and splits\n\nEach dataset is shuffled with the seed and split: %g%% validation "
+				   "(early stopping), the rest training. No test split (--test): the validation figures "
+				   "below were also used to stop, so they flatter the model a little.\n\n", opt.val * 100);
+		fprintf(f, "| dataset | train | validation | test |\n|---|---|---|---|\n");
+		for (int d = 0; d < ndatasets; d++)
+			fprintf(f, "| %s | %ld | %ld | %ld |\n", dataset_name[d], ntrain[d], nval[d], ntest[d]);
+		fprintf(f, "\n## Loss curve\n\n| epoch | training loss | validation loss | validation accuracy | seconds |\n"
+			   "|---|---|---|---|---|\n");
+		for (int i = 0; i < res->nhist; i++) {
+			char sec[32] = "(before the resume)";
+			if (res->hist[i].seconds >= 0)
+				snprintf(sec, sizeof sec, "%.0f", res->hist[i].seconds);
+			fprintf(f, "| %d | %.4f | %.4f | %.4f | %s |\n", res->hist[i].epoch, res->hist[i].train_loss,
+				res->hist[i].val_loss, res->hist[i].val_acc, sec);
+		}
+		fprintf(f, "\n## Results\n\n| dataset | split | examples | accuracy | macro-F1 |\n|---|---|---|---|---|\n");
+	} else {
+		fprintf(f, "herd-train: %s, %s; %d epochs (best %d), validation loss %.4f, %.0f s\n", desc, how,
+			res->epochs_run, res->best_epoch, res->best_val_loss, secs);
+		fprintf(f, "%-20s %-10s %7s %9s %9s\n", "dataset", "split", "n", "accuracy", "macro-F1");
+	}
+	for (int sp = 1; sp <= 2; sp++) {
+		if (sp == 2 && !has_test)
+			break;
+		for (int d = 0; d <= ndatasets; d++) {
+			if (d == ndatasets && ndatasets == 1)
+				break;
+			const char *name = d < ndatasets ? dataset_name[d] : "all";
+			const struct scores *x = &sc[sp][d];
+			fprintf(f, md ? "| %s | %s | %ld | %.4f | %.4f |\n" : "%-20s %-10s %7ld %9.4f %9.4f\n", name,
+				split_name[sp], x->n, x->acc, x->f1);
+		}
+	}
+	int sp = has_test ? 2 : 1;
+	for (int d = 0; d < ndatasets; d++) {
+		char title[128];
+		snprintf(title, sizeof title, "%s %s", dataset_name[d], split_name[sp]);
+		confusion(f, md, title, &sc[sp][d]);
+	}
+}
+
+static int finetune_main(const char *cmdline, const long *ntrain, const long *nval, const long *ntest)
+{
+	char err[1024];
+	struct bert_options bo = {.device = BERT_DEVICE_CPU, .threads = 1, .max_len = opt.max_len};
+	bert_model *bm = bert_load(opt.model, &bo, err, sizeof err);
+	if (!bm)
+		log_fatal(HERD_EXIT_FAIL, "%s", err);
+	struct bert_config cfg = *bert_get_config(bm);
+	if (opt.max_len > cfg.max_pos)
+		opt.max_len = cfg.max_pos; /* what the position table holds */
+	int base_labels = bert_get_head(bm) ? 0 : cfg.labels;
+	cfg.labels = opt.K;
+	struct bert_tmodel *m = bert_tmodel_new(&cfg, opt.finetune == FT_LORA ? opt.lora_rank : 0);
+	int got = bert_tmodel_from_weights(m, bert_get_weights(bm), base_labels);
+	/* a new classifier: N(0, 0.02) as Hugging Face initializes one */
+	if (!(got & 2)) {
+		const struct bert_tensor *w = &m->t[bert_tmodel_index(m, cfg.layers, BT_CLS_W)];
+		rng_state = opt.seed ^ 0x5DEECE66DULL;
+		for (size_t i = 0; i < w->n; i++)
+			m->param[w->off + i] = (float)(0.02 * bert_rng_normal(&rng_state));
+	}
+	if (cfg.pooling == BERT_POOL_CLS_TANH && opt.finetune == FT_LORA)
+		log_fatal(HERD_EXIT_FAIL, "%s: LoRA adapters go on a sentence encoder (BertModel, mean pooling); for a "
+			  "BertForSequenceClassification checkpoint use --finetune full", opt.model);
+	if (cfg.pooling == BERT_POOL_CLS_TANH && !(got & 1))
+		log_fatal(HERD_EXIT_FAIL, "%s: no pooler weights to fine-tune", opt.model);
+	char *adapter = xmalloc(strlen(opt.model) + 32);
+	sprintf(adapter, "%s/adapter.safetensors", opt.model);
+	FILE *af = fopen(adapter, "rb");
+	if (af && opt.finetune == FT_LORA)
+		log_fatal(HERD_EXIT_FAIL, "%s: the model has an adapter already; train LoRA adapters on the bare encoder "
+			  "(scripts/build-default-model.sh --bare DIR builds the default's) or use --finetune full", adapter);
+	if (af)
+		fclose(af);
+	free(adapter);
+	char base_hash[9], desc[256];
+	snprintf(base_hash, sizeof base_hash, "%s", bert_encoder_hash(bm));
+	snprintf(desc, sizeof desc, "encoder in %s (model.safetensors %s: %d layers, hidden %d, %s pooling)", opt.model,
+		 base_hash, cfg.layers, cfg.hidden, cfg.pooling == BERT_POOL_MEAN ? "mean" : "[CLS] tanh");
+	const bert_tokenizer *tok = bert_get_tokenizer(bm);
+
+	/* tokenize once; the three splits */
+	int32_t *ids = xmalloc(sizeof(int32_t) * (nex ? nex : 1) * (size_t)opt.max_len);
+	int *lens = xmalloc(sizeof(int) * (nex ? nex : 1)), *labels = xmalloc(sizeof(int) * (nex ? nex : 1));
+	const int32_t **ptr = xmalloc(sizeof *ptr * (nex ? nex : 1));
+	size_t *at[3], n3[3] = {0};
+	for (int sp = 0; sp < 3; sp++)
+		at[sp] = xmalloc(sizeof(size_t) * (nex ? nex : 1));
+	long count[BERT_MAX_LABELS] = {0};
+	for (size_t i = 0; i < nex; i++) {
+		lens[i] = bert_tokenize(tok, ex[i].text, strlen(ex[i].text), opt.max_len, ids + i * opt.max_len);
+		ptr[i] = ids + i * opt.max_len;
+		labels[i] = ex[i].label;
+		at[ex[i].val][n3[ex[i].val]++] = i;
+		if (ex[i].val == 0)
+			count[ex[i].label]++;
+	}
+	struct bert_ft_set set[3];
+	const int32_t **sids[3];
+	int *slens[3], *slab[3];
+	for (int sp = 0; sp < 3; sp++) {
+		sids[sp] = xmalloc(sizeof *sids[sp] * (n3[sp] ? n3[sp] : 1));
+		slens[sp] = xmalloc(sizeof(int) * (n3[sp] ? n3[sp] : 1));
+		slab[sp] = xmalloc(sizeof(int) * (n3[sp] ? n3[sp] : 1));
+		for (size_t j = 0; j < n3[sp]; j++)
+			sids[sp][j] = ptr[at[sp][j]], slens[sp][j] = lens[at[sp][j]], slab[sp][j] = labels[at[sp][j]];
+		set[sp] = (struct bert_ft_set){n3[sp], sids[sp], slens[sp], slab[sp]};
+	}
+	float cw[BERT_MAX_LABELS];
+	for (int k = 0; k < opt.K; k++) {
+		double bal = count[k] ? (double)n3[0] / ((double)opt.K * (double)count[k]) : 1;
+		cw[k] = (float)(opt.class_weights == CW_NONE ? 1 : opt.class_weights == CW_BALANCED ? bal : sqrt(bal));
+	}
+	int threads = opt.threads ? opt.threads : bert_cpu_count();
+	char fp[65];
+	ft_fingerprint(base_hash, threads, fp);
+
+	struct bert_ft_opts fo = {
+		.epochs = opt.epochs, .batch = opt.batch, .patience = opt.patience, .threads = threads,
+		.seed = opt.seed, .hidden_dropout = (float)opt.dropout, .attn_dropout = (float)opt.attn_dropout,
+		.optim = {.lr = opt.lr, .weight_decay = opt.weight_decay, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
+			  .clip = opt.clip, .llrd = opt.llrd, .sched = opt.schedule},
+		.warmup_frac = opt.warmup, .loss = {.class_weight = cw, .smoothing = (float)opt.smoothing},
+		.lora_alpha = (float)opt.lora_alpha, .checkpoint = opt.checkpoint, .resume = opt.resume,
+		.fingerprint = fp, .on_epoch = ft_on_epoch, .on_batch = ft_on_batch};
+	log_info("fine-tuning %s (%s) on %zu texts, validating on %zu%s, %d threads", opt.model,
+		 opt.finetune == FT_FULL ? "every weight" : "LoRA adapters", n3[0], n3[1],
+		 n3[2] ? " (a test split held out)" : "", threads);
+	static struct bert_ft_result res;
+	progress_start("texts", 0);
+	int rc = bert_finetune(m, &set[0], &set[1], &fo, &res, err, sizeof err);
+	progress_end();
+	if (rc < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s", err);
+	if (res.resumed_from)
+		log_info("resumed after epoch %d from %s", res.resumed_from, opt.checkpoint);
+
+	/* the model directory */
+	struct bert_export x = {.out_dir = opt.out, .base_dir = opt.model, .base_hash = base_hash,
+				.hidden_dropout = (float)opt.dropout, .attn_dropout = (float)opt.attn_dropout,
+				.lora_alpha = (float)opt.lora_alpha, .f16 = opt.f16};
+	const char *base = strrchr(opt.out, '/');
+	x.name = opt.name ? opt.name : base && base[1] ? base + 1 : opt.out;
+	for (int k = 0; k < opt.K; k++)
+		snprintf(x.labels[k], BERT_LABEL_LEN, "%s", opt.labels[k]);
+	if (bert_export_dir(m, &x, err, sizeof err) < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s", err);
+
+	/* score the model as written: load it back and predict every split */
+	bert_model *out = bert_load(opt.out, &bo, err, sizeof err);
+	if (!out)
+		log_fatal(HERD_EXIT_FAIL, "%s (the model just written)", err);
+	static struct scores sc[3][MAX_DATASETS + 1];
+	memset(sc, 0, sizeof sc);
+	float *lg = xmalloc(sizeof(float) * (size_t)opt.batch * opt.K);
+	for (int sp = 1; sp <= 2; sp++)
+		for (size_t j0 = 0; j0 < n3[sp]; j0 += (size_t)opt.batch) {
+			int B = n3[sp] - j0 < (size_t)opt.batch ? (int)(n3[sp] - j0) : opt.batch;
+			if (bert_run(out, B, set[sp].ids + j0, set[sp].lens + j0, lg, NULL, NULL, err, sizeof err) < 0)
+				log_fatal(HERD_EXIT_FAIL, "%s", err);
+			for (int b = 0; b < B; b++) {
+				int p = 0, y = set[sp].labels[j0 + b], d = ex[at[sp][j0 + b]].dataset;
+				for (int k = 1; k < opt.K; k++)
+					p = lg[(size_t)b * opt.K + k] > lg[(size_t)b * opt.K + p] ? k : p;
+				for (int w = 0; w < 2; w++) {
+					struct scores *t = &sc[sp][w ? ndatasets : d];
+					t->n++;
+					t->correct += p == y;
+					t->conf[y][p]++;
+				}
+			}
+		}
+	for (int sp = 1; sp <= 2; sp++)
+		for (int d = 0; d <= ndatasets; d++)
+			score(&sc[sp][d], opt.K);
+	char model_id[128];
+	snprintf(model_id, sizeof model_id, "%s@%s", bert_get_config(out)->name, bert_get_config(out)->hash);
+	ft_report(stdout, 0, desc, cmdline, model_id, &res, sc, ntrain, nval, ntest, res.seconds);
+	if (opt.card) {
+		FILE *f = fopen(opt.card, "w");
+		if (!f)
+			log_fatal(HERD_EXIT_FAIL, "%s:", opt.card);
+		ft_report(f, 1, desc, cmdline, model_id, &res, sc, ntrain, nval, ntest, res.seconds);
+		if (fclose(f) != 0)
+			log_fatal(HERD_EXIT_FAIL, "%s: write error:", opt.card);
+	}
+	log_info("wrote %s (%s)%s%s", opt.out, model_id, opt.card ? " and " : "", opt.card ? opt.card : "");
+	bert_free(out);
+	bert_free(bm);
+	bert_tmodel_free(m);
+	free(lg), free(ids), free(lens), free(labels), free(ptr);
+	for (int sp = 0; sp < 3; sp++)
+		free(at[sp]), free(sids[sp]), free(slens[sp]), free(slab[sp]);
+	for (size_t i = 0; i < nex; i++)
+		free(ex[i].text);
+	free(ex);
+	return 0;
 }
 
 /* ------------------------------------------------------------ main */
@@ -817,6 +966,21 @@ int main(int argc, char **argv)
 		{"ensemble", required_argument, NULL, OPT_ENSEMBLE},
 		{"dtype", required_argument, NULL, OPT_DTYPE},
 		{"note", required_argument, NULL, OPT_NOTE},
+		{"finetune", required_argument, NULL, OPT_FINETUNE},
+		{"lora-rank", required_argument, NULL, OPT_LORA_RANK},
+		{"lora-alpha", required_argument, NULL, OPT_LORA_ALPHA},
+		{"weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY},
+		{"warmup", required_argument, NULL, OPT_WARMUP},
+		{"schedule", required_argument, NULL, OPT_SCHEDULE},
+		{"clip", required_argument, NULL, OPT_CLIP},
+		{"llrd", required_argument, NULL, OPT_LLRD},
+		{"dropout", required_argument, NULL, OPT_DROPOUT},
+		{"attn-dropout", required_argument, NULL, OPT_ATTN_DROPOUT},
+		{"label-smoothing", required_argument, NULL, OPT_SMOOTHING},
+		{"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+		{"resume", no_argument, NULL, OPT_RESUME},
+		{"test", required_argument, NULL, OPT_TEST},
+		{"name", required_argument, NULL, OPT_NAME},
 		CLI_REJECT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{0},
@@ -852,9 +1016,34 @@ int main(int argc, char **argv)
 			else
 				log_usage("--class-weights: '%s' is not none, balanced or sqrt", optarg);
 			break;
-		case OPT_LR: opt.lr = cli_double("--lr", optarg, 1e-7, 1); break;
-		case OPT_EPOCHS: opt.epochs = (int)cli_long("--epochs", optarg, 1, 100000); break;
-		case OPT_PATIENCE: opt.patience = (int)cli_long("--patience", optarg, 1, 100000); break;
+		case OPT_LR: opt.lr = cli_double("--lr", optarg, 1e-7, 1), opt.set_lr = 1; break;
+		case OPT_EPOCHS: opt.epochs = (int)cli_long("--epochs", optarg, 1, 100000), opt.set_epochs = 1; break;
+		case OPT_PATIENCE:
+			opt.patience = (int)cli_long("--patience", optarg, 1, 100000), opt.set_patience = 1;
+			break;
+		case OPT_FINETUNE: {
+			static const char *const names[] = {"none", "full", "lora", NULL};
+			opt.finetune = cli_choice("--finetune", optarg, names);
+			break;
+		}
+		case OPT_LORA_RANK: opt.lora_rank = (int)cli_long("--lora-rank", optarg, 1, 256); break;
+		case OPT_LORA_ALPHA: opt.lora_alpha = cli_double("--lora-alpha", optarg, 1e-3, 1e4); break;
+		case OPT_WEIGHT_DECAY: opt.weight_decay = cli_double("--weight-decay", optarg, 0, 1); break;
+		case OPT_WARMUP: opt.warmup = cli_double("--warmup", optarg, 0, 0.9); break;
+		case OPT_SCHEDULE: {
+			static const char *const names[] = {"linear", "cosine", "constant", NULL};
+			opt.schedule = (enum bert_sched)cli_choice("--schedule", optarg, names);
+			break;
+		}
+		case OPT_CLIP: opt.clip = cli_double("--clip", optarg, 0, 1e6); break;
+		case OPT_LLRD: opt.llrd = cli_double("--llrd", optarg, 0.1, 1); break;
+		case OPT_DROPOUT: opt.dropout = cli_double("--dropout", optarg, 0, 0.9); break;
+		case OPT_ATTN_DROPOUT: opt.attn_dropout = cli_double("--attn-dropout", optarg, 0, 0.9); break;
+		case OPT_SMOOTHING: opt.smoothing = cli_double("--label-smoothing", optarg, 0, 0.9); break;
+		case OPT_CHECKPOINT: opt.checkpoint = optarg; break;
+		case OPT_RESUME: opt.resume = 1; break;
+		case OPT_TEST: opt.test = cli_double("--test", optarg, 0.01, 0.5); break;
+		case OPT_NAME: opt.name = optarg; break;
 		case OPT_LIMIT: opt.limit = cli_long("--limit", optarg, 2, 1L << 40); break;
 		case OPT_MAX_LEN: opt.max_len = (int)cli_long("--max-len", optarg, 2, 512); break;
 		case OPT_BATCH: opt.batch = (int)cli_long("--batch", optarg, 1, 4096); break;
@@ -877,6 +1066,22 @@ int main(int argc, char **argv)
 		log_usage("no datasets: give one or more [NAME=]FILE");
 	if (!opt.model)
 		opt.model = "models/default";
+	if (opt.finetune == FT_NONE && (opt.test > 0 || opt.resume || opt.checkpoint))
+		log_usage("--test, --checkpoint and --resume go with --finetune full or lora");
+	if (opt.finetune != FT_NONE) {
+		if (!opt.out)
+			log_usage("--finetune writes a model directory: give it with --out DIR");
+		if (opt.resume && !opt.checkpoint)
+			log_usage("--resume needs --checkpoint FILE");
+		if (!opt.set_lr)
+			opt.lr = opt.finetune == FT_LORA ? 5e-4 : 5e-5;
+		if (!opt.set_epochs)
+			opt.epochs = 4;
+		if (!opt.set_patience)
+			opt.patience = 2;
+		if (opt.epochs > BERT_FT_MAX_EPOCHS)
+			log_usage("--epochs: at most %d when fine-tuning", BERT_FT_MAX_EPOCHS);
+	}
 
 	/* the command line, for the card: an option and its value on a line,
 	 * without the options that cannot change the head */
@@ -913,7 +1118,7 @@ int main(int argc, char **argv)
 
 	/* shuffle each dataset; keep --limit of it; split */
 	rng_state = opt.seed;
-	long ntrain[MAX_DATASETS + 1] = {0}, nval[MAX_DATASETS + 1] = {0};
+	long ntrain[MAX_DATASETS + 1] = {0}, nval[MAX_DATASETS + 1] = {0}, ntest[MAX_DATASETS + 1] = {0};
 	struct example *kept = xmalloc(sizeof *kept * (nex ? nex : 1));
 	size_t nkept = 0;
 	for (int d = 0; d < ndatasets; d++) {
@@ -921,19 +1126,24 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < nex; i++)
 			if (ex[i].dataset == d)
 				idx[n++] = i;
-		shuffle(idx, n);
+		bert_rng_shuffle(idx, n, &rng_state);
 		if (opt.limit && n > (size_t)opt.limit)
 			n = (size_t)opt.limit;
+		size_t nt = opt.test > 0 ? (size_t)llround(opt.test * (double)n) : 0;
+		nt = opt.test > 0 && nt < 1 ? 1 : nt;
 		size_t nv = (size_t)llround(opt.val * (double)n);
-		nv = nv < 1 ? 1 : nv >= n ? n - 1 : nv;
+		nv = nv < 1 ? 1 : nv;
+		if (nt + nv >= n)
+			log_fatal(HERD_EXIT_FAIL, "%s: %zu examples leave none for training after --val and --test",
+				  dataset_name[d], n);
 		for (size_t i = 0; i < n; i++) {
 			kept[nkept] = ex[idx[i]];
-			kept[nkept].val = i < nv;
+			kept[nkept].val = i < nt ? 2 : i < nt + nv;
 			ex[idx[i]].text = NULL;
 			nkept++;
 		}
-		nval[d] = (long)nv, ntrain[d] = (long)(n - nv);
-		nval[ndatasets] += (long)nv, ntrain[ndatasets] += (long)(n - nv);
+		nval[d] = (long)nv, ntrain[d] = (long)(n - nv - nt), ntest[d] = (long)nt;
+		nval[ndatasets] += (long)nv, ntrain[ndatasets] += (long)(n - nv - nt), ntest[ndatasets] += (long)nt;
 		free(idx);
 	}
 	long nread = (long)nex;
@@ -941,6 +1151,11 @@ int main(int argc, char **argv)
 		free(ex[i].text);
 	free(ex);
 	ex = kept, nex = nkept;
+	if (opt.finetune != FT_NONE) {
+		int rc = finetune_main(cmd.p, ntrain, nval, ntest);
+		buf_free(&cmd);
+		return reject_finish(nread + rejected) | rc | herd_close_stdout();
+	}
 
 	struct bert_options bo = {.device = BERT_DEVICE_CPU, .threads = opt.threads, .max_len = opt.max_len};
 	bert_model *m = bert_load(opt.model, &bo, err, sizeof err);
@@ -972,95 +1187,31 @@ int main(int argc, char **argv)
 			cache_save(key, X, D);
 	}
 
-	/* standardize on the training split */
-	double *mu = xcalloc((size_t)D, sizeof(double)), *sd = xcalloc((size_t)D, sizeof(double));
-	for (size_t i = 0; i < nex; i++)
-		if (!ex[i].val)
-			for (int j = 0; j < D; j++)
-				mu[j] += X[i * D + j];
-	for (int j = 0; j < D; j++)
-		mu[j] /= (double)ntrain[ndatasets];
-	for (size_t i = 0; i < nex; i++)
-		if (!ex[i].val)
-			for (int j = 0; j < D; j++)
-				sd[j] += (X[i * D + j] - mu[j]) * (X[i * D + j] - mu[j]);
-	for (int j = 0; j < D; j++)
-		sd[j] = sqrt(sd[j] / (double)ntrain[ndatasets]) + 1e-6;
-	struct train_set tr = {0}, va = {0};
-	tr.x = xmalloc(sizeof(float) * (size_t)ntrain[ndatasets] * D), tr.y = xmalloc(sizeof(int) * ntrain[ndatasets]);
-	va.x = xmalloc(sizeof(float) * (size_t)nval[ndatasets] * D), va.y = xmalloc(sizeof(int) * nval[ndatasets]);
-	size_t *va_ex = xmalloc(sizeof(size_t) * nval[ndatasets]);
+	/* the head (src/bert/headfit.c), fitted on the training rows and
+	 * early-stopped on the validation rows */
+	int *is_val = xmalloc(sizeof(int) * (nex ? nex : 1)), *ys = xmalloc(sizeof(int) * (nex ? nex : 1));
+	size_t *va_ex = xmalloc(sizeof(size_t) * (size_t)(nval[ndatasets] ? nval[ndatasets] : 1)), nva = 0;
 	long count[BERT_MAX_LABELS] = {0};
 	for (size_t i = 0; i < nex; i++) {
-		struct train_set *s = ex[i].val ? &va : &tr;
-		float *row = s->x + s->n * D;
-		for (int j = 0; j < D; j++)
-			row[j] = (float)((X[i * D + j] - mu[j]) / sd[j]);
+		is_val[i] = ex[i].val != 0, ys[i] = ex[i].label;
 		if (ex[i].val)
-			va_ex[va.n] = i;
+			va_ex[nva++] = i;
 		else
 			count[ex[i].label]++;
-		s->y[s->n++] = ex[i].label;
 	}
 	double cw[BERT_MAX_LABELS];
 	for (int k = 0; k < opt.K; k++) {
-		double bal = count[k] ? (double)tr.n / ((double)opt.K * (double)count[k]) : 1;
+		double bal = count[k] ? (double)ntrain[ndatasets] / ((double)opt.K * (double)count[k]) : 1;
 		cw[k] = opt.class_weights == CW_NONE ? 1 : opt.class_weights == CW_BALANCED ? bal : sqrt(bal);
 	}
-
-	/* fit --ensemble members (He initialization, each its own draws), then
-	 * merge them into one head whose logits are the members' mean: the
-	 * hidden layers side by side, the classifiers scaled by 1/M */
-	int M = opt.ensemble, epochs = 0;
-	double vloss = 0;
-	struct net n = {.D = D, .H = opt.hidden * M, .K = opt.K};
-	float *block = xcalloc(net_size(&n), sizeof(float));
-	net_point(&n, block);
-	struct net one = {.D = D, .H = opt.hidden, .K = opt.K};
-	float *oblock = xcalloc(net_size(&one), sizeof(float));
-	net_point(&one, oblock);
-	int in1 = one.H ? one.H : one.D;
+	struct bert_headfit_opts hf = {.K = opt.K, .hidden = opt.hidden, .ensemble = opt.ensemble,
+				       .epochs = opt.epochs, .patience = opt.patience, .l2 = opt.l2, .lr = opt.lr,
+				       .class_weight = cw, .rng = &rng_state, .on_member = on_member};
+	struct bert_head head = {.feat = feat};
+	double vloss;
 	t0 = herd_now_mono();
-	for (int e = 0; e < M; e++) {
-		memset(oblock, 0, sizeof(float) * net_size(&one));
-		if (one.H)
-			for (size_t i = 0; i < (size_t)one.H * one.D; i++)
-				one.w1[i] = (float)(rng_normal() * sqrt(2.0 / one.D));
-		for (size_t i = 0; i < (size_t)one.K * in1; i++)
-			one.w2[i] = (float)(rng_normal() * sqrt(1.0 / in1));
-		int ep = 0;
-		double vl;
-		fit(&one, &tr, &va, cw, &ep, &vl);
-		epochs += ep, vloss += vl / M;
-		if (M > 1)
-			log_info("member %d of %d: %d epochs, validation loss %.4f", e + 1, M, ep, vl);
-		if (one.H) {
-			memcpy(n.w1 + (size_t)e * one.H * D, one.w1, sizeof(float) * (size_t)one.H * D);
-			memcpy(n.b1 + (size_t)e * one.H, one.b1, sizeof(float) * (size_t)one.H);
-		}
-		for (int k = 0; k < opt.K; k++) {
-			for (int i = 0; i < in1; i++) {
-				size_t at = one.H ? (size_t)k * n.H + (size_t)e * one.H + i : (size_t)k * D + i;
-				n.w2[at] += one.w2[(size_t)k * in1 + i] / M;
-			}
-			n.b2[k] += one.b2[k] / M;
-		}
-	}
-	free(oblock);
+	int epochs = bert_headfit(X, nex, D, ys, is_val, &hf, &head, &vloss);
 	log_info("head fitted in %d epochs, %.1f s", epochs, herd_now_mono() - t0);
-	if (M > 1)
-		vloss = evaluate(&n, &va, NULL);
-
-	/* fold the standardization into the first layer: w' = w / sd, b' = b - w' · mu */
-	struct bert_head head = {.feat = feat, .D = D, .H = n.H, .K = n.K};
-	float *w0 = n.H ? n.w1 : n.w2, *b0 = n.H ? n.b1 : n.b2;
-	int rows = n.H ? n.H : n.K;
-	for (int r = 0; r < rows; r++)
-		for (int j = 0; j < D; j++) {
-			w0[(size_t)r * D + j] = (float)(w0[(size_t)r * D + j] / sd[j]);
-			b0[r] = (float)(b0[r] - w0[(size_t)r * D + j] * mu[j]);
-		}
-	head.w1 = n.w1, head.b1 = n.b1, head.w2 = n.w2, head.b2 = n.b2;
 	for (int k = 0; k < opt.K; k++)
 		snprintf(head.labels[k], BERT_LABEL_LEN, "%s", opt.labels[k]);
 	snprintf(head.encoder, sizeof head.encoder, "%s", bert_encoder_hash(m));
@@ -1077,9 +1228,9 @@ int main(int argc, char **argv)
 	struct bert_head written;
 	if (bert_head_load(&written, out, cfg->hidden, cfg->layers, err, sizeof err) < 0)
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
-	int *pred = xmalloc(sizeof(int) * (va.n ? va.n : 1));
+	int *pred = xmalloc(sizeof(int) * (nva ? nva : 1));
 	float lg[BERT_MAX_LABELS];
-	for (size_t i = 0; i < va.n; i++) {
+	for (size_t i = 0; i < nva; i++) {
 		bert_head_forward(&written, 1, X + va_ex[i] * D, lg);
 		pred[i] = 0;
 		for (int k = 1; k < opt.K; k++)
@@ -1088,13 +1239,13 @@ int main(int argc, char **argv)
 	bert_head_release(&written);
 	struct scores sc[MAX_DATASETS + 1];
 	memset(sc, 0, sizeof sc);
-	for (size_t i = 0; i < va.n; i++) {
-		int d = ex[va_ex[i]].dataset;
+	for (size_t i = 0; i < nva; i++) {
+		int d = ex[va_ex[i]].dataset, y = ys[va_ex[i]];
 		for (int s = 0; s < 2; s++) {
 			struct scores *t = &sc[s ? ndatasets : d];
 			t->n++;
-			t->correct += pred[i] == va.y[i];
-			t->conf[va.y[i]][pred[i]]++;
+			t->correct += pred[i] == y;
+			t->conf[y][pred[i]]++;
 		}
 	}
 	for (int d = 0; d <= ndatasets; d++)
@@ -1102,13 +1253,17 @@ int main(int argc, char **argv)
 
 	/* the head's hash, and the model's as herd-score will name it */
 	char head_hash[9] = "?", model_hash[9] = "?", model_id[128];
-	char *enc_path = xmalloc(strlen(opt.model) + 32);
+	char *enc_path = xmalloc(strlen(opt.model) + 32), *ad_path = xmalloc(strlen(opt.model) + 32);
 	sprintf(enc_path, "%s/model.safetensors", opt.model);
-	const char *paths[2] = {enc_path, out};
-	if (bert_files_hash(paths + 1, 1, head_hash, err, sizeof err) < 0 ||
-	    bert_files_hash(paths, 2, model_hash, err, sizeof err) < 0)
+	sprintf(ad_path, "%s/adapter.safetensors", opt.model);
+	FILE *af = fopen(ad_path, "rb");
+	const char *paths[3] = {enc_path, af ? ad_path : out, out};
+	if (af)
+		fclose(af);
+	if (bert_files_hash(paths + 2, 1, head_hash, err, sizeof err) < 0 ||
+	    bert_files_hash(paths, af ? 3 : 2, model_hash, err, sizeof err) < 0)
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
-	free(enc_path);
+	free(enc_path), free(ad_path);
 	snprintf(model_id, sizeof model_id, "%s@%s", cfg->name, model_hash);
 	report(stdout, 0, desc, featname, D, epochs, vloss, sc, ntrain, nval, cmd.p, head_hash, model_id);
 	if (opt.card) {
@@ -1122,8 +1277,8 @@ int main(int argc, char **argv)
 	log_info("wrote %s%s%s", out, opt.card ? " and " : "", opt.card ? opt.card : "");
 
 	bert_free(m);
-	free(out), free(X), free(mu), free(sd), free(block), free(pred), free(va_ex);
-	free(tr.x), free(tr.y), free(va.x), free(va.y);
+	bert_head_release(&head);
+	free(out), free(X), free(pred), free(va_ex), free(is_val), free(ys);
 	for (size_t i = 0; i < nex; i++)
 		free(ex[i].text);
 	free(ex);

@@ -30,7 +30,7 @@
  *      alignment pass) -> growth (rate >= --growth x the start rate) ->
  *      peak (rate falls --peak-drop under the episode's max) -> fade (rate
  *      <= --fade x the max, or at its expected count) -> idle. Each phase
- *      is written once per episode; keys are cascade:ENTITY:START:PHASE.
+ *      is written once per episode; keys are cascade:ENTITY:WINDOW:START:PHASE.
  * Quiet windows (no episode) teach the baselines; the windows of an
  * episode do not, back to its onset (the baseline as of the onset is
  * restored), so a herd never inflates its own baseline. A fade at a level
@@ -746,10 +746,13 @@ static void emit(cascade_t *c, centity_t *e, unsigned ph, int64_t t, const verdi
 	size_t n = arrivals(e, &arr);
 	double score = v->score > SCORE_CAP ? SCORE_CAP : v->score;
 
-	snprintf(key, sizeof key, "cascade:%s:%s:%s", e->name, htime_format(e->episode, ets), phase_name(ph));
+	/* The window is in the key: hourly and daily detectors loading into one
+	 * herd file must not take each other's events for their own. */
+	htime_format_duration(c->d->opt.window, wbuf);
+	snprintf(key, sizeof key, "cascade:%s:%s:%s:%s", e->name, wbuf, htime_format(e->episode, ets), phase_name(ph));
 	ev = detect_event(c->d, "cascade", e->name, t, key, score, severity(c, ph, score));
 	jx_set_str(ev, "phase", phase_name(ph));
-	jx_set_str(ev, "window", htime_format_duration(c->d->opt.window, wbuf));
+	jx_set_str(ev, "window", wbuf);
 	detect_set_time(ev, "episode", e->episode);
 	jx_set_int(ev, "rate", v->posts);
 	detect_set_real(ev, "baseline", v->pred.mu, 1);

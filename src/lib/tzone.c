@@ -62,6 +62,21 @@ int64_t tzone_to_utc(int64_t civil)
 	return (int64_t)mktime(&tm);
 }
 
+int64_t tzone_from_utc(int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (!zone_selected || zone_is_utc || !localtime_r(&tt, &tm))
+		return t;
+	return t + tm.tm_gmtoff;
+}
+
+int tzone_is_utc(void)
+{
+	return !zone_selected || zone_is_utc;
+}
+
 int tzone_parse_civil(const char *s, const char *fmt, int64_t *civil, int *zoned)
 {
 	struct tm tm;

@@ -23,6 +23,11 @@ int tzone_use(const char *zone, char *err, size_t errlen);
  * that a daylight-saving change skips or repeats resolves as mktime does
  * (the earlier offset for a repeated hour). */
 int64_t tzone_to_utc(int64_t civil);
+/* The civil time (seconds since 1970-01-01 00:00 as if the zone were UTC)
+ * of the moment t in the selected zone: tzone_to_utc's inverse. */
+int64_t tzone_from_utc(int64_t t);
+/* 1 when the selected zone is UTC (or none was selected). */
+int tzone_is_utc(void);
 /* Parse s with the strptime(3) format fmt, which must consume all of s
  * (trailing blanks aside). Fields the format lacks are 0 (the day is 1).
  * A format with %z gives the offset itself; otherwise the civil time is

@@ -1,5 +1,7 @@
 /*
- * digest.c — the daily digest: for one UTC day, which entities moved
+ * digest.c — the daily digest: for one day (UTC, or a civil day of the
+ * zone --tz names: 23 or 25 hours across a daylight-saving change), which
+ * entities moved
  * (mentions against their own recent days, sentiment against its own
  * recent mean) and which events the detectors raised; built as JSON from
  * the aggregates and events tables, then rendered as Markdown or HTML.
@@ -20,6 +22,7 @@
 #include "lib/htime.h"
 #include "lib/jsonx.h"
 #include "lib/ndjson.h"
+#include "lib/tzone.h"
 #include "lib/util.h"
 
 #include <math.h>
@@ -28,7 +31,27 @@
 #include <string.h>
 
 #define DAY 86400
+
+/* Days are numbered in the selected zone (tzone.h; UTC unless --tz):
+ * day i runs [day_start(i), day_start(i + 1)). */
+static int64_t day_start(int64_t i)
+{
+	return tzone_to_utc(i * DAY);
+}
+
+static int64_t day_of(int64_t t)
+{
+	int64_t c = tzone_from_utc(t);
+
+	return c >= 0 ? c / DAY : -((-c + DAY - 1) / DAY);
+}
 /* Days of history drawn beside each mover (its sparkline). */
+
+/* "YYYY-MM-DD" of day i. */
+static char *civil_date(int64_t i, char *out)
+{
+	return htime_format_date(i * DAY, out);
+}
 
 /* One entity's day and baseline. */
 struct ent {
@@ -79,12 +102,13 @@ static json_t *daily_series(sqlite3 *db, const char *window, const char *entity,
 	char from[HTIME_LEN], to[HTIME_LEN];
 	json_t *a = json_array();
 	long long v[REPORT_SPARK_DAYS] = {0};
+	int64_t first = day - (REPORT_SPARK_DAYS - 1);
 
-	htime_format(day - (REPORT_SPARK_DAYS - 1) * (int64_t)DAY, from);
-	htime_format(day + DAY, to);
+	htime_format(day_start(first), from);
+	htime_format(day_start(day + 1), to);
 	if (sqlite3_prepare_v2(db,
-			       "SELECT substr(start, 1, 10), sum(posts) FROM aggregates WHERE entity = ?1 AND "
-			       "\"window\" = ?2 AND start >= ?3 AND start < ?4 GROUP BY 1",
+			       "SELECT start, posts FROM aggregates WHERE entity = ?1 AND "
+			       "\"window\" = ?2 AND start >= ?3 AND start < ?4",
 			       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, window, -1, SQLITE_STATIC);
@@ -94,10 +118,10 @@ static json_t *daily_series(sqlite3 *db, const char *window, const char *entity,
 			int64_t t;
 
 			if (htime_parse((const char *)sqlite3_column_text(st, 0), &t) == 0) {
-				int64_t i = (t - (day - (REPORT_SPARK_DAYS - 1) * (int64_t)DAY)) / DAY;
+				int64_t i = day_of(t) - first;
 
 				if (i >= 0 && i < REPORT_SPARK_DAYS)
-					v[i] = sqlite3_column_int64(st, 1);
+					v[i] += sqlite3_column_int64(st, 1);
 			}
 		}
 		sqlite3_finalize(st);
@@ -122,8 +146,8 @@ static int add_events(sqlite3 *db, json_t *d, int64_t day, const char *exclude, 
 	for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
 		if (!json_object_get(d, sections[i].section))
 			json_object_set_new(d, sections[i].section, json_array());
-	htime_format(day, from);
-	htime_format(day + DAY, to);
+	htime_format(day_start(day), from);
+	htime_format(day_start(day + 1), to);
 	if (sqlite3_prepare_v2(db,
 			       "SELECT \"key\", type, entity, \"at\", score, severity, evidence FROM events "
 			       "WHERE \"at\" >= ?1 AND \"at\" < ?2 AND (?3 IS NULL OR entity NOT IN "
@@ -185,39 +209,71 @@ json_t *report_digest(sqlite3 *db, const report_digest_opts *o, char *err, size_
 			herd_errf(err, errlen, "no aggregates of window %s", window);
 			return NULL;
 		}
-		if (complete) /* the day before the one the latest window ends in */
-			day = htime_floor(day + wlen, DAY) - DAY;
+		/* the day the latest window is in; complete: the day before the
+		 * one the latest window ends in */
+		day = complete ? day_of(day + wlen) - 1 : day_of(day);
+	} else {
+		/* --day DATE is that date in the zone; a moment given with its
+		 * time is the day it falls in there */
+		day = o->day % DAY == 0 ? o->day / DAY : day_of(o->day);
 	}
-	day = htime_floor(day, DAY);
+	/* Windows must tile the day: a 1d window of UTC cannot be cut at
+	 * midnight in New York. */
+	if (day_start(day) % wlen || day_start(day + 1) % wlen) {
+		herd_errf(err, errlen, "%s windows do not tile a day of the time zone (it starts at %s); give --window 1h "
+			  "or shorter",
+			  window, htime_format(day_start(day), date));
+		return NULL;
+	}
 	/* Days before the data began are not "usual zero": the baseline is
 	 * only the days the file covers. */
 	{
 		int64_t first = report_window_edge(db, window, 0);
 
-		first = htime_floor(first < 0 ? day : first, DAY);
-		bdays = first >= day ? 0 : (int)((day - first) / DAY);
+		first = first < 0 ? day : day_of(first);
+		bdays = first >= day ? 0 : (int)(day - first);
 		if (bdays > o->baseline_days)
 			bdays = o->baseline_days;
 	}
-	htime_format(day, day0);
-	htime_format(day + DAY, day1);
-	htime_format(day - (int64_t)bdays * DAY, base0);
-	/* Of those days, the ones with data (a day without any aggregate is a
-	 * gap, not zero). */
+	htime_format(day_start(day), day0);
+	htime_format(day_start(day + 1), day1);
+	htime_format(day_start(day - bdays), base0);
+	/* The days with data among the baseline's (a day without any aggregate
+	 * is a gap, not zero), and whether the day itself has any: a digest of
+	 * a day the file does not cover would be a page of zeros that reads
+	 * like a quiet day. */
 	span = bdays;
-	if (bdays > 0) {
+	{
+		int64_t last = INT64_MIN;
+		int covered = 0;
+
 		if (sqlite3_prepare_v2(db,
-				       "SELECT count(DISTINCT substr(start, 1, 10)) FROM aggregates"
-				       " WHERE \"window\" = ?1 AND start >= ?2 AND start < ?3",
+				       "SELECT DISTINCT start FROM aggregates"
+				       " WHERE \"window\" = ?1 AND start >= ?2 AND start < ?3 ORDER BY start",
 				       -1, &st, NULL) != SQLITE_OK) {
 			herd_errf(err, errlen, "aggregates: %s", sqlite3_errmsg(db));
 			return NULL;
 		}
 		sqlite3_bind_text(st, 1, window, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, base0, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, day0, -1, SQLITE_STATIC);
-		bdays = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+		sqlite3_bind_text(st, 3, day1, -1, SQLITE_STATIC);
+		bdays = 0;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int64_t t;
+
+			if (htime_parse((const char *)sqlite3_column_text(st, 0), &t) < 0 || day_of(t) == last)
+				continue;
+			last = day_of(t);
+			if (last == day)
+				covered = 1;
+			else
+				bdays++;
+		}
 		sqlite3_finalize(st);
+		if (!covered) {
+			herd_errf(err, errlen, "no aggregates of window %s on %s", window, civil_date(day, date));
+			return NULL;
+		}
 	}
 
 	if (sqlite3_prepare_v2(
@@ -265,7 +321,9 @@ json_t *report_digest(sqlite3 *db, const report_digest_opts *o, char *err, size_
 	json_object_set_new(d, "report", json_string("digest"));
 	json_object_set_new(d, "version", json_integer(1));
 	json_object_set_new(d, "db", json_string(o->db_name));
-	json_object_set_new(d, "day", json_string(htime_format_date(day, date)));
+	json_object_set_new(d, "day", json_string(civil_date(day, date)));
+	if (!tzone_is_utc() && o->tz)
+		json_object_set_new(d, "tz", json_string(o->tz));
 	json_object_set_new(d, "window", json_string(window));
 	json_object_set_new(d, "baseline_days", json_integer(bdays));
 	json_object_set_new(d, "baseline_span", json_integer(span));
@@ -531,7 +589,10 @@ static void render(const json_t *d, buf_t *b, int html)
 	size_t i;
 	json_t *v;
 
-	snprintf(title, sizeof title, "herd digest — %s", jx_str(d, "day"));
+	if (jx_str(d, "tz"))
+		snprintf(title, sizeof title, "herd digest — %s (%s)", jx_str(d, "day"), jx_str(d, "tz"));
+	else
+		snprintf(title, sizeof title, "herd digest — %s", jx_str(d, "day"));
 	if (html) {
 		report_page_begin(b, title);
 		buf_puts(b, "<h1>");

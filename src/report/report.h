@@ -36,7 +36,8 @@
 
 typedef struct report_digest_opts {
 	const char *db_name; /* named in the header */
-	int64_t day;         /* start of the UTC day to report, or REPORT_DAY_LATEST, REPORT_DAY_COMPLETE */
+	int64_t day;         /* the day to report (its date at midnight UTC, or a moment in it), or REPORT_DAY_LATEST, REPORT_DAY_COMPLETE */
+	const char *tz;      /* the zone whose days are reported (tzone_use selected it), or NULL: UTC */
 	const char *window;  /* aggregate window to add up per day, or NULL: 1d, else the longest that divides a day */
 	int baseline_days;   /* movers are judged against the mean of this many days before */
 	int top;             /* rows per mover table */

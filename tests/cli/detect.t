@@ -73,11 +73,11 @@ so 160 posts is far past anything it expects.
 
   $ herd-detect --state c.db --window 1d --only cascade aggs.ndjson > ev.ndjson
   $ jq -c '[.at[5:10], .key, .score, .severity, .evidence.leader, [.evidence.sources[] | .source + "@" + .at[5:10] + "+" + .lag]]' ev.ndjson
-  ["03-07","cascade:ZZZ:2021-03-07T00:00:00Z:start",3.74,"critical","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
-  ["03-08","cascade:ZZZ:2021-03-07T00:00:00Z:growth",4.57,"critical","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
-  ["03-09","cascade:NEW:2021-03-09T00:00:00Z:start",8.89,"critical","forum/a",["forum/a@03-09+0s","forum/b@03-09+0s"]]
-  ["03-09","cascade:ZZZ:2021-03-07T00:00:00Z:peak",3.95,"warn","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
-  ["03-11","cascade:ZZZ:2021-03-07T00:00:00Z:fade",0.56,"info","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  ["03-07","cascade:ZZZ:1d:2021-03-07T00:00:00Z:start",3.74,"critical","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  ["03-08","cascade:ZZZ:1d:2021-03-07T00:00:00Z:growth",4.57,"critical","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  ["03-09","cascade:NEW:1d:2021-03-09T00:00:00Z:start",8.89,"critical","forum/a",["forum/a@03-09+0s","forum/b@03-09+0s"]]
+  ["03-09","cascade:ZZZ:1d:2021-03-07T00:00:00Z:peak",3.95,"warn","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
+  ["03-11","cascade:ZZZ:1d:2021-03-07T00:00:00Z:fade",0.56,"info","forum/a",["forum/a@03-06+0s","forum/b@03-07+1d","news/wire@03-07+1d"]]
 
 The score is log2 of the rate ratio the counts make 95% certain (3.74:
 at worst 13x the usual 8.7 a day; the ratio itself is 30x); the evidence
@@ -86,7 +86,7 @@ CUSUM passed its threshold (7.7 >= 7.3 nats, for --false-alarms 0.5/y on
 daily windows); the shape says the evidence built over a window first.
 
   $ head -1 ev.ndjson
-  {"kind":"event","type":"cascade","entity":"ZZZ","at":"2021-03-07T00:00:00Z","key":"cascade:ZZZ:2021-03-07T00:00:00Z:start","score":3.74,"severity":"critical","evidence":{"phase":"start","window":"1d","episode":"2021-03-07T00:00:00Z","rate":260,"baseline":8.7,"ratio":29.96,"evidence":7.2,"cusum":7.7,"threshold":7.3,"evidence_threshold":3.16,"market":1.0,"dispersion":1.585,"share":0.6341,"authors":260,"authors_usual":9.7,"author_growth":26.82,"new_authors":0.963,"active":3,"leader":"forum/a","sources":[{"source":"forum/a","at":"2021-03-06T00:00:00Z","lag":"0s","posts":60,"share":0.375},{"source":"forum/b","at":"2021-03-07T00:00:00Z","lag":"1d","posts":90,"share":0.6429},{"source":"news/wire","at":"2021-03-07T00:00:00Z","lag":"1d","posts":20,"share":1.0}],"sentiment":{"n":260,"bull":156,"bear":26,"mean":0.3,"align":0.714,"direction":"bull"},"shape":{"onset":"2021-03-06T00:00:00Z","growth_windows":1,"build_windows":1,"kind":"building"}}}
+  {"kind":"event","type":"cascade","entity":"ZZZ","at":"2021-03-07T00:00:00Z","key":"cascade:ZZZ:1d:2021-03-07T00:00:00Z:start","score":3.74,"severity":"critical","evidence":{"phase":"start","window":"1d","episode":"2021-03-07T00:00:00Z","rate":260,"baseline":8.7,"ratio":29.96,"evidence":7.2,"cusum":7.7,"threshold":7.3,"evidence_threshold":3.16,"market":1.0,"dispersion":1.585,"share":0.6341,"authors":260,"authors_usual":9.7,"author_growth":26.82,"new_authors":0.963,"active":3,"leader":"forum/a","sources":[{"source":"forum/a","at":"2021-03-06T00:00:00Z","lag":"0s","posts":60,"share":0.375},{"source":"forum/b","at":"2021-03-07T00:00:00Z","lag":"1d","posts":90,"share":0.6429},{"source":"news/wire","at":"2021-03-07T00:00:00Z","lag":"1d","posts":20,"share":1.0}],"sentiment":{"n":260,"bull":156,"bear":26,"mean":0.3,"align":0.714,"direction":"bull"},"shape":{"onset":"2021-03-06T00:00:00Z","growth_windows":1,"build_windows":1,"kind":"building"}}}
 
 Every phase is written once per episode, with a key made from the
 episode's first window; the phases follow the ratio to the expected count
@@ -105,7 +105,7 @@ matched in any case.
   herd-detect: explain ZZZ: cascade 2021-03-05T00:00:00Z posts 10 expected 8.2 (x1.21; market 1.00, dispersion 0.707) evidence 0.5/3.2 score -0.85 cusum 0.0/7.3 active 0 | forum/a=5 forum/b=5 | idle: cusum 0.0 < 7.3 and evidence 0.5 < 3.2
   herd-detect: explain ZZZ: cascade 2021-03-06T00:00:00Z posts 66 expected 8.7 (x7.60; market 1.00, dispersion 0.630) evidence 4.1/3.2 score 2.11 cusum 4.3/7.3 active 1 | forum/a=60* forum/b=6 | idle: active sources 1 < 2
   herd-detect: explain ZZZ: cascade 2021-03-07T00:00:00Z posts 260 expected 17.8 (x14.60; market 1.00, dispersion 1.930) evidence 3.9/3.2 score 2.77 cusum 7.7/7.3 active 3 | forum/a=150* forum/b=90* news/wire=20(young)* | START
-  herd-detect: explain ZZZ:     -> cascade start (key cascade:ZZZ:2021-03-07T00:00:00Z:start)
+  herd-detect: explain ZZZ:     -> cascade start (key cascade:ZZZ:1d:2021-03-07T00:00:00Z:start)
   herd-detect: explain ZZZ: cascade 2021-03-08T00:00:00Z posts 460 expected 8.7 (x53.00; market 1.00, dispersion 1.995) evidence 12.2/3.2 score 4.57 cusum 0.0/7.3 active 3 | forum/a=250* forum/b=150* news/wire=60(young)* | episode of 2021-03-07T00:00:00Z: max x53.0, continues
 
 An entity the data does not have is said so, not explained silently.
@@ -132,12 +132,12 @@ The thresholds move the decisions: with --min-sources 1 ZZZ starts on the
 --z, the older spelling, is taken as the same tail per window.
 
   $ herd-detect --state m1.db --window 1d --only cascade --min-sources 1 aggs.ndjson | jq -r 'select(.evidence.phase == "start") | .key'
-  cascade:ZZZ:2021-03-06T00:00:00Z:start
-  cascade:NEW:2021-03-09T00:00:00Z:start
+  cascade:ZZZ:1d:2021-03-06T00:00:00Z:start
+  cascade:NEW:1d:2021-03-09T00:00:00Z:start
   $ herd-detect --state m2.db --window 1d --only cascade --false-alarms 1e-6/y aggs.ndjson | jq -r 'select(.evidence.phase == "start") | .key'
-  cascade:NEW:2021-03-09T00:00:00Z:start
+  cascade:NEW:1d:2021-03-09T00:00:00Z:start
   $ herd-detect --state m3.db --window 1d --only cascade --z 8 aggs.ndjson | jq -r 'select(.evidence.phase == "start") | .key'
-  cascade:NEW:2021-03-09T00:00:00Z:start
+  cascade:NEW:1d:2021-03-09T00:00:00Z:start
   $ herd-detect --false-alarms often < /dev/null
   herd-detect: --false-alarms: 'often' is not a rate like 1/y, 0.5/y or 2/mo
   Try 'herd-detect --help' for more information.
@@ -148,7 +148,7 @@ list format: first field, # comments); a missing file is a usage error.
 
   $ printf '# words\nZZZ\tnever\n' > words.txt
   $ herd-detect --state ex.db --window 1d --only cascade --exclude words.txt aggs.ndjson | jq -r .key
-  cascade:NEW:2021-03-09T00:00:00Z:start
+  cascade:NEW:1d:2021-03-09T00:00:00Z:start
   $ herd-detect --state ex.db --exclude nosuch.txt < /dev/null
   herd-detect: --exclude: nosuch.txt: No such file or directory
   [2]
@@ -214,10 +214,10 @@ metrics do not carry).
   $ grep -c mentions m.ndjson
   26
   $ herd-detect --state m.db --window 1d --only cascade m.ndjson | jq -r 'select(.entity == "ZZZ") | [.key, .score, .evidence.leader, .evidence.sentiment // "no sentiment"] | @tsv'
-  cascade:ZZZ:2021-03-07T00:00:00Z:start	3.74	forum/a	no sentiment
-  cascade:ZZZ:2021-03-07T00:00:00Z:growth	4.57	forum/a	no sentiment
-  cascade:ZZZ:2021-03-07T00:00:00Z:peak	3.95	forum/a	no sentiment
-  cascade:ZZZ:2021-03-07T00:00:00Z:fade	0.56	forum/a	no sentiment
+  cascade:ZZZ:1d:2021-03-07T00:00:00Z:start	3.74	forum/a	no sentiment
+  cascade:ZZZ:1d:2021-03-07T00:00:00Z:growth	4.57	forum/a	no sentiment
+  cascade:ZZZ:1d:2021-03-07T00:00:00Z:peak	3.95	forum/a	no sentiment
+  cascade:ZZZ:1d:2021-03-07T00:00:00Z:fade	0.56	forum/a	no sentiment
 
 --pass copies the records read to stdout too, before the events (for a
 loader downstream); records of kinds herd-detect does not read always

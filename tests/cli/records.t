@@ -30,5 +30,5 @@ events keyed as documented).
   0
   $ sqlite3 ex.db 'SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM aggregates), (SELECT count(*) FROM events)'
   1|1|1
-  $ jq -r '.key | test("^cascade:[A-Z]+:[0-9T:-]+Z:start$")' event.ndjson
+  $ jq -r '.key | test("^cascade:[A-Z]+:1d:[0-9T:-]+Z:start$")' event.ndjson
   true

@@ -283,6 +283,41 @@ report that cannot be written leaves nothing behind.
   herd-report: write error: No space left on device
   [1]
 
+A day the file has no aggregates of is an error, not an empty digest
+that reads like a quiet day.
+
+  $ herd-report --db r.db --day 2020-01-01 digest
+  herd-report: r.db: no aggregates of window 1d on 2020-01-01
+  [1]
+
+--tz reports the days of a time zone: midnight to midnight there. Three
+days of hourly GME at 10 an hour, 100 an hour from 05:00 to 12:00 UTC on
+the 27th: New York's 26th is 05:00 UTC on the 26th to 05:00 on the 27th
+(240 mentions, none of the burst), its 27th holds the burst (7 x 100 +
+12 x 10 to the data's end); Tokyo's 27th is 15:00 UTC on the 26th to
+15:00 on the 27th (9 x 10 + 5 x 10 + 700 + 3 x 10). Daily windows of UTC cannot be cut at
+midnight there; the heatmap's columns are UTC windows as they are.
+
+  $ for d in 25 26 27; do for h in $(seq -w 0 23); do n=10; if [ $d = 27 ] && [ $h -ge 05 ] && [ $h -lt 12 ]; then n=100; fi
+  >   printf '{"kind":"agg","entity":"GME","window":"1h","start":"2021-01-%sT%s:00:00Z","posts":%d,"authors":%d,"sources":{"x":%d},"sentiment":null,"engagement":0}\n' $d $h $n $n $n
+  > done; done | herd-load -q --db tz.db
+  $ herd-report --db tz.db --day 2021-01-26 --format json digest | jq -c '[.day, .tz, .totals.mentions]'
+  ["2021-01-26",null,240]
+  $ herd-report --db tz.db --day 2021-01-26 --tz America/New_York --format json digest | jq -c '[.day, .tz, .movers[0].mentions, .movers[0].daily[-3:]]'
+  ["2021-01-26","America/New_York",240,[50,240,240]]
+  $ herd-report --db tz.db --day 2021-01-27 --tz America/New_York digest | sed -n '1p;/^| GME/p'
+  # herd digest — 2021-01-27 (America/New_York)
+  | GME | 820 | 176.7 | ×4.6 | 48.3 | – | 0 | 0 |
+  $ herd-report --db tz.db --day 2021-01-27 --tz Asia/Tokyo --format json digest | jq -c '[.day, .totals.mentions]'
+  ["2021-01-27",870]
+  $ herd-report --db r.db --tz America/New_York digest
+  herd-report: r.db: 1d windows do not tile a day of the time zone (it starts at 2021-01-26T05:00:00Z); give --window 1h or shorter
+  [1]
+  $ herd-report --db tz.db --tz America/New_York heatmap
+  herd-report: --tz: the heatmap's columns are the windows as they are (UTC); --tz is for the digest
+  Try 'herd-report --help' for more information.
+  [2]
+
 An empty herd file has nothing to report.
 
   $ herd-load -q --db empty.db < /dev/null

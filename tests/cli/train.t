@@ -6,7 +6,7 @@ the default model, when both are there.
 
   $ herd-train --help | head -2
   Usage: herd-train [OPTIONS] [NAME=]FILE...
-  Fit a sentiment head (softmax or small MLP) on a BERT encoder's pooled features.
+  Fine-tune a BERT encoder for sentiment, or fit a head on its frozen features.
   $ herd-train --version
   herd-train [0-9]+\.[0-9]+\.[0-9]+ (re)
   $ cp -r $TESTDIR/../golden/bert-tiny-encoder enc
@@ -94,6 +94,56 @@ Errors: no data, bad option values, a head from another encoder.
   $ echo '{"kind":"post","text":"x"}' | herd-score --model other
   herd-score: other/head.safetensors: trained on encoder [0-9a-f]{8}, but model.safetensors is [0-9a-f]{8} \(retrain it with herd-train\) (re)
   [1]
+
+Fine-tuning (issue 13) needs a directory to write the model to; --test,
+--checkpoint and --resume go with it (tests/bert/check-train-resume.sh
+tests the runs themselves).
+
+  $ herd-train --model enc --finetune lora a.ndjson
+  herd-train: --finetune writes a model directory: give it with --out DIR
+  Try 'herd-train --help' for more information.
+  [2]
+  $ herd-train --model enc --test 0.1 a.ndjson
+  herd-train: --test, --checkpoint and --resume go with --finetune full or lora
+  Try 'herd-train --help' for more information.
+  [2]
+  $ herd-train --model enc --finetune full --out m --resume a.ndjson
+  herd-train: --resume needs --checkpoint FILE
+  Try 'herd-train --help' for more information.
+  [2]
+  $ herd-train --model enc --finetune half --out m a.ndjson 2>&1 | head -1
+  herd-train: --finetune: 'half' is not none, full or lora
+  $ herd-train -q --model enc --finetune lora --lora-rank 2 --epochs 1 --out m --rejects bad.ndjson a.ndjson > /dev/null
+  herd-train: a.ndjson:25: no text
+  herd-train: a.ndjson:26: label 'great' is none of --labels (map it with --label-map)
+  herd-train: 2 of 26 lines rejected (kept in bad.ndjson)
+  [1]
+  $ wc -l < bad.ndjson
+  2
+  $ ls m
+  adapter.safetensors
+  config.json
+  head.safetensors
+  herd.json
+  model.safetensors
+  tokenizer_config.json
+  vocab.txt
+  $ echo '{"kind":"post","id":"x","text":"profit rose"}' | herd-score -q --model m | jq -c '.sentiment.model | test("^m@[0-9a-f]{8}$")'
+  true
+  $ herd-train -q --model $TESTDIR/../golden/bert-tiny --finetune lora --out m2 --max-rejects 2 a.ndjson
+  herd-train: a.ndjson:25: no text
+  herd-train: a.ndjson:26: label 'great' is none of --labels (map it with --label-map)
+  herd-train: .*/bert-tiny: LoRA adapters go on a sentence encoder \(BertModel, mean pooling\); for a BertForSequenceClassification checkpoint use --finetune full (re)
+  [1]
+  $ herd-train -q --model m --finetune lora --out m3 --max-rejects 2 a.ndjson
+  herd-train: a.ndjson:25: no text
+  herd-train: a.ndjson:26: label 'great' is none of --labels (map it with --label-map)
+  herd-train: m/adapter.safetensors: the model has an adapter already; train LoRA adapters on the bare encoder (scripts/build-default-model.sh --bare DIR builds the default's) or use --finetune full
+  [1]
+  $ ls m2 m3 2>&1
+  ls: cannot access 'm2': No such file or directory
+  ls: cannot access 'm3': No such file or directory
+  [2]
 
 On the real data with the default model: a short run on 300 sentences of
 each dataset gets well above chance (a third) on both validation splits.

@@ -11,6 +11,7 @@
  * Not built by make: gpu-check.sh builds it with the files of src/bert.
  */
 #include "bert/bert.h"
+#include "bert/pack.h"
 #include "lib/util.h"
 
 #include <errno.h>
@@ -87,14 +88,6 @@ static void read_ids(const char *path, struct seqs *s, int limit)
 	fclose(f);
 	if (s->n == 0)
 		die("%s: no sequences", path);
-}
-
-static const int *sort_len; /* for by_len */
-static int by_len(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-	int d = sort_len[x] - sort_len[y];
-	return d ? d : x - y;
 }
 
 static void write_floats(const char *path, const float *v, size_t n)
@@ -178,13 +171,11 @@ int main(int argc, char **argv)
 	       sort ? ", sorted by length" : "");
 
 	/* order[i]: the input index of the i-th sequence run. */
-	int *order = (int *)xmalloc(s.n * sizeof *order);
+	size_t *order = (size_t *)xmalloc(s.n * sizeof *order);
 	for (int i = 0; i < s.n; i++)
-		order[i] = i;
-	if (sort) {
-		sort_len = s.len;
-		qsort(order, s.n, sizeof *order, by_len);
-	}
+		order[i] = (size_t)i;
+	if (sort)
+		bert_order_by_length(s.len, (size_t)s.n, order);
 	float *logits = (float *)xcalloc((size_t)s.n * (K > 0 ? K : 1), sizeof(float));
 	float *pooled = (float *)xcalloc((size_t)s.n * C, sizeof(float));
 	float *bl = (float *)xmalloc((size_t)batch * (K > 0 ? K : 1) * sizeof(float));
@@ -197,11 +188,8 @@ int main(int argc, char **argv)
 		if (pass == 1)
 			t0 = herd_now_mono();
 		for (int i0 = 0; i0 < s.n; i0 += batch) {
-			int B = s.n - i0 < batch ? s.n - i0 : batch;
-			for (int b = 0; b < B; b++) {
-				bids[b] = s.ids[order[i0 + b]];
-				blen[b] = s.len[order[i0 + b]];
-			}
+			int B = bert_batch_at((const int32_t *const *)s.ids, s.len, order, (size_t)s.n, (size_t)i0, batch,
+					      bids, blen);
 			if (bert_run(m, B, bids, blen, K > 0 ? bl : NULL, NULL, bp, err, sizeof err) < 0)
 				die("bert_run: %s", err);
 			if (pass == 0)
