@@ -125,7 +125,7 @@ events() {
 backtest() {
 	local ev=$1 from=$2 to=$3
 	shift 3
-	herd-backtest -q --json --horizons "$HORIZONS" --benchmark basket --from "$from" --to "$to" "$@" "$ev" "$bars"
+	herd-backtest -q -f json --horizons "$HORIZONS" --benchmark basket --from "$from" --to "$to" "$@" "$ev" "$bars"
 }
 
 # The grid on TRAIN: one line per rule, "objective n excess lo hi rule".
@@ -135,7 +135,7 @@ if [ ! -s "$grid" ]; then
 	log "grid on $TRAIN_NAME"
 	for lb in $LOOKBACKS; do for c in $CONFIDENCES; do for s in $SCORES; do for e in $EXPIRIES; do
 		ev=$(events bert "$lb" "$c" "$s" "$e")
-		herd-backtest -q --json --by type --horizons "$OBJECTIVE_HORIZON" --benchmark basket \
+		herd-backtest -q -f json --by type --horizons "$OBJECTIVE_HORIZON" --benchmark basket \
 			--from "$TRAIN_FROM" --to "$TRAIN_TO" "$ev" "$bars" |
 			jq -r --arg rule "$lb $c $s $e" --argjson min "$MIN_SIGNALS" 'select(.group == "signal")
 				| [(if .priced >= $min and .excess_return_ci then .excess_return_ci[0] else -1 end),

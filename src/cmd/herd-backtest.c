@@ -65,17 +65,18 @@ static const char usage[] =
 	"                          event's return (default 0; not from the base rows)\n"
 	"      --benchmark B       an ENTITY of the bars, or basket: the equal-weight\n"
 	"                          mean return of every entity with bars; adds excess\n"
-	"      --from TIME, --to TIME  only events known in [from, to), and base rows\n"
-	"                          of bars closing then (default: all)\n"
+	"      --from TIME         only events known in [from, to), and base rows\n"
+	"      --to TIME           of bars closing then (default: all)\n"
 	"      --bootstrap N       resamples for the intervals (default 1000; 0: none)\n"
 	"      --seed N            of the resampling (default 1): same input, same output\n"
-	"      --json              one JSON object per row instead of the table\n"
+	"  -f, --format F          table (default) or json: one JSON object per row\n"
+	"                          (old spelling: --json)\n"
 	"      --detail            each event's entry and returns instead of the\n"
-	"                          summary (table or --json)\n" CLI_REJECT_HELP CLI_COMMON_HELP
+	"                          summary (table or json)\n" CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
 	"Examples:\n"
 	"  herd-backtest events.ndjson bars.ndjson\n"
-	"  herd-backtest --horizons 1d,5d --benchmark basket --cost 10 --json ev.ndjson bars.ndjson\n"
+	"  herd-backtest --horizons 1d,5d --benchmark basket --cost 10 -f json ev.ndjson bars.ndjson\n"
 	"  herd-import --kind bar --source yahoo --interval 1d --entity-from-filename '^[^.]+' \\\n"
 	"      --map at=Date,open=Open,close=Close AAPL.csv | herd-backtest events.ndjson -\n";
 
@@ -412,7 +413,8 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"horizons", required_argument, NULL, OPT_HORIZONS},
 		{"by", required_argument, NULL, OPT_BY},
-		{"json", no_argument, NULL, OPT_JSON},
+		{"format", required_argument, NULL, 'f'},
+		{"json", no_argument, NULL, OPT_JSON}, /* the old spelling of -f json */
 		{"detail", no_argument, NULL, OPT_DETAIL},
 		{"session", required_argument, NULL, OPT_SESSION},
 		{"tz", required_argument, NULL, OPT_TZ},
@@ -436,12 +438,13 @@ int main(int argc, char **argv)
 	cli_init(argc, argv);
 	backtest_opts_default(&o);
 	memset(&r, 0, sizeof r);
-	while ((c = cli_getopt(argc, argv, "hVqv", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "hVqvf:", longopts)) != -1) {
 		if (cli_common_option(c, optarg, usage))
 			continue;
 		switch (c) {
 		case OPT_HORIZONS: o.nh = parse_horizons(optarg, o.horizons); break;
 		case OPT_BY: r.by_type = cli_choice("--by", optarg, (const char *const[]){"phase", "type", NULL}); break;
+		case 'f': json = cli_choice("--format", optarg, (const char *const[]){"table", "json", NULL}); break;
 		case OPT_JSON: json = 1; break;
 		case OPT_DETAIL: detail = 1; break;
 		case OPT_SESSION: parse_session(optarg, &o); break;

@@ -135,7 +135,7 @@ static const char usage[] =
 	"      --lang CODE         newsapi: only articles in this language (en, de…)\n"
 	"      --max-results N     newsapi: results a query may page through (default 100)\n"
 	"      --geo CODE          trends: a country (US, GB…); default worldwide\n"
-	"      --output FILE       append the raw records to FILE instead of stdout, exactly\n"
+	"  -o, --output FILE       append the raw records to FILE instead of stdout, exactly\n"
 	"                          once even when a run is killed: FILE's length is committed\n"
 	"                          with the cursors, and a run first cuts off what a killed\n"
 	"                          run wrote after its last commit (it fetches that again).\n"
@@ -152,7 +152,7 @@ static const char usage[] =
 	"retries); 2 usage or missing credentials; 3 stopped early by the budget or a\n"
 	"rate limit longer than --max-wait (all written is committed).\n"
 	"\n"
-	"Metrics (--metrics): per source, the requests this run sent (retries included),\n"
+	"Metrics (--prometheus): per source, the requests this run sent (retries included),\n"
 	"the raw items it wrote and, under a budget, the requests left today.\n"
 	"\n"
 	"Tests: HERD_FAKE_SLEEP=FILE records each wait (\"sleep SECONDS REASON\") in FILE\n"
@@ -186,26 +186,10 @@ enum {
 	OPT_ARTICLES,
 	OPT_LANG,
 	OPT_MAX_RESULTS,
-	OPT_OUTPUT,
 	OPT_GEO,
 };
 
 #define DEFAULT_EVERY 3600
-
-/* A duration in seconds, with fractions and ms allowed: 500ms, 2s, 1.5, 1m. */
-static double seconds_arg(const char *opt, const char *arg)
-{
-	char *end;
-	double v = strtod(arg, &end);
-
-	if (end != arg && v >= 0 && isfinite(v)) {
-		if (*end == '\0' || strcmp(end, "s") == 0)
-			return v;
-		if (strcmp(end, "ms") == 0)
-			return v / 1000;
-	}
-	return (double)cli_duration(opt, arg);
-}
 
 /* A source option given to a source that has no use for it. */
 static void only_for(const char *opt, const char *given, const char *src, const char *owners)
@@ -243,7 +227,7 @@ int main(int argc, char **argv)
 						 {"articles", required_argument, NULL, OPT_ARTICLES},
 						 {"lang", required_argument, NULL, OPT_LANG},
 						 {"max-results", required_argument, NULL, OPT_MAX_RESULTS},
-						 {"output", required_argument, NULL, OPT_OUTPUT},
+						 {"output", required_argument, NULL, 'o'},
 						 {"geo", required_argument, NULL, OPT_GEO},
 						 CLI_COMMON_LONGOPTS,
 						 {0}};
@@ -257,7 +241,7 @@ int main(int argc, char **argv)
 	fetch_run *f;
 
 	cli_init(argc, argv);
-	while ((c = cli_getopt(argc, argv, "hVqv", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "hVqvo:", longopts)) != -1) {
 		if (cli_common_option(c, optarg, usage))
 			continue;
 		switch (c) {
@@ -266,12 +250,12 @@ int main(int argc, char **argv)
 		case OPT_MAX_PAGES: o.max_pages = (int)cli_long("--max-pages", optarg, 1, 100000); break;
 		case OPT_SINCE: since_arg = optarg; break;
 		case OPT_EVERY: o.every = cli_duration("--every", optarg); break;
-		case OPT_TIMEOUT: ho.timeout_ms = (long)ceil(seconds_arg("--timeout", optarg) * 1000); break;
+		case OPT_TIMEOUT: ho.timeout_ms = (long)ceil(cli_seconds("--timeout", optarg, 0, 1e9) * 1000); break;
 		case OPT_CONNECT_TIMEOUT:
-			ho.connect_timeout_ms = (long)ceil(seconds_arg("--connect-timeout", optarg) * 1000);
+			ho.connect_timeout_ms = (long)ceil(cli_seconds("--connect-timeout", optarg, 0, 1e9) * 1000);
 			break;
 		case OPT_RETRIES: ho.retries = (int)cli_long("--retries", optarg, 0, HTTP_RETRIES_MAX); break;
-		case OPT_MAX_WAIT: ho.max_wait_s = seconds_arg("--max-wait", optarg); break;
+		case OPT_MAX_WAIT: ho.max_wait_s = cli_seconds("--max-wait", optarg, 0, 1e9); break;
 		case OPT_BASE_URL: o.base_url = optarg; break;
 		case OPT_USER_AGENT: ho.user_agent = optarg; break;
 		case OPT_NOW: o.now = cli_time("--now", optarg); break;
@@ -283,7 +267,7 @@ int main(int argc, char **argv)
 		case OPT_ARTICLES: o.articles = optarg; break;
 		case OPT_LANG: o.lang = optarg; break;
 		case OPT_MAX_RESULTS: o.max_results = cli_long("--max-results", optarg, 1, 100000); break;
-		case OPT_OUTPUT: output = optarg; break;
+		case 'o': output = optarg; break;
 		case OPT_GEO: o.geo = optarg; break;
 		default: log_usage("unexpected option");
 		}

@@ -70,8 +70,9 @@ static const char usage[] =
 	"Options:\n"
 	"      --db FILE           the SQLite file (default $HERD_HOME/herd.db when\n"
 	"                          HERD_HOME is set, else ./herd.db)\n"
-	"      --batch N           records per transaction (default 5000; with\n"
-	"                          --pg-copy, records between flushes of the files)\n"
+	"      --commit-every N    records per transaction (default 5000; with\n"
+	"                          --pg-copy, records between flushes of the files;\n"
+	"                          old spelling: --batch)\n"
 	"      --keep-raw          store raw records in the raw table\n"
 	"      --pg-copy DIR       write PostgreSQL COPY files and load.RUN.sql into\n"
 	"                          DIR (created when absent) instead of --db\n"
@@ -86,7 +87,7 @@ static const char usage[] =
 	"  herd-load --pg-copy spool/ posts.ndjson && pipelines/pg-load.sh spool/ \\\n"
 	"    'host=db.example dbname=herd user=herd'\n";
 
-enum { OPT_DB = CLI_FIRST_PROGRAM_OPTION, OPT_BATCH, OPT_KEEP_RAW, OPT_PG_COPY, OPT_RUN_ID };
+enum { OPT_DB = CLI_FIRST_PROGRAM_OPTION, OPT_COMMIT_EVERY, OPT_KEEP_RAW, OPT_PG_COPY, OPT_RUN_ID };
 
 /* Record kinds herd-load counts in its summary. */
 static const char *kinds[] = {"post", "metric", "agg", "event", "raw"};
@@ -246,7 +247,8 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, OPT_DB},
-		{"batch", required_argument, NULL, OPT_BATCH},
+		{"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
+		{"batch", required_argument, NULL, OPT_COMMIT_EVERY}, /* the old spelling */
 		{"keep-raw", no_argument, NULL, OPT_KEEP_RAW},
 		{"pg-copy", required_argument, NULL, OPT_PG_COPY},
 		{"run-id", required_argument, NULL, OPT_RUN_ID},
@@ -267,7 +269,7 @@ int main(int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_DB: l.db_path = optarg; break;
-		case OPT_BATCH: l.batch = cli_long("--batch", optarg, 1, 100000000); break;
+		case OPT_COMMIT_EVERY: l.batch = cli_long("--commit-every", optarg, 1, 100000000); break;
 		case OPT_KEEP_RAW: l.flags |= STORE_KEEP_RAW; break;
 		case OPT_PG_COPY: l.pg_dir = optarg; break;
 		case OPT_RUN_ID:

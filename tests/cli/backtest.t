@@ -71,7 +71,14 @@ figures); one day, or one priced event, has no spread.
   (all bars, short)       1d      10       9      9      3     33.3% [11.1, 66.7]      -2.63% [-5.93, +0.61]        -1.98%
   (all bars, short)       3d      10       7      7      0      0.0% [0.0, 0.0]        -9.21% [-12.22, -6.27]       -8.70%
   (all bars, short)       5d      10       5      5      0      0.0% [0.0, 0.0]       -17.90% [-23.20, -13.96]     -14.56%
-  $ herd-backtest --json --by type --horizons 1d events.ndjson bars.ndjson
+  $ herd-backtest -f json --by type --horizons 1d events.ndjson bars.ndjson > f.ndjson
+  $ herd-backtest --json --by type --horizons 1d events.ndjson bars.ndjson | cmp - f.ndjson && herd-backtest --format table --by type --horizons 1d events.ndjson bars.ndjson | cmp -s - f.ndjson || echo differs
+  differs
+  $ herd-backtest -f csv events.ndjson bars.ndjson
+  herd-backtest: --format: 'csv' is not table or json
+  Try 'herd-backtest --help' for more information.
+  [2]
+  $ cat f.ndjson
   {"group":"cascade","horizon":"1d","events":3,"priced":2,"days":2,"hits":0,"hit_rate":0.0,"hit_rate_ci":[0.0,0.0],"mean_return":-0.050309,"mean_return_ci":[-0.090909,-0.009709],"median_return":-0.050309}
   {"group":"heat","horizon":"1d","events":1,"priced":1,"days":1,"hits":0,"hit_rate":0.0,"hit_rate_ci":[0.0,0.0],"mean_return":-0.038462,"mean_return_ci":[-0.038462,-0.038462],"median_return":-0.038462}
   {"group":"signal","horizon":"1d","events":1,"priced":1,"days":1,"hits":1,"hit_rate":1.0,"hit_rate_ci":[1.0,1.0],"mean_return":0.041667,"mean_return_ci":[0.041667,0.041667],"median_return":0.041667}

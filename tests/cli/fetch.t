@@ -43,7 +43,7 @@ Usage errors: exit 2, one line and a pointer to --help.
   Try 'herd-fetch --help' for more information.
   [2]
   $ herd-fetch yahoo GME --timeout soon
-  herd-fetch: --timeout: 'soon' is not a duration (like 90s, 15m, 1h, 7d)
+  herd-fetch: --timeout: 'soon' is not a duration (like 500ms, 20s, 1.5m, 1h)
   Try 'herd-fetch --help' for more information.
   [2]
   $ herd-fetch yahoo GME --retries 11

@@ -7,8 +7,8 @@ Help and version.
   Load records of any kind into herd's SQLite file, idempotently.
   $ herd-load --version
   herd-load [0-9]+\.[0-9]+\.[0-9]+ (re)
-  $ herd-load --batch 0 < /dev/null
-  herd-load: --batch: 0 is out of range [1, 100000000]
+  $ herd-load --commit-every 0 < /dev/null
+  herd-load: --commit-every: 0 is out of range [1, 100000000]
   Try 'herd-load --help' for more information.
   [2]
 

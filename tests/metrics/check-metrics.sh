@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# check-metrics.sh — `--metrics FILE` on every program (issue 7, item 5):
+# check-metrics.sh — `--prometheus FILE` (old spelling: --metrics) on every program (issue 7, item 5):
 #   - every bin/herd-* writes a file, even when it fails (usage errors
 #     included), that tests/metrics/promcheck.sh (a strict checker of the
 #     textfile collector's format) accepts, whose exit-status gauge is the
@@ -35,7 +35,7 @@ gauge() { sed -n "s/^$2{[^}]*} //p" "$1" | head -1; }
 # ---------------------------------------------------------------- every program
 for prog in "${progs[@]}"; do
 	f=prom/$prog-empty.prom
-	timeout 60 "$bin/$prog" --metrics "$f" </dev/null >/dev/null 2>&1
+	timeout 60 "$bin/$prog" --prometheus "$f" </dev/null >/dev/null 2>&1
 	rc=$?
 	check "$prog: a metrics file is written (exit $rc)" [ -s "$f" ]
 	[ -s "$f" ] || continue
@@ -48,7 +48,7 @@ done
 
 # ---------------------------------------------------------------- a real pipe
 need_pipe
-"$bin/herd-normalize" -q --metrics prom/normalize.prom "$top"/data/sample/*.ndjson >posts.ndjson
+"$bin/herd-normalize" -q --prometheus prom/normalize.prom "$top"/data/sample/*.ndjson >posts.ndjson
 "$bin/herd-score" -q --model vader --metrics prom/score.prom posts.ndjson >scored.ndjson
 "$bin/herd-aggregate" -q --window 1h,1d --lateness all --metrics prom/aggregate.prom scored.ndjson >agg.ndjson
 items=$(cat "$top"/data/sample/*.ndjson | grep -c .)
@@ -136,7 +136,7 @@ mkdir prom/adir.prom
 "$bin/herd-aggregate" --metrics prom/adir.prom </dev/null >/dev/null 2>err
 rc=$?
 check "a target that cannot be written: the run's exit status stays 0 (got $rc)" [ "$rc" -eq 0 ]
-check "… the failure is reported: $(cat err)" grep -q '^herd-aggregate: --metrics: cannot write prom/adir.prom: ' err
+check "… the failure is reported: $(cat err)" grep -q '^herd-aggregate: --prometheus: cannot write prom/adir.prom: ' err
 check "… and no temporary file is left" [ "$(ls prom | grep -c tmp)" -eq 0 ]
 rmdir prom/adir.prom
 
