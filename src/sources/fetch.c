@@ -1143,6 +1143,11 @@ int fetch_replay_file(fetch_run *f, const char *path)
 	f->fetched_at = fetch_now(f);
 	while ((n = ndjson_read(r, &line, &len)) == 1 && blank(line))
 		;
+	if (n == 0) { /* as herd-import and every filter take an empty input */
+		ndjson_close(r);
+		log_warn("%s: empty file, nothing replayed", name);
+		return 0;
+	}
 	if (n == 1 && fetch_json_start(line, len) == len) { /* ")]}'" alone on its first line */
 		while ((n = ndjson_read(r, &line, &len)) == 1 && blank(line))
 			;

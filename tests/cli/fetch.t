@@ -34,6 +34,14 @@ Usage errors: exit 2, one line and a pointer to --help.
   herd-fetch: --replay: no FILE to replay
   Try 'herd-fetch --help' for more information.
   [2]
+
+An empty saved response (or blank lines) is an empty input, as for every
+filter: a warning, no records, exit 0.
+
+  $ : > empty.json && herd-fetch reddit --replay empty.json && printf '\n\n' | herd-fetch yahoo --replay --query GME - | wc -c
+  herd-fetch: empty.json: empty file, nothing replayed
+  herd-fetch: <stdin>: empty file, nothing replayed
+  0
   $ herd-fetch yahoo GME --listing new
   herd-fetch: --listing is an option of reddit, not of yahoo
   Try 'herd-fetch --help' for more information.
