@@ -79,7 +79,7 @@ usage_error() {
 # The options every program takes in a pipeline, for stage NAME.
 common_opts() {
 	opts=(--log-format "$HERD_LOG_FORMAT")
-	[ -z "${HERD_METRICS_DIR:-}" ] || opts+=(--metrics "$HERD_METRICS_DIR/$pipeline-$1.prom")
+	[ -z "${HERD_METRICS_DIR:-}" ] || opts+=(--prometheus "$HERD_METRICS_DIR/$pipeline-$1.prom")
 }
 
 # stage NAME PROGRAM ARGS... (stdout as the caller redirects it): run it with

@@ -4,7 +4,7 @@
 # first-class):
 #
 #   herd-normalize FILE… | herd-score | herd-aggregate --pass all
-#     | herd-detect --pass | herd-load
+#     | herd-detect --pass all | herd-load
 #
 # `make demo` runs `pipelines/replay.sh --demo`: data/sample (the project's
 # own six weeks, no network) into out/demo.db, and shows the GME herd of its
@@ -31,7 +31,7 @@ Replay saved raw records through normalize, score, aggregate, detect and load in
 Reads raw records (or, with --source, a source's bare items) from the FILEs
 (.ndjson or .ndjson.gz), runs them through
   herd-normalize | herd-score --model vader | herd-aggregate --pass all
-  | herd-detect --window D --pass | herd-load
+  | herd-detect --window D --pass all | herd-load
 into the SQLite file --db, then prints a summary from it with sqlite3: the
 top entities by posts with their mean sentiment, bull and bear counts and
 busiest window; the herds herd-detect found (cascades: an entity's mentions
@@ -167,9 +167,9 @@ if [ $summary_only -eq 0 ]; then
 		trap 'rm -f "$detect_state" "$detect_state-wal" "$detect_state-shm"' EXIT
 		rm -f "$detect_state"
 	fi
-	# herd-detect --pass writes every record it read, then the events; with
+	# herd-detect --pass all writes every record it read, then the events; with
 	# --detect off, cat stands in for it.
-	detector=("$bin/herd-detect" $quiet --window "$detect" --state "$detect_state" --pass
+	detector=("$bin/herd-detect" $quiet --window "$detect" --state "$detect_state" --pass all
 		--rejects "$rejects/detect.ndjson")
 	[ "$detect" != off ] || detector=(cat)
 

@@ -47,7 +47,8 @@ enum alert_status {
  * Open (creating when absent) the state file — a herd SQLite file
  * (store_sqlite_open: schema_version, WAL), shared with herd-fetch — and
  * its alert_ tables (docs/storage.md). With dry_run, everything this run
- * writes stays in one transaction that alert_state_close rolls back.
+ * writes stays in one transaction that alert_state_close rolls back, and
+ * a dry run without a state file works on an empty one in memory.
  * Exits 1 when the file cannot be used. One per process; close with
  * alert_state_close.
  */

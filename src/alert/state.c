@@ -18,6 +18,7 @@
 
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *const alert_channel_names[ALERT_NCHANNELS + 1] = {"slack", "webhook", "email", NULL};
 static const char *const status_names[] = {"new", "pending", "delivered", "suppressed"};
@@ -45,6 +46,12 @@ sqlite3 *alert_state_open(const char *path, int dry_run)
 	/* A herd state file like herd-fetch's (schema_version, WAL, busy
 	 * timeout), so both can share it; the alert tables are the store's
 	 * migration 5 (src/store/schema.c). */
+	if (dry_run && access(path, F_OK) != 0) {
+		/* Remember nothing means write nothing: a dry run without a
+		 * state file previews against an empty one in memory. */
+		log_debug("%s: no such state file: the dry run starts from an empty state", path);
+		path = ":memory:";
+	}
 	if (!(store = store_sqlite_open(path, err, sizeof err)))
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
 	db = store_sqlite_handle(store);

@@ -49,7 +49,7 @@ static const char usage[] =
 	"\n"
 	"Options:\n"
 	"  -w, --window LIST       window lengths, e.g. 15m,1h,1d (default 1h)\n"
-	"      --lateness D|all    how far behind the latest post a post may arrive\n"
+	"      --lateness DUR|all  how far behind the latest post a post may arrive\n"
 	"                          (default 1h; 0 for sorted input); 'all' keeps every\n"
 	"                          window open to the end of input (unsorted input)\n"
 	"      --partial           write agg_partial records: the agg keys plus the\n"
@@ -88,14 +88,12 @@ enum {
 #define MAX_WINDOWS 16
 #define MAX_ENTITIES 4096 /* per post; more is not a post but a list */
 
-enum pass { PASS_OTHER, PASS_ALL, PASS_NONE };
-
 struct run {
 	agg_table *t;
 	int64_t lens[MAX_WINDOWS];
 	size_t nlens;
 	int merge, partial;
-	enum pass pass;
+	enum cli_pass pass;
 	long no_entities, late;
 	long repeated;          /* posts whose id a window of theirs had counted */
 	long long held;         /* --merge: posts of partials a window held already */
@@ -167,7 +165,7 @@ static int on_record(stream_t *s, json_t *rec, void *arg)
 	if (!kind)
 		return stream_reject(s, "no 'kind': not a herd record");
 	if (!r->merge && strcmp(kind, "post") == 0) {
-		if (r->pass == PASS_ALL)
+		if (r->pass == CLI_PASS_ALL)
 			stream_emit(s, rec);
 		return aggregate_post(s, r, rec);
 	}
@@ -175,12 +173,12 @@ static int on_record(stream_t *s, json_t *rec, void *arg)
 		agg_cell *c = agg_cell_from_partial(rec, err, sizeof err);
 		if (!c)
 			return stream_reject(s, "%s", err);
-		if (r->pass == PASS_ALL)
+		if (r->pass == CLI_PASS_ALL)
 			stream_emit(s, rec);
 		r->held += (long long)agg_table_merge(r->t, c);
 		return 0;
 	}
-	if (r->pass != PASS_NONE)
+	if (r->pass != CLI_PASS_NONE)
 		stream_emit(s, rec);
 	return 0;
 }
@@ -221,7 +219,7 @@ int main(int argc, char **argv)
 		CLI_REJECT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{0}};
-	struct run r = {.nlens = 1, .lens = {3600}, .pass = PASS_OTHER};
+	struct run r = {.nlens = 1, .lens = {3600}, .pass = CLI_PASS_OTHER};
 	int64_t lateness = 3600;
 	int have_window = 0, have_lateness = 0, c, stopped;
 	stream_t s;
@@ -246,9 +244,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PARTIAL: r.partial = 1; break;
 		case OPT_MERGE: r.merge = 1; break;
-		case OPT_PASS: /* in enum pass order */
-			r.pass = cli_choice("--pass", optarg, (const char *const[]){"other", "all", "none", NULL});
-			break;
+		case OPT_PASS: r.pass = cli_choice("--pass", optarg, cli_pass_names); break;
 		default: log_usage("unexpected option");
 		}
 	}

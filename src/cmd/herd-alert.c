@@ -1,7 +1,7 @@
 /*
  * herd-alert — the pipe's way out to people: event records go to Slack, a
  * JSON webhook and e-mail, at most once per event key and channel (across
- * runs, through the --state file), no more than --rate per entity, with
+ * runs, through the --state file), no more than --rate-limit per entity, with
  * retries. A run queues every event it reads in the state first, then
  * delivers everything queued, its own and what earlier runs could not
  * deliver, so that no event is lost to a receiver that was down or a run
@@ -29,13 +29,13 @@ static const char usage[] =
 	"Reads event records (docs/records.md; files, or stdin) and, for each that\n"
 	"passes --min-severity and --types:\n"
 	"  - seen before (its key is in --state)               -> not queued again;\n"
-	"  - its entity already had --rate alerts within the window before the\n"
+	"  - its entity already had --rate-limit alerts within the window before the\n"
 	"    event's time ('at', event time, not the clock)   -> held back, and\n"
 	"    remembered, so a rerun holds it back too;\n"
 	"  - else queued: its record is kept in --state (alert_pending).\n"
 	"Every event read is queued, and committed, before anything is sent. Then\n"
 	"every queued event, this run's and those earlier runs could not deliver,\n"
-	"oldest first, goes to each channel of --to that does not have it yet. A\n"
+	"oldest first, goes to each channel of --channels that does not have it yet. A\n"
 	"delivery is recorded the moment the receiver accepts it, and an event\n"
 	"leaves the queue once every channel has it. A channel still failing after\n"
 	"the retries (unreachable) is not tried again in this run: its events stay\n"
@@ -61,7 +61,7 @@ static const char usage[] =
 	"HTTP 5xx, SMTP 4xx) are retried with exponential backoff and jitter.\n"
 	"\n"
 	"A setting that is wrong (a NAME_FILE that cannot be read, HERD_SMTP_URL\n"
-	"without HERD_SMTP_TO, --to a channel not set) is a usage error (exit 2)\n"
+	"without HERD_SMTP_TO, --channels naming one not set) is a usage error (exit 2)\n"
 	"found before any input is read; --check finds it without reading any.\n"
 	"\n"
 	"Options:\n"
@@ -73,31 +73,31 @@ static const char usage[] =
 	"                          channels are set and how many events are queued,\n"
 	"                          and exit (0; 2 for a wrong setting): read nothing,\n"
 	"                          send nothing (cron runs it before consuming input)\n"
-	"      --to LIST           channels: slack, webhook, email (default: every\n"
-	"                          channel configured in the environment)\n"
+	"      --channels LIST     slack, webhook, email (default: every channel\n"
+	"                          configured in the environment; old spelling: --to)\n"
 	"      --min-severity S    info, warn or critical (default warn)\n"
 	"      --types LIST        event types to send (default\n"
 	"                          cascade,signal,heat,discovery; 'all')\n"
-	"      --rate N/D          at most N alerts per entity within any D of event\n"
-	"                          time (default 5/1d; 'off')\n"
+	"      --rate-limit N/D    at most N alerts per entity within any D of event\n"
+	"                          time (default 5/1d; 'off'; old spelling: --rate)\n"
 	"      --dry-run           send nothing and remember nothing: print the alert\n"
 	"                          records (evidence.dry_run) that would be written\n"
 	"      --retries N         extra attempts per delivery (default 3)\n"
-	"      --retry-wait S      first backoff ceiling in seconds, doubled each\n"
-	"                          retry (default 2)\n"
-	"      --timeout S         one attempt's limit in seconds (default 20)\n" CLI_REJECT_HELP CLI_COMMON_HELP
+	"      --retry-wait DUR    first backoff ceiling (500ms, 2s, 1m; a bare number\n"
+	"                          is seconds), doubled each retry (default 2s)\n"
+	"      --timeout DUR       one attempt's limit (default 20s)\n" CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
 	"Exit status: 0 when every queued event was delivered; 1 when some stay\n"
 	"queued after a failed delivery (they are sent by the next run), or lines\n"
 	"were rejected; 2 on a wrong setting.\n"
 	"\n"
-	"Metrics (--metrics): events by outcome (pending: still queued at the end),\n"
+	"Metrics (--prometheus): events by outcome (pending: still queued at the end),\n"
 	"deliveries and failures by channel.\n"
 	"\n"
 	"Examples:\n"
 	"  herd-detect --state state.db agg.ndjson > events.ndjson\n"
 	"  HERD_SLACK_WEBHOOK_FILE=/etc/herd/slack herd-alert --state state.db events.ndjson\n"
-	"  herd-alert --dry-run --to slack,email --min-severity info events.ndjson\n"
+	"  herd-alert --dry-run --channels slack,email --min-severity info events.ndjson\n"
 	"  herd-alert --check --state state.db && echo settings ok\n";
 
 enum {
@@ -125,7 +125,7 @@ static const char *const outcome_names[O_N] = {"delivered", "duplicate", "rate_l
 struct run {
 	sqlite3 *state;
 	alert_sender *sender;
-	int channels[ALERT_NCHANNELS]; /* selected by --to */
+	int channels[ALERT_NCHANNELS]; /* selected by --channels */
 	int min_severity;
 	json_t *types; /* object: type -> true, or NULL for all */
 	long rate_n;   /* 0: no limit */
@@ -320,11 +320,11 @@ static void summary(const struct run *r)
 
 	if (r->earlier)
 		snprintf(earlier, sizeof earlier, " (%ld queued by earlier runs)", r->earlier);
-	log_info("%s%ld delivered%s, %ld already sent, %ld held back by --rate, %ld filtered, %ld pending, %ld skipped; "
+	log_info("%s%ld delivered%s, %ld already sent, %ld held back by --rate-limit, %ld filtered, %ld pending, %ld skipped; "
 		 "%s %s",
 		 r->dry_run ? "dry run: " : "", r->outcomes[O_DELIVERED], earlier, r->outcomes[O_DUPLICATE],
 		 r->outcomes[O_HELD], r->outcomes[O_FILTERED], r->outcomes[O_PENDING], r->outcomes[O_SKIPPED],
-		 r->dry_run ? "would send" : "sent", chans);
+		 r->dry_run ? "would send" : "sent", n ? chans : "to no channel");
 	if (r->outcomes[O_PENDING] && !r->dry_run)
 		log_warn("%ld events stay queued in the state file: the next run sends them", r->outcomes[O_PENDING]);
 	for (int o = 0; o < O_N; o++)
@@ -340,7 +340,7 @@ static void summary(const struct run *r)
 	}
 }
 
-/* --rate N/D; 0 for "off". */
+/* --rate-limit N/D; 0 for "off". */
 static void parse_rate(struct run *r, const char *arg)
 {
 	char *slash, *copy;
@@ -351,10 +351,10 @@ static void parse_rate(struct run *r, const char *arg)
 	}
 	copy = xstrdup(arg);
 	if (!(slash = strchr(copy, '/')))
-		log_usage("--rate: '%s' is not N/DURATION (like 5/1d) or off", arg);
+		log_usage("--rate-limit: '%s' is not N/DURATION (like 5/1d) or off", arg);
 	*slash = '\0';
-	r->rate_n = cli_long("--rate", copy, 1, 1000000);
-	r->rate_per = cli_duration("--rate", slash + 1);
+	r->rate_n = cli_long("--rate-limit", copy, 1, 1000000);
+	r->rate_per = cli_duration("--rate-limit", slash + 1);
 	free(copy);
 }
 
@@ -362,10 +362,12 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"state", required_argument, NULL, OPT_STATE},
-		{"to", required_argument, NULL, OPT_TO},
+		{"channels", required_argument, NULL, OPT_TO},
+		{"to", required_argument, NULL, OPT_TO}, /* the old spelling */
 		{"min-severity", required_argument, NULL, OPT_MIN_SEVERITY},
 		{"types", required_argument, NULL, OPT_TYPES},
-		{"rate", required_argument, NULL, OPT_RATE},
+		{"rate-limit", required_argument, NULL, OPT_RATE},
+		{"rate", required_argument, NULL, OPT_RATE}, /* the old spelling */
 		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 		{"retries", required_argument, NULL, OPT_RETRIES},
 		{"retry-wait", required_argument, NULL, OPT_RETRY_WAIT},
@@ -399,8 +401,8 @@ int main(int argc, char **argv)
 		case OPT_RATE: parse_rate(&r, optarg); break;
 		case OPT_DRY_RUN: r.dry_run = 1; break;
 		case OPT_RETRIES: cfg.retries = (int)cli_long("--retries", optarg, 0, 10); break;
-		case OPT_RETRY_WAIT: cfg.retry_wait = cli_double("--retry-wait", optarg, 0.001, 600); break;
-		case OPT_TIMEOUT: cfg.timeout_ms = (long)(cli_double("--timeout", optarg, 0.1, 600) * 1000); break;
+		case OPT_RETRY_WAIT: cfg.retry_wait = cli_seconds("--retry-wait", optarg, 0.001, 600); break;
+		case OPT_TIMEOUT: cfg.timeout_ms = (long)(cli_seconds("--timeout", optarg, 0.1, 600) * 1000); break;
 		case OPT_CHECK: check = 1; break;
 		default: log_usage("unexpected option");
 		}
@@ -419,10 +421,10 @@ int main(int argc, char **argv)
 		char *copy = xstrdup(to), *save = NULL;
 
 		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			int found = cli_choice("--to", t, alert_channel_names);
+			int found = cli_choice("--channels", t, alert_channel_names);
 
 			if (!r.dry_run && !alert_configured(&cfg, found))
-				log_usage("--to %s: %s is not set", t,
+				log_usage("--channels %s: %s is not set", t,
 					  found == ALERT_SLACK     ? "HERD_SLACK_WEBHOOK"
 					  : found == ALERT_WEBHOOK ? "HERD_WEBHOOK_URL"
 								   : "HERD_SMTP_URL");
@@ -437,9 +439,9 @@ int main(int argc, char **argv)
 		any |= r.channels[k];
 	if (!any && !r.dry_run)
 		log_usage("no channel: set HERD_SLACK_WEBHOOK, HERD_WEBHOOK_URL or HERD_SMTP_URL (or use --dry-run)");
-	if (!any) /* a dry run with nothing configured previews every channel */
-		for (int k = 0; k < ALERT_NCHANNELS; k++)
-			r.channels[k] = 1;
+	if (!any) /* a dry run with nothing configured: which events, to no channel */
+		log_warn("dry run: no channel is set (HERD_SLACK_WEBHOOK, HERD_WEBHOOK_URL, HERD_SMTP_URL): "
+			 "the events that would go are shown, with no channel");
 
 	r.state = alert_state_open(state_path ? state_path : state_default, r.dry_run || check);
 	if (check) {

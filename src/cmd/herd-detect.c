@@ -31,18 +31,21 @@ static const char usage[] =
 	"  metric  name \"mentions\" (herd-import --kind metric): counted like agg\n"
 	"          posts of source/community, when its interval is --window;\n"
 	"          name \"bar\": price context for signals, price streams for heat;\n"
-	"          any other name (pageviews, interest): a heat stream\n"
+	"          any other name (pageviews, interest): a heat stream, the\n"
+	"          day's mean; a metric with a \"key\" is one event (an options flow\n"
+	"          alert, an analyst rating): its stream is the day's sum\n"
 	"  post    of a --news type with a sentiment (herd-score): signals\n"
-	"Other kinds pass through unchanged; with --pass the records read pass\n"
-	"through too (before the events). Every event has a stable key: a rerun\n"
-	"with the same --state writes only events it never wrote before, and\n"
-	"the same data cut into hourly batches gives the same events as one run.\n"
+	"Other kinds pass through unchanged (--pass other); --pass all passes the\n"
+	"records read too (before the events), --pass none only the events.\n"
+	"Every event has a stable key: a rerun with the same --state writes only\n"
+	"events it never wrote before, and the same data cut into hourly batches\n"
+	"gives the same events as one run.\n"
 	"\n"
 	"General:\n"
 	"      --state FILE        SQLite state (baselines, phases, signal history,\n"
 	"                          events written); default $HERD_HOME/state.db, or\n"
 	"                          ./state.db when HERD_HOME is unset\n"
-	"      --window D          the agg window length to read (default 1h); records\n"
+	"  -w, --window DUR        the agg window length to read (default 1h); records\n"
 	"                          of other lengths are counted and said on stderr. A\n"
 	"                          state file serves one window length: another is\n"
 	"                          refused (use one --state per length)\n"
@@ -55,7 +58,10 @@ static const char usage[] =
 	"      --exclude FILE      entities to ignore, one per line (the first field;\n"
 	"                          # comments), e.g. data/entities/stoplist.txt for\n"
 	"                          data whose tickers herd-normalize did not extract\n"
-	"      --pass              also pass the records read to stdout\n"
+	"      --pass WHAT         which input records are copied to the output:\n"
+	"                          other (default: kinds herd-detect does not read),\n"
+	"                          all (every record read, for a loader downstream),\n"
+	"                          none (only the events)\n"
 	"\n"
 	"Cascades (an entity's mentions run at several times their usual rate, beyond\n"
 	"its ordinary bursts, and spread across sources; docs/detection.md):\n"
@@ -68,9 +74,9 @@ static const char usage[] =
 	"      --critical S        severity critical from score S (default 3: at worst\n"
 	"                          8x the usual rate); the score is log2 of the rate\n"
 	"                          ratio now / usual that the counts make 95% certain\n"
-	"      --halflife D        half-life of the usual level (default 7d); the\n"
+	"      --halflife DUR      half-life of the usual level (default 7d); the\n"
 	"                          overdispersion and season factors remember 8x longer\n"
-	"      --min-history D     history a baseline needs before it judges (default\n"
+	"      --min-history DUR   history a baseline needs before it judges (default\n"
 	"                          3d): nothing starts in the first D of data; an\n"
 	"                          entity first seen later carries the zeros of the\n"
 	"                          windows it was absent from\n"
@@ -105,12 +111,12 @@ static const char usage[] =
 	"\n"
 	"Signals (news + price context -> BUY/SELL):\n"
 	"      --news TYPES        post types that are news (default article)\n"
-	"      --lookback D        news window before each news item (default 6h)\n"
+	"      --lookback DUR      news window before each news item (default 6h)\n"
 	"      --min-confidence F  model confidence a news item needs (default 0.6)\n"
 	"      --min-score F       |score| for a signal (default 0.3): higher, fewer and\n"
 	"                          surer signals\n"
-	"      --expiry D          no repeat of an entity+direction within D (default 7d)\n"
-	"      --bars D            bar interval used for price context (default 1d)\n"
+	"      --expiry DUR        no repeat of an entity+direction within DUR (default 7d)\n"
+	"      --bars DUR          bar interval used for price context (default 1d)\n"
 	"\n"
 	"Heat (velocity and acceleration of every stream, per entity and day):\n"
 	"      --min-heat F        heat events from this score (default 3); discovery\n"
@@ -129,7 +135,6 @@ static const char usage[] =
 
 enum {
 	OPT_STATE = CLI_FIRST_PROGRAM_OPTION,
-	OPT_WINDOW,
 	OPT_ONLY,
 	OPT_NOW,
 	OPT_EXPLAIN,
@@ -180,7 +185,7 @@ typedef struct run {
 	cascade_t *cascade;
 	signals_t *signals;
 	heat_t *heat;
-	int pass;
+	enum cli_pass pass;
 	long news, used;
 	other_t other[8];
 	int nother;
@@ -393,10 +398,11 @@ static int route(stream_t *s, json_t *rec, run_t *r)
 		if (!r->signals || !signals_add_post(r->signals, &p))
 			r->d.skipped++;
 	} else {
-		stream_emit(s, rec);
+		if (r->pass != CLI_PASS_NONE)
+			stream_emit(s, rec);
 		return 0;
 	}
-	if (r->pass)
+	if (r->pass == CLI_PASS_ALL)
 		stream_emit(s, rec);
 	return 0;
 }
@@ -405,12 +411,12 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"state", required_argument, NULL, OPT_STATE},
-		{"window", required_argument, NULL, OPT_WINDOW},
+		{"window", required_argument, NULL, 'w'},
 		{"only", required_argument, NULL, OPT_ONLY},
 		{"now", required_argument, NULL, OPT_NOW},
 		{"explain", required_argument, NULL, OPT_EXPLAIN},
 		{"exclude", required_argument, NULL, OPT_EXCLUDE},
-		{"pass", no_argument, NULL, OPT_PASS},
+		{"pass", required_argument, NULL, OPT_PASS},
 		{"model", required_argument, NULL, OPT_RETIRED_MODEL},
 		{"rate", required_argument, NULL, OPT_RETIRED_RATE},
 		{"z-end", required_argument, NULL, OPT_RETIRED_Z_END},
@@ -458,12 +464,12 @@ int main(int argc, char **argv)
 	cli_init(argc, argv);
 	detect_opts_default(&o);
 	memset(&r, 0, sizeof r);
-	while ((c = cli_getopt(argc, argv, "hVqv", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "hVqvw:", longopts)) != -1) {
 		if (cli_common_option(c, optarg, usage))
 			continue;
 		switch (c) {
 		case OPT_STATE: free(state); state = xstrdup(optarg); break;
-		case OPT_WINDOW: o.window = cli_duration("--window", optarg); break;
+		case 'w': o.window = cli_duration("--window", optarg); break;
 		case OPT_ONLY: o.run = parse_only(optarg); break;
 		case OPT_NOW: o.now = cli_time("--now", optarg); break;
 		case OPT_EXPLAIN: o.explain = optarg; break;
@@ -472,7 +478,7 @@ int main(int argc, char **argv)
 			if (!(o.exclude = detect_read_exclude(optarg)))
 				log_fatal(HERD_EXIT_USAGE, "--exclude: %s:", optarg);
 			break;
-		case OPT_PASS: r.pass = 1; break;
+		case OPT_PASS: r.pass = cli_choice("--pass", optarg, cli_pass_names); break;
 		case OPT_RETIRED_MODEL:
 		case OPT_RETIRED_RATE:
 		case OPT_RETIRED_Z_END:

@@ -3,14 +3,14 @@
  * `raw` records (docs/records.md), one item per line, to stdout.
  *
  * Thin: the HTTP politeness (retries, Retry-After, rate limits, budgets) is
- * src/http/http.c, the cursors and the resumable paging src/http/fetch.c
- * and state.c, each API's URLs and shapes its file in src/sources/. This
+ * src/http/http.c, the cursors and the resumable paging src/sources/fetch.c
+ * and fetchstate.c, each API's URLs and shapes its file in src/sources/. This
  * file reads the command line, opens the state file, runs each query (or
  * replays saved responses) and turns the outcome into an exit status:
  * 0 all done, 1 a query failed, 2 usage, 3 stopped early by the budget or
  * a rate limit (everything written is committed: run again later).
  */
-#include "http/fetch.h"
+#include "sources/fetch.h"
 #include "lib/cli.h"
 #include "lib/home.h"
 #include "lib/htime.h"
@@ -26,7 +26,8 @@
 
 static const char usage[] =
 	"Usage: herd-fetch SOURCE [OPTIONS] QUERY...\n"
-	"Collect posts and metrics from an API (Reddit, StockTwits, NewsAPI, X, Alpha Vantage, Yahoo, Wikipedia).\n"
+	"Collect posts and metrics from an API (Reddit, StockTwits, NewsAPI, X, Alpha Vantage, Yahoo, Wikipedia, "
+	"Unusual Whales, Finnhub, Google Trends).\n"
 	"\n"
 	"Asks SOURCE's API for each QUERY and writes one raw record per item to stdout:\n"
 	"  {\"kind\":\"raw\",\"source\":…,\"fetched_at\":…,\"query\":…,\"item\":{…verbatim…}}\n"
@@ -79,14 +80,29 @@ static const char usage[] =
 	"                data/wikipedia/articles.tsv). Daily per-article pageviews up to\n"
 	"                yesterday; a first run gets 30 days (or --since). No key; set\n"
 	"                HERD_CONTACT (e-mail or URL) for the User-Agent Wikimedia asks for.\n"
+	"  unusualwhales QUERY: a ticker (GME): its options flow alerts (sweeps, floor\n"
+	"                trades, repeated hits), newest first, 200 a page; a first run\n"
+	"                goes a day back (or --since). Needs UNUSUALWHALES_TOKEN (an API\n"
+	"                plan). Per-minute and daily limits from its x-uw-* headers.\n"
+	"  finnhub       QUERY: a ticker (GME). --function ratings,target (default\n"
+	"                ratings): analyst upgrades and downgrades (firm, grade from and\n"
+	"                to), a first run 30 days back (or --since); the consensus price\n"
+	"                target, when it changed. Needs FINNHUB_KEY. 60 requests a minute\n"
+	"                (X-Ratelimit-* headers honoured).\n"
+	"  trends        QUERY: ENTITY=keyword (GME=gamestop) or a keyword: Google Trends\n"
+	"                daily interest, each run's answer rescaled to the series so far\n"
+	"                through 7 overlapping days; --geo CODE (US) limits to a country.\n"
+	"                A first run gets 90 days (or --since). No key; Google's own\n"
+	"                page protocol (explore, then multiline), no published limits.\n"
 	"\n"
 	"Options:\n"
 	"      --state FILE        cursors, request counts, tokens, last successes (default\n"
 	"                          $HERD_HOME/state.db, else ./state.db); see docs/storage.md\n"
-	"      --budget N          requests this source may send per UTC day, retries and\n"
-	"                          token requests included, counted in the state file before\n"
-	"                          each is sent (0: no budget; defaults above). When it is\n"
-	"                          spent the run stops cleanly and exits 3\n"
+	"      --budget N          requests this source may send per UTC day, retries, token\n"
+	"                          requests and libcurl's own re-sends included, counted in\n"
+	"                          the state file right before each is sent (0: no budget;\n"
+	"                          defaults above). When it is spent the run stops cleanly\n"
+	"                          and exits 3\n"
 	"      --max-pages N       pages per query per run (default 10); the rest is fetched\n"
 	"                          by the next run\n"
 	"      --since WHEN        a query's first run goes back to WHEN: a time\n"
@@ -101,7 +117,9 @@ static const char usage[] =
 	"                          Retry-After or an exponential backoff with full jitter\n"
 	"                          (1 s doubling, capped at 60 s)\n"
 	"      --max-wait DUR      the longest wait for a rate limit (Retry-After, a reset)\n"
-	"                          (default 15m); a longer one stops the run (exit 3)\n"
+	"                          (default 15m); a longer one stops the run (exit 3) and\n"
+	"                          is kept in the state file: the next runs wait it out or\n"
+	"                          stop at once, without asking the API\n"
 	"      --base-url URL      the API's root instead of the real one (tests, proxies)\n"
 	"      --user-agent S      the User-Agent (default herd-fetch/VERSION (…), with\n"
 	"                          $HERD_CONTACT when set)\n"
@@ -110,18 +128,31 @@ static const char usage[] =
 	"      --query Q           with --replay: the raw records' query (the subreddit,\n"
 	"                          symbol…; default what the response says, if anything)\n"
 	"      --listing L         reddit: new, comments or new,comments\n"
-	"      --function F        alphavantage: news, daily, intraday (comma-separated)\n"
+	"      --function F        alphavantage: news, daily, intraday; finnhub: ratings,\n"
+	"                          target (comma-separated)\n"
 	"      --bar B             yahoo, alphavantage intraday: the bar length\n"
 	"      --articles FILE     wikipedia: the SYMBOL<TAB>Article_title list\n"
 	"      --lang CODE         newsapi: only articles in this language (en, de…)\n"
-	"      --max-results N     newsapi: results a query may page through (default 100)\n" CLI_COMMON_HELP
+	"      --max-results N     newsapi: results a query may page through (default 100)\n"
+	"      --geo CODE          trends: a country (US, GB…); default worldwide\n"
+	"  -o, --output FILE       append the raw records to FILE instead of stdout, exactly\n"
+	"                          once even when a run is killed: FILE's length is committed\n"
+	"                          with the cursors, and a run first cuts off what a killed\n"
+	"                          run wrote after its last commit (it fetches that again).\n"
+	"                          One source and state file per FILE\n" CLI_COMMON_HELP
+	"\n"
+	"Every source: a run cut short (--max-pages, the budget, a rate limit, kill -9)\n"
+	"is resumed by the next at the page it stopped at; a wait the API asked for that\n"
+	"is longer than --max-wait is kept in the state file and honoured by the next\n"
+	"runs; an item a page sends out of its newest-first order is written (and said),\n"
+	"never dropped as a repeat.\n"
 	"\n"
 	"Exit status: 0 every query done; 1 a query failed (network errors past the\n"
 	"retries, an API error, a bad answer; what came before is kept and the next run\n"
 	"retries); 2 usage or missing credentials; 3 stopped early by the budget or a\n"
 	"rate limit longer than --max-wait (all written is committed).\n"
 	"\n"
-	"Metrics (--metrics): per source, the requests this run sent (retries included),\n"
+	"Metrics (--prometheus): per source, the requests this run sent (retries included),\n"
 	"the raw items it wrote and, under a budget, the requests left today.\n"
 	"\n"
 	"Tests: HERD_FAKE_SLEEP=FILE records each wait (\"sleep SECONDS REASON\") in FILE\n"
@@ -131,7 +162,8 @@ static const char usage[] =
 	"  herd-fetch reddit wallstreetbets stocks --every 15m | gzip > raw/reddit.ndjson.gz\n"
 	"  herd-fetch stocktwits GME AMC | herd-normalize | herd-score --model vader\n"
 	"  herd-fetch wikipedia GME=GameStop AMC=AMC_Theatres | herd-normalize | herd-load\n"
-	"  herd-fetch reddit --replay --query askreddit saved/new.json > raw.ndjson\n";
+	"  herd-fetch reddit --replay --query askreddit saved/new.json > raw.ndjson\n"
+	"  herd-fetch trends GME=gamestop AMC=amc --geo US --output raw/trends.ndjson\n";
 
 enum {
 	OPT_STATE = CLI_FIRST_PROGRAM_OPTION,
@@ -154,24 +186,10 @@ enum {
 	OPT_ARTICLES,
 	OPT_LANG,
 	OPT_MAX_RESULTS,
+	OPT_GEO,
 };
 
 #define DEFAULT_EVERY 3600
-
-/* A duration in seconds, with fractions and ms allowed: 500ms, 2s, 1.5, 1m. */
-static double seconds_arg(const char *opt, const char *arg)
-{
-	char *end;
-	double v = strtod(arg, &end);
-
-	if (end != arg && v >= 0 && isfinite(v)) {
-		if (*end == '\0' || strcmp(end, "s") == 0)
-			return v;
-		if (strcmp(end, "ms") == 0)
-			return v / 1000;
-	}
-	return (double)cli_duration(opt, arg);
-}
 
 /* A source option given to a source that has no use for it. */
 static void only_for(const char *opt, const char *given, const char *src, const char *owners)
@@ -209,11 +227,13 @@ int main(int argc, char **argv)
 						 {"articles", required_argument, NULL, OPT_ARTICLES},
 						 {"lang", required_argument, NULL, OPT_LANG},
 						 {"max-results", required_argument, NULL, OPT_MAX_RESULTS},
+						 {"output", required_argument, NULL, 'o'},
+						 {"geo", required_argument, NULL, OPT_GEO},
 						 CLI_COMMON_LONGOPTS,
 						 {0}};
 	fetch_opts o = {.budget = -1, .every = DEFAULT_EVERY};
 	http_opts ho = {.retries = -1};
-	const char *state_path = NULL, *since_arg = NULL, *name;
+	const char *state_path = NULL, *since_arg = NULL, *name, *output = NULL;
 	char *state_default = NULL;
 	int replay = 0, c, rc = HERD_EXIT_OK;
 	const source *src;
@@ -221,7 +241,7 @@ int main(int argc, char **argv)
 	fetch_run *f;
 
 	cli_init(argc, argv);
-	while ((c = cli_getopt(argc, argv, "hVqv", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "hVqvo:", longopts)) != -1) {
 		if (cli_common_option(c, optarg, usage))
 			continue;
 		switch (c) {
@@ -230,12 +250,12 @@ int main(int argc, char **argv)
 		case OPT_MAX_PAGES: o.max_pages = (int)cli_long("--max-pages", optarg, 1, 100000); break;
 		case OPT_SINCE: since_arg = optarg; break;
 		case OPT_EVERY: o.every = cli_duration("--every", optarg); break;
-		case OPT_TIMEOUT: ho.timeout_ms = (long)ceil(seconds_arg("--timeout", optarg) * 1000); break;
+		case OPT_TIMEOUT: ho.timeout_ms = (long)ceil(cli_seconds("--timeout", optarg, 0, 1e9) * 1000); break;
 		case OPT_CONNECT_TIMEOUT:
-			ho.connect_timeout_ms = (long)ceil(seconds_arg("--connect-timeout", optarg) * 1000);
+			ho.connect_timeout_ms = (long)ceil(cli_seconds("--connect-timeout", optarg, 0, 1e9) * 1000);
 			break;
 		case OPT_RETRIES: ho.retries = (int)cli_long("--retries", optarg, 0, HTTP_RETRIES_MAX); break;
-		case OPT_MAX_WAIT: ho.max_wait_s = seconds_arg("--max-wait", optarg); break;
+		case OPT_MAX_WAIT: ho.max_wait_s = cli_seconds("--max-wait", optarg, 0, 1e9); break;
 		case OPT_BASE_URL: o.base_url = optarg; break;
 		case OPT_USER_AGENT: ho.user_agent = optarg; break;
 		case OPT_NOW: o.now = cli_time("--now", optarg); break;
@@ -247,6 +267,8 @@ int main(int argc, char **argv)
 		case OPT_ARTICLES: o.articles = optarg; break;
 		case OPT_LANG: o.lang = optarg; break;
 		case OPT_MAX_RESULTS: o.max_results = cli_long("--max-results", optarg, 1, 100000); break;
+		case 'o': output = optarg; break;
+		case OPT_GEO: o.geo = optarg; break;
 		default: log_usage("unexpected option");
 		}
 	}
@@ -262,7 +284,8 @@ int main(int argc, char **argv)
 	if (ho.timeout_ms < 0 || ho.connect_timeout_ms < 0)
 		log_usage("--timeout: must be positive");
 	only_for("--listing", o.listing, name, "reddit");
-	only_for("--function", o.function, name, "alphavantage");
+	only_for("--function", o.function, name, "alphavantage,finnhub");
+	only_for("--geo", o.geo, name, "trends");
 	only_for("--bar", o.bar, name, "yahoo,alphavantage");
 	only_for("--articles", o.articles, name, "wikipedia");
 	only_for("--lang", o.lang, name, "newsapi");
@@ -276,7 +299,11 @@ int main(int argc, char **argv)
 		state_default = herd_home_file("state.db");
 		st = fetch_state_open(state_path ? state_path : state_default);
 	}
+	if (output && replay)
+		log_usage("--output: a replay writes to stdout (redirect it)");
 	f = fetch_run_new(name, src->fetch, &o, &ho, st);
+	if (output && fetch_run_output(f, output) < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s", f->err);
 	for (int i = optind; i < argc && !f->stopped; i++) {
 		if (replay) {
 			if (fetch_replay_file(f, argv[i]) < 0) {
@@ -293,15 +320,20 @@ int main(int argc, char **argv)
 		metrics_gauge("herd_fetch_requests", "Requests sent by this run (retries included).", "source", name,
 			      (double)f->requests);
 		metrics_gauge("herd_fetch_items", "Raw items written by this run.", "source", name, (double)f->items);
+		metrics_gauge("herd_fetch_out_of_order_items",
+			      "Items newer than items already written in their pass (the API's order broken): written, "
+			      "not dropped.",
+			      "source", name, (double)f->out_of_order);
 		if (f->o.budget > 0) {
 			long left = f->o.budget - fetch_state_used(st, name, day); /* < 0 when --budget was lowered */
 			metrics_gauge("herd_fetch_budget_left", "Requests left in the source's budget today.", "source",
 				      name, (double)(left > 0 ? left : 0));
 		}
-		http_log(f->queries_failed || f->stopped ? LOG_INFO : LOG_DEBUG,
-			 "%s: %ld item%s from %ld request%s; %ld quer%s done, %ld failed%s", name, f->items,
+		http_log(f->queries_failed || f->stopped || f->out_of_order ? LOG_INFO : LOG_DEBUG,
+			 "%s: %ld item%s from %ld request%s; %ld quer%s done, %ld failed%s%s", name, f->items,
 			 f->items == 1 ? "" : "s", f->requests, f->requests == 1 ? "" : "s", f->queries_ok,
-			 f->queries_ok == 1 ? "y" : "ies", f->queries_failed, f->stopped ? ", stopped early" : "");
+			 f->queries_ok == 1 ? "y" : "ies", f->queries_failed, f->stopped ? ", stopped early" : "",
+			 f->out_of_order ? "; some out of the API's order (written)" : "");
 		if (f->queries_failed)
 			rc = HERD_EXIT_FAIL;
 		else if (f->stopped)

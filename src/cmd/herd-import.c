@@ -24,7 +24,7 @@
 
 static const char usage[] =
 	"Usage: herd-import [OPTIONS] [FILE...]\n"
-	"Import CSV files as post records (or metric records), one per row.\n"
+	"Import CSV files as post records (or metric records, or price bars), one per row.\n"
 	"\n"
 	"Reads CSV files (stdin when none; gzip files too) with a header line:\n"
 	"quoted fields may hold commas, doubled quotes and newlines; CRLF and LF\n"
@@ -35,23 +35,30 @@ static const char usage[] =
 	"\n"
 	"Options:\n"
 	"      --map FIELD=COLUMN[,...]  take FIELD from COLUMN (a header name, or #N\n"
-	"                          for the N-th column); may be repeated. Post fields:\n"
-	"                          id, type, community, created_at, author, title,\n"
-	"                          text, url, score, replies (engagement), entities,\n"
-	"                          parent, lang, vader.neg, vader.neu, vader.pos,\n"
-	"                          vader.compound. Metric fields: entity, at, community.\n"
+	"                          for the N-th column); may be repeated. COLUMN may be\n"
+	"                          A|B: the first of them that is not empty in the row.\n"
+	"                          Post fields: id, type, community, created_at, author,\n"
+	"                          title, text, url, score, replies (engagement),\n"
+	"                          entities, parent, lang, vader.neg, vader.neu,\n"
+	"                          vader.pos, vader.compound. Metric fields: entity, at,\n"
+	"                          community; bars also open, high, low, close, volume.\n"
 	"                          Unmapped fields are null (text \"\", engagement 0).\n"
-	"      --kind post|metric  what to make (default post). A metric row gives one\n"
-	"                          record per --value, e.g. daily mention counts; with\n"
-	"                          a community its source is SOURCE/COMMUNITY\n"
+	"      --kind post|metric|bar  what to make (default post). A metric row gives\n"
+	"                          one record per --value, e.g. daily mention counts; a\n"
+	"                          bar row one metric named \"bar\" (value = close) with\n"
+	"                          the open, high, low, close and volume mapped (close\n"
+	"                          required; empty others left out); with a community\n"
+	"                          the source is SOURCE/COMMUNITY\n"
 	"      --value NAME=COLUMN[,...]  metric records named NAME from COLUMN\n"
-	"      --interval D        metric \"interval\" (e.g. 1d); omitted by default\n"
+	"      --interval DUR      metric \"interval\" (e.g. 1d); omitted by default\n"
 	"      --source NAME       the records' source (default csv)\n"
 	"      --type TYPE         post type when no column gives it: comment (default),\n"
 	"                          submission, message, article, tweet\n"
 	"      --community NAME    the community when no column gives it\n"
 	"      --community-from-filename REGEX  the community is REGEX's first group\n"
 	"                          (or whole match) in the file's base name\n"
+	"      --entity-from-filename REGEX  metrics and bars: the entity, likewise,\n"
+	"                          when no column gives it (prices/AAPL.csv)\n"
 	"      --date-from-filename  the first date like 2021-01-20 in the file name,\n"
 	"                          at midnight UTC (--tz: in that zone), is the time\n"
 	"                          of rows whose time column is empty or not mapped\n"
@@ -60,7 +67,15 @@ static const char usage[] =
 	"                          (default UTC); times with Z or an offset keep it\n"
 	"      --date-format FMT   the time column is written as strptime(3) FMT, e.g.\n"
 	"                          %m/%d/%Y for 1/27/2021 or '%m/%d/%Y %I:%M %p';\n"
-	"                          read in --tz unless FMT has %z\n"
+	"                          read in --tz unless FMT has %z. May be repeated:\n"
+	"                          the first that reads a value wins; auto names the\n"
+	"                          forms read without it (ISO 8601, RFC 2822, epoch\n"
+	"                          seconds: put it after a FMT like %Y%m%d, which it\n"
+	"                          would read as a number of seconds)\n"
+	"      --date-only start|end  a date without a time of day (2021-01-27, or a\n"
+	"                          FMT without %H) is its midnight (start, default) or\n"
+	"                          the next midnight (end): an item known only by its\n"
+	"                          day then never counts before that day was over\n"
 	"      --delimiter C       field separator: one character, or 'tab' (default ,)\n"
 	"      --encoding E        utf8 (default; invalid UTF-8 rejects the row) or\n"
 	"                          latin1 (ISO-8859-1, converted to UTF-8)\n"
@@ -86,7 +101,7 @@ static const char usage[] =
 	"where the row starts): the same files give the same ids on every run, so\n"
 	"loading twice changes nothing. Renaming a file changes its ids.\n"
 	"\n"
-	"Metrics (--metrics): records in are the CSV rows read, records out the\n"
+	"Metrics (--prometheus): records in are the CSV rows read, records out the\n"
 	"records written (a row makes one post, or one metric per --value).\n"
 	"\n"
 	"Examples:\n"
@@ -96,6 +111,10 @@ static const char usage[] =
 	"    daily_data/2021-01-2?_*_comments.csv > posts.ndjson\n"
 	"  herd-import --source csv --map text=body,created_at=date --extract \\\n"
 	"    --entities recall export.csv > posts.ndjson\n"
+	"  herd-import --kind bar --source yahoo --interval 1d --entity-from-filename '^[^.]+' \\\n"
+	"    --map at=Date,open=Open,high=High,low=Low,close=Close,volume=Volume AAPL.csv\n"
+	"  herd-import --source reuters --type article --date-format %Y%m%d --date-format auto \\\n"
+	"    --date-only end --map 'created_at=ts_utc|date,title=title,text=summary' news.csv\n"
 	"  herd-import --kind metric --source reddit --date-from-filename --interval 1d \\\n"
 	"    --community-from-filename '_([a-z]+)\\.csv$' --map entity=ticker \\\n"
 	"    --value mentions=mentions daily_data/2021-01-20_stocks.csv\n";
@@ -109,9 +128,11 @@ enum {
 	OPT_TYPE,
 	OPT_COMMUNITY,
 	OPT_COMMUNITY_RE,
+	OPT_ENTITY_RE,
 	OPT_DATE_FROM_FILENAME,
 	OPT_TZ,
 	OPT_DATE_FORMAT,
+	OPT_DATE_ONLY,
 	OPT_DELIMITER,
 	OPT_ENCODING,
 	OPT_NO_HEADER,
@@ -208,9 +229,11 @@ int main(int argc, char **argv)
 		{"type", required_argument, NULL, OPT_TYPE},
 		{"community", required_argument, NULL, OPT_COMMUNITY},
 		{"community-from-filename", required_argument, NULL, OPT_COMMUNITY_RE},
+		{"entity-from-filename", required_argument, NULL, OPT_ENTITY_RE},
 		{"date-from-filename", no_argument, NULL, OPT_DATE_FROM_FILENAME},
 		{"tz", required_argument, NULL, OPT_TZ},
 		{"date-format", required_argument, NULL, OPT_DATE_FORMAT},
+		{"date-only", required_argument, NULL, OPT_DATE_ONLY},
 		{"delimiter", required_argument, NULL, OPT_DELIMITER},
 		{"encoding", required_argument, NULL, OPT_ENCODING},
 		{"no-header", no_argument, NULL, OPT_NO_HEADER},
@@ -249,7 +272,7 @@ int main(int argc, char **argv)
 				values[nvalues++] = optarg;
 			break;
 		case OPT_KIND: /* in enum csvimp_kind order */
-			io.kind = cli_choice("--kind", optarg, (const char *const[]){"post", "metric", NULL});
+			io.kind = cli_choice("--kind", optarg, (const char *const[]){"post", "metric", "bar", NULL});
 			break;
 		case OPT_INTERVAL:
 			htime_format_duration(cli_duration("--interval", optarg), interval);
@@ -263,6 +286,7 @@ int main(int argc, char **argv)
 		case OPT_TYPE: io.type = optarg; break;
 		case OPT_COMMUNITY: io.community = optarg; break;
 		case OPT_COMMUNITY_RE: io.community_re = optarg; break;
+		case OPT_ENTITY_RE: io.entity_re = optarg; break;
 		case OPT_DATE_FROM_FILENAME: io.date_from_filename = 1; break;
 		case OPT_TZ:
 			if (tzone_use(optarg, err, sizeof err) < 0)
@@ -270,9 +294,14 @@ int main(int argc, char **argv)
 			io.local_zone = 1;
 			break;
 		case OPT_DATE_FORMAT:
-			if (!*optarg || !strchr(optarg, '%'))
-				log_usage("--date-format: '%s' has no %% field (like %%m/%%d/%%Y)", optarg);
-			io.date_format = optarg;
+			if (strcmp(optarg, "auto") != 0 && (!*optarg || !strchr(optarg, '%')))
+				log_usage("--date-format: '%s' has no %% field (like %%m/%%d/%%Y) and is not auto", optarg);
+			if (io.ndate_formats == CSVIMP_MAX_FORMATS)
+				log_usage("--date-format: at most %d", CSVIMP_MAX_FORMATS);
+			io.date_formats[io.ndate_formats++] = optarg;
+			break;
+		case OPT_DATE_ONLY:
+			io.date_only_end = cli_choice("--date-only", optarg, (const char *const[]){"start", "end", NULL});
 			break;
 		case OPT_DELIMITER: ro.delim = parse_delimiter(optarg); break;
 		case OPT_ENCODING: /* utf8 or latin1, each under its two usual names */

@@ -11,9 +11,13 @@
  */
 #include "lib/cli.h"
 #include "lib/home.h"
+#include "lib/jsonx.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "lib/stream.h"
 #include "lib/util.h"
+#include "sources/sources.h"
+#include "store/forget.h"
 #include "store/pgcopy.h"
 #include "store/sqlite.h"
 #include "store/store.h"
@@ -34,14 +38,17 @@ static const char usage[] =
 	"             entities replace the post's old ones), scores (key id+model:\n"
 	"             'sentiment' under its model, 'vader' under \"vader\", or with\n"
 	"             the VADER sentiment when herd-score ran --model vader alone)\n"
-	"  metric  -> metrics (key source+entity+name+interval+at)\n"
+	"  metric  -> metrics (key source+entity+name+interval+at+key)\n"
 	"  agg     -> aggregates (key entity+window+start)\n"
 	"  event   -> events (key key)\n"
 	"  raw     -> rejected unless --keep-raw: then raw (key source+item)\n"
 	"  agg_partial and other kinds are rejected.\n"
 	"\n"
 	"A key already in the file takes the values of the record loaded last, so\n"
-	"loading the same input twice changes nothing. A record missing a field\n"
+	"loading the same input twice changes nothing. Post and raw records of an\n"
+	"author forgotten by herd-maintain forget (on the file's forget_list) are\n"
+	"dropped and counted, not stored (the PostgreSQL load script does the same).\n"
+	"A record missing a field\n"
 	"its kind needs, or holding a field of the wrong type or a bad time, is\n"
 	"rejected whole (file:line: reason) and the rest is loaded. The file is\n"
 	"created when absent, in WAL mode, and its schema brought up to date\n"
@@ -63,8 +70,9 @@ static const char usage[] =
 	"Options:\n"
 	"      --db FILE           the SQLite file (default $HERD_HOME/herd.db when\n"
 	"                          HERD_HOME is set, else ./herd.db)\n"
-	"      --batch N           records per transaction (default 5000; with\n"
-	"                          --pg-copy, records between flushes of the files)\n"
+	"      --commit-every N    records per transaction (default 5000; with\n"
+	"                          --pg-copy, records between flushes of the files;\n"
+	"                          old spelling: --batch)\n"
 	"      --keep-raw          store raw records in the raw table\n"
 	"      --pg-copy DIR       write PostgreSQL COPY files and load.RUN.sql into\n"
 	"                          DIR (created when absent) instead of --db\n"
@@ -79,7 +87,7 @@ static const char usage[] =
 	"  herd-load --pg-copy spool/ posts.ndjson && pipelines/pg-load.sh spool/ \\\n"
 	"    'host=db.example dbname=herd user=herd'\n";
 
-enum { OPT_DB = CLI_FIRST_PROGRAM_OPTION, OPT_BATCH, OPT_KEEP_RAW, OPT_PG_COPY, OPT_RUN_ID };
+enum { OPT_DB = CLI_FIRST_PROGRAM_OPTION, OPT_COMMIT_EVERY, OPT_KEEP_RAW, OPT_PG_COPY, OPT_RUN_ID };
 
 /* Record kinds herd-load counts in its summary. */
 static const char *kinds[] = {"post", "metric", "agg", "event", "raw"};
@@ -100,7 +108,30 @@ struct load {
 	char run_id[STORE_PGCOPY_RUN_ID_MAX + 1]; /* the run's id, kept past close */
 	store_rows rows;
 	store_counts counts[STORE_NTABLES];
+	/* Forgotten authors (store/forget.h): their records are dropped. */
+	store_sqlite *db;   /* SQLite: the file, whose forget_list is read per batch */
+	forget_list forgotten;
+	long dropped[NKINDS]; /* records dropped, per kind */
+	buf_t who;          /* scratch: a raw record's author */
 };
+
+/* 1 when rec is a post or raw record of a forgotten author (SQLite; the
+ * PostgreSQL load script drops its own). */
+static int forgotten(struct load *l, const json_t *rec)
+{
+	const char *kind = jx_str(rec, "kind"), *src = jx_str(rec, "source"), *author = NULL;
+
+	if (!l->db || !l->forgotten.hashes.n || !kind || !src)
+		return 0;
+	if (strcmp(kind, "post") == 0) {
+		author = jx_str(rec, "author");
+	} else if (strcmp(kind, "raw") == 0 && (l->flags & STORE_KEEP_RAW)) {
+		const source *s = source_find(src);
+		if (s && source_raw_author(s, json_object_get(rec, "item"), json_object_get(rec, "includes"), &l->who))
+			author = l->who.p;
+	}
+	return author && forget_list_has(&l->forgotten, src, author);
+}
 
 static void count_kind(struct load *l, const json_t *rec)
 {
@@ -119,6 +150,27 @@ static int on_record(stream_t *s, json_t *rec, void *arg)
 	store_rows_reset(&l->rows);
 	if (store_rows_from_record(&l->rows, rec, l->flags, err, sizeof err) < 0)
 		return stream_reject(s, "%s", err);
+	/* A batch starts: take the file's write lock first, then read the list
+	 * of forgotten authors inside it, so no forget commits in between. */
+	if (l->db && l->pending == 0 &&
+	    (store_sqlite_begin(l->db, err, sizeof err) < 0 ||
+	     forget_list_refresh(store_sqlite_handle(l->db), &l->forgotten, err, sizeof err) < 0)) {
+		log_error("%s", err);
+		l->failed = 1;
+		s->stop = 1;
+		return 0;
+	}
+	if (forgotten(l, rec)) { /* counted, not stored */
+		const char *k = jx_str(rec, "kind"), *a = strcmp(k, "post") == 0 ? jx_str(rec, "author") : l->who.p;
+		if (forget_list_dropped(store_sqlite_handle(l->db), jx_str(rec, "source"), a, err, sizeof err) < 0) {
+			log_error("%s", err);
+			l->failed = 1;
+			s->stop = 1;
+			return 0;
+		}
+		l->dropped[strcmp(k, "post") == 0 ? 0 : NKINDS - 1]++;
+		return 0; /* its count commits with the batch */
+	}
 	if (l->pg && store_pgcopy_check(&l->rows, err, sizeof err) < 0)
 		return stream_reject(s, "%s", err);
 	if (l->backend.put(l->backend.self, &l->rows, l->counts, err, sizeof err) < 0) {
@@ -171,6 +223,12 @@ static void summary(const struct load *l)
 	}
 	log_info("%s: %ld records loaded%s%s%s in %ld batch%s", l->db_path, l->loaded, n ? " (" : "", kinds_line,
 		 n ? ")" : "", l->batches, l->batches == 1 ? "" : "es");
+	if (l->dropped[0] + l->dropped[NKINDS - 1])
+		log_info("forget_list: %ld post%s and %ld raw record%s of forgotten authors dropped, not stored",
+			 l->dropped[0], l->dropped[0] == 1 ? "" : "s", l->dropped[NKINDS - 1],
+			 l->dropped[NKINDS - 1] == 1 ? "" : "s");
+	metrics_gauge("herd_load_forgotten_dropped", "Records of forgotten authors dropped at load.", NULL, NULL,
+		      (double)(l->dropped[0] + l->dropped[NKINDS - 1]));
 	for (int t = 0; t < STORE_NTABLES; t++) {
 		const store_counts *c = &l->counts[t];
 
@@ -189,7 +247,8 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, OPT_DB},
-		{"batch", required_argument, NULL, OPT_BATCH},
+		{"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
+		{"batch", required_argument, NULL, OPT_COMMIT_EVERY}, /* the old spelling */
 		{"keep-raw", no_argument, NULL, OPT_KEEP_RAW},
 		{"pg-copy", required_argument, NULL, OPT_PG_COPY},
 		{"run-id", required_argument, NULL, OPT_RUN_ID},
@@ -210,7 +269,7 @@ int main(int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_DB: l.db_path = optarg; break;
-		case OPT_BATCH: l.batch = cli_long("--batch", optarg, 1, 100000000); break;
+		case OPT_COMMIT_EVERY: l.batch = cli_long("--commit-every", optarg, 1, 100000000); break;
 		case OPT_KEEP_RAW: l.flags |= STORE_KEEP_RAW; break;
 		case OPT_PG_COPY: l.pg_dir = optarg; break;
 		case OPT_RUN_ID:
@@ -239,7 +298,14 @@ int main(int argc, char **argv)
 		if (!db)
 			log_fatal(HERD_EXIT_FAIL, "%s", err);
 		store_sqlite_backend(db, &l.backend);
+		l.db = db;
+	} else {
+		buf_t expr = BUF_INIT;
+		source_raw_author_sql(SRC_SQL_PG, &expr);
+		store_pgcopy_set_raw_author(l.pg, expr.p);
+		buf_free(&expr);
 	}
+	forget_list_init(&l.forgotten);
 	store_rows_init(&l.rows);
 
 	stream_init(&s);
@@ -252,9 +318,12 @@ int main(int argc, char **argv)
 		l.batches++;
 	}
 	l.pg = NULL; /* closed */
+	l.db = NULL;
 	summary(&l);
 	rc = stream_finish(&s);
 	store_rows_free(&l.rows);
+	forget_list_free(&l.forgotten);
+	buf_free(&l.who);
 	free(default_db);
 	return rc | l.failed | herd_close_stdout();
 }

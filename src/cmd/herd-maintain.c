@@ -13,6 +13,9 @@
 #include "lib/metrics.h"
 #include "lib/util.h"
 #include "maint/maint.h"
+#include "sources/sources.h"
+#include "store/forget.h"
+#include "store/pgcopy.h"
 #include "store/sqlite.h"
 
 #include <stdio.h>
@@ -40,6 +43,18 @@ static const char usage[] =
 	"                  temporary name, opened and PRAGMA integrity_check'ed, and\n"
 	"                  only then renamed over FILE; a self-contained file (no WAL)\n"
 	"  check           PRAGMA integrity_check of --db\n"
+	"  forget          forget one author (GDPR art. 17): --source NAME and --author ID\n"
+	"                  (or --author-file) as posts record them (posts.source and\n"
+	"                  posts.author). In one transaction: deletes their posts, the\n"
+	"                  posts' post_entities and scores, and the raw rows whose item\n"
+	"                  names them; puts the author's hash on forget_list, so that\n"
+	"                  herd-load drops (and counts) their records arriving later;\n"
+	"                  writes an audit row of the time, the hash and the counts into\n"
+	"                  forget_audit. The author's name is written nowhere, not even\n"
+	"                  in messages. With --pg-copy DIR it writes the same deletion as\n"
+	"                  a run for pipelines/pg-load.sh (without --db: PostgreSQL only).\n"
+	"                  Killed half way, it leaves everything as it was: run it again.\n"
+	"                  Aggregates keep their counts (docs/storage.md)\n"
 	"  health          exit 1 and say why when something needs a person:\n"
 	"                  - --db cannot be opened or fails PRAGMA quick_check;\n"
 	"                  - a source in --state's fetch_sources has not succeeded\n"
@@ -68,16 +83,25 @@ static const char usage[] =
 	"                          interval (default 1)\n"
 	"      --budget-warn F     health: a budget is nearly spent at this share used\n"
 	"                          (default 0.9)\n"
-	"      --max-data-age D    health: fail when the newest post, aggregate, event\n"
-	"                          or metric is older than D (default: not checked)\n" CLI_COMMON_HELP
+	"      --max-data-age DUR  health: fail when the newest post, aggregate, event\n"
+	"                          or metric is older than D (default: not checked)\n"
+	"      --source NAME       forget: the source of the author's posts (reddit…)\n"
+	"      --author ID         forget: the author as posts.author has it\n"
+	"      --author-file FILE  forget: the author from FILE's first line ('-': stdin),\n"
+	"                          so that it shows in no process list or shell history\n"
+	"      --pg-copy DIR       forget: also write the deletion as a PostgreSQL run into\n"
+	"                          DIR, for pipelines/pg-load.sh\n"
+	"      --run-id ID         forget: with --pg-copy, the run's id (default: the UTC\n"
+	"                          time and pid, so that it loads after the runs before)\n" CLI_COMMON_HELP
 	"\n"
-	"Metrics (--metrics): rows deleted per table, the file's size, the backup's\n"
+	"Metrics (--prometheus): rows deleted per table, the file's size, the backup's\n"
 	"size, health problems, each source's age and each budget's requests left.\n"
 	"\n"
 	"Examples:\n"
 	"  herd-maintain --db herd.db retain vacuum backup /backups/herd-$(date +%F).db\n"
 	"  herd-maintain --db herd.db --keep posts=7d,events=forever --dry-run retain\n"
-	"  herd-maintain --db herd.db --state state.db health || mail -s 'herd' ops < /dev/null\n";
+	"  herd-maintain --db herd.db --state state.db health || mail -s 'herd' ops < /dev/null\n"
+	"  herd-maintain --db herd.db --pg-copy /var/spool/herd forget --source reddit --author-file req-42.txt\n";
 
 enum {
 	OPT_DB = CLI_FIRST_PROGRAM_OPTION,
@@ -88,6 +112,11 @@ enum {
 	OPT_GRACE,
 	OPT_BUDGET_WARN,
 	OPT_MAX_DATA_AGE,
+	OPT_SOURCE,
+	OPT_AUTHOR,
+	OPT_AUTHOR_FILE,
+	OPT_PG_COPY,
+	OPT_RUN_ID,
 };
 
 struct opts {
@@ -97,6 +126,9 @@ struct opts {
 	int dry_run;
 	double grace, budget_warn;
 	int64_t max_data_age; /* 0: not checked */
+	const char *source, *author_file, *pg_dir, *run_id;
+	char *author;         /* forget: --author or the first line of --author-file (owned) */
+	int db_given;         /* --db was given */
 };
 
 static int64_t clock_now(void)
@@ -279,9 +311,79 @@ static int cmd_health(const struct opts *o)
 	return failed ? 1 : 0;
 }
 
+/* forget: SQLite (--db), PostgreSQL (--pg-copy), or both. The author is
+ * named in messages only by the start of its hash. */
+static int cmd_forget(const struct opts *o, store_sqlite *db)
+{
+	char hash[FORGET_HASH_LEN], err[1024];
+	buf_t raw = BUF_INIT;
+	int rc = 0;
+
+	forget_hash(o->source, o->author, hash);
+	if (db) {
+		forget_counts c;
+		int listed;
+		int64_t at = o->now >= 0 ? o->now : clock_now();
+
+		source_raw_author_sql(SRC_SQL_SQLITE, &raw);
+		if (forget_sqlite(store_sqlite_handle(db), o->source, o->author, raw.p, at, &c, &listed, err, sizeof err) <
+		    0) {
+			log_error("%s: forget: %s", o->db_path, err);
+			rc = 1;
+		} else {
+			log_info("forget: %s: %s author %.12s…: %lld posts, %lld post_entities, %lld scores, %lld raw deleted%s",
+				 o->db_path, o->source, hash, c.posts, c.post_entities, c.scores, c.raw,
+				 listed ? " (on forget_list already)" : "; on forget_list from now on");
+			metrics_gauge("herd_maintain_forgotten_rows", "Rows a forget deleted.", NULL, NULL,
+				      (double)(c.posts + c.post_entities + c.scores + c.raw));
+		}
+		buf_reset(&raw);
+	}
+	if (rc == 0 && o->pg_dir) {
+		store_pgcopy *pc = store_pgcopy_open(o->pg_dir, o->run_id, err, sizeof err);
+		char run[STORE_PGCOPY_RUN_ID_MAX + 1];
+
+		source_raw_author_sql(SRC_SQL_PG, &raw);
+		if (pc)
+			snprintf(run, sizeof run, "%s", store_pgcopy_run_id(pc));
+		if (!pc || store_pgcopy_forget(pc, o->source, hash, raw.p, err, sizeof err) < 0) {
+			log_error("forget: %s", err);
+			rc = 1;
+		} else {
+			log_info("forget: %s/load.%s.sql: the same for PostgreSQL (%s author %.12s…): load with "
+				 "pipelines/pg-load.sh %s DSN",
+				 o->pg_dir, run, o->source, hash, o->pg_dir);
+		}
+	}
+	buf_free(&raw);
+	return rc;
+}
+
+/* The author from --author-file: its first line, without the line end. */
+static char *read_author(const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		log_fatal(HERD_EXIT_FAIL, "%s:", path);
+	n = getline(&line, &cap, f);
+	if (f != stdin)
+		fclose(f);
+	if (n < 0) {
+		free(line);
+		return xstrdup("");
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
 /* ---------------------------------------------------------------- main */
 
-static const char *const commands[] = {"retain", "vacuum", "backup", "check", "health"};
+static const char *const commands[] = {"retain", "vacuum", "backup", "check", "health", "forget"};
 
 int main(int argc, char **argv)
 {
@@ -294,13 +396,18 @@ int main(int argc, char **argv)
 		{"grace", required_argument, NULL, OPT_GRACE},
 		{"budget-warn", required_argument, NULL, OPT_BUDGET_WARN},
 		{"max-data-age", required_argument, NULL, OPT_MAX_DATA_AGE},
+		{"source", required_argument, NULL, OPT_SOURCE},
+		{"author", required_argument, NULL, OPT_AUTHOR},
+		{"author-file", required_argument, NULL, OPT_AUTHOR_FILE},
+		{"pg-copy", required_argument, NULL, OPT_PG_COPY},
+		{"run-id", required_argument, NULL, OPT_RUN_ID},
 		CLI_COMMON_LONGOPTS,
 		{0}};
-	struct opts o = {NULL, NULL, {{0}}, -1, 0, 1.0, 0.9, 0};
+	struct opts o = {NULL, NULL, {{0}}, -1, 0, 1.0, 0.9, 0, NULL, NULL, NULL, NULL, NULL, 0};
 	char *db_default = herd_home_file("herd.db"), *state_default = herd_home_file("state.db");
 	char err[256];
 	store_sqlite *db = NULL;
-	int c, rc = 0, needs_db = 0;
+	int c, rc = 0, needs_db = 0, forgetting = 0;
 
 	cli_init(argc, argv);
 	maint_keep_defaults(&o.keep);
@@ -308,7 +415,16 @@ int main(int argc, char **argv)
 		if (cli_common_option(c, optarg, usage))
 			continue;
 		switch (c) {
-		case OPT_DB: o.db_path = optarg; break;
+		case OPT_DB: o.db_path = optarg; o.db_given = 1; break;
+		case OPT_SOURCE: o.source = optarg; break;
+		case OPT_AUTHOR: free(o.author); o.author = xstrdup(optarg); break;
+		case OPT_AUTHOR_FILE: o.author_file = optarg; break;
+		case OPT_PG_COPY: o.pg_dir = optarg; break;
+		case OPT_RUN_ID:
+			if (!store_pgcopy_valid_run_id(optarg, err, sizeof err))
+				log_usage("--run-id: %s", err);
+			o.run_id = optarg;
+			break;
 		case OPT_STATE: o.state_path = optarg; break;
 		case OPT_KEEP:
 			if (maint_keep_parse(&o.keep, optarg, err, sizeof err) < 0)
@@ -327,18 +443,33 @@ int main(int argc, char **argv)
 
 	/* Check the whole command line before doing anything. */
 	if (optind >= argc)
-		log_usage("no COMMAND (retain, vacuum, backup FILE, check, health)");
+		log_usage("no COMMAND (retain, vacuum, backup FILE, check, health, forget)");
 	for (int i = optind; i < argc; i++) {
 		int known = 0;
 
 		for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
 			known |= strcmp(argv[i], commands[k]) == 0;
 		if (!known)
-			log_usage("'%s' is not a command (retain, vacuum, backup FILE, check, health)", argv[i]);
+			log_usage("'%s' is not a command (retain, vacuum, backup FILE, check, health, forget)", argv[i]);
 		if (strcmp(argv[i], "backup") == 0 && ++i >= argc)
 			log_usage("backup needs a FILE");
-		needs_db |= strcmp(argv[i], "health") != 0;
+		needs_db |= strcmp(argv[i], "health") != 0 && !(strcmp(argv[i], "forget") == 0 && o.pg_dir && !o.db_given);
+		forgetting |= strcmp(argv[i], "forget") == 0;
 	}
+	if (forgetting) {
+		if (o.author && o.author_file)
+			log_usage("forget: --author and --author-file exclude each other");
+		if (o.author_file)
+			o.author = read_author(o.author_file);
+		if (!o.source || !*o.source)
+			log_usage("forget: no --source (the source of the author's posts: %s)", source_names());
+		if (!o.author || !*o.author)
+			log_usage("forget: no --author (or an empty one): the author as posts.author has it");
+	} else if (o.source || o.author || o.author_file || o.pg_dir || o.run_id) {
+		log_usage("--source, --author, --author-file, --pg-copy and --run-id go with forget");
+	}
+	if (o.run_id && !o.pg_dir)
+		log_usage("--run-id goes with --pg-copy");
 
 	if (needs_db && !(db = open_db(&o)))
 		rc = 1;
@@ -353,6 +484,8 @@ int main(int argc, char **argv)
 			rc = cmd_backup(&o, h, argv[++i]);
 		else if (strcmp(argv[i], "check") == 0)
 			rc = cmd_check(&o, h);
+		else if (strcmp(argv[i], "forget") == 0)
+			rc = cmd_forget(&o, db);
 		else
 			rc = cmd_health(&o);
 	}
@@ -366,5 +499,6 @@ int main(int argc, char **argv)
 	}
 	free(db_default);
 	free(state_default);
+	free(o.author);
 	return rc | herd_close_stdout();
 }

@@ -37,7 +37,10 @@ static const char usage[] =
 	"    NewsAPI {\"articles\":[...]}, X {\"data\":[...],\"includes\":...}: each item becomes a post.\n"
 	"Alpha Vantage NEWS_SENTIMENT articles become posts too, with Alpha Vantage's own\n"
 	"sentiment kept as \"source_sentiment\"; price bars (Yahoo v8 chart, Alpha Vantage\n"
-	"TIME_SERIES_*) and Wikipedia per-article pageviews become metric records.\n"
+	"TIME_SERIES_*), Wikipedia per-article pageviews, Unusual Whales options flow\n"
+	"alerts (flow_call_premium, flow_put_premium), Finnhub analyst ratings and price\n"
+	"targets (analyst_rating, price_target) and Google Trends interest over time\n"
+	"(interest, stitched across requests) become metric records.\n"
 	"Writes one post record per item, every key present (docs/records.md), with\n"
 	"\"entities\": the tickers it mentions, sorted and unique. Records of other kinds\n"
 	"(post, metric, agg, event...) pass through unchanged.\n"
@@ -50,7 +53,8 @@ static const char usage[] =
 	"\n"
 	"Options:\n"
 	"      --source NAME       bare items are from NAME: reddit, stocktwits, newsapi, x,\n"
-	"                          alphavantage, yahoo, wikipedia\n"
+	"                          alphavantage, yahoo, wikipedia, unusualwhales, finnhub,\n"
+	"                          trends\n"
 	ENT_OPTS_HELP("default precision")
 	"      --min-entities N    drop posts that mention fewer than N entities (default 0: keep all)\n" CLI_REJECT_HELP
 		CLI_COMMON_HELP

@@ -64,7 +64,7 @@ static const char usage[] =
 	"                          --baseline small: else every aggregate is copied.\n"
 	"  -f, --format F          md, html or json (see above)\n"
 	"  -o, --output FILE       write the report to FILE instead of stdout\n"
-	"      --window D          the aggregate window to read (default 1d when\n"
+	"  -w, --window DUR        the aggregate window to read (default 1d when\n"
 	"                          loaded; else digest: the longest that divides a day,\n"
 	"                          heatmap: the shortest)\n"
 	"      --top N             rows per table (digest, default 10) or entities\n"
@@ -120,7 +120,6 @@ static const char usage[] =
 enum {
 	OPT_DB = CLI_FIRST_PROGRAM_OPTION,
 	OPT_PG,
-	OPT_WINDOW,
 	OPT_TOP,
 	OPT_DAY,
 	OPT_BASELINE,
@@ -154,7 +153,7 @@ int main(int argc, char **argv)
 		{"pg", required_argument, NULL, OPT_PG},
 		{"format", required_argument, NULL, 'f'},
 		{"output", required_argument, NULL, 'o'},
-		{"window", required_argument, NULL, OPT_WINDOW},
+		{"window", required_argument, NULL, 'w'},
 		{"top", required_argument, NULL, OPT_TOP},
 		{"day", required_argument, NULL, OPT_DAY},
 		{"baseline", required_argument, NULL, OPT_BASELINE},
@@ -182,7 +181,7 @@ int main(int argc, char **argv)
 	buf_t out = BUF_INIT;
 
 	cli_init(argc, argv);
-	while ((c = cli_getopt(argc, argv, "f:o:hVqv", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "f:o:w:hVqv", longopts)) != -1) {
 		if (cli_common_option(c, optarg, usage))
 			continue;
 		switch (c) {
@@ -190,7 +189,7 @@ int main(int argc, char **argv)
 		case OPT_PG: dsn = optarg; break;
 		case 'f': format = optarg; break;
 		case 'o': output = optarg; break;
-		case OPT_WINDOW:
+		case 'w':
 			window = optarg;
 			cli_duration("--window", optarg);
 			break;

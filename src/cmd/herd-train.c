@@ -61,17 +61,17 @@ static const char usage[] =
 	"L2 penalty, stopping when the validation loss has not improved for --patience\n"
 	"epochs and keeping the best epoch. Standardization is folded into the head.\n"
 	"\n"
-	"Writes the head to --out (safetensors; herd-score reads it as head.safetensors\n"
-	"beside the encoder) and prints a report on stdout: per dataset, the validation\n"
-	"accuracy and macro-F1 and the confusion matrix. --card also writes the report\n"
-	"as a Markdown model card.\n"
+	"Writes the head to --output (safetensors; herd-score reads it as\n"
+	"head.safetensors beside the encoder) and prints a report on stdout: per\n"
+	"dataset, the validation accuracy and macro-F1 and the confusion matrix.\n"
+	"--card also writes the report as a Markdown model card.\n"
 	"\n"
 	"With --finetune the encoder itself learns (docs/training.md): every weight\n"
 	"(full) or rank-r LoRA adapters on each layer's six projections (lora), with a\n"
 	"linear head on the model's pooling (the mean for sentence encoders, the [CLS]\n"
 	"tanh pooler for BertForSequenceClassification), by AdamW with decoupled weight\n"
 	"decay, a linear warmup then linear or cosine decay, clipping by global norm,\n"
-	"dropout, early stopping on the validation loss (the best epoch is kept). --out\n"
+	"dropout, early stopping on the validation loss (the best epoch is kept). --output\n"
 	"is then a model directory herd-score loads: full writes a Hugging Face\n"
 	"checkpoint (transformers loads it too), lora the base model's files with\n"
 	"adapter.safetensors (merged into the weights when the model loads: scoring\n"
@@ -84,7 +84,8 @@ static const char usage[] =
 	"Options:\n"
 	"  -m, --model DIR         the encoder: a BERT checkpoint directory (default\n"
 	"                          models/default; its own head, if any, is ignored)\n"
-	"  -o, --out FILE          the head to write (default DIR/head.safetensors)\n"
+	"  -o, --output FILE       the head to write (default DIR/head.safetensors;\n"
+	"                          old spelling: --out)\n"
 	"      --dtype T           f32 (default) or f16: the head's weights in the file (half\n"
 	"                          the size; the report is of the head as written)\n"
 	"      --card FILE         also write a model card (Markdown) there\n"
@@ -115,7 +116,7 @@ static const char usage[] =
 	"                          encoder, --features, --max-len and the texts are the same\n"
 	"                          (for trying head settings quickly)\n"
 	"      --max-len N         tokens per text, [CLS] and [SEP] included (default 128)\n"
-	"      --batch N           texts per encoder batch (default 32)\n"
+	"  -b, --batch N           texts per encoder batch (default 32)\n"
 	"      --threads N         encoder threads (default: all CPUs); the features, and\n"
 	"                          so a head, are the same bytes whatever N (--finetune:\n"
 	"                          for the same N)\n"
@@ -129,7 +130,7 @@ static const char usage[] =
 	"      --epochs N          at most N epochs (default 4)\n"
 	"      --patience N        stop after N epochs without a better validation loss\n"
 	"                          (default 2)\n"
-	"      --batch N           texts per step (default 32)\n"
+	"  -b, --batch N           texts per step (default 32)\n"
 	"      --weight-decay X    AdamW's decoupled decay of 2-D weights (default 0.01)\n"
 	"      --warmup F          share of the steps spent warming up (default 0.1)\n"
 	"      --schedule S        linear (default), cosine or constant after the warmup\n"
@@ -145,17 +146,17 @@ static const char usage[] =
 	"      --resume            go on from --checkpoint when it exists (it must come\n"
 	"                          from the same model, data and settings)\n"
 	"      --name NAME         the model's name in records (herd.json; default: the\n"
-	"                          --out directory's name)\n"
+	"                          --output directory's name)\n"
 	CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
 	"Example (LoRA adapters on the bare encoder: scripts/build-default-model.sh --bare\n"
 	"models/minilm; docs/training.md has the default model's run):\n"
 	"  herd-train --finetune lora --lora-rank 16 --lora-alpha 32 --lr 1e-3 --epochs 5 \\\n"
-	"    --test 0.15 --val 0.1 --model models/minilm --out models/mine mine=posts.ndjson\n"
+	"    --test 0.15 --val 0.1 --model models/minilm --output models/mine mine=posts.ndjson\n"
 	"\n"
 	"Example (a head on frozen features):\n"
 	"  herd-train --model models/default --features mean,max --hidden 256 \\\n"
-	"    --label-map 0=negative,1=positive,2=neutral --out models/heads/default-3class.safetensors \\\n"
+	"    --label-map 0=negative,1=positive,2=neutral --output models/heads/default-3class.safetensors \\\n"
 	"    phrasebank=../shared/data/financial-phrasebank/Sentences_50Agree.txt \\\n"
 	"    tweets=../shared/data/twitter-financial-news-sentiment/sent_train.csv\n";
 
@@ -176,7 +177,6 @@ enum {
 	OPT_PATIENCE,
 	OPT_LIMIT,
 	OPT_MAX_LEN,
-	OPT_BATCH,
 	OPT_THREADS,
 	OPT_CACHE,
 	OPT_ENSEMBLE,
@@ -639,7 +639,7 @@ static void ft_on_epoch(const struct bert_ft_epoch *e, int best, void *arg)
 /* What a checkpoint must match to be resumed: the base model, every
  * setting that changes the weights (threads too: a step's sums depend on
  * the work split) and the examples with their labels and splits; not
- * where the results go (--out, --checkpoint, --card, --name) nor --resume. */
+ * where the results go (--output, --checkpoint, --card, --name) nor --resume. */
 static void ft_fingerprint(const char *enc, int threads, char hex[65])
 {
 	struct sha256 h;
@@ -945,7 +945,8 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"model", required_argument, NULL, 'm'},
-		{"out", required_argument, NULL, 'o'},
+		{"output", required_argument, NULL, 'o'},
+		{"out", required_argument, NULL, 'o'}, /* the old spelling */
 		{"card", required_argument, NULL, OPT_CARD},
 		{"labels", required_argument, NULL, OPT_LABELS},
 		{"label-map", required_argument, NULL, OPT_LABEL_MAP},
@@ -962,7 +963,7 @@ int main(int argc, char **argv)
 		{"patience", required_argument, NULL, OPT_PATIENCE},
 		{"limit", required_argument, NULL, OPT_LIMIT},
 		{"max-len", required_argument, NULL, OPT_MAX_LEN},
-		{"batch", required_argument, NULL, OPT_BATCH},
+		{"batch", required_argument, NULL, 'b'},
 		{"threads", required_argument, NULL, OPT_THREADS},
 		{"cache", required_argument, NULL, OPT_CACHE},
 		{"ensemble", required_argument, NULL, OPT_ENSEMBLE},
@@ -992,7 +993,7 @@ int main(int argc, char **argv)
 
 	cli_init(argc, argv);
 	parse_labels("positive,negative,neutral");
-	while ((c = cli_getopt(argc, argv, "m:o:hVqv", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "b:m:o:hVqv", longopts)) != -1) {
 		if (cli_common_option(c, optarg, usage))
 			continue;
 		switch (c) {
@@ -1048,7 +1049,7 @@ int main(int argc, char **argv)
 		case OPT_NAME: opt.name = optarg; break;
 		case OPT_LIMIT: opt.limit = cli_long("--limit", optarg, 2, 1L << 40); break;
 		case OPT_MAX_LEN: opt.max_len = (int)cli_long("--max-len", optarg, 2, 512); break;
-		case OPT_BATCH: opt.batch = (int)cli_long("--batch", optarg, 1, 4096); break;
+		case 'b': opt.batch = (int)cli_long("--batch", optarg, 1, 4096); break;
 		case OPT_THREADS: opt.threads = (int)cli_long("--threads", optarg, 1, 1024); break;
 		case OPT_CACHE: opt.cache = optarg; break;
 		case OPT_NOTE: opt.note = optarg; break;
@@ -1072,7 +1073,7 @@ int main(int argc, char **argv)
 		log_usage("--test, --checkpoint and --resume go with --finetune full or lora");
 	if (opt.finetune != FT_NONE) {
 		if (!opt.out)
-			log_usage("--finetune writes a model directory: give it with --out DIR");
+			log_usage("--finetune writes a model directory: give it with --output DIR");
 		if (opt.resume && !opt.checkpoint)
 			log_usage("--resume needs --checkpoint FILE");
 		if (!opt.set_lr)

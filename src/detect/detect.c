@@ -148,6 +148,7 @@ int detect_parse_metric(stream_t *s, const json_t *rec, detect_metric_t *m)
 	if (iv && (m->interval = htime_parse_duration(iv)) < 0)
 		return stream_reject(s, "field 'interval' is '%s', not a duration", iv);
 	m->is_bar = strcmp(m->name, "bar") == 0;
+	m->is_event = json_is_string(json_object_get(rec, "key")) && *jx_str(rec, "key");
 	v = json_object_get(rec, m->is_bar ? "close" : "value");
 	if (!v && m->is_bar)
 		v = json_object_get(rec, "value");

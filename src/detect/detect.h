@@ -111,6 +111,7 @@ typedef struct detect_metric {
 	int64_t at, interval; /* interval 0 when the record has none */
 	double value;
 	int is_bar;
+	int is_event; /* it has a "key": one event (a flow alert, a rating), added up per day */
 	double open, high, low, close, volume;
 } detect_metric_t;
 

@@ -2,13 +2,15 @@
  * heat.c — heat: how fast attention to an entity is rising, per entity and
  * day, across every stream we have for it: each source/community of its
  * mentions (agg records of --window, and "mentions" metrics), every other
- * metric (Wikipedia pageviews, search interest...) and its price bars
+ * metric (Wikipedia pageviews, search interest, options flow premium,
+ * analyst ratings...) and its price bars
  * (closing price and volume). Writes `heat` events for entity-days whose
  * heat reaches --min-heat (every entity-day with --heat-all), and one
  * `discovery` event the first time ever an entity reaches it.
  *
  * Per stream s and day d, with y the day's value (mentions: the sum over
- * the day's windows; other metrics: the mean of the day's values; close:
+ * the day's windows; metrics with a "key" (events: a flow alert, a rating):
+ * their sum; other metrics: the mean of the day's values; close:
  * the day's last close; volume: the sum) and l = log1p(y) (log y for the
  * close):
  *   velocity v = (l_d - l_prev) / days between them,
@@ -54,7 +56,10 @@
 /* Half-life of the velocity spread, in days. */
 #define SCALE_HALFLIFE 14.0
 
-enum { K_MENTIONS, K_METRIC, K_CLOSE, K_VOLUME };
+/* Stream kinds (kept in the state: append only). K_EVENTS: metrics that
+ * each count one event (they carry a "key": options flow alerts, analyst
+ * ratings), added up per day like mentions, not averaged like levels. */
+enum { K_MENTIONS, K_METRIC, K_CLOSE, K_VOLUME, K_EVENTS };
 
 /* A day's running sum for one entity and stream. */
 typedef struct hacc {
@@ -287,7 +292,7 @@ void heat_add_metric(heat_t *h, const detect_metric_t *m)
 		return;
 	}
 	snprintf(stream, sizeof stream, "%s/%s", m->source, m->name);
-	a = acc_get(h, m->entity, day, stream, K_METRIC);
+	a = acc_get(h, m->entity, day, stream, m->is_event ? K_EVENTS : K_METRIC);
 	a->sum += m->value;
 	a->n++;
 }

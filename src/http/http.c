@@ -36,6 +36,7 @@
 
 struct http_client {
 	CURL *curl;
+	buf_t jar;           /* cookies, "host\tname=value\n" lines (see keep_cookies) */
 	http_opts o;
 	char ua[256];
 	double next_at;      /* http_now() before which no request may be sent (pace) */
@@ -379,6 +380,7 @@ void http_free(http_client *c)
 	if (!c)
 		return;
 	curl_easy_cleanup(c->curl);
+	buf_free(&c->jar);
 	free(c);
 }
 
@@ -403,8 +405,102 @@ static int transient(CURLcode e)
 	}
 }
 
-/* One attempt. Returns the curl code; r holds what came. */
-static CURLcode perform(http_client *c, const http_request *req, http_response *r, char *errbuf)
+/* What the prerequest callback needs: libcurl calls it each time a request
+ * is about to go out on a connection, its own silent re-sends included. */
+typedef struct sending {
+	const http_policy *p;
+	http_response *r;
+	int refused;       /* policy->before said no: the transfer was aborted */
+	char why[512];
+} sending;
+
+/* libcurl re-sends a request by itself, without telling, when a reused
+ * (keep-alive) connection turns out to be closed before any answer came.
+ * Each such send reaches the server and costs a request of the budget, so
+ * the budget is taken here, right before every send, and not once per
+ * attempt of ours. */
+static int on_prereq(void *arg, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+	sending *s = arg;
+
+	(void)primary_ip;
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	if (s->p && s->p->before && s->p->before(s->p->arg, s->why, sizeof s->why) < 0) {
+		s->refused = 1;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	s->r->sends++;
+	return CURL_PREREQFUNC_OK;
+}
+
+/* ================================================================ cookies */
+
+/*
+ * For requests that ask (http_request.cookies): the name=value of each
+ * Set-Cookie a host answered goes back to that host for the rest of the
+ * run, in memory only. libcurl's own cookie engine does not survive the
+ * curl_easy_reset every request starts with (and leaks when re-armed), so
+ * this keeps the little that is needed (Google Trends' explore sets a
+ * cookie its multiline answer wants): no paths, no expiry, no files.
+ */
+static void url_host(const char *url, char *host, size_t hostlen)
+{
+	const char *p = strstr(url, "://");
+
+	p = p ? p + 3 : url;
+	snprintf(host, hostlen, "%.*s", (int)strcspn(p, "/?#"), p);
+}
+
+static void keep_cookies(http_client *c, const http_request *req, const http_response *r)
+{
+	char host[256];
+
+	url_host(req->url, host, sizeof host);
+	for (size_t i = 0; i < r->nheaders; i++) {
+		const char *v = r->headers[i].value;
+		size_t n = strcspn(v, ";"), eq = strcspn(v, "=");
+		buf_t keep = BUF_INIT;
+		char *line, *end;
+
+		if (strcmp(r->headers[i].name, "set-cookie") != 0 || eq >= n || eq == 0)
+			continue;
+		/* Drop the host's earlier cookie of that name, then add this one. */
+		for (line = c->jar.p; line && *line; line = end) {
+			end = strchr(line, '\n') + 1;
+			if (!(strncmp(line, host, strlen(host)) == 0 && line[strlen(host)] == '\t' &&
+			      strncmp(line + strlen(host) + 1, v, eq + 1) == 0))
+				buf_put(&keep, line, (size_t)(end - line));
+		}
+		buf_printf(&keep, "%s\t%.*s\n", host, (int)n, v);
+		buf_free(&c->jar);
+		c->jar = keep;
+	}
+}
+
+/* "Cookie: a=1; b=2" for the host of url, or "" when it has none. */
+static void cookie_header(const http_client *c, const char *url, char *out, size_t outlen)
+{
+	char host[256];
+	size_t hl, n = 0;
+
+	url_host(url, host, sizeof host);
+	hl = strlen(host);
+	out[0] = '\0';
+	for (const char *line = c->jar.p; line && *line; line = strchr(line, '\n') + 1) {
+		size_t len = strcspn(line, "\n");
+		if (len > hl && strncmp(line, host, hl) == 0 && line[hl] == '\t')
+			n += (size_t)snprintf(out + n, n < outlen ? outlen - n : 0, "%s%.*s", n ? "; " : "Cookie: ",
+					      (int)(len - hl - 1), line + hl + 1);
+	}
+	if (n >= outlen)
+		out[0] = '\0'; /* too many to send: none */
+}
+
+/* One attempt (libcurl may send it more than once: on_prereq). Returns the
+ * curl code; r holds what came. */
+static CURLcode perform(http_client *c, const http_request *req, http_response *r, sending *snd, char *errbuf)
 {
 	CURL *h = c->curl;
 	struct curl_slist *hs = NULL;
@@ -431,8 +527,16 @@ static CURLcode perform(http_client *c, const http_request *req, http_response *
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(h, CURLOPT_PREREQDATA, snd);
 	errbuf[0] = '\0';
 	hs = curl_slist_append(hs, "Accept: application/json");
+	if (req->cookies) {
+		char cookie[2048];
+		cookie_header(c, req->url, cookie, sizeof cookie);
+		if (cookie[0])
+			hs = curl_slist_append(hs, cookie);
+	}
 	for (int i = 0; i < 8 && req->headers[i]; i++)
 		hs = curl_slist_append(hs, req->headers[i]);
 	if (req->if_none_match) {
@@ -456,18 +560,21 @@ static CURLcode perform(http_client *c, const http_request *req, http_response *
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hs);
-	r->attempts++;
+	if (req->cookies)
+		keep_cookies(c, req, r);
 	return e;
 }
 
-/* Wait out the pace set by the last response. -1 when it is too long. */
-static int wait_pace(http_client *c, char *why, size_t whylen)
+/* Wait out the pace set by the last response (or a hold carried over from
+ * an earlier run). -1 when it is too long; r->retry_at says until when. */
+static int wait_pace(http_client *c, http_response *r, char *why, size_t whylen)
 {
 	double d = c->next_at - http_now();
 
 	if (d <= 0)
 		return 0;
 	if (d > c->o.max_wait_s) {
+		r->retry_at = c->next_at;
 		herd_errf(why, whylen, "%s: the next request is allowed in %.0f s, more than --max-wait %.0f s",
 			  c->next_why, d, c->o.max_wait_s);
 		return -1;
@@ -491,6 +598,30 @@ static void set_pace(http_client *c, const http_response *r, const http_policy *
 	}
 }
 
+/* The provider asked for a wait longer than max_wait: no request of this
+ * client before then (and r->retry_at tells the caller, who may keep it for
+ * the next run). */
+static void limited_until(http_client *c, http_response *r, double wait, const char *what, const char *reason)
+{
+	http_hold(c, http_now() + wait, what, reason);
+	r->retry_at = c->next_at;
+}
+
+void http_hold(http_client *c, double until, const char *what, const char *reason)
+{
+	if (until <= c->next_at)
+		return;
+	c->next_at = until;
+	snprintf(c->next_why, sizeof c->next_why, "%.120s: %.120s", what, reason);
+}
+
+double http_held_until(const http_client *c, char *why, size_t whylen)
+{
+	if (why)
+		snprintf(why, whylen, "%s", c->next_why);
+	return c->next_at > http_now() ? c->next_at : 0;
+}
+
 enum http_result http_send(http_client *c, const http_request *req, const http_policy *p, http_response *r,
 			   char *why, size_t whylen)
 {
@@ -499,18 +630,27 @@ enum http_result http_send(http_client *c, const http_request *req, const http_p
 	int attempt;
 
 	r->attempts = 0;
+	r->sends = 0;
+	r->retry_at = 0;
 	why[0] = '\0';
 	for (attempt = 0;; attempt++) {
 		double wait = -1; /* < 0: the usual backoff */
 		CURLcode e;
 
-		if (wait_pace(c, why, whylen) < 0)
+		sending snd = {p, r, 0, ""};
+
+		if (wait_pace(c, r, why, whylen) < 0)
 			return HTTP_LIMITED;
-		if (p && p->before && p->before(p->arg, reason, sizeof reason) < 0) {
+		if (p && p->ready && p->ready(p->arg, reason, sizeof reason) < 0) {
 			herd_errf(why, whylen, "%s: %s", what, reason);
 			return HTTP_STOPPED;
 		}
-		e = perform(c, req, r, errbuf);
+		r->attempts = attempt + 1;
+		e = perform(c, req, r, &snd, errbuf);
+		if (snd.refused) {
+			herd_errf(why, whylen, "%s: %s", what, snd.why);
+			return HTTP_STOPPED;
+		}
 		if (e != CURLE_OK) {
 			snprintf(reason, sizeof reason, "%s", errbuf[0] ? errbuf : curl_easy_strerror(e));
 			http_redact(reason);
@@ -531,6 +671,7 @@ enum http_result http_send(http_client *c, const http_request *req, const http_p
 			if (wait > c->o.max_wait_s) {
 				herd_errf(why, whylen, "%s: rate limited (%s): %.0f s is more than --max-wait %.0f s", what,
 					  reason, wait, c->o.max_wait_s);
+				limited_until(c, r, wait, what, reason);
 				return HTTP_LIMITED;
 			}
 		} else if (r->status >= 500) {
@@ -556,6 +697,7 @@ enum http_result http_send(http_client *c, const http_request *req, const http_p
 			if (wait > c->o.max_wait_s) {
 				herd_errf(why, whylen, "%s: %s: %.0f s is more than --max-wait %.0f s", what, reason, wait,
 					  c->o.max_wait_s);
+				limited_until(c, r, wait, what, reason);
 				return HTTP_LIMITED;
 			}
 			if (wait == 0)

@@ -9,7 +9,7 @@
  * reading its own rate-limit headers or an in-body throttle.
  *
  * What differs between APIs is not here: the caller says through http_policy
- * what must happen before each attempt is sent (the request budget), how to
+ * what must happen before each request is sent (the request budget), how to
  * read a 2xx body (Alpha Vantage throttles inside an HTTP 200) and how long
  * its rate-limit headers say to wait. Secrets never reach a message: every
  * text this module prints passes http_redact, which masks each secret
@@ -55,6 +55,7 @@ typedef struct http_request {
 	const char *if_none_match;   /* an ETag to revalidate, or NULL */
 	const char *if_modified_since; /* a Last-Modified to revalidate, or NULL */
 	const char *what;            /* for messages: "reddit wallstreetbets/new page 2" */
+	int cookies;                 /* send back the cookies this host set, keep those it sets */
 } http_request;
 
 typedef struct http_header {
@@ -69,9 +70,12 @@ typedef struct http_response {
 	buf_t body;           /* the (decompressed) body */
 	http_header *headers; /* of the final response */
 	size_t nheaders, capheaders;
-	int attempts;         /* attempts sent for this request */
+	int attempts;         /* our attempts at this request, those that never connected included */
+	int sends;            /* sends that reached a server (libcurl's own re-sends included) */
 	double seconds;       /* wall time of the final attempt */
 	void *parsed;         /* for the policy's classify: what it made of the body (owner frees) */
+	double retry_at;      /* HTTP_LIMITED by a wait: the moment (http_now() seconds) the
+			       * provider allows the next request; 0 for a spent quota */
 } http_response;
 
 void http_response_init(http_response *r);
@@ -87,9 +91,16 @@ enum http_verdict {
 };
 
 typedef struct http_policy {
-	/* Before every attempt is sent: 0 to send, -1 to stop with why
-	 * (the day's budget is spent). NULL: always send. */
+	/* Right before every request goes out on a connection: 0 to send,
+	 * -1 to stop with why (the day's budget is spent). Called once per
+	 * send, libcurl's own silent re-sends on a reused connection that was
+	 * found closed included, and not for an attempt that never connected:
+	 * what it counts is what reached the server. NULL: always send. */
 	int (*before)(void *arg, char *why, size_t whylen);
+	/* Before each attempt connects, without counting anything: -1 to stop
+	 * with why when before would refuse anyway (the budget is spent
+	 * already), so that no connection is opened for nothing. NULL: go. */
+	int (*ready)(void *arg, char *why, size_t whylen);
 	/* After a 2xx: what the body says (invalid JSON, an in-body throttle).
 	 * For RETRY and LIMITED, why says what happened. NULL: always OK. */
 	enum http_verdict (*classify)(http_response *r, void *arg, double *wait, char *why, size_t whylen);
@@ -122,6 +133,18 @@ void http_free(http_client *c);
  */
 enum http_result http_send(http_client *c, const http_request *req, const http_policy *p, http_response *r,
 			   char *why, size_t whylen);
+
+/*
+ * No request of c before until (http_now() seconds): a wait the provider
+ * asked for, carried over from an earlier run. The next http_send sleeps
+ * it out, or returns HTTP_LIMITED at once when it is longer than max_wait.
+ * what and reason say who asked and why, for the message. A hold earlier
+ * than the one c has does nothing.
+ */
+void http_hold(http_client *c, double until, const char *what, const char *reason);
+/* When c may send again, if that is still ahead (and why, in why); else 0:
+ * what a run keeps in its state file for the next one. */
+double http_held_until(const http_client *c, char *why, size_t whylen);
 
 /* The User-Agent used when none is given: "herd-fetch/VERSION (…)", with
  * $HERD_CONTACT (an e-mail or URL, as Wikimedia asks) when set. */

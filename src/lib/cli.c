@@ -8,7 +8,9 @@
 #include "metrics.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +119,30 @@ int64_t cli_duration(const char *opt, const char *arg)
 	if (v < 0)
 		log_usage("%s: '%s' is not a duration (like 90s, 15m, 1h, 7d)", opt, arg);
 	return v;
+}
+
+const char *const cli_pass_names[] = {"other", "all", "none", NULL};
+
+double cli_seconds(const char *opt, const char *arg, double lo, double hi)
+{
+	static const struct { const char *unit; double secs; } units[] = {
+		{"", 1}, {"s", 1}, {"ms", 0.001}, {"m", 60}, {"h", 3600}, {"d", 86400}};
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (end != arg && !errno && isfinite(v) && v >= 0 && !isalpha((unsigned char)*arg)) {
+		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+			if (strcmp(end, units[i].unit) == 0) {
+				v *= units[i].secs;
+				if (v < lo || v > hi)
+					log_usage("%s: %s is out of range [%gs, %gs]", opt, arg, lo, hi);
+				return v;
+			}
+		}
+	}
+	log_usage("%s: '%s' is not a duration (like 500ms, 20s, 1.5m, 1h)", opt, arg);
 }
 
 int64_t cli_time(const char *opt, const char *arg)

@@ -1,6 +1,6 @@
 /*
  * cli.h — command-line handling shared by every herd program: the common
- * options (--help, --version, --log-format, --metrics, --quiet, --verbose,
+ * options (--help, --version, --log-format, --prometheus, --quiet, --verbose,
  * and for filters --rejects, --max-rejects, --strict), getopt_long with errors in
  * herd's voice, and typed option values that name the option at fault
  * ("herd-score: --batch: 'x' is not an integer").
@@ -26,6 +26,7 @@ enum {
 	{"help", no_argument, NULL, 'h'},                        \
 	{"version", no_argument, NULL, 'V'},                     \
 	{"log-format", required_argument, NULL, CLI_LOG_FORMAT}, \
+	{"prometheus", required_argument, NULL, CLI_METRICS},    \
 	{"metrics", required_argument, NULL, CLI_METRICS},       \
 	{"quiet", no_argument, NULL, 'q'},                       \
 	{"verbose", no_argument, NULL, 'v'}
@@ -40,7 +41,8 @@ enum {
 	"  -q, --quiet             no progress, warnings only\n"                     \
 	"  -v, --verbose           debug messages on stderr\n"                       \
 	"      --log-format F      text (default) or json: one JSON object per line\n" \
-	"      --metrics FILE      at exit, write Prometheus metrics of the run to FILE\n" \
+	"      --prometheus FILE   at exit, write the run's Prometheus metrics to FILE\n" \
+	"                          (old spelling: --metrics)\n"                         \
 	"  -h, --help              show this help and exit\n"                        \
 	"  -V, --version           show the version and exit\n"
 #define CLI_REJECT_HELP                                                              \
@@ -70,10 +72,18 @@ long cli_long(const char *opt, const char *arg, long lo, long hi);
 double cli_double(const char *opt, const char *arg, double lo, double hi);
 int64_t cli_duration(const char *opt, const char *arg); /* "15m" → 900 */
 int64_t cli_time(const char *opt, const char *arg);     /* any htime_parse form */
+/* A wait or a timeout in seconds, fractions allowed: 500ms, 2s, 1.5m, 1h;
+ * a bare number is seconds (the old spelling of herd-alert's options). */
+double cli_seconds(const char *opt, const char *arg, double lo, double hi);
 /* The index of arg among names (NULL-terminated); anything else is a usage
  * error listing them: cli_choice("--pass", "some", (const char *const[])
  * {"other", "all", "none", NULL}) says "--pass: 'some' is not other, all
  * or none". */
 int cli_choice(const char *opt, const char *arg, const char *const *names);
+
+/* --pass WHAT of the filters that consume some kinds and pass others on
+ * (herd-aggregate, herd-detect): the input records copied to the output. */
+enum cli_pass { CLI_PASS_OTHER, CLI_PASS_ALL, CLI_PASS_NONE };
+extern const char *const cli_pass_names[]; /* other, all, none: in enum order */
 
 #endif

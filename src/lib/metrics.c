@@ -1,5 +1,5 @@
 /*
- * metrics.c — the --metrics file; see metrics.h. The format is
+ * metrics.c — the --prometheus file; see metrics.h. The format is
  * Prometheus's text exposition format as node_exporter's textfile
  * collector reads it: per metric family one "# HELP", one "# TYPE" and
  * then its samples, one per line, no timestamps; label values escape
@@ -27,7 +27,7 @@ struct sample {
 };
 
 static struct {
-	char *path;           /* --metrics, or NULL */
+	char *path;           /* --prometheus, or NULL */
 	char *task;           /* the file's name without directory and .prom */
 	double t0;            /* monotonic start */
 	double t0_wall;       /* wall-clock start (Unix seconds) */
@@ -64,7 +64,7 @@ void metrics_open(const char *path)
 	if (slash)
 		*(slash == dir ? slash + 1 : slash) = '\0';
 	if (stat(slash ? dir : ".", &st) < 0 || !S_ISDIR(st.st_mode))
-		log_usage("--metrics: %s: no such directory", slash ? dir : ".");
+		log_usage("--prometheus: %s: no such directory", slash ? dir : ".");
 	free(dir);
 	free(m.path);
 	free(m.task);
@@ -250,7 +250,7 @@ int metrics_write(int status)
 	}
 
 	if (herd_write_atomic(m.path, b.p, b.len) < 0) {
-		log_error("--metrics: cannot write %s:", m.path);
+		log_error("--prometheus: cannot write %s:", m.path);
 		rc = -1;
 	}
 	buf_free(&b);

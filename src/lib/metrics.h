@@ -1,6 +1,6 @@
 /*
  * metrics.h — Prometheus text-format metrics for batch jobs: every herd
- * program takes `--metrics FILE` (cli.c) and, at exit, writes what the run
+ * program takes `--prometheus FILE` (cli.c) and, at exit, writes what the run
  * did there for node_exporter's textfile collector: when it started, how
  * long it took, its exit status, the last time it succeeded, records in,
  * out and rejected, plus gauges the program adds (per-channel deliveries,
@@ -21,11 +21,11 @@
 #ifndef HERD_METRICS_H
 #define HERD_METRICS_H
 
-/* --metrics FILE: remember the path, start the run's clock and arrange for
+/* --prometheus FILE: remember the path, start the run's clock and arrange for
  * the file to be written at exit. Exits 2 (usage) when FILE's directory
  * does not exist. Calling it again replaces the path. */
 void metrics_open(const char *path);
-/* 1 when --metrics was given. */
+/* 1 when --prometheus was given. */
 int metrics_enabled(void);
 
 /* The run's record counts (stream_finish sets them from its totals);
@@ -41,7 +41,7 @@ void metrics_set_records(long long in, long long out);
 void metrics_gauge(const char *name, const char *help, const char *label, const char *value, double v);
 
 /* Write the file now with exit status `status` (the exit hook calls this).
- * Returns 0, or -1 after reporting why. Does nothing without --metrics. */
+ * Returns 0, or -1 after reporting why. Does nothing without --prometheus. */
 int metrics_write(int status);
 
 #endif

@@ -77,11 +77,10 @@ int tzone_is_utc(void)
 	return !zone_selected || zone_is_utc;
 }
 
-int tzone_parse_format(const char *s, const char *fmt, int64_t *out)
+int tzone_parse_civil(const char *s, const char *fmt, int64_t *civil, int *zoned)
 {
 	struct tm tm;
 	const char *end;
-	int64_t civil;
 
 	memset(&tm, 0, sizeof tm);
 	tm.tm_mday = 1;
@@ -93,11 +92,34 @@ int tzone_parse_format(const char *s, const char *fmt, int64_t *out)
 		end++;
 	if (*end)
 		return -1;
-	civil = htime_days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday) * 86400 +
-		tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
-	if (strstr(fmt, "%z"))
-		*out = civil - tm.tm_gmtoff;
-	else
-		*out = tzone_to_utc(civil);
+	*civil = htime_days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday) * 86400 +
+		 tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+	*zoned = strstr(fmt, "%z") != NULL;
+	if (*zoned)
+		*civil -= tm.tm_gmtoff;
+	return 0;
+}
+
+int tzone_parse_format(const char *s, const char *fmt, int64_t *out)
+{
+	int64_t civil;
+	int zoned;
+
+	if (tzone_parse_civil(s, fmt, &civil, &zoned) < 0)
+		return -1;
+	*out = zoned ? civil : tzone_to_utc(civil);
+	return 0;
+}
+
+int tzone_format_has_time(const char *fmt)
+{
+	for (const char *p = strchr(fmt, '%'); p && p[1]; p = strchr(p + 2, '%')) {
+		const char *c = p + 1;
+
+		if (*c == 'E' || *c == 'O') /* alternative forms: %EH, %OM */
+			c++;
+		if (strchr("HIklMSTRrscXp", *c))
+			return 1;
+	}
 	return 0;
 }

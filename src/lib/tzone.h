@@ -34,5 +34,11 @@ int tzone_is_utc(void);
  * read in the selected zone (UTC when none was). Returns 0 and *out,
  * or -1. */
 int tzone_parse_format(const char *s, const char *fmt, int64_t *out);
+/* The same without the zone: *civil is the time as if the zone were UTC
+ * (tzone_to_utc converts it), or, when fmt has %z (*zoned set to 1), the
+ * UTC time itself. */
+int tzone_parse_civil(const char *s, const char *fmt, int64_t *civil, int *zoned);
+/* 1 when fmt reads a time of day (%H, %M, %T, %s, …), 0 for a date only. */
+int tzone_format_has_time(const char *fmt);
 
 #endif

@@ -483,9 +483,12 @@ static const src_fetch av_fetch = {
 
 /* ================================================================ registry */
 
+static const src_author_path av_author[] = {{"item", "authors", 1}, {0}};
+
 const source source_alphavantage = {
 	.name = "alphavantage",
 	.claims = NULL,
 	.normalize = av_normalize,
 	.fetch = &av_fetch,
+	.author = av_author,
 };

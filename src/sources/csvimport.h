@@ -6,7 +6,9 @@
  * mentions table is not a list of posts).
  *
  * Reading the CSV itself (quoting, encodings, line numbers) is csvread.c;
- * this module only sees header names and field strings. Entities come from
+ * this module only sees header names and field strings. A mapped column may
+ * name alternatives ("ts_utc|date": the first that is not empty in the
+ * row). Entities come from
  * a mapped column, or from the title and text through the extractor
  * herd-normalize uses (text/entopts.c), or both. Every error is a message
  * for "file:line: reason"; none is fatal.
@@ -19,7 +21,11 @@
 
 #include "sources/csvread.h"
 
-enum csvimp_kind { CSVIMP_POST, CSVIMP_METRIC };
+/* What a row becomes: a post, one metric per --value, or a price bar
+ * (a metric named "bar" with open/high/low/close/volume). */
+enum csvimp_kind { CSVIMP_POST, CSVIMP_METRIC, CSVIMP_BAR };
+
+#define CSVIMP_MAX_FORMATS 8 /* --date-format options */
 
 /* The settings; the caller owns the strings (argv). */
 struct csvimp_opts {
@@ -28,8 +34,13 @@ struct csvimp_opts {
 	const char *type;               /* post "type" when no column gives it (default "comment") */
 	const char *community;          /* --community, or NULL */
 	const char *community_re;       /* --community-from-filename REGEX, or NULL */
+	const char *entity_re;          /* --entity-from-filename REGEX (metrics, bars), or NULL */
 	int date_from_filename;         /* a YYYY-MM-DD in the file name is the time */
-	const char *date_format;        /* strptime format of the time column, or NULL */
+	/* How the time column is written: strptime formats tried in order,
+	 * "auto" naming herd's own forms (htime.h); none means "auto" alone. */
+	const char *date_formats[CSVIMP_MAX_FORMATS];
+	size_t ndate_formats;
+	int date_only_end;              /* a date without a time of day is the end of that day */
 	int local_zone;                 /* zone-less times are in the zone tzone_use selected */
 	const char *interval;           /* metric "interval", or NULL */
 	int extract;                    /* ENT_* mode for title and text (ENT_NONE: none) */

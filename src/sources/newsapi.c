@@ -139,7 +139,7 @@ static int newsapi_parse(fetch_run *f, const json_t *body, const fetch_query *q,
 {
 	json_t *articles = json_object_get(body, "articles"), *a;
 	long long total = 0;
-	long cap = f->o.max_results > 0 ? f->o.max_results : FREE_RESULTS;
+	long cap = f->o.max_results > 0 ? f->o.max_results : FREE_RESULTS, page;
 	size_t i;
 
 	if (!json_is_array(articles)) {
@@ -158,14 +158,17 @@ static int newsapi_parse(fetch_run *f, const json_t *body, const fetch_query *q,
 		fetch_page_add(pg, json_incref(a), NULL, t, sha1_hex(url, strlen(url), sha), t);
 	}
 	jx_int(body, "totalResults", &total);
-	if (q->page > 0 && (long long)q->page * PAGE_SIZE < total && (long)q->page * PAGE_SIZE < cap &&
-	    json_array_size(articles) > 0) {
-		char nb[16];
-		snprintf(nb, sizeof nb, "%d", q->page + 1);
+	/* The API page this body answers: the token it was asked with (a
+	 * resumed run starts at page p, not 1), never the page count of this
+	 * run. */
+	page = q->asked ? atol(q->asked) : 1;
+	if (page > 0 && page * PAGE_SIZE < total && page * PAGE_SIZE < cap && json_array_size(articles) > 0) {
+		char nb[24];
+		snprintf(nb, sizeof nb, "%ld", page + 1);
 		fetch_page_set_next(pg, nb);
-	} else if (q->key && (long long)q->page * PAGE_SIZE < total) {
+	} else if (q->key && page * PAGE_SIZE < total) {
 		http_log(LOG_INFO, "newsapi %s: %lld results, %ld fetched at most (--max-results; the free plan stops at %d)",
-			 q->key ? q->key : "", total, cap, FREE_RESULTS);
+			 q->key, total, cap, FREE_RESULTS);
 	}
 	return 0;
 }
@@ -230,9 +233,12 @@ static const src_fetch newsapi_fetch = {
 
 /* ================================================================ registry */
 
+static const src_author_path newsapi_author[] = {{"item", "author", 0}, {0}};
+
 const source source_newsapi = {
 	.name = "newsapi",
 	.claims = NULL,
 	.normalize = newsapi_normalize,
 	.fetch = &newsapi_fetch,
+	.author = newsapi_author,
 };

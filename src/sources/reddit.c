@@ -395,9 +395,12 @@ static const src_fetch reddit_fetch = {
 
 /* ================================================================ registry */
 
+static const src_author_path reddit_author[] = {{"item", "data.author", 0}, {0}};
+
 const source source_reddit = {
 	.name = "reddit",
 	.claims = reddit_claims,
 	.normalize = reddit_normalize,
 	.fetch = &reddit_fetch,
+	.author = reddit_author,
 };

@@ -14,8 +14,9 @@
 
 /* ================================================================ registry */
 
-static const source *const all[] = {&source_reddit,       &source_stocktwits, &source_newsapi,  &source_x,
-				    &source_alphavantage, &source_yahoo,      &source_wikipedia};
+static const source *const all[] = {&source_reddit,       &source_stocktwits, &source_newsapi,       &source_x,
+				    &source_alphavantage, &source_yahoo,      &source_wikipedia,     &source_unusualwhales,
+				    &source_finnhub,      &source_trends};
 
 const source *source_find(const char *name)
 {
@@ -29,7 +30,7 @@ const source *source_find(const char *name)
 
 const char *source_names(void)
 {
-	return "reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia";
+	return "reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia, unusualwhales, finnhub, trends";
 }
 
 static int normalize_each(const json_t *item, const void *ctx, const src_out *out, char *err, size_t errlen)
@@ -47,6 +48,111 @@ int source_normalize(const source *src, const json_t *v, const src_meta *meta, c
 		return src->normalize(v, meta, out, err, errlen);
 	src_each(v, normalize_each, (const void *[]){src, meta}, out);
 	return 0;
+}
+
+/* ================================================================ authors */
+
+/* The value at a dotted path ("users.0.username"; numbers index arrays). */
+static const json_t *at_path(const json_t *v, const char *path)
+{
+	char part[64];
+
+	while (v && *path) {
+		size_t n = strcspn(path, ".");
+		char *end;
+		long i;
+
+		snprintf(part, sizeof part, "%.*s", (int)n, path);
+		i = strtol(part, &end, 10);
+		v = json_is_array(v) && *end == '\0' && end != part ? json_array_get(v, (size_t)i) : json_object_get(v, part);
+		path += n;
+		path += *path == '.';
+	}
+	return v;
+}
+
+int source_raw_author(const source *src, const json_t *item, const json_t *includes, buf_t *out)
+{
+	buf_reset(out);
+	for (const src_author_path *p = src->author; p && p->root; p++) {
+		const json_t *v = at_path(strcmp(p->root, "item") == 0 ? item : includes, p->path), *x;
+		char num[32];
+		size_t i;
+
+		if (p->join) {
+			json_array_foreach(v, i, x)
+				if (json_is_string(x) && json_string_length(x))
+					buf_printf(out, "%s%s", out->len ? ", " : "", json_string_value(x));
+		} else if (json_is_string(v) && json_string_length(v)) {
+			buf_puts(out, json_string_value(v));
+		} else if (json_is_integer(v)) { /* X's author_id as a number */
+			snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+			buf_puts(out, num);
+		}
+		if (out->len)
+			return 1;
+	}
+	return 0;
+}
+
+/* One path as SQL: the column's value there as text (NULL when absent or
+ * empty). */
+static void path_sql(int dialect, const src_author_path *p, buf_t *out)
+{
+	const char *col = p->root;
+
+	if (dialect == SRC_SQL_PG) {
+		if (p->join) {
+			buf_printf(out, "(SELECT nullif(string_agg(e, ', ' ORDER BY o), '') FROM jsonb_array_elements_text("
+					"CASE jsonb_typeof(%s #> '{%s}') WHEN 'array' THEN %s #> '{%s}' END) "
+					"WITH ORDINALITY AS a(e, o) WHERE e <> '')",
+				   col, p->path, col, p->path);
+			return;
+		}
+		buf_printf(out, "nullif(%s #>> '{", col);
+		for (const char *c = p->path; *c; c++)
+			buf_putc(out, *c == '.' ? ',' : *c);
+		buf_puts(out, "}', '')");
+		return;
+	}
+	if (p->join) {
+		buf_printf(out, "(SELECT nullif(group_concat(value, ', '), '') FROM (SELECT value FROM json_each(%s, '$.%s') "
+				"WHERE type = 'text' AND value <> '' ORDER BY key))",
+			   col, p->path);
+		return;
+	}
+	buf_printf(out, "nullif(CAST(json_extract(%s, '$", col);
+	for (const char *c = p->path; *c;) {
+		size_t n = strcspn(c, ".");
+		char *end;
+		strtol(c, &end, 10);
+		if (end == c + n && n)
+			buf_printf(out, "[%.*s]", (int)n, c);
+		else
+			buf_printf(out, ".%.*s", (int)n, c);
+		c += n;
+		c += *c == '.';
+	}
+	buf_puts(out, "') AS TEXT), '')");
+}
+
+void source_raw_author_sql(int dialect, buf_t *out)
+{
+	buf_puts(out, "CASE source");
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+		const src_author_path *p = all[i]->author;
+		if (!p)
+			continue;
+		int many = p[1].root != NULL; /* coalesce() wants two or more */
+		buf_printf(out, " WHEN '%s' THEN %s", all[i]->name, many ? "coalesce(" : "");
+		for (int k = 0; p[k].root; k++) {
+			if (k)
+				buf_puts(out, ", ");
+			path_sql(dialect, &p[k], out);
+		}
+		buf_puts(out, many ? ")" : "");
+	}
+	buf_puts(out, " END");
 }
 
 /* ================================================================ posts */

@@ -1,10 +1,10 @@
 /*
  * sources.h — the registry of sources (reddit, stocktwits, newsapi, x,
- * alphavantage, yahoo, wikipedia): a source's name → how to turn what its
+ * alphavantage, yahoo, wikipedia, unusualwhales, finnhub, trends): a source's name → how to turn what its
  * API returns into `post` or `metric` records (docs/records.md), and how to
  * fetch it. Each source lives in one file, src/sources/NAME.c, with a
  * "normalize" section (herd-normalize calls it) and a "fetch" section
- * (herd-fetch, through src/http/fetch.h), so that "how is StockTwits
+ * (herd-fetch, through src/sources/fetch.h), so that "how is StockTwits
  * handled" is answered by one file.
  *
  * A normalizer takes one JSON value: a single item (a Reddit comment, a
@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http/fetch.h"
+#include "fetch.h"
 #include "lib/buf.h"
 
 /* What came with the item in a `raw` record. */
@@ -42,7 +42,7 @@ typedef struct src_out {
 	void *arg;
 } src_out;
 
-/* A source's fetch half (herd-fetch); the driver is src/http/fetch.c. */
+/* A source's fetch half (herd-fetch); the driver is src/sources/fetch.c. */
 struct src_fetch {
 	const char *base_url; /* the API's own root, replaced by --base-url */
 	int ascending;        /* metric sources: one request per query for what is newer than the mark */
@@ -71,6 +71,15 @@ struct src_fetch {
 	double (*pace)(const http_response *r, char *why, size_t whylen);
 };
 
+/* Where a source's raw record names the author its posts get: the item or
+ * the record's includes, a dotted path (a number indexes an array), and
+ * join: an array of names its posts join with ", " (Alpha Vantage). */
+typedef struct src_author_path {
+	const char *root; /* "item" or "includes"; NULL ends a list */
+	const char *path;
+	int join;
+} src_author_path;
+
 typedef struct source {
 	const char *name;
 	/* 1 when a record with a "kind" is still an item of this source (Reddit
@@ -81,15 +90,36 @@ typedef struct source {
 	int (*normalize)(const json_t *v, const src_meta *meta, const src_out *out, char *err, size_t errlen);
 	/* How herd-fetch collects it. */
 	const src_fetch *fetch;
+	/* Where its raw records name the author, tried in order, the first
+	 * present wins, as the normalizer takes it; NULL: its records have no
+	 * author (metrics). Forgetting an author finds raw records by it
+	 * (herd-maintain forget, herd-load's drop list, PostgreSQL's). */
+	const src_author_path *author;
 } source;
 
 extern const source source_reddit, source_stocktwits, source_newsapi, source_x, source_alphavantage, source_yahoo,
-	source_wikipedia;
+	source_wikipedia, source_unusualwhales, source_finnhub, source_trends;
 
 /* The source called name, or NULL. */
 const source *source_find(const char *name);
 /* The known names, for messages: "reddit, stocktwits, newsapi, x, …". */
 const char *source_names(void);
+/*
+ * The author a raw record of src names, as its posts record it, into out
+ * (reset first): 1 when found, 0 when the source has no authors or this
+ * record names none.
+ */
+int source_raw_author(const source *src, const json_t *item, const json_t *includes, buf_t *out);
+/* SQL dialects source_raw_author_sql writes. */
+enum { SRC_SQL_SQLITE, SRC_SQL_PG };
+/*
+ * The same as an SQL expression over a raw row's columns source, item and
+ * includes (JSON text in SQLite, jsonb in PostgreSQL): a CASE on source
+ * with each source's paths, NULL for sources without authors. Appends to
+ * out.
+ */
+void source_raw_author_sql(int dialect, buf_t *out);
+
 /* Run src's normalizer on v; a JSON array is taken as a list of items
  * (each one's failure goes to out->bad_item). Returns as normalize does. */
 int source_normalize(const source *src, const json_t *v, const src_meta *meta, const src_out *out, char *err,

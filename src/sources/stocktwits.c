@@ -209,9 +209,12 @@ static const src_fetch stocktwits_fetch = {
 
 /* ================================================================ registry */
 
+static const src_author_path stocktwits_author[] = {{"item", "user.username", 0}, {0}};
+
 const source source_stocktwits = {
 	.name = "stocktwits",
 	.claims = NULL,
 	.normalize = stocktwits_normalize,
 	.fetch = &stocktwits_fetch,
+	.author = stocktwits_author,
 };

@@ -281,9 +281,15 @@ static const src_fetch x_fetch = {
 
 /* ================================================================ registry */
 
+/* The username herd-fetch put in the record's includes (the author
+ * expansion), a v1.1 tweet's own user, else the author_id. */
+static const src_author_path x_author[] = {
+	{"includes", "users.0.username", 0}, {"item", "user.screen_name", 0}, {"item", "author_id", 0}, {0}};
+
 const source source_x = {
 	.name = "x",
 	.claims = NULL,
 	.normalize = x_normalize,
 	.fetch = &x_fetch,
+	.author = x_author,
 };

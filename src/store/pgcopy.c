@@ -22,6 +22,7 @@
  * and raw items are longer.
  */
 #include "pgcopy.h"
+#include "forget.h"
 #include "lib/buf.h"
 #include "lib/ndjson.h"
 #include "lib/util.h"
@@ -202,6 +203,25 @@ static const struct {
 	{STORE_EVENTS, "events_entity_at", "\"entity\", \"at\""},
 };
 
+/* Tables an older herd created, brought to today's shape (the script's
+ * CREATE TABLE IF NOT EXISTS leaves them as they are). Each step does
+ * nothing when it was done already, so every script may run them all; in
+ * step with the SQLite file's migrations (schema.c). */
+static const char *const upgrades[] = {
+	/* schema.c migration 8: metrics that are events carry their key, part
+	 * of the primary key ('' for the samples loaded before). */
+	"ALTER TABLE metrics ADD COLUMN IF NOT EXISTS \"key\" text NOT NULL DEFAULT '';\n"
+	"DO $$DECLARE pk name; BEGIN\n"
+	"  SELECT conname INTO pk FROM pg_constraint c WHERE c.conrelid = 'metrics'::regclass AND c.contype = 'p'\n"
+	"    AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)\n"
+	"                    AND a.attname = 'key');\n"
+	"  IF pk IS NOT NULL THEN\n"
+	"    EXECUTE format('ALTER TABLE metrics DROP CONSTRAINT %I, ADD PRIMARY KEY (source, entity, name, \"interval\", "
+	"\"at\", \"key\")', pk);\n"
+	"  END IF;\n"
+	"END$$;\n",
+};
+
 static int json_key(const struct store_table *t)
 {
 	for (int i = 0; i < t->nkey; i++)
@@ -253,6 +273,17 @@ static void schema(buf_t *b)
 				buf_printf(b, "CREATE INDEX IF NOT EXISTS %s ON %s (%s);\n", indexes[k].name, t->name,
 					   indexes[k].cols);
 	}
+	/* Forgotten authors (forget.c; schema.c migration 9): the hashes whose
+	 * records every load drops, and what each forget deleted. */
+	buf_puts(b, "CREATE TABLE IF NOT EXISTS forget_list (\n"
+		    "  hash text NOT NULL PRIMARY KEY, source text NOT NULL, since timestamptz NOT NULL,\n"
+		    "  dropped bigint NOT NULL DEFAULT 0);\n"
+		    "CREATE TABLE IF NOT EXISTS forget_audit (\n"
+		    "  \"at\" timestamptz NOT NULL, source text NOT NULL, hash text NOT NULL, posts bigint NOT NULL,\n"
+		    "  post_entities bigint NOT NULL, scores bigint NOT NULL, raw bigint NOT NULL);\n");
+	buf_puts(b, "-- Tables an older herd made, brought up to date (each step is a no-op once done).\n");
+	for (size_t k = 0; k < sizeof upgrades / sizeof upgrades[0]; k++)
+		buf_puts(b, upgrades[k]);
 }
 
 /* INSERT INTO t AS t (cols) SELECT cols FROM src ON CONFLICT (key) DO
@@ -282,8 +313,47 @@ static void upsert(buf_t *b, const struct store_table *t, const char *src)
 	buf_puts(b, "  RETURNING t.xmax = 0 AS inserted)\n");
 }
 
+/*
+ * The staged rows of forgotten authors leave before anything is upserted
+ * (forget.c): posts whose (source, author) hashes to one on forget_list,
+ * their post_entities and scores, and raw rows whose item names such an
+ * author (raw_author: source_raw_author_sql's PostgreSQL expression). Each
+ * drop is counted in forget_list.dropped and said in a line of the load's
+ * output, only when something was dropped.
+ */
+static void drop_forgotten(buf_t *b, int ti, const char *raw_author)
+{
+	char hash[1024];
+
+	if (ti == STORE_POSTS) {
+		forget_hash_pg("s.source", "s.author", hash, sizeof hash);
+		buf_printf(b,
+			   "WITH d AS (DELETE FROM herd_stage_posts s USING forget_list f\n"
+			   "  WHERE s.author IS NOT NULL AND f.source = s.source AND f.hash = %s RETURNING s.id, f.hash),\n"
+			   "k AS (INSERT INTO herd_forgotten_posts SELECT id FROM d),\n"
+			   "u AS (UPDATE forget_list f SET dropped = f.dropped + n.c FROM (SELECT hash, count(*) AS c FROM d GROUP BY hash) n\n"
+			   "  WHERE f.hash = n.hash)\n"
+			   "SELECT format('posts: %%s rows of forgotten authors dropped', count(*)) FROM d HAVING count(*) > 0;\n",
+			   hash);
+	} else if (ti == STORE_POST_ENTITIES || ti == STORE_SCORES) {
+		buf_printf(b, "DELETE FROM herd_stage_%s WHERE post_id IN (SELECT id FROM herd_forgotten_posts);\n",
+			   store_tables[ti].name);
+	} else if (ti == STORE_RAW && raw_author) {
+		forget_hash_pg("r.source", "r.author", hash, sizeof hash);
+		buf_printf(b,
+			   "WITH r AS (SELECT herd_line, source, (%s) AS author FROM herd_stage_raw),\n"
+			   "m AS (SELECT r.herd_line, f.hash FROM r JOIN forget_list f ON f.source = r.source\n"
+			   "  AND r.author IS NOT NULL AND f.hash = %s),\n"
+			   "d AS (DELETE FROM herd_stage_raw s USING m WHERE s.herd_line = m.herd_line RETURNING m.hash),\n"
+			   "u AS (UPDATE forget_list f SET dropped = f.dropped + n.c FROM (SELECT hash, count(*) AS c FROM d GROUP BY hash) n\n"
+			   "  WHERE f.hash = n.hash)\n"
+			   "SELECT format('raw: %%s rows of forgotten authors dropped', count(*)) FROM d HAVING count(*) > 0;\n",
+			   raw_author, hash);
+	}
+}
+
 /* Stage one table's file and upsert it; prints "TABLE: n new, …". */
-static void load_table(buf_t *b, int ti, const char *run_id)
+static void load_table(buf_t *b, int ti, const char *run_id, const char *raw_author)
 {
 	const struct store_table *t = &store_tables[ti];
 	const char *stage = "herd_stage_";
@@ -297,6 +367,7 @@ static void load_table(buf_t *b, int ti, const char *run_id)
 	buf_printf(b, "\\copy %s%s (", stage, t->name);
 	col_list(b, t, 0, t->ncols, "");
 	buf_printf(b, ") FROM '%s.%s.copy' WITH (FORMAT text, ENCODING 'UTF8')\n", t->name, run_id);
+	drop_forgotten(b, ti, raw_author);
 
 	if (!t->ngroup) {
 		/* The last row of each key, in file order. */
@@ -357,6 +428,7 @@ struct store_pgcopy {
 	int renamed[STORE_NTABLES];     /* published (close) */
 	int failed;                     /* a write failed: close discards the run */
 	buf_t line;                     /* scratch: one row */
+	char *raw_author;               /* store_pgcopy_set_raw_author's expression, or NULL */
 };
 
 /* "TABLE.RUN.copy", ".TABLE.RUN.copy.tmp", "load.RUN.sql" … into out. */
@@ -422,6 +494,12 @@ bad:
 	free(pc->dir);
 	free(pc);
 	return NULL;
+}
+
+void store_pgcopy_set_raw_author(store_pgcopy *pc, const char *expr)
+{
+	free(pc->raw_author);
+	pc->raw_author = expr ? xstrdup(expr) : NULL;
 }
 
 const char *store_pgcopy_run_id(const store_pgcopy *pc)
@@ -555,12 +633,36 @@ static int sync_dir(store_pgcopy *pc, char *err, size_t errlen)
 	return 0;
 }
 
+/* Write b as the run's script (temporary name, fsync, rename). 0, or -1
+ * with err; b is freed either way. */
+static int put_script(store_pgcopy *pc, buf_t *b, char *err, size_t errlen)
+{
+	FILE *f;
+	int rc;
+
+	if (!(f = create_tmp(pc, -1, err, errlen))) {
+		buf_free(b);
+		return -1;
+	}
+	pc->script_made = 1;
+	rc = fwrite(b->p, 1, b->len, f) != b->len;
+	buf_free(b);
+	if (rc) {
+		fail(pc, -1, 1, "write error", err, errlen);
+		fclose(f);
+		return -1;
+	}
+	if (finish_file(pc, -1, f, err, errlen) || publish(pc, -1, err, errlen))
+		return -1;
+	pc->script_renamed = 1;
+	return 0;
+}
+
 /* The load script, written last. */
 static int write_script(store_pgcopy *pc, char *err, size_t errlen)
 {
 	buf_t b = BUF_INIT;
-	FILE *f;
-	int nfiles = 0, rc;
+	int nfiles = 0;
 
 	for (int t = 0; t < STORE_NTABLES; t++)
 		nfiles += pc->renamed[t];
@@ -580,27 +682,12 @@ static int write_script(store_pgcopy *pc, char *err, size_t errlen)
 		   "DO $$BEGIN PERFORM pg_advisory_xact_lock(%d); END$$;\n\n",
 		   pc->run_id, pc->run_id, HERD_VERSION, store_pgcopy_rows(pc), nfiles, pc->run_id, PGCOPY_LOCK_KEY);
 	schema(&b);
+	buf_puts(&b, "CREATE TEMP TABLE herd_forgotten_posts (id text) ON COMMIT DROP;\n");
 	for (int t = 0; t < STORE_NTABLES; t++)
 		if (pc->renamed[t])
-			load_table(&b, t, pc->run_id);
+			load_table(&b, t, pc->run_id, pc->raw_author);
 	buf_puts(&b, "\nCOMMIT;\n");
-
-	if (!(f = create_tmp(pc, -1, err, errlen))) {
-		buf_free(&b);
-		return -1;
-	}
-	pc->script_made = 1;
-	rc = fwrite(b.p, 1, b.len, f) != b.len;
-	buf_free(&b);
-	if (rc) {
-		fail(pc, -1, 1, "write error", err, errlen);
-		fclose(f);
-		return -1;
-	}
-	if (finish_file(pc, -1, f, err, errlen) || publish(pc, -1, err, errlen))
-		return -1;
-	pc->script_renamed = 1;
-	return 0;
+	return put_script(pc, &b, err, errlen);
 }
 
 /* Remove the temporary files this run made, and what it renamed. */
@@ -624,6 +711,7 @@ static void release(store_pgcopy *pc)
 {
 	close(pc->dirfd);
 	buf_free(&pc->line);
+	free(pc->raw_author);
 	free(pc->dir);
 	free(pc);
 }
@@ -665,6 +753,68 @@ bad:
 	discard(pc);
 	release(pc);
 	return -1;
+}
+
+/* ---------------------------------------------------------------- forgetting */
+
+/* s as an SQL string literal ('' doubled) into b. */
+static void sql_literal(buf_t *b, const char *s)
+{
+	buf_putc(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			buf_putc(b, '\'');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '\'');
+}
+
+int store_pgcopy_forget(store_pgcopy *pc, const char *source, const char *hash, const char *raw_author, char *err,
+			size_t errlen)
+{
+	buf_t b = BUF_INIT, src = BUF_INIT;
+	char posts_hash[1024], raw_hash[1024];
+
+	sql_literal(&src, source);
+	forget_hash_pg("source", "author", posts_hash, sizeof posts_hash);
+	forget_hash_pg("source", raw_author ? raw_author : "NULL", raw_hash, sizeof raw_hash);
+	buf_printf(&b,
+		   "-- load.%s.sql: herd-maintain forget run %s (herd %s): forget one author of %s.\n"
+		   "-- The author is named here only by the hash forget_list keeps (src/store/forget.h);\n"
+		   "-- deletes their posts, post_entities, scores and raw rows, puts the hash on the\n"
+		   "-- list every later load drops by, and writes an audit row (time, hash, counts),\n"
+		   "-- in one transaction: a killed run deletes nothing, and runs again whole.\n"
+		   "\\set ON_ERROR_STOP on\n"
+		   "BEGIN;\n"
+		   "SET LOCAL client_min_messages = warning;\n"
+		   "DO $$BEGIN PERFORM pg_advisory_xact_lock(%d); END$$;\n\n",
+		   pc->run_id, pc->run_id, HERD_VERSION, src.p, PGCOPY_LOCK_KEY);
+	schema(&b);
+	buf_printf(&b, "\nINSERT INTO forget_list (hash, source, since, dropped) VALUES ('%s', %s, now(), 0)\n"
+		       "  ON CONFLICT (hash) DO NOTHING;\n", hash, src.p);
+	buf_printf(&b, "CREATE TEMP TABLE herd_forget_posts ON COMMIT DROP AS\n"
+		       "  SELECT id FROM posts WHERE source = %s AND author IS NOT NULL AND %s = '%s';\n",
+		   src.p, posts_hash, hash);
+	buf_printf(&b,
+		   "WITH e AS (DELETE FROM post_entities WHERE post_id IN (SELECT id FROM herd_forget_posts) RETURNING 1),\n"
+		   "s AS (DELETE FROM scores WHERE post_id IN (SELECT id FROM herd_forget_posts) RETURNING 1),\n"
+		   "p AS (DELETE FROM posts WHERE id IN (SELECT id FROM herd_forget_posts) RETURNING 1),\n"
+		   "r AS (DELETE FROM raw WHERE source = %s AND %s = '%s' RETURNING 1),\n"
+		   "a AS (INSERT INTO forget_audit (\"at\", source, hash, posts, post_entities, scores, raw)\n"
+		   "  SELECT now(), %s, '%s', (SELECT count(*) FROM p), (SELECT count(*) FROM e), (SELECT count(*) FROM s),\n"
+		   "    (SELECT count(*) FROM r) RETURNING *)\n"
+		   "SELECT format('forget: %%s posts, %%s post_entities, %%s scores, %%s raw deleted', posts, post_entities,\n"
+		   "  scores, raw) FROM a;\n"
+		   "\nCOMMIT;\n",
+		   src.p, raw_hash, hash, src.p, hash);
+	buf_free(&src);
+	if (put_script(pc, &b, err, errlen) < 0 || sync_dir(pc, err, errlen) < 0) {
+		discard(pc);
+		release(pc);
+		return -1;
+	}
+	release(pc);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- backend */

@@ -48,6 +48,28 @@ store_pgcopy *store_pgcopy_open(const char *dir, const char *run_id, char *err, 
  */
 int store_pgcopy_close(store_pgcopy *pc, char *err, size_t errlen);
 
+/*
+ * How a raw row names its author: an SQL expression over the staged row's
+ * source, item and includes (source_raw_author_sql's PostgreSQL dialect).
+ * With it, the load script drops the staged raw rows of forgotten authors
+ * too (posts, post_entities and scores are always checked); without it,
+ * raw rows are not. The string is copied.
+ */
+void store_pgcopy_set_raw_author(store_pgcopy *pc, const char *expr);
+
+/*
+ * Instead of a load, publish a run that forgets one author (forget.h): its
+ * script puts hash on forget_list, deletes the author's posts (those of
+ * source whose author hashes to hash), their post_entities and scores, and
+ * the raw rows of source whose item names the author (raw_author, as for
+ * store_pgcopy_set_raw_author; NULL: none), writes a forget_audit row and
+ * prints the counts, in one transaction. Only the hash is written, never
+ * the author. pc must have no rows; it is freed either way. Returns 0, or
+ * -1 with err.
+ */
+int store_pgcopy_forget(store_pgcopy *pc, const char *source, const char *hash, const char *raw_author, char *err,
+			size_t errlen);
+
 /* The run's id (borrowed; valid until close). */
 const char *store_pgcopy_run_id(const store_pgcopy *pc);
 /* Rows written so far (all tables, set markers not counted). */

@@ -3,7 +3,8 @@
  * schema.h. Migrations 1-3 were written for herd-load and herd-fetch; 4
  * and 5 took in the tables herd-detect and herd-alert used to create
  * themselves, so that one mechanism versions them all; 6 is herd-detect's
- * count model, 7 herd-alert's queue of events not yet delivered.
+ * count model, 7 herd-alert's queue of events not yet delivered; 8 gave
+ * metrics that are events their key; 9 holds forgotten authors.
  */
 #include "schema.h"
 #include "lib/util.h"
@@ -142,6 +143,29 @@ static const struct migration migrations[] = {
 	 "CREATE TABLE alert_pending (\n"
 	 "  \"key\" TEXT NOT NULL PRIMARY KEY, \"at\" TEXT NOT NULL, event TEXT NOT NULL, queued_at TEXT NOT NULL);\n"
 	 "CREATE INDEX alert_pending_at ON alert_pending (\"at\", \"key\");\n"},
+	/* A metric that is an event (an options flow alert, an analyst rating)
+	 * carries the event's key: two at one moment are two rows. The key is
+	 * part of the primary key, so the table is rebuilt ('' for the rows
+	 * there, which were samples). */
+	{8, "metrics: key (one row per event, for metrics that are events)",
+	 "CREATE TABLE metrics_v8 (\n"
+	 "  source TEXT NOT NULL, entity TEXT NOT NULL, name TEXT NOT NULL, \"interval\" TEXT NOT NULL,\n"
+	 "  \"at\" TEXT NOT NULL, \"key\" TEXT NOT NULL, value REAL NOT NULL, open REAL, high REAL, low REAL,\n"
+	 "  close REAL, volume REAL, PRIMARY KEY (source, entity, name, \"interval\", \"at\", \"key\"));\n"
+	 "INSERT INTO metrics_v8 SELECT source, entity, name, \"interval\", \"at\", '', value, open, high, low, close,\n"
+	 "  volume FROM metrics;\n"
+	 "DROP TABLE metrics;\n"
+	 "ALTER TABLE metrics_v8 RENAME TO metrics;\n"
+	 "CREATE INDEX metrics_entity_at ON metrics (entity, \"at\");\n"},
+	/* Forgetting an author (src/store/forget.c): the authors' hashes, whose
+	 * records herd-load drops (and counts), and one row per forget with no
+	 * personal data: a hash, a time, counts. */
+	{9, "forget: forget_list (forgotten authors' hashes), forget_audit (what each forget deleted)",
+	 "CREATE TABLE IF NOT EXISTS forget_list (\n"
+	 "  hash TEXT NOT NULL PRIMARY KEY, source TEXT NOT NULL, since TEXT NOT NULL, dropped INTEGER NOT NULL DEFAULT 0);\n"
+	 "CREATE TABLE IF NOT EXISTS forget_audit (\n"
+	 "  \"at\" TEXT NOT NULL, source TEXT NOT NULL, hash TEXT NOT NULL, posts INTEGER NOT NULL,\n"
+	 "  post_entities INTEGER NOT NULL, scores INTEGER NOT NULL, raw INTEGER NOT NULL);\n"},
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -168,7 +168,7 @@ void store_sqlite_must_finish(store_sqlite *s, sqlite3_stmt *st, const char *wha
 
 /* ================================================================ batches */
 
-static int begin(store_sqlite *s, char *err, size_t errlen)
+int store_sqlite_begin(store_sqlite *s, char *err, size_t errlen)
 {
 	if (s->in_batch)
 		return 0;
@@ -336,7 +336,7 @@ static int put_group(store_sqlite *s, const store_rows *rows, const store_row *g
 int store_sqlite_put(store_sqlite *s, const store_rows *rows, store_counts counts[STORE_NTABLES], char *err,
 		     size_t errlen)
 {
-	if (begin(s, err, errlen))
+	if (store_sqlite_begin(s, err, errlen))
 		return -1;
 	for (int r = 0; r < rows->n; r++)
 		if (put_row(s, &rows->rows[r], &counts[rows->rows[r].table], err, errlen))

@@ -67,6 +67,10 @@ void store_sqlite_must_finish(store_sqlite *db, sqlite3_stmt *st, const char *wh
  */
 int store_sqlite_put(store_sqlite *db, const store_rows *rows, store_counts counts[STORE_NTABLES], char *err,
 		     size_t errlen);
+/* Open a batch now (BEGIN IMMEDIATE: the file's write lock) when none is
+ * open, for a caller that must read inside it before its first put
+ * (herd-load's list of forgotten authors). 0, or -1 with err. */
+int store_sqlite_begin(store_sqlite *db, char *err, size_t errlen);
 /* Commit the current batch (nothing to do when none is open). */
 int store_sqlite_commit(store_sqlite *db, char *err, size_t errlen);
 /* Fill b so that herd-load can drive this file as a store_backend;

@@ -42,9 +42,9 @@ static const struct store_column scores_cols[] = {
 };
 static const struct store_column metrics_cols[] = {
 	{"source", STORE_TEXT, 1}, {"entity", STORE_TEXT, 1}, {"name", STORE_TEXT, 1},
-	{"interval", STORE_TEXT, 1}, {"at", STORE_TIME, 1},   {"value", STORE_REAL, 1},
-	{"open", STORE_REAL, 0},   {"high", STORE_REAL, 0},   {"low", STORE_REAL, 0},
-	{"close", STORE_REAL, 0},  {"volume", STORE_REAL, 0},
+	{"interval", STORE_TEXT, 1}, {"at", STORE_TIME, 1},   {"key", STORE_TEXT, 1},
+	{"value", STORE_REAL, 1},  {"open", STORE_REAL, 0},   {"high", STORE_REAL, 0},
+	{"low", STORE_REAL, 0},    {"close", STORE_REAL, 0},  {"volume", STORE_REAL, 0},
 };
 static const struct store_column aggregates_cols[] = {
 	{"entity", STORE_TEXT, 1},     {"window", STORE_TEXT, 1},       {"start", STORE_TIME, 1},
@@ -66,7 +66,7 @@ const struct store_table store_tables[STORE_NTABLES] = {
 	[STORE_POSTS] = {"posts", posts_cols, NCOLS(posts_cols), 1, 0},
 	[STORE_POST_ENTITIES] = {"post_entities", post_entities_cols, NCOLS(post_entities_cols), 2, 1},
 	[STORE_SCORES] = {"scores", scores_cols, NCOLS(scores_cols), 2, 0},
-	[STORE_METRICS] = {"metrics", metrics_cols, NCOLS(metrics_cols), 5, 0},
+	[STORE_METRICS] = {"metrics", metrics_cols, NCOLS(metrics_cols), 6, 0},
 	[STORE_AGGREGATES] = {"aggregates", aggregates_cols, NCOLS(aggregates_cols), 3, 0},
 	[STORE_EVENTS] = {"events", events_cols, NCOLS(events_cols), 1, 0},
 	[STORE_RAW] = {"raw", raw_cols, NCOLS(raw_cols), 2, 0},
@@ -407,12 +407,15 @@ static int from_metric(struct check *c, const json_t *rec)
 
 	if (get_str(c, rec, "source", REQUIRED, 0, &m->v[0]) || get_str(c, rec, "entity", REQUIRED, 0, &m->v[1]) ||
 	    get_str(c, rec, "name", REQUIRED, 0, &m->v[2]) || get_str(c, rec, "interval", OPTIONAL, 0, &m->v[3]) ||
-	    get_time(c, rec, "at", &m->v[4]) || get_real(c, rec, "value", REQUIRED, &m->v[5]))
+	    get_time(c, rec, "at", &m->v[4]) || get_str(c, rec, "key", OPTIONAL, 0, &m->v[5]) ||
+	    get_real(c, rec, "value", REQUIRED, &m->v[6]))
 		return -1;
 	if (m->v[3].t == STORE_V_NULL) /* part of the key: "" stands for none */
 		set_text(&m->v[3], "", 0);
+	if (m->v[5].t == STORE_V_NULL) /* likewise: a sample, not an event */
+		set_text(&m->v[5], "", 0);
 	for (int i = 0; i < 5; i++)
-		if (get_real(c, rec, bar[i], OPTIONAL, &m->v[6 + i]))
+		if (get_real(c, rec, bar[i], OPTIONAL, &m->v[7 + i]))
 			return -1;
 	return 0;
 }

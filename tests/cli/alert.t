@@ -15,20 +15,36 @@ Help, version and usage errors.
   herd-alert: no channel: set HERD_SLACK_WEBHOOK, HERD_WEBHOOK_URL or HERD_SMTP_URL (or use --dry-run)
   Try 'herd-alert --help' for more information.
   [2]
-  $ herd-alert --to slack < /dev/null
-  herd-alert: --to slack: HERD_SLACK_WEBHOOK is not set
+  $ herd-alert --channels slack < /dev/null
+  herd-alert: --channels slack: HERD_SLACK_WEBHOOK is not set
   Try 'herd-alert --help' for more information.
   [2]
-  $ herd-alert --to pager --dry-run < /dev/null
-  herd-alert: --to: 'pager' is not slack, webhook or email
+  $ herd-alert --to slack < /dev/null
+  herd-alert: --channels slack: HERD_SLACK_WEBHOOK is not set
+  Try 'herd-alert --help' for more information.
+  [2]
+  $ herd-alert --channels pager --dry-run < /dev/null
+  herd-alert: --channels: 'pager' is not slack, webhook or email
   Try 'herd-alert --help' for more information.
   [2]
   $ herd-alert --min-severity high --dry-run < /dev/null
   herd-alert: --min-severity: 'high' is not info, warn or critical
   Try 'herd-alert --help' for more information.
   [2]
+  $ herd-alert --rate-limit 5 --dry-run < /dev/null
+  herd-alert: --rate-limit: '5' is not N/DURATION (like 5/1d) or off
+  Try 'herd-alert --help' for more information.
+  [2]
   $ herd-alert --rate 5 --dry-run < /dev/null
-  herd-alert: --rate: '5' is not N/DURATION (like 5/1d) or off
+  herd-alert: --rate-limit: '5' is not N/DURATION (like 5/1d) or off
+  Try 'herd-alert --help' for more information.
+  [2]
+  $ herd-alert --timeout 20x --dry-run < /dev/null
+  herd-alert: --timeout: '20x' is not a duration (like 500ms, 20s, 1.5m, 1h)
+  Try 'herd-alert --help' for more information.
+  [2]
+  $ herd-alert --retry-wait 2h --dry-run < /dev/null
+  herd-alert: --retry-wait: 2h is out of range [0.001s, 600s]
   Try 'herd-alert --help' for more information.
   [2]
   $ HERD_SMTP_URL=smtp://127.0.0.1:1 HERD_SMTP_FROM=a@b herd-alert < /dev/null
@@ -45,12 +61,24 @@ and an info-level fade that the default --min-severity (warn) filters.
   > {"kind":"event","type":"cascade","entity":"BB","at":"2021-01-22T00:00:00Z","key":"cascade:BB:2021-01-22T00:00:00Z:fade","score":0.3,"severity":"info","evidence":{"phase":"fade"}}
   > EOF
 
---dry-run sends nothing and remembers nothing, even with no channel set.
+--dry-run sends nothing and remembers nothing, even with no channel set:
+it shows which events would go, to the channels that are set (none here,
+and it says so), and without a state file it writes none.
 
   $ herd-alert --dry-run --state dry.db ev.ndjson | jq -c '[.key, .evidence.channels, .evidence.dry_run, .evidence.text]'
-  herd-alert: dry run: 2 delivered, 0 already sent, 0 held back by --rate, 1 filtered, 0 pending, 0 skipped; would send slack 2, webhook 2, email 2
-  ["alert:cascade:GME:2021-01-22T00:00:00Z:start",["slack","webhook","email"],true,"[critical] GME cascade at 2021-01-22T00:00:00Z: score 7.40 — start · led by reddit/wallstreetbets · 3120 posts vs 210.5 usual"]
-  ["alert:heat:AMC:2021-01-22T00:00:00Z",["slack","webhook","email"],true,"[warn] AMC heat at 2021-01-22T00:00:00Z: score 4.10 — heat 4.10 over 2 streams"]
+  herd-alert: dry run: no channel is set (HERD_SLACK_WEBHOOK, HERD_WEBHOOK_URL, HERD_SMTP_URL): the events that would go are shown, with no channel
+  herd-alert: dry run: 2 delivered, 0 already sent, 0 held back by --rate-limit, 1 filtered, 0 pending, 0 skipped; would send to no channel
+  ["alert:cascade:GME:2021-01-22T00:00:00Z:start",[],true,"[critical] GME cascade at 2021-01-22T00:00:00Z: score 7.40 — start · led by reddit/wallstreetbets · 3120 posts vs 210.5 usual"]
+  ["alert:heat:AMC:2021-01-22T00:00:00Z",[],true,"[warn] AMC heat at 2021-01-22T00:00:00Z: score 4.10 — heat 4.10 over 2 streams"]
+  $ ls dry.db*
+  ls: cannot access 'dry.db*': No such file or directory
+  [2]
+  $ HERD_WEBHOOK_URL=http://127.0.0.1:9/hook herd-alert -q --dry-run --state dry.db ev.ndjson | jq -c .evidence.channels
+  ["webhook"]
+  ["webhook"]
+  $ HERD_WEBHOOK_URL=http://127.0.0.1:9/hook herd-alert -q --state dry.db < /dev/null
+  $ herd-alert --dry-run --state dry.db ev.ndjson 2>&1 >/dev/null | tail -1
+  herd-alert: dry run: 2 delivered, 0 already sent, 0 held back by --rate-limit, 1 filtered, 0 pending, 0 skipped; would send to no channel
   $ sqlite3 dry.db 'SELECT count(*) FROM alert_events' 'SELECT count(*) FROM alert_deliveries'
   0
   0
@@ -120,7 +148,7 @@ Exactly once across reruns: the same events again send nothing, and the
 state says what went where.
 
   $ herd-alert --state s.db ev.ndjson
-  herd-alert: 0 delivered, 2 already sent, 0 held back by --rate, 1 filtered, 0 pending, 0 skipped; sent slack 0, webhook 0, email 0
+  herd-alert: 0 delivered, 2 already sent, 0 held back by --rate-limit, 1 filtered, 0 pending, 0 skipped; sent slack 0, webhook 0, email 0
   $ wc -l < r/log
   9
   $ sqlite3 s.db "SELECT key, status FROM alert_events ORDER BY 1" "SELECT key, channel, status, attempts FROM alert_deliveries ORDER BY 1, 2"
@@ -147,12 +175,12 @@ the day is held back, and stays held back on a rerun; the next day's goes.
   $ echo '{"kind":"event","type":"signal","entity":"GME","at":"2021-01-24T05:00:00Z","key":"signal:GME:BUY:next","score":0.5,"severity":"warn","evidence":{"direction":"BUY"}}' >> burst.ndjson
   $ herd-alert --state rate.db --rate 2/1d --to webhook burst.ndjson | jq -r .key
   herd-alert: signal:GME:BUY:03: held back: GME had 2 alerts in the 1d before 2021-01-23T03:00:00Z
-  herd-alert: 3 delivered, 0 already sent, 1 held back by --rate, 0 filtered, 0 pending, 0 skipped; sent webhook 3
+  herd-alert: 3 delivered, 0 already sent, 1 held back by --rate-limit, 0 filtered, 0 pending, 0 skipped; sent webhook 3
   alert:signal:GME:BUY:01
   alert:signal:GME:BUY:02
   alert:signal:GME:BUY:next
   $ herd-alert --state rate.db --rate 2/1d --to webhook burst.ndjson
-  herd-alert: 0 delivered, 4 already sent, 0 held back by --rate, 0 filtered, 0 pending, 0 skipped; sent webhook 0
+  herd-alert: 0 delivered, 4 already sent, 0 held back by --rate-limit, 0 filtered, 0 pending, 0 skipped; sent webhook 0
 
 A channel that keeps failing leaves the event pending (exit 1) while the
 others are delivered; its record stays queued in the state, so the next
@@ -181,7 +209,7 @@ not retried within the run.
   $ herd-alert --check --state p.db
   herd-alert: settings ok: channels slack, webhook, email; 1 events queued in p.db
   $ herd-alert --state p.db --retries 1 < /dev/null | jq -r .key
-  herd-alert: 1 delivered (1 queued by earlier runs), 0 already sent, 0 held back by --rate, 0 filtered, 0 pending, 0 skipped; sent slack 1, webhook 1, email 0
+  herd-alert: 1 delivered (1 queued by earlier runs), 0 already sent, 0 held back by --rate-limit, 0 filtered, 0 pending, 0 skipped; sent slack 1, webhook 1, email 0
   alert:cascade:GME:2021-01-22T00:00:00Z:start
   $ jq -r '[.proto, .status] | @tsv' r/log | sort | uniq -c
         2 http	200
@@ -218,7 +246,7 @@ first, each once.
   7
   3
   $ HERD_WEBHOOK_URL=http://127.0.0.1:$hp/hook herd-alert --state down.db < /dev/null | jq -r .key
-  herd-alert: 7 delivered (7 queued by earlier runs), 0 already sent, 0 held back by --rate, 0 filtered, 0 pending, 0 skipped; sent webhook 7
+  herd-alert: 7 delivered (7 queued by earlier runs), 0 already sent, 0 held back by --rate-limit, 0 filtered, 0 pending, 0 skipped; sent webhook 7
   alert:cascade:BB:2021-01-22T00:00:00Z:fade
   alert:cascade:GME:2021-01-22T00:00:00Z:start
   alert:heat:AMC:2021-01-22T00:00:00Z
@@ -229,7 +257,7 @@ first, each once.
   $ jq -r '.headers["idempotency-key"]' r/log | sort | uniq -c | awk '{ print $1 }' | sort -u
   1
   $ HERD_WEBHOOK_URL=http://127.0.0.1:$hp/hook herd-alert --state down.db ev.ndjson burst.ndjson
-  herd-alert: 0 delivered, 6 already sent, 0 held back by --rate, 1 filtered, 0 pending, 0 skipped; sent webhook 0
+  herd-alert: 0 delivered, 6 already sent, 0 held back by --rate-limit, 1 filtered, 0 pending, 0 skipped; sent webhook 0
   $ wc -l < r/log
   7
 
@@ -271,10 +299,11 @@ malformed events rejected with their line.
 
   $ printf '%s\n' '{"kind":"post","id":"x:1"}' '{"kind":"event","type":"alert","entity":"GME","at":"2021-01-22T00:00:00Z","key":"alert:x","score":1,"severity":"critical","evidence":{}}' '{"kind":"event","type":"cascade","entity":"GME","at":"yesterday","key":"k","score":1}' '{"kind":"event","type":"cascade","at":"2021-01-22T00:00:00Z","key":"k2","score":1}' '{"kind":"event","type":"cascade","entity":"GME","at":"2021-01-22T00:00:00Z","key":"k3","score":"high"}' > bad.ndjson
   $ herd-alert --dry-run --state d.db bad.ndjson
+  herd-alert: dry run: no channel is set (HERD_SLACK_WEBHOOK, HERD_WEBHOOK_URL, HERD_SMTP_URL): the events that would go are shown, with no channel
   herd-alert: bad.ndjson:3: event: field 'at' is not a time
   herd-alert: bad.ndjson:4: event: field 'entity' is missing, not a non-empty string
   herd-alert: bad.ndjson:5: event: field 'score' is not a number
-  herd-alert: dry run: 0 delivered, 0 already sent, 0 held back by --rate, 0 filtered, 0 pending, 2 skipped; would send slack 0, webhook 0, email 0
+  herd-alert: dry run: 0 delivered, 0 already sent, 0 held back by --rate-limit, 0 filtered, 0 pending, 2 skipped; would send to no channel
   herd-alert: 3 of 5 lines rejected (use --rejects FILE to keep them)
   [1]
 

@@ -219,16 +219,26 @@ metrics do not carry).
   cascade:ZZZ:1d:2021-03-07T00:00:00Z:peak	3.95	forum/a	no sentiment
   cascade:ZZZ:1d:2021-03-07T00:00:00Z:fade	0.56	forum/a	no sentiment
 
---pass copies the records read to stdout too, before the events (for a
-loader downstream); records of kinds herd-detect does not read always
-pass.
+--pass WHAT says which input records go to stdout, as in herd-aggregate:
+other (the default) the kinds herd-detect does not read, all every record
+read too, before the events (for a loader downstream), none only the
+events. The old switch spelling is refused with the choices, not taken as
+a file name.
 
-  $ { head -2 aggs.ndjson; echo '{"kind":"note","text":"kept"}'; } | herd-detect --state pass.db --window 1d --pass | cut -c1-60
+  $ { head -2 aggs.ndjson; echo '{"kind":"note","text":"kept"}'; } | herd-detect --state pass.db -w 1d --pass all | cut -c1-60
   {"kind":"agg","entity":"AAA","window":"1d","start":"2021-03-
   {"kind":"agg","entity":"BBB","window":"1d","start":"2021-03-
   {"kind":"note","text":"kept"}
   $ echo '{"kind":"note","text":"kept"}' | herd-detect --state pass2.db
   {"kind":"note","text":"kept"}
+  $ echo '{"kind":"note","text":"kept"}' | herd-detect --state pass2.db --pass other
+  {"kind":"note","text":"kept"}
+  $ { head -2 aggs.ndjson; echo '{"kind":"note","text":"kept"}'; } | herd-detect --state pass3.db -w 1d --pass none | wc -l
+  0
+  $ herd-detect --state pass4.db --window 1d --pass aggs.ndjson
+  herd-detect: --pass: 'aggs.ndjson' is not other, all or none
+  Try 'herd-detect --help' for more information.
+  [2]
 
 == Bad input
 
@@ -432,7 +442,7 @@ creates it, the others take it (the fetch tables are there too).
   1
   0
   $ HERD_WEBHOOK_URL=http://127.0.0.1:9/hook herd-alert --state shared.db --to webhook --dry-run ev.ndjson | wc -l
-  herd-alert: dry run: 4 delivered, 0 already sent, 0 held back by --rate, 1 filtered, 0 pending, 0 skipped; would send webhook 4
+  herd-alert: dry run: 4 delivered, 0 already sent, 0 held back by --rate-limit, 1 filtered, 0 pending, 0 skipped; would send webhook 4
   4
   $ herd-detect --state shared.db --window 1d --only cascade aggs.ndjson | wc -l
   herd-detect: 69 records were at or before what an earlier run processed (late), skipped
@@ -450,11 +460,21 @@ carries on.
   5 alert: herd-alert's state (alert_event
   6 detect: cascades on a count model (iss
   7 alert: alert_pending (each event not y
+  8 metrics: key (one row per event, for m
+  9 forget: forget_list (forgotten authors
   $ sqlite3 shared.db "DELETE FROM schema_version WHERE version >= 4" "DROP TABLE alert_pending" "INSERT INTO detect_meta VALUES ('schema', 1)"
   $ herd-detect --state shared.db --window 1d --only cascade aggs.ndjson | wc -l
   herd-detect: 69 records were at or before what an earlier run processed (late), skipped
   0
   $ sqlite3 shared.db "SELECT max(version) FROM schema_version" "SELECT count(*) FROM detect_meta WHERE key = 'schema'" "SELECT count(*) FROM detect_events"
-  7
+  9
   0
   5
+
+Metrics that are events carry a key (an options flow alert, an analyst
+rating: issue 14): heat adds a day's events up; metrics without one are
+levels, and heat takes the day's mean.
+
+  $ for d in 1 2; do for k in 1 2 3; do echo "{\"kind\":\"metric\",\"source\":\"unusualwhales\",\"entity\":\"GME\",\"at\":\"2021-01-0${d}T1${k}:00:00Z\",\"name\":\"flow_call_premium\",\"value\":$((k * 100 * d)),\"key\":\"a$d$k\"}"; echo "{\"kind\":\"metric\",\"source\":\"trends\",\"entity\":\"GME\",\"at\":\"2021-01-0${d}T1${k}:00:00Z\",\"name\":\"interest\",\"value\":$((k * 10 * d))}"; done; done > events.ndjson
+  $ herd-detect --state ev.db --only heat --heat-all --heat-min-streams 1 --now 2021-01-04T00:00:00Z events.ndjson | jq -c 'select(.type == "heat") | [.evidence.detail[] | [.stream, .prev, .value]]'
+  [["trends/interest",20,40],["unusualwhales/flow_call_premium",600,1200]]

@@ -7,7 +7,7 @@ credentials, every option.
 
   $ herd-fetch --help | head -2
   Usage: herd-fetch SOURCE [OPTIONS] QUERY...
-  Collect posts and metrics from an API (Reddit, StockTwits, NewsAPI, X, Alpha Vantage, Yahoo, Wikipedia).
+  Collect posts and metrics from an API (Reddit, StockTwits, NewsAPI, X, Alpha Vantage, Yahoo, Wikipedia, Unusual Whales, Finnhub, Google Trends).
   $ herd-fetch --help | grep -cE '^  (reddit|stocktwits|newsapi|x|alphavantage|yahoo|wikipedia) '
   7
   $ herd-fetch --help | grep -oE 'REDDIT_CLIENT_ID|REDDIT_CLIENT_SECRET|STOCKTWITS_TOKEN|NEWSAPI_KEY|X_BEARER_TOKEN|ALPHAVANTAGE_KEY|HERD_CONTACT' | sort -u | tr '\n' ' '; echo
@@ -19,11 +19,11 @@ credentials, every option.
 Usage errors: exit 2, one line and a pointer to --help.
 
   $ herd-fetch
-  herd-fetch: no SOURCE (one of: reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia)
+  herd-fetch: no SOURCE (one of: reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia, unusualwhales, finnhub, trends)
   Try 'herd-fetch --help' for more information.
   [2]
   $ herd-fetch myspace GME
-  herd-fetch: 'myspace' is not a source (one of: reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia)
+  herd-fetch: 'myspace' is not a source (one of: reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia, unusualwhales, finnhub, trends)
   Try 'herd-fetch --help' for more information.
   [2]
   $ herd-fetch yahoo
@@ -34,6 +34,14 @@ Usage errors: exit 2, one line and a pointer to --help.
   herd-fetch: --replay: no FILE to replay
   Try 'herd-fetch --help' for more information.
   [2]
+
+An empty saved response (or blank lines) is an empty input, as for every
+filter: a warning, no records, exit 0.
+
+  $ : > empty.json && herd-fetch reddit --replay empty.json && printf '\n\n' | herd-fetch yahoo --replay --query GME - | wc -c
+  herd-fetch: empty.json: empty file, nothing replayed
+  herd-fetch: <stdin>: empty file, nothing replayed
+  0
   $ herd-fetch yahoo GME --listing new
   herd-fetch: --listing is an option of reddit, not of yahoo
   Try 'herd-fetch --help' for more information.
@@ -43,7 +51,7 @@ Usage errors: exit 2, one line and a pointer to --help.
   Try 'herd-fetch --help' for more information.
   [2]
   $ herd-fetch yahoo GME --timeout soon
-  herd-fetch: --timeout: 'soon' is not a duration (like 90s, 15m, 1h, 7d)
+  herd-fetch: --timeout: 'soon' is not a duration (like 500ms, 20s, 1.5m, 1h)
   Try 'herd-fetch --help' for more information.
   [2]
   $ herd-fetch yahoo GME --retries 11
@@ -71,14 +79,14 @@ exit 2, before anything is asked.
   [1]
 
 A host that refuses connections: the query fails (exit 1), said with the
-request it was; retries are counted in the budget.
+request it was; no request reached it, so none is counted in the budget
+(the budget counts what is sent: issue 14).
 
   $ herd-fetch yahoo GME --base-url http://127.0.0.1:9 --retries 1 --state s.db 2>&1 | sed 's/after [0-9]* ms/after N ms/; s/in [0-9.]* s$/in N s/'
   herd-fetch: yahoo GME/1d: Failed to connect to 127.0.0.1 port 9 after N ms: Couldn't connect to server; attempt 2 of 2 in N s
   herd-fetch: yahoo GME/1d: Failed to connect to 127.0.0.1 port 9 after N ms: Couldn't connect to server (gave up after 2 attempts)
-  herd-fetch: yahoo: 0 items from 2 requests; 0 queries done, 1 failed
+  herd-fetch: yahoo: 0 items from 0 requests; 0 queries done, 1 failed
   $ sqlite3 s.db "SELECT source, used, budget IS NULL FROM fetch_budget; SELECT source, query, last_success IS NULL, last_error LIKE '%(gave up after 2 attempts)' FROM fetch_sources"
-  yahoo|2|1
   yahoo|GME/1d|1|1
 
 Replays: saved bodies (here written inline) become the raw records a live

@@ -4,7 +4,7 @@ Help and version.
 
   $ herd-import --help | head -2
   Usage: herd-import [OPTIONS] [FILE...]
-  Import CSV files as post records (or metric records), one per row.
+  Import CSV files as post records (or metric records, or price bars), one per row.
   $ herd-import --version
   herd-import [0-9]+\.[0-9]+\.[0-9]+ (re)
 
@@ -151,6 +151,35 @@ counts of two subreddits never share a key in herd-load's metrics table.
   {"kind":"metric","source":"reddit/wallstreetbets","entity":"AMC","at":"2021-01-20T00:00:00Z","name":"mentions","value":17,"interval":"1d"}
   {"kind":"metric","source":"reddit/wallstreetbets","entity":"AMC","at":"2021-01-20T00:00:00Z","name":"vader.mean","value":-0.5,"interval":"1d"}
 
+--kind bar makes price bars: one metric named "bar" per row, its value
+the close, with the open, high, low, close and volume mapped (close
+required, an empty other left out; a price must be above 0). The entity
+may come from the file name (one file per ticker).
+
+  $ printf 'Date,Open,High,Low,Close,Volume\n2016-03-14,100,101,99,100.5,1000\n2016-03-15,,103,99,102,\n2016-03-16,null,null,null,null,null\n2016-03-17,0,1,1,1,1\n' > AAPL.csv
+  $ herd-import --kind bar --source yahoo --interval 1d --entity-from-filename '^[^.]+' --map at=Date,open=Open,high=High,low=Low,close=Close,volume=Volume AAPL.csv
+  herd-import: AAPL.csv:4: column 'Open': 'null' is not a number
+  herd-import: AAPL.csv:5: column 'Open': 0 is not a price
+  herd-import: 2 of 4 lines rejected (use --rejects FILE to keep them)
+  {"kind":"metric","source":"yahoo","entity":"AAPL","at":"2016-03-14T00:00:00Z","name":"bar","value":100.5,"interval":"1d","open":100,"high":101,"low":99,"close":100.5,"volume":1000}
+  {"kind":"metric","source":"yahoo","entity":"AAPL","at":"2016-03-15T00:00:00Z","name":"bar","value":102,"interval":"1d","high":103,"low":99,"close":102}
+  [1]
+  $ herd-import --kind bar --entity-from-filename '^[0-9]+' --map at=Date,close=Close AAPL.csv
+  herd-import: AAPL.csv: --entity-from-filename: the file name does not match
+  [1]
+  $ herd-import --kind bar --entity-from-filename '^[^.]+' --map at=Date,open=Open AAPL.csv
+  herd-import: bars need a close: --map close=COLUMN
+  Try 'herd-import --help' for more information.
+  [2]
+  $ herd-import --kind bar --map at=Date,close=Close --value bar=Close AAPL.csv
+  herd-import: --value is for --kind metric (bars take --map open=,high=,low=,close=,volume=)
+  Try 'herd-import --help' for more information.
+  [2]
+  $ herd-import --entity-from-filename '^[^.]+' --map created_at=Date AAPL.csv
+  herd-import: --entity-from-filename is for --kind metric or bar (posts: --map entities=)
+  Try 'herd-import --help' for more information.
+  [2]
+
 Files that cannot be imported are reported and skipped (exit 1); usage
 errors exit 2. An empty file is no rows, as empty input is to every
 filter: a warning, exit 0.
@@ -189,6 +218,51 @@ like 1/27/2021 is rejected with a hint.
   $ printf 'body\nx\n' > 2021-01-27_wsb.csv
   $ herd-import --map text=body --date-from-filename --tz Asia/Tokyo 2021-01-27_wsb.csv | jq -r .created_at
   2021-01-26T15:00:00Z
+
+A column may name alternatives, A|B: the first that is not empty in the
+row (a minute where the archive has one, else the date). --date-format
+may be given more than once, the first that reads a value wins, and auto
+is the forms read without it (after %Y%m%d, which it would read as epoch
+seconds). --date-only end makes a date without a time of day its next
+midnight (in --tz): an item known only by its day never counts before
+the day was over (issue 17).
+
+  $ printf 'body,ts,day\nminute,2016-03-15T19:59:00Z,20160315\ndated,,20160315\ndash,,2016-03-15\n' > alt.csv
+  $ herd-import --map 'text=body,created_at=ts|day' --date-format %Y%m%d --date-format auto alt.csv | jq -r '.text + " " + .created_at'
+  minute 2016-03-15T19:59:00Z
+  dated 2016-03-15T00:00:00Z
+  dash 2016-03-15T00:00:00Z
+  $ herd-import --map 'text=body,created_at=ts|day' --date-format %Y%m%d --date-format auto --date-only end alt.csv | jq -r '.text + " " + .created_at'
+  minute 2016-03-15T19:59:00Z
+  dated 2016-03-16T00:00:00Z
+  dash 2016-03-16T00:00:00Z
+  $ herd-import --map 'text=body,created_at=ts|day' --date-format %Y%m%d --date-format auto --date-only end --tz America/New_York alt.csv | jq -r '.text + " " + .created_at'
+  minute 2016-03-15T19:59:00Z
+  dated 2016-03-16T04:00:00Z
+  dash 2016-03-16T04:00:00Z
+  $ herd-import --map 'text=body,created_at=ts|day' --date-format auto alt.csv | jq -r '.text + " " + .created_at'
+  minute 2016-03-15T19:59:00Z
+  dated 1970-08-22T08:05:15Z
+  dash 2016-03-15T00:00:00Z
+  $ herd-import --map 'text=body,created_at=ts|day' --date-format %Y%m%d alt.csv
+  herd-import: alt.csv:2: column 'ts': '2016-03-15T19:59:00Z' is not a time in the format %Y%m%d
+  herd-import: alt.csv:4: column 'day': '2016-03-15' is not a time in the format %Y%m%d
+  herd-import: 2 of 3 lines rejected (use --rejects FILE to keep them)
+  {"kind":"post","id":"csv:alt.csv:3","source":"csv","type":"comment","community":null,"created_at":"2016-03-15T00:00:00Z","author":null,"title":null,"text":"dated","url":null,"engagement":{"score":0,"replies":0},"entities":[],"parent":null,"lang":null}
+  [1]
+  $ herd-import --map 'text=body,created_at=ts|nope' alt.csv
+  herd-import: alt.csv: no column 'ts|nope' for created_at (columns: body, ts, day)
+  [1]
+  $ herd-import --map text=body --date-from-filename --date-only end 2021-01-27_wsb.csv | jq -r .created_at
+  2021-01-28T00:00:00Z
+  $ herd-import --map text=body,created_at=ts --date-only later alt.csv
+  herd-import: --date-only: 'later' is not start or end
+  Try 'herd-import --help' for more information.
+  [2]
+  $ herd-import --map text=body,created_at=ts --date-format YYYY alt.csv
+  herd-import: --date-format: 'YYYY' has no % field (like %m/%d/%Y) and is not auto
+  Try 'herd-import --help' for more information.
+  [2]
   $ herd-import --map text=body,created_at=when --tz Mars/Olympus us.csv
   herd-import: --tz: 'Mars/Olympus' is not a time zone in /usr/share/zoneinfo (names like America/New_York, Europe/London, UTC; Debian's tzdata package has them)
   Try 'herd-import --help' for more information.
@@ -205,7 +279,7 @@ like 1/27/2021 is rejected with a hint.
   Try 'herd-import --help' for more information.
   [2]
   $ herd-import --kind table --map created_at=when a.csv
-  herd-import: --kind: 'table' is not post or metric
+  herd-import: --kind: 'table' is not post, metric or bar
   Try 'herd-import --help' for more information.
   [2]
   $ herd-import --encoding cp1252 --map created_at=when a.csv

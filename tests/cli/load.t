@@ -7,8 +7,8 @@ Help and version.
   Load records of any kind into herd's SQLite file, idempotently.
   $ herd-load --version
   herd-load [0-9]+\.[0-9]+\.[0-9]+ (re)
-  $ herd-load --batch 0 < /dev/null
-  herd-load: --batch: 0 is out of range [1, 100000000]
+  $ herd-load --commit-every 0 < /dev/null
+  herd-load: --commit-every: 0 is out of range [1, 100000000]
   Try 'herd-load --help' for more information.
   [2]
 
@@ -38,13 +38,15 @@ Nothing goes to stdout; the summary goes to stderr.
   5
   6
   7
+  8
+  9
   $ sqlite3 t.db "SELECT id, created_at, author, title IS NULL, score, replies FROM posts" "SELECT * FROM post_entities" "SELECT * FROM scores"
   reddit:t1_gl3x1a|2021-01-27T14:03:00Z|bob|1|12|0
   reddit:t1_gl3x1a|AMC
   reddit:t1_gl3x1a|GME
   reddit:t1_gl3x1a|vader@3.3.2|positive|0.5|0.5||0.0|0.58|0.42|0.5
   $ sqlite3 t.db "SELECT * FROM metrics" "SELECT * FROM aggregates" "SELECT * FROM events"
-  yahoo|GME|bar|1d|2021-01-27T00:00:00Z|347.51|354.83|380.0|249.0|347.51|93396700.0
+  yahoo|GME|bar|1d|2021-01-27T00:00:00Z||347.51|354.83|380.0|249.0|347.51|93396700.0
   GME|1h|2021-01-27T14:00:00Z|412|377|{"reddit/wallstreetbets":398,"reddit/stocks":14}|412|0.21|0.25|190|71|5230
   cascade:GME:2021-01-22T00:00:00Z:start|cascade|GME|2021-01-22T00:00:00Z|7.4|critical|{"phase":"start","rate":3120,"baseline":210.5,"z":7.4}
 
@@ -226,7 +228,7 @@ post's last marker are its whole set.
   reddit:t1_gl3x1a|\N
   reddit:t1_gl3x1a|AMC
   reddit:t1_gl3x1a|GME
-  yahoo|GME|bar|1d|2021-01-27T00:00:00Z|347.51|354.83|380.0|249.0|347.51|93396700.0
+  yahoo|GME|bar|1d|2021-01-27T00:00:00Z||347.51|354.83|380.0|249.0|347.51|93396700.0
   $ printf '%s\n' '{"kind":"event","type":"t","entity":"E","at":"2021-01-27T15:00:00Z","key":"a\\b\tc\r\nd\u0001\u007f \\N 🚀","score":1,"evidence":{"q":"\"x\\y\""}}' > esc.ndjson
   $ herd-load -q --pg-copy spool --run-id r2 esc.ndjson && tr '\t' '|' < spool/events.r2.copy
   a\\b\tc\r\nd\001\177 \\N 🚀|t|E|2021-01-27T15:00:00Z|1.0|\N|{"q":"\\"x\\\\y\\""}
@@ -248,6 +250,8 @@ absent, then per file a staging table and an upsert of its last rows.
   CREATE TABLE IF NOT EXISTS aggregates (
   CREATE TABLE IF NOT EXISTS events (
   CREATE TABLE IF NOT EXISTS raw (
+  CREATE TABLE IF NOT EXISTS forget_list (
+  CREATE TABLE IF NOT EXISTS forget_audit (
   \copy herd_stage_events ("key", "type", "entity", "at", "score", "severi
   COMMIT;
 

@@ -8,11 +8,11 @@ Help, version and usage errors.
   $ herd-maintain --version
   herd-maintain [0-9]+\.[0-9]+\.[0-9]+ (re)
   $ herd-maintain
-  herd-maintain: no COMMAND (retain, vacuum, backup FILE, check, health)
+  herd-maintain: no COMMAND (retain, vacuum, backup FILE, check, health, forget)
   Try 'herd-maintain --help' for more information.
   [2]
   $ herd-maintain --db x.db retain polish
-  herd-maintain: 'polish' is not a command (retain, vacuum, backup FILE, check, health)
+  herd-maintain: 'polish' is not a command (retain, vacuum, backup FILE, check, health, forget)
   Try 'herd-maintain --help' for more information.
   [2]
   $ herd-maintain --db x.db backup
@@ -215,3 +215,73 @@ The failed run keeps the time of the last run that succeeded.
   herd_health_problems{program="herd-maintain",task="m"} 3
   $ "$TESTDIR/../metrics/promcheck.sh" m.prom && echo format ok
   format ok
+
+Forgetting an author (issue 14): posts.source and posts.author name them.
+Their posts go with their entities and scores; everybody else's stay; the
+author's hash goes on forget_list and an audit row records time, hash and
+counts; the name appears in no message.
+
+  $ cat > fg.ndjson <<'EOF'
+  > {"kind":"post","id":"reddit:t1_1","source":"reddit","type":"comment","created_at":"2021-01-27T10:00:00Z","author":"alice","text":"GME","entities":["GME"],"vader":{"neg":0.0,"neu":1.0,"pos":0.0,"compound":0.0}}
+  > {"kind":"post","id":"reddit:t1_2","source":"reddit","type":"comment","created_at":"2021-01-27T11:00:00Z","author":"alice","text":"AMC GME","entities":["AMC","GME"]}
+  > {"kind":"post","id":"reddit:t1_3","source":"reddit","type":"comment","created_at":"2021-01-27T12:00:00Z","author":"bob","text":"GME","entities":["GME"]}
+  > {"kind":"post","id":"stocktwits:4","source":"stocktwits","type":"message","created_at":"2021-01-27T12:00:00Z","author":"alice","text":"GME","entities":["GME"]}
+  > {"kind":"raw","source":"reddit","fetched_at":"2021-01-27T12:05:00Z","query":"wsb","item":{"kind":"t1","data":{"id":"1","author":"alice"}}}
+  > {"kind":"raw","source":"reddit","fetched_at":"2021-01-27T12:05:00Z","query":"wsb","item":{"kind":"t1","data":{"id":"3","author":"bob"}}}
+  > EOF
+  $ herd-load -q --keep-raw --db f.db fg.ndjson
+  $ herd-maintain --db f.db --now 2026-03-01T00:00:00Z forget --source reddit --author alice
+  herd-maintain: forget: f.db: reddit author 77585af258d5…: 2 posts, 3 post_entities, 1 scores, 1 raw deleted; on forget_list from now on
+  $ sqlite3 f.db "SELECT id FROM posts ORDER BY id" "SELECT count(*) FROM post_entities" "SELECT json_extract(item, '$.data.author') FROM raw"
+  reddit:t1_3
+  stocktwits:4
+  2
+  bob
+  $ sqlite3 f.db "SELECT * FROM forget_audit" "SELECT source, since, dropped FROM forget_list"
+  2026-03-01T00:00:00Z|reddit|77585af258d54e08c6d8e7f017107d72380d79a11fd26fbab041f8709ed32441|2|3|1|1
+  reddit|2026-03-01T00:00:00Z|0
+
+The author's records loaded later are dropped and counted, not stored.
+
+  $ herd-load --keep-raw --db f.db fg.ndjson 2>&1 | grep -E 'forget|records loaded'
+  herd-load: f.db: 3 records loaded (2 post, 1 raw) in 1 batch
+  herd-load: forget_list: 2 posts and 1 raw record of forgotten authors dropped, not stored
+  $ sqlite3 f.db "SELECT count(*) FROM posts WHERE author = 'alice' AND source = 'reddit'" "SELECT dropped FROM forget_list"
+  0
+  3
+
+The name from a file (or stdin), kept out of process lists; what forget
+needs, and what goes only with it.
+
+  $ printf 'bob\n' | herd-maintain --db f.db -q forget --source reddit --author-file -
+  $ sqlite3 f.db "SELECT count(*) FROM posts WHERE source = 'reddit'" "SELECT count(*) FROM forget_list"
+  0
+  2
+  $ herd-maintain --db f.db forget --author alice
+  herd-maintain: forget: no --source (the source of the author's posts: reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia, unusualwhales, finnhub, trends)
+  Try 'herd-maintain --help' for more information.
+  [2]
+  $ herd-maintain --db f.db forget --source reddit
+  herd-maintain: forget: no --author (or an empty one): the author as posts.author has it
+  Try 'herd-maintain --help' for more information.
+  [2]
+  $ herd-maintain --db f.db forget --source reddit --author a --author-file x
+  herd-maintain: forget: --author and --author-file exclude each other
+  Try 'herd-maintain --help' for more information.
+  [2]
+  $ herd-maintain --db f.db check --source reddit
+  herd-maintain: --source, --author, --author-file, --pg-copy and --run-id go with forget
+  Try 'herd-maintain --help' for more information.
+  [2]
+
+For PostgreSQL, the same deletion as a run of pipelines/pg-load.sh, which
+names the author by the hash only (tests/pg/check-forget.sh loads it).
+
+  $ herd-maintain --pg-copy spool --run-id 20260301-forget -q forget --source reddit --author alice
+  $ ls spool
+  load.20260301-forget.sql
+  $ grep -c alice spool/load.20260301-forget.sql
+  0
+  [1]
+  $ grep -c 77585af258d54e08c6d8e7f017107d72380d79a11fd26fbab041f8709ed32441 spool/load.20260301-forget.sql
+  4

@@ -157,7 +157,7 @@ Invalid UTF-8, wrong types and raw records that cannot be used.
   $ jq -r .id utf8.ndjson
   reddit:t1_u2
   $ printf '%s\n' '{"kind":"raw","source":"myspace","item":{}}' '{"kind":"raw","source":5,"item":{}}' '{"kind":"raw","source":"reddit","item":"text"}' '{"kind":7}' '{"no":"kind"}' '{"kind":"t5","data":{}}' | herd-normalize
-  herd-normalize: <stdin>:1: raw record of unknown source 'myspace' (herd-normalize knows reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia)
+  herd-normalize: <stdin>:1: raw record of unknown source 'myspace' (herd-normalize knows reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia, unusualwhales, finnhub, trends)
   herd-normalize: <stdin>:2: raw record: field 'source' is a number, not a string
   herd-normalize: <stdin>:3: raw record: field 'item' is "text", not an object
   herd-normalize: <stdin>:4: field 'kind' is a number, not a string
@@ -196,7 +196,7 @@ Empty input, blank lines and a huge line (4 MB of text) are fine.
 Usage errors exit 2; a write error exits 1.
 
   $ herd-normalize --source myspace
-  herd-normalize: --source: 'myspace' is not one of: reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia
+  herd-normalize: --source: 'myspace' is not one of: reddit, stocktwits, newsapi, x, alphavantage, yahoo, wikipedia, unusualwhales, finnhub, trends
   Try 'herd-normalize --help' for more information.
   [2]
   $ herd-normalize --entities fuzzy

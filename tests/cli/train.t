@@ -57,7 +57,7 @@ it; the model's hash covers the head, so a new head is a new model name.
 The same data, seed and settings give the same head, byte for byte; other
 seeds draw other splits. --limit takes a seeded sample of each dataset.
 
-  $ herd-train -q --model enc --hidden 8 --epochs 20 --label-map 2=bullish,0=bearish,1=neutral --max-rejects 3 -o again.safetensors a.ndjson tweets=b.csv c.txt > /dev/null 2>&1
+  $ herd-train -q --model enc --hidden 8 --epochs 20 --label-map 2=bullish,0=bearish,1=neutral --max-rejects 3 --out again.safetensors a.ndjson tweets=b.csv c.txt > /dev/null 2>&1
   $ cmp head.safetensors again.safetensors && echo same head
   same head
 
@@ -69,7 +69,7 @@ once gave three different heads.
   $ for t in 1 2 3; do ONEDNN_MAX_CPU_ISA=AVX2 herd-train -q --model enc --hidden 8 --epochs 20 --label-map 2=bullish,0=bearish,1=neutral --max-rejects 3 --threads $t -o t$t.safetensors a.ndjson tweets=b.csv c.txt > /dev/null 2>&1; done
   $ cmp t1.safetensors t2.safetensors && cmp t1.safetensors t3.safetensors && echo same head
   same head
-  $ herd-train -q --model enc --epochs 5 --limit 9 --val 0.34 -o small.safetensors a.ndjson > small.report 2>/dev/null
+  $ herd-train -q --model enc --epochs 5 --limit 9 --val 0.34 --output small.safetensors a.ndjson > small.report 2>/dev/null
   [1]
   $ sed -n 3p small.report
   a                          6       3 .* (re)
@@ -109,7 +109,7 @@ Fine-tuning (issue 13) needs a directory to write the model to; --test,
 tests the runs themselves).
 
   $ herd-train --model enc --finetune lora a.ndjson
-  herd-train: --finetune writes a model directory: give it with --out DIR
+  herd-train: --finetune writes a model directory: give it with --output DIR
   Try 'herd-train --help' for more information.
   [2]
   $ herd-train --model enc --test 0.1 a.ndjson

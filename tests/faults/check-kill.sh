@@ -41,7 +41,7 @@ kill_at() {
 
 # ---------------------------------------------------------------- SQLite
 t0=$(date +%s.%N)
-"$bin/herd-load" -q --db clean.db --batch $B in.ndjson
+"$bin/herd-load" -q --db clean.db --commit-every $B in.ndjson
 check "a clean load exits 0" [ $? -eq 0 ]
 took=$(echo "$(date +%s.%N) - $t0" | bc)
 rows clean.db >clean.rows

@@ -75,12 +75,27 @@ hf newsapi "$q" >"$tmp/o5" 2>"$tmp/e5"
 rc=$?
 check "429 rateLimited: exit 3 (got $rc)" [ "$rc" -eq 3 ]
 check "429 rateLimited: said: $(head -1 "$tmp/e5")" grep -q 'rate limited (HTTP 429 Too Many Requests): 43200 s is more than --max-wait 900 s; stopping' "$tmp/e5"
+check "429 rateLimited: the day's quota is kept in the state file, so the next run asks nothing (issue 14)" \
+	[ "$(q "$tmp/state.db" "SELECT json_extract(value, '$.until') - json_extract(value, '$.at') > 43000 FROM state_kv WHERE key = 'hold.newsapi'")" = 1 ]
+rm -f "$tmp"/state.db*
 NEWSAPI_KEY=herd-test-wrong-key hf newsapi "$q" >"$tmp/o6" 2>"$tmp/e6"
 rc=$?
 check "a wrong key: exit 1 (got $rc)" [ "$rc" -eq 1 ]
 check "a wrong key: NewsAPI's message: $(head -1 "$tmp/e6")" \
 	grep -q '^herd-fetch: newsapi Inflection AI: HTTP 401: apiKeyInvalid: Your API key is invalid or incorrect.$' "$tmp/e6"
 check "a wrong key is not printed" [ "$(grep -c herd-test-wrong-key "$tmp/e6")" -eq 0 ]
+
+# Issue 14: 1,000 articles, five runs of --max-pages 2 from the first
+# page on: each run goes on at the API page the last one stopped before
+# (the next page is the page asked plus one, not this run's count plus one).
+python3 "$top/tests/fetch/fixture-server.py" --generate newsapi 1000 "$tmp/gen1000.json" "$F"
+rm -f "$tmp"/state.db* "$log"
+reconfig '{"datasets": {"newsapi:GME": {"file": "'"$tmp/gen1000.json"'"}}, "max_results": 1000, '"$SECRETS_JSON"'}'
+for _ in 1 2 3 4 5; do hf newsapi GME --max-results 1000 --max-pages 2 --budget 0 >>"$tmp/o7" 2>>"$tmp/e7"; done
+check "issue 14: five runs of --max-pages 2 over 1,000 articles write all 1,000 once ($(jq -r .item.url "$tmp/o7" | sort -u | wc -l) distinct, $(grep -c . "$tmp/o7") written)" \
+	[ "$(jq -r .item.url "$tmp/o7" | sort -u | wc -l)" -eq 1000 -a "$(grep -c . "$tmp/o7")" -eq 1000 ]
+check "issue 14: the pages asked are 1 to 10, each once ($(jq -r .query.page "$log" | tr '\n' ' '))" \
+	[ "$(jq -r .query.page "$log" | tr '\n' ' ')" = "1 2 3 4 5 6 7 8 9 10 " ]
 
 "$bin/herd-fetch" newsapi --replay "$p1" >"$tmp/replay" 2>"$tmp/ereplay"
 check "--replay of page 1: its 100 articles, verbatim" cmp -s <(jq -c '.articles[]' "$p1") <(jq -c .item "$tmp/replay")

@@ -20,10 +20,12 @@ server_pid=
 # Test secrets: the server checks them, no output of herd may show them.
 export REDDIT_CLIENT_ID=herd-test-id-5d1f REDDIT_CLIENT_SECRET=herd-test-secret-9c2e
 export NEWSAPI_KEY=herd-test-newsapi-71ab X_BEARER_TOKEN=herd-test-bearer-0e4c ALPHAVANTAGE_KEY=herd-test-av-3f9d
+export UNUSUALWHALES_TOKEN=herd-test-uw-6b2a FINNHUB_KEY=herd-test-finnhub-8d3c
 unset STOCKTWITS_TOKEN REDDIT_CLIENT_ID_FILE REDDIT_CLIENT_SECRET_FILE NEWSAPI_KEY_FILE X_BEARER_TOKEN_FILE \
-	ALPHAVANTAGE_KEY_FILE HERD_CONTACT
+	ALPHAVANTAGE_KEY_FILE UNUSUALWHALES_TOKEN_FILE FINNHUB_KEY_FILE HERD_CONTACT
 SECRETS_JSON='"secrets": {"reddit_id": "herd-test-id-5d1f", "reddit_secret": "herd-test-secret-9c2e",
-  "newsapi_key": "herd-test-newsapi-71ab", "x_bearer": "herd-test-bearer-0e4c", "av_key": "herd-test-av-3f9d"}'
+  "newsapi_key": "herd-test-newsapi-71ab", "x_bearer": "herd-test-bearer-0e4c", "av_key": "herd-test-av-3f9d",
+  "uw_token": "herd-test-uw-6b2a", "finnhub_key": "herd-test-finnhub-8d3c"}'
 
 stop_server() {
 	if [ -n "$server_pid" ]; then
@@ -80,7 +82,8 @@ reqs() {
 
 no_secrets() {
 	local s f
-	for s in herd-test-id-5d1f herd-test-secret-9c2e herd-test-newsapi-71ab herd-test-bearer-0e4c herd-test-av-3f9d; do
+	for s in herd-test-id-5d1f herd-test-secret-9c2e herd-test-newsapi-71ab herd-test-bearer-0e4c herd-test-av-3f9d \
+		herd-test-uw-6b2a herd-test-finnhub-8d3c; do
 		for f in "$@"; do
 			[ -e "$f" ] || continue
 			if grep -qF -- "$s" "$f"; then

@@ -11,8 +11,8 @@
 FUZZ_CC  ?= clang
 FUZZ_DIR ?= build/fuzz
 VERSION  := $(shell cat VERSION)
-SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-CFLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Wno-unused-parameter -Isrc $(SAN) \
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+CFLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Wno-unused-parameter -Isrc $(FUZZ_SAN) \
             -DHERD_VERSION='"$(VERSION)"' -DFUZZ_TOP='"$(CURDIR)"' -MMD -MP
 LDLIBS   := -ljansson -lcsv -lsqlite3 -lcurl -lutf8proc -lz -ldnnl -lpthread -lm
 

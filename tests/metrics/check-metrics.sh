@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# check-metrics.sh — `--metrics FILE` on every program (issue 7, item 5):
+# check-metrics.sh — `--prometheus FILE` (old spelling: --metrics) on every program (issue 7, item 5):
 #   - every bin/herd-* writes a file, even when it fails (usage errors
 #     included), that tests/metrics/promcheck.sh (a strict checker of the
 #     textfile collector's format) accepts, whose exit-status gauge is the
@@ -35,7 +35,7 @@ gauge() { sed -n "s/^$2{[^}]*} //p" "$1" | head -1; }
 # ---------------------------------------------------------------- every program
 for prog in "${progs[@]}"; do
 	f=prom/$prog-empty.prom
-	timeout 60 "$bin/$prog" --metrics "$f" </dev/null >/dev/null 2>&1
+	timeout 60 "$bin/$prog" --prometheus "$f" </dev/null >/dev/null 2>&1
 	rc=$?
 	check "$prog: a metrics file is written (exit $rc)" [ -s "$f" ]
 	[ -s "$f" ] || continue
@@ -48,7 +48,7 @@ done
 
 # ---------------------------------------------------------------- a real pipe
 need_pipe
-"$bin/herd-normalize" -q --metrics prom/normalize.prom "$top"/data/sample/*.ndjson >posts.ndjson
+"$bin/herd-normalize" -q --prometheus prom/normalize.prom "$top"/data/sample/*.ndjson >posts.ndjson
 "$bin/herd-score" -q --model vader --metrics prom/score.prom posts.ndjson >scored.ndjson
 "$bin/herd-aggregate" -q --window 1h,1d --lateness all --metrics prom/aggregate.prom scored.ndjson >agg.ndjson
 items=$(cat "$top"/data/sample/*.ndjson | grep -c .)
@@ -80,10 +80,28 @@ check "… which is older than this run's start" \
 # ---------------------------------------------------------------- program-specific figures
 # sample FILE NAME LABELS: the value of the sample NAME{...LABELS}.
 sample() { sed -n "s/^$2{[^}]*$3} //p" "$1" | head -1; }
-refused=(--base-url http://127.0.0.1:9 --retries 0 --state fetch.db)
+# A host that refuses connections: no request reaches it, none is counted.
+"$bin/herd-fetch" yahoo GME --base-url http://127.0.0.1:9 --retries 0 --state refused.db --budget 5 \
+	--metrics prom/fetch0.prom >/dev/null 2>&1
+rc=$?
+check "herd-fetch, a refused connection: exit 1 (got $rc), no request counted ($(sample prom/fetch0.prom herd_fetch_requests 'source="yahoo"'))" \
+	[ "$rc $(sample prom/fetch0.prom herd_fetch_requests 'source="yahoo"')" = "1 0" ]
+# A server that answers 404 to every request (Python's http.server on an
+# empty folder): each query is one request sent.
+command -v python3 >/dev/null || { echo "note: python3 absent: herd-fetch's budget figures are not tried"; result; }
+mkdir -p www
+python3 -m http.server 0 --bind 127.0.0.1 --directory www >www.out 2>&1 &
+www=$!
+trap 'kill "$www" 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 100); do
+	port=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' www.out)
+	[ -n "$port" ] && break
+	sleep 0.05
+done
+refused=(--base-url "http://127.0.0.1:$port" --retries 0 --state fetch.db)
 "$bin/herd-fetch" yahoo GME AMC "${refused[@]}" --budget 5 --metrics prom/fetch1.prom >/dev/null 2>&1
 rc=$?
-check "herd-fetch, two refused queries: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+check "herd-fetch, two failed queries (404): exit 1 (got $rc)" [ "$rc" -eq 1 ]
 check "… herd_fetch_requests{source=\"yahoo\"} 2 (got $(sample prom/fetch1.prom herd_fetch_requests 'source="yahoo"'))" \
 	[ "$(sample prom/fetch1.prom herd_fetch_requests 'source="yahoo"')" = 2 ]
 check "… herd_fetch_budget_left{source=\"yahoo\"} 3 of 5 (got $(sample prom/fetch1.prom herd_fetch_budget_left 'source="yahoo"'))" \
@@ -118,7 +136,7 @@ mkdir prom/adir.prom
 "$bin/herd-aggregate" --metrics prom/adir.prom </dev/null >/dev/null 2>err
 rc=$?
 check "a target that cannot be written: the run's exit status stays 0 (got $rc)" [ "$rc" -eq 0 ]
-check "… the failure is reported: $(cat err)" grep -q '^herd-aggregate: --metrics: cannot write prom/adir.prom: ' err
+check "… the failure is reported: $(cat err)" grep -q '^herd-aggregate: --prometheus: cannot write prom/adir.prom: ' err
 check "… and no temporary file is left" [ "$(ls prom | grep -c tmp)" -eq 0 ]
 rmdir prom/adir.prom
 

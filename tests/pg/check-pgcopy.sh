@@ -30,52 +30,7 @@ command -v jq >/dev/null || skip "jq absent"
 trap 'pg_stop; rm -rf "$tmp"' EXIT
 pg_start "$tmp" -c fsync=off -c full_page_writes=off 2>"$tmp/pg.err" || { check "the server starts: $(cat "$tmp/pg.err")" false; result; }
 
-newdb() { pq postgres "CREATE DATABASE $1"; }
-tables="posts post_entities scores metrics aggregates events raw"
-
-# Every row of a table as a canonical JSON array (keys sorted, numbers as
-# jq reads them), sorted. Both sides print reals with 15 significant digits
-# (SQLite's JSON always does; PostgreSQL with extra_float_digits = 0), so
-# equal doubles print the same; exact round trips are checked on their own.
-canon() { jq -S -c 'walk(if type == "number" then . + 0 else . end)' | sort; }
-cols_for() { # PGDB TABLE WHAT: the select list, from PostgreSQL's columns
-	pq "$1" "SELECT string_agg(CASE
-		WHEN '$3' = 'pg' AND data_type LIKE 'timestamp%'
-		THEN format('to_char(%I AT TIME ZONE ''UTC'', ''YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'')', column_name)
-		WHEN '$3' = 'sqlite' AND data_type = 'jsonb' THEN format('json(%I)', column_name)
-		ELSE quote_ident(column_name) END, ', ' ORDER BY ordinal_position)
-		FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '$2'"
-}
-pg_rows() { # PGDB TABLE
-	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "SET extra_float_digits = 0" \
-		-c "SELECT json_build_array($(cols_for "$1" "$2" pg)) FROM $2" | canon
-}
-sqlite_rows() { # SQLITEDB TABLE PGDB
-	sqlite3 -batch -noheader "$1" "SELECT json_array($(cols_for "$3" "$2" sqlite)) FROM $2" | canon
-}
-# same_tables SQLITEDB PGDB LABEL: every table has the same rows in both.
-same_tables() {
-	local t n
-	for t in $tables; do
-		pg_rows "$2" "$t" >"$tmp/pg.rows"
-		sqlite_rows "$1" "$t" "$2" >"$tmp/sqlite.rows"
-		n=$(wc -l <"$tmp/pg.rows")
-		check "$3: $t has the same $n rows as in SQLite ($(wc -l <"$tmp/sqlite.rows") there)$(
-			diff "$tmp/sqlite.rows" "$tmp/pg.rows" | head -4 | tr '\n' ' ' | cut -c1-400)" \
-			cmp -s "$tmp/pg.rows" "$tmp/sqlite.rows"
-	done
-}
-# fingerprint DB: per table, its count and every row's place and version:
-# a row rewritten (even with equal values) changes its ctid and xmin.
-fingerprint() {
-	local t
-	for t in $tables; do
-		pq "$1" "SELECT '$t', count(*), md5(coalesce(string_agg(ctid::text || '/' || xmin::text, ',' ORDER BY ctid), ''))
-			FROM $t"
-	done
-}
-# The per-table lines pg-load prints that are not "0 new, 0 updated…".
-changed_lines() { grep -E '^[^ ]+: [a-z_]+: ' "$1" | grep -vE ': 0 new, (0 updated, )?[0-9]+ unchanged(, 0 dropped)?$'; }
+. "$(dirname "$0")/lib-compare.sh"
 
 # ---------------------------------------------------------------- escaping
 mkdir "$tmp/esc"
@@ -125,6 +80,33 @@ done >"$tmp/raw.ndjson"
 "$pgload" -q "$tmp/esc" dbname=esc
 check "raw: items of 6 kB as keys, the repeated one once" [ "$(pq esc "SELECT count(*) FROM raw")" = 2 ]
 same_tables "$tmp/esc.db" esc "escaping and raw"
+
+# ---------------------------------------------------------------- an older herd's metrics table
+# Metrics that are events carry a key (issue 14: two flow alerts of one
+# second are two rows): a table made before has the column added and its
+# primary key widened by the next load; its rows stay, with key ''.
+newdb old
+pq old "CREATE TABLE metrics (source text NOT NULL, entity text NOT NULL, name text NOT NULL,
+	\"interval\" text NOT NULL, \"at\" timestamptz NOT NULL, value double precision NOT NULL, open double precision,
+	high double precision, low double precision, close double precision, volume double precision,
+	PRIMARY KEY (source, entity, name, \"interval\", \"at\"));
+	INSERT INTO metrics VALUES ('yahoo', 'GME', 'bar', '1d', '2021-01-27T00:00:00Z', 347.51, 354.83, 380, 249, 347.51, 93396700)"
+mkdir "$tmp/old"
+cat >"$tmp/old.ndjson" <<'EOF'
+{"kind":"metric","source":"unusualwhales","entity":"GME","at":"2021-01-22T15:04:11Z","name":"flow_call_premium","value":1846000,"key":"a1"}
+{"kind":"metric","source":"unusualwhales","entity":"GME","at":"2021-01-22T15:04:11Z","name":"flow_call_premium","value":394000,"key":"a2"}
+EOF
+"$bin/herd-load" -q --pg-copy "$tmp/old" "$tmp/old.ndjson"
+"$pgload" -q "$tmp/old" dbname=old
+check "an older metrics table: key added, its row kept, two events of one second are two rows" \
+	[ "$(pq old "SELECT string_agg(entity || '/' || \"key\" || '/' || value, ' ' ORDER BY value) FROM metrics")" = \
+		"GME//347.51 GME/a2/394000 GME/a1/1846000" ]
+check "… the primary key has the key" \
+	[ "$(pq old "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+		WHERE i.indrelid = 'metrics'::regclass AND i.indisprimary")" = 6 ]
+"$bin/herd-load" -q --pg-copy "$tmp/old" "$tmp/old.ndjson"
+"$pgload" "$tmp/old" dbname=old >"$tmp/old.load" 2>&1
+check "… and a second load of it changes nothing: $(grep metrics "$tmp/old.load")" grep -q ': metrics: 0 new, 0 updated, 2 unchanged$' "$tmp/old.load"
 
 # ---------------------------------------------------------------- usage
 "$pgload" --help >"$tmp/help"
@@ -241,25 +223,17 @@ cp "$tmp/agg.good" "$agg"
 PGAPPNAME=herd-test-blocker psql -X -q -At -c "BEGIN" -c "LOCK TABLE aggregates IN SHARE MODE" \
 	-c "SELECT pg_sleep(120)" demo >/dev/null 2>&1 &
 blocker=$!
-waitfor() { # SQL: poll until it prints t, at most 20 s
-	local i
-	for i in $(seq 200); do
-		[ "$(pq demo "$1")" = t ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-waitfor "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = 'herd-test-blocker' AND query LIKE '%pg_sleep%'"
+waitfor demo "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = 'herd-test-blocker' AND query LIKE '%pg_sleep%'"
 setsid "$pgload" "$spool" dbname=demo >"$tmp/kill.load" 2>&1 &
 loader=$!
 check "the load reaches the locked table, posts upserted" \
-	waitfor "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = 'herd-pg-load' AND wait_event_type = 'Lock'"
+	waitfor demo "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = 'herd-pg-load' AND wait_event_type = 'Lock'"
 check "pg-load and its psql run in a process group of their own" kill -0 -- -"$loader"
 { kill -KILL -- -"$loader"; wait "$loader"; } 2>/dev/null # no "Killed" notice
 pq demo "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'herd-test-blocker'" >/dev/null
 wait "$blocker" 2>/dev/null
 check "the killed load's session ends" \
-	waitfor "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'herd-pg-load'"
+	waitfor demo "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'herd-pg-load'"
 check "… nothing of it is in the database" cmp -s "$tmp/fp1" <(fingerprint demo)
 check "… and its files stay in DIR" [ -e "$spool/load.20210102-new.sql" ]
 "$pgload" "$spool" dbname=demo >"$tmp/new.load" 2>&1

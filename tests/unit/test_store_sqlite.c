@@ -182,6 +182,39 @@ int main(void)
 	CHECK(db == NULL && strstr(err, "is newer than this program's"), "newer schema refused: %s", err);
 	store_sqlite_close(db, NULL, 0);
 
+	/* A file of schema 7 (metrics without "key", issue 14): migration 8
+	 * rebuilds the table and keeps its rows, as samples (key ''). */
+	{
+		char old[300];
+		sqlite3 *h;
+
+		snprintf(old, sizeof old, "%s/v7.db", dir);
+		db = store_sqlite_open(old, err, sizeof err);
+		h = db ? store_sqlite_handle(db) : NULL;
+		CHECK(h && sqlite3_exec(h,
+					"DROP TABLE metrics; DROP TABLE forget_list; DROP TABLE forget_audit;"
+					"DELETE FROM schema_version WHERE version >= 8;"
+					"CREATE TABLE metrics (source TEXT NOT NULL, entity TEXT NOT NULL, name TEXT NOT NULL,"
+					" \"interval\" TEXT NOT NULL, \"at\" TEXT NOT NULL, value REAL NOT NULL, open REAL,"
+					" high REAL, low REAL, close REAL, volume REAL,"
+					" PRIMARY KEY (source, entity, name, \"interval\", \"at\"));"
+					"INSERT INTO metrics VALUES ('yahoo', 'GME', 'bar', '1d', '2021-01-27T00:00:00Z', 347.51,"
+					" 354.83, 380, 249, 347.51, 93396700)",
+					NULL, NULL, NULL) == SQLITE_OK,
+		      "a schema-7 file made");
+		store_sqlite_close(db, NULL, 0);
+		db = store_sqlite_open(old, err, sizeof err);
+		CHECK(db && store_sqlite_version(db) == store_sqlite_latest_version(), "schema 7 upgraded (%s)", err);
+		if (db) {
+			check_table(db, &store_tables[STORE_METRICS]);
+			q_text(db, "SELECT entity || '|' || \"key\" || '|' || value || '|' || volume FROM metrics", txt,
+			       sizeof txt);
+			CHECK_STR(txt, "GME||347.51|93396700.0", "schema 7's metric kept, key ''");
+		}
+		store_sqlite_close(db, NULL, 0);
+		unlink(old);
+	}
+
 	/* Somebody else's SQLite file is refused. */
 	{
 		char other[300];

@@ -1,5 +1,5 @@
 /*
- * state.h — herd-fetch's memory between runs, in the SQLite state file named
+ * fetchstate.h — herd-fetch's memory between runs, in the SQLite state file named
  * by --state (DESIGN.md §1), through src/store/sqlite.c's migrations:
  *   cursors        (source, query) → where the last run stopped (a JSON
  *                  cursor: high-water mark, an unfinished run's next page)
@@ -15,8 +15,8 @@
  * Errors are fatal (exit 1, "herd-fetch: FILE: reason"): a fetcher that
  * cannot keep its cursors or its budget must not go on fetching.
  */
-#ifndef HERD_HTTP_STATE_H
-#define HERD_HTTP_STATE_H
+#ifndef HERD_SOURCES_FETCHSTATE_H
+#define HERD_SOURCES_FETCHSTATE_H
 
 #include <stdint.h>
 
@@ -27,6 +27,11 @@ typedef struct fetch_state fetch_state;
 fetch_state *fetch_state_open(const char *path);
 void fetch_state_close(fetch_state *st);
 const char *fetch_state_path(const fetch_state *st);
+
+/* Group the writes that follow into one transaction (a cursor, its
+ * validators and the output's length), ended by fetch_state_commit. */
+void fetch_state_begin(fetch_state *st);
+void fetch_state_commit(fetch_state *st);
 
 /* The cursor of (source, query) as JSON text (free it), or NULL. */
 char *fetch_state_cursor(fetch_state *st, const char *source, const char *query);

@@ -1,10 +1,10 @@
 /*
- * state.c — herd-fetch's state in the SQLite file; see state.h. The file
+ * fetchstate.c — herd-fetch's state in the SQLite file; see fetchstate.h. The file
  * is opened through store_sqlite_open, so its schema (migrations 2 and 3:
  * cursors, state_kv, fetch_sources, fetch_budget) is the one herd-load and
  * herd-maintain know; this file only runs the fetcher's statements on it.
  */
-#include "state.h"
+#include "fetchstate.h"
 #include "lib/htime.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -86,6 +86,16 @@ static char *query_text(fetch_state *st, const char *sql, int n, const char *con
 }
 
 /* ---------------------------------------------------------------- cursors */
+
+void fetch_state_begin(fetch_state *st)
+{
+	store_sqlite_must_exec(st->store, "BEGIN IMMEDIATE", "cannot begin");
+}
+
+void fetch_state_commit(fetch_state *st)
+{
+	store_sqlite_must_exec(st->store, "COMMIT", "cannot commit a cursor");
+}
 
 char *fetch_state_cursor(fetch_state *st, const char *source, const char *query)
 {

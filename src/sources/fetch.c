@@ -9,14 +9,20 @@
 #include "lib/log.h"
 #include "lib/ndjson.h"
 #include "lib/sha1.h"
+#include "lib/strset.h"
 #include "lib/util.h"
-#include "sources/sources.h"
+#include "sources.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ================================================================ pages */
 
@@ -50,6 +56,7 @@ void fetch_page_free(fetch_page *pg)
 	}
 	free(pg->items);
 	free(pg->next);
+	json_decref(pg->src_state);
 	memset(pg, 0, sizeof *pg);
 }
 
@@ -141,6 +148,63 @@ const char *fetch_base(const fetch_run *f, const char *dflt)
 	return b;
 }
 
+/* ================================================================ holds */
+
+/*
+ * A wait the provider asked for that outlives the run (a Retry-After or a
+ * rate-limit reset longer than --max-wait, or one still running when the
+ * run ends) is kept in the state file, "hold.SOURCE" in state_kv:
+ * {"until": epoch seconds, "at": when it was told, "why": …}. The next run
+ * sleeps out what is left of it, or stops at once (exit 3) when that is
+ * still longer than --max-wait, instead of asking the API too soon.
+ */
+static void hold_key(const fetch_run *f, char *key, size_t keylen)
+{
+	snprintf(key, keylen, "hold.%s", f->source);
+}
+
+static void hold_load(fetch_run *f)
+{
+	char key[96], *txt, reason[600], when[HTIME_LEN];
+	json_t *v;
+	long long at;
+	double until;
+
+	if (!f->state)
+		return;
+	hold_key(f, key, sizeof key);
+	if (!(txt = fetch_state_kv_get(f->state, key)))
+		return;
+	v = json_loads(txt, 0, NULL);
+	free(txt);
+	until = jx_num(v, "until", 0);
+	if (until > http_now() && jx_int(v, "at", &at)) {
+		snprintf(reason, sizeof reason, "a run at %s was told: %s", htime_format(at, when),
+			 jx_str(v, "why") ? jx_str(v, "why") : "wait");
+		http_hold(f->http, until, f->source, reason);
+		f->hold_loaded = until;
+	}
+	json_decref(v);
+}
+
+static void hold_save(fetch_run *f)
+{
+	char key[96], why[256], *txt;
+	double until;
+	json_t *v;
+
+	if (!f->state || !(until = http_held_until(f->http, why, sizeof why)) || until == f->hold_loaded)
+		return; /* none, or the one the state file has already */
+	hold_key(f, key, sizeof key);
+	v = json_pack("{s:f,s:I,s:s}", "until", until, "at", (json_int_t)http_now(), "why", why);
+	txt = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	fetch_state_kv_set(f->state, key, txt, fetch_now(f));
+	free(txt);
+	json_decref(v);
+}
+
+/* ================================================================ runs */
+
 fetch_run *fetch_run_new(const char *source, const src_fetch *src, const fetch_opts *o, const http_opts *ho,
 			 fetch_state *state)
 {
@@ -157,6 +221,7 @@ fetch_run *fetch_run_new(const char *source, const src_fetch *src, const fetch_o
 	f->http = http_new(ho);
 	if (src->setup && src->setup(f, f->err, sizeof f->err) < 0)
 		log_fatal(HERD_EXIT_USAGE, "%s: %s", source, http_redact(f->err));
+	hold_load(f);
 	return f;
 }
 
@@ -166,12 +231,35 @@ void fetch_run_free(fetch_run *f)
 		return;
 	if (f->src->cleanup)
 		f->src->cleanup(f);
+	hold_save(f);
 	http_free(f->http);
+	if (f->out && fclose(f->out) != 0)
+		log_error("%s: write error:", f->out_path);
 	free(f->pending_validators);
 	free(f);
 }
 
 /* ================================================================ requests */
+
+static int budget_spent(const fetch_run *f, const char *day, char *why, size_t whylen)
+{
+	return herd_errf(why, whylen, "the budget of %ld requests for %s (UTC) is spent; the next request waits for "
+				      "tomorrow or a larger --budget",
+			 f->o.budget, day);
+}
+
+/* Before connecting: a budget spent already stops the run without a
+ * connection; the request is counted only when it is sent (budget_before). */
+static int budget_ready(void *arg, char *why, size_t whylen)
+{
+	fetch_run *f = arg;
+	char day[HTIME_LEN];
+
+	if (!f->state || f->o.budget <= 0)
+		return 0;
+	htime_format_date(fetch_now(f), day);
+	return fetch_state_used(f->state, f->source, day) >= f->o.budget ? budget_spent(f, day, why, whylen) : 0;
+}
 
 static int budget_before(void *arg, char *why, size_t whylen)
 {
@@ -185,18 +273,39 @@ static int budget_before(void *arg, char *why, size_t whylen)
 	}
 	htime_format_date(fetch_now(f), day);
 	if (!fetch_state_take(f->state, f->source, day, f->o.budget, &used))
-		return herd_errf(why, whylen, "the budget of %ld requests for %s (UTC) is spent; the next request waits for "
-					      "tomorrow or a larger --budget",
-				 f->o.budget, day);
+		return budget_spent(f, day, why, whylen);
 	f->requests++;
 	return 0;
+}
+
+size_t fetch_json_start(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (n < 4 || memcmp(p, ")]}'", 4) != 0)
+		return 0;
+	i = 4;
+	if (i < n && p[i] == ',')
+		i++;
+	while (i < n && (p[i] == '\n' || p[i] == '\r' || p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i;
+}
+
+/* The body as JSON (after any XSSI guard), or NULL with err. */
+static json_t *body_json(const http_response *r, char *err, size_t errlen)
+{
+	const char *p = r->body.p ? r->body.p : "";
+	size_t skip = fetch_json_start(p, r->body.len);
+
+	return jx_parse(p + skip, r->body.len - skip, err, errlen);
 }
 
 static enum http_verdict json_classify(http_response *r, void *arg, double *wait, char *why, size_t whylen)
 {
 	fetch_run *f = arg;
 	char err[256];
-	json_t *v = jx_parse(r->body.p ? r->body.p : "", r->body.len, err, sizeof err);
+	json_t *v = body_json(r, err, sizeof err);
 
 	if (!v) {
 		snprintf(why, whylen, "the body is not JSON (%s)", err);
@@ -279,7 +388,7 @@ static json_t *stored_validators(fetch_run *f, const char *urlsha)
 
 int fetch_get(fetch_run *f, const fetch_req *req, json_t **body, long *status)
 {
-	http_policy pol = {budget_before, json_classify, src_pace, f};
+	http_policy pol = {budget_before, budget_ready, json_classify, src_pace, f};
 	http_request hr = {0};
 	http_response r;
 	char what[512], why[1024], redacted[2048], sha[SHA1_HEX_LEN];
@@ -299,6 +408,7 @@ int fetch_get(fetch_run *f, const fetch_req *req, json_t **body, long *status)
 	for (int i = 0; i < 6 && req->headers[i]; i++)
 		hr.headers[i] = req->headers[i];
 	hr.userpwd = req->userpwd;
+	hr.cookies = req->cookies;
 	hr.what = what;
 	snprintf(redacted, sizeof redacted, "%s", req->url);
 	http_redact(redacted);
@@ -313,8 +423,11 @@ int fetch_get(fetch_run *f, const fetch_req *req, json_t **body, long *status)
 	rc = http_send(f->http, &hr, &pol, &r, why, sizeof why);
 	*status = r.status;
 	switch (rc) {
-	case HTTP_STOPPED:
 	case HTTP_LIMITED:
+		if (r.retry_at > 0)
+			hold_save(f); /* now: a kill later must not lose it */
+		/* fall through */
+	case HTTP_STOPPED:
 		snprintf(f->err, sizeof f->err, "%s", why);
 		out = FETCH_STOP;
 		break;
@@ -344,7 +457,7 @@ int fetch_get(fetch_run *f, const fetch_req *req, json_t **body, long *status)
 			out = FETCH_OK;
 		} else {
 			char api[512];
-			*body = jx_parse(r.body.p ? r.body.p : "", r.body.len, api, sizeof api);
+			*body = body_json(&r, api, sizeof api);
 			fetch_api_error(*body, api, sizeof api);
 			snprintf(f->err, sizeof f->err, "%.400s: HTTP %ld%s%.500s", what, r.status, api[0] ? ": " : "", api);
 			out = FETCH_ERR;
@@ -420,6 +533,133 @@ double fetch_pace_headers(const http_response *r, const char *remaining_name, co
 
 /* ================================================================ output */
 
+/*
+ * Where raw records go: stdout, or the file of --output. Into a file the
+ * run is exactly-once even when it is killed: the file's length is
+ * committed in the state file with every cursor ("output.PATH" in
+ * state_kv: {"dev","ino","len"}), and a run that finds the file longer
+ * than the length committed for it cuts it back first — those bytes were
+ * written by a run killed before it could commit their cursor, and this
+ * run fetches them again. It cuts only lines that are raw records of its
+ * own source; anything else there is someone else's, and it stops.
+ */
+static FILE *out_of(const fetch_run *f)
+{
+	return f->out ? f->out : stdout;
+}
+
+static void out_fail(const fetch_run *f)
+{
+	if (f->out)
+		log_fatal(HERD_EXIT_FAIL, "%s: write error:", f->out_path);
+	log_fatal(HERD_EXIT_FAIL, "write error:");
+}
+
+static void out_key(const fetch_run *f, char *key, size_t keylen)
+{
+	snprintf(key, keylen, "output.%s", f->out_path);
+}
+
+/* 1 when every line of fd from off to its end is a raw record of source. */
+static int tail_is_ours(int fd, off_t off, const char *source)
+{
+	FILE *in = fdopen(dup(fd), "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int ok = 1;
+
+	if (!in || fseeko(in, off, SEEK_SET) != 0)
+		ok = 0;
+	while (ok && (n = getline(&line, &cap, in)) > 0) {
+		json_t *v = json_loadb(line, (size_t)n, 0, NULL);
+		const char *k = jx_str(v, "kind"), *s = jx_str(v, "source");
+		/* the last line may be cut short by the kill: still ours */
+		ok = v ? k && s && strcmp(k, "raw") == 0 && strcmp(s, source) == 0 : line[n - 1] != '\n';
+		json_decref(v);
+	}
+	free(line);
+	if (in)
+		fclose(in);
+	return ok;
+}
+
+int fetch_run_output(fetch_run *f, const char *path)
+{
+	char key[PATH_MAX + 16], *txt = NULL;
+	struct stat sb;
+	json_t *v = NULL;
+	long long dev, ino, len;
+	int fd;
+
+	if (!f->state)
+		return herd_errf(f->err, sizeof f->err, "--output needs the state file");
+	if (!realpath(path, f->out_path)) {
+		int c = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+		if (c < 0 || close(c) != 0 || !realpath(path, f->out_path))
+			return herd_errf(f->err, sizeof f->err, "%s: cannot create: %s", path, strerror(errno));
+	}
+	if ((fd = open(f->out_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0)
+		return herd_errf(f->err, sizeof f->err, "%s: cannot open: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 || fstat(fd, &sb) != 0) {
+		herd_errf(f->err, sizeof f->err, "%s: %s", path,
+			  errno == EWOULDBLOCK ? "another herd-fetch is writing it" : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	out_key(f, key, sizeof key);
+	if ((txt = fetch_state_kv_get(f->state, key)))
+		v = json_loads(txt, 0, NULL);
+	free(txt);
+	if (jx_int(v, "dev", &dev) && jx_int(v, "ino", &ino) && jx_int(v, "len", &len) &&
+	    dev == (long long)sb.st_dev && ino == (long long)sb.st_ino && len < (long long)sb.st_size) {
+		if (!tail_is_ours(fd, (off_t)len, f->source)) {
+			herd_errf(f->err, sizeof f->err,
+				  "%s: %lld bytes after what the state file committed (%lld) are not all raw records of %s: "
+				  "not cutting them (is the file shared with another source or state file?)",
+				  path, (long long)sb.st_size - len, len, f->source);
+			json_decref(v);
+			close(fd);
+			return -1;
+		}
+		http_log(LOG_WARN, "%s: cutting %lld bytes a killed run wrote after its last commit (fetched again now)",
+			 path, (long long)sb.st_size - len);
+		if (ftruncate(fd, (off_t)len) != 0) {
+			herd_errf(f->err, sizeof f->err, "%s: cannot cut back: %s", path, strerror(errno));
+			json_decref(v);
+			close(fd);
+			return -1;
+		}
+	}
+	json_decref(v);
+	if (lseek(fd, 0, SEEK_END) < 0 || !(f->out = fdopen(fd, "w"))) {
+		herd_errf(f->err, sizeof f->err, "%s: cannot open: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	f->out_dev = (long long)sb.st_dev;
+	f->out_ino = (long long)sb.st_ino;
+	f->out_len = ftello(f->out);
+	return 0;
+}
+
+/* The output's committed length, in the transaction of a cursor. */
+static void out_commit(fetch_run *f)
+{
+	char key[PATH_MAX + 16], *txt;
+	json_t *v;
+
+	if (!f->out)
+		return;
+	out_key(f, key, sizeof key);
+	v = json_pack("{s:I,s:I,s:I}", "dev", (json_int_t)f->out_dev, "ino", (json_int_t)f->out_ino, "len",
+		      (json_int_t)f->out_len);
+	txt = json_dumps(v, JSON_COMPACT);
+	fetch_state_kv_set(f->state, key, txt, fetch_now(f));
+	free(txt);
+	json_decref(v);
+}
+
 static void emit(fetch_run *f, const fetch_query *q, const fetch_item *it)
 {
 	static buf_t b;
@@ -442,27 +682,69 @@ static void emit(fetch_run *f, const fetch_query *q, const fetch_item *it)
 		b.len = strlen(b.p);
 	}
 	buf_putc(&b, '\n');
-	if (fwrite(b.p, 1, b.len, stdout) != b.len)
-		log_fatal(HERD_EXIT_FAIL, "write error:");
+	if (fwrite(b.p, 1, b.len, out_of(f)) != b.len)
+		out_fail(f);
 	f->items++;
 }
 
 /* Everything written so far is out of the process (or the run ends here):
- * only after this may a cursor move past it. */
-static void flush_out(void)
+ * only after this may a cursor move past it. An --output file is synced
+ * too, and its length is what the next commit records. */
+static void flush_out(fetch_run *f)
 {
-	if (fflush(stdout) != 0 || ferror(stdout))
-		log_fatal(HERD_EXIT_FAIL, "write error:");
+	FILE *o = out_of(f);
+
+	if (fflush(o) != 0 || ferror(o) || (f->out && fdatasync(fileno(o)) != 0))
+		out_fail(f);
+	if (f->out)
+		f->out_len = ftello(o);
 }
 
 /* ================================================================ cursors */
+
+/* How many pages' written ids an unfinished run keeps in its cursor, so
+ * that the run resumed from it knows a repeated item from an item the API
+ * sent out of order: a page repeats items of the pages just before it
+ * (items published meanwhile push the older ones down). */
+#define SEEN_PAGES 2
 
 typedef struct cursor {
 	fetch_mark hwm;
 	int running;            /* an unfinished run is recorded */
 	fetch_mark stop, top, low;
 	char *next;
+	json_t *seen[SEEN_PAGES]; /* ids written on the last pages, oldest page first (owned) */
+	strset written;           /* ids this pass wrote, and the seen[] it started with */
+	json_t *src;              /* the source's own state (ascending sources), or NULL (owned) */
 } cursor;
+
+static void seen_reset(cursor *c)
+{
+	for (int i = 0; i < SEEN_PAGES; i++) {
+		json_decref(c->seen[i]);
+		c->seen[i] = json_array();
+	}
+	strset_free(&c->written);
+}
+
+static int seen_has(const cursor *c, const char *id)
+{
+	return strset_get(&c->written, id, strlen(id), strset_hash(id, strlen(id)), NULL);
+}
+
+static void seen_add(cursor *c, const char *id)
+{
+	strset_add(&c->written, id, strlen(id), strset_hash(id, strlen(id)), NULL);
+	json_array_append_new(c->seen[SEEN_PAGES - 1], json_string(id));
+}
+
+/* A page is done: its ids become the newest of the kept pages. */
+static void seen_next_page(cursor *c)
+{
+	json_decref(c->seen[0]);
+	memmove(c->seen, c->seen + 1, (SEEN_PAGES - 1) * sizeof c->seen[0]);
+	c->seen[SEEN_PAGES - 1] = json_array();
+}
 
 static void cursor_free(cursor *c)
 {
@@ -471,6 +753,10 @@ static void cursor_free(cursor *c)
 	mark_free(&c->top);
 	mark_free(&c->low);
 	free(c->next);
+	for (int i = 0; i < SEEN_PAGES; i++)
+		json_decref(c->seen[i]);
+	strset_free(&c->written);
+	json_decref(c->src);
 	memset(c, 0, sizeof *c);
 }
 
@@ -480,15 +766,23 @@ static void cursor_load(fetch_run *f, const char *key, cursor *c)
 	json_t *v = txt ? json_loads(txt, 0, NULL) : NULL, *run;
 
 	memset(c, 0, sizeof *c);
+	seen_reset(c);
 	if (txt && !v)
 		http_log(LOG_WARN, "%s %s: the stored cursor is not JSON; starting afresh", f->source, key);
 	mark_read(&c->hwm, json_object_get(v, "hwm"));
+	if (json_is_object(json_object_get(v, "src")))
+		c->src = json_incref(json_object_get(v, "src"));
 	if (json_is_object(run = json_object_get(v, "run"))) {
 		c->running = 1;
 		mark_read(&c->stop, json_object_get(run, "stop"));
 		mark_read(&c->top, json_object_get(run, "top"));
 		mark_read(&c->low, json_object_get(run, "low"));
 		c->next = jx_str(run, "next") ? xstrdup(jx_str(run, "next")) : NULL;
+		json_t *ids = json_object_get(run, "seen"), *id;
+		size_t i;
+		json_array_foreach(ids, i, id)
+			if (json_is_string(id))
+				seen_add(c, json_string_value(id));
 	}
 	json_decref(v);
 	free(txt);
@@ -501,17 +795,26 @@ static void cursor_save(fetch_run *f, const char *key, const cursor *c)
 	json_t *v = json_pack("{s:o}", "hwm", mark_json(&c->hwm));
 	char *txt;
 
-	if (c->running)
+	if (c->src)
+		json_object_set(v, "src", c->src);
+	if (c->running) {
+		json_t *seen = json_array();
+		for (int i = 0; i < SEEN_PAGES; i++)
+			json_array_extend(seen, c->seen[i]);
 		json_object_set_new(v, "run",
-				    json_pack("{s:o,s:o,s:o,s:s*}", "stop", mark_json(&c->stop), "top", mark_json(&c->top),
-					      "low", mark_json(&c->low), "next", c->next));
+				    json_pack("{s:o,s:o,s:o,s:s*,s:o}", "stop", mark_json(&c->stop), "top",
+					      mark_json(&c->top), "low", mark_json(&c->low), "next", c->next, "seen", seen));
+	}
 	txt = json_dumps(v, JSON_COMPACT);
+	fetch_state_begin(f->state); /* the cursor, its validators and the output's length: one commit */
 	fetch_state_set_cursor(f->state, f->source, key, txt, fetch_now(f));
 	if (f->pending_validators) {
 		fetch_state_set_validators(f->state, f->source, key, f->pending_validators, fetch_now(f));
 		free(f->pending_validators);
 		f->pending_validators = NULL;
 	}
+	out_commit(f);
+	fetch_state_commit(f->state);
 	free(txt);
 	json_decref(v);
 }
@@ -531,32 +834,45 @@ static int backfill(fetch_run *f, fetch_query *q, cursor *c, int *pages, int *fi
 	while (*pages < f->o.max_pages) {
 		fetch_page pg = {0};
 		int reached = 0, rc;
-		long before = *written;
+		long before = *written, disorder = 0;
 
 		q->page = ++*pages;
+		q->asked = c->next;
 		rc = f->src->page(f, q, c->next, &pg);
 		if (rc != FETCH_OK) {
 			fetch_page_free(&pg);
 			free(prev_next);
 			return rc;
 		}
+		seen_next_page(c);
 		for (size_t i = 0; i < pg.n; i++) {
 			fetch_item *it = &pg.items[i];
 			if (!newer(it, &c->stop) || (first_run && f->o.since && it->time && it->time < f->o.since)) {
 				reached = 1;
 				continue;
 			}
-			if (!older(it, &c->low))
-				continue; /* a page repeating an item already written */
+			if (!older(it, &c->low)) {
+				if (seen_has(c, it->id))
+					continue; /* a page repeating an item already written */
+				disorder++;       /* newer than items written, yet never written: keep it */
+			}
 			emit(f, q, it);
+			seen_add(c, it->id);
 			(*written)++;
 			mark_extend(&c->top, it, +1);
 			mark_extend(&c->low, it, -1);
 		}
-		flush_out();
+		flush_out(f);
 		if (*written > before)
 			http_log(LOG_DEBUG, "%s %s page %d: %ld new of %zu", f->source, q->key, q->page, *written - before,
 				 pg.n);
+		if (disorder) {
+			http_log(LOG_WARN,
+				 "%s %s page %d: %ld item%s newer than items already written (the API's order is not newest "
+				 "first here); written, not dropped",
+				 f->source, q->key, q->page, disorder, disorder == 1 ? "" : "s");
+			f->out_of_order += disorder;
+		}
 		free(prev_next);
 		prev_next = c->next;
 		c->next = pg.next;
@@ -603,6 +919,7 @@ static int newest_first(fetch_run *f, fetch_query *q, long *written)
 	mark_copy(&c.stop, &c.hwm);
 	mark_free(&c.top);
 	mark_free(&c.low);
+	seen_reset(&c);
 	free(c.next);
 	c.next = NULL;
 	if (pages < f->o.max_pages) {
@@ -636,17 +953,24 @@ static int ascending(fetch_run *f, fetch_query *q, long *written)
 
 	cursor_load(f, q->key, &c);
 	q->min_t = c.hwm.ids ? c.hwm.t : 0;
+	q->src_state = c.src;
 	q->page = 1;
 	rc = f->src->page(f, q, NULL, &pg);
+	q->src_state = NULL;
 	if (rc == FETCH_OK) {
 		for (size_t i = 0; i < pg.n; i++) {
 			emit(f, q, &pg.items[i]);
 			(*written)++;
 			mark_extend(&last, &pg.items[i], +1);
 		}
-		flush_out();
+		flush_out(f);
 		if (last.ids)
 			mark_copy(&c.hwm, &last);
+		if (pg.src_state && last.ids) { /* kept with the items it was made from */
+			json_decref(c.src);
+			c.src = pg.src_state;
+			pg.src_state = NULL;
+		}
 		if (last.ids || f->pending_validators)
 			cursor_save(f, q->key, &c);
 	}
@@ -819,7 +1143,17 @@ int fetch_replay_file(fetch_run *f, const char *path)
 	f->fetched_at = fetch_now(f);
 	while ((n = ndjson_read(r, &line, &len)) == 1 && blank(line))
 		;
-	if (n == 1 && (v = jx_parse(line, len, err, sizeof err))) {
+	if (n == 0) { /* as herd-import and every filter take an empty input */
+		ndjson_close(r);
+		log_warn("%s: empty file, nothing replayed", name);
+		return 0;
+	}
+	if (n == 1 && fetch_json_start(line, len) == len) { /* ")]}'" alone on its first line */
+		while ((n = ndjson_read(r, &line, &len)) == 1 && blank(line))
+			;
+	}
+	if (n == 1 && (v = jx_parse(line + fetch_json_start(line, len), len - fetch_json_start(line, len), err,
+				    sizeof err))) {
 		do { /* one response a line */
 			if (!v && !blank(line) && !(v = jx_parse(line, len, err, sizeof err))) {
 				rc = herd_errf(f->err, sizeof f->err, "%s:%ld: %s", name, ndjson_lineno(r), err);
@@ -855,6 +1189,6 @@ int fetch_replay_file(fetch_run *f, const char *path)
 		json_decref(v);
 		buf_free(&b);
 	}
-	flush_out();
+	flush_out(f);
 	return rc;
 }

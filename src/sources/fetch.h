@@ -29,14 +29,15 @@
  * commit); that page is then written again by the next run, and herd-load's
  * upserts by id make the repeat harmless.
  */
-#ifndef HERD_HTTP_FETCH_H
-#define HERD_HTTP_FETCH_H
+#ifndef HERD_SOURCES_FETCH_H
+#define HERD_SOURCES_FETCH_H
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
-#include "http.h"
-#include "state.h"
+#include "http/http.h"
+#include "sources/fetchstate.h"
 
 /* Exit statuses of herd-fetch (0, 1, 2 as every program; 3 its own). */
 enum {
@@ -63,6 +64,7 @@ typedef struct fetch_opts {
 	const char *bar;       /* yahoo, alphavantage intraday: bar length ("1d", "5min") */
 	const char *articles;  /* wikipedia: a SYMBOL<TAB>Article file */
 	const char *lang;      /* newsapi: language filter */
+	const char *geo;       /* trends: a country code, or NULL for worldwide */
 	long max_results;      /* newsapi: results a query may page through (the free tier's 100) */
 	const char *query_override; /* replay: the raw records' query */
 	int replay;                 /* replaying saved responses: no network, no credentials needed */
@@ -83,6 +85,8 @@ typedef struct fetch_page {
 	size_t n, cap;
 	char *next;        /* the next page's token, or NULL at the end (owned) */
 	int not_modified;  /* the API said 304: nothing new */
+	json_t *src_state; /* ascending: the source's own state to keep in the cursor with this
+			    * page's items (Trends' stitching), or NULL to keep what is there (owned) */
 } fetch_page;
 
 /* Add an item to a page (takes the references to item and includes). */
@@ -108,7 +112,12 @@ typedef struct fetch_query {
 	const char *variant;   /* a source's sub-query ("new", "comments"), or NULL */
 	const fetch_mark *stop; /* newest-first: the high-water mark (t 0 when none) */
 	int64_t min_t;          /* ascending: the last item's key (0 when none) */
-	int page;               /* 1-based page number within this run */
+	int page;               /* 1-based page number within this run (for messages) */
+	const json_t *src_state; /* ascending: the state the source kept in the cursor, or NULL */
+	const char *asked;      /* the next-page token this page is asked with (NULL: the
+				 * first page); a source whose tokens are page numbers
+				 * computes the next one from it, never from `page`, so a
+				 * resumed run goes on where the last one stopped */
 } fetch_query;
 
 struct fetch_run {
@@ -121,11 +130,17 @@ struct fetch_run {
 	void *priv;            /* the source's own (credentials, token), set by its setup */
 	/* Totals of the run. */
 	long requests, items, queries_ok, queries_failed;
+	long out_of_order;     /* items newer than items already written in their pass (warned, kept) */
 	int stopped;           /* FETCH_STOP seen: no more queries */
 	/* Internal: the page being fetched (validators pending, fetch time). */
 	int64_t fetched_at;
 	char *pending_validators;
 	const fetch_query *cur;
+	double hold_loaded;    /* the wait an earlier run kept (hold.SOURCE), 0 when none */
+	/* --output: the file raw records go to instead of stdout (NULL: stdout). */
+	FILE *out;
+	char out_path[4096];   /* its real path (the key of its committed length) */
+	long long out_dev, out_ino, out_len;
 };
 
 /* The time now (--now or the wall clock), Unix seconds. */
@@ -141,6 +156,7 @@ typedef struct fetch_req {
 	const char *headers[6];      /* NULL-terminated "Name: value" (may hold secrets) */
 	const char *userpwd;         /* basic auth */
 	int conditional;             /* send the stored ETag / Last-Modified for this query */
+	int cookies;                 /* keep and send back the host's cookies (http_request) */
 } fetch_req;
 
 /*
@@ -166,6 +182,10 @@ int fetch_get_page(fetch_run *f, const fetch_query *q, const fetch_req *req, fet
  * symbol?)"); fmt usually starts with " (". */
 void fetch_err_hint(fetch_run *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Where the JSON of a body starts: after the XSSI guard ")]}'" (with or
+ * without a comma, then white space) that Google puts before its JSON. */
+size_t fetch_json_start(const char *p, size_t n);
+
 /* A short text of an API's error body for messages ("code: message"), from
  * the common shapes ({"message"}, {"error"}, {"errors":[…]}, {"code"…}). */
 void fetch_api_error(const json_t *body, char *out, size_t outlen);
@@ -184,6 +204,14 @@ double fetch_pace_headers(const http_response *r, const char *remaining_name, co
 fetch_run *fetch_run_new(const char *source, const src_fetch *src, const fetch_opts *o, const http_opts *ho,
 			 fetch_state *state);
 void fetch_run_free(fetch_run *f);
+/*
+ * Write raw records to the file at path (created when absent) instead of
+ * stdout, exactly once across runs: its length is committed with each
+ * cursor, and bytes after the committed length (a killed run's, whose
+ * cursor never moved) are cut off first, when they are raw records of this
+ * source. The file is locked while the run lasts. 0, or -1 with f->err.
+ */
+int fetch_run_output(fetch_run *f, const char *path);
 /* Fetch one query (all its variants): FETCH_OK, FETCH_ERR or FETCH_STOP. */
 int fetch_run_query(fetch_run *f, const char *query);
 /* Replay a saved response (a body, a Betamax/VCR cassette, a recorded
