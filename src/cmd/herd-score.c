@@ -109,7 +109,9 @@ static const char usage[] =
 	"      --long MODE         truncate (default) or split: longer texts as averaged\n"
 	"                          sentence chunks\n"
 	"      --device D          auto (default: CUDA when a GPU is there), cpu or cuda\n"
-	"      --precision P       on CUDA: fp16 (default), bf16 or fp32\n"
+	"      --precision P       on CUDA: fp16 (default), bf16 or fp32; on the CPU: fp32\n"
+	"                          (default) or int8 (the projections in int8: dynamic\n"
+	"                          activation scales, per-channel weights; CPU only)\n"
 	"      --threads N         threads for each stage: parsing, tokenizing, VADER,\n"
 	"                          writing, and the model on the CPU (default: all CPUs;\n"
 	"                          1: no pipeline, one window after the other)\n"
@@ -716,8 +718,10 @@ int main(int argc, char **argv)
 				bset.precision = BERT_BF16;
 			else if (strcmp(optarg, "fp32") == 0)
 				bset.precision = BERT_FP32;
+			else if (strcmp(optarg, "int8") == 0)
+				bset.precision = BERT_INT8;
 			else
-				log_usage("--precision: '%s' is not fp16, bf16 or fp32", optarg);
+				log_usage("--precision: '%s' is not fp16, bf16, fp32 or int8", optarg);
 			break;
 		case OPT_THREADS: bset.threads = (int)cli_long("--threads", optarg, 1, 1024); break;
 		case OPT_EMIT: {
