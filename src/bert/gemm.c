@@ -375,7 +375,10 @@ int bert_gemm_choose(int C, int I, char *err, size_t errlen)
 #if defined(HERD_GEMM_DNNL)
 	have[LIB_DNNL] = 1;
 #endif
-	have[LIB_OPENBLAS] = openblas_open(flags);
+	/* a library pinned by name is the only one opened */
+	if (!pin || !*pin || strcmp(pin, "openblas") == 0 || strcmp(pin, "default") == 0 ||
+	    (strcmp(pin, "dnnl") != 0 && strcmp(pin, "herd") != 0))
+		have[LIB_OPENBLAS] = openblas_open(flags);
 	have[LIB_HERD] = 1;
 	if (pin && *pin) {
 		int l = 0;
