@@ -13,8 +13,10 @@
 #   make fuzz         build the libFuzzer harnesses (clang) and run each for
 #                     FUZZ_SECONDS (default 60): tests/fuzz/run.sh
 #
-# Options: GEMM=dnnl|openblas|none (CPU GEMM library, default dnnl: see
-# BENCHMARKS.md for why; none = plain loops, for GPU-only hosts), CUDA=auto|0,
+# Options: GEMM=dnnl|openblas|none (the CPU GEMM library linked, default
+# dnnl; OpenBLAS is also opened at run time where installed, and the faster
+# of the two on this CPU is chosen by measurement and cached: src/bert/gemm.h;
+# none = no oneDNN, plain loops unless OpenBLAS is there), CUDA=auto|0,
 # WERROR=1|0, SAN=1, ARCH=native|x86-64-v3|… (-march; portable binaries
 # for other hosts, e.g. Spark executors); PREFIX (default /usr/local) and
 # DESTDIR for make install.

@@ -39,6 +39,22 @@ def log(*a):
     print(*a, file=sys.stderr, flush=True)
 
 
+SIMD = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
+
+
+def cpu_line():
+    """The CPU's model and its SIMD flags, as every table says them."""
+    model, flags = "unknown", []
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k.strip() == "model name" and model == "unknown":
+                model = v.strip()
+            elif k.strip() == "flags" and not flags:
+                flags = [x for x in v.split() if x in SIMD or x.startswith("avx512")]
+    return f"CPU: {model}, {os.cpu_count()} CPUs; SIMD flags: {' '.join(flags)}"
+
+
 # ------------------------------------------------------------------ inputs
 
 
@@ -57,12 +73,12 @@ def wsb_comments(n):
     return out[:n]
 
 
-def long_texts(n, tok):
-    """n texts of at least SEQ tokens each: consecutive PhraseBank sentences."""
+def long_texts(n, tok, seq):
+    """n texts of at least seq tokens each: consecutive PhraseBank sentences."""
     sents, out, i = phrasebank(), [], 0
     while len(out) < n:
         t = ""
-        while len(tok(t)["input_ids"]) < SEQ + 8:
+        while len(tok(t)["input_ids"]) < seq + 8:
             t += sents[i % len(sents)] + " "
             i += 1
         out.append(t.strip())
@@ -117,13 +133,18 @@ def best_of(n, fn):
     return min(times), times
 
 
-def herd_run(herd, model, posts, threads, extra, reps):
+def herd_run(herd, model, posts, threads, extra, reps, gemm=None):
     """Seconds herd-score spends scoring (a run on empty input, i.e. loading
-    the model, is subtracted), best of reps; and its device line."""
+    the model, is subtracted), best of reps; and its device line. gemm:
+    HERD_GEMM for the run (None: herd's own choice, measured and cached)."""
     base = [herd, "-q", "--model", model, "--device", "cpu", "--threads", str(threads), "--batch", str(BATCH)] + extra
+    env = dict(os.environ)
+    env.pop("HERD_GEMM", None)
+    if gemm:
+        env["HERD_GEMM"] = gemm
 
     def run(inp):
-        r = subprocess.run(base + [inp], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        r = subprocess.run(base + [inp], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
         if r.returncode != 0:
             raise SystemExit(f"bench-bert: herd-score failed: {r.stderr.strip()}")
 
@@ -131,8 +152,8 @@ def herd_run(herd, model, posts, threads, extra, reps):
     open(empty, "w").close()
     load, _ = best_of(reps, lambda: run(empty))
     total, _ = best_of(reps, lambda: run(posts))
-    info = subprocess.run(base[:1] + ["--model", model, "--device", "cpu", "--threads", str(threads), empty],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True).stderr.strip()
+    info = subprocess.run(base[:1] + ["--model", model, "--device", "cpu", "--threads", str(threads)] + extra + [empty],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env).stderr.strip()
     return max(total - load, 1e-9), load, info
 
 
@@ -234,11 +255,14 @@ def main():
     ap.add_argument("--models", default="default,finbert")
     ap.add_argument("--work", default="/tmp/herd-bench-bert")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--precisions", default="int8", help="herd also at each --precision on the fixed shapes")
+    ap.add_argument("--gemms", default="dnnl,openblas", help="herd also pinned to each (HERD_GEMM) on the fixed shapes")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     torch.set_num_threads(a.threads)
     import onnxruntime
 
+    log(f"bench-bert: {cpu_line()}")
     log(f"bench-bert: torch {torch.__version__} ({torch.get_num_threads()} threads), transformers "
         f"{transformers.__version__}, onnxruntime {onnxruntime.__version__}; load {os.getloadavg()[0]:.1f}")
     summary = []
@@ -252,27 +276,40 @@ def main():
         nreal = (300 if seqcls else 1200) // (3 if a.quick else 1)
         reps = 2 if a.quick else 3
 
-        # fixed: nfixed sequences of exactly SEQ tokens
-        texts = long_texts(nfixed, tok)
-        ids = [tok(t, truncation=True, max_length=SEQ)["input_ids"] for t in texts]
-        assert all(len(x) == SEQ for x in ids)
-        fixed_posts = os.path.join(a.work, f"{name}.fixed.ndjson")
-        write_posts(fixed_posts, texts)
-        fl = flops(cfg, [SEQ] * nfixed)
-        work = f"{SEQ}x{BATCH} fixed"
-        secs, load, info = herd_run(a.herd, path, fixed_posts, a.threads, ["--max-len", str(SEQ)], reps)
-        kernel = info.split(": ", 2)[-1]
-        log(f"bench-bert: {name}: herd {info} (load {load:.2f} s)")
-        h = row(name, work, "herd", nfixed, secs, nfixed * SEQ, fl, a.peak)
         t = Torch(path, seqcls)
-        t.fixed(ids[:BATCH])
-        s, _ = best_of(reps, lambda: t.fixed(ids))
-        p1 = row(name, work, f"torch {torch.__version__.split('+')[0]}", nfixed, s, nfixed * SEQ, fl, a.peak)
         o = Ort(path, seqcls, tok, a.threads, a.work)
-        o.fixed(ids[:BATCH])
-        s, _ = best_of(reps, lambda: o.fixed(ids))
-        p2 = row(name, work, f"onnxruntime {onnxruntime.__version__}", nfixed, s, nfixed * SEQ, fl, a.peak)
-        summary.append((name, "fixed", h, max(p1, p2), flops(cfg, [SEQ] * nfixed) / (nfixed / h) / 1e9))
+        for seq, nfixed in ((SEQ, nfixed), (32, nfixed * 2)):
+            # fixed: nfixed sequences of exactly seq tokens
+            texts = long_texts(nfixed, tok, seq)
+            ids = [tok(x, truncation=True, max_length=seq)["input_ids"] for x in texts]
+            assert all(len(x) == seq for x in ids)
+            fixed_posts = os.path.join(a.work, f"{name}.fixed{seq}.ndjson")
+            write_posts(fixed_posts, texts)
+            fl = flops(cfg, [seq] * nfixed)
+            work = f"{seq}x{BATCH} fixed"
+            secs, load, info = herd_run(a.herd, path, fixed_posts, a.threads, ["--max-len", str(seq)], reps)
+            kernel = info.split(": ", 2)[-1]
+            log(f"bench-bert: {name}: herd {info} (load {load:.2f} s)")
+            h = row(name, work, "herd (GEMM as chosen)", nfixed, secs, nfixed * seq, fl, a.peak)
+            for prec in a.precisions.split(",") if a.precisions else []:
+                secs_p, _, info_p = herd_run(a.herd, path, fixed_posts, a.threads,
+                                             ["--max-len", str(seq), "--precision", prec], reps)
+                log(f"bench-bert: {name}: herd {prec}: {info_p}")
+                row(name, work, f"herd --precision {prec}", nfixed, secs_p, nfixed * seq, fl, a.peak,
+                    f"{secs / secs_p:.2f}x herd fp32")
+            for lib in a.gemms.split(",") if a.gemms else []:
+                try:
+                    secs_l, _, _ = herd_run(a.herd, path, fixed_posts, a.threads, ["--max-len", str(seq)], reps, lib)
+                    row(name, work, f"herd HERD_GEMM={lib}", nfixed, secs_l, nfixed * seq, fl, a.peak)
+                except SystemExit as e:
+                    log(f"{e} (HERD_GEMM={lib} skipped)")
+            t.fixed(ids[:BATCH])
+            s, _ = best_of(reps, lambda: t.fixed(ids))
+            p1 = row(name, work, f"torch {torch.__version__.split('+')[0]}", nfixed, s, nfixed * seq, fl, a.peak)
+            o.fixed(ids[:BATCH])
+            s, _ = best_of(reps, lambda: o.fixed(ids))
+            p2 = row(name, work, f"onnxruntime {onnxruntime.__version__}", nfixed, s, nfixed * seq, fl, a.peak)
+            summary.append((name, f"{seq}x{BATCH}", h, max(p1, p2), flops(cfg, [seq] * nfixed) / (nfixed / h) / 1e9))
 
         # the real stream: WSB comments, as they come
         real = wsb_comments(nreal)
@@ -297,14 +334,15 @@ def main():
             a.peak = max(a.peak, sgemm_peak(a.sgemm))
 
     peak = a.peak
+    print(cpu_line())
     print(f"{'model':8} {'workload':14} {'engine':34} {'seq/s':>9} {'tokens/s':>10} {'GFLOP/s':>8} {'%peak':>7}")
     for m, w, e, sps, tps, gf, note in ROWS:
         print(f"{m:8} {w:14} {e:34} {sps:9.1f} {tps:10.0f} {gf:8.1f} {100 * gf / peak:6.1f}%  {note}")
     print(f"\nsgemm peak: {peak:.1f} GFLOP/s (the best of the probe's runs: before, between the models, at the end)")
     print(f"herd's GEMM: {kernel}")
     for name, w, h, peer, x in summary:
-        if w == "fixed":
-            print(f"{name}: {SEQ}x{BATCH}: herd = {100 * h / peer:.0f}% of the best peer, {100 * x / peak:.0f}% of the "
+        if w != "wsb":
+            print(f"{name}: {w}: herd = {100 * h / peer:.0f}% of the best peer, {100 * x / peak:.0f}% of the "
                   f"sgemm peak")
         else:
             print(f"{name}: WSB stream: herd = {h / peer:.2f}x the best peer; sorted/unsorted = {h / x:.2f}")

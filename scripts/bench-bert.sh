@@ -9,12 +9,16 @@
 # auto-detected and with OPENBLAS_CORETYPE forced to each core type the
 # CPU can run (Haswell, SkylakeX, Cooperlake), on BERT's projection
 # shapes; the best rate is "the sgemm peak".
+# Every table is printed with the CPU's model name and SIMD flags: figures
+# from another kind of CPU are another table.
 # Then, for the default model (models/default: all-MiniLM-L6-v2, 6 layers,
 # hidden 384) and a FinBERT-sized random checkpoint (12 layers, hidden 768,
 # made once with transformers in the work folder):
 #   128x32 fixed   sequences of exactly 128 tokens, batches of 32: herd-score
-#                  --batch 32; torch: the model's forward on (32, 128) ids;
-#                  ONNX Runtime: the exported graph on the same ids
+#                  --batch 32 (its GEMM library as it chose it, and pinned to
+#                  each with HERD_GEMM); torch: the model's forward on (32, 128)
+#                  ids; ONNX Runtime: the exported graph on the same ids
+#   32x32 fixed    the same with sequences of exactly 32 tokens
 #   wsb N          real WSB comments (wsb-early2021-esbenkc) in input order:
 #                  herd-score as shipped (sorted windows of 1024) and unsorted
 #                  (--sort-window 32); torch as users use it (the transformers
@@ -25,11 +29,11 @@
 # 3; the peers' the best of 3 forward passes over the set, model loaded.
 # Printed per row: sequences/s, real tokens/s, achieved GFLOP/s (the
 # encoder's useful FLOPs: real tokens only, so padding counts against the
-# engine that pads) and % of the sgemm peak (oneDNN's rate is measured again
+# engine that pads) and % of the sgemm peak (the probe's rate is measured again
 # between the models and at the end; the best of all is the peak); then the
 # issue's ratios and which GEMM kernel herd ran.
 # Needs bin/herd-score, models/default (make models), ../shared/data, a C
-# compiler with oneDNN, and .venv (scripts/setup-python.sh); says what is
+# compiler with oneDNN or OpenBLAS, and .venv (scripts/setup-python.sh); says what is
 # missing and exits 0 without it. The machine is shared: compare figures of
 # one run; the load average is printed at the start and the end.
 set -euo pipefail
@@ -45,7 +49,7 @@ while [ $# -gt 0 ]; do
 	--threads) threads=$2; shift 2 ;;
 	--models) args+=(--models "$2"); shift 2 ;;
 	--quick) args+=(--quick); shift ;;
-	-h | --help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-bert: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -96,17 +100,23 @@ int main(void)
 	return 0;
 }
 EOF
-cc -O2 -DDNNL "$work/sgemm.c" -o "$work/sgemm-dnnl" -ldnnl
+flags=" $(grep -m1 '^flags' /proc/cpuinfo) "
+simd=$(echo "$flags" | tr ' ' '\n' | grep -E '^(sse4_2|avx|avx2|fma|f16c|avx_vnni|amx_.*|avx512.*)$' | tr '\n' ' ')
+cpu="CPU: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs; SIMD flags: $simd"
 echo "== sgemm on this machine ($threads threads; load $(cut -d' ' -f1 /proc/loadavg))"
-echo "oneDNN dnnl_sgemm (herd's GEMM):"
-OMP_NUM_THREADS=$threads "$work/sgemm-dnnl" | tee "$work/sgemm-dnnl.txt"
-peak=$(awk '/^best/ { print $2 }' "$work/sgemm-dnnl.txt")
+echo "$cpu"
+peak=0 probe=
+if cc -O2 -DDNNL "$work/sgemm.c" -o "$work/sgemm-dnnl" -ldnnl 2>/dev/null; then
+	echo "oneDNN dnnl_sgemm:"
+	OMP_NUM_THREADS=$threads "$work/sgemm-dnnl" | tee "$work/sgemm-dnnl.txt"
+	peak=$(awk '/^best/ { print $2 }' "$work/sgemm-dnnl.txt")
+	probe=$work/sgemm-dnnl
+fi
 ob=/usr/include/x86_64-linux-gnu/openblas-pthread
 if [ -f $ob/cblas.h ] && cc -O2 -I$ob "$work/sgemm.c" -o "$work/sgemm-openblas" -lopenblas 2>/dev/null; then
 	# forced core types: only those whose instructions this CPU has (one it
 	# lacks dies on an illegal instruction): Haswell AVX2+FMA, SkylakeX
 	# AVX-512 F/BW/DQ/VL/CD, Cooperlake that and AVX512_BF16
-	flags=" $(grep -m1 '^flags' /proc/cpuinfo) "
 	has() { for f; do [[ $flags == *" $f "* ]] || return 1; done; }
 	cores=("")
 	has avx2 fma && cores+=(Haswell)
@@ -118,11 +128,14 @@ if [ -f $ob/cblas.h ] && cc -O2 -I$ob "$work/sgemm.c" -o "$work/sgemm-openblas" 
 		p=$(awk '/^best/ { print $2 }' "$work/sgemm-openblas$core.txt")
 		peak=$(awk -v a="$peak" -v b="$p" 'BEGIN { print (b > a ? b : a) }')
 	done
+	[ -n "$probe" ] || probe=$work/sgemm-openblas
 fi
+[ -n "$probe" ] || { echo "bench-bert: skipped: neither oneDNN nor OpenBLAS to measure the sgemm peak with"; exit 0; }
 echo "sgemm peak (the best above): $peak GFLOP/s"
 
 # ---------------------------------------------------------------- models
 echo
 echo "== herd vs PyTorch vs ONNX Runtime ($threads threads)"
+echo "$cpu"
 SHARED=$shared OMP_NUM_THREADS=$threads $py scripts/bench-bert.py --herd bin/herd-score --peak "$peak" \
-	--sgemm "$work/sgemm-dnnl" --threads "$threads" --work "$work" "${args[@]}"
+	--sgemm "$probe" --threads "$threads" --work "$work" "${args[@]}"

@@ -10,6 +10,10 @@
 #                                        exit 77 = skipped (data or model absent)
 # Environment: HERD_BIN (programs), HERD_BUILD (unit test binaries),
 # SHARED (../shared/data by default), HERD_TEST_FILTER (substring of names).
+# The BERT engine's GEMM library is pinned (HERD_GEMM=default: the build's
+# first, untimed, so that two processes of one test never choose apart)
+# and its choice cache kept out of $HOME; tests/bert/check-gemm-choice.sh
+# tests the measured choice.
 set -u
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,13 +22,15 @@ export HERD_BIN=${HERD_BIN:-$top/bin}
 export HERD_BUILD=${HERD_BUILD:-$top/build}
 export SHARED=${SHARED:-$(cd "$top/.." && pwd)/shared/data}
 export HERD_TOP=$top
+export HERD_GEMM=${HERD_GEMM:-default}
 what=${1:-all}
 filter=${HERD_TEST_FILTER:-}
 
 passed=0 failed=0 skipped=0
 failures=()
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+export XDG_CACHE_HOME=$(mktemp -d)
+trap 'rm -f "$log"; rm -rf "$XDG_CACHE_HOME"' EXIT
 
 # Run one test command; add up its RESULT line (or its exit status).
 run_one() { # name command...

@@ -639,6 +639,7 @@ static int run(struct bert_cuda *g, int B, const int32_t *ids, const int *offset
 	case BERT_FP32: TRY(forward<float>(g, B, N, Tm, &pooled_dev)); break;
 	case BERT_FP16: TRY(forward<__half>(g, B, N, Tm, &pooled_dev)); break;
 	case BERT_BF16: TRY(forward<__nv_bfloat16>(g, B, N, Tm, &pooled_dev)); break;
+	case BERT_INT8: return refuse(g, "int8 is a CPU precision (model.c keeps such a model on the CPU)");
 	}
 	if (logits && K > 0)
 		CK(cudaMemcpyAsync(g->hout, g->logits, (size_t)B * K * sizeof(float), cudaMemcpyDeviceToHost, g->st));

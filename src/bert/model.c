@@ -23,6 +23,7 @@
 #include "bert/bert.h"
 
 #include "bert/cpu.h"
+#include "bert/gemm.h"
 #include "bert/cuda.h"
 #include "bert/head.h"
 #include "bert/lora.h"
@@ -55,7 +56,7 @@ struct bert_model {
 	struct bert_head head;
 	char encoder_hash[9];    /* model.safetensors alone */
 	enum bert_device device;
-	char info[256];
+	char info[640];
 	struct bert_cpu *cpu;
 	const struct bert_cuda_api *gpu; /* the backend, when the model runs on it */
 	struct bert_cuda *cuda;
@@ -450,7 +451,12 @@ static int pick_device(struct bert_model *m, const struct bert_options *opt, cha
 	int needs_cpu = m->has_head && !bert_features_pooled_only(&m->head.feat, m->cfg.layers);
 	enum bert_device want = opt ? opt->device : BERT_DEVICE_AUTO;
 
-	if (want != BERT_DEVICE_CPU) {
+	int int8 = opt && opt->precision == BERT_INT8;
+	if (int8 && want == BERT_DEVICE_CUDA)
+		return bert_errf(err, errlen, "device cuda: int8 runs on the CPU only (--device cpu)");
+	if (int8)
+		snprintf(why, sizeof why, "int8 runs on the CPU");
+	else if (want != BERT_DEVICE_CPU) {
 		api = bert_cuda_backend(why, sizeof why);
 		cuda_ok = api && api->probe(why, sizeof why, cuda_name, sizeof cuda_name);
 		if (cuda_ok && needs_cpu) {
@@ -474,11 +480,21 @@ static int pick_device(struct bert_model *m, const struct bert_options *opt, cha
 			 want == BERT_DEVICE_AUTO ? " (auto: a CUDA device is present)" : "");
 		return 0;
 	}
+	if (bert_gemm_choose(m->cfg.hidden, m->cfg.intermediate, err, errlen) < 0)
+		return -1;
 	m->cpu = bert_cpu_new(&m->cfg, &m->w, threads);
 	m->device = BERT_DEVICE_CPU;
-	snprintf(m->info, sizeof m->info, "cpu: %s, %d thread%s%s%s%s", bert_cpu_gemm_name(), bert_cpu_threads(m->cpu),
-		 bert_cpu_threads(m->cpu) == 1 ? "" : "s", want == BERT_DEVICE_AUTO ? " (auto: " : "",
-		 want == BERT_DEVICE_AUTO ? why : "", want == BERT_DEVICE_AUTO ? ")" : "");
+	char prec[200] = "fp32";
+	if (int8) {
+		char q[160];
+		if (bert_cpu_set_int8(m->cpu, q, sizeof q, err, errlen) < 0)
+			return -1;
+		snprintf(prec, sizeof prec, "int8 projections: %s", q);
+	}
+	snprintf(m->info, sizeof m->info, "cpu: %s, %s, %d thread%s%s%s%s", bert_cpu_gemm_name(), prec,
+		 bert_cpu_threads(m->cpu), bert_cpu_threads(m->cpu) == 1 ? "" : "s",
+		 want == BERT_DEVICE_AUTO ? " (auto: " : "", want == BERT_DEVICE_AUTO ? why : "",
+		 want == BERT_DEVICE_AUTO ? ")" : "");
 	return 0;
 }
 

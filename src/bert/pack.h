@@ -3,9 +3,9 @@
  * sequences by length (shortest first, ties in input order, so a batch's
  * sequences are alike and none waits on a long one) and hand out
  * batches of that order, each as the (ids, lens) arrays bert_run takes.
- * herd-train (features, fine-tuning's evaluation) and
- * tests/kernels/bert_driver.c use it; herd-score's window pipeline sorts
- * its own records the same way (issue 15 moves it here).
+ * window.c (herd-score's windows, herd-train's features: tokenize, then
+ * this order and these batches) and tests/kernels/bert_driver.c (ids
+ * read from a file) use it.
  */
 #ifndef HERD_BERT_PACK_H
 #define HERD_BERT_PACK_H

@@ -81,7 +81,9 @@ static inline float vsum(const float *x, int n)
 typedef float v16sf __attribute__((vector_size(64)));
 typedef int v16si __attribute__((vector_size(64)));
 
-static inline float vmax(const float *x, int n)
+/* The largest (max 1) or smallest (max 0) of x[0..n); inlined with a
+ * constant max, the choice costs nothing. */
+static inline float vextreme(const float *x, int n, int max)
 {
 	float m = x[0];
 	int i = 0;
@@ -90,15 +92,25 @@ static inline float vmax(const float *x, int n)
 		memcpy(&acc, x, sizeof acc);
 		for (i = LANES; i + LANES <= n; i += LANES) {
 			memcpy(&v, x + i, sizeof v);
-			v16si gt = v > acc;
-			acc = (v16sf)(((v16si)v & gt) | ((v16si)acc & ~gt));
+			v16si take = max ? v > acc : v < acc;
+			acc = (v16sf)(((v16si)v & take) | ((v16si)acc & ~take));
 		}
 		for (int j = 0; j < LANES; j++)
-			m = acc[j] > m ? acc[j] : m;
+			m = (max ? acc[j] > m : acc[j] < m) ? acc[j] : m;
 	}
 	for (; i < n; i++)
-		m = x[i] > m ? x[i] : m;
+		m = (max ? x[i] > m : x[i] < m) ? x[i] : m;
 	return m;
+}
+
+static inline float vmax(const float *x, int n)
+{
+	return vextreme(x, n, 1);
+}
+
+static inline float vmin(const float *x, int n)
+{
+	return vextreme(x, n, 0);
 }
 
 #endif

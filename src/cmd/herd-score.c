@@ -8,29 +8,23 @@
  * newline (one of them alone when the other is null or empty): what a
  * reader sees, as the WSB and news sentiment projects score it.
  *
- * Scorers sit behind one small interface (struct scorer): each takes a
- * window of posts in input order and sets its own field on each. Records
- * wait in a window until it holds --sort-window posts (or the input
- * ends), so a model that wants batches (BERT) gets them and the output
- * order stays the input order. Windows go down a pipeline (issue 4: keep
- * the GPU fed): a reading thread reads, parses and tokenizes window k+1
- * and finishes and writes window k-1 while the main thread runs the model
- * on window k; the reading thread spreads its work over a pool of
- * --threads threads (lib/opipe.h). VADER alone needs no window: each
- * record is parsed, scored and written on one of the pool's threads
- * (opipe_map), output in input order. With --threads 1 it is all one
- * loop on one thread.
- *
- * The BERT scorer takes a window of --sort-window posts at a time:
- * tokenizes them on all CPUs, sorts the sequences by length so that each
- * batch of --batch holds texts of about the same length (the engine packs
- * each batch without padding, but attention and the batch's GEMMs still
- * like neighbours alike), runs the batches, and writes each post's result
- * back where it came from. --long split scores a long text's sentence
- * chunks and averages them, as FinBERT's own predict() scores sentences.
+ * This file is the command: options, and the scorers as stages of
+ * lib/owindow.h's pipeline (windows of --sort-window posts: the reading
+ * thread reads, parses and tokenizes window k+1 and finishes and writes
+ * window k-1 while the main thread runs the model on window k). Each
+ * scorer takes a window of posts in input order and sets its own field on
+ * each. The BERT scorer hands its window to the engine's batching
+ * (src/bert/window.h: tokenize on all CPUs, --long split's sentence
+ * chunks, sort by length, batches of --batch, each post's mean over its
+ * chunks, as FinBERT's own predict() scores sentences) and turns the
+ * numbers into fields. VADER alone needs no window: each record is
+ * parsed, scored and written on one of the pool's threads (opipe_map),
+ * output in input order. With --threads 1 it is all one loop on one
+ * thread.
  */
 #include "bert/bert.h"
 #include "bert/cpu.h"
+#include "bert/window.h"
 #include "lib/buf.h"
 #include "lib/cli.h"
 #include "lib/home.h"
@@ -38,6 +32,7 @@
 #include "lib/log.h"
 #include "lib/ndjson.h"
 #include "lib/opipe.h"
+#include "lib/owindow.h"
 #include "lib/stream.h"
 #include "lib/util.h"
 #include "text/vader.h"
@@ -45,7 +40,6 @@
 #include <errno.h>
 #include <malloc.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -90,7 +84,10 @@ static const char usage[] =
 	"into the same pieces whatever the thread count), and for VADER whatever\n"
 	"--sort-window. A BERT model's batches (--batch, --sort-window), another kind\n"
 	"of CPU (AVX-512 or not) or GEMM library can move the last float digits of its\n"
-	"logits.\n"
+	"logits. On the CPU the GEMM library (oneDNN, OpenBLAS) is chosen by timing\n"
+	"each on the model's shapes the first time a model of that shape runs on this\n"
+	"CPU, and cached in $XDG_CACHE_HOME/herd/gemm (~/.cache/herd/gemm); the device\n"
+	"line says which and why. HERD_GEMM=dnnl|openblas|herd pins one.\n"
 	"\n"
 	"Options:\n"
 	"  -m, --model M           vader, or a BERT model directory (default models/default\n"
@@ -112,7 +109,9 @@ static const char usage[] =
 	"      --long MODE         truncate (default) or split: longer texts as averaged\n"
 	"                          sentence chunks\n"
 	"      --device D          auto (default: CUDA when a GPU is there), cpu or cuda\n"
-	"      --precision P       on CUDA: fp16 (default), bf16 or fp32\n"
+	"      --precision P       on CUDA: fp16 (default), bf16 or fp32; on the CPU: fp32\n"
+	"                          (default) or int8 (the projections in int8: dynamic\n"
+	"                          activation scales, per-channel weights; CPU only)\n"
 	"      --threads N         threads for each stage: parsing, tokenizing, VADER,\n"
 	"                          writing, and the model on the CPU (default: all CPUs;\n"
 	"                          1: no pipeline, one window after the other)\n"
@@ -151,28 +150,14 @@ enum {
 
 /* ------------------------------------------------------------ scorers */
 
-/* A scorer sets its fields on a window of posts (texts[i], lens[i] bytes,
- * is the text of recs[i]) in up to three steps. prepare, on the reading
- * thread while the window before is scored, does the CPU's share before
- * the model (BERT's tokens) and returns what run needs. run, on the
- * scoring thread, runs the model, and nothing else, so that a GPU waits
- * for no JSON; 0, or -1 with a message in err. finish, on the reading
- * thread again before the window is written, sets the fields (from what
- * run found; VADER scores here) and frees what prepare made; scorers
- * finish in order, so fields keep their order. Each may be NULL. The reading
- * thread's work goes over pool: records are made, given their fields and
- * freed on the same threads, which is what malloc likes. */
+/* A scorer is a stage of the window pipeline (lib/owindow.h: prepare on
+ * the reading thread, run on the main one, finish on the reading thread
+ * again) with the reading thread's pool, which its prepare and finish
+ * spread their work over: records are made, given their fields and freed
+ * on the same threads, which is what malloc likes. */
 struct scorer {
-	const char *name;
-	long texts;          /* texts scored */
-	double seconds;      /* CPU time in run(), measured with --verbose only */
-	double prep_seconds; /* ... and in prepare() and finish() */
+	struct owindow_stage st;
 	opipe_pool *pool;
-	void *(*prepare)(struct scorer *sc, json_t *const *recs, const char *const *texts, const size_t *lens,
-			 size_t n);
-	int (*run)(struct scorer *sc, void *prep, char *err, size_t errlen);
-	void (*finish)(struct scorer *sc, void *prep, json_t *const *recs, const char *const *texts, const size_t *lens,
-		       size_t n);
 	void (*free)(struct scorer *sc);
 };
 
@@ -235,12 +220,13 @@ static void vader_part(void *arg, size_t from, size_t to, int part)
 		vader_set(j->vs, part, j->recs[i], j->texts[i], j->lens[i]);
 }
 
-static void vader_finish(struct scorer *sc, void *prep, json_t *const *recs, const char *const *texts,
+static void vader_finish(struct owindow_stage *st, void *prep, json_t *const *recs, const char *const *texts,
 			 const size_t *lens, size_t n)
 {
-	struct vader_job j = {(struct vader_scorer *)sc, recs, texts, lens};
+	struct vader_job j = {(struct vader_scorer *)st, recs, texts, lens};
 
-	opipe_pool_for(sc->pool, n, MIN_PER_THREAD, vader_part, &j);
+	(void)prep;
+	opipe_pool_for(j.vs->base.pool, n, MIN_PER_THREAD, vader_part, &j);
 }
 
 static void vader_scorer_free(struct scorer *sc)
@@ -288,8 +274,8 @@ static struct scorer *vader_scorer_new(const char *dir, int sentiment, opipe_poo
 	vs->label[0] = json_string("negative");
 	vs->label[1] = json_string("neutral");
 	vs->label[2] = json_string("positive");
-	vs->base.name = "vader";
-	vs->base.finish = vader_finish;
+	vs->base.st.name = "vader";
+	vs->base.st.finish = vader_finish;
 	vs->base.free = vader_scorer_free;
 	return &vs->base;
 }
@@ -303,13 +289,6 @@ struct bert_settings {
 	enum bert_device device;
 	enum bert_precision precision;
 	int emit_tokens, emit_logits, emit_embedding;
-};
-
-/* One sequence the model runs: a whole text, or one chunk of a split one. */
-struct seq {
-	size_t post; /* index in the window's posts */
-	int len;
-	int32_t *ids;
 };
 
 struct bert_scorer {
@@ -384,97 +363,13 @@ static json_t *exact_real(float f)
 }
 
 /* A window's sequences, made by bert_prepare, and what the model made of
- * them (bert_run), made into fields by bert_finish. */
+ * them (bert_window_run), made into fields by bert_finish. */
 struct bert_prep {
-	struct seq *seqs;
-	size_t nseqs;
-	struct seq **order;             /* seqs sorted by length */
+	struct bert_seqs seqs;
 	size_t n;                       /* posts in the window */
-	float *logits, *probs, *pooled; /* per post: sums over its chunks */
+	float *logits, *probs, *pooled; /* per post: the mean over its chunks */
 	int *chunks;                    /* per post: sequences scored (0: not routed) */
 };
-
-struct tok_job {
-	struct bert_scorer *bs;
-	const char *const *texts;
-	const size_t *lens;
-	const int *want; /* posts to tokenize */
-	struct seq **out; /* per post: its seqs (malloc'd array) */
-	int *nout;
-};
-
-static int32_t *tokenize_new(const bert_tokenizer *tok, const char *t, size_t n, int max_len, int *len)
-{
-	int32_t *ids = xmalloc(sizeof(int32_t) * (size_t)max_len);
-	*len = bert_tokenize(tok, t, n, max_len, ids);
-	return ids;
-}
-
-/* Sentence chunks of text[0..len) that fit max_len tokens: split after
- * . ! ? followed by a space, and at newlines; sentences are packed
- * greedily into chunks; a sentence longer than a chunk is truncated
- * (bert_tokenize keeps [CLS] … [SEP]). One seq per chunk. */
-static void tokenize_post(struct bert_scorer *bs, const char *t, size_t n, size_t post, struct seq **out, int *nout)
-{
-	const bert_tokenizer *tok = bert_get_tokenizer(bs->m);
-	int max_len = bs->set.max_len, cap = 4;
-	struct seq *s = xmalloc(sizeof *s * (size_t)cap);
-	int ns = 0;
-
-	if (bs->set.split && bert_wordpieces(tok, t, n, NULL, 0) + 2 > max_len) {
-		size_t start = 0, chunk = 0; /* chunk: start of the chunk being filled */
-		int used = 0;                /* its word pieces so far */
-		while (start < n) {
-			size_t end = start;
-			while (end < n && t[end] != '\n' &&
-			       !((t[end] == '.' || t[end] == '!' || t[end] == '?') && end + 1 < n && (t[end + 1] == ' ')))
-				end++;
-			end = end < n ? end + 1 : n; /* the sentence is t[start..end) */
-			int pieces = bert_wordpieces(tok, t + start, end - start, NULL, 0);
-			if (used > 0 && used + pieces + 2 > max_len) {
-				if (ns == cap)
-					s = xrealloc(s, sizeof *s * (size_t)(cap *= 2));
-				s[ns].post = post;
-				s[ns].ids = tokenize_new(tok, t + chunk, start - chunk, max_len, &s[ns].len);
-				ns++;
-				chunk = start;
-				used = 0;
-			}
-			used += pieces;
-			start = end;
-		}
-		if (n > chunk) {
-			if (ns == cap)
-				s = xrealloc(s, sizeof *s * (size_t)(cap *= 2));
-			s[ns].post = post;
-			s[ns].ids = tokenize_new(tok, t + chunk, n - chunk, max_len, &s[ns].len);
-			ns++;
-		}
-	} else {
-		s[0].post = post;
-		s[0].ids = tokenize_new(tok, t, n, max_len, &s[0].len);
-		ns = 1;
-	}
-	*out = s;
-	*nout = ns;
-}
-
-static void tok_part(void *arg, size_t from, size_t to, int part)
-{
-	struct tok_job *j = arg;
-	for (size_t i = from; i < to; i++) {
-		size_t p = (size_t)j->want[i];
-		tokenize_post(j->bs, j->texts[p], j->lens[p], p, &j->out[i], &j->nout[i]);
-	}
-}
-
-static int by_seq_len(const void *a, const void *b)
-{
-	const struct seq *x = *(const struct seq *const *)a, *y = *(const struct seq *const *)b;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return x < y ? -1 : x > y; /* stable: input order among equals */
-}
 
 static json_t *probs_object(const struct bert_scorer *bs, const float *p)
 {
@@ -485,33 +380,20 @@ static json_t *probs_object(const struct bert_scorer *bs, const float *p)
 }
 
 /* The window's posts (those --hybrid routes) as sequences, tokenized on
- * the prepare pool, sorted by length. */
-static void *bert_prepare(struct scorer *sc, json_t *const *recs, const char *const *texts, const size_t *lens,
-			  size_t n)
+ * the prepare pool, sorted by length (src/bert/window.h). */
+static void *bert_prepare(struct owindow_stage *st, json_t *const *recs, const char *const *texts,
+			  const size_t *lens, size_t n)
 {
-	struct bert_scorer *bs = (struct bert_scorer *)sc;
+	struct bert_scorer *bs = (struct bert_scorer *)st;
 	struct bert_prep *bp = xcalloc(1, sizeof *bp);
-	int *want = xmalloc(sizeof(int) * (n ? n : 1));
-	size_t nwant = 0, cap = 0;
+	size_t *want = xmalloc(sizeof *want * (n ? n : 1)), nwant = 0;
 
 	for (size_t i = 0; i < n; i++)
 		if (!bs->set.hybrid || routed(&bs->set, recs[i], texts[i], lens[i]))
-			want[nwant++] = (int)i;
-	struct tok_job job = {.bs = bs, .texts = texts, .lens = lens, .want = want};
-	job.out = xcalloc(nwant ? nwant : 1, sizeof *job.out);
-	job.nout = xcalloc(nwant ? nwant : 1, sizeof *job.nout);
-	opipe_pool_for(sc->pool, nwant, MIN_PER_THREAD, tok_part, &job);
-	for (size_t i = 0; i < nwant; i++) {
-		bp->seqs = xgrow(bp->seqs, bp->nseqs + (size_t)job.nout[i], &cap, sizeof *bp->seqs);
-		memcpy(bp->seqs + bp->nseqs, job.out[i], sizeof *bp->seqs * (size_t)job.nout[i]);
-		bp->nseqs += (size_t)job.nout[i];
-		free(job.out[i]);
-	}
-	free(job.out), free(job.nout), free(want);
-	bp->order = xmalloc(sizeof *bp->order * (bp->nseqs ? bp->nseqs : 1));
-	for (size_t i = 0; i < bp->nseqs; i++)
-		bp->order[i] = &bp->seqs[i];
-	qsort(bp->order, bp->nseqs, sizeof *bp->order, by_seq_len);
+			want[nwant++] = i;
+	bert_seqs_make(&bp->seqs, bert_get_tokenizer(bs->m), texts, lens, want, nwant, bs->set.max_len, bs->set.split,
+		       opipe_pool_threads(bs->base.pool));
+	free(want);
 	bp->n = n;
 	bp->logits = xcalloc(n ? n * (size_t)bs->cfg->labels : 1, sizeof(float));
 	bp->probs = xcalloc(n ? n * (size_t)bs->cfg->labels : 1, sizeof(float));
@@ -522,9 +404,7 @@ static void *bert_prepare(struct scorer *sc, json_t *const *recs, const char *co
 
 static void bert_prep_free(struct bert_prep *bp)
 {
-	for (size_t s = 0; s < bp->nseqs; s++)
-		free(bp->seqs[s].ids);
-	free(bp->seqs), free(bp->order);
+	bert_seqs_free(&bp->seqs);
 	free(bp->logits), free(bp->probs), free(bp->pooled), free(bp->chunks);
 	free(bp);
 }
@@ -535,7 +415,7 @@ struct field_job {
 	json_t *const *recs;
 };
 
-/* Posts [from, to): their averaged results as fields. */
+/* Posts [from, to): their results as fields. */
 static void field_part(void *arg, size_t from, size_t to, int part)
 {
 	struct field_job *j = arg;
@@ -544,15 +424,14 @@ static void field_part(void *arg, size_t from, size_t to, int part)
 	json_t *const *recs = j->recs;
 	int K = bs->cfg->labels, C = bs->cfg->hidden;
 
+	(void)part;
 	for (size_t i = from; i < to; i++) {
 		if (!bp->chunks[i])
 			continue;
-		float *p = bp->probs + i * K, *l = bp->logits + i * K, inv = 1.0f / (float)bp->chunks[i];
+		const float *p = bp->probs + i * K, *l = bp->logits + i * K;
 		int best = 0;
-		for (int k = 0; k < K; k++) {
-			p[k] *= inv, l[k] *= inv;
+		for (int k = 0; k < K; k++)
 			best = p[k] > p[best] ? k : best;
-		}
 		double pos = bs->ipos >= 0 ? p[bs->ipos] : 0, neg = bs->ineg >= 0 ? p[bs->ineg] : 0;
 		json_t *o = json_object();
 		json_object_set(o, "model", bs->model);
@@ -563,12 +442,12 @@ static void field_part(void *arg, size_t from, size_t to, int part)
 		json_object_set_new(recs[i], "sentiment", o);
 		if (bs->set.emit_tokens) {
 			json_t *all = json_array();
-			for (size_t s = 0; s < bp->nseqs; s++) {
-				if (bp->seqs[s].post != i)
+			for (size_t s = 0; s < bp->seqs.n; s++) {
+				if (bp->seqs.text[s] != i)
 					continue;
 				json_t *a = json_array();
-				for (int t = 0; t < bp->seqs[s].len; t++)
-					json_array_append_new(a, json_integer(bp->seqs[s].ids[t]));
+				for (int t = 0; t < bp->seqs.lens[s]; t++)
+					json_array_append_new(a, json_integer(bp->seqs.ids[s][t]));
 				json_array_append_new(all, a);
 			}
 			if (json_array_size(all) == 1)
@@ -586,58 +465,30 @@ static void field_part(void *arg, size_t from, size_t to, int part)
 		if (bs->set.emit_embedding) {
 			json_t *a = json_array();
 			for (int c = 0; c < C; c++)
-				json_array_append_new(a, exact_real(bp->pooled[i * C + c] * inv));
+				json_array_append_new(a, exact_real(bp->pooled[i * C + c]));
 			json_object_set_new(recs[i], "embedding", a);
 		}
 	}
 }
 
-/* The prepared sequences in batches of --batch through the model, each
- * result added to its post. */
-static int bert_run_window(struct scorer *sc, void *prep, char *err, size_t errlen)
+/* The prepared sequences in batches of --batch through the model. */
+static int bert_run_window(struct owindow_stage *st, void *prep, char *err, size_t errlen)
 {
-	struct bert_scorer *bs = (struct bert_scorer *)sc;
+	struct bert_scorer *bs = (struct bert_scorer *)st;
 	struct bert_prep *bp = prep;
-	int K = bs->cfg->labels, C = bs->cfg->hidden, B = bs->set.batch;
-	const int32_t **ids = xmalloc(sizeof *ids * (size_t)B);
-	int *blen = xmalloc(sizeof(int) * (size_t)B);
-	float *lg = xmalloc(sizeof(float) * (size_t)B * K), *pr = xmalloc(sizeof(float) * (size_t)B * K);
-	float *pool = bp->pooled ? xmalloc(sizeof(float) * (size_t)B * C) : NULL;
-	int rc = 0;
+	struct bert_window_out out = {bp->logits, bp->probs, bp->pooled, bp->chunks};
 
-	for (size_t b0 = 0; b0 < bp->nseqs && rc == 0; b0 += (size_t)B) {
-		int nb = bp->nseqs - b0 < (size_t)B ? (int)(bp->nseqs - b0) : B;
-		for (int b = 0; b < nb; b++) {
-			ids[b] = bp->order[b0 + b]->ids;
-			blen[b] = bp->order[b0 + b]->len;
-		}
-		if (bert_run(bs->m, nb, ids, blen, lg, pr, pool, err, errlen) < 0) {
-			rc = -1;
-			break;
-		}
-		for (int b = 0; b < nb; b++) {
-			size_t p = bp->order[b0 + b]->post;
-			bp->chunks[p]++;
-			for (int k = 0; k < K; k++) {
-				bp->logits[p * K + k] += lg[(size_t)b * K + k];
-				bp->probs[p * K + k] += pr[(size_t)b * K + k];
-			}
-			if (pool)
-				for (int c = 0; c < C; c++)
-					bp->pooled[p * C + c] += pool[(size_t)b * C + c];
-		}
-	}
-	free(ids), free(blen), free(lg), free(pr), free(pool);
-	return rc;
+	return bert_window_run(bs->m, &bp->seqs, bs->set.batch, bp->n, &out, err, errlen);
 }
 
 /* The fields of the window's posts, on the pool. */
-static void bert_finish(struct scorer *sc, void *prep, json_t *const *recs, const char *const *texts,
+static void bert_finish(struct owindow_stage *st, void *prep, json_t *const *recs, const char *const *texts,
 			const size_t *lens, size_t n)
 {
-	struct field_job fj = {(struct bert_scorer *)sc, prep, recs};
+	struct field_job fj = {(struct bert_scorer *)st, prep, recs};
 
-	opipe_pool_for(sc->pool, n, MIN_PER_THREAD, field_part, &fj);
+	(void)texts, (void)lens;
+	opipe_pool_for(fj.bs->base.pool, n, MIN_PER_THREAD, field_part, &fj);
 	bert_prep_free(prep);
 }
 
@@ -652,7 +503,8 @@ static void bert_scorer_free(struct scorer *sc)
 	free(bs);
 }
 
-static struct scorer *bert_scorer_new(const struct bert_settings *set)
+/* Load the model of set; it will tokenize and write on pool. */
+static struct scorer *bert_scorer_new(const struct bert_settings *set, opipe_pool *pool)
 {
 	struct bert_scorer *bs = xcalloc(1, sizeof *bs);
 	struct bert_options o = {.device = set->device, .precision = set->precision, .threads = set->threads,
@@ -688,217 +540,13 @@ static struct scorer *bert_scorer_new(const struct bert_settings *set)
 	snprintf(name, sizeof name, "%s@%s", bs->cfg->name, bs->cfg->hash);
 	bs->model = json_string(name);
 	log_info("%s: %s", name, bert_device_info(bs->m));
-	bs->base.name = "bert";
-	bs->base.prepare = bert_prepare;
-	bs->base.run = bert_run_window;
-	bs->base.finish = bert_finish;
+	bs->base.pool = pool;
+	bs->base.st.name = "bert";
+	bs->base.st.prepare = bert_prepare;
+	bs->base.st.run = bert_run_window;
+	bs->base.st.finish = bert_finish;
 	bs->base.free = bert_scorer_free;
 	return &bs->base;
-}
-
-/* ------------------------------------------------------------ the window */
-
-/* Records wait in a window until it holds --sort-window posts (or the
- * input ends). A window goes round: the reading thread fills it and
- * prepares it, the scoring thread (the main one: the model runs where it
- * was loaded, as the CPU engine's GEMM library wants its threads set up)
- * runs the model on it, the reading thread finishes and writes it, in
- * input order, and fills it again. WINDOWS of them: while one is scored,
- * the next is read and prepared and the one before is written. */
-struct window {
-	json_t **recs;    /* records in input order (references held) */
-	size_t nrecs, cap;
-	json_t **posts;   /* the posts among them, in order */
-	size_t *off;      /* each post's text in text */
-	size_t *len;
-	const char **texts;
-	size_t nposts;
-	buf_t text;       /* texts of the posts, back to back */
-	void *prep[2];    /* per scorer: what its prepare() made */
-	int scored;       /* back from the scoring thread, to be written */
-};
-
-#define WINDOWS 3
-
-struct pipeline {
-	struct scorer *scorers[2];
-	int nscorers;
-	size_t batch;       /* posts per window */
-	struct window *w;   /* the window being filled */
-	opipe_queue *q;     /* windows to score; NULL: one thread does all */
-	opipe_queue *done;  /* windows scored, or new: to write, then fill */
-	opipe_writer *out;  /* on the reading thread's pool */
-	stream_t *s;
-	char **files;
-	int nfiles;
-	opipe_pool *pool;   /* the reading thread's */
-};
-
-static double cpu_seconds(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static struct window *window_new(void)
-{
-	struct window *w = xcalloc(1, sizeof *w);
-
-	buf_init(&w->text);
-	return w;
-}
-
-/* Frees the window and the records it still holds; NULL does nothing. */
-static void window_free(struct window *w)
-{
-	if (!w)
-		return;
-	for (size_t i = 0; i < w->nrecs; i++)
-		json_decref(w->recs[i]);
-	free(w->recs), free(w->posts), free(w->off), free(w->len), free(w->texts);
-	buf_free(&w->text);
-	free(w);
-}
-
-/* On the scoring thread: the model(s) on the window's posts. */
-static void window_score(struct pipeline *p, struct window *w)
-{
-	int timed = log_get_level() <= LOG_DEBUG;
-	char err[512];
-
-	for (int k = 0; k < p->nscorers && w->nposts > 0; k++) {
-		struct scorer *sc = p->scorers[k];
-		double t0 = timed ? cpu_seconds() : 0;
-		if (sc->run && sc->run(sc, w->prep[k], err, sizeof err) < 0)
-			log_fatal(HERD_EXIT_FAIL, "%s: %s", sc->name, err);
-		if (timed)
-			sc->seconds += cpu_seconds() - t0;
-	}
-	w->scored = 1;
-}
-
-/* On the reading thread: the fields set, the records written (and let
- * go), the window emptied for the next records. */
-static void window_write(struct pipeline *p, struct window *w)
-{
-	int timed = log_get_level() <= LOG_DEBUG;
-
-	for (int k = 0; k < p->nscorers && w->nposts > 0; k++) {
-		struct scorer *sc = p->scorers[k];
-		double t0 = timed ? cpu_seconds() : 0;
-		if (sc->finish)
-			sc->finish(sc, w->prep[k], w->posts, w->texts, w->len, w->nposts);
-		sc->texts += (long)w->nposts;
-		if (timed)
-			sc->prep_seconds += cpu_seconds() - t0;
-	}
-	opipe_writer_put(p->out, w->recs, w->nrecs);
-	w->nrecs = w->nposts = 0;
-	buf_reset(&w->text);
-	memset(w->prep, 0, sizeof w->prep);
-	w->scored = 0;
-}
-
-/* On the reading thread: prepare the window being filled and hand it to
- * the scoring thread (or score and write it here); take the next one to
- * fill, writing it first if it comes back scored. */
-static void window_send(struct pipeline *p)
-{
-	struct window *w = p->w;
-	int timed = log_get_level() <= LOG_DEBUG;
-
-	if (w->nrecs == 0)
-		return;
-	for (size_t i = 0; i < w->nposts; i++)
-		w->texts[i] = w->text.p + w->off[i];
-	for (int k = 0; k < p->nscorers && w->nposts > 0; k++) {
-		struct scorer *sc = p->scorers[k];
-		double t0 = timed ? cpu_seconds() : 0;
-		if (sc->prepare)
-			w->prep[k] = sc->prepare(sc, w->posts, w->texts, w->len, w->nposts);
-		if (timed)
-			sc->prep_seconds += cpu_seconds() - t0;
-	}
-	if (!p->q) {
-		window_score(p, w);
-		window_write(p, w);
-		return;
-	}
-	if (opipe_queue_push(p->q, w) < 0 || !(p->w = opipe_queue_pop(p->done)))
-		log_fatal(HERD_EXIT_FAIL, "the scoring thread has stopped"); /* never: the queues close at the end */
-	if (p->w->scored)
-		window_write(p, p->w);
-}
-
-static int on_record(stream_t *s, json_t *rec, void *arg);
-
-/* The reading thread's run: records into windows, sent; at the end, the
- * windows still out written as they come back. */
-static void *read_main(void *arg)
-{
-	struct pipeline *p = arg;
-	struct window *w;
-
-	opipe_run(p->s, p->files, p->nfiles, p->pool, on_record, p);
-	window_send(p);
-	if (p->q) {
-		window_free(p->w);
-		p->w = NULL;
-		opipe_queue_close(p->q);
-		while ((w = opipe_queue_pop(p->done))) {
-			if (w->scored)
-				window_write(p, w);
-			window_free(w);
-		}
-	}
-	return NULL;
-}
-
-/* Windows read, prepared, scored and written: on this thread alone with
- * one thread, else reading on a thread of its own and scoring here. */
-static void pipeline_run(struct pipeline *p, int threads)
-{
-	p->w = window_new();
-	p->out = opipe_writer_new(p->s, p->pool);
-	if (threads == 1) {
-		read_main(p);
-	} else {
-		pthread_t reading;
-		struct window *w;
-		p->q = opipe_queue_new(1);
-		p->done = opipe_queue_new(WINDOWS);
-		for (int i = 0; i < WINDOWS - 1; i++)
-			opipe_queue_push(p->done, window_new());
-		if (pthread_create(&reading, NULL, read_main, p) != 0)
-			log_fatal(HERD_EXIT_FAIL, "cannot start the reading thread:");
-		while ((w = opipe_queue_pop(p->q))) {
-			window_score(p, w);
-			opipe_queue_push(p->done, w);
-		}
-		opipe_queue_close(p->done); /* the reading thread writes what is left and ends */
-		pthread_join(reading, NULL);
-		opipe_queue_free(p->q);
-		opipe_queue_free(p->done);
-	}
-	opipe_writer_free(p->out);
-	window_free(p->w);
-}
-
-static void window_add(struct window *w, json_t *rec, int post)
-{
-	if (w->nrecs == w->cap) {
-		w->cap = w->cap ? w->cap * 2 : 64;
-		w->recs = xrealloc(w->recs, w->cap * sizeof *w->recs);
-		w->posts = xrealloc(w->posts, w->cap * sizeof *w->posts);
-		w->off = xrealloc(w->off, w->cap * sizeof *w->off);
-		w->len = xrealloc(w->len, w->cap * sizeof *w->len);
-		w->texts = xrealloc(w->texts, w->cap * sizeof *w->texts);
-	}
-	w->recs[w->nrecs++] = json_incref(rec);
-	if (post)
-		w->posts[w->nposts++] = rec;
 }
 
 /* ------------------------------------------------------------ records */
@@ -932,28 +580,20 @@ static int is_post(json_t *rec)
 	return kind && strcmp(kind, "post") == 0;
 }
 
-static int on_record(stream_t *s, json_t *rec, void *arg)
+/* owindow's items: posts, with their text. */
+static int post_item(json_t *rec, buf_t *b, char *reason, size_t reasonlen)
 {
-	struct pipeline *p = arg;
-	struct window *w = p->w;
-	size_t at = w->text.len;
-
-	if (!is_post(rec)) {
-		window_add(w, rec, 0);
-		if (w->nposts == 0 && w->nrecs >= p->batch)
-			window_send(p); /* no post waits: cut anywhere, the batches stay the same */
+	if (!is_post(rec))
 		return 0;
-	}
-	if (post_text(rec, &w->text, s->reason, sizeof s->reason) < 0) {
-		w->text.len = at;
-		return -1;
-	}
-	window_add(w, rec, 1);
-	w->off[w->nposts - 1] = at;
-	w->len[w->nposts - 1] = w->text.len - at;
-	if (w->nposts >= p->batch)
-		window_send(p);
-	return 0;
+	return post_text(rec, b, reason, reasonlen) < 0 ? -1 : 1;
+}
+
+static double cpu_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 /* ------------------------------------------------------------ VADER alone */
@@ -998,8 +638,8 @@ static void vader_alone(stream_t *s, char **files, int nfiles, struct scorer *sc
 
 	opipe_map(s, files, nfiles, pool, vader_map, &vm);
 	for (int k = 0; k < n; k++) {
-		sc->texts += vm.posts[k];
-		sc->seconds += vm.secs[k];
+		sc->st.texts += vm.posts[k];
+		sc->st.seconds += vm.secs[k];
 		buf_free(&vm.text[k]);
 	}
 	free(vm.text), free(vm.posts), free(vm.secs);
@@ -1031,7 +671,9 @@ int main(int argc, char **argv)
 	int also_vader = 0, c, rc;
 	struct bert_settings bset = {.max_len = DEFAULT_MAX_LEN, .engagement_min = DEFAULT_ENGAGEMENT_MIN,
 				      .device = BERT_DEVICE_AUTO, .precision = BERT_FP16};
-	struct pipeline p = {0};
+	struct owindow_opts ow = {0};
+	struct scorer *scorers[OWINDOW_STAGES];
+	int nscorers = 0;
 	opipe_pool *pool;
 	stream_t s;
 
@@ -1076,8 +718,10 @@ int main(int argc, char **argv)
 				bset.precision = BERT_BF16;
 			else if (strcmp(optarg, "fp32") == 0)
 				bset.precision = BERT_FP32;
+			else if (strcmp(optarg, "int8") == 0)
+				bset.precision = BERT_INT8;
 			else
-				log_usage("--precision: '%s' is not fp16, bf16 or fp32", optarg);
+				log_usage("--precision: '%s' is not fp16, bf16, fp32 or int8", optarg);
 			break;
 		case OPT_THREADS: bset.threads = (int)cli_long("--threads", optarg, 1, 1024); break;
 		case OPT_EMIT: {
@@ -1117,35 +761,35 @@ int main(int argc, char **argv)
 	if (model && strcmp(model, "vader") == 0) {
 		if (bset.hybrid)
 			log_usage("--hybrid needs a BERT model beside VADER, not --model vader");
-		p.scorers[p.nscorers++] = vader_scorer_new(lexicon, 1, pool);
-		vader_alone(&s, argv + optind, argc - optind, p.scorers[0], pool);
+		scorers[nscorers++] = vader_scorer_new(lexicon, 1, pool);
+		vader_alone(&s, argv + optind, argc - optind, scorers[0], pool);
 	} else {
 		found = model ? NULL : herd_data_path("models/default/config.json");
 		if (found)
 			*strrchr(found, '/') = '\0'; /* the installed or checkout's models/default */
 		bset.dir = model ? model : found ? found : "models/default";
 		bset.batch = batch ? (int)batch : DEFAULT_BATCH;
-		p.scorers[p.nscorers++] = bert_scorer_new(&bset);
+		scorers[nscorers++] = bert_scorer_new(&bset, pool);
 		if (also_vader || bset.hybrid)
-			p.scorers[p.nscorers++] = vader_scorer_new(lexicon, 0, pool);
-		for (int k = 0; k < p.nscorers; k++)
-			p.scorers[k]->pool = pool;
-		p.batch = (size_t)sort_window;
-		p.s = &s, p.files = argv + optind, p.nfiles = argc - optind, p.pool = pool;
+			scorers[nscorers++] = vader_scorer_new(lexicon, 0, pool);
+		for (int k = 0; k < nscorers; k++)
+			ow.stages[ow.nstages++] = &scorers[k]->st;
+		ow.window = (size_t)sort_window, ow.threads = bset.threads, ow.pool = pool, ow.text = post_item;
+		ow.timed = log_get_level() <= LOG_DEBUG;
 		/* Windows of records are freed in bulk: with fastbins, glibc
 		 * consolidates them again and again (a fifth of the CPU of a
 		 * small model, measured); without, frees coalesce as they come.
 		 * VADER alone frees record by record and is better off with them. */
 		mallopt(M_MXFAST, 0);
-		pipeline_run(&p, bset.threads);
+		owindow_run(&s, argv + optind, argc - optind, &ow);
 	}
 
-	for (int k = 0; k < p.nscorers; k++) {
-		struct scorer *sc = p.scorers[k];
-		double secs = sc->seconds + sc->prep_seconds;
-		if (sc->texts > 0)
-			log_debug("%s: %ld texts scored in %.3f s of CPU (%.2f us each)", sc->name, sc->texts, secs,
-				  secs / (double)sc->texts * 1e6);
+	for (int k = 0; k < nscorers; k++) {
+		struct scorer *sc = scorers[k];
+		double secs = sc->st.seconds + sc->st.prep_seconds;
+		if (sc->st.texts > 0)
+			log_debug("%s: %ld texts scored in %.3f s of CPU (%.2f us each)", sc->st.name, sc->st.texts, secs,
+				  secs / (double)sc->st.texts * 1e6);
 		sc->free(sc);
 	}
 	opipe_pool_free(pool);

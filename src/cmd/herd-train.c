@@ -24,6 +24,7 @@
 #include "bert/model.h"
 #include "bert/pack.h"
 #include "bert/sha256.h"
+#include "bert/window.h"
 #include "lib/buf.h"
 #include "lib/cli.h"
 #include "lib/jsonx.h"
@@ -436,36 +437,35 @@ static uint64_t rng_state; /* the split's, and a new classifier's draws: bert_rn
 
 /* ------------------------------------------------------------ features */
 
-/* feats (nex, D): the features of every example, batched by length. */
+/* feats (nex, D): the features of every example, batched by length
+ * (src/bert/window.h's tokenizing and order). */
 static float *features(bert_model *m, const struct bert_features *f, int D)
 {
-	const bert_tokenizer *tok = bert_get_tokenizer(m);
 	float *feats = xmalloc(sizeof(float) * nex * (size_t)D);
-	int32_t *ids = xmalloc(sizeof(int32_t) * nex * (size_t)opt.max_len);
-	const int32_t **seq = xmalloc(sizeof *seq * (nex ? nex : 1));
-	int *lens = xmalloc(sizeof(int) * (nex ? nex : 1));
-	size_t *order = xmalloc(sizeof *order * (nex ? nex : 1));
+	const char **texts = xmalloc(sizeof *texts * (nex ? nex : 1));
+	size_t *lens = xmalloc(sizeof *lens * (nex ? nex : 1));
 	const int32_t **bids = xmalloc(sizeof *bids * (size_t)opt.batch);
 	int *blens = xmalloc(sizeof(int) * (size_t)opt.batch);
 	float *out = xmalloc(sizeof(float) * (size_t)opt.batch * D);
+	struct bert_seqs s;
 	char err[512];
 
-	for (size_t i = 0; i < nex; i++) {
-		lens[i] = bert_tokenize(tok, ex[i].text, strlen(ex[i].text), opt.max_len, ids + i * opt.max_len);
-		seq[i] = ids + i * opt.max_len;
-	}
-	bert_order_by_length(lens, nex, order);
+	for (size_t i = 0; i < nex; i++)
+		texts[i] = ex[i].text, lens[i] = strlen(ex[i].text);
+	bert_seqs_make(&s, bert_get_tokenizer(m), texts, lens, NULL, nex, opt.max_len, 0, NULL);
 	progress_start("texts", 0);
 	int B;
-	for (size_t b0 = 0; (B = bert_batch_at(seq, lens, order, nex, b0, opt.batch, bids, blens)) > 0; b0 += (size_t)B) {
+	for (size_t b0 = 0; (B = bert_batch_at((const int32_t *const *)s.ids, s.lens, s.order, s.n, b0, opt.batch, bids,
+					       blens)) > 0; b0 += (size_t)B) {
 		if (bert_run_features(m, f, B, bids, blens, out, err, sizeof err) < 0)
 			log_fatal(HERD_EXIT_FAIL, "%s", err);
 		for (int b = 0; b < B; b++)
-			memcpy(feats + order[b0 + b] * D, out + (size_t)b * D, sizeof(float) * D);
+			memcpy(feats + s.text[s.order[b0 + b]] * D, out + (size_t)b * D, sizeof(float) * D);
 		progress_update(b0 + (size_t)B, 0);
 	}
 	progress_end();
-	free(ids), free(seq), free(lens), free(order), free(bids), free(blens), free(out);
+	bert_seqs_free(&s);
+	free(texts), free(lens), free(bids), free(blens), free(out);
 	return feats;
 }
 

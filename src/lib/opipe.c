@@ -36,31 +36,10 @@
 
 /* ================================================================ pool */
 
-/* Blocks over a tpool, not one equal share per thread: a thread the
- * machine puts aside (a shared machine, the model's threads) holds up no
- * one, the others take its blocks. The job's fields are written before
- * tpool_run publishes the job; blocks are handed out through next alone. */
+/* A tpool whose threads free the parser's scratch when they end. */
 struct opipe_pool {
 	tpool *threads;
-	void (*fn)(void *arg, size_t from, size_t to, int worker);
-	void *arg;
-	size_t total, block; /* the job: [0, total) in blocks of block */
-	size_t next;         /* the next block to take (atomic) */
 };
-
-/* Take blocks until none is left. */
-static void pool_work(void *ctx, int worker, int n)
-{
-	opipe_pool *p = ctx;
-
-	(void)n;
-	for (;;) {
-		size_t from = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED) * p->block;
-		if (from >= p->total)
-			return;
-		p->fn(p->arg, from, from + p->block < p->total ? from + p->block : p->total, worker);
-	}
-}
 
 opipe_pool *opipe_pool_new(int threads)
 {
@@ -76,18 +55,15 @@ int opipe_pool_size(const opipe_pool *p)
 	return p ? tpool_size(p->threads) : 1;
 }
 
+tpool *opipe_pool_threads(opipe_pool *p)
+{
+	return p ? p->threads : NULL;
+}
+
 void opipe_pool_for(opipe_pool *p, size_t n, size_t block, void (*fn)(void *arg, size_t from, size_t to, int worker),
 		    void *arg)
 {
-	if (block == 0)
-		block = 1;
-	if (opipe_pool_size(p) <= 1 || n <= block) {
-		if (n)
-			fn(arg, 0, n, 0);
-		return;
-	}
-	p->fn = fn, p->arg = arg, p->total = n, p->block = block, p->next = 0;
-	tpool_run(p->threads, pool_work, p);
+	tpool_for(opipe_pool_threads(p), n, block, fn, arg);
 }
 
 void opipe_pool_free(opipe_pool *p)

@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "stream.h"
+#include "tpool.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -33,13 +34,10 @@
 typedef struct opipe_pool opipe_pool;
 opipe_pool *opipe_pool_new(int threads);
 int opipe_pool_size(const opipe_pool *p);
-/* Call fn(arg, from, to, worker) on [0, n) in blocks of block items
- * (the last one shorter), handed out to the threads as they come free:
- * the caller is worker 0, the others 1 .. opipe_pool_size - 1 (for
- * scratch space of their own). A block starts at a multiple of block, so
- * from / block numbers it, for output that must keep its order; n <=
- * block, or one thread: one call fn(arg, 0, n, 0). Returns when all are
- * done. */
+/* Its threads, for code that takes a tpool (src/bert/window.h); NULL for NULL. */
+tpool *opipe_pool_threads(opipe_pool *p);
+/* tpool_for (tpool.h) on the pool's threads: fn(arg, from, to, worker)
+ * on [0, n) in blocks of block items handed out as threads come free. */
 void opipe_pool_for(opipe_pool *p, size_t n, size_t block,
 		    void (*fn)(void *arg, size_t from, size_t to, int worker), void *arg);
 /* Stops and joins the workers; NULL does nothing. */

@@ -106,6 +106,40 @@ void tpool_run(tpool *p, void (*fn)(void *ctx, int worker, int n), void *ctx)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* A tpool_for job: blocks handed out through next alone. */
+struct tpool_for_job {
+	void (*fn)(void *arg, size_t from, size_t to, int worker);
+	void *arg;
+	size_t total, block; /* [0, total) in blocks of block */
+	size_t next;         /* the next block to take (atomic) */
+};
+
+static void for_work(void *ctx, int worker, int n)
+{
+	struct tpool_for_job *j = ctx;
+
+	(void)n;
+	for (;;) {
+		size_t from = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED) * j->block;
+		if (from >= j->total)
+			return;
+		j->fn(j->arg, from, from + j->block < j->total ? from + j->block : j->total, worker);
+	}
+}
+
+void tpool_for(tpool *p, size_t n, size_t block, void (*fn)(void *arg, size_t from, size_t to, int worker), void *arg)
+{
+	if (block == 0)
+		block = 1;
+	if (tpool_size(p) <= 1 || n <= block) {
+		if (n)
+			fn(arg, 0, n, 0);
+		return;
+	}
+	struct tpool_for_job j = {fn, arg, n, block, 0};
+	tpool_run(p, for_work, &j);
+}
+
 void tpool_free(tpool *p)
 {
 	if (!p)

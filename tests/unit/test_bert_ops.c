@@ -1,11 +1,14 @@
 /*
  * test_bert_ops.c — src/bert's small parts against their oracles: every
  * fast CPU op (cpu.c) against its plain-loop `_ref` twin on random data,
- * the blocked fallback GEMM, SHA-256 against FIPS 180-4's examples, and
+ * the blocked fallback GEMM, the int8 projection (quant.c: the same
+ * integers as its plain loops, and within the quantization's own bound of
+ * the fp32 product), SHA-256 against FIPS 180-4's examples, and
  * the JSON reader (minijson.c) on good and bad text.
  */
 #include "bert/cpu.h"
 #include "bert/minijson.h"
+#include "bert/quant.h"
 #include "bert/sha256.h"
 #include "test.h"
 
@@ -80,6 +83,69 @@ static void test_matmul(void)
 	}
 }
 
+/* int8: the fast matmul equals the plain loops bit for bit (the same
+ * quantization, integer sums, the same dequantization), at the weight
+ * bits this CPU takes and at 7; and each output is within the bound the
+ * rounding allows: with x ≈ lo + sa·qa (|err| <= sa/2) and w ≈ sw·qw
+ * (|err| <= sw/2), |Σ x w - Σ x̃ w̃| <= Σ_k (|x_k| sw/2 + |w_k| sa/2 + sa sw/4),
+ * plus QUANT_SLACK for the float sums of either side. */
+#define QUANT_SLACK 1e-4
+
+static void test_quant(void)
+{
+	const int shapes[][3] = {{1, 1, 1}, {7, 33, 5}, {64, 96, 32}, {130, 384, 200}};
+	int bits;
+	char name[160], err[200];
+
+	if (bert_quant_supported(&bits, name, sizeof name, err, sizeof err) < 0) {
+		CHECK(strstr(err, "oneDNN") != NULL, "a build without int8 says why: %s", err);
+		return;
+	}
+	for (int b = 0; b < 2; b++, bits = 7)
+		for (size_t s = 0; s < sizeof shapes / sizeof shapes[0] * 2; s++) {
+			int M = shapes[s / 2][0], IC = shapes[s / 2][1], OC = shapes[s / 2][2];
+			int G = s % 2 ? (IC % 4 == 0 ? 4 : IC % 3 == 0 ? 3 : 1) : 1; /* rows in 1 range, or several */
+			float *x = rnd((size_t)M * IC, 2), *w = rnd((size_t)OC * IC, 0.1f);
+			for (int i = 0; i < M * IC; i += 3)
+				x[i] = fabsf(x[i]); /* rows not centred on 0, as GELU's are */
+			float *got = malloc(sizeof(float) * M * OC), *ref = malloc(sizeof(float) * M * OC);
+			float *f32 = malloc(sizeof(float) * M * OC), *sc = malloc(sizeof(float) * 2 * BERT_QUANT_MAX_GROUPS * M);
+			uint8_t *qa = malloc((size_t)M * IC);
+			int32_t *acc = malloc(sizeof(int32_t) * M * OC);
+			struct bert_qweight q;
+			bert_qweight_init(&q, w, OC, IC, bits, G);
+			bert_quant_matmul(got, x, M, &q, qa, acc, sc);
+			bert_quant_matmul_ref(ref, x, M, &q);
+			CHECK(memcmp(got, ref, sizeof(float) * M * OC) == 0,
+			      "int8 matmul %dx%dx%d, %d-bit weights, %d range(s) a row (%s): the same bytes as the plain loops",
+			      M, IC, OC, bits, q.G, name);
+			bert_cpu_matmul_ref(f32, x, w, NULL, M, IC, OC);
+			int ok = 1;
+			double worst = 0;
+			for (int i = 0; i < M; i++) {
+				float lo = x[(size_t)i * IC], hi = lo;
+				for (int k = 0; k < IC; k++) {
+					lo = x[(size_t)i * IC + k] < lo ? x[(size_t)i * IC + k] : lo;
+					hi = x[(size_t)i * IC + k] > hi ? x[(size_t)i * IC + k] : hi;
+				}
+				double sa = hi > lo ? (hi - lo) / 255.0 : 0;
+				for (int o = 0; o < OC; o++) {
+					double bound = QUANT_SLACK, sw = q.scale[o];
+					for (int k = 0; k < IC; k++)
+						bound += fabs(x[(size_t)i * IC + k]) * sw / 2 + fabs(w[(size_t)o * IC + k]) * sa / 2 +
+							 sa * sw / 4;
+					double d = fabs(got[(size_t)i * OC + o] - f32[(size_t)i * OC + o]);
+					worst = d / bound > worst ? d / bound : worst;
+					ok &= d <= bound;
+				}
+			}
+			CHECK(ok, "int8 matmul %dx%dx%d, %d-bit weights, %d range(s) a row: within the rounding bound of fp32 "
+				  "(worst %.2f of it; a row's range bounds each group's)", M, IC, OC, bits, q.G, worst);
+			bert_qweight_free(&q);
+			free(x), free(w), free(got), free(ref), free(f32), free(sc), free(qa), free(acc);
+		}
+}
+
 static void test_elementwise(void)
 {
 	int N = 37, C = 96, I = 200;
@@ -135,6 +201,20 @@ static void test_attention(void)
 	for (int i = 0; i < C; i++)
 		ok &= fabsf(ref[i] - (qkv2[2 * C + i] + qb[2 * C + i])) < 1e-6f;
 	CHECK(ok, "a one-token sequence's context is its own value vector");
+	free(qkv), free(qb), free(qkv2), free(ctx), free(ref), free(scratch);
+
+	/* past 256 tokens the query rows go in blocks of 64 (no T x T scores):
+	 * lengths 300 (blocks of 64, the last 44) and 257 (the last block 1) */
+	int off2[] = {0, 300, 557};
+	N = off2[2];
+	qkv = rnd((size_t)N * 3 * C, 2), qb = rnd(3 * C, 1), qkv2 = dup(qkv, (size_t)N * 3 * C);
+	ctx = malloc(sizeof(float) * N * C), ref = malloc(sizeof(float) * N * C);
+	scratch = malloc(sizeof(float) * 300 * (64 + 48));
+	bert_cpu_attention(ctx, qkv, qb, 2, off2, C, NH, scratch);
+	bert_cpu_attention_ref(ref, qkv2, qb, 2, off2, C, NH);
+	CHECK(close_all(ctx, ref, (size_t)N * C, ATTENTION_ATOL, ELEMENTWISE_RTOL, &md),
+	      "attention in blocks of query rows (lengths 300, 257; scratch 300 x (64 + C)) matches the ref: max diff %g",
+	      md);
 	free(qkv), free(qb), free(qkv2), free(ctx), free(ref), free(scratch);
 }
 
@@ -214,6 +294,7 @@ static void test_minijson(void)
 int main(void)
 {
 	test_matmul();
+	test_quant();
 	test_elementwise();
 	test_attention();
 	test_sha256(); /* with the SHA extensions where the CPU has them */
