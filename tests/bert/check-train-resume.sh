@@ -58,9 +58,11 @@ for mode in full lora; do
 	[ ! -f "$tmp/b-$mode/$file" ] && ok || echo "note: $mode: the run ended before the kill"
 	train $mode "$tmp/b-$mode" "$tmp/b-$mode.ckpt" --resume -v >/dev/null 2>"$tmp/b-$mode.err" ||
 		{ bad "$mode: the resumed run failed: $(cat "$tmp/b-$mode.err")"; continue; }
-	grep -q 'resumed after epoch' "$tmp/b-$mode.err" && ok || bad "$mode: the second run did not resume"
+	grep -q 'resumed after epoch' "$tmp/b-$mode.err" && ok ||
+		bad "$mode: the second run did not resume: $(tail -3 "$tmp/b-$mode.err" | tr '\n' ' ')"
 	for f in $file head.safetensors; do
-		cmp -s "$tmp/a-$mode/$f" "$tmp/b-$mode/$f" && ok || bad "$mode: $f differs after kill -9 and --resume"
+		cmp -s "$tmp/a-$mode/$f" "$tmp/b-$mode/$f" && ok ||
+			bad "$mode: $f differs after kill -9 and --resume ($(cmp "$tmp/a-$mode/$f" "$tmp/b-$mode/$f" 2>&1 | head -1))"
 	done
 	cmp -s "$tmp/a-$mode.ckpt" "$tmp/b-$mode.ckpt" && ok || bad "$mode: the last checkpoints differ"
 	# the model as herd-score loads it: its accuracy on the validation split is what herd-train reported
