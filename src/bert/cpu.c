@@ -5,26 +5,28 @@
  * projection is one (N, IC) x (IC, OC) GEMM and attention runs per
  * sequence over its own tokens only. Per layer:
  *
- *   qkv (N, 3C) = x Wqkvᵀ + b          GEMM, the bias on each block as it ends
+ *   qkv (N, 3C) = x Wqkvᵀ + b          GEMM, the bias on each tile as it ends
  *   ctx (N, C)  = attention(qkv)       per (sequence, head): S = QKᵀ/√HS
  *                                      (GEMM, the scale as its alpha), softmax,
- *                                      SV (GEMM); own loops for short sequences
+ *                                      SV (GEMM); one fused pass of our own
+ *                                      for short sequences
  *   x = LN(x + ctx Woᵀ + bo)           GEMM, bias + residual + LayerNorm on each block
  *   h (N, I) = gelu(x Wiᵀ + bi)        GEMM, bias + exact-erf GELU on each block
  *   x = LN(x + h Wfᵀ + bf)             GEMM, bias + residual + LayerNorm on each block
  *
- * The epilogues run on a GEMM's row block right after it, on the same
- * worker, while its rows are in that core's cache (issue 15), not as a
- * pass of their own over the whole (N, ·) matrix.
+ * The epilogues run on a GEMM's tile right after it (LayerNorm on a row
+ * block once its last tile is in), on the same worker, while its rows are
+ * in that core's cache (issue 15), not as a pass of their own over the
+ * whole (N, ·) matrix.
  *
  * Threads: a pool of `threads` workers (the caller is worker 0), each
  * calling the GEMM library on its own thread only (the library's own
  * OpenMP threads would fight ours for the same cores between GEMMs).
  * The bytes out never depend on the number of threads, by construction
- * (issue 18): every GEMM over the packed batch is cut into row blocks
- * counted from row 0, their size set by the batch alone (gemm_rows),
- * each block one library call of the same shape, handed out as workers
- * come free; a library may sum a row differently in a call of another shape
+ * (issue 18): every GEMM over the packed batch is cut into tiles (row
+ * blocks counted from row 0, each cut into column blocks), their shape set
+ * by the batch and the layer alone (gemm_tile), each tile one library call
+ * of the same shape, handed out as workers come free; a library may sum a row differently in a call of another shape
  * (oneDNN's AVX2 kernels do), never in the same call. The other ops
  * compute a row, a (sequence, head) or a sequence on its own, with the
  * same code and calls whichever worker runs it (the attention scratch is
@@ -260,25 +262,33 @@ void bert_cpu_softmax_ref(float *x, int R, int T)
 	}
 }
 
+/* row[j] = exp(row[j] - max) for j < T, and their sum: the softmax
+ * before its division (the fused attention divides the weighted sum
+ * instead). */
+static float exp_sum_row(float *row, int T)
+{
+	float m = vmax(row, T), acc[LANES] = {0}, sum = 0;
+	int j = 0;
+	for (; j + LANES <= T; j += LANES) /* exp and sum in one pass */
+		for (int l = 0; l < LANES; l++) {
+			float e = vexp(row[j + l] - m);
+			row[j + l] = e;
+			acc[l] += e;
+		}
+	for (; j < T; j++) {
+		row[j] = vexp(row[j] - m);
+		sum += row[j];
+	}
+	for (int l = 0; l < LANES; l++)
+		sum += acc[l];
+	return sum;
+}
+
 void bert_cpu_softmax(float *x, int R, int T)
 {
 	for (int r = 0; r < R; r++) {
 		float *row = x + (size_t)r * T;
-		float m = vmax(row, T), acc[LANES] = {0}, sum = 0;
-		int j = 0;
-		for (; j + LANES <= T; j += LANES) /* exp and sum in one pass */
-			for (int l = 0; l < LANES; l++) {
-				float e = vexp(row[j + l] - m);
-				row[j + l] = e;
-				acc[l] += e;
-			}
-		for (; j < T; j++) {
-			row[j] = vexp(row[j] - m);
-			sum += row[j];
-		}
-		for (int l = 0; l < LANES; l++)
-			sum += acc[l];
-		float inv = 1.0f / sum;
+		float inv = 1.0f / exp_sum_row(row, T);
 		for (int j = 0; j < T; j++)
 			row[j] *= inv;
 	}
@@ -327,12 +337,13 @@ void bert_cpu_attention_ref(float *ctx, const float *qkv, const float *qkv_b, in
 
 /* qkv (N, 3C) += qkv_b, rows [r0, r1): one contiguous pass, before the
  * heads read their strided slices. */
-static void add_qkv_bias(float *qkv, const float *qkv_b, int C, int r0, int r1)
+static void add_qkv_bias(float *qkv, const float *qkv_b, int C, int r0, int r1, int c0, int nc)
 {
 	for (int t = r0; t < r1; t++) {
-		float *r = qkv + (size_t)t * 3 * C;
-		for (int i = 0; i < 3 * C; i++)
-			r[i] += qkv_b[i];
+		float *r = qkv + (size_t)t * 3 * C + c0;
+		const float *b = qkv_b + c0;
+		for (int i = 0; i < nc; i++)
+			r[i] += b[i];
 	}
 }
 
@@ -353,16 +364,199 @@ static int attn_rows(int T)
 	return T > ATTN_BLOCK_MIN_T ? ATTN_QBLOCK : T;
 }
 
-/* One (sequence, head) of qkv with its bias added: per block of query
- * rows, S (rows, T) = Q Kᵀ / √HS, softmax, ctx = S V. S has
- * attn_rows(T)·T + HS·T floats: the scores, then Kᵀ (HS, T) for the loop
- * path. */
+/* ---------------------------------------------------------------- fused
+ * attention for short sequences (T <= ATTN_FUSED_MAX_T, head sizes 32 and
+ * 64: MiniLM's and BERT-base's). One (sequence, head) in one pass of our
+ * own, no library call: Kᵀ·scale packed once (HS, Tp), in cache for the
+ * whole head; then ATTN_R query rows at a time: their scores (ATTN_R, Tp)
+ * in registers over blocks of keys, each row's softmax whole (its max, exp,
+ * sum: exact, no running rescale), and the weighted sum of V's rows
+ * (strided in qkv, read in place) into registers, divided by the row's sum
+ * once at the end. The vectors are GCC's vector extensions at the width the
+ * build targets (AVL lanes: 16 with AVX-512, 8 with AVX, 4 else), so the
+ * same source is the AVX-512, AVX2 and SSE kernel; each row is computed by
+ * the same code whatever worker runs it (the same bytes whatever
+ * --threads). Measured in BENCHMARKS.md ("short-sequence attention"). */
+#if defined(__AVX512F__)
+#define AVL 16
+#elif defined(__AVX__)
+#define AVL 8
+#else
+#define AVL 4
+#endif
+typedef float avf __attribute__((vector_size(AVL * sizeof(float))));
+/* ISO C mode (-std=c11) turns GCC's a·b + c contraction off: the kernels
+ * below ask for fused multiply-adds (one rounding, not two; half the
+ * instructions) where the target has them. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=fast")
+#endif
+#define ATTN_R 4                         /* query rows at a time */
+/* Up to this many tokens the fused kernel beats two GEMM calls and a
+ * softmax per head; past it the library's kernels win. One thread, 32
+ * sequences, 12 heads of 32, µs per head, fused / GEMM: T=16 1.3/3.8,
+ * T=32 3.4/4.0, T=48 6.7/6.6, T=64 9.9/10.6, T=96 23/20, T=128 40/35. */
+#ifndef ATTN_FUSED_MAX_T
+#define ATTN_FUSED_MAX_T 64
+#endif
+#define ATTN_JB (AVL == 16 ? 4 : 2)     /* key vectors at a time in the scores */
+
+static inline avf avload(const float *p)
+{
+	avf v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline void avstore(float *p, avf v)
+{
+	memcpy(p, &v, sizeof v);
+}
+
+/* Keys padded to whole vectors. */
+static inline int attn_tpad(int T)
+{
+	return (T + AVL - 1) / AVL * AVL;
+}
+
+/* acc_r0..acc_r(NB-1) += a · in0..in(NB-1), and their store (times mul)
+ * to dst: NB is a constant once inlined, and the accumulators are named
+ * (not an array) so that they stay in registers: GCC keeps an array of
+ * vectors in memory. */
+#define ATTN_ROW(acc, r, a, in, NB)                                                                                 \
+	do {                                                                                                        \
+		float a_ = (a);                                                                                     \
+		acc##r##0 += a_ * in##0;                                                                            \
+		if ((NB) > 1)                                                                                       \
+			acc##r##1 += a_ * in##1;                                                                    \
+		if ((NB) > 2)                                                                                       \
+			acc##r##2 += a_ * in##2;                                                                    \
+		if ((NB) > 3)                                                                                       \
+			acc##r##3 += a_ * in##3;                                                                    \
+	} while (0)
+#define ATTN_STORE(acc, r, dst, mul, NB)                                                                            \
+	do {                                                                                                        \
+		float *d_ = (dst), m_ = (mul);                                                                      \
+		avstore(d_, acc##r##0 * m_);                                                                        \
+		if ((NB) > 1)                                                                                       \
+			avstore(d_ + AVL, acc##r##1 * m_);                                                          \
+		if ((NB) > 2)                                                                                       \
+			avstore(d_ + 2 * AVL, acc##r##2 * m_);                                                      \
+		if ((NB) > 3)                                                                                       \
+			avstore(d_ + 3 * AVL, acc##r##3 * m_);                                                      \
+	} while (0)
+
+/* The two products of a head as one kernel: for rows r < ATTN_R,
+ * acc_r = Σ_t A[r·lda + t] · X[t·ldx .. + NB·AVL), then dst[r·ldd ..] =
+ * acc_r · mul[r] (1 when mul is NULL) for r < nr. Scores: A the queries,
+ * X the keys' vectors of Kt, t over the head's dimensions; weighted sum:
+ * A the exp'd scores, X V's rows, t over the keys. */
+static inline __attribute__((always_inline)) void attn_rank1(float *dst, int ldd, int nr, const float *mul,
+							    const float *A, int lda, const float *X, int ldx, int n,
+							    int NB)
+{
+	avf a00 = {0}, a01 = {0}, a02 = {0}, a03 = {0}, a10 = {0}, a11 = {0}, a12 = {0}, a13 = {0};
+	avf a20 = {0}, a21 = {0}, a22 = {0}, a23 = {0}, a30 = {0}, a31 = {0}, a32 = {0}, a33 = {0};
+	for (int t = 0; t < n; t++) {
+		const float *xt = X + (size_t)t * ldx;
+		avf x0 = avload(xt), x1 = x0, x2 = x0, x3 = x0;
+		if (NB > 1)
+			x1 = avload(xt + AVL);
+		if (NB > 2)
+			x2 = avload(xt + 2 * AVL);
+		if (NB > 3)
+			x3 = avload(xt + 3 * AVL);
+		ATTN_ROW(a, 0, A[t], x, NB);
+		ATTN_ROW(a, 1, A[(size_t)lda + t], x, NB);
+		ATTN_ROW(a, 2, A[(size_t)2 * lda + t], x, NB);
+		ATTN_ROW(a, 3, A[(size_t)3 * lda + t], x, NB);
+	}
+	ATTN_STORE(a, 0, dst, mul ? mul[0] : 1.0f, NB);
+	if (nr > 1)
+		ATTN_STORE(a, 1, dst + (size_t)ldd, mul ? mul[1] : 1.0f, NB);
+	if (nr > 2)
+		ATTN_STORE(a, 2, dst + (size_t)2 * ldd, mul ? mul[2] : 1.0f, NB);
+	if (nr > 3)
+		ATTN_STORE(a, 3, dst + (size_t)3 * ldd, mul ? mul[3] : 1.0f, NB);
+}
+
+/* One (sequence, head), HS a constant 32 or 64 once inlined: ctx rows
+ * out[i·ldo] = softmax(q_i Kᵀ·scale) V for the T rows of q, k, v (row
+ * stride ld). Scratch: Kt (HS, Tp) then S (ATTN_R, Tp). */
+static inline __attribute__((always_inline)) void attn_head_fused(float *out, int ldo, const float *q,
+								 const float *k, const float *v, int ld, int T,
+								 int HS, float scale, float *scratch)
+{
+	int Tp = attn_tpad(T), NV = Tp / AVL;
+	float *Kt = scratch, *S = scratch + (size_t)HS * Tp;
+
+	for (int j = 0; j < T; j++)
+		for (int d = 0; d < HS; d++)
+			Kt[(size_t)d * Tp + j] = k[(size_t)j * ld + d] * scale;
+	for (int d = 0; d < HS; d++)
+		for (int j = T; j < Tp; j++)
+			Kt[(size_t)d * Tp + j] = 0.0f;
+
+	for (int i0 = 0; i0 < T; i0 += ATTN_R) {
+		int nr = T - i0 < ATTN_R ? T - i0 : ATTN_R;
+		const float *qi = q + (size_t)i0 * ld;
+		/* rows past T: repeat the last row's query (computed, not kept) */
+		const float *qrow[ATTN_R];
+		float qbuf[ATTN_R][64];
+		if (nr < ATTN_R) {
+			for (int r = 0; r < ATTN_R; r++)
+				qrow[r] = qi + (size_t)(r < nr ? r : nr - 1) * ld;
+			for (int r = 0; r < ATTN_R; r++)
+				memcpy(qbuf[r], qrow[r], sizeof(float) * (size_t)HS);
+			qi = qbuf[0];
+		}
+		int lq = nr < ATTN_R ? 64 : ld;
+		int jv = 0;
+		for (; jv + ATTN_JB <= NV; jv += ATTN_JB)
+			attn_rank1(S + (size_t)jv * AVL, Tp, ATTN_R, NULL, qi, lq, Kt + (size_t)jv * AVL, Tp, HS,
+				   ATTN_JB);
+		for (; jv < NV; jv++)
+			attn_rank1(S + (size_t)jv * AVL, Tp, ATTN_R, NULL, qi, lq, Kt + (size_t)jv * AVL, Tp, HS, 1);
+
+		/* each row's softmax, left unnormalized: e_j = exp(s_j - max) */
+		float inv[ATTN_R] = {0};
+		for (int r = 0; r < nr; r++)
+			inv[r] = 1.0f / exp_sum_row(S + (size_t)r * Tp, T);
+
+		/* out_r = (Σ_j e_rj v_j) / Σ_j e_rj: HS / AVL vectors a row */
+		float *oi = out + (size_t)i0 * ldo;
+		if (HS / AVL == 1)
+			attn_rank1(oi, ldo, nr, inv, S, Tp, v, ld, T, 1);
+		else if (HS / AVL == 2)
+			attn_rank1(oi, ldo, nr, inv, S, Tp, v, ld, T, 2);
+		else if (HS / AVL == 4)
+			attn_rank1(oi, ldo, nr, inv, S, Tp, v, ld, T, 4);
+		else /* HS / AVL == 8 (64 on 4 lanes): two passes of 4 vectors */
+			for (int c = 0; c < HS; c += 4 * AVL)
+				attn_rank1(oi + c, ldo, nr, inv, S, Tp, v + c, ld, T, 4);
+	}
+}
+
+/* One (sequence, head) of qkv with its bias added: fused for short
+ * sequences where the head size has a kernel (above); else per block of
+ * query rows, S (rows, T) = Q Kᵀ / √HS, softmax, ctx = S V, through the
+ * GEMM library (T >= ATTN_GEMM_MIN_T) or plain loops. S has
+ * attn_scratch_floats(T, C) floats. */
 static void attention_head(float *ctx, const float *qkv, int o, int T, int h, int C, int HS, float *S)
 {
 	float scale = 1.0f / sqrtf((float)HS);
 	const float *q = qkv + (size_t)o * 3 * C + h * HS, *k = q + C, *v = q + 2 * C;
 	float *out = ctx + (size_t)o * C + h * HS;
 
+	if (T <= ATTN_FUSED_MAX_T && HS == 32) {
+		attn_head_fused(out, C, q, k, v, 3 * C, T, 32, scale, S);
+		return;
+	}
+	if (T <= ATTN_FUSED_MAX_T && HS == 64) {
+		attn_head_fused(out, C, q, k, v, 3 * C, T, 64, scale, S);
+		return;
+	}
 	if (T >= ATTN_GEMM_MIN_T) {
 		int rows = attn_rows(T);
 		for (int i0 = 0; i0 < T; i0 += rows) {
@@ -404,10 +598,26 @@ static void attention_head(float *ctx, const float *qkv, int o, int T, int h, in
 	}
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+
+size_t bert_cpu_attention_scratch(int T, int C)
+{
+	/* the most any sequence of up to T tokens needs: the GEMM path's S
+	 * rows then Kᵀ (HS <= C) peak at ATTN_BLOCK_MIN_T tokens, whole heads,
+	 * then drop to blocks of ATTN_QBLOCK rows; the fused kernel's Kt and S */
+	int t = T < ATTN_BLOCK_MIN_T ? T : ATTN_BLOCK_MIN_T;
+	size_t whole = (size_t)t * (size_t)(t + C), blocked = (size_t)T * (size_t)(attn_rows(T) + C);
+	size_t fused = (size_t)attn_tpad(T) * (size_t)((C < 64 ? C : 64) + ATTN_R);
+	size_t n = whole > blocked ? whole : blocked;
+	return n > fused ? n : fused;
+}
+
 void bert_cpu_attention(float *ctx, float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH,
 			float *scratch)
 {
-	add_qkv_bias(qkv, qkv_b, C, 0, offsets[B]);
+	add_qkv_bias(qkv, qkv_b, C, 0, offsets[B], 0, 3 * C);
 	for (int b = 0; b < B; b++)
 		for (int h = 0; h < NH; h++)
 			attention_head(ctx, qkv, offsets[b], offsets[b + 1] - offsets[b], h, C, C / NH, scratch);
@@ -556,12 +766,35 @@ static int gemm_rows(int N)
 	return r < GEMM_MIN_ROWS ? GEMM_MIN_ROWS : r > GEMM_MAX_ROWS ? GEMM_MAX_ROWS : r;
 }
 
-/* Attention scratch per worker, in floats: T·(attn_rows(T) + C) rounded
- * up to whole 64-byte lines, so every worker's begins on a line (see grow). */
+/* fp32 GEMMs go in tiles of up to GEMM_MAX_ROWS rows by OC / ncb
+ * columns, ncb (1..GEMM_MAX_COLBLOCKS) set so that there are about
+ * GEMM_BLOCKS tiles: a batch of 1,024 tokens is 4 row blocks by 4 column
+ * blocks, not 16 blocks of 64 rows. Set by N and OC alone, never by the
+ * threads (the same bytes whatever --threads: every output element comes
+ * from a library call of the same shape). Why: dnnl_sgemm packs both
+ * operands in every call, and a thin call spends more of its time there;
+ * one thread, N = 1,024, BERT's four projection shapes (C 384, AVX-512):
+ * 64 x OC 128 GFLOP/s, 128 x OC 144, 256 x OC/4 152, 256 x OC 155
+ * (BENCHMARKS.md, "GEMM tiles"). */
+#define GEMM_MAX_COLBLOCKS 4
+
+static void gemm_tile(int N, int OC, int *rows, int *cols, int *ncb)
+{
+	int r = N < GEMM_MAX_ROWS ? (N + 15) / 16 * 16 : GEMM_MAX_ROWS;
+	int nrb = (N + r - 1) / r, cb = GEMM_BLOCKS / nrb;
+	cb = cb < 1 ? 1 : cb > GEMM_MAX_COLBLOCKS ? GEMM_MAX_COLBLOCKS : cb;
+	int c = ((OC + cb - 1) / cb + 15) / 16 * 16;
+	*rows = r;
+	*cols = c < OC ? c : OC;
+	*ncb = (OC + *cols - 1) / *cols;
+}
+
+/* Attention scratch per worker, in floats: bert_cpu_attention_scratch
+ * rounded up to whole 64-byte lines, so every worker's begins on a line
+ * (see grow). */
 static size_t scratch_floats(int T, int C)
 {
-	size_t n = (size_t)T * (attn_rows(T) + C);
-	return (n + 15) & ~(size_t)15;
+	return (bert_cpu_attention_scratch(T, C) + 15) & ~(size_t)15;
 }
 
 /* ================================================================ forward */
@@ -576,6 +809,7 @@ struct bert_cpu {
 	float *pooled, *cls;            /* (B, C) (B, C) */
 	float *scratch;                 /* (threads, T·(T + C) rounded up) attention scores and Kᵀ */
 	int *pos;                       /* (N) position of each token in its sequence */
+	atomic_int *left;               /* (N / 16 + 1) per GEMM row block: column tiles to go */
 	/* int8 (bert_cpu_set_int8): NULL in fp32 */
 	struct bert_qweight *q;         /* (L, 4): qkv, attn_out, ffn_in, ffn_out */
 	uint8_t *qa;                    /* per worker: (GEMM_MAX_ROWS, max IC) activations */
@@ -597,47 +831,67 @@ struct step {
 	const float *inp, *wt;
 	const struct bert_qweight *qw;
 	int IC, OC;
-	int rows;        /* rows per GEMM block: gemm_rows(N) */
-	/* applied to each GEMM block's rows [r0, r0 + n) while they are hot */
-	void (*epilogue)(struct step *s, int r0, int n);
+	int rows, cols;  /* a GEMM tile's rows and columns (gemm_tile; gemm_rows in int8) */
+	int ncb;         /* column tiles per row block */
+	/* applied to each GEMM tile's rows [r0, r0 + n), columns [c0, c0 + nc)
+	 * while they are hot; a whole-row epilogue (row_epilogue) once per row
+	 * block, by the worker that ends its last tile, columns [0, OC) */
+	void (*epilogue)(struct step *s, int r0, int n, int c0, int nc);
+	int row_epilogue;
+	atomic_int *left; /* per row block: its column tiles not yet done */
 	atomic_int next; /* GEMM blocks or attention items handed out */
 	const struct bert_cpu_out *o;
 	int layer;
 };
 
-/* GEMM blocks, taken as workers come free, each followed by its
- * epilogue on the same rows (bias, GELU, residual + LayerNorm: per-row
- * ops, the same result on any cut of the rows) while they sit in this
- * core's cache: which worker computes a block changes nothing in it. */
+/* GEMM tiles, taken as workers come free, row block by row block, each
+ * followed by its epilogue (bias, GELU: per element; residual + LayerNorm:
+ * per row, once the row block's last tile is in) on the same worker while
+ * the rows sit in its cache: which worker computes a tile changes nothing
+ * in it. */
 static void step_gemm(void *arg, int tid, int n)
 {
 	struct step *s = arg;
 
 	for (;;) {
-		int r0 = atomic_fetch_add(&s->next, 1) * s->rows;
+		int item = atomic_fetch_add(&s->next, 1), rb = item / s->ncb, cb = item % s->ncb;
+		int r0 = rb * s->rows, c0 = cb * s->cols;
 		if (r0 >= s->N)
 			break;
-		int rows = s->N - r0 < s->rows ? s->N - r0 : s->rows;
+		int rows = s->N - r0 < s->rows ? s->N - r0 : s->rows, nc = s->OC - c0 < s->cols ? s->OC - c0 : s->cols;
 		struct bert_cpu *c = s->c;
 		if (s->qw)
 			bert_quant_matmul(s->out + (size_t)r0 * s->OC, s->inp + (size_t)r0 * s->IC, rows, s->qw,
 					  c->qa + (size_t)tid * c->qa_n, c->qacc + (size_t)tid * c->qacc_n,
 					  c->qscale + (size_t)tid * 2 * BERT_QUANT_MAX_GROUPS * GEMM_MAX_ROWS);
 		else
-			sgemm_nt(rows, s->OC, s->IC, s->inp + (size_t)r0 * s->IC, s->IC, s->wt, s->IC,
-				 s->out + (size_t)r0 * s->OC, s->OC);
-		if (s->epilogue)
-			s->epilogue(s, r0, rows);
+			sgemm_nt(rows, nc, s->IC, s->inp + (size_t)r0 * s->IC, s->IC, s->wt + (size_t)c0 * s->IC, s->IC,
+				 s->out + (size_t)r0 * s->OC + c0, s->OC);
+		if (!s->epilogue)
+			continue;
+		if (!s->row_epilogue)
+			s->epilogue(s, r0, rows, c0, nc);
+		else if (s->ncb == 1 || atomic_fetch_sub(&s->left[rb], 1) == 1)
+			s->epilogue(s, r0, rows, 0, s->OC);
 	}
 }
 
 /* out (N, OC) = inp (N, IC) · wᵀ (through int8 when the backend has the
- * layer's weight k quantized), then epilogue on each block's rows. */
+ * layer's weight k quantized), then epilogue on each tile (row_epilogue:
+ * on each row block once whole). */
 static void gemm(struct step *s, float *out, const float *inp, const float *w, int k, int IC, int OC,
-		 void (*epilogue)(struct step *s, int r0, int n))
+		 void (*epilogue)(struct step *s, int r0, int n, int c0, int nc), int row_epilogue)
 {
 	s->qw = s->c->q ? &s->c->q[s->layer * 4 + k] : NULL;
 	s->out = out, s->inp = inp, s->wt = w, s->IC = IC, s->OC = OC, s->epilogue = epilogue;
+	s->row_epilogue = row_epilogue;
+	if (s->qw) /* int8 quantizes whole rows: row blocks only */
+		s->rows = gemm_rows(s->N), s->cols = OC, s->ncb = 1;
+	else
+		gemm_tile(s->N, OC, &s->rows, &s->cols, &s->ncb);
+	if (row_epilogue && s->ncb > 1)
+		for (int rb = 0; rb * s->rows < s->N; rb++)
+			atomic_store(&s->left[rb], s->ncb);
 	atomic_store(&s->next, 0);
 	tpool_run(s->c->pool, step_gemm, s);
 }
@@ -653,9 +907,9 @@ static void step_embed(void *arg, int tid, int n)
 			       r1 - r0, cfg->hidden, cfg->ln_eps);
 }
 
-static void epi_qkv_bias(struct step *s, int r0, int n)
+static void epi_qkv_bias(struct step *s, int r0, int n, int c0, int nc)
 {
-	add_qkv_bias(s->c->qkv, s->lw->qkv_b, s->c->cfg->hidden, r0, r0 + n);
+	add_qkv_bias(s->c->qkv, s->lw->qkv_b, s->c->cfg->hidden, r0, r0 + n, c0, nc);
 }
 
 static void step_attention(void *arg, int tid, int n)
@@ -674,20 +928,21 @@ static void step_attention(void *arg, int tid, int n)
 	}
 }
 
-static void epi_ln1(struct step *s, int r0, int n)
+static void epi_ln1(struct step *s, int r0, int n, int c0, int nc)
 {
 	int C = s->c->cfg->hidden;
 	bert_cpu_add_layernorm(s->c->x + (size_t)r0 * C, s->c->tmp + (size_t)r0 * C, s->lw->attn_out_b, s->lw->ln1_g,
 			       s->lw->ln1_b, n, C, s->c->cfg->ln_eps);
 }
 
-static void epi_gelu(struct step *s, int r0, int n)
+static void epi_gelu(struct step *s, int r0, int n, int c0, int nc)
 {
 	int I = s->c->cfg->intermediate;
-	bert_cpu_bias_gelu(s->c->h + (size_t)r0 * I, s->lw->ffn_in_b, n, I);
+	for (int t = r0; t < r0 + n; t++)
+		bert_cpu_bias_gelu(s->c->h + (size_t)t * I + c0, s->lw->ffn_in_b + c0, 1, nc);
 }
 
-static void epi_ln2(struct step *s, int r0, int n)
+static void epi_ln2(struct step *s, int r0, int n, int c0, int nc)
 {
 	int C = s->c->cfg->hidden;
 	bert_cpu_add_layernorm(s->c->x + (size_t)r0 * C, s->c->tmp + (size_t)r0 * C, s->lw->ffn_out_b, s->lw->ln2_g,
@@ -720,7 +975,8 @@ static void grow(struct bert_cpu *c, int B, int N, int T)
 
 	if (N > c->cap_n) {
 		c->cap_n = N + N / 4;
-		free(c->x), free(c->qkv), free(c->ctx), free(c->tmp), free(c->h), free(c->pos);
+		free(c->x), free(c->qkv), free(c->ctx), free(c->tmp), free(c->h), free(c->pos), free(c->left);
+		c->left = xmalloc(sizeof *c->left * (size_t)(c->cap_n / 16 + 1));
 		c->x = xmalloc(sizeof(float) * c->cap_n * C);
 		c->qkv = xmalloc(sizeof(float) * c->cap_n * 3 * C);
 		c->ctx = xmalloc(sizeof(float) * c->cap_n * C);
@@ -795,7 +1051,7 @@ void bert_cpu_free(struct bert_cpu *c)
 		bert_qweight_free(&c->q[i]);
 	free(c->q), free(c->qa), free(c->qacc), free(c->qscale);
 	tpool_free(c->pool);
-	free(c->x), free(c->qkv), free(c->ctx), free(c->tmp), free(c->h), free(c->pos);
+	free(c->x), free(c->qkv), free(c->ctx), free(c->tmp), free(c->h), free(c->pos), free(c->left);
 	free(c->pooled), free(c->cls), free(c->scratch);
 	free(c);
 }
@@ -810,12 +1066,13 @@ void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offs
 	const struct bert_config *cfg = c->cfg;
 	const struct bert_weights *w = c->w;
 	int N = offsets[B], C = cfg->hidden, I = cfg->intermediate, T = 0;
-	struct step s = {.c = c, .B = B, .N = N, .rows = gemm_rows(N), .ids = ids, .offsets = offsets, .o = out};
+	struct step s = {.c = c, .B = B, .N = N, .ids = ids, .offsets = offsets, .o = out};
 
 	bert_gemm_thread_init(); /* worker 0 is this thread */
 	for (int b = 0; b < B; b++)
 		T = offsets[b + 1] - offsets[b] > T ? offsets[b + 1] - offsets[b] : T;
 	grow(c, B, N, T);
+	s.left = c->left;
 	for (int b = 0; b < B; b++)
 		for (int t = offsets[b]; t < offsets[b + 1]; t++)
 			c->pos[t] = t - offsets[b];
@@ -824,12 +1081,12 @@ void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offs
 	for (int l = 0; l < cfg->layers; l++) {
 		s.lw = &w->layer[l];
 		s.layer = l;
-		gemm(&s, c->qkv, c->x, s.lw->qkv_w, 0, C, 3 * C, epi_qkv_bias);
+		gemm(&s, c->qkv, c->x, s.lw->qkv_w, 0, C, 3 * C, epi_qkv_bias, 0);
 		atomic_store(&s.next, 0);
 		tpool_run(c->pool, step_attention, &s);
-		gemm(&s, c->tmp, c->ctx, s.lw->attn_out_w, 1, C, C, epi_ln1);
-		gemm(&s, c->h, c->x, s.lw->ffn_in_w, 2, C, I, epi_gelu);
-		gemm(&s, c->tmp, c->h, s.lw->ffn_out_w, 3, I, C, epi_ln2);
+		gemm(&s, c->tmp, c->ctx, s.lw->attn_out_w, 1, C, C, epi_ln1, 1);
+		gemm(&s, c->h, c->x, s.lw->ffn_in_w, 2, C, I, epi_gelu, 0);
+		gemm(&s, c->tmp, c->h, s.lw->ffn_out_w, 3, I, C, epi_ln2, 1);
 		if (out->layer_mean || (l == cfg->layers - 1 && (out->last_max || cfg->pooling == BERT_POOL_MEAN)))
 			tpool_run(c->pool, step_stats, &s);
 	}

@@ -88,11 +88,14 @@ void bert_cpu_softmax_ref(float *x, int R, int T);
  * QKV GEMM's output without its bias, and qkv_b (3C). Each sequence
  * attends to its own tokens only. The fast one (one thread; bert_cpu_run
  * spreads the same per-head code over its threads) needs scratch of
- * T·(T + C) floats for the longest T (T·(64 + C) past 256 tokens, where
- * it takes the query rows in blocks) and adds the bias into qkv in place; the ref
- * one leaves qkv alone. */
+ * bert_cpu_attention_scratch(T, C) floats for the longest T and adds the
+ * bias into qkv in place; the ref one leaves qkv alone. Up to 256 tokens
+ * with heads of 32 or 64 it is one fused pass per head (scores, softmax,
+ * weighted sum in registers and cache); else through the GEMM library, the
+ * query rows in blocks of 64 past 256 tokens. */
 void bert_cpu_attention(float *ctx, float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH,
 			float *scratch);
+size_t bert_cpu_attention_scratch(int T, int C);
 void bert_cpu_attention_ref(float *ctx, const float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH);
 
 #endif

@@ -218,6 +218,44 @@ static void test_attention(void)
 	free(qkv), free(qb), free(qkv2), free(ctx), free(ref), free(scratch);
 }
 
+/* The fused short-sequence kernel (heads of 32 and 64, up to 256 tokens):
+ * lengths that leave every tail (query rows past a block of 4, keys past a
+ * whole vector and past a block of vectors), one token, and 256 itself,
+ * beside one past it (the GEMM path); scores of a spread up to ~±40. And
+ * each sequence's context does not depend on its neighbours in the batch
+ * (what lets any worker take any head and keep the bytes). */
+static void test_attention_fused(void)
+{
+	static const int lens[] = {1, 2, 3, 4, 5, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 128, 129, 200, 256, 257};
+	int B = (int)(sizeof lens / sizeof lens[0]);
+	int offsets[sizeof lens / sizeof lens[0] + 1];
+	double md;
+
+	offsets[0] = 0;
+	for (int b = 0; b < B; b++)
+		offsets[b + 1] = offsets[b] + lens[b];
+	for (int HS = 32; HS <= 64; HS *= 2) {
+		int NH = 3, C = HS * NH, N = offsets[B];
+		float *qkv = rnd((size_t)N * 3 * C, 1.5f), *qb = rnd(3 * C, 0.5f), *qkv2 = dup(qkv, (size_t)N * 3 * C);
+		float *qkv3 = dup(qkv, (size_t)N * 3 * C);
+		float *ctx = malloc(sizeof(float) * N * C), *ref = malloc(sizeof(float) * N * C);
+		float *one = malloc(sizeof(float) * N * C);
+		float *scratch = malloc(sizeof(float) * bert_cpu_attention_scratch(257, C));
+		bert_cpu_attention(ctx, qkv, qb, B, offsets, C, NH, scratch);
+		bert_cpu_attention_ref(ref, qkv2, qb, B, offsets, C, NH);
+		CHECK(close_all(ctx, ref, (size_t)N * C, ATTENTION_ATOL, ELEMENTWISE_RTOL, &md),
+		      "fused attention, heads of %d, lengths 1..257 matches the ref: max diff %g", HS, md);
+		int same = 1;
+		for (int b = 0; b < B; b++) {
+			int o = offsets[b], off1[2] = {0, lens[b]};
+			bert_cpu_attention(one + (size_t)o * C, qkv3 + (size_t)o * 3 * C, qb, 1, off1, C, NH, scratch);
+		}
+		same = memcmp(one, ctx, sizeof(float) * (size_t)N * C) == 0;
+		CHECK(same, "heads of %d: each sequence alone gives the same bytes as in the batch", HS);
+		free(qkv), free(qb), free(qkv2), free(qkv3), free(ctx), free(ref), free(one), free(scratch);
+	}
+}
+
 static void test_sha256(void)
 {
 	static const struct {
@@ -297,6 +335,7 @@ int main(void)
 	test_quant();
 	test_elementwise();
 	test_attention();
+	test_attention_fused();
 	test_sha256(); /* with the SHA extensions where the CPU has them */
 	sha256_force_plain = 1;
 	test_sha256(); /* the plain C rounds */
