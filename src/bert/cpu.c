@@ -235,6 +235,12 @@ void bert_cpu_bias_gelu_ref(float *h, const float *bias, int N, int I)
 		}
 }
 
+/* GELU's polynomials with fused multiply-adds where the target has them
+ * (ISO C mode turns GCC's contraction off): one rounding a step, not two,
+ * and fewer instructions (BENCHMARKS.md, "GELU"). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("fp-contract=fast")))
+#endif
 void bert_cpu_bias_gelu(float *h, const float *bias, int N, int I)
 {
 	for (size_t t = 0; t < (size_t)N; t++) {
