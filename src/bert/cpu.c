@@ -538,7 +538,7 @@ static inline __attribute__((always_inline)) void attn_head_fused(float *out, in
 			attn_rank1(oi, ldo, nr, inv, S, Tp, v, ld, T, 2);
 		else if (HS / AVL == 4)
 			attn_rank1(oi, ldo, nr, inv, S, Tp, v, ld, T, 4);
-		else /* HS / AVL == 8 (64 on 4 lanes): two passes of 4 vectors */
+		else /* more than 4 vectors a row (SSE's 4 lanes): passes of 4 */
 			for (int c = 0; c < HS; c += 4 * AVL)
 				attn_rank1(oi + c, ldo, nr, inv, S, Tp, v + c, ld, T, 4);
 	}
