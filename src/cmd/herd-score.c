@@ -524,10 +524,10 @@ static struct scorer *bert_scorer_new(const struct bert_settings *set, opipe_poo
 			  "head.safetensors: train one with herd-train)", set->dir);
 	if (!bert_get_tokenizer(bs->m))
 		log_fatal(HERD_EXIT_FAIL, "%s: this build of the engine has no tokenizer", set->dir);
-	if (bs->set.max_len > bs->cfg->max_pos) {
+	if (bs->set.max_len > bert_max_tokens(bs->cfg)) {
 		if (set->max_len_given)
-			log_usage("--max-len: %d is over the model's %d positions", set->max_len, bs->cfg->max_pos);
-		bs->set.max_len = bs->cfg->max_pos; /* a small model's own limit */
+			log_usage("--max-len: %d is over the model's %d positions", set->max_len, bert_max_tokens(bs->cfg));
+		bs->set.max_len = bert_max_tokens(bs->cfg); /* a small model's own limit */
 	}
 	bs->ipos = bs->ineg = -1;
 	for (int k = 0; k < bs->cfg->labels; k++) {
