@@ -325,8 +325,7 @@ void bert_relpos_free(struct bert_relpos *rp)
 	rp->table = NULL;
 }
 
-/* Head h's bias by distance, centred at distance 0; NULL for BERT. */
-static const float *relpos_head(const struct bert_relpos *rp, int h)
+const float *bert_relpos_head(const struct bert_relpos *rp, int h)
 {
 	return rp && rp->table ? rp->table + (size_t)h * (2 * rp->span + 1) + rp->span : NULL;
 }
@@ -418,13 +417,10 @@ static int attn_rows(int T)
 	return T > ATTN_BLOCK_MIN_T ? ATTN_QBLOCK : T;
 }
 
-/* MPNet's relative-position bias, the one term MPNet adds to attention:
- * S (n, T), the scaled scores of query rows i0..i0+n-1 against keys
- * 0..T-1 of one sequence, += pb[j - i] (pb: the head's bias by distance,
- * centred at 0; relpos_head). It sits between QKᵀ/√HS and the softmax,
- * on rows whose scores are complete: any kernel that makes whole score
- * rows can call it there. */
-static void add_position_bias(float *S, int i0, int n, int T, const float *pb)
+/* MPNet's relative-position bias (cpu.h): it sits between QKᵀ/√HS and
+ * the softmax, on rows whose scores are complete: any kernel that makes
+ * whole score rows can call it there. */
+void bert_cpu_add_position_bias(float *S, int i0, int n, int T, const float *pb)
 {
 	for (int r = 0; r < n; r++) {
 		const float *b = pb - (i0 + r);
@@ -450,7 +446,7 @@ static void attention_head(float *ctx, const float *qkv, int o, int T, int h, in
 			int n = T - i0 < rows ? T - i0 : rows;
 			sgemm_nt_alpha(n, T, HS, scale, q + (size_t)i0 * 3 * C, 3 * C, k, 3 * C, S, T);
 			if (pb)
-				add_position_bias(S, i0, n, T, pb);
+				bert_cpu_add_position_bias(S, i0, n, T, pb);
 			bert_cpu_softmax(S, n, T);
 			sgemm_nn(n, HS, T, S, T, v, 3 * C, out + (size_t)i0 * C, C);
 		}
@@ -473,7 +469,7 @@ static void attention_head(float *ctx, const float *qkv, int o, int T, int h, in
 		}
 	}
 	if (pb)
-		add_position_bias(S, 0, T, T, pb);
+		bert_cpu_add_position_bias(S, 0, T, T, pb);
 	bert_cpu_softmax(S, T, T);
 	for (int i = 0; i < T; i++) {
 		const float *si = S + (size_t)i * T;
@@ -495,7 +491,7 @@ void bert_cpu_attention(float *ctx, float *qkv, const float *qkv_b, int B, const
 	add_qkv_bias(qkv, qkv_b, C, 0, offsets[B]);
 	for (int b = 0; b < B; b++)
 		for (int h = 0; h < NH; h++)
-			attention_head(ctx, qkv, offsets[b], offsets[b + 1] - offsets[b], h, C, C / NH, relpos_head(rp, h),
+			attention_head(ctx, qkv, offsets[b], offsets[b + 1] - offsets[b], h, C, C / NH, bert_relpos_head(rp, h),
 				       scratch);
 }
 
@@ -755,7 +751,7 @@ static void step_attention(void *arg, int tid, int n)
 			break;
 		int b = item / NH, h = item % NH;
 		attention_head(c->ctx, c->qkv, s->offsets[b], s->offsets[b + 1] - s->offsets[b], h, C, C / NH,
-			       relpos_head(&c->relpos, h), S);
+			       bert_relpos_head(&c->relpos, h), S);
 	}
 }
 

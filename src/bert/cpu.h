@@ -104,6 +104,14 @@ struct bert_relpos {
 /* For cfg and w (a zero struct for BERT). Free with bert_relpos_free. */
 struct bert_relpos bert_relpos_new(const struct bert_config *cfg, const struct bert_weights *w);
 void bert_relpos_free(struct bert_relpos *rp);
+/* Head h's bias by distance, centred at distance 0 (pb[j - i]); NULL when
+ * rp is NULL or has no table (BERT). */
+const float *bert_relpos_head(const struct bert_relpos *rp, int h);
+/* The one term MPNet adds to attention: S (n, T), the scaled scores QKᵀ/√HS
+ * of query rows i0..i0+n-1 against keys 0..T-1 of one sequence, += pb[j -
+ * i], before the softmax. Its backward is the identity: dS flows on to Q
+ * and K unchanged, and the table's gradient is dS summed by bucket. */
+void bert_cpu_add_position_bias(float *S, int i0, int n, int T, const float *pb);
 /* pos (N): each token's position id, as the embeddings read it. BERT: its
  * index in its sequence. MPNet (create_position_ids_from_input_ids):
  * padding_idx + 1 + the sequence's non-pad tokens before it, padding_idx
