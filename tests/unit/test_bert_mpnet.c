@@ -201,6 +201,40 @@ static void test_fast_vs_ref(void)
 	bert_free(m);
 }
 
+/* A copy of mpnet-tiny whose config.json has key's value replaced by
+ * value (a JSON text): bert_load must refuse it naming the file and the
+ * reason (why). */
+static void refused(const char *key, const char *value, const char *why)
+{
+	char dir[] = "/tmp/herd-mpnet-XXXXXX", cmd[8192], err[512], text[4096], out[4096], pat[128];
+	FILE *f = fopen(path_of("tests/golden/mpnet-tiny/config.json"), "r");
+	size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+	if (f)
+		fclose(f);
+	text[n] = '\0';
+	snprintf(pat, sizeof pat, "\"%s\": ", key);
+	char *v = strstr(text, pat), *e;
+	int depth = 0;
+	CHECK(v != NULL && mkdtemp(dir) != NULL, "mpnet-tiny's config.json has %s", key);
+	if (!v)
+		return;
+	v += strlen(pat);
+	for (e = v; *e && (depth > 0 || (*e != ',' && *e != '\n')); e++)
+		depth += (*e == '[' || *e == '{') - (*e == ']' || *e == '}');
+	snprintf(out, sizeof out, "%.*s%s%s", (int)(v - text), text, value, e);
+	snprintf(cmd, sizeof cmd, "cp %s/* %s/", path_of("tests/golden/mpnet-tiny"), dir);
+	CHECK(system(cmd) == 0, "%s made", dir);
+	snprintf(cmd, sizeof cmd, "%s/config.json", dir);
+	f = fopen(cmd, "w");
+	CHECK(f && fputs(out, f) >= 0 && fclose(f) == 0, "config.json with %s %s written", key, value);
+	struct bert_options opt = {.device = BERT_DEVICE_CPU, .threads = 1};
+	bert_model *m = bert_load(dir, &opt, err, sizeof err);
+	CHECK(!m && strstr(err, "config.json") && strstr(err, why), "%s %s is refused: %s", key, value, m ? "loaded" : err);
+	bert_free(m);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0, "%s removed", dir);
+}
+
 int main(void)
 {
 	const char *t = getenv("HERD_TOP");
@@ -212,6 +246,10 @@ int main(void)
 	test_golden(rows, n, "mpnet-tiny");
 	test_golden(rows, n, "mpnet-tiny-mlm");
 	test_fast_vs_ref();
+	refused("relative_attention_num_buckets", "64", "not supported (MPNet's 32)");
+	refused("max_position_embeddings", "2", "leaves no position");
+	refused("architectures", "[\"MPNetForSequenceClassification\"]", "MPNetModel or MPNetForMaskedLM");
+	refused("model_type", "\"roberta\"", "\"bert\" or \"mpnet\"");
 	for (int i = 0; i < n; i++)
 		mjson_free(rows[i]);
 	return test_report();
