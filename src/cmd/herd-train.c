@@ -82,8 +82,9 @@ static const char usage[] =
 	"sees: report accuracy on it.\n"
 	"\n"
 	"Options:\n"
-	"  -m, --model DIR         the encoder: a BERT checkpoint directory (default\n"
-	"                          models/default; its own head, if any, is ignored)\n"
+	"  -m, --model DIR         the encoder: a BERT or MPNet checkpoint directory\n"
+	"                          (default models/default; its own head, if any, is\n"
+	"                          ignored)\n"
 	"  -o, --output FILE       the head to write (default DIR/head.safetensors;\n"
 	"                          old spelling: --out)\n"
 	"      --dtype T           f32 (default) or f16: the head's weights in the file (half\n"
@@ -874,8 +875,8 @@ static int finetune_main(const char *cmdline, const long *ntrain, const long *nv
 	if (!bm)
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
 	struct bert_config cfg = *bert_get_config(bm);
-	if (opt.max_len > cfg.max_pos)
-		opt.max_len = cfg.max_pos; /* what the position table holds */
+	if (opt.max_len > bert_max_tokens(&cfg))
+		opt.max_len = bert_max_tokens(&cfg); /* what the position table holds */
 	int base_labels = bert_get_head(bm) ? 0 : cfg.labels;
 	cfg.labels = opt.K;
 	struct bert_tmodel *m = bert_tmodel_new(&cfg, opt.finetune == FT_LORA ? opt.lora_rank : 0);
@@ -994,8 +995,8 @@ static int evaluate_main(const long *ntrain, const long *nval, const long *ntest
 	if (!m)
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
 	const struct bert_config *cfg = bert_get_config(m);
-	if (opt.max_len > cfg->max_pos)
-		opt.max_len = cfg->max_pos;
+	if (opt.max_len > bert_max_tokens(cfg))
+		opt.max_len = bert_max_tokens(cfg);
 	struct splits sp3;
 	splits_build(&sp3, bert_get_tokenizer(m));
 	static struct scores sc[3][MAX_DATASETS + 1];
