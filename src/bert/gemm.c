@@ -211,21 +211,30 @@ void bert_gemm_thread_init(void)
 
 /* ================================================================ choosing */
 
+const char *bert_gemm_dnnl_isa(void)
+{
+#if defined(HERD_GEMM_DNNL)
+	switch (dnnl_get_effective_cpu_isa()) {
+	case dnnl_cpu_isa_sse41: return "sse41";
+	case dnnl_cpu_isa_avx: return "avx";
+	case dnnl_cpu_isa_avx2: return "avx2";
+	case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+	case dnnl_cpu_isa_avx512_core: return "avx512_core";
+	case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+	case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+	case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+	default: return "?";
+	}
+#else
+	return "no oneDNN";
+#endif
+}
+
 static void names_init(void)
 {
 #if defined(HERD_GEMM_DNNL)
 	const dnnl_version_t *v = dnnl_version();
-	const char *isa = "?";
-	switch (dnnl_get_effective_cpu_isa()) {
-	case dnnl_cpu_isa_sse41: isa = "sse41"; break;
-	case dnnl_cpu_isa_avx: isa = "avx"; break;
-	case dnnl_cpu_isa_avx2: isa = "avx2"; break;
-	case dnnl_cpu_isa_avx512_core: isa = "avx512_core"; break;
-	case dnnl_cpu_isa_avx512_core_vnni: isa = "avx512_core_vnni"; break;
-	case dnnl_cpu_isa_avx512_core_bf16: isa = "avx512_core_bf16"; break;
-	case dnnl_cpu_isa_avx512_core_amx: isa = "avx512_core_amx"; break;
-	default: break;
-	}
+	const char *isa = bert_gemm_dnnl_isa();
 	snprintf(lib_name[LIB_DNNL], sizeof lib_name[LIB_DNNL], "oneDNN %d.%d dnnl_sgemm (%s)", v->major, v->minor,
 		 isa);
 #endif

@@ -29,6 +29,9 @@ int bert_gemm_choose(int C, int I, char *err, size_t errlen);
 /* What runs and why: "oneDNN 2.6 dnnl_sgemm (avx512_core): measured 151
  * vs OpenBLAS 0.3.21 SkylakeX 141 GFLOP/s, cached". */
 const char *bert_gemm_info(void);
+/* oneDNN's instruction set on this CPU (as ONEDNN_MAX_CPU_ISA lets
+ * it): "avx512_core_bf16", "avx2"; "no oneDNN" in a build without it. */
+const char *bert_gemm_dnnl_isa(void);
 /* Make the library run on the calling thread only (oneDNN's OpenMP
  * threads would fight the engine's own); once per thread. */
 void bert_gemm_thread_init(void);

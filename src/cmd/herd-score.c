@@ -110,8 +110,10 @@ static const char usage[] =
 	"                          sentence chunks\n"
 	"      --device D          auto (default: CUDA when a GPU is there), cpu or cuda\n"
 	"      --precision P       on CUDA: fp16 (default), bf16 or fp32; on the CPU: fp32\n"
-	"                          (default) or int8 (the projections in int8: dynamic\n"
-	"                          activation scales, per-channel weights; CPU only)\n"
+	"                          (default; fp16 too), int8 (the projections in int8:\n"
+	"                          dynamic activation scales, per-channel weights; CPU\n"
+	"                          only) or bf16 (the projections in bf16, fp32 sums;\n"
+	"                          needs AVX512_BF16, else exit 2)\n"
 	"      --threads N         threads for each stage: parsing, tokenizing, VADER,\n"
 	"                          writing, and the model on the CPU (default: all CPUs;\n"
 	"                          1: no pipeline, one window after the other)\n"
@@ -514,6 +516,8 @@ static struct scorer *bert_scorer_new(const struct bert_settings *set, opipe_poo
 	bs->set = *set;
 	bs->m = bert_load(set->dir, &o, err, sizeof err);
 	if (!bs->m) {
+		if (errno == ENOTSUP) /* a precision this device cannot run */
+			log_usage("%s", err);
 		if (errno == ENOENT && strstr(set->dir, "models/default"))
 			log_fatal(HERD_EXIT_FAIL, "%s (the default model is built by `make models`)", err);
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
