@@ -306,6 +306,13 @@ def main():
             t.fixed(ids[:BATCH])
             s, _ = best_of(reps, lambda: t.fixed(ids))
             p1 = row(name, work, f"torch {torch.__version__.split('+')[0]}", nfixed, s, nfixed * seq, fl, a.peak)
+            if "bf16" in (a.precisions or "").split(","):
+                # the peer at herd's --precision bf16: the model's weights and activations in bf16
+                t.model.to(torch.bfloat16)
+                t.fixed(ids[:BATCH])
+                s, _ = best_of(reps, lambda: t.fixed(ids))
+                row(name, work, f"torch {torch.__version__.split('+')[0]} bf16", nfixed, s, nfixed * seq, fl, a.peak)
+                t.model.to(torch.float32)
             o.fixed(ids[:BATCH])
             s, _ = best_of(reps, lambda: o.fixed(ids))
             p2 = row(name, work, f"onnxruntime {onnxruntime.__version__}", nfixed, s, nfixed * seq, fl, a.peak)

@@ -2,7 +2,8 @@
  * bf16.h — bf16 projections for the CPU engine (--precision bf16 on the
  * CPU, issue 15): the four projections of every layer through oneDNN's
  * matmul primitive with bf16 inputs and fp32 accumulation and output,
- * where the CPU has AVX512_BF16 (vdpbf16ps; AMX where oneDNN finds it).
+ * where the CPU has AVX512_BF16 (vdpbf16ps; whether oneDNN 2.6 takes AMX
+ * for these run-time-rows matmuls where a CPU has it is not measured).
  * The weights are rounded to bf16 once, at load (after the LoRA merge),
  * into the layout oneDNN's matmul asks for; each activation row block is
  * rounded to bf16 as it enters. The residual stream, attention, softmax,

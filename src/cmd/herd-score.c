@@ -88,6 +88,8 @@ static const char usage[] =
 	"each on the model's shapes the first time a model of that shape runs on this\n"
 	"CPU, and cached in $XDG_CACHE_HOME/herd/gemm (~/.cache/herd/gemm); the device\n"
 	"line says which and why. HERD_GEMM=dnnl|openblas|herd pins one.\n"
+	"--precision bf16 on the CPU needs AVX512_BF16 (through oneDNN's matmul);\n"
+	"HERD_CPU_NO_BF16=1 refuses it as a CPU without it does.\n"
 	"\n"
 	"Options:\n"
 	"  -m, --model M           vader, or a BERT model directory (default models/default\n"
