@@ -40,8 +40,8 @@
  */
 #include "bert/cpu.h"
 
-#include "bert/bf16.h"
 #include "bert/gemm.h"
+#include "bert/matmul.h"
 #include "bert/quant.h"
 #include "lib/tpool.h"
 #include "lib/util.h"
@@ -583,9 +583,9 @@ struct bert_cpu {
 	int32_t *qacc;                  /* per worker: (GEMM_MAX_ROWS, max OC) sums */
 	float *qscale;                  /* per worker: (2, groups, GEMM_MAX_ROWS) row scales and lows */
 	size_t qa_n, qacc_n;            /* their sizes per worker */
-	/* bf16 (bert_cpu_set_bf16): NULL in fp32 */
-	struct bert_bf16 *bf16;         /* oneDNN's matmuls, per-worker buffers */
-	struct bert_bf16_weight *bw;    /* (L, 4), as q */
+	/* oneDNN's matmul, packed weights (bert_cpu_set_matmul): fp32 or bf16 */
+	struct bert_mm *mm;             /* its primitives, per-worker buffers */
+	struct bert_mm_weight *mw;      /* (L, 4), as q */
 };
 
 /* What one parallel step needs; the step functions read it. */
@@ -600,7 +600,7 @@ struct step {
 	float *out;
 	const float *inp, *wt;
 	const struct bert_qweight *qw;
-	const struct bert_bf16_weight *bw; /* or through bf16 */
+	const struct bert_mm_weight *mw; /* or through oneDNN's matmul, packed */
 	int IC, OC;
 	int rows;        /* rows per GEMM block: gemm_rows(N) */
 	/* applied to each GEMM block's rows [r0, r0 + n) while they are hot */
@@ -628,9 +628,8 @@ static void step_gemm(void *arg, int tid, int n)
 			bert_quant_matmul(s->out + (size_t)r0 * s->OC, s->inp + (size_t)r0 * s->IC, rows, s->qw,
 					  c->qa + (size_t)tid * c->qa_n, c->qacc + (size_t)tid * c->qacc_n,
 					  c->qscale + (size_t)tid * 2 * BERT_QUANT_MAX_GROUPS * GEMM_MAX_ROWS);
-		else if (s->bw)
-			bert_bf16_matmul(c->bf16, tid, s->out + (size_t)r0 * s->OC, s->inp + (size_t)r0 * s->IC, rows,
-					 s->bw);
+		else if (s->mw)
+			bert_mm_run(c->mm, tid, s->out + (size_t)r0 * s->OC, s->inp + (size_t)r0 * s->IC, rows, s->mw);
 		else
 			sgemm_nt(rows, s->OC, s->IC, s->inp + (size_t)r0 * s->IC, s->IC, s->wt, s->IC,
 				 s->out + (size_t)r0 * s->OC, s->OC);
@@ -639,13 +638,13 @@ static void step_gemm(void *arg, int tid, int n)
 	}
 }
 
-/* out (N, OC) = inp (N, IC) · wᵀ (through int8 or bf16 when the backend
- * has the layer's weight k so), then epilogue on each block's rows. */
+/* out (N, OC) = inp (N, IC) · wᵀ (through int8 or oneDNN's matmul when
+ * the backend has the layer's weight k so), then epilogue on each block's rows. */
 static void gemm(struct step *s, float *out, const float *inp, const float *w, int k, int IC, int OC,
 		 void (*epilogue)(struct step *s, int r0, int n))
 {
 	s->qw = s->c->q ? &s->c->q[s->layer * 4 + k] : NULL;
-	s->bw = s->c->bw ? &s->c->bw[s->layer * 4 + k] : NULL;
+	s->mw = s->c->mw ? &s->c->mw[s->layer * 4 + k] : NULL;
 	s->out = out, s->inp = inp, s->wt = w, s->IC = IC, s->OC = OC, s->epilogue = epilogue;
 	atomic_store(&s->next, 0);
 	tpool_run(s->c->pool, step_gemm, s);
@@ -796,24 +795,24 @@ int bert_cpu_set_int8(struct bert_cpu *c, char *info, size_t infolen, char *err,
 	return 0;
 }
 
-int bert_cpu_set_bf16(struct bert_cpu *c, char *info, size_t infolen, char *err, size_t errlen)
+int bert_cpu_set_matmul(struct bert_cpu *c, int bf16, char *info, size_t infolen, char *err, size_t errlen)
 {
 	const struct bert_config *cfg = c->cfg;
 	int C = cfg->hidden, I = cfg->intermediate, L = cfg->layers;
 
-	c->bf16 = bert_bf16_new(tpool_size(c->pool), GEMM_MAX_ROWS, err, errlen);
-	if (!c->bf16)
+	c->mm = bert_mm_new(bf16 ? BERT_MM_BF16 : BERT_MM_F32, tpool_size(c->pool), GEMM_MAX_ROWS, err, errlen);
+	if (!c->mm)
 		return -1;
-	c->bw = xcalloc((size_t)L * 4, sizeof *c->bw);
+	c->mw = xcalloc((size_t)L * 4, sizeof *c->mw);
 	for (int l = 0; l < L; l++) {
 		const struct bert_layer_weights *lw = &c->w->layer[l];
-		if (bert_bf16_weight_init(c->bf16, &c->bw[l * 4 + 0], lw->qkv_w, 3 * C, C, err, errlen) < 0 ||
-		    bert_bf16_weight_init(c->bf16, &c->bw[l * 4 + 1], lw->attn_out_w, C, C, err, errlen) < 0 ||
-		    bert_bf16_weight_init(c->bf16, &c->bw[l * 4 + 2], lw->ffn_in_w, I, C, err, errlen) < 0 ||
-		    bert_bf16_weight_init(c->bf16, &c->bw[l * 4 + 3], lw->ffn_out_w, C, I, err, errlen) < 0)
+		if (bert_mm_weight_init(c->mm, &c->mw[l * 4 + 0], lw->qkv_w, 3 * C, C, err, errlen) < 0 ||
+		    bert_mm_weight_init(c->mm, &c->mw[l * 4 + 1], lw->attn_out_w, C, C, err, errlen) < 0 ||
+		    bert_mm_weight_init(c->mm, &c->mw[l * 4 + 2], lw->ffn_in_w, I, C, err, errlen) < 0 ||
+		    bert_mm_weight_init(c->mm, &c->mw[l * 4 + 3], lw->ffn_out_w, C, I, err, errlen) < 0)
 			return -1; /* bert_cpu_free frees what was made */
 	}
-	snprintf(info, infolen, "%s", bert_bf16_info(c->bf16));
+	snprintf(info, infolen, "%s", bert_mm_info(c->mm));
 	return 0;
 }
 
@@ -821,10 +820,10 @@ void bert_cpu_free(struct bert_cpu *c)
 {
 	if (!c)
 		return;
-	for (int i = 0; c->bw && i < c->cfg->layers * 4; i++)
-		bert_bf16_weight_free(&c->bw[i]);
-	free(c->bw);
-	bert_bf16_free(c->bf16);
+	for (int i = 0; c->mw && i < c->cfg->layers * 4; i++)
+		bert_mm_weight_free(&c->mw[i]);
+	free(c->mw);
+	bert_mm_free(c->mm);
 	for (int i = 0; c->q && i < c->cfg->layers * 4; i++)
 		bert_qweight_free(&c->q[i]);
 	free(c->q), free(c->qa), free(c->qacc), free(c->qscale);

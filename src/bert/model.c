@@ -494,11 +494,17 @@ static int pick_device(struct bert_model *m, const struct bert_options *opt, cha
 		/* bf16 on the CPU: AVX512_BF16's; a CPU without it is a usage
 		 * error to the caller (ENOTSUP, bert.h) */
 		char q[300];
-		if (bert_cpu_set_bf16(m->cpu, q, sizeof q, err, errlen) < 0) {
+		if (bert_cpu_set_matmul(m->cpu, 1, q, sizeof q, err, errlen) < 0) {
 			errno = ENOTSUP;
 			return -1;
 		}
 		snprintf(prec, sizeof prec, "bf16 projections: %s", q);
+	} else if (bert_gemm_packed()) {
+		/* the measured choice: fp32 projections on packed weights */
+		char q[300];
+		if (bert_cpu_set_matmul(m->cpu, 0, q, sizeof q, err, errlen) < 0)
+			return -1;
+		snprintf(prec, sizeof prec, "fp32 projections: %s", q);
 	}
 	snprintf(m->info, sizeof m->info, "cpu: %s, %s, %d thread%s%s%s%s", bert_cpu_gemm_name(), prec,
 		 bert_cpu_threads(m->cpu), bert_cpu_threads(m->cpu) == 1 ? "" : "s",

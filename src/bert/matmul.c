@@ -1,5 +1,6 @@
 /*
- * bf16.c — bf16 projections through oneDNN's matmul primitive (bf16.h).
+ * matmul.c — projections through oneDNN's matmul primitive, weights
+ * packed once, fp32 or bf16 (matmul.h).
  *
  * One primitive per projection shape (IC, OC), made with the rows left
  * to run time (DNNL_RUNTIME_DIM_VAL): the engine's row blocks (cpu.c's
@@ -10,12 +11,12 @@
  * Each worker has its own stream, bf16 activation buffer and scratchpad
  * (user-managed: oneDNN keeps no state between calls).
  *
- * oneDNN's matmul with fixed rows picks its brgemm kernels, ~5-10%
+ * oneDNN's matmul with fixed rows picks its brgemm kernels, in bf16 ~5%
  * faster per call on an AVX512_BF16 Xeon (88 vs 80-85 GFLOP/s, one
- * thread), but would need a primitive per block height, the last
- * block's any of 1..256: not worth the primitives here.
+ * thread), in fp32 about level (scripts/bench-dnnl-matmul.sh), but would
+ * need a primitive per block height, the last block's any of 1..256.
  */
-#include "bert/bf16.h"
+#include "bert/matmul.h"
 
 #include "bert/gemm.h"
 #include "lib/util.h"
@@ -105,20 +106,22 @@ int bert_bf16_supported(char *err, size_t errlen)
 
 struct shape {
 	int IC, OC;
-	dnnl_primitive_t prim;  /* out (M, OC) f32 = src (M, IC) bf16 · weights (IC, OC) bf16, M at run time */
+	dnnl_primitive_t prim;  /* out (M, OC) f32 = src (M, IC) · weights (IC, OC), M at run time */
 	dnnl_memory_desc_t wmd; /* the weights' layout it chose */
 	dnnl_memory_desc_t spmd; /* its scratchpad's */
 	size_t sp_bytes;         /* and that one's size (0: none) */
 	char impl[64];          /* oneDNN's name for the kernel: "gemm:jit", "brg:avx512_core_bf16" */
 };
 
-struct bert_bf16 {
+struct bert_mm {
+	enum bert_mm_type type;
+	dnnl_data_type_t dt; /* of the inputs: f32 or bf16 */
 	dnnl_engine_t eng;
 	dnnl_stream_t *stream; /* (workers) */
 	int workers, max_rows;
 	struct shape sh[MAX_SHAPES];
 	int nsh;
-	uint16_t *act;      /* per worker: (max_rows, max IC) bf16 activations */
+	uint16_t *act;      /* per worker: (max_rows, max IC) bf16 activations (bf16 only) */
 	size_t act_n;       /* its size per worker, in values */
 	char *scratch;      /* per worker: the largest scratchpad of the shapes */
 	size_t scratch_n;   /* its size per worker, in bytes (64-byte multiple) */
@@ -140,29 +143,30 @@ static const char *dnnl_why(dnnl_status_t s)
 	do {                                                                                                   \
 		dnnl_status_t st_ = (call);                                                                    \
 		if (st_ != dnnl_success)                                                                       \
-			return herd_errf(err, errlen, "bf16: oneDNN %s: %s (status %d)", what, dnnl_why(st_), \
+			return herd_errf(err, errlen, "matmul: oneDNN %s: %s (status %d)", what, dnnl_why(st_), \
 					 (int)st_);                                                            \
 	} while (0)
 
-struct bert_bf16 *bert_bf16_new(int workers, int max_rows, char *err, size_t errlen)
+struct bert_mm *bert_mm_new(enum bert_mm_type type, int workers, int max_rows, char *err, size_t errlen)
 {
-	if (bert_bf16_supported(err, errlen) < 0)
+	if (type == BERT_MM_BF16 && bert_bf16_supported(err, errlen) < 0)
 		return NULL;
-	struct bert_bf16 *e = xcalloc(1, sizeof *e);
+	struct bert_mm *e = xcalloc(1, sizeof *e);
+	e->type = type, e->dt = type == BERT_MM_BF16 ? dnnl_bf16 : dnnl_f32;
 	e->workers = workers, e->max_rows = max_rows;
 	e->stream = xcalloc((size_t)workers, sizeof *e->stream);
 	dnnl_status_t st = dnnl_engine_create(&e->eng, dnnl_cpu, 0);
 	for (int t = 0; st == dnnl_success && t < workers; t++)
 		st = dnnl_stream_create(&e->stream[t], e->eng, dnnl_stream_default_flags);
 	if (st != dnnl_success) {
-		herd_errf(err, errlen, "bf16: oneDNN's CPU engine: %s (status %d)", dnnl_why(st), (int)st);
-		bert_bf16_free(e);
+		herd_errf(err, errlen, "oneDNN's CPU engine: %s (status %d)", dnnl_why(st), (int)st);
+		bert_mm_free(e);
 		return NULL;
 	}
 	return e;
 }
 
-void bert_bf16_free(struct bert_bf16 *e)
+void bert_mm_free(struct bert_mm *e)
 {
 	if (!e)
 		return;
@@ -177,13 +181,13 @@ void bert_bf16_free(struct bert_bf16 *e)
 
 /* The primitive for (IC, OC): found, or made and added (its impl named
  * in info, the per-worker buffers grown to it). */
-static int shape_get(struct bert_bf16 *e, int IC, int OC, char *err, size_t errlen)
+static int shape_get(struct bert_mm *e, int IC, int OC, char *err, size_t errlen)
 {
 	for (int i = 0; i < e->nsh; i++)
 		if (e->sh[i].IC == IC && e->sh[i].OC == OC)
 			return i;
 	if (e->nsh == MAX_SHAPES)
-		return herd_errf(err, errlen, "bf16: more than %d projection shapes", MAX_SHAPES);
+		return herd_errf(err, errlen, "matmul: more than %d projection shapes", MAX_SHAPES);
 	struct shape *s = &e->sh[e->nsh];
 	dnnl_dims_t sd = {DNNL_RUNTIME_DIM_VAL, IC}, wd = {IC, OC}, dd = {DNNL_RUNTIME_DIM_VAL, OC};
 	dnnl_memory_desc_t smd, wany, dmd;
@@ -192,8 +196,8 @@ static int shape_get(struct bert_bf16 *e, int IC, int OC, char *err, size_t errl
 	dnnl_primitive_desc_t pd = NULL;
 	const char *impl = "?";
 
-	DNNL_TRY(dnnl_memory_desc_init_by_tag(&smd, 2, sd, dnnl_bf16, dnnl_ab), "source descriptor");
-	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wany, 2, wd, dnnl_bf16, dnnl_format_tag_any), "weights descriptor");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&smd, 2, sd, e->dt, dnnl_ab), "source descriptor");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wany, 2, wd, e->dt, dnnl_format_tag_any), "weights descriptor");
 	DNNL_TRY(dnnl_memory_desc_init_by_tag(&dmd, 2, dd, dnnl_f32, dnnl_ab), "output descriptor");
 	DNNL_TRY(dnnl_matmul_desc_init(&md, &smd, &wany, NULL, &dmd), "matmul descriptor");
 	DNNL_TRY(dnnl_primitive_attr_create(&attr), "attributes");
@@ -201,12 +205,12 @@ static int shape_get(struct bert_bf16 *e, int IC, int OC, char *err, size_t errl
 	if (st == dnnl_success)
 		st = dnnl_primitive_desc_create(&pd, &md, attr, e->eng, NULL);
 	dnnl_primitive_attr_destroy(attr);
-	DNNL_TRY(st, "matmul for bf16");
+	DNNL_TRY(st, "matmul");
 	dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
 	if (strncmp(impl, "ref", 3) == 0) {
-		/* oneDNN's plain loops: tens of times slower than fp32 */
-		herd_errf(err, errlen, "bf16: oneDNN has no bf16 kernel for this CPU (only '%s'); fp32 and int8 run here",
-			  impl);
+		/* oneDNN's plain loops: tens of times slower than sgemm */
+		herd_errf(err, errlen, "oneDNN has no %s matmul kernel for this CPU (only '%s')",
+			  e->type == BERT_MM_BF16 ? "bf16" : "fp32", impl);
 		dnnl_primitive_desc_destroy(pd);
 		return -1;
 	}
@@ -222,7 +226,7 @@ static int shape_get(struct bert_bf16 *e, int IC, int OC, char *err, size_t errl
 
 	/* the buffers, per worker, 64-byte aligned each */
 	size_t act = ((size_t)e->max_rows * (size_t)IC + 31) & ~(size_t)31;
-	if (act > e->act_n) {
+	if (e->type == BERT_MM_BF16 && act > e->act_n) {
 		free(e->act);
 		e->act_n = act;
 		e->act = xaligned(64, sizeof(uint16_t) * act * (size_t)e->workers);
@@ -248,7 +252,7 @@ static int shape_get(struct bert_bf16 *e, int IC, int OC, char *err, size_t errl
 	return e->nsh - 1;
 }
 
-int bert_bf16_weight_init(struct bert_bf16 *e, struct bert_bf16_weight *q, const float *w, int OC, int IC, char *err,
+int bert_mm_weight_init(struct bert_mm *e, struct bert_mm_weight *q, const float *w, int OC, int IC, char *err,
 			  size_t errlen)
 {
 	memset(q, 0, sizeof *q);
@@ -256,20 +260,24 @@ int bert_bf16_weight_init(struct bert_bf16 *e, struct bert_bf16_weight *q, const
 	if (k < 0)
 		return -1;
 	const struct shape *s = &e->sh[k];
-	/* w (OC, IC) row-major is (IC, OC) with tag ba: round it, then
-	 * reorder into the primitive's layout */
+	/* w (OC, IC) row-major is (IC, OC) with tag ba: round it (bf16),
+	 * then reorder into the primitive's layout */
 	dnnl_dims_t wd = {IC, OC};
 	dnnl_memory_desc_t plain;
 	dnnl_memory_t from = NULL, to = NULL;
 	dnnl_primitive_desc_t rpd = NULL;
 	dnnl_primitive_t r = NULL;
-	uint16_t *tmp = xmalloc(sizeof(uint16_t) * (size_t)OC * IC);
+	uint16_t *tmp = NULL;
+	const void *plain_w = w;
 
-	to_bf16_rows(tmp, w, (size_t)OC * IC);
+	if (e->type == BERT_MM_BF16) {
+		plain_w = tmp = xmalloc(sizeof(uint16_t) * (size_t)OC * IC);
+		to_bf16_rows(tmp, w, (size_t)OC * IC);
+	}
 	q->w = xaligned(64, (dnnl_memory_desc_get_size(&s->wmd) + 63) & ~(size_t)63);
-	dnnl_status_t st = dnnl_memory_desc_init_by_tag(&plain, 2, wd, dnnl_bf16, dnnl_ba);
-	if (st == dnnl_success)
-		st = dnnl_memory_create(&from, &plain, e->eng, tmp);
+	dnnl_status_t st = dnnl_memory_desc_init_by_tag(&plain, 2, wd, e->dt, dnnl_ba);
+	if (st == dnnl_success) /* only read */
+		st = dnnl_memory_create(&from, &plain, e->eng, (void *)plain_w);
 	if (st == dnnl_success)
 		st = dnnl_memory_create(&to, &s->wmd, e->eng, q->w);
 	if (st == dnnl_success)
@@ -288,30 +296,30 @@ int bert_bf16_weight_init(struct bert_bf16 *e, struct bert_bf16_weight *q, const
 	dnnl_memory_destroy(to);
 	free(tmp);
 	if (st != dnnl_success) {
-		bert_bf16_weight_free(q);
-		return herd_errf(err, errlen, "bf16: oneDNN's weight reorder (%d x %d): %s (status %d)", OC, IC,
+		bert_mm_weight_free(q);
+		return herd_errf(err, errlen, "oneDNN's weight reorder (%d x %d): %s (status %d)", OC, IC,
 				 dnnl_why(st), (int)st);
 	}
 	q->shape = k, q->OC = OC, q->IC = IC;
 	return 0;
 }
 
-void bert_bf16_matmul(struct bert_bf16 *e, int tid, float *out, const float *inp, int M,
-		      const struct bert_bf16_weight *q)
+void bert_mm_run(struct bert_mm *e, int tid, float *out, const float *inp, int M, const struct bert_mm_weight *q)
 {
 	const struct shape *s = &e->sh[q->shape];
-	uint16_t *act = e->act + (size_t)tid * e->act_n;
+	void *act = (void *)inp; /* only read */
 	dnnl_dims_t sd = {M, q->IC}, dd = {M, q->OC};
 	dnnl_memory_desc_t smd, dmd;
 	dnnl_memory_t src = NULL, wts = NULL, dst = NULL, sp = NULL;
 
 	if (M <= 0)
 		return;
-	to_bf16_rows(act, inp, (size_t)M * q->IC);
+	if (e->type == BERT_MM_BF16)
+		to_bf16_rows(act = e->act + (size_t)tid * e->act_n, inp, (size_t)M * q->IC);
 	/* descriptors of plain layouts and memory objects over our buffers:
 	 * nothing here can fail but an allocation of oneDNN's, which aborts
 	 * as ours do (lib/util.h) */
-	dnnl_status_t st = dnnl_memory_desc_init_by_tag(&smd, 2, sd, dnnl_bf16, dnnl_ab);
+	dnnl_status_t st = dnnl_memory_desc_init_by_tag(&smd, 2, sd, e->dt, dnnl_ab);
 	st = st ? st : dnnl_memory_desc_init_by_tag(&dmd, 2, dd, dnnl_f32, dnnl_ab);
 	st = st ? st : dnnl_memory_create(&src, &smd, e->eng, act);
 	st = st ? st : dnnl_memory_create(&wts, &s->wmd, e->eng, q->w);
@@ -329,49 +337,51 @@ void bert_bf16_matmul(struct bert_bf16 *e, int tid, float *out, const float *inp
 	dnnl_memory_destroy(dst);
 	dnnl_memory_destroy(sp);
 	if (st != dnnl_success) {
-		fprintf(stderr, "herd: bf16 matmul (%d x %d x %d): oneDNN %s (status %d)\n", M, q->IC, q->OC,
+		fprintf(stderr, "herd: matmul (%d x %d x %d): oneDNN %s (status %d)\n", M, q->IC, q->OC,
 			dnnl_why(st), (int)st);
 		abort();
 	}
 }
 
-const char *bert_bf16_info(const struct bert_bf16 *e)
+const char *bert_mm_info(const struct bert_mm *e)
 {
 	return e->info;
 }
 
-#else /* no oneDNN: bert_bf16_new refuses, nothing else is reached */
+#else /* no oneDNN: bert_mm_new refuses, nothing else is reached */
 
-struct bert_bf16 {
+struct bert_mm {
 	int unused;
 };
 
-struct bert_bf16 *bert_bf16_new(int workers, int max_rows, char *err, size_t errlen)
+struct bert_mm *bert_mm_new(enum bert_mm_type type, int workers, int max_rows, char *err, size_t errlen)
 {
-	(void)workers, (void)max_rows;
-	bert_bf16_supported(err, errlen);
+	(void)type, (void)workers, (void)max_rows;
+	if (type == BERT_MM_BF16)
+		bert_bf16_supported(err, errlen);
+	else
+		herd_errf(err, errlen, "oneDNN's matmul: this build has none (make GEMM=dnnl)");
 	return NULL;
 }
 
-void bert_bf16_free(struct bert_bf16 *e)
+void bert_mm_free(struct bert_mm *e)
 {
 	free(e);
 }
 
-int bert_bf16_weight_init(struct bert_bf16 *e, struct bert_bf16_weight *q, const float *w, int OC, int IC, char *err,
+int bert_mm_weight_init(struct bert_mm *e, struct bert_mm_weight *q, const float *w, int OC, int IC, char *err,
 			  size_t errlen)
 {
 	(void)e, (void)q, (void)w, (void)OC, (void)IC;
-	return bert_bf16_supported(err, errlen);
+	return herd_errf(err, errlen, "oneDNN's matmul: this build has none (make GEMM=dnnl)");
 }
 
-void bert_bf16_matmul(struct bert_bf16 *e, int tid, float *out, const float *inp, int M,
-		      const struct bert_bf16_weight *q)
+void bert_mm_run(struct bert_mm *e, int tid, float *out, const float *inp, int M, const struct bert_mm_weight *q)
 {
 	(void)e, (void)tid, (void)out, (void)inp, (void)M, (void)q; /* never reached: no context exists */
 }
 
-const char *bert_bf16_info(const struct bert_bf16 *e)
+const char *bert_mm_info(const struct bert_mm *e)
 {
 	(void)e;
 	return "none";
@@ -379,7 +389,7 @@ const char *bert_bf16_info(const struct bert_bf16 *e)
 
 #endif
 
-void bert_bf16_weight_free(struct bert_bf16_weight *q)
+void bert_mm_weight_free(struct bert_mm_weight *q)
 {
 	if (!q)
 		return;
