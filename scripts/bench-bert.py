@@ -256,7 +256,7 @@ def main():
     ap.add_argument("--work", default="/tmp/herd-bench-bert")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--precisions", default="int8", help="herd also at each --precision on the fixed shapes")
-    ap.add_argument("--gemms", default="dnnl,openblas", help="herd also pinned to each (HERD_GEMM) on the fixed shapes")
+    ap.add_argument("--gemms", default="dnnl,matmul,openblas", help="herd also pinned to each (HERD_GEMM) on the fixed shapes")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     torch.set_num_threads(a.threads)
