@@ -176,7 +176,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $< $(LIBHERD) $(LIBBERT) $(LIBHERD) $(LINK_LIBS) -o $@
 
-test: all $(UNIT_BINS)
+# src/bert on token ids or texts (tests/kernels/bert_driver.c), for check scripts
+$(BUILD)/tests/bert_driver: $(BUILD)/tests/kernels/bert_driver.o $(ALL_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $< $(LIBHERD) $(LIBBERT) $(LIBHERD) $(LINK_LIBS) -o $@
+
+test: all $(UNIT_BINS) $(BUILD)/tests/bert_driver
 	@HERD_BIN=$(abspath $(BINDIR)) HERD_BUILD=$(abspath $(BUILD)) HERD_SAN=$(SAN) tests/run.sh
 
 unit-test: $(UNIT_BINS)

@@ -105,16 +105,20 @@ def save_safetensors(path, tensors, dtype):
         f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
-def write_dir(d, config, vocab, files=None):
+def write_dir(d, config, vocab, tok_config=None, special_map=None):
+    """config.json, vocab.txt, tokenizer_config.json (BertTokenizer's unless
+    given) and special_tokens_map.json when given (make-mpnet-golden.py)."""
     os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "config.json"), "w") as f:
-        json.dump(config, f, indent=2)
-        f.write("\n")
+    files = [("config.json", config, 2), ("tokenizer_config.json",
+             tok_config or {"do_lower_case": True, "tokenizer_class": "BertTokenizer"}, None)]
+    if special_map:
+        files.append(("special_tokens_map.json", special_map, None))
+    for name, obj, indent in files:
+        with open(os.path.join(d, name), "w") as f:
+            json.dump(obj, f, indent=indent)
+            f.write("\n")
     with open(os.path.join(d, "vocab.txt"), "w") as f:
         f.write("\n".join(vocab) + "\n")
-    with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
-        json.dump({"do_lower_case": True, "tokenizer_class": "BertTokenizer"}, f)
-        f.write("\n")
 
 
 def randomize(model, seed):

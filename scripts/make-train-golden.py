@@ -8,6 +8,10 @@ optim.c) from PyTorch autograd, in .venv (scripts/setup-python.sh).
                                                    label smoothing
         tests/golden/train-tiny-mean.safetensors   bert-tiny-encoder (BertModel, mean pooled)
                                                    with a seeded linear classifier
+    .venv/bin/python scripts/make-train-golden.py mpnet
+        tests/golden/train-mpnet-tiny.safetensors  mpnet-tiny (MPNetModel, mean pooled, the
+                                                   relative-position bias's gradient too),
+                                                   class weights and label smoothing
     .venv/bin/python scripts/make-train-golden.py default MODEL_DIR OUT
         OUT: the same for the default encoder (MODEL_DIR, e.g. models/default) on
         32 real sentences; not committed (tests/bert/check-train-default.sh makes it)
@@ -15,7 +19,7 @@ optim.c) from PyTorch autograd, in .venv (scripts/setup-python.sh).
 Each file holds, as F32 tensors: input.ids, input.offsets, input.labels (the
 packed batch), input.class_weight, loss (the first step's loss), grad.<name>
 for every parameter (herd's names: "bert." dropped, Q/K/V fused as
-encoder.layer.N.attention.self.qkv.*), init.classifier.* when the classifier
+encoder.layer.N.attention.self.qkv.*; MPNet's attention.attn.qkv.*), init.classifier.* when the classifier
 was made here, and adamw.loss (the loss before each of 20 AdamW steps with
 warmup, linear decay and clipping). Its metadata names the model, the
 settings and this script (magic "herd-train-golden", version 1).
@@ -31,7 +35,7 @@ import sys
 
 import torch
 import torch.nn.functional as F
-from transformers import BertModel, BertTokenizer
+from transformers import AutoModel, AutoTokenizer, BertModel
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOLD = os.path.join(TOP, "tests", "golden")
@@ -94,7 +98,8 @@ class Classifier(torch.nn.Module):
             self.classifier.bias.copy_(torch.randn(K, generator=g) * 0.05)
 
     def forward(self, ids, mask):
-        out = self.bert(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids))
+        types = {} if self.bert.config.model_type == "mpnet" else {"token_type_ids": torch.zeros_like(ids)}
+        out = self.bert(input_ids=ids, attention_mask=mask, **types)
         if self.pooling == "cls":
             pooled = out.pooler_output
         else:
@@ -112,23 +117,24 @@ def grads_by_herd_name(model):
     named = dict(model.named_parameters())
     for name, p in named.items():
         n = herd_name(name)
-        for which in ("query", "key", "value"):
-            if f"attention.self.{which}." in n:
+        for which in ("self.query", "self.key", "self.value", "attn.q", "attn.k", "attn.v"):
+            if f"attention.{which}." in n:
                 break
         else:
             g["grad." + n] = p.grad.clone()
     for name in named:
         n = herd_name(name)
-        if "attention.self.query." in n:
-            base = name.replace("query.", "")
-            parts = [named[name.replace("query.", w + ".")].grad for w in ("query", "key", "value")]
-            g["grad." + herd_name(base).replace("attention.self.", "attention.self.qkv.")] = torch.cat(parts, 0)
+        for att, parts in (("attention.self.", ("query", "key", "value")), ("attention.attn.", ("q", "k", "v"))):
+            if att + parts[0] + "." in n:
+                base = name.replace(att + parts[0] + ".", att)
+                grads = [named[name.replace(att + parts[0] + ".", att + w + ".")].grad for w in parts]
+                g["grad." + herd_name(base).replace(att, att + "qkv.")] = torch.cat(grads, 0)
     return g
 
 
 def build(model_dir, pooling, K, seed, n_texts, max_len, class_weight, smoothing):
     torch.manual_seed(seed)
-    bert = BertModel.from_pretrained(model_dir, attn_implementation="eager", add_pooling_layer=(pooling == "cls"),
+    bert = AutoModel.from_pretrained(model_dir, attn_implementation="eager", add_pooling_layer=(pooling == "cls"),
                                      dtype=torch.float32)
     bert.config.hidden_dropout_prob = 0.0
     model = Classifier(bert, K, pooling, seed)
@@ -140,7 +146,7 @@ def build(model_dir, pooling, K, seed, n_texts, max_len, class_weight, smoothing
             model.classifier.weight.copy_(sd["classifier.weight"].float())
             model.classifier.bias.copy_(sd["classifier.bias"].float())
     model.eval()  # dropout off; gradients still flow
-    tok = BertTokenizer.from_pretrained(model_dir)
+    tok = AutoTokenizer.from_pretrained(model_dir)
     data = texts(n_texts)
     enc = [tok(s, truncation=True, max_length=max_len)["input_ids"] for s, _ in data]
     labels = torch.tensor([y for _, y in data])
@@ -211,11 +217,14 @@ def main():
             [1.0, 2.0, 0.5], 0.1, "tiny")
         run(os.path.join(GOLD, "bert-tiny-encoder"), "mean", 3, os.path.join(GOLD, "train-tiny-mean.safetensors"),
             2, 12, 32, [1.0, 1.0, 1.0], 0.0, "tiny")
+    elif what == "mpnet":
+        run(os.path.join(GOLD, "mpnet-tiny"), "mean", 3, os.path.join(GOLD, "train-mpnet-tiny.safetensors"), 4, 12,
+            48, [1.0, 1.5, 0.8], 0.05, "mpnet")
     elif what == "default" and len(sys.argv) == 4:
         run(os.path.abspath(sys.argv[2]), "mean", 3, sys.argv[3], 3, 32, 64, [1.0, 1.5, 0.8], 0.05,
             "default " + sys.argv[2] + " OUT")
     else:
-        sys.exit("usage: make-train-golden.py tiny | default MODEL_DIR OUT")
+        sys.exit("usage: make-train-golden.py tiny | mpnet | default MODEL_DIR OUT")
 
 
 if __name__ == "__main__":

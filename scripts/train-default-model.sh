@@ -10,7 +10,11 @@
 # out-of-domain SemEval-2017 microblogs (scripts/eval-microblogs.sh),
 # which no run trains or chooses on.
 #
-#   scripts/train-default-model.sh [--work DIR] NAME [HERD-TRAIN OPTIONS...]
+#   scripts/train-default-model.sh [--work DIR] [--base ENCODER] NAME [HERD-TRAIN OPTIONS...]
+#
+# --base trains on another bare encoder directory instead of the default's
+# (e.g. models/mpnet from scripts/fetch-mpnet.sh), on the same data and
+# splits, so that bases compare on the same held-out texts.
 #
 # The options come after the default model's own (rank 16, alpha 32,
 # lr 1e-3, 5 epochs, patience 2, --threads 2), so they override them.
@@ -24,8 +28,16 @@
 set -eu
 cd "$(dirname "$0")/.."
 work=.scratch/train
-[ "${1:-}" = "--work" ] && { work=$2; shift 2; }
-[ $# -ge 1 ] || { echo "usage: train-default-model.sh [--work DIR] NAME [HERD-TRAIN OPTIONS...]" >&2; exit 2; }
+base=
+while [ $# -ge 2 ]; do
+	case $1 in
+	--work) work=$2; shift 2 ;;
+	--base) base=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 1 ] || { echo "usage: train-default-model.sh [--work DIR] [--base ENCODER] NAME [HERD-TRAIN OPTIONS...]" >&2; exit 2; }
+[ -z "$base" ] || [ -f "$base/model.safetensors" ] || { echo "train-default-model: $base: no model.safetensors" >&2; exit 1; }
 name=$1
 shift
 data=${SHARED:-../shared/data}
@@ -33,11 +45,14 @@ pb=$data/financial-phrasebank/Sentences_50Agree.txt
 tw=$data/twitter-financial-news-sentiment/sent_train.csv
 [ -f "$pb" ] && [ -f "$tw" ] || { echo "skip: $pb or $tw absent"; exit 77; }
 mkdir -p "$work"
-scripts/build-default-model.sh -q --bare "$work/minilm"
+if [ -z "$base" ]; then
+	scripts/build-default-model.sh -q --bare "$work/minilm"
+	base=$work/minilm
+fi
 bin/herd-train --finetune lora --lora-rank 16 --lora-alpha 32 --lr 1e-3 \
 	--epochs 5 --patience 2 --val 0.1 --test 0.15 --dtype f16 --max-len 128 \
 	--threads 2 --label-map 0=negative,1=positive,2=neutral "$@" \
-	--model "$work/minilm" --out "$work/$name" --name "$name" \
+	--model "$base" --out "$work/$name" --name "$name" \
 	--checkpoint "$work/$name.ckpt" --resume --card "$work/$name.card.md" \
 	phrasebank="$pb" tweets="$tw" >"$work/$name.out" 2>"$work/$name.err"
 cat "$work/$name.out"

@@ -31,11 +31,28 @@ typedef struct bert_tokenizer bert_tokenizer;
 
 /* Load vocab.txt (one token per line, id = line number - 1). lowercase: 1
  * for uncased models (lower case + strip accents), as do_lower_case says.
- * Returns NULL and a message in err on failure. Free with
- * bert_tokenizer_free (NULL is a no-op). */
+ * BERT's special tokens ([CLS] [SEP] [UNK] [PAD] [MASK]). Returns NULL and
+ * a message in err on failure. Free with bert_tokenizer_free (NULL is a
+ * no-op). */
 bert_tokenizer *bert_tokenizer_load(const char *vocab_path, int lowercase, char *err, size_t errlen);
+
+/* A tokenizer's special tokens by name, as tokenizer_config.json (or
+ * special_tokens_map.json) names them: cls starts and sep ends every
+ * text, unk replaces what WordPiece cannot match; pad and mask are only
+ * recognized in text. BERT: [CLS] [SEP] [UNK] [PAD] [MASK]; MPNet: <s>
+ * </s> [UNK] <pad> <mask>. NULL or "" leaves a role out (pad, mask). */
+struct bert_special_tokens {
+	const char *cls, *sep, *unk, *pad, *mask;
+};
+#define BERT_SPECIAL_NAME_MAX 32
+/* bert_tokenizer_load with these special tokens. cls, sep and unk must be
+ * in the vocabulary; the others are recognized when they are. Each is cut
+ * out of the raw text wherever it occurs and kept whole. */
+bert_tokenizer *bert_tokenizer_load_special(const char *vocab_path, int lowercase, const struct bert_special_tokens *sp,
+					    char *err, size_t errlen);
 void bert_tokenizer_free(bert_tokenizer *tok);
-/* Tokenize text[0..len) (UTF-8) into ids: [CLS] word pieces [SEP],
+/* Tokenize text[0..len) (UTF-8) into ids: [CLS] word pieces [SEP] (the
+ * tokenizer's cls and sep: "<s> … </s>" for MPNet),
  * truncated to max_len ids in all (max_len >= 2; [SEP] always kept).
  * Returns the number of ids written (<= max_len). Thread-safe. */
 int bert_tokenize(const bert_tokenizer *tok, const char *text, size_t len, int max_len, int32_t *ids);
@@ -59,13 +76,22 @@ enum bert_device { BERT_DEVICE_AUTO, BERT_DEVICE_CPU, BERT_DEVICE_CUDA };
  * then picks the CPU). */
 enum bert_precision { BERT_FP32, BERT_FP16, BERT_BF16, BERT_INT8 };
 /* How a sequence becomes one vector before the classifier. */
+/* The encoder's architecture: config.json's model_type. */
+enum bert_arch {
+	BERT_ARCH_BERT,  /* "bert": absolute positions from 0, token types */
+	BERT_ARCH_MPNET, /* "mpnet": positions from padding_idx + 1 = 2, no token types, a relative-position
+			  * bias (T5's buckets, one (buckets, NH) table for all layers) added to the attention scores */
+};
 enum bert_pooling {
 	BERT_POOL_CLS_TANH, /* BertForSequenceClassification: tanh(W·h[CLS] + b) */
 	BERT_POOL_MEAN,     /* sentence-transformers: mean of last hidden states over real tokens */
 };
 
 struct bert_config {
+	enum bert_arch arch;
 	int vocab, hidden, layers, heads, intermediate, max_pos, type_vocab;
+	int pos_offset;              /* position id of a text's first token: 0 (BERT), 2 (MPNet) */
+	int rel_buckets;             /* MPNet: relative_attention_num_buckets (32); 0 for BERT */
 	float ln_eps;                /* layer_norm_eps */
 	enum bert_pooling pooling;
 	int labels;                  /* K; 0 when the checkpoint has no classifier head */
@@ -80,8 +106,15 @@ struct bert_options {
 	enum bert_precision precision; /* default FP16 on CUDA, fp32 on the CPU; INT8: the CPU's */
 	int threads;                   /* CPU threads, 0 = all cores */
 	int max_batch;                 /* largest B bert_run will be given (CUDA buffers) */
-	int max_len;                   /* largest T, <= max_pos */
+	int max_len;                   /* largest T, <= bert_max_tokens */
 };
+
+/* The longest sequence (ids) the position table holds: max_pos less
+ * pos_offset (512 for BERT's 512 and MPNet's 514). */
+static inline int bert_max_tokens(const struct bert_config *c)
+{
+	return c->max_pos - c->pos_offset;
+}
 
 /* Load a model directory. A BertForSequenceClassification checkpoint has
  * its head inside; a BertModel (sentence-transformers) takes its head from

@@ -7,7 +7,8 @@
  *
  *   qkv (N, 3C) = x Wqkvᵀ + b          GEMM, the bias on each block as it ends
  *   ctx (N, C)  = attention(qkv)       per (sequence, head): S = QKᵀ/√HS
- *                                      (GEMM, the scale as its alpha), softmax,
+ *                                      (GEMM, the scale as its alpha), [MPNet:
+ *                                      S += relative-position bias], softmax,
  *                                      SV (GEMM); own loops for short sequences
  *   x = LN(x + ctx Woᵀ + bo)           GEMM, bias + residual + LayerNorm on each block
  *   h (N, I) = gelu(x Wiᵀ + bi)        GEMM, bias + exact-erf GELU on each block
@@ -285,7 +286,68 @@ void bert_cpu_softmax(float *x, int R, int T)
 	}
 }
 
-void bert_cpu_attention_ref(float *ctx, const float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH)
+/* ================================================================ MPNet */
+
+int bert_relpos_bucket(int rel)
+{
+	/* MPNetEncoder.relative_position_bucket, num_buckets 32, max_distance
+	 * 128, in PyTorch's fp32: n = i - j; keys after the query take the
+	 * upper half; |n| < 8 exact, then log-spaced up to 128, capped */
+	const int half = BERT_RELPOS_BUCKETS / 2, exact = half / 2;
+	int n = -rel, ret = n < 0 ? half : 0;
+	n = n < 0 ? -n : n;
+	if (n < exact)
+		return ret + n;
+	float f = logf((float)n / (float)exact) / (float)log((double)BERT_RELPOS_MAX_DISTANCE / exact) *
+		  (float)(half - exact);
+	int large = exact + (int)f;
+	return ret + (large < half - 1 ? large : half - 1);
+}
+
+struct bert_relpos bert_relpos_new(const struct bert_config *cfg, const struct bert_weights *w)
+{
+	struct bert_relpos rp = {NULL, 0};
+	if (!w->rel_bias)
+		return rp;
+	int NH = cfg->heads, span = bert_max_tokens(cfg) - 1, W = 2 * span + 1;
+	rp.span = span;
+	rp.table = xmalloc(sizeof(float) * (size_t)NH * (size_t)W);
+	for (int d = -span; d <= span; d++) {
+		const float *row = w->rel_bias + (size_t)bert_relpos_bucket(d) * NH;
+		for (int h = 0; h < NH; h++)
+			rp.table[(size_t)h * W + span + d] = row[h];
+	}
+	return rp;
+}
+
+void bert_relpos_free(struct bert_relpos *rp)
+{
+	free(rp->table);
+	rp->table = NULL;
+}
+
+const float *bert_relpos_head(const struct bert_relpos *rp, int h)
+{
+	return rp && rp->table ? rp->table + (size_t)h * (2 * rp->span + 1) + rp->span : NULL;
+}
+
+void bert_cpu_positions(const struct bert_config *cfg, int B, const int32_t *ids, const int *offsets, int *pos)
+{
+	for (int b = 0; b < B; b++) {
+		int next = cfg->pos_offset;
+		for (int t = offsets[b]; t < offsets[b + 1]; t++) {
+			if (cfg->arch == BERT_ARCH_MPNET && ids[t] == cfg->pos_offset - 1)
+				pos[t] = cfg->pos_offset - 1; /* a pad token: padding_idx, not counted */
+			else
+				pos[t] = next++;
+		}
+	}
+}
+
+/* ================================================================ attention */
+
+void bert_cpu_attention_ref(float *ctx, const float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH,
+			    const float *rel_bias)
 {
 	int HS = C / NH;
 	float scale = 1.0f / sqrtf((float)HS);
@@ -302,6 +364,8 @@ void bert_cpu_attention_ref(float *ctx, const float *qkv, const float *qkv_b, in
 					for (int d = 0; d < HS; d++)
 						s += (double)(q[d] + qkv_b[h * HS + d]) * (k[d] + qkv_b[C + h * HS + d]);
 					p[j] = (float)s * scale;
+					if (rel_bias)
+						p[j] += rel_bias[(size_t)bert_relpos_bucket(j - i) * NH + h];
 				}
 				bert_cpu_softmax_ref(p, 1, T);
 				float *out = ctx + (size_t)(o + i) * C + h * HS;
@@ -354,11 +418,24 @@ static int attn_rows(int T)
 	return T > ATTN_BLOCK_MIN_T ? ATTN_QBLOCK : T;
 }
 
+/* MPNet's relative-position bias (cpu.h): it sits between QKᵀ/√HS and
+ * the softmax, on rows whose scores are complete: any kernel that makes
+ * whole score rows can call it there. */
+void bert_cpu_add_position_bias(float *S, int i0, int n, int T, const float *pb)
+{
+	for (int r = 0; r < n; r++) {
+		const float *b = pb - (i0 + r);
+		float *s = S + (size_t)r * T;
+		for (int j = 0; j < T; j++)
+			s[j] += b[j];
+	}
+}
+
 /* One (sequence, head) of qkv with its bias added: per block of query
- * rows, S (rows, T) = Q Kᵀ / √HS, softmax, ctx = S V. S has
- * attn_rows(T)·T + HS·T floats: the scores, then Kᵀ (HS, T) for the loop
- * path. */
-static void attention_head(float *ctx, const float *qkv, int o, int T, int h, int C, int HS, float *S)
+ * rows, S (rows, T) = Q Kᵀ / √HS, [+ pb's position bias (MPNet)], softmax,
+ * ctx = S V. S has attn_rows(T)·T + HS·T floats: the scores, then Kᵀ
+ * (HS, T) for the loop path. */
+static void attention_head(float *ctx, const float *qkv, int o, int T, int h, int C, int HS, const float *pb, float *S)
 {
 	float scale = 1.0f / sqrtf((float)HS);
 	const float *q = qkv + (size_t)o * 3 * C + h * HS, *k = q + C, *v = q + 2 * C;
@@ -369,6 +446,8 @@ static void attention_head(float *ctx, const float *qkv, int o, int T, int h, in
 		for (int i0 = 0; i0 < T; i0 += rows) {
 			int n = T - i0 < rows ? T - i0 : rows;
 			sgemm_nt_alpha(n, T, HS, scale, q + (size_t)i0 * 3 * C, 3 * C, k, 3 * C, S, T);
+			if (pb)
+				bert_cpu_add_position_bias(S, i0, n, T, pb);
 			bert_cpu_softmax(S, n, T);
 			sgemm_nn(n, HS, T, S, T, v, 3 * C, out + (size_t)i0 * C, C);
 		}
@@ -390,6 +469,8 @@ static void attention_head(float *ctx, const float *qkv, int o, int T, int h, in
 				si[j] += a * kd[j];
 		}
 	}
+	if (pb)
+		bert_cpu_add_position_bias(S, 0, T, T, pb);
 	bert_cpu_softmax(S, T, T);
 	for (int i = 0; i < T; i++) {
 		const float *si = S + (size_t)i * T;
@@ -406,16 +487,17 @@ static void attention_head(float *ctx, const float *qkv, int o, int T, int h, in
 }
 
 void bert_cpu_attention(float *ctx, float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH,
-			float *scratch)
+			const struct bert_relpos *rp, float *scratch)
 {
 	add_qkv_bias(qkv, qkv_b, C, 0, offsets[B]);
 	for (int b = 0; b < B; b++)
 		for (int h = 0; h < NH; h++)
-			attention_head(ctx, qkv, offsets[b], offsets[b + 1] - offsets[b], h, C, C / NH, scratch);
+			attention_head(ctx, qkv, offsets[b], offsets[b + 1] - offsets[b], h, C, C / NH, bert_relpos_head(rp, h),
+				       scratch);
 }
 
-/* x (N, C) = word + position (within the sequence) + type-0 embeddings,
- * rows [t0, t1) of the packed batch. */
+/* x (N, C) = word + position (pos: bert_cpu_positions) + type-0
+ * embeddings (none for MPNet), rows [t0, t1) of the packed batch. */
 static void embed_rows(float *x, const struct bert_config *cfg, const struct bert_weights *w, const int32_t *ids,
 		       const int *pos, int t0, int t1)
 {
@@ -423,8 +505,12 @@ static void embed_rows(float *x, const struct bert_config *cfg, const struct ber
 	for (int t = t0; t < t1; t++) {
 		const float *we = w->word_emb + (size_t)ids[t] * C, *pe = w->pos_emb + (size_t)pos[t] * C;
 		float *r = x + (size_t)t * C;
-		for (int i = 0; i < C; i++)
-			r[i] = we[i] + pe[i] + w->type_emb[i];
+		if (w->type_emb)
+			for (int i = 0; i < C; i++)
+				r[i] = we[i] + pe[i] + w->type_emb[i];
+		else
+			for (int i = 0; i < C; i++)
+				r[i] = we[i] + pe[i];
 	}
 }
 
@@ -483,14 +569,6 @@ static void classify(float *logits, const struct bert_config *cfg, const struct 
 	bert_cpu_matmul_ref(logits, pooled, w->cls_w, w->cls_b, B, cfg->hidden, cfg->labels);
 }
 
-static int *positions(int B, const int *offsets)
-{
-	int *pos = xmalloc(sizeof(int) * (size_t)(offsets[B] ? offsets[B] : 1));
-	for (int b = 0; b < B; b++)
-		for (int t = offsets[b]; t < offsets[b + 1]; t++)
-			pos[t] = t - offsets[b];
-	return pos;
-}
 
 void bert_cpu_forward_ref(const struct bert_config *cfg, const struct bert_weights *w, int B, const int32_t *ids,
 			  const int *offsets, const struct bert_cpu_out *out)
@@ -499,14 +577,15 @@ void bert_cpu_forward_ref(const struct bert_config *cfg, const struct bert_weigh
 	float *x = xmalloc(sizeof(float) * (size_t)N * C), *qkv = xmalloc(sizeof(float) * (size_t)N * 3 * C);
 	float *ctx = xmalloc(sizeof(float) * (size_t)N * C), *tmp = xmalloc(sizeof(float) * (size_t)N * C);
 	float *h = xmalloc(sizeof(float) * (size_t)N * I), *pooled = xmalloc(sizeof(float) * (size_t)B * C);
-	int *pos = positions(B, offsets);
+	int *pos = xmalloc(sizeof(int) * (size_t)(N ? N : 1));
+	bert_cpu_positions(cfg, B, ids, offsets, pos);
 
 	embed_rows(x, cfg, w, ids, pos, 0, N);
 	bert_cpu_add_layernorm_ref(x, NULL, NULL, w->emb_ln_g, w->emb_ln_b, N, C, cfg->ln_eps);
 	for (int l = 0; l < L; l++) {
 		const struct bert_layer_weights *lw = &w->layer[l];
 		bert_cpu_matmul_ref(qkv, x, lw->qkv_w, NULL, N, C, 3 * C);
-		bert_cpu_attention_ref(ctx, qkv, lw->qkv_b, B, offsets, C, cfg->heads);
+		bert_cpu_attention_ref(ctx, qkv, lw->qkv_b, B, offsets, C, cfg->heads, w->rel_bias);
 		bert_cpu_matmul_ref(tmp, ctx, lw->attn_out_w, NULL, N, C, C);
 		bert_cpu_add_layernorm_ref(x, tmp, lw->attn_out_b, lw->ln1_g, lw->ln1_b, N, C, cfg->ln_eps);
 		bert_cpu_matmul_ref(h, x, lw->ffn_in_w, NULL, N, C, I);
@@ -570,6 +649,7 @@ static size_t scratch_floats(int T, int C)
 struct bert_cpu {
 	const struct bert_config *cfg;
 	const struct bert_weights *w;
+	struct bert_relpos relpos; /* MPNet's position bias by head and distance */
 	tpool *pool; /* every layer's steps: GEMM row blocks handed out, rows split */
 	/* activations, grown to the largest batch seen */
 	int cap_n, cap_b, cap_t;
@@ -678,7 +758,8 @@ static void step_attention(void *arg, int tid, int n)
 		if (item >= s->B * NH)
 			break;
 		int b = item / NH, h = item % NH;
-		attention_head(c->ctx, c->qkv, s->offsets[b], s->offsets[b + 1] - s->offsets[b], h, C, C / NH, S);
+		attention_head(c->ctx, c->qkv, s->offsets[b], s->offsets[b + 1] - s->offsets[b], h, C, C / NH,
+			       bert_relpos_head(&c->relpos, h), S);
 	}
 }
 
@@ -755,6 +836,7 @@ struct bert_cpu *bert_cpu_new(const struct bert_config *cfg, const struct bert_w
 
 	c->cfg = cfg;
 	c->w = w;
+	c->relpos = bert_relpos_new(cfg, w);
 	if (threads <= 0)
 		threads = bert_cpu_count();
 	/* every worker runs the GEMM library on its own thread only: we split */
@@ -828,6 +910,7 @@ void bert_cpu_free(struct bert_cpu *c)
 		bert_qweight_free(&c->q[i]);
 	free(c->q), free(c->qa), free(c->qacc), free(c->qscale);
 	tpool_free(c->pool);
+	bert_relpos_free(&c->relpos);
 	free(c->x), free(c->qkv), free(c->ctx), free(c->tmp), free(c->h), free(c->pos);
 	free(c->pooled), free(c->cls), free(c->scratch);
 	free(c);
@@ -849,9 +932,7 @@ void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offs
 	for (int b = 0; b < B; b++)
 		T = offsets[b + 1] - offsets[b] > T ? offsets[b + 1] - offsets[b] : T;
 	grow(c, B, N, T);
-	for (int b = 0; b < B; b++)
-		for (int t = offsets[b]; t < offsets[b + 1]; t++)
-			c->pos[t] = t - offsets[b];
+	bert_cpu_positions(cfg, B, ids, offsets, c->pos);
 
 	tpool_run(c->pool, step_embed, &s);
 	for (int l = 0; l < cfg->layers; l++) {

@@ -90,15 +90,52 @@ void bert_cpu_bias_gelu_ref(float *h, const float *bias, int N, int I);
 /* x (R, T) = softmax of each row. */
 void bert_cpu_softmax(float *x, int R, int T);
 void bert_cpu_softmax_ref(float *x, int R, int T);
+/* ---------------------------------------------------------- MPNet's extras */
+
+/* MPNet's relative-position bias (transformers' MPNetEncoder): the score
+ * of query i against key j of a sequence gains rel_bias[bucket(j - i)][h],
+ * the same in every layer. bucket is T5's bidirectional one with 32
+ * buckets and max_distance 128 as MPNet computes it (in fp32: the same
+ * bucket as PyTorch's for every distance, tests/golden/mpnet-tiny). */
+#define BERT_RELPOS_BUCKETS 32
+#define BERT_RELPOS_MAX_DISTANCE 128
+int bert_relpos_bucket(int rel);
+/* The bias by head and distance, made once per model: table (NH, 2·span
+ * + 1), head h's bias at distance j - i = table[h·(2·span + 1) + span +
+ * j - i], span = the longest sequence less one. table NULL for BERT. */
+struct bert_relpos {
+	float *table;
+	int span;
+};
+/* For cfg and w (a zero struct for BERT). Free with bert_relpos_free. */
+struct bert_relpos bert_relpos_new(const struct bert_config *cfg, const struct bert_weights *w);
+void bert_relpos_free(struct bert_relpos *rp);
+/* Head h's bias by distance, centred at distance 0 (pb[j - i]); NULL when
+ * rp is NULL or has no table (BERT). */
+const float *bert_relpos_head(const struct bert_relpos *rp, int h);
+/* The one term MPNet adds to attention: S (n, T), the scaled scores QKᵀ/√HS
+ * of query rows i0..i0+n-1 against keys 0..T-1 of one sequence, += pb[j -
+ * i], before the softmax. Its backward is the identity: dS flows on to Q
+ * and K unchanged, and the table's gradient is dS summed by bucket. */
+void bert_cpu_add_position_bias(float *S, int i0, int n, int T, const float *pb);
+/* pos (N): each token's position id, as the embeddings read it. BERT: its
+ * index in its sequence. MPNet (create_position_ids_from_input_ids):
+ * padding_idx + 1 + the sequence's non-pad tokens before it, padding_idx
+ * (1) for a pad token (id 1). */
+void bert_cpu_positions(const struct bert_config *cfg, int B, const int32_t *ids, const int *offsets, int *pos);
+
 /* Self-attention of the packed batch: ctx (N, C) from qkv (N, 3C), the
  * QKV GEMM's output without its bias, and qkv_b (3C). Each sequence
- * attends to its own tokens only. The fast one (one thread; bert_cpu_run
+ * attends to its own tokens only. MPNet adds rp's bias to the scores
+ * before the softmax (rp NULL or its table NULL: none); the ref one reads
+ * rel_bias (buckets, NH) itself (NULL: none). The fast one (one thread; bert_cpu_run
  * spreads the same per-head code over its threads) needs scratch of
  * T·(T + C) floats for the longest T (T·(64 + C) past 256 tokens, where
  * it takes the query rows in blocks) and adds the bias into qkv in place; the ref
  * one leaves qkv alone. */
 void bert_cpu_attention(float *ctx, float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH,
-			float *scratch);
-void bert_cpu_attention_ref(float *ctx, const float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH);
+			const struct bert_relpos *rp, float *scratch);
+void bert_cpu_attention_ref(float *ctx, const float *qkv, const float *qkv_b, int B, const int *offsets, int C, int NH,
+			    const float *rel_bias);
 
 #endif

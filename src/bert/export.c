@@ -5,7 +5,10 @@
  * tensor names, Q/K/V apart again), which transformers and herd-score
  * both load: BertForSequenceClassification for the tanh pooler on [CLS],
  * BertModel plus herd's head.safetensors (a linear head on the mean) for
- * mean pooling. `--finetune lora` gives the base model's files as they
+ * mean pooling; an MPNet encoder (model_type "mpnet") is written as an
+ * MPNetModel with its own names (attention.attn.q/k/v/o,
+ * attention.LayerNorm, encoder.relative_attention_bias) plus
+ * head.safetensors. `--finetune lora` gives the base model's files as they
  * were, adapter.safetensors beside them (merged when herd-score loads
  * the directory) and head.safetensors.
  */
@@ -83,7 +86,21 @@ static void config_json(const struct bert_tmodel *m, const struct bert_export *x
 {
 	const struct bert_config *c = &m->cfg;
 	int cls = c->pooling == BERT_POOL_CLS_TANH;
-	size_t u = (size_t)snprintf(buf, len,
+	size_t u;
+	if (c->arch == BERT_ARCH_MPNET) {
+		/* MPNetConfig's fields; bos/pad/eos as MPNetTokenizer numbers them */
+		snprintf(buf, len,
+			 "{\n  \"architectures\": [\"MPNetModel\"],\n  \"model_type\": \"mpnet\",\n  \"vocab_size\": %d,\n"
+			 "  \"hidden_size\": %d,\n  \"num_hidden_layers\": %d,\n  \"num_attention_heads\": %d,\n"
+			 "  \"intermediate_size\": %d,\n  \"max_position_embeddings\": %d,\n"
+			 "  \"relative_attention_num_buckets\": %d,\n  \"layer_norm_eps\": %g,\n  \"hidden_act\": \"gelu\",\n"
+			 "  \"hidden_dropout_prob\": %g,\n  \"attention_probs_dropout_prob\": %g,\n"
+			 "  \"initializer_range\": 0.02,\n  \"bos_token_id\": 0,\n  \"pad_token_id\": 1,\n  \"eos_token_id\": 2\n}\n",
+			 c->vocab, c->hidden, c->layers, c->heads, c->intermediate, c->max_pos, c->rel_buckets,
+			 (double)c->ln_eps, (double)x->hidden_dropout, (double)x->attn_dropout);
+		return;
+	}
+	u = (size_t)snprintf(buf, len,
 		"{\n  \"architectures\": [\"%s\"],\n  \"model_type\": \"bert\",\n  \"vocab_size\": %d,\n"
 		"  \"hidden_size\": %d,\n  \"num_hidden_layers\": %d,\n  \"num_attention_heads\": %d,\n"
 		"  \"intermediate_size\": %d,\n  \"max_position_embeddings\": %d,\n  \"type_vocab_size\": %d,\n"
@@ -116,13 +133,14 @@ static int write_weights(const struct bert_tmodel *m, const char *path, char *er
 		const char *prefix = cls && strncmp(x->name, "classifier.", 11) != 0 ? "bert." : "";
 		if (!cls && strncmp(x->name, "classifier.", 11) == 0)
 			continue; /* mean pooling: the classifier goes to head.safetensors */
-		const char *q = strstr(x->name, "attention.self.qkv.");
-		if (q) { /* fused Q/K/V back to three tensors */
-			static const char *const part[3] = {"query", "key", "value"};
-			const char *what = q + strlen("attention.self.qkv.");
+		const char *q = strstr(x->name, ".qkv.");
+		if (q) { /* fused Q/K/V back to three tensors: BERT's self.query, MPNet's attn.q */
+			static const char *const part[2][3] = {{"query", "key", "value"}, {"q", "k", "v"}};
+			int mp = m->cfg.arch == BERT_ARCH_MPNET;
+			const char *what = q + strlen(".qkv.");
 			for (int p = 0; p < 3; p++, n++) {
-				snprintf(names[n], sizeof names[n], "%s%.*sattention.self.%s.%s", prefix, (int)(q - x->name),
-					 x->name, part[p], what);
+				snprintf(names[n], sizeof names[n], "%s%.*s.%s.%s", prefix, (int)(q - x->name), x->name,
+					 part[mp][p], what);
 				const float *d = m->param + x->off + (size_t)p * (x->n / 3);
 				t[n] = x->cols ? (struct safetensors_out){names[n], 2, {C, C}, d, 0}
 					       : (struct safetensors_out){names[n], 1, {C}, d, 0};
@@ -165,7 +183,8 @@ int bert_export_dir(const struct bert_tmodel *m, const struct bert_export *x, ch
 	if (mkdir(x->out_dir, 0777) != 0 && errno != EEXIST)
 		return bert_errf(err, errlen, "%s: %s", x->out_dir, strerror(errno));
 	if (copy_file(x->base_dir, x->out_dir, "vocab.txt", 0, err, errlen) < 0 ||
-	    copy_file(x->base_dir, x->out_dir, "tokenizer_config.json", 1, err, errlen) < 0)
+	    copy_file(x->base_dir, x->out_dir, "tokenizer_config.json", 1, err, errlen) < 0 ||
+	    copy_file(x->base_dir, x->out_dir, "special_tokens_map.json", 1, err, errlen) < 0)
 		return -1;
 	char *model = bert_join(x->out_dir, "model.safetensors"), *adapter = bert_join(x->out_dir, "adapter.safetensors");
 	int rc = -1;

@@ -18,13 +18,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const target_name[BERT_LORA_TARGETS] = {
-	"attention.self.query", "attention.self.key", "attention.self.value",
-	"attention.output.dense", "intermediate.dense", "output.dense"};
+/* by architecture: BERT's names, MPNet's */
+static const char *const target_names[2][BERT_LORA_TARGETS] = {
+	{"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+	 "intermediate.dense", "output.dense"},
+	{"attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o", "intermediate.dense",
+	 "output.dense"}};
 
-const char *bert_lora_target_name(int k)
+const char *bert_lora_target_name(const struct bert_config *cfg, int k)
 {
-	return target_name[k];
+	return target_names[cfg->arch == BERT_ARCH_MPNET][k];
 }
 
 void bert_lora_target_shape(const struct bert_config *cfg, int k, int *OC, int *IC)
@@ -123,9 +126,9 @@ int bert_lora_merge_file(const char *path, const struct bert_config *cfg, const 
 			int OC, IC, i = l * BERT_LORA_TARGETS + k;
 			char name[160];
 			bert_lora_target_shape(cfg, k, &OC, &IC);
-			snprintf(name, sizeof name, "encoder.layer.%d.%s.lora_A", l, target_name[k]);
+			snprintf(name, sizeof name, "encoder.layer.%d.%s.lora_A", l, bert_lora_target_name(cfg, k));
 			ok = (A[i] = take(st, path, name, (int)r, IC, err, errlen)) != NULL;
-			snprintf(name, sizeof name, "encoder.layer.%d.%s.lora_B", l, target_name[k]);
+			snprintf(name, sizeof name, "encoder.layer.%d.%s.lora_B", l, bert_lora_target_name(cfg, k));
 			ok = ok && (B[i] = take(st, path, name, OC, (int)r, err, errlen)) != NULL;
 		}
 	if (ok && safetensors_count(st) != 2 * n) {

@@ -2,7 +2,8 @@
  * lora.h — low-rank adapters (LoRA) on the encoder's projections: for a
  * weight W (OC, IC), W' = W + (alpha / r) · B · A with A (r, IC) and
  * B (OC, r). Six targets per layer: attention.self.query, .key, .value,
- * attention.output.dense, intermediate.dense, output.dense.
+ * attention.output.dense, intermediate.dense, output.dense (MPNet:
+ * attention.attn.q, .k, .v, .o, intermediate.dense, output.dense).
  *
  * Two callers: the training room (train.h's block carries the adapters;
  * before each step the adapted weights are formed, after it the
@@ -29,8 +30,8 @@ enum { BERT_LORA_Q, BERT_LORA_K, BERT_LORA_V, BERT_LORA_AO, BERT_LORA_FI, BERT_L
 
 struct bert_tmodel;
 
-/* "attention.self.query" … for target k. */
-const char *bert_lora_target_name(int k);
+/* "attention.self.query" … for target k (MPNet: "attention.attn.q" …). */
+const char *bert_lora_target_name(const struct bert_config *cfg, int k);
 /* (OC, IC) of target k. */
 void bert_lora_target_shape(const struct bert_config *cfg, int k, int *OC, int *IC);
 /* Where target k's weight starts in layer lw: Q, K and V are row blocks of

@@ -9,6 +9,14 @@
  * pooler tanh on [CLS], "classifier.*", labels from id2label: FinBERT) and
  * BertModel (with or without the "bert." prefix: sentence-transformers),
  * pooled by the mean over tokens, with its head from head.safetensors.
+ * MPNet (model_type "mpnet": MPNetModel or MPNetForMaskedLM, with or
+ * without the "mpnet." prefix: sentence-transformers' all-mpnet-base-v2)
+ * loads as the second kind: its attention weights have their own names
+ * (attention.attn.{q,k,v,o}, attention.LayerNorm), it has no token types,
+ * and one relative-position bias table (encoder.relative_attention_bias)
+ * that cpu.c adds to every layer's attention scores; it runs on the CPU
+ * only. The tokenizer's special tokens come from tokenizer_config.json
+ * (special_tokens_map.json), else the model type's defaults.
  * LayerNorm weights may be called weight/bias or gamma/beta; tensors the
  * encoder does not use (position_ids, MLM heads) are ignored.
  *
@@ -52,6 +60,7 @@ struct bert_model {
 	float *block;            /* every weight, one allocation */
 	struct bert_layer_weights *layers;
 	bert_tokenizer *tok;
+	char special[5][BERT_SPECIAL_NAME_MAX]; /* cls, sep, unk, pad, mask (tokenizer_config.json) */
 	int has_head;            /* head.safetensors (applied here, on the host) */
 	struct bert_head head;
 	char encoder_hash[9];    /* model.safetensors alone */
@@ -147,9 +156,14 @@ static int read_config(struct bert_model *m, const char *dir, enum arch *arch, c
 	if (!d)
 		goto out;
 	o = mjson_root(d);
-	if (mjson_get_str(o, "model_type", &s) == 1 && strcmp(s, "bert") != 0) {
-		bert_errf(err, errlen, "%s: model_type \"%s\" is not \"bert\"", path, s);
-		goto out;
+	c->arch = BERT_ARCH_BERT;
+	if (mjson_get_str(o, "model_type", &s) == 1) {
+		if (strcmp(s, "mpnet") == 0)
+			c->arch = BERT_ARCH_MPNET;
+		else if (strcmp(s, "bert") != 0) {
+			bert_errf(err, errlen, "%s: model_type \"%s\" is not supported (\"bert\" or \"mpnet\")", path, s);
+			goto out;
+		}
 	}
 	if (cfg_int(o, path, "hidden_size", 1, 16384, &c->hidden, err, errlen) < 0 ||
 	    cfg_int(o, path, "num_hidden_layers", 1, 256, &c->layers, err, errlen) < 0 ||
@@ -159,8 +173,27 @@ static int read_config(struct bert_model *m, const char *dir, enum arch *arch, c
 	    cfg_int(o, path, "max_position_embeddings", 2, 1 << 16, &c->max_pos, err, errlen) < 0)
 		goto out;
 	c->type_vocab = 2;
-	if (mjson_get(o, "type_vocab_size") &&
-	    cfg_int(o, path, "type_vocab_size", 1, 1 << 16, &c->type_vocab, err, errlen) < 0)
+	if (c->arch == BERT_ARCH_MPNET) {
+		/* MPNetEmbeddings: padding_idx 1, positions from 2, no token types */
+		c->type_vocab = 0;
+		c->pos_offset = 2;
+		c->rel_buckets = BERT_RELPOS_BUCKETS;
+		if (mjson_get(o, "relative_attention_num_buckets") &&
+		    cfg_int(o, path, "relative_attention_num_buckets", 1, 1 << 16, &c->rel_buckets, err, errlen) < 0)
+			goto out;
+		if (c->rel_buckets != BERT_RELPOS_BUCKETS) {
+			/* MPNetEncoder buckets with 32 whatever the table's size */
+			bert_errf(err, errlen, "%s: relative_attention_num_buckets %d is not supported (MPNet's %d)", path,
+				  c->rel_buckets, BERT_RELPOS_BUCKETS);
+			goto out;
+		}
+		if (c->max_pos <= c->pos_offset) {
+			bert_errf(err, errlen, "%s: max_position_embeddings %d leaves no position for a token (MPNet's "
+				  "start at %d)", path, c->max_pos, c->pos_offset);
+			goto out;
+		}
+	} else if (mjson_get(o, "type_vocab_size") &&
+		   cfg_int(o, path, "type_vocab_size", 1, 1 << 16, &c->type_vocab, err, errlen) < 0)
 		goto out;
 	if (c->hidden % c->heads) {
 		bert_errf(err, errlen, "%s: hidden_size %d is not a multiple of num_attention_heads %d", path, c->hidden,
@@ -184,7 +217,14 @@ static int read_config(struct bert_model *m, const char *dir, enum arch *arch, c
 	}
 	*arch = ARCH_MODEL;
 	v = mjson_get(o, "architectures");
-	if (v && v->type == MJSON_ARRAY && v->child && v->child->type == MJSON_STRING) {
+	if (v && v->type == MJSON_ARRAY && v->child && v->child->type == MJSON_STRING && c->arch == BERT_ARCH_MPNET) {
+		s = v->child->str;
+		if (strcmp(s, "MPNetModel") != 0 && strcmp(s, "MPNetForMaskedLM") != 0) {
+			bert_errf(err, errlen, "%s: architecture \"%s\" is not supported (MPNetModel or MPNetForMaskedLM: "
+				  "an encoder pooled by the mean, with its head from head.safetensors)", path, s);
+			goto out;
+		}
+	} else if (v && v->type == MJSON_ARRAY && v->child && v->child->type == MJSON_STRING) {
 		s = v->child->str;
 		if (strcmp(s, "BertForSequenceClassification") == 0)
 			*arch = ARCH_SEQCLS;
@@ -229,20 +269,64 @@ out:
 	return rc;
 }
 
-/* do_lower_case from tokenizer_config.json (default 1), name from herd.json. */
+/* The special tokens' names from a tokenizer_config.json or
+ * special_tokens_map.json object: "cls_token": "<s>" or {"content": "<s>",
+ * …}. Names not given keep what special[] holds. */
+static int read_specials(char special[5][BERT_SPECIAL_NAME_MAX], const struct mjson *o, const char *dir,
+			 const char *file, char *err, size_t errlen)
+{
+	static const char *const key[5] = {"cls_token", "sep_token", "unk_token", "pad_token", "mask_token"};
+	for (int k = 0; k < 5; k++) {
+		const struct mjson *v = mjson_get(o, key[k]);
+		const char *s = NULL;
+		if (v && v->type == MJSON_OBJECT)
+			v = mjson_get(v, "content");
+		if (!v || v->type == MJSON_NULL)
+			continue;
+		if (v->type == MJSON_STRING)
+			s = v->str;
+		if (!s || !*s || strlen(s) >= BERT_SPECIAL_NAME_MAX)
+			return bert_errf(err, errlen, "%s/%s: \"%s\" must be a token of 1..%d bytes", dir, file, key[k],
+					 BERT_SPECIAL_NAME_MAX - 1);
+		snprintf(special[k], BERT_SPECIAL_NAME_MAX, "%s", s);
+	}
+	return 0;
+}
+
+/* do_lower_case and the special tokens from tokenizer_config.json
+ * (default 1; the special tokens from special_tokens_map.json, then
+ * tokenizer_config.json, over the model type's defaults: BertTokenizer's
+ * or MPNetTokenizer's), name from herd.json. */
 static int read_extras(struct bert_model *m, const char *dir, char *err, size_t errlen)
 {
-	mjson_doc *d = read_json(dir, "tokenizer_config.json", 1, err, errlen);
+	static const char *const defaults[2][5] = {{"[CLS]", "[SEP]", "[UNK]", "[PAD]", "[MASK]"},
+						   {"<s>", "</s>", "[UNK]", "<pad>", "<mask>"}};
+	mjson_doc *d;
 	const char *s;
 	int b;
 
+	for (int k = 0; k < 5; k++)
+		snprintf(m->special[k], BERT_SPECIAL_NAME_MAX, "%s", defaults[m->cfg.arch == BERT_ARCH_MPNET][k]);
+	d = read_json(dir, "special_tokens_map.json", 1, err, errlen);
+	if (!d && err[0])
+		return -1;
+	if (d) {
+		int rc = read_specials(m->special, mjson_root(d), dir, "special_tokens_map.json", err, errlen);
+		mjson_free(d);
+		if (rc < 0)
+			return -1;
+	}
+	d = read_json(dir, "tokenizer_config.json", 1, err, errlen);
 	m->cfg.lowercase = 1;
 	if (!d && err[0])
 		return -1;
 	if (d) {
 		if (mjson_get_bool(mjson_root(d), "do_lower_case", &b) == 1)
 			m->cfg.lowercase = b;
+		int rc = read_specials(m->special, mjson_root(d), dir, "tokenizer_config.json", err, errlen);
 		mjson_free(d);
+		if (rc < 0)
+			return -1;
 	}
 	const char *base;
 	size_t n = strlen(dir);
@@ -335,10 +419,24 @@ static int load_weights(struct bert_model *m, struct loader *ld, enum arch arch)
 	int C = c->hidden, I = c->intermediate;
 	char name[200];
 	const float *q, *k, *v, *qb, *kb, *vb;
+	/* the attention's tensors: BERT's names, MPNet's */
+	enum { Q, K, V, QB, KB, VB, OW, OB, LN1G, LN1B, NATT };
+	static const char *const att[2][NATT] = {
+		{"attention.self.query.weight", "attention.self.key.weight", "attention.self.value.weight",
+		 "attention.self.query.bias", "attention.self.key.bias", "attention.self.value.bias",
+		 "attention.output.dense.weight", "attention.output.dense.bias", "attention.output.LayerNorm.weight",
+		 "attention.output.LayerNorm.bias"},
+		{"attention.attn.q.weight", "attention.attn.k.weight", "attention.attn.v.weight", "attention.attn.q.bias",
+		 "attention.attn.k.bias", "attention.attn.v.bias", "attention.attn.o.weight", "attention.attn.o.bias",
+		 "attention.LayerNorm.weight", "attention.LayerNorm.bias"}};
+	const char *const *an = att[c->arch == BERT_ARCH_MPNET];
 
 	LOAD(w->word_emb, "embeddings.word_embeddings.weight", c->vocab, C);
 	LOAD(w->pos_emb, "embeddings.position_embeddings.weight", c->max_pos, C);
-	LOAD(w->type_emb, "embeddings.token_type_embeddings.weight", c->type_vocab, C);
+	if (c->type_vocab)
+		LOAD(w->type_emb, "embeddings.token_type_embeddings.weight", c->type_vocab, C);
+	if (c->arch == BERT_ARCH_MPNET)
+		LOAD(w->rel_bias, "encoder.relative_attention_bias.weight", c->rel_buckets, c->heads);
 	LOAD(w->emb_ln_g, "embeddings.LayerNorm.weight", C, 0);
 	LOAD(w->emb_ln_b, "embeddings.LayerNorm.bias", C, 0);
 	for (int l = 0; l < c->layers; l++) {
@@ -349,19 +447,19 @@ static int load_weights(struct bert_model *m, struct loader *ld, enum arch arch)
 		LOAD(dst, name, d0, d1);                                        \
 	} while (0)
 		/* Q, K, V land back to back: (3C, C) then (3C) */
-		LAYER(q, "attention.self.query.weight", C, C);
-		LAYER(k, "attention.self.key.weight", C, C);
-		LAYER(v, "attention.self.value.weight", C, C);
-		LAYER(qb, "attention.self.query.bias", C, 0);
-		LAYER(kb, "attention.self.key.bias", C, 0);
-		LAYER(vb, "attention.self.value.bias", C, 0);
+		LAYER(q, an[Q], C, C);
+		LAYER(k, an[K], C, C);
+		LAYER(v, an[V], C, C);
+		LAYER(qb, an[QB], C, 0);
+		LAYER(kb, an[KB], C, 0);
+		LAYER(vb, an[VB], C, 0);
 		(void)k, (void)v, (void)kb, (void)vb;
 		lw->qkv_w = q;
 		lw->qkv_b = qb;
-		LAYER(lw->attn_out_w, "attention.output.dense.weight", C, C);
-		LAYER(lw->attn_out_b, "attention.output.dense.bias", C, 0);
-		LAYER(lw->ln1_g, "attention.output.LayerNorm.weight", C, 0);
-		LAYER(lw->ln1_b, "attention.output.LayerNorm.bias", C, 0);
+		LAYER(lw->attn_out_w, an[OW], C, C);
+		LAYER(lw->attn_out_b, an[OB], C, 0);
+		LAYER(lw->ln1_g, an[LN1G], C, 0);
+		LAYER(lw->ln1_b, an[LN1B], C, 0);
 		LAYER(lw->ffn_in_w, "intermediate.dense.weight", I, C);
 		LAYER(lw->ffn_in_b, "intermediate.dense.bias", I, 0);
 		LAYER(lw->ffn_out_w, "output.dense.weight", C, I);
@@ -403,7 +501,8 @@ static size_t weight_floats(const struct bert_config *c, enum arch arch, int K)
 {
 	size_t C = (size_t)c->hidden, I = (size_t)c->intermediate;
 	size_t per_layer = 3 * C * C + 3 * C + C * C + C + 2 * C + I * C + I + C * I + C + 2 * C;
-	size_t n = ((size_t)c->vocab + (size_t)c->max_pos + (size_t)c->type_vocab + 2) * C + (size_t)c->layers * per_layer;
+	size_t n = ((size_t)c->vocab + (size_t)c->max_pos + (size_t)c->type_vocab + 2) * C + (size_t)c->layers * per_layer +
+		   (size_t)c->rel_buckets * (size_t)c->heads;
 	if (arch == ARCH_SEQCLS)
 		n += C * C + C + (size_t)K * C + (size_t)K;
 	return n;
@@ -451,11 +550,16 @@ static int pick_device(struct bert_model *m, const struct bert_options *opt, cha
 	int needs_cpu = m->has_head && !bert_features_pooled_only(&m->head.feat, m->cfg.layers);
 	enum bert_device want = opt ? opt->device : BERT_DEVICE_AUTO;
 
-	int int8 = opt && opt->precision == BERT_INT8;
+	int int8 = opt && opt->precision == BERT_INT8, mpnet = m->cfg.arch == BERT_ARCH_MPNET;
 	if (int8 && want == BERT_DEVICE_CUDA)
 		return bert_errf(err, errlen, "device cuda: int8 runs on the CPU only (--device cpu)");
+	if (mpnet && want == BERT_DEVICE_CUDA)
+		return bert_errf(err, errlen, "device cuda: MPNet models run on the CPU only for now (--device cpu): the "
+			    "CUDA backend has no relative-position bias");
 	if (int8)
 		snprintf(why, sizeof why, "int8 runs on the CPU");
+	else if (mpnet)
+		snprintf(why, sizeof why, "MPNet runs on the CPU only");
 	else if (want != BERT_DEVICE_CPU) {
 		api = bert_cuda_backend(why, sizeof why);
 		cuda_ok = api && api->probe(why, sizeof why, cuda_name, sizeof cuda_name);
@@ -528,12 +632,13 @@ bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err
 		goto fail;
 	m->max_batch = opt && opt->max_batch > 0 ? opt->max_batch : DEFAULT_MAX_BATCH;
 	m->max_len = opt && opt->max_len > 0 ? opt->max_len : DEFAULT_MAX_LEN;
-	if (m->max_len > m->cfg.max_pos)
-		m->max_len = m->cfg.max_pos;
+	if (m->max_len > bert_max_tokens(&m->cfg))
+		m->max_len = bert_max_tokens(&m->cfg);
 
 #ifndef HERD_BERT_NO_TOKENIZER
 	path = bert_join(dir, "vocab.txt");
-	m->tok = bert_tokenizer_load(path, m->cfg.lowercase, err, errlen);
+	struct bert_special_tokens sp = {m->special[0], m->special[1], m->special[2], m->special[3], m->special[4]};
+	m->tok = bert_tokenizer_load_special(path, m->cfg.lowercase, &sp, err, errlen);
 	if (!m->tok)
 		goto fail;
 	if (bert_vocab_size(m->tok) > m->cfg.vocab) {
@@ -561,8 +666,9 @@ bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err
 	}
 	struct loader ld = {.st = st, .path = path, .err = err, .errlen = errlen};
 	char probe[300];
-	snprintf(probe, sizeof probe, "bert.embeddings.word_embeddings.weight");
-	ld.prefix = safetensors_find(st, probe) ? "bert." : "";
+	const char *prefix = m->cfg.arch == BERT_ARCH_MPNET ? "mpnet." : "bert.";
+	snprintf(probe, sizeof probe, "%sembeddings.word_embeddings.weight", prefix);
+	ld.prefix = safetensors_find(st, probe) ? prefix : "";
 	if (arch == ARCH_SEQCLS && !*ld.prefix && !safetensors_find(st, "embeddings.word_embeddings.weight")) {
 		bert_errf(err, errlen, "%s: missing tensor 'bert.embeddings.word_embeddings.weight'", path);
 		goto fail;
@@ -722,7 +828,7 @@ static void reserve(struct bert_model *m, size_t B, size_t N)
 static int pack(struct bert_model *m, int B, const int32_t *const *ids, const int *lens, char *err, size_t errlen)
 {
 	size_t N = 0;
-	int limit = m->device == BERT_DEVICE_CUDA ? m->max_len : m->cfg.max_pos;
+	int limit = m->device == BERT_DEVICE_CUDA ? m->max_len : bert_max_tokens(&m->cfg);
 
 	if (B < 0)
 		return bert_errf(err, errlen, "bert_run: %d sequences", B);

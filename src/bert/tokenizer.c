@@ -10,9 +10,11 @@
  * returns, so any number of threads may share one.
  *
  * The pipeline, in Hugging Face's order, for each text:
- *   1. special tokens ([CLS] [SEP] [PAD] [UNK] [MASK], when in the vocab)
- *      are cut out of the raw text and kept whole (PreTrainedTokenizer's
- *      trie); the pieces between them are tokenized on their own;
+ *   1. special tokens ([CLS] [SEP] [PAD] [UNK] [MASK], or the names the
+ *      model's tokenizer_config.json gives them: MPNet's <s> </s> <pad>
+ *      [UNK] <mask>; each when in the vocab) are cut out of the raw text
+ *      and kept whole (PreTrainedTokenizer's trie; the longest wins); the
+ *      pieces between them are tokenized on their own;
  *   2. clean: drop U+0000, U+FFFD and every category C* character except
  *      \t \n \r; \t \n \r and category Zs become spaces;
  *   3. CJK ideographs (the ranges of _is_chinese_char) become words of
@@ -68,10 +70,14 @@ struct bert_tokenizer {
 	uint32_t maxlen[2]; /* bytes: [0] the longest token, [1] the longest "##" token less its "##" */
 	int lowercase;
 	int32_t cls, sep, unk;
-	int32_t special_id[N_SPECIAL]; /* id of special_name[k], -1 when not in the vocab */
+	/* pad, unk, cls, sep, mask: their names ("" when the model has none)
+	 * and ids (-1 when not in the vocab) */
+	char special_name[N_SPECIAL][BERT_SPECIAL_NAME_MAX];
+	int32_t special_id[N_SPECIAL];
+	unsigned char special_first[128]; /* 1 for an ASCII byte a special token starts with */
 };
 
-static const char *const special_name[N_SPECIAL] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+static const struct bert_special_tokens bert_specials = {"[CLS]", "[SEP]", "[UNK]", "[PAD]", "[MASK]"};
 
 #define FILTER_BITS (1u << 19) /* 64 KiB: 6% of misses pass with a 30k vocabulary */
 #define FILTER_BIT(h) ((uint32_t)((h) >> 16) & (FILTER_BITS - 1))
@@ -185,11 +191,26 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 
 bert_tokenizer *bert_tokenizer_load(const char *vocab_path, int lowercase, char *err, size_t errlen)
 {
+	return bert_tokenizer_load_special(vocab_path, lowercase, &bert_specials, err, errlen);
+}
+
+bert_tokenizer *bert_tokenizer_load_special(const char *vocab_path, int lowercase, const struct bert_special_tokens *sp,
+					    char *err, size_t errlen)
+{
 	bert_tokenizer *t;
 	size_t len, lines = 0, cap;
-	char *text = read_file(vocab_path, &len, err, errlen);
+	const char *names[N_SPECIAL] = {sp->pad, sp->unk, sp->cls, sp->sep, sp->mask};
+	char *text;
 
-	if (!text)
+	for (int k = 0; k < N_SPECIAL; k++) {
+		size_t n = names[k] ? strlen(names[k]) : 0;
+		if (n >= BERT_SPECIAL_NAME_MAX || (n && (unsigned char)names[k][0] >= 0x80) || (!n && k >= 1 && k <= 3)) {
+			snprintf(err, errlen, "%s: special token \"%s\" must be 1..%d bytes and start with an ASCII character",
+				 vocab_path, names[k] ? names[k] : "", BERT_SPECIAL_NAME_MAX - 1);
+			return NULL;
+		}
+	}
+	if (!(text = read_file(vocab_path, &len, err, errlen)))
 		return NULL;
 	if (len >= UINT32_MAX) {
 		snprintf(err, errlen, "%s: too large for a vocabulary (%zu bytes)", vocab_path, len);
@@ -253,14 +274,18 @@ bert_tokenizer *bert_tokenizer_load(const char *vocab_path, int lowercase, char 
 	}
 	for (int32_t id = 0; id < t->n; id++)
 		vocab_insert(t, id);
-	for (int k = 0; k < N_SPECIAL; k++)
-		t->special_id[k] = bert_token_id(t, special_name[k]);
+	for (int k = 0; k < N_SPECIAL; k++) {
+		snprintf(t->special_name[k], BERT_SPECIAL_NAME_MAX, "%s", names[k] ? names[k] : "");
+		t->special_id[k] = names[k] && *names[k] ? bert_token_id(t, names[k]) : -1;
+		if (t->special_id[k] >= 0)
+			t->special_first[(unsigned char)names[k][0]] = 1;
+	}
 	t->unk = t->special_id[1];
 	t->cls = t->special_id[2];
 	t->sep = t->special_id[3];
 	if (t->unk < 0 || t->cls < 0 || t->sep < 0) {
-		snprintf(err, errlen, "%s: no %s token: not a BERT vocabulary", vocab_path,
-			 t->unk < 0 ? "[UNK]" : t->cls < 0 ? "[CLS]" : "[SEP]");
+		snprintf(err, errlen, "%s: no %s token: not the vocabulary of this model's tokenizer", vocab_path,
+			 t->unk < 0 ? names[1] : t->cls < 0 ? names[2] : names[3]);
 		bert_tokenizer_free(t);
 		return NULL;
 	}
@@ -661,12 +686,12 @@ static size_t lower(struct buf *d, const uint32_t *s, size_t n, uint32_t *maxcp)
 	return m;
 }
 
-static int is_special_name(const uint32_t *s, size_t n)
+static int is_special_name(const bert_tokenizer *t, const uint32_t *s, size_t n)
 {
-	if (n < 5 || n > 6 || s[0] != '[')
+	if (n >= BERT_SPECIAL_NAME_MAX)
 		return 0;
 	for (int k = 0; k < N_SPECIAL; k++) {
-		const char *name = special_name[k];
+		const char *name = t->special_name[k];
 		size_t i = 0;
 		while (i < n && name[i] && s[i] == (unsigned char)name[i])
 			i++;
@@ -690,7 +715,7 @@ static void flush_word(struct work *w)
 		n = nfc(&w->a, s, n);
 		s = w->a.p;
 	}
-	if (is_special_name(s, n)) { /* never_split: looked up as it is */
+	if (is_special_name(w->t, s, n)) { /* never_split: looked up as it is */
 		piece(w, s, n);
 		return;
 	}
@@ -759,15 +784,17 @@ static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 	return 1;
 }
 
-/* The special token that starts at s[0..n), or -1. */
+/* The special token that starts at s[0..n) (the longest, when two do), or -1. */
 static int special_at(const bert_tokenizer *t, const unsigned char *s, size_t n)
 {
+	int best = -1;
+	size_t best_len = 0;
 	for (int k = 0; k < N_SPECIAL; k++) {
-		size_t len = strlen(special_name[k]);
-		if (t->special_id[k] >= 0 && n >= len && memcmp(s, special_name[k], len) == 0)
-			return k;
+		size_t len = strlen(t->special_name[k]);
+		if (t->special_id[k] >= 0 && len > best_len && n >= len && memcmp(s, t->special_name[k], len) == 0)
+			best = k, best_len = len;
 	}
-	return -1;
+	return best;
 }
 
 static void run(const bert_tokenizer *t, const char *text, size_t len, struct out *o)
@@ -781,6 +808,13 @@ static void run(const bert_tokenizer *t, const char *text, size_t len, struct ou
 	while (i < len && !o->stop) {
 		uint32_t c = s[i];
 		if (c < 0x80) {
+			if (t->special_first[c] && (k = special_at(t, s + i, len - i)) >= 0) {
+				flush_word(&w);
+				if (!o->stop)
+					emit(o, t->special_id[k]);
+				i += strlen(t->special_name[k]);
+				continue;
+			}
 			switch (ascii_class[c]) {
 			case A_SPACE:
 				flush_word(&w);
@@ -788,13 +822,6 @@ static void run(const bert_tokenizer *t, const char *text, size_t len, struct ou
 			case A_DROP:
 				break;
 			case A_PUNCT:
-				if (c == '[' && (k = special_at(t, s + i, len - i)) >= 0) {
-					flush_word(&w);
-					if (!o->stop)
-						emit(o, t->special_id[k]);
-					i += strlen(special_name[k]);
-					continue;
-				}
 				push(&w, c);
 				break;
 			default:

@@ -20,6 +20,14 @@
  * every run (rows of N by worker, weight-gradient rows by worker,
  * column sums by worker): a run is deterministic for a thread count.
  *
+ * MPNet (model_type "mpnet") differs in three places: positions from 2
+ * and no token types in the embeddings (bert_cpu_positions), and the
+ * relative-position bias added to each head's scores before the softmax
+ * (bert_cpu_add_position_bias, from the table in the BT_RELPOS slot). Its
+ * backward is the identity on dS; the table's gradient (full fine-tuning)
+ * is dS summed by head and distance per (sequence, head), then by bucket
+ * in item order, so it is as deterministic as the rest.
+ *
  * Gradients are checked against PyTorch autograd (scripts/make-train-golden.py,
  * tests/unit/test_bert_train.c).
  */
@@ -62,18 +70,27 @@ struct bert_tmodel *bert_tmodel_new(const struct bert_config *cfg, int lora_rank
 	size_t cap = 0;
 	char name[80];
 
+	int mpnet = cfg->arch == BERT_ARCH_MPNET;
 	m->cfg = *cfg;
 	add_tensor(m, &cap, "embeddings.word_embeddings.weight", cfg->vocab, C, -1, 0);
 	add_tensor(m, &cap, "embeddings.position_embeddings.weight", cfg->max_pos, C, -1, 0);
-	add_tensor(m, &cap, "embeddings.token_type_embeddings.weight", cfg->type_vocab, C, -1, 0);
+	if (mpnet) /* BT_RELPOS */
+		add_tensor(m, &cap, "encoder.relative_attention_bias.weight", cfg->rel_buckets, cfg->heads, -1, 0);
+	else
+		add_tensor(m, &cap, "embeddings.token_type_embeddings.weight", cfg->type_vocab, C, -1, 0);
 	add_tensor(m, &cap, "embeddings.LayerNorm.weight", C, 0, -1, 0);
 	add_tensor(m, &cap, "embeddings.LayerNorm.bias", C, 0, -1, 0);
 	for (int l = 0; l < cfg->layers; l++) {
-		static const char *const slot[BT_PER_LAYER] = {
-			"attention.self.qkv.weight", "attention.self.qkv.bias", "attention.output.dense.weight",
-			"attention.output.dense.bias", "attention.output.LayerNorm.weight",
-			"attention.output.LayerNorm.bias", "intermediate.dense.weight", "intermediate.dense.bias",
-			"output.dense.weight", "output.dense.bias", "output.LayerNorm.weight", "output.LayerNorm.bias"};
+		static const char *const slots[2][BT_PER_LAYER] = {
+			{"attention.self.qkv.weight", "attention.self.qkv.bias", "attention.output.dense.weight",
+			 "attention.output.dense.bias", "attention.output.LayerNorm.weight",
+			 "attention.output.LayerNorm.bias", "intermediate.dense.weight", "intermediate.dense.bias",
+			 "output.dense.weight", "output.dense.bias", "output.LayerNorm.weight", "output.LayerNorm.bias"},
+			{"attention.attn.qkv.weight", "attention.attn.qkv.bias", "attention.attn.o.weight",
+			 "attention.attn.o.bias", "attention.LayerNorm.weight", "attention.LayerNorm.bias",
+			 "intermediate.dense.weight", "intermediate.dense.bias", "output.dense.weight", "output.dense.bias",
+			 "output.LayerNorm.weight", "output.LayerNorm.bias"}};
+		const char *const *slot = slots[mpnet];
 		static const int rows_of[BT_PER_LAYER] = {3, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1}; /* 0 = I */
 		for (int s = 0; s < BT_PER_LAYER; s++) {
 			int rows = rows_of[s] ? rows_of[s] * C : I;
@@ -94,9 +111,9 @@ struct bert_tmodel *bert_tmodel_new(const struct bert_config *cfg, int lora_rank
 		for (int k = 0; k < BERT_LORA_TARGETS; k++) {
 			int OC, IC;
 			bert_lora_target_shape(cfg, k, &OC, &IC);
-			snprintf(name, sizeof name, "encoder.layer.%d.%s.lora_A", l, bert_lora_target_name(k));
+			snprintf(name, sizeof name, "encoder.layer.%d.%s.lora_A", l, bert_lora_target_name(cfg, k));
 			add_tensor(m, &cap, name, lora_rank, IC, l, 0);
-			snprintf(name, sizeof name, "encoder.layer.%d.%s.lora_B", l, bert_lora_target_name(k));
+			snprintf(name, sizeof name, "encoder.layer.%d.%s.lora_B", l, bert_lora_target_name(cfg, k));
 			add_tensor(m, &cap, name, OC, lora_rank, l, 0);
 		}
 	m->param = xcalloc(m->P, sizeof(float));
@@ -140,7 +157,11 @@ static float *G_(const struct bert_tmodel *m, int layer, int slot)
 void bert_tmodel_weights(const struct bert_tmodel *m, struct bert_weights *w, struct bert_layer_weights *lw)
 {
 	memset(w, 0, sizeof *w);
-	w->word_emb = P_(m, -1, BT_WORD), w->pos_emb = P_(m, -1, BT_POS), w->type_emb = P_(m, -1, BT_TYPE);
+	w->word_emb = P_(m, -1, BT_WORD), w->pos_emb = P_(m, -1, BT_POS);
+	if (m->cfg.arch == BERT_ARCH_MPNET)
+		w->rel_bias = P_(m, -1, BT_RELPOS);
+	else
+		w->type_emb = P_(m, -1, BT_TYPE);
 	w->emb_ln_g = P_(m, -1, BT_EMB_G), w->emb_ln_b = P_(m, -1, BT_EMB_B);
 	for (int l = 0; l < m->cfg.layers; l++) {
 		lw[l] = (struct bert_layer_weights){
@@ -164,7 +185,10 @@ int bert_tmodel_from_weights(struct bert_tmodel *m, const struct bert_weights *w
 #define CP(dst, src, n) memcpy((dst), (src), sizeof(float) * (n))
 	CP(P_(m, -1, BT_WORD), w->word_emb, (size_t)c->vocab * C);
 	CP(P_(m, -1, BT_POS), w->pos_emb, (size_t)c->max_pos * C);
-	CP(P_(m, -1, BT_TYPE), w->type_emb, (size_t)c->type_vocab * C);
+	if (c->arch == BERT_ARCH_MPNET)
+		CP(P_(m, -1, BT_RELPOS), w->rel_bias, (size_t)c->rel_buckets * c->heads);
+	else
+		CP(P_(m, -1, BT_TYPE), w->type_emb, (size_t)c->type_vocab * C);
 	CP(P_(m, -1, BT_EMB_G), w->emb_ln_g, C);
 	CP(P_(m, -1, BT_EMB_B), w->emb_ln_b, C);
 	for (int l = 0; l < c->layers; l++) {
@@ -212,6 +236,9 @@ struct bert_trainer {
 	float *XHE, *RE;            /* (N, C) (N) */
 	float *dX, *dS, *dA, *dM, *dC, *dQKV, *dH; /* backward scratch */
 	float *scratch;             /* (threads, 2 T²) attention */
+	struct bert_relpos rp;      /* MPNet: the bias by head and distance, made from the block each step */
+	float *dRD;                 /* MPNet, full: (NH·Σ(2T - 1)) dS summed by (sequence, head, distance) */
+	size_t *rd_off, cap_rd;     /* (B + 1) where each sequence's sums start; dRD's size */
 	int *pos, *seq;             /* (N) position in its sequence, its sequence */
 	size_t *att_off;            /* (B + 1) */
 	float *cls, *pre, *pooled, *poold, *lg, *dlg, *dp, *dcls; /* (B, C or K) */
@@ -526,13 +553,18 @@ static void embed_rows(struct job *j, int r0, int r1, int tid)
 	struct bert_trainer *t = j->t;
 	const struct bert_tmodel *m = t->m;
 	int C = m->cfg.hidden;
-	const float *word = P_(m, -1, BT_WORD), *pos = P_(m, -1, BT_POS), *type = P_(m, -1, BT_TYPE);
+	const float *word = P_(m, -1, BT_WORD), *pos = P_(m, -1, BT_POS);
+	const float *type = m->cfg.arch == BERT_ARCH_MPNET ? NULL : P_(m, -1, BT_TYPE);
 	const int32_t *ids = (const int32_t *)j->A;
 	for (int r = r0; r < r1; r++) {
 		const float *we = word + (size_t)ids[r] * C, *pe = pos + (size_t)t->pos[r] * C;
 		float *x = j->out + (size_t)r * C;
-		for (int c = 0; c < C; c++)
-			x[c] = we[c] + pe[c] + type[c];
+		if (type)
+			for (int c = 0; c < C; c++)
+				x[c] = we[c] + pe[c] + type[c];
+		else
+			for (int c = 0; c < C; c++)
+				x[c] = we[c] + pe[c];
 	}
 }
 
@@ -590,6 +622,8 @@ static void attn_fwd_items(struct job *j, int r0, int r1, int tid)
 		size_t a0 = t->att_off[b] + (size_t)h * T * T;
 		float *P = att + a0;
 		bert_cpu_sgemm('N', 'T', T, T, HS, scale, q, 3 * C, k, 3 * C, 0.0f, P, T);
+		if (t->rp.table)
+			bert_cpu_add_position_bias(P, 0, T, T, bert_relpos_head(&t->rp, h));
 		bert_cpu_softmax(P, T, T);
 		const float *use = drop_probs(j, P, Pd, a0, T);
 		bert_cpu_sgemm('N', 'N', T, HS, T, 1.0f, use, T, v, 3 * C, 0.0f, ctx + (size_t)o * C + h * HS, C);
@@ -633,6 +667,13 @@ static void attn_bwd_items(struct job *j, int r0, int r1, int tid)
 			for (int c = 0; c < T; c++)
 				d[c] = p[c] * (d[c] - s);
 		}
+		if (j->out2) { /* MPNet: dS by distance c - r, for the bias table's gradient */
+			float *rd = j->out2 + t->rd_off[b] + (size_t)h * (2 * T - 1) + (T - 1);
+			memset(rd - (T - 1), 0, sizeof(float) * (size_t)(2 * T - 1));
+			for (int r = 0; r < T; r++)
+				for (int c = 0; c < T; c++)
+					rd[c - r] += dP[(size_t)r * T + c];
+		}
 		/* dQ = scale dS K; dK = scale dSᵀ Q */
 		bert_cpu_sgemm('N', 'N', T, HS, T, scale, dP, T, k, 3 * C, 0.0f, dq, 3 * C);
 		bert_cpu_sgemm('T', 'N', T, HS, T, scale, dP, T, q, 3 * C, 0.0f, dk, 3 * C);
@@ -659,13 +700,30 @@ static void free_acts(struct bert_trainer *t)
 	free(t->pos), free(t->seq);
 }
 
+/* The bias table's gradient (rel_buckets, NH) += the distance sums of
+ * dRD, in item order (sequence, head, distance): the same sum whatever
+ * the threads. */
+static void relpos_grad(const struct bert_trainer *t, float *g, int B, const int *offsets)
+{
+	int NH = t->m->cfg.heads;
+	for (int b = 0; b < B; b++) {
+		int T = offsets[b + 1] - offsets[b];
+		for (int h = 0; h < NH; h++) {
+			const float *rd = t->dRD + t->rd_off[b] + (size_t)h * (2 * T - 1) + (T - 1);
+			for (int d = -(T - 1); d <= T - 1; d++)
+				g[(size_t)bert_relpos_bucket(d) * NH + h] += rd[d];
+		}
+	}
+}
+
 void bert_trainer_free(struct bert_trainer *t)
 {
 	if (!t)
 		return;
 	tpool_free(t->pool);
 	free_acts(t);
-	free(t->scratch), free(t->att_off);
+	free(t->scratch), free(t->att_off), free(t->rd_off), free(t->dRD);
+	bert_relpos_free(&t->rp);
 	free(t->cls), free(t->pre), free(t->pooled), free(t->poold), free(t->lg), free(t->dlg), free(t->dp);
 	free(t->dcls);
 	free(t);
@@ -722,8 +780,9 @@ static void grow(struct bert_trainer *t, int B, size_t N, size_t att, int T)
 		size_t K = (size_t)c->labels;
 		t->cap_b = (size_t)B;
 		free(t->att_off), free(t->cls), free(t->pre), free(t->pooled), free(t->poold), free(t->lg), free(t->dlg);
-		free(t->dp), free(t->dcls);
+		free(t->dp), free(t->dcls), free(t->rd_off);
 		t->att_off = xmalloc(sizeof(size_t) * (B + 1));
+		t->rd_off = xmalloc(sizeof(size_t) * (B + 1));
 		t->cls = xmalloc(sizeof(float) * B * C);
 		t->pre = xmalloc(sizeof(float) * B * C);
 		t->pooled = xmalloc(sizeof(float) * B * C);
@@ -802,7 +861,25 @@ double bert_trainer_step(struct bert_trainer *t, int B, const int32_t *ids, cons
 		int Tb = offsets[b + 1] - offsets[b];
 		t->att_off[b + 1] = t->att_off[b] + (size_t)NH * Tb * Tb;
 		for (int r = offsets[b]; r < offsets[b + 1]; r++)
-			t->pos[r] = r - offsets[b], t->seq[r] = b;
+			t->seq[r] = b;
+	}
+	bert_cpu_positions(c, B, ids, offsets, t->pos);
+	float *g_rel = NULL;
+	if (c->arch == BERT_ARCH_MPNET) {
+		/* the bias by head and distance from the block as it is now */
+		struct bert_weights w = {.rel_bias = P_(m, -1, BT_RELPOS)};
+		bert_relpos_free(&t->rp);
+		t->rp = bert_relpos_new(c, &w);
+		if (train && (g_rel = G_(m, -1, BT_RELPOS))) {
+			t->rd_off[0] = 0;
+			for (int b = 0; b < B; b++)
+				t->rd_off[b + 1] = t->rd_off[b] + (size_t)NH * (2 * (offsets[b + 1] - offsets[b]) - 1);
+			if (t->rd_off[B] > t->cap_rd) {
+				free(t->dRD);
+				t->cap_rd = t->rd_off[B] + t->rd_off[B] / 4;
+				t->dRD = xmalloc(sizeof(float) * t->cap_rd);
+			}
+		}
 	}
 #define X_(l) (t->X + (size_t)(l) * Nc * C)
 #define LA(buf, l, w) ((buf) + (size_t)(l) * Nc * (w))
@@ -913,9 +990,11 @@ double bert_trainer_step(struct bert_trainer *t, int B, const int32_t *ids, cons
 		linear_bwd(t, t->dC, 0.0f, G_(m, l, BT_AO_W), t->dA, ctx, P_(m, l, BT_AO_W), N, C, C);
 		struct job aj = {.fn = attn_bwd_items, .R = tpool_size(t->pool), .B_ = B, .offsets = offsets, .in = qkv,
 				 .in2 = t->ATT + (size_t)l * t->cap_att, .g = t->dC, .out = t->dQKV, .p = pa,
-				 .key = site_key(dropout_key, 1 + 3 * l)};
+				 .key = site_key(dropout_key, 1 + 3 * l), .out2 = g_rel ? t->dRD : NULL};
 		atomic_store(&aj.next, 0);
 		run(t, &aj);
+		if (g_rel)
+			relpos_grad(t, g_rel, B, offsets);
 		colsum(t, G_(m, l, BT_QKV_B), t->dQKV, N, 3 * C);
 		/* d X[l] = dQKV Wqkv + the residual's dS */
 		memcpy(dx, t->dS, sizeof(float) * NC);
@@ -924,7 +1003,8 @@ double bert_trainer_step(struct bert_trainer *t, int B, const int32_t *ids, cons
 	/* the embeddings: dropout, LayerNorm, then the three tables */
 	dropout(t, dx, dx, N, C, pd, site_key(dropout_key, 0));
 	ln_bwd(t, t->dS, G_(m, -1, BT_EMB_G), G_(m, -1, BT_EMB_B), dx, t->XHE, t->RE, P_(m, -1, BT_EMB_G), N, C);
-	float *gw = G_(m, -1, BT_WORD), *gp = G_(m, -1, BT_POS), *gt = G_(m, -1, BT_TYPE);
+	float *gw = G_(m, -1, BT_WORD), *gp = G_(m, -1, BT_POS);
+	float *gt = c->arch == BERT_ARCH_MPNET ? NULL : G_(m, -1, BT_TYPE);
 	if (gw || gp || gt) {
 		struct job bj = {.fn = embed_bwd_cols, .R = C, .N = N, .A = (const float *)ids, .in = t->dS, .out = gw,
 				 .out2 = gp, .out3 = gt};

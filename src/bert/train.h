@@ -39,12 +39,15 @@ enum {
 	BT_FI_W, BT_FI_B, BT_FO_W, BT_FO_B, BT_LN2_G, BT_LN2_B, BT_PER_LAYER
 };
 /* The others, in block order: embeddings first, then the layers, then
- * the pooler (cls pooling only) and the classifier. */
+ * the pooler (cls pooling only) and the classifier. MPNet has no token
+ * types: its slot holds the relative-position bias table
+ * (encoder.relative_attention_bias.weight, (32, NH)), BT_RELPOS. */
 enum { BT_WORD, BT_POS, BT_TYPE, BT_EMB_G, BT_EMB_B, BT_EMBEDDINGS };
+#define BT_RELPOS BT_TYPE
 enum { BT_POOL_W, BT_POOL_B, BT_CLS_W, BT_CLS_B, BT_HEAD };
 
 struct bert_tensor {
-	char name[80];   /* Hugging Face's name, without the "bert." prefix; "qkv" for the fused ones */
+	char name[80];   /* Hugging Face's name, without the "bert."/"mpnet." prefix; "qkv" for the fused ones */
 	int rows, cols;  /* (rows, cols); cols 0 for a vector */
 	size_t off, n;   /* floats into the block */
 	int layer;       /* 0..L-1; -1 embeddings; L pooler and classifier */

@@ -28,9 +28,10 @@ struct bert_layer_weights {
 struct bert_weights {
 	const float *word_emb; /* (V, C) */
 	const float *pos_emb;  /* (P, C) */
-	const float *type_emb; /* (type_vocab, C); herd always uses type 0 */
+	const float *type_emb; /* (type_vocab, C); herd always uses type 0; NULL for MPNet (no token types) */
 	const float *emb_ln_g, *emb_ln_b; /* (C) */
 	struct bert_layer_weights *layer; /* (L) */
+	const float *rel_bias; /* (rel_buckets, NH) MPNet's relative-position bias, every layer's; NULL for BERT */
 	const float *pool_w; /* (C, C) pooler dense, NULL for mean pooling */
 	const float *pool_b; /* (C) */
 	const float *cls_w;  /* (K, C) classifier, NULL when there is no head */

@@ -57,8 +57,9 @@ static const char usage[] =
 	"is rejected.\n"
 	"\n"
 	"With a BERT model (a directory: config.json, vocab.txt, model.safetensors,\n"
-	"and head.safetensors for a sentence encoder; the default is models/default,\n"
-	"built by `make models`), each post gets\n"
+	"and head.safetensors for a sentence encoder; config.json's model_type \"bert\"\n"
+	"or \"mpnet\"; the default is models/default, built by `make models`), each\n"
+	"post gets\n"
 	"  \"sentiment\":{\"model\":NAME@HASH,\"label\":…,\"probs\":{…one per label…},\n"
 	"      \"score\":P(positive)-P(negative),\"confidence\":max prob}\n"
 	"      HASH: the first 8 hex digits of the SHA-256 of the weights; numbers\n"
@@ -110,7 +111,7 @@ static const char usage[] =
 	"      --max-len N         tokens per sequence, [CLS] and [SEP] included (default 128)\n"
 	"      --long MODE         truncate (default) or split: longer texts as averaged\n"
 	"                          sentence chunks\n"
-	"      --device D          auto (default: CUDA when a GPU is there), cpu or cuda\n"
+	"      --device D          auto (default: CUDA when a GPU is there), cpu or cuda\n"	"                          (an MPNet model runs on the CPU only)\n"
 	"      --precision P       on CUDA: fp16 (default), bf16 or fp32; on the CPU: fp32\n"
 	"                          (default; fp16 too), int8 (the projections in int8:\n"
 	"                          dynamic activation scales, per-channel weights; CPU\n"
@@ -530,10 +531,10 @@ static struct scorer *bert_scorer_new(const struct bert_settings *set, opipe_poo
 			  "head.safetensors: train one with herd-train)", set->dir);
 	if (!bert_get_tokenizer(bs->m))
 		log_fatal(HERD_EXIT_FAIL, "%s: this build of the engine has no tokenizer", set->dir);
-	if (bs->set.max_len > bs->cfg->max_pos) {
+	if (bs->set.max_len > bert_max_tokens(bs->cfg)) {
 		if (set->max_len_given)
-			log_usage("--max-len: %d is over the model's %d positions", set->max_len, bs->cfg->max_pos);
-		bs->set.max_len = bs->cfg->max_pos; /* a small model's own limit */
+			log_usage("--max-len: %d is over the model's %d positions", set->max_len, bert_max_tokens(bs->cfg));
+		bs->set.max_len = bert_max_tokens(bs->cfg); /* a small model's own limit */
 	}
 	bs->ipos = bs->ineg = -1;
 	for (int k = 0; k < bs->cfg->labels; k++) {

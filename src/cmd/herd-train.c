@@ -82,8 +82,9 @@ static const char usage[] =
 	"sees: report accuracy on it.\n"
 	"\n"
 	"Options:\n"
-	"  -m, --model DIR         the encoder: a BERT checkpoint directory (default\n"
-	"                          models/default; its own head, if any, is ignored)\n"
+	"  -m, --model DIR         the encoder: a BERT or MPNet checkpoint directory\n"
+	"                          (default models/default; its own head, if any, is\n"
+	"                          ignored)\n"
 	"  -o, --output FILE       the head to write (default DIR/head.safetensors;\n"
 	"                          old spelling: --out)\n"
 	"      --dtype T           f32 (default) or f16: the head's weights in the file (half\n"
@@ -147,6 +148,13 @@ static const char usage[] =
 	"                          from the same model, data and settings)\n"
 	"      --name NAME         the model's name in records (herd.json; default: the\n"
 	"                          --output directory's name)\n"
+	"\n"
+	"Evaluating (trains nothing, writes nothing):\n"
+	"      --evaluate DIR      score the model in DIR (any that herd-score loads) on the\n"
+	"                          validation split, and the --test split if given, that\n"
+	"                          the same --seed, --val, --test and --limit make for a\n"
+	"                          training run: its accuracy, macro-F1 and confusion\n"
+	"                          matrices on the texts that run held out\n"
 	CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
 	"Example (LoRA adapters on the bare encoder: scripts/build-default-model.sh --bare\n"
@@ -197,6 +205,7 @@ enum {
 	OPT_RESUME,
 	OPT_TEST,
 	OPT_NAME,
+	OPT_EVALUATE,
 };
 
 #define MAX_DATASETS 16
@@ -223,6 +232,7 @@ static struct {
 	double lora_alpha, weight_decay, warmup, clip, llrd, dropout, attn_dropout, smoothing, test;
 	enum bert_sched schedule;
 	const char *checkpoint, *name;
+	const char *evaluate; /* --evaluate DIR: score a finished model, train nothing */
 } opt = {
 	.text_field = "text", .label_field = "label", .features = "mean", .val = 0.2, .l2 = 1e-4, .lr = 1e-3,
 	.seed = 1, .epochs = 200, .patience = 10, .max_len = 128, .batch = 32, .ensemble = 1,
@@ -623,6 +633,102 @@ static void cache_save(const char *key, const float *X, int D)
 
 /* ------------------------------------------------------------ fine-tuning */
 
+/* ------------------------------------------------------------ splits */
+
+/* The examples tokenized once by a model's tokenizer and gathered by split
+ * (0 training, 1 validation, 2 test): what fine-tuning trains and stops
+ * on, and what --evaluate and the report score. */
+struct splits {
+	int32_t *ids;
+	int *lens, *labels;
+	const int32_t **ptr, **sids[3];
+	int *slens[3], *slab[3];
+	size_t *at[3], n[3];        /* at[s][j]: the example behind split s's j-th text */
+	long count[BERT_MAX_LABELS]; /* training examples per class */
+	struct bert_ft_set set[3];
+};
+
+static void splits_build(struct splits *s, const bert_tokenizer *tok)
+{
+	size_t n1 = nex ? nex : 1;
+	memset(s, 0, sizeof *s);
+	s->ids = xmalloc(sizeof(int32_t) * n1 * (size_t)opt.max_len);
+	s->lens = xmalloc(sizeof(int) * n1), s->labels = xmalloc(sizeof(int) * n1);
+	s->ptr = xmalloc(sizeof *s->ptr * n1);
+	for (int sp = 0; sp < 3; sp++)
+		s->at[sp] = xmalloc(sizeof(size_t) * n1);
+	for (size_t i = 0; i < nex; i++) {
+		s->lens[i] = bert_tokenize(tok, ex[i].text, strlen(ex[i].text), opt.max_len, s->ids + i * opt.max_len);
+		s->ptr[i] = s->ids + i * opt.max_len;
+		s->labels[i] = ex[i].label;
+		s->at[ex[i].val][s->n[ex[i].val]++] = i;
+		if (ex[i].val == 0)
+			s->count[ex[i].label]++;
+	}
+	for (int sp = 0; sp < 3; sp++) {
+		size_t m = s->n[sp] ? s->n[sp] : 1;
+		s->sids[sp] = xmalloc(sizeof *s->sids[sp] * m);
+		s->slens[sp] = xmalloc(sizeof(int) * m), s->slab[sp] = xmalloc(sizeof(int) * m);
+		for (size_t j = 0; j < s->n[sp]; j++) {
+			size_t i = s->at[sp][j];
+			s->sids[sp][j] = s->ptr[i], s->slens[sp][j] = s->lens[i], s->slab[sp][j] = s->labels[i];
+		}
+		s->set[sp] = (struct bert_ft_set){s->n[sp], s->sids[sp], s->slens[sp], s->slab[sp]};
+	}
+}
+
+static void splits_free(struct splits *s)
+{
+	free(s->ids), free(s->lens), free(s->labels), free(s->ptr);
+	for (int sp = 0; sp < 3; sp++)
+		free(s->at[sp]), free(s->sids[sp]), free(s->slens[sp]), free(s->slab[sp]);
+}
+
+/* Score model m on the validation and test splits: sc[split][dataset],
+ * sc[split][ndatasets] for all datasets together. The model's classes are
+ * matched to --labels by name (as a label in the data would be), so a
+ * model whose classes come in another order is scored right. Returns 0, or
+ * -1 with the reason in err. */
+static int score_splits(bert_model *m, const struct splits *s, struct scores (*sc)[MAX_DATASETS + 1], char *err,
+			size_t errlen)
+{
+	const struct bert_config *cfg = bert_get_config(m);
+	int K = cfg->labels, to[BERT_MAX_LABELS];
+	if (K <= 0)
+		return snprintf(err, errlen, "%s: the model has no classifier head to score", cfg->name), -1;
+	for (int k = 0; k < K; k++)
+		if ((to[k] = label_index(cfg->label_names[k])) < 0)
+			return snprintf(err, errlen, "%s: the model's class '%s' is none of --labels (%s...)", cfg->name,
+					cfg->label_names[k], opt.labels[0]),
+			       -1;
+	memset(sc, 0, sizeof(struct scores) * 3 * (MAX_DATASETS + 1));
+	float *lg = xmalloc(sizeof(float) * (size_t)opt.batch * (size_t)K);
+	int rc = 0;
+	for (int sp = 1; sp <= 2 && rc == 0; sp++)
+		for (size_t j0 = 0; j0 < s->n[sp] && rc == 0; j0 += (size_t)opt.batch) {
+			int B = s->n[sp] - j0 < (size_t)opt.batch ? (int)(s->n[sp] - j0) : opt.batch;
+			if ((rc = bert_run(m, B, s->set[sp].ids + j0, s->set[sp].lens + j0, lg, NULL, NULL, err, errlen)) < 0)
+				break;
+			for (int b = 0; b < B; b++) {
+				int p = 0, y = s->set[sp].labels[j0 + b], d = ex[s->at[sp][j0 + b]].dataset;
+				for (int k = 1; k < K; k++)
+					p = lg[(size_t)b * K + k] > lg[(size_t)b * K + p] ? k : p;
+				p = to[p];
+				for (int w = 0; w < 2; w++) {
+					struct scores *t = &sc[sp][w ? ndatasets : d];
+					t->n++;
+					t->correct += p == y;
+					t->conf[y][p]++;
+				}
+			}
+		}
+	free(lg);
+	for (int sp = 1; sp <= 2; sp++)
+		for (int d = 0; d <= ndatasets; d++)
+			score(&sc[sp][d], opt.K);
+	return rc;
+}
+
 static void ft_on_batch(size_t done, size_t total, double loss, void *arg)
 {
 	progress_update(done, 0);
@@ -667,11 +773,12 @@ static void ft_fingerprint(const char *enc, int threads, char hex[65])
 	sha256_hex(d, 32, hex);
 }
 
+static void results(FILE *f, int md, struct scores (*sc)[MAX_DATASETS + 1], int has_test);
+
 static void ft_report(FILE *f, int md, const char *desc, const char *cmdline, const char *model_id,
 		      const struct bert_ft_result *res, struct scores (*sc)[MAX_DATASETS + 1], const long *ntrain,
 		      const long *nval, const long *ntest, double secs)
 {
-	static const char *const split_name[3] = {"train", "validation", "test"};
 	const char *how = opt.finetune == FT_FULL ? "every weight" : "LoRA adapters";
 	int has_test = opt.test > 0;
 	if (md) {
@@ -728,8 +835,18 @@ static void ft_report(FILE *f, int md, const char *desc, const char *cmdline, co
 	} else {
 		fprintf(f, "herd-train: %s, %s; %d epochs (best %d), validation loss %.4f, %.0f s\n", desc, how,
 			res->epochs_run, res->best_epoch, res->best_val_loss, secs);
-		fprintf(f, "%-20s %-10s %7s %9s %9s\n", "dataset", "split", "n", "accuracy", "macro-F1");
 	}
+	results(f, md, sc, has_test);
+}
+
+/* The accuracy and macro-F1 of each dataset on the validation split (and
+ * the test split when there is one), then the confusion matrices of the
+ * split that counts. */
+static void results(FILE *f, int md, struct scores (*sc)[MAX_DATASETS + 1], int has_test)
+{
+	static const char *const split_name[3] = {"train", "validation", "test"};
+	if (!md)
+		fprintf(f, "%-20s %-10s %7s %9s %9s\n", "dataset", "split", "n", "accuracy", "macro-F1");
 	for (int sp = 1; sp <= 2; sp++) {
 		if (sp == 2 && !has_test)
 			break;
@@ -758,8 +875,8 @@ static int finetune_main(const char *cmdline, const long *ntrain, const long *nv
 	if (!bm)
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
 	struct bert_config cfg = *bert_get_config(bm);
-	if (opt.max_len > cfg.max_pos)
-		opt.max_len = cfg.max_pos; /* what the position table holds */
+	if (opt.max_len > bert_max_tokens(&cfg))
+		opt.max_len = bert_max_tokens(&cfg); /* what the position table holds */
 	int base_labels = bert_get_head(bm) ? 0 : cfg.labels;
 	cfg.labels = opt.K;
 	struct bert_tmodel *m = bert_tmodel_new(&cfg, opt.finetune == FT_LORA ? opt.lora_rank : 0);
@@ -791,33 +908,11 @@ static int finetune_main(const char *cmdline, const long *ntrain, const long *nv
 		 base_hash, cfg.layers, cfg.hidden, cfg.pooling == BERT_POOL_MEAN ? "mean" : "[CLS] tanh");
 	const bert_tokenizer *tok = bert_get_tokenizer(bm);
 
-	/* tokenize once; the three splits */
-	int32_t *ids = xmalloc(sizeof(int32_t) * (nex ? nex : 1) * (size_t)opt.max_len);
-	int *lens = xmalloc(sizeof(int) * (nex ? nex : 1)), *labels = xmalloc(sizeof(int) * (nex ? nex : 1));
-	const int32_t **ptr = xmalloc(sizeof *ptr * (nex ? nex : 1));
-	size_t *at[3], n3[3] = {0};
-	for (int sp = 0; sp < 3; sp++)
-		at[sp] = xmalloc(sizeof(size_t) * (nex ? nex : 1));
-	long count[BERT_MAX_LABELS] = {0};
-	for (size_t i = 0; i < nex; i++) {
-		lens[i] = bert_tokenize(tok, ex[i].text, strlen(ex[i].text), opt.max_len, ids + i * opt.max_len);
-		ptr[i] = ids + i * opt.max_len;
-		labels[i] = ex[i].label;
-		at[ex[i].val][n3[ex[i].val]++] = i;
-		if (ex[i].val == 0)
-			count[ex[i].label]++;
-	}
-	struct bert_ft_set set[3];
-	const int32_t **sids[3];
-	int *slens[3], *slab[3];
-	for (int sp = 0; sp < 3; sp++) {
-		sids[sp] = xmalloc(sizeof *sids[sp] * (n3[sp] ? n3[sp] : 1));
-		slens[sp] = xmalloc(sizeof(int) * (n3[sp] ? n3[sp] : 1));
-		slab[sp] = xmalloc(sizeof(int) * (n3[sp] ? n3[sp] : 1));
-		for (size_t j = 0; j < n3[sp]; j++)
-			sids[sp][j] = ptr[at[sp][j]], slens[sp][j] = lens[at[sp][j]], slab[sp][j] = labels[at[sp][j]];
-		set[sp] = (struct bert_ft_set){n3[sp], sids[sp], slens[sp], slab[sp]};
-	}
+	struct splits sp3;
+	splits_build(&sp3, tok);
+	struct bert_ft_set *set = sp3.set;
+	size_t *n3 = sp3.n;
+	const long *count = sp3.count;
 	float cw[BERT_MAX_LABELS];
 	for (int k = 0; k < opt.K; k++) {
 		double bal = count[k] ? (double)n3[0] / ((double)opt.K * (double)count[k]) : 1;
@@ -863,28 +958,8 @@ static int finetune_main(const char *cmdline, const long *ntrain, const long *nv
 	if (!out)
 		log_fatal(HERD_EXIT_FAIL, "%s (the model just written)", err);
 	static struct scores sc[3][MAX_DATASETS + 1];
-	memset(sc, 0, sizeof sc);
-	float *lg = xmalloc(sizeof(float) * (size_t)opt.batch * opt.K);
-	for (int sp = 1; sp <= 2; sp++)
-		for (size_t j0 = 0; j0 < n3[sp]; j0 += (size_t)opt.batch) {
-			int B = n3[sp] - j0 < (size_t)opt.batch ? (int)(n3[sp] - j0) : opt.batch;
-			if (bert_run(out, B, set[sp].ids + j0, set[sp].lens + j0, lg, NULL, NULL, err, sizeof err) < 0)
-				log_fatal(HERD_EXIT_FAIL, "%s", err);
-			for (int b = 0; b < B; b++) {
-				int p = 0, y = set[sp].labels[j0 + b], d = ex[at[sp][j0 + b]].dataset;
-				for (int k = 1; k < opt.K; k++)
-					p = lg[(size_t)b * opt.K + k] > lg[(size_t)b * opt.K + p] ? k : p;
-				for (int w = 0; w < 2; w++) {
-					struct scores *t = &sc[sp][w ? ndatasets : d];
-					t->n++;
-					t->correct += p == y;
-					t->conf[y][p]++;
-				}
-			}
-		}
-	for (int sp = 1; sp <= 2; sp++)
-		for (int d = 0; d <= ndatasets; d++)
-			score(&sc[sp][d], opt.K);
+	if (score_splits(out, &sp3, sc, err, sizeof err) < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s", err);
 	char model_id[128];
 	snprintf(model_id, sizeof model_id, "%s@%s", bert_get_config(out)->name, bert_get_config(out)->hash);
 	ft_report(stdout, 0, desc, cmdline, model_id, &res, sc, ntrain, nval, ntest, res.seconds);
@@ -900,9 +975,42 @@ static int finetune_main(const char *cmdline, const long *ntrain, const long *nv
 	bert_free(out);
 	bert_free(bm);
 	bert_tmodel_free(m);
-	free(lg), free(ids), free(lens), free(labels), free(ptr);
-	for (int sp = 0; sp < 3; sp++)
-		free(at[sp]), free(sids[sp]), free(slens[sp]), free(slab[sp]);
+	splits_free(&sp3);
+	for (size_t i = 0; i < nex; i++)
+		free(ex[i].text);
+	free(ex);
+	return 0;
+}
+
+/* --evaluate DIR: score a finished model (any that herd-score loads: an
+ * adapter merged, a head beside it or inside) on the validation and test
+ * splits that the same --seed, --val, --test and --limit give a training
+ * run, without training anything: how a model made elsewhere, or several
+ * runs' models, compare on the splits that were held out from them. */
+static int evaluate_main(const long *ntrain, const long *nval, const long *ntest)
+{
+	char err[1024];
+	struct bert_options bo = {.device = BERT_DEVICE_CPU, .threads = opt.threads, .max_len = opt.max_len};
+	bert_model *m = bert_load(opt.evaluate, &bo, err, sizeof err);
+	if (!m)
+		log_fatal(HERD_EXIT_FAIL, "%s", err);
+	const struct bert_config *cfg = bert_get_config(m);
+	if (opt.max_len > bert_max_tokens(cfg))
+		opt.max_len = bert_max_tokens(cfg);
+	struct splits sp3;
+	splits_build(&sp3, bert_get_tokenizer(m));
+	static struct scores sc[3][MAX_DATASETS + 1];
+	double t0 = herd_now_mono();
+	if (score_splits(m, &sp3, sc, err, sizeof err) < 0)
+		log_fatal(HERD_EXIT_FAIL, "%s: %s", opt.evaluate, err);
+	printf("herd-train: %s@%s (%s) on the splits of seed %llu, %g validation%s: %.1f s\n", cfg->name, cfg->hash,
+	       opt.evaluate, opt.seed, opt.val, opt.test > 0 ? ", a test split" : "", herd_now_mono() - t0);
+	printf("%-20s %7s %7s %7s\n", "dataset", "train", "val", "test");
+	for (int d = 0; d < ndatasets; d++)
+		printf("%-20s %7ld %7ld %7ld\n", dataset_name[d], ntrain[d], nval[d], ntest[d]);
+	results(stdout, 0, sc, opt.test > 0);
+	splits_free(&sp3);
+	bert_free(m);
 	for (size_t i = 0; i < nex; i++)
 		free(ex[i].text);
 	free(ex);
@@ -984,6 +1092,7 @@ int main(int argc, char **argv)
 		{"resume", no_argument, NULL, OPT_RESUME},
 		{"test", required_argument, NULL, OPT_TEST},
 		{"name", required_argument, NULL, OPT_NAME},
+		{"evaluate", required_argument, NULL, OPT_EVALUATE},
 		CLI_REJECT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{0},
@@ -1047,6 +1156,7 @@ int main(int argc, char **argv)
 		case OPT_RESUME: opt.resume = 1; break;
 		case OPT_TEST: opt.test = cli_double("--test", optarg, 0.01, 0.5); break;
 		case OPT_NAME: opt.name = optarg; break;
+		case OPT_EVALUATE: opt.evaluate = optarg; break;
 		case OPT_LIMIT: opt.limit = cli_long("--limit", optarg, 2, 1L << 40); break;
 		case OPT_MAX_LEN: opt.max_len = (int)cli_long("--max-len", optarg, 2, 512); break;
 		case 'b': opt.batch = (int)cli_long("--batch", optarg, 1, 4096); break;
@@ -1069,8 +1179,12 @@ int main(int argc, char **argv)
 		log_usage("no datasets: give one or more [NAME=]FILE");
 	if (!opt.model)
 		opt.model = "models/default";
-	if (opt.finetune == FT_NONE && (opt.test > 0 || opt.resume || opt.checkpoint))
-		log_usage("--test, --checkpoint and --resume go with --finetune full or lora");
+	if (opt.evaluate && opt.finetune != FT_NONE)
+		log_usage("--evaluate scores a model and trains nothing: drop --finetune");
+	if (opt.evaluate && (opt.resume || opt.checkpoint || opt.out || opt.card))
+		log_usage("--evaluate writes nothing: drop --output, --card, --checkpoint and --resume");
+	if (opt.finetune == FT_NONE && !opt.evaluate && (opt.test > 0 || opt.resume || opt.checkpoint))
+		log_usage("--test, --checkpoint and --resume go with --finetune full or lora (or --test with --evaluate)");
 	if (opt.finetune != FT_NONE) {
 		if (!opt.out)
 			log_usage("--finetune writes a model directory: give it with --output DIR");
@@ -1154,8 +1268,8 @@ int main(int argc, char **argv)
 		free(ex[i].text);
 	free(ex);
 	ex = kept, nex = nkept;
-	if (opt.finetune != FT_NONE) {
-		int rc = finetune_main(cmd.p, ntrain, nval, ntest);
+	if (opt.evaluate || opt.finetune != FT_NONE) {
+		int rc = opt.evaluate ? evaluate_main(ntrain, nval, ntest) : finetune_main(cmd.p, ntrain, nval, ntest);
 		buf_free(&cmd);
 		return reject_finish(nread + rejected) | rc | herd_close_stdout();
 	}

@@ -3,7 +3,9 @@
 # is a Hugging Face checkpoint: transformers loads it (scripts/check-hf-export.py)
 # and gives the probabilities herd-score gives, within 1e-4, for both
 # layouts: BertForSequenceClassification (bert-tiny: [CLS] tanh pooler)
-# and BertModel + head.safetensors (bert-tiny-encoder: mean pooling).
+# and BertModel + head.safetensors (bert-tiny-encoder: mean pooling), and
+# MPNetModel + head.safetensors (mpnet-tiny: MPNet's names, its relative-
+# position bias trained too).
 # Skips (77) without .venv's torch + transformers (scripts/setup-python.sh).
 set -eu
 top=${HERD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -24,7 +26,7 @@ cat >"$tmp/data.ndjson" <<'DATA'
 {"kind":"post","id":"t:7","text":"great growth, buy","label":"positive"}
 {"kind":"post","id":"t:8","text":"terrible year, stock down","label":"negative"}
 DATA
-for enc in bert-tiny bert-tiny-encoder; do
+for enc in bert-tiny bert-tiny-encoder mpnet-tiny; do
 	"$bin/herd-train" -q --finetune full -m "$top/tests/golden/$enc" --out "$tmp/$enc" --epochs 2 --lr 1e-3 \
 		--threads 1 --val 0.25 "$tmp/data.ndjson" >/dev/null
 	"$bin/herd-score" --model "$tmp/$enc" --threads 1 "$tmp/data.ndjson" 2>/dev/null |

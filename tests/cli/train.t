@@ -113,7 +113,7 @@ tests the runs themselves).
   Try 'herd-train --help' for more information.
   [2]
   $ herd-train --model enc --test 0.1 a.ndjson
-  herd-train: --test, --checkpoint and --resume go with --finetune full or lora
+  herd-train: --test, --checkpoint and --resume go with --finetune full or lora (or --test with --evaluate)
   Try 'herd-train --help' for more information.
   [2]
   $ herd-train --model enc --finetune full --out m --resume a.ndjson
@@ -122,7 +122,7 @@ tests the runs themselves).
   [2]
   $ herd-train --model enc --finetune half --out m a.ndjson 2>&1 | head -1
   herd-train: --finetune: 'half' is not none, full or lora
-  $ herd-train -q --model enc --finetune lora --lora-rank 2 --epochs 1 --out m --rejects bad.ndjson a.ndjson > /dev/null
+  $ herd-train -q --model enc --finetune lora --lora-rank 2 --epochs 1 --out m --rejects bad.ndjson a.ndjson > ft.report
   herd-train: a.ndjson:25: no text
   herd-train: a.ndjson:26: label 'great' is none of --labels (map it with --label-map)
   herd-train: 2 of 26 lines rejected (kept in bad.ndjson)
@@ -152,6 +152,38 @@ tests the runs themselves).
   $ ls m2 m3 2>&1
   ls: cannot access 'm2': No such file or directory
   ls: cannot access 'm3': No such file or directory
+  [2]
+
+--evaluate scores a finished model on the validation (and --test) splits
+that the same --seed, --val and --test give a training run, and trains
+nothing: the fine-tuning run's own figures come back, and a model's classes
+are matched to --labels by name, whatever their order.
+
+  $ herd-train -q --evaluate m --max-rejects 2 a.ndjson > ev.report
+  herd-train: a.ndjson:25: no text
+  herd-train: a.ndjson:26: label 'great' is none of --labels (map it with --label-map)
+  herd-train: 2 of 26 lines rejected (use --rejects FILE to keep them)
+  $ awk '$2 == "validation"' ft.report > a; awk '$2 == "validation"' ev.report > b; cmp a b && wc -l < a
+  1
+  $ herd-train -q --evaluate m --labels neutral,negative,positive --max-rejects 2 a.ndjson 2>/dev/null > ev2.report
+  $ awk '$2 == "validation"' ev2.report | cmp - a
+  $ awk '/^(positive|negative|neutral) / { print $1, $2, $3, $4 }' ev.report | sort > c1
+  $ awk '/^(positive|negative|neutral) / { print $1, $4, $3, $2 }' ev2.report | sort | cmp - c1 && echo same predictions
+  same predictions
+  $ herd-train -q --evaluate m --test 0.2 --max-rejects 2 a.ndjson 2>/dev/null | awk '$2 == "validation" || $2 == "test" { print $2, $3 }'
+  validation 5
+  test 5
+  $ herd-train -q --evaluate m --labels positive,negative --max-rejects 9 a.ndjson 2>&1 | tail -1
+  herd-train: m: m: the model's class 'neutral' is none of --labels (positive...)
+  $ herd-train -q --evaluate nosuch --max-rejects 2 a.ndjson 2>&1 | tail -1 | sed 's/json: .*/json: .../'
+  herd-train: nosuch/config.json: ...
+  $ herd-train --evaluate m --finetune lora a.ndjson
+  herd-train: --evaluate scores a model and trains nothing: drop --finetune
+  Try 'herd-train --help' for more information.
+  [2]
+  $ herd-train --evaluate m -o x a.ndjson
+  herd-train: --evaluate writes nothing: drop --output, --card, --checkpoint and --resume
+  Try 'herd-train --help' for more information.
   [2]
 
 On the real data with the default model: a short run on 300 sentences of

@@ -8,7 +8,10 @@
  *
  * It needs no tokenizer input (the ids come from Python or from golden
  * files), so the check runs on a machine without the text dependencies.
- * Not built by make: gpu-check.sh builds it with the files of src/bert.
+ * gpu-check.sh builds it with the files of src/bert; `make test` builds
+ * it as build/tests/bert_driver, where --texts (one text a line,
+ * tokenized by the model's own tokenizer; --ids-out writes the ids) serves
+ * tests/bert/check-mpnet.sh.
  */
 #include "bert/bert.h"
 #include "bert/pack.h"
@@ -34,7 +37,10 @@ static const char usage[] =
 	"      --logits FILE      write logits (S, K) fp32\n"
 	"      --pooled FILE      write pooled vectors (S, C) fp32\n"
 	"      --reps N           after one warm-up pass, time N passes (default 0)\n"
-	"      --threads N        CPU threads (default 0: all cores)\n";
+	"      --threads N        CPU threads (default 0: all cores)\n"
+	"      --texts FILE       instead of --ids: one text a line, tokenized by the\n"
+	"                         model's tokenizer (cut to --max-len ids, default 128)\n"
+	"      --ids-out FILE     with --texts: write the ids, one sequence a line\n";
 
 struct seqs {
 	int n, cap;
@@ -48,6 +54,17 @@ static void die(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\n");
 	exit(1);
+}
+
+static void push_seq(struct seqs *s, int32_t *ids, int n)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 256;
+		s->ids = (int32_t **)xrealloc(s->ids, s->cap * sizeof *s->ids);
+		s->len = (int *)xrealloc(s->len, s->cap * sizeof *s->len);
+	}
+	s->ids[s->n] = ids;
+	s->len[s->n++] = n;
 }
 
 /* One sequence per line, ids separated by blanks. */
@@ -76,19 +93,48 @@ static void read_ids(const char *path, struct seqs *s, int limit)
 			free(ids);
 			continue;
 		}
-		if (s->n == s->cap) {
-			s->cap = s->cap ? 2 * s->cap : 256;
-			s->ids = (int32_t **)xrealloc(s->ids, s->cap * sizeof *s->ids);
-			s->len = (int *)xrealloc(s->len, s->cap * sizeof *s->len);
-		}
-		s->ids[s->n] = ids;
-		s->len[s->n++] = n;
+		push_seq(s, ids, n);
 	}
 	free(line);
 	fclose(f);
 	if (s->n == 0)
 		die("%s: no sequences", path);
 }
+
+#ifndef HERD_BERT_NO_TOKENIZER
+/* One text per line, tokenized as herd-score tokenizes a post; the ids
+ * written to ids_out (when not NULL) as read_ids reads them. */
+static void read_texts(const char *path, const bert_tokenizer *tok, int max_len, const char *ids_out, struct seqs *s,
+		       int limit)
+{
+	FILE *f = fopen(path, "r"), *o = ids_out ? fopen(ids_out, "w") : NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		die("%s: cannot open", path);
+	if (ids_out && !o)
+		die("%s: cannot write", ids_out);
+	while ((n = getline(&line, &cap, f)) > 0 && (limit <= 0 || s->n < limit)) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		int32_t *ids = (int32_t *)xmalloc((size_t)max_len * sizeof *ids);
+		int len = bert_tokenize(tok, line, (size_t)n, max_len, ids);
+		for (int i = 0; o && i < len; i++)
+			fprintf(o, i ? " %d" : "%d", ids[i]);
+		if (o)
+			fputc('\n', o);
+		push_seq(s, ids, len);
+	}
+	free(line);
+	fclose(f);
+	if (o && fclose(o) != 0)
+		die("%s: cannot write", ids_out);
+	if (s->n == 0)
+		die("%s: no texts", path);
+}
+#endif
 
 static void write_floats(const char *path, const float *v, size_t n)
 {
@@ -106,8 +152,11 @@ int main(int argc, char **argv)
 		{"limit", required_argument, NULL, 'l'},  {"logits", required_argument, NULL, 'L'},
 		{"pooled", required_argument, NULL, 'P'}, {"reps", required_argument, NULL, 'r'},
 		{"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-		{0}};
+		{"texts", required_argument, NULL, 'T'},  {"ids-out", required_argument, NULL, 'O'},
+		{"max-len", required_argument, NULL, 'M'}, {0}};
 	const char *model = NULL, *idpath = NULL, *logits_path = NULL, *pooled_path = NULL;
+	const char *textpath = NULL, *ids_out = NULL;
+	int text_max_len = 128;
 	struct bert_options opt = {BERT_DEVICE_CUDA, BERT_FP32, 0, 32, 0};
 	int batch = 32, sort = 0, limit = 0, reps = 0, c, maxlen = 0;
 	struct seqs s = {0};
@@ -146,24 +195,40 @@ int main(int argc, char **argv)
 		case 'P': pooled_path = optarg; break;
 		case 'r': reps = atoi(optarg); break;
 		case 't': opt.threads = atoi(optarg); break;
+		case 'T': textpath = optarg; break;
+		case 'O': ids_out = optarg; break;
+		case 'M': text_max_len = atoi(optarg); break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
 	}
-	if (!model || !idpath || batch < 1) {
+	if (!model || !idpath == !textpath || batch < 1 || text_max_len < 2) {
 		fputs(usage, stderr);
 		return 2;
 	}
-	read_ids(idpath, &s, limit);
-	for (int i = 0; i < s.n; i++) {
-		maxlen = s.len[i] > maxlen ? s.len[i] : maxlen;
-		tokens += s.len[i];
-	}
 	opt.max_batch = batch;
-	opt.max_len = maxlen;
-	bert_model *m = bert_load(model, &opt, err, sizeof err);
-	if (!m)
-		die("%s", err);
+	bert_model *m;
+	if (idpath) {
+		read_ids(idpath, &s, limit);
+		for (int i = 0; i < s.n; i++)
+			maxlen = s.len[i] > maxlen ? s.len[i] : maxlen;
+		opt.max_len = maxlen;
+		if (!(m = bert_load(model, &opt, err, sizeof err)))
+			die("%s", err);
+	} else {
+#ifndef HERD_BERT_NO_TOKENIZER
+		opt.max_len = text_max_len;
+		if (!(m = bert_load(model, &opt, err, sizeof err)))
+			die("%s", err);
+		read_texts(textpath, bert_get_tokenizer(m), text_max_len, ids_out, &s, limit);
+		for (int i = 0; i < s.n; i++)
+			maxlen = s.len[i] > maxlen ? s.len[i] : maxlen;
+#else
+		die("--texts %s: this build has no tokenizer", textpath);
+#endif
+	}
+	for (int i = 0; i < s.n; i++)
+		tokens += s.len[i];
 	const struct bert_config *cfg = bert_get_config(m);
 	const int K = cfg->labels, C = cfg->hidden;
 	printf("driver: %s: %d layers, hidden %d, %d labels; %s\n", model, cfg->layers, C, K, bert_device_info(m));

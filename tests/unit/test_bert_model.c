@@ -14,6 +14,7 @@
 #include "bert/minijson.h"
 #include "bert/model.h"
 #include "bert/safetensors.h"
+#include "bert_golden.h"
 #include "test.h"
 
 #include <errno.h>
@@ -29,30 +30,6 @@
 #define FORWARD_ATOL 2e-5
 
 #define GOLDEN_SCRIPT "scripts/make-bert-golden.py tiny"
-
-static char top[4096];
-
-static char *path_of(const char *rel)
-{
-	static char buf[8][4200];
-	static int i;
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof buf[i], "%s/%s", top, rel);
-	return buf[i];
-}
-
-static double maxdiff_json(const float *got, const struct mjson *want, size_t n)
-{
-	double md = 0;
-	size_t i = 0;
-	if (!want || want->type != MJSON_ARRAY || want->len != n)
-		return INFINITY;
-	for (const struct mjson *v = want->child; v; v = v->next, i++) {
-		double d = fabs(got[i] - v->num);
-		md = d > md || d != d ? d : md;
-	}
-	return md;
-}
 
 struct row {
 	mjson_doc *doc;
@@ -472,7 +449,7 @@ static void test_mutations(void)
 int main(void)
 {
 	const char *t = getenv("HERD_TOP");
-	snprintf(top, sizeof top, "%s", t ? t : ".");
+	snprintf(golden_top, sizeof golden_top, "%s", t ? t : ".");
 	struct row rows[64];
 	int n = read_golden(rows, 64);
 	test_golden(rows, n);

@@ -310,8 +310,8 @@ static void test_attention(void)
 	float *ctx = malloc(sizeof(float) * N * C), *ref = malloc(sizeof(float) * N * C), *scratch = malloc(sizeof(float) * 70 * (70 + 48));
 	double md;
 
-	bert_cpu_attention(ctx, qkv, qb, B, offsets, C, NH, scratch);
-	bert_cpu_attention_ref(ref, qkv2, qb, B, offsets, C, NH);
+	bert_cpu_attention(ctx, qkv, qb, B, offsets, C, NH, NULL, scratch);
+	bert_cpu_attention_ref(ref, qkv2, qb, B, offsets, C, NH, NULL);
 	CHECK(close_all(ctx, ref, (size_t)N * C, ATTENTION_ATOL, ELEMENTWISE_RTOL, &md),
 	      "packed attention (lengths 1, 17, 3, 40, 70) matches the ref: max diff %g", md);
 	/* a sequence of one token attends to itself only: ctx = its V + bias */
@@ -328,12 +328,47 @@ static void test_attention(void)
 	qkv = rnd((size_t)N * 3 * C, 2), qb = rnd(3 * C, 1), qkv2 = dup(qkv, (size_t)N * 3 * C);
 	ctx = malloc(sizeof(float) * N * C), ref = malloc(sizeof(float) * N * C);
 	scratch = malloc(sizeof(float) * 300 * (64 + 48));
-	bert_cpu_attention(ctx, qkv, qb, 2, off2, C, NH, scratch);
-	bert_cpu_attention_ref(ref, qkv2, qb, 2, off2, C, NH);
+	bert_cpu_attention(ctx, qkv, qb, 2, off2, C, NH, NULL, scratch);
+	bert_cpu_attention_ref(ref, qkv2, qb, 2, off2, C, NH, NULL);
 	CHECK(close_all(ctx, ref, (size_t)N * C, ATTENTION_ATOL, ELEMENTWISE_RTOL, &md),
 	      "attention in blocks of query rows (lengths 300, 257; scratch 300 x (64 + C)) matches the ref: max diff %g",
 	      md);
 	free(qkv), free(qb), free(qkv2), free(ctx), free(ref), free(scratch);
+}
+
+/* MPNet's relative-position bias: the fast attention's table (by head and
+ * distance) against the ref's own bucket lookups, on the loop path, the
+ * GEMM path and the blocked one (distances past max_distance 128 too). */
+static void test_attention_relpos(void)
+{
+	int C = 48, NH = 4, B = 4;
+	int offsets[] = {0, 3, 20, 90, 390}; /* lengths 3, 17 (loops), 70 (GEMMs), 300 (blocks) */
+	int N = offsets[B];
+	struct bert_config cfg = {.arch = BERT_ARCH_MPNET, .hidden = C, .heads = NH, .max_pos = 514, .pos_offset = 2,
+				  .rel_buckets = BERT_RELPOS_BUCKETS};
+	float *bias = rnd((size_t)BERT_RELPOS_BUCKETS * NH, 3);
+	struct bert_weights w = {.rel_bias = bias};
+	struct bert_relpos rp = bert_relpos_new(&cfg, &w);
+	float *qkv = rnd((size_t)N * 3 * C, 2), *qb = rnd(3 * C, 1), *qkv2 = dup(qkv, (size_t)N * 3 * C);
+	float *ctx = malloc(sizeof(float) * N * C), *ref = malloc(sizeof(float) * N * C), *plain = malloc(sizeof(float) * N * C);
+	float *scratch = malloc(sizeof(float) * 300 * (64 + 48));
+	double md;
+
+	CHECK(rp.table && rp.span == 511, "the bias table spans 511 tokens either way (MPNet's 514 positions)");
+	bert_cpu_attention(ctx, qkv, qb, B, offsets, C, NH, &rp, scratch);
+	bert_cpu_attention_ref(ref, qkv2, qb, B, offsets, C, NH, bias);
+	CHECK(close_all(ctx, ref, (size_t)N * C, ATTENTION_ATOL, ELEMENTWISE_RTOL, &md),
+	      "attention with MPNet's position bias (lengths 3, 17, 70, 300) matches the ref: max diff %g", md);
+	bert_cpu_attention_ref(plain, qkv2, qb, B, offsets, C, NH, NULL);
+	CHECK(!close_all(plain, ref, (size_t)N * C, ATTENTION_ATOL, ELEMENTWISE_RTOL, &md),
+	      "the bias changes the result (max diff %g without it)", md);
+	/* buckets: 0..7 exact, keys after the query in the upper 16, log-spaced, capped at 128 */
+	CHECK(bert_relpos_bucket(0) == 0 && bert_relpos_bucket(-7) == 7 && bert_relpos_bucket(1) == 17 &&
+		      bert_relpos_bucket(-16) == 10 && bert_relpos_bucket(16) == 26 && bert_relpos_bucket(-64) == 14 &&
+		      bert_relpos_bucket(127) == 31 && bert_relpos_bucket(-500) == 15,
+	      "relative-position buckets as MPNet's (0, -7, 1, -16, 16, -64, 127, -500)");
+	bert_relpos_free(&rp);
+	free(bias), free(qkv), free(qb), free(qkv2), free(ctx), free(ref), free(plain), free(scratch);
 }
 
 static void test_sha256(void)
@@ -417,6 +452,7 @@ int main(void)
 	test_bf16();
 	test_elementwise();
 	test_attention();
+	test_attention_relpos();
 	test_sha256(); /* with the SHA extensions where the CPU has them */
 	sha256_force_plain = 1;
 	test_sha256(); /* the plain C rounds */

@@ -7,7 +7,9 @@
  *
  *   test_bert_train                     the tiny checkpoints (make test):
  *                                       tanh pooler + class weights + label
- *                                       smoothing, and mean pooling
+ *                                       smoothing, mean pooling, and MPNet
+ *                                       (mpnet-tiny: the relative-position
+ *                                       bias and its table's gradient)
  *   test_bert_train MODEL_DIR GOLDEN    another model (tests/bert/check-train-default.sh)
  *
  * Beyond PyTorch: the same step on 1 and 3 threads gives the same bytes,
@@ -269,10 +271,13 @@ static void check_threads_and_fd(const char *dir, const char *golden)
 	/* finite differences along a few coordinates, dropout on (key 42) */
 	struct bert_trainer *tr = bert_trainer_new(m, 1, 0.1f, 0.1f);
 	int L = m->cfg.layers;
-	int probes[][2] = {{-1, BT_EMB_G}, {0, BT_QKV_W}, {0, BT_FI_B}, {L - 1, BT_AO_W}, {L - 1, BT_LN2_G}, {L, BT_CLS_W}};
+	/* BT_TYPE: BERT's token type 0, MPNet's relative-position bias (BT_RELPOS) */
+	int probes[][2] = {{-1, BT_EMB_G}, {0, BT_QKV_W}, {0, BT_FI_B}, {L - 1, BT_AO_W}, {L - 1, BT_LN2_G}, {L, BT_CLS_W},
+			   {-1, BT_TYPE}};
+	enum { NPROBE = sizeof probes / sizeof probes[0] };
 	double worst = 0, scale = 0;
-	double fd[6], an[6];
-	for (int p = 0; p < 6; p++) {
+	double fd[NPROBE], an[NPROBE];
+	for (int p = 0; p < NPROBE; p++) {
 		const struct bert_tensor *t = &m->t[bert_tmodel_index(m, probes[p][0], probes[p][1])];
 		size_t k = t->off + t->n / 3;
 		float keepv = m->param[k];
@@ -292,7 +297,7 @@ static void check_threads_and_fd(const char *dir, const char *golden)
 		an[p] = g1[k];
 		scale = fabs(an[p]) > scale ? fabs(an[p]) : scale;
 	}
-	for (int p = 0; p < 6; p++) {
+	for (int p = 0; p < NPROBE; p++) {
 		double e = fabs(fd[p] - an[p]);
 		worst = e > worst ? e : worst;
 		CHECK(e <= FD_RTOL * scale, "dropout on: %s: finite difference %.6g, backward %.6g",
@@ -414,6 +419,12 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof dir, "%s/tests/golden/bert-tiny-encoder", top);
 	snprintf(golden, sizeof golden, "%s/tests/golden/train-tiny-mean.safetensors", top);
 	check_golden(dir, golden);
+	check_lora(dir);
+	/* MPNet: the relative-position bias in the forward, its table's gradient */
+	snprintf(dir, sizeof dir, "%s/tests/golden/mpnet-tiny", top);
+	snprintf(golden, sizeof golden, "%s/tests/golden/train-mpnet-tiny.safetensors", top);
+	check_golden(dir, golden);
+	check_threads_and_fd(dir, golden);
 	check_lora(dir);
 	return test_report();
 }
