@@ -15,7 +15,7 @@
 #   mm rt        packed, the rows left to run time (one primitive a shape)
 #   mm +gelu     packed, with bias and exact GELU as post-ops (C→I only:
 #                the fused epilogue cpu.c runs after sgemm, not timed there)
-#   bf16 rt      bf16.c's matmul (bf16 in, fp32 out, rows at run time),
+#   bf16 rt      matmul.c's bf16 (bf16 in, fp32 out, rows at run time),
 #                where the CPU has AVX512_BF16
 # Each the best of 30 calls after 3. Needs cc and libdnnl-dev. The machine
 # is shared: wrap in flock /tmp/herd-bench.lock and compare columns of one

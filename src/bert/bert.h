@@ -72,7 +72,7 @@ typedef struct bert_model bert_model;
 enum bert_device { BERT_DEVICE_AUTO, BERT_DEVICE_CPU, BERT_DEVICE_CUDA };
 /* Precision of weights and activations. CUDA: FP32, FP16, BF16. The CPU
  * runs fp32 for FP32 and FP16, its projections in bf16 with BF16 where it
- * has AVX512_BF16 (bf16.h), or in int8 with INT8 (quant.h; CPU only: AUTO
+ * has AVX512_BF16 (matmul.h), or in int8 with INT8 (quant.h; CPU only: AUTO
  * then picks the CPU). */
 enum bert_precision { BERT_FP32, BERT_FP16, BERT_BF16, BERT_INT8 };
 /* How a sequence becomes one vector before the classifier. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # check-bf16.sh — herd-score --precision bf16 on the CPU (issue 15,
-# src/bert/bf16.c) against fp32, through the program: the device line
+# src/bert/matmul.c) against fp32, through the program: the device line
 # names bf16 and oneDNN's kernel; the tiny golden checkpoint's texts get
 # fp32's labels and logits within TINY_ATOL; the default model (when
 # models/default is there) labels the 200 golden texts of
