@@ -256,7 +256,7 @@ def main():
     ap.add_argument("--work", default="/tmp/herd-bench-bert")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--precisions", default="int8", help="herd also at each --precision on the fixed shapes")
-    ap.add_argument("--gemms", default="dnnl,openblas", help="herd also pinned to each (HERD_GEMM) on the fixed shapes")
+    ap.add_argument("--gemms", default="dnnl,matmul,openblas", help="herd also pinned to each (HERD_GEMM) on the fixed shapes")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     torch.set_num_threads(a.threads)
@@ -306,6 +306,13 @@ def main():
             t.fixed(ids[:BATCH])
             s, _ = best_of(reps, lambda: t.fixed(ids))
             p1 = row(name, work, f"torch {torch.__version__.split('+')[0]}", nfixed, s, nfixed * seq, fl, a.peak)
+            if "bf16" in (a.precisions or "").split(","):
+                # the peer at herd's --precision bf16: the model's weights and activations in bf16
+                t.model.to(torch.bfloat16)
+                t.fixed(ids[:BATCH])
+                s, _ = best_of(reps, lambda: t.fixed(ids))
+                row(name, work, f"torch {torch.__version__.split('+')[0]} bf16", nfixed, s, nfixed * seq, fl, a.peak)
+                t.model.to(torch.float32)
             o.fixed(ids[:BATCH])
             s, _ = best_of(reps, lambda: o.fixed(ids))
             p2 = row(name, work, f"onnxruntime {onnxruntime.__version__}", nfixed, s, nfixed * seq, fl, a.peak)

@@ -3,6 +3,7 @@
 # (transformers) and ONNX Runtime, in one run, on the same inputs.
 #
 #   scripts/bench-bert.sh [--quick] [--models default,finbert] [--threads N]
+#                         [--precisions int8,bf16]
 #
 # First the sgemm ceiling of this machine, measured here: oneDNN's
 # dnnl_sgemm (herd's GEMM, Makefile GEMM=dnnl) and OpenBLAS (GEMM=openblas)
@@ -24,6 +25,8 @@
 #                  (--sort-window 32); torch as users use it (the transformers
 #                  pipeline, batch_size 32); ONNX Runtime on batches of 32
 #                  padded to each batch's longest
+# --precisions: herd also at each --precision on the fixed shapes (default
+# int8; bf16 where the CPU has AVX512_BF16, with torch in bf16 beside it).
 # Every engine gets the same threads (default: all CPUs). herd's time is
 # herd-score's wall time minus a run on empty input (model loading), best of
 # 3; the peers' the best of 3 forward passes over the set, model loaded.
@@ -49,7 +52,8 @@ while [ $# -gt 0 ]; do
 	--threads) threads=$2; shift 2 ;;
 	--models) args+=(--models "$2"); shift 2 ;;
 	--quick) args+=(--quick); shift ;;
-	-h | --help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--precisions) args+=(--precisions "$2"); shift 2 ;;
+	-h | --help) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-bert: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # check-precision.sh — herd-score at a lower precision (--precision int8,
-# issue 15) against fp32 on the same model, on real text:
+# or bf16 where the CPU has AVX512_BF16; issue 15) against fp32 on the
+# same model, on real text:
 #   agreement  the share of real sentences given the same label: WSB
 #              comments (wsb-early2021-esbenkc), r/stocks, r/investing and
 #              r/pennystocks comments (reddit-ticker-comments-2021-01),
@@ -13,12 +14,12 @@
 #              against P(positive) - P(negative), as eval-microblogs.sh);
 #              the bar is within 0.5 point on each
 #
-#   scripts/check-precision.sh [--precision int8] [--model DIR] [--limit N]
+#   scripts/check-precision.sh [--precision int8|bf16] [--model DIR] [--limit N]
 #
 # --limit N takes at most N texts from each source (default: all). Exit 0
-# when both bars hold, 1 when one does not, 77 without ../shared/data or
-# the model. Needs bin/herd-score, jq and python3 (the CSV and JSON
-# sources into posts: scripts only, never the data path).
+# when both bars hold, 1 when one does not, 77 without ../shared/data, the
+# model, or the CPU's means (bf16 without AVX512_BF16). Needs bin/herd-score,
+# jq and python3 (the CSV and JSON sources into posts: scripts only).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -36,6 +37,11 @@ done
 [ -d "$shared/financial-phrasebank" ] || { echo "skip: $shared absent"; exit 77; }
 [ -f "$model/config.json" ] || { echo "skip: no $model (make models)"; exit 77; }
 [ -x bin/herd-score ] || { echo "check-precision: bin/herd-score not built (make)" >&2; exit 1; }
+# a precision this CPU cannot run (bf16 without AVX512_BF16) is a usage error: skipped
+if ! bin/herd-score --model "$model" --device cpu --precision "$prec" </dev/null 2>/dev/null; then
+	echo "skip: $(bin/herd-score --model "$model" --device cpu --precision "$prec" </dev/null 2>&1 | head -1)"
+	exit 77
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

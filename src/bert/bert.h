@@ -71,8 +71,9 @@ typedef struct bert_model bert_model;
 
 enum bert_device { BERT_DEVICE_AUTO, BERT_DEVICE_CPU, BERT_DEVICE_CUDA };
 /* Precision of weights and activations. CUDA: FP32, FP16, BF16. The CPU
- * runs fp32 for all of those, or its projections in int8 with INT8
- * (quant.h; CPU only: AUTO then picks the CPU). */
+ * runs fp32 for FP32 and FP16, its projections in bf16 with BF16 where it
+ * has AVX512_BF16 (matmul.h), or in int8 with INT8 (quant.h; CPU only: AUTO
+ * then picks the CPU). */
 enum bert_precision { BERT_FP32, BERT_FP16, BERT_BF16, BERT_INT8 };
 /* How a sequence becomes one vector before the classifier. */
 /* The encoder's architecture: config.json's model_type. */
@@ -119,7 +120,9 @@ static inline int bert_max_tokens(const struct bert_config *c)
  * its head inside; a BertModel (sentence-transformers) takes its head from
  * head.safetensors beside it when present (herd-train writes it). Returns
  * NULL and a message naming the file and the reason on failure (malformed
- * or truncated safetensors, missing tensor, wrong shape or dtype). Free
+ * or truncated safetensors, missing tensor, wrong shape or dtype); errno
+ * is then ENOTSUP when the device picked cannot run the precision asked
+ * for (bf16 on a CPU without AVX512_BF16: the caller's usage error). Free
  * with bert_free (NULL is a no-op). */
 bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err, size_t errlen);
 void bert_free(bert_model *m);

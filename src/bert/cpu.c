@@ -44,6 +44,7 @@
 #include "bert/cpu.h"
 
 #include "bert/gemm.h"
+#include "bert/matmul.h"
 #include "bert/quant.h"
 #include "lib/tpool.h"
 #include "lib/util.h"
@@ -905,6 +906,9 @@ struct bert_cpu {
 	int32_t *qacc;                  /* per worker: (GEMM_MAX_ROWS, max OC) sums */
 	float *qscale;                  /* per worker: (2, groups, GEMM_MAX_ROWS) row scales and lows */
 	size_t qa_n, qacc_n;            /* their sizes per worker */
+	/* oneDNN's matmul, packed weights (bert_cpu_set_matmul): fp32 or bf16 */
+	struct bert_mm *mm;             /* its primitives, per-worker buffers */
+	struct bert_mm_weight *mw;      /* (L, 4), as q */
 };
 
 /* What one parallel step needs; the step functions read it. */
@@ -919,8 +923,9 @@ struct step {
 	float *out;
 	const float *inp, *wt;
 	const struct bert_qweight *qw;
+	const struct bert_mm_weight *mw; /* or through oneDNN's matmul, packed */
 	int IC, OC;
-	int rows, cols;  /* a GEMM tile's rows and columns (gemm_tile; gemm_rows in int8) */
+	int rows, cols;  /* a GEMM tile's rows and columns (gemm_tile; gemm_rows in int8 and the matmul) */
 	int ncb;         /* column tiles per row block */
 	/* applied to each GEMM tile's rows [r0, r0 + n), columns [c0, c0 + nc)
 	 * while they are hot; a whole-row epilogue (row_epilogue) once per row
@@ -953,6 +958,8 @@ static void step_gemm(void *arg, int tid, int n)
 			bert_quant_matmul(s->out + (size_t)r0 * s->OC, s->inp + (size_t)r0 * s->IC, rows, s->qw,
 					  c->qa + (size_t)tid * c->qa_n, c->qacc + (size_t)tid * c->qacc_n,
 					  c->qscale + (size_t)tid * 2 * BERT_QUANT_MAX_GROUPS * GEMM_MAX_ROWS);
+		else if (s->mw)
+			bert_mm_run(c->mm, tid, s->out + (size_t)r0 * s->OC, s->inp + (size_t)r0 * s->IC, rows, s->mw);
 		else
 			sgemm_nt(rows, nc, s->IC, s->inp + (size_t)r0 * s->IC, s->IC, s->wt + (size_t)c0 * s->IC, s->IC,
 				 s->out + (size_t)r0 * s->OC + c0, s->OC);
@@ -965,16 +972,17 @@ static void step_gemm(void *arg, int tid, int n)
 	}
 }
 
-/* out (N, OC) = inp (N, IC) · wᵀ (through int8 when the backend has the
- * layer's weight k quantized), then epilogue on each tile (row_epilogue:
- * on each row block once whole). */
+/* out (N, OC) = inp (N, IC) · wᵀ (through int8 or oneDNN's matmul when
+ * the backend has the layer's weight k so), then epilogue on each tile
+ * (row_epilogue: on each row block once whole). */
 static void gemm(struct step *s, float *out, const float *inp, const float *w, int k, int IC, int OC,
 		 void (*epilogue)(struct step *s, int r0, int n, int c0, int nc), int row_epilogue)
 {
 	s->qw = s->c->q ? &s->c->q[s->layer * 4 + k] : NULL;
+	s->mw = s->c->mw ? &s->c->mw[s->layer * 4 + k] : NULL;
 	s->out = out, s->inp = inp, s->wt = w, s->IC = IC, s->OC = OC, s->epilogue = epilogue;
 	s->row_epilogue = row_epilogue;
-	if (s->qw) /* int8 quantizes whole rows: row blocks only */
+	if (s->qw || s->mw) /* int8 quantizes whole rows; the matmul's weights are packed whole: row blocks */
 		s->rows = gemm_rows(s->N), s->cols = OC, s->ncb = 1;
 	else
 		gemm_tile(s->N, OC, &s->rows, &s->cols, &s->ncb);
@@ -1134,10 +1142,35 @@ int bert_cpu_set_int8(struct bert_cpu *c, char *info, size_t infolen, char *err,
 	return 0;
 }
 
+int bert_cpu_set_matmul(struct bert_cpu *c, int bf16, char *info, size_t infolen, char *err, size_t errlen)
+{
+	const struct bert_config *cfg = c->cfg;
+	int C = cfg->hidden, I = cfg->intermediate, L = cfg->layers;
+
+	c->mm = bert_mm_new(bf16 ? BERT_MM_BF16 : BERT_MM_F32, tpool_size(c->pool), GEMM_MAX_ROWS, err, errlen);
+	if (!c->mm)
+		return -1;
+	c->mw = xcalloc((size_t)L * 4, sizeof *c->mw);
+	for (int l = 0; l < L; l++) {
+		const struct bert_layer_weights *lw = &c->w->layer[l];
+		if (bert_mm_weight_init(c->mm, &c->mw[l * 4 + 0], lw->qkv_w, 3 * C, C, err, errlen) < 0 ||
+		    bert_mm_weight_init(c->mm, &c->mw[l * 4 + 1], lw->attn_out_w, C, C, err, errlen) < 0 ||
+		    bert_mm_weight_init(c->mm, &c->mw[l * 4 + 2], lw->ffn_in_w, I, C, err, errlen) < 0 ||
+		    bert_mm_weight_init(c->mm, &c->mw[l * 4 + 3], lw->ffn_out_w, C, I, err, errlen) < 0)
+			return -1; /* bert_cpu_free frees what was made */
+	}
+	snprintf(info, infolen, "%s", bert_mm_info(c->mm));
+	return 0;
+}
+
 void bert_cpu_free(struct bert_cpu *c)
 {
 	if (!c)
 		return;
+	for (int i = 0; c->mw && i < c->cfg->layers * 4; i++)
+		bert_mm_weight_free(&c->mw[i]);
+	free(c->mw);
+	bert_mm_free(c->mm);
 	for (int i = 0; c->q && i < c->cfg->layers * 4; i++)
 		bert_qweight_free(&c->q[i]);
 	free(c->q), free(c->qa), free(c->qacc), free(c->qscale);

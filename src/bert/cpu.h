@@ -41,6 +41,12 @@ void bert_cpu_free(struct bert_cpu *c);
  * quantized as it enters). Returns 0 with what runs them in info, or -1
  * with the reason in err (a build without oneDNN). */
 int bert_cpu_set_int8(struct bert_cpu *c, char *info, size_t infolen, char *err, size_t errlen);
+/* Run them through oneDNN's matmul primitive, the weights packed here
+ * (matmul.h): in fp32 (bf16 0: gemm.c's measured choice), or in bf16
+ * (weights rounded here, activations as they enter, fp32 sums and
+ * output). Returns 0 with oneDNN's kernel in info, or -1 with the reason
+ * in err (bf16 where the CPU has no AVX512_BF16). */
+int bert_cpu_set_matmul(struct bert_cpu *c, int bf16, char *info, size_t infolen, char *err, size_t errlen);
 int bert_cpu_threads(const struct bert_cpu *c);
 /* Run one packed batch. ids must be valid (< V) and every sequence 1..P
  * long: model.c checks. */

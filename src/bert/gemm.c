@@ -1,16 +1,20 @@
 /*
  * gemm.c — the CPU GEMM library chosen by measurement, cached (gemm.h).
  *
- * Candidates, in the order a tie keeps: oneDNN (when linked), OpenBLAS
- * (dlopen'd: no header or link needed, found when Debian's libopenblas0
- * is installed), herd's loops (cpu.c's bert_cpu_sgemm_nt_blocked and
- * plain loops; timed only when no library is there). A candidate must
+ * Candidates, in the order a tie keeps: oneDNN's dnnl_sgemm (when
+ * linked), oneDNN's matmul primitive with the weights packed once
+ * (matmul.c; the projections only, timed as cpu.c runs them: dnnl_sgemm
+ * packs the weights again in every call), OpenBLAS (dlopen'd: no header
+ * or link needed, found when Debian's libopenblas0 is installed), herd's
+ * loops (cpu.c's bert_cpu_sgemm_nt_blocked and plain loops; timed only
+ * when no library is there). A candidate must
  * beat the first one by CHOOSE_MARGIN to be chosen, so that noise on a
  * shared machine does not flip between two of a kind.
  */
 #include "bert/gemm.h"
 
 #include "bert/cpu.h"
+#include "bert/matmul.h"
 #include "lib/util.h"
 
 #include <dlfcn.h>
@@ -29,8 +33,8 @@
 #define CHOOSE_MARGIN 0.03 /* 3%: a challenger's edge over the first candidate to win */
 #define ROUNDS 5           /* timed rounds per candidate, after one warm-up; the best counts */
 
-enum lib { LIB_DNNL, LIB_OPENBLAS, LIB_HERD, NLIBS };
-static const char *const lib_key[NLIBS] = {"dnnl", "openblas", "herd"};
+enum lib { LIB_DNNL, LIB_MATMUL, LIB_OPENBLAS, LIB_HERD, NLIBS };
+static const char *const lib_key[NLIBS] = {"dnnl", "matmul", "openblas", "herd"};
 
 static enum lib chosen =
 #if defined(HERD_GEMM_DNNL)
@@ -39,7 +43,7 @@ static enum lib chosen =
 	LIB_HERD;
 #endif
 static int decided;
-static char info[512];
+static char info[1024];
 static char lib_name[NLIBS][160];
 
 /* ================================================================ OpenBLAS */
@@ -172,6 +176,7 @@ static void lib_gemm(enum lib l, char ta, char tb, int M, int N, int K, float al
 		return;
 	switch (l) {
 	case LIB_DNNL:
+	case LIB_MATMUL: /* the GEMMs that are not projections (attention, training) */
 #if defined(HERD_GEMM_DNNL)
 		dnnl_sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 		return;
@@ -211,23 +216,34 @@ void bert_gemm_thread_init(void)
 
 /* ================================================================ choosing */
 
+const char *bert_gemm_dnnl_isa(void)
+{
+#if defined(HERD_GEMM_DNNL)
+	switch (dnnl_get_effective_cpu_isa()) {
+	case dnnl_cpu_isa_sse41: return "sse41";
+	case dnnl_cpu_isa_avx: return "avx";
+	case dnnl_cpu_isa_avx2: return "avx2";
+	case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+	case dnnl_cpu_isa_avx512_core: return "avx512_core";
+	case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+	case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+	case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+	default: return "?";
+	}
+#else
+	return "no oneDNN";
+#endif
+}
+
 static void names_init(void)
 {
 #if defined(HERD_GEMM_DNNL)
 	const dnnl_version_t *v = dnnl_version();
-	const char *isa = "?";
-	switch (dnnl_get_effective_cpu_isa()) {
-	case dnnl_cpu_isa_sse41: isa = "sse41"; break;
-	case dnnl_cpu_isa_avx: isa = "avx"; break;
-	case dnnl_cpu_isa_avx2: isa = "avx2"; break;
-	case dnnl_cpu_isa_avx512_core: isa = "avx512_core"; break;
-	case dnnl_cpu_isa_avx512_core_vnni: isa = "avx512_core_vnni"; break;
-	case dnnl_cpu_isa_avx512_core_bf16: isa = "avx512_core_bf16"; break;
-	case dnnl_cpu_isa_avx512_core_amx: isa = "avx512_core_amx"; break;
-	default: break;
-	}
+	const char *isa = bert_gemm_dnnl_isa();
 	snprintf(lib_name[LIB_DNNL], sizeof lib_name[LIB_DNNL], "oneDNN %d.%d dnnl_sgemm (%s)", v->major, v->minor,
 		 isa);
+	snprintf(lib_name[LIB_MATMUL], sizeof lib_name[LIB_MATMUL], "oneDNN %d.%d matmul, weights packed (%s)",
+		 v->major, v->minor, isa);
 #endif
 	snprintf(lib_name[LIB_HERD], sizeof lib_name[LIB_HERD], "herd's blocked loops");
 }
@@ -244,7 +260,7 @@ static double now(void)
  * thread, into rate[l]: the best of ROUNDS rounds of every shape after a
  * warm-up round, the libraries taking turns round by round (a shared
  * machine's load then weighs on each alike). */
-static void measure(const int *use, int C, int I, double *rate)
+static void measure(int *use, int C, int I, double *rate)
 {
 	const int rows[2] = {64, 256}, nk[4][2] = {{3 * C, C}, {C, C}, {I, C}, {C, I}};
 	int maxk = C > I ? C : I, maxn = 3 * C > I ? 3 * C : I;
@@ -262,6 +278,18 @@ static void measure(const int *use, int C, int I, double *rate)
 			flops += 2.0 * rows[r] * nk[s][0] * nk[s][1];
 	for (int l = 0; l < NLIBS; l++)
 		best[l] = 1e30, rate[l] = 0;
+	/* the matmul primitive as cpu.c runs it: each shape's weights packed first */
+	struct bert_mm *mm = NULL;
+	struct bert_mm_weight mw[4] = {{0}};
+	char err[200];
+	if (use[LIB_MATMUL] && (mm = bert_mm_new(BERT_MM_F32, 1, 256, err, sizeof err)))
+		for (int s = 0; s < 4 && mm; s++)
+			if (bert_mm_weight_init(mm, &mw[s], B, nk[s][0], nk[s][1], err, sizeof err) < 0) {
+				for (int j = 0; j < s; j++)
+					bert_mm_weight_free(&mw[j]);
+				bert_mm_free(mm), mm = NULL;
+			}
+	use[LIB_MATMUL] = mm != NULL;
 	for (int round = 0; round <= ROUNDS; round++)
 		for (int l = 0; l < NLIBS; l++) {
 			if (!use[l])
@@ -269,8 +297,11 @@ static void measure(const int *use, int C, int I, double *rate)
 			double t0 = now();
 			for (int r = 0; r < 2; r++)
 				for (int s = 0; s < 4; s++)
-					lib_gemm((enum lib)l, 'N', 'T', rows[r], nk[s][0], nk[s][1], 1.0f, A, nk[s][1], B,
-						 nk[s][1], 0.0f, Cm, nk[s][0]);
+					if (l == LIB_MATMUL)
+						bert_mm_run(mm, 0, Cm, A, rows[r], &mw[s]);
+					else
+						lib_gemm((enum lib)l, 'N', 'T', rows[r], nk[s][0], nk[s][1], 1.0f, A,
+							 nk[s][1], B, nk[s][1], 0.0f, Cm, nk[s][0]);
 			double t = now() - t0;
 			if (round > 0 && t < best[l])
 				best[l] = t;
@@ -278,6 +309,9 @@ static void measure(const int *use, int C, int I, double *rate)
 	for (int l = 0; l < NLIBS; l++)
 		if (use[l])
 			rate[l] = flops / best[l] / 1e9;
+	for (int s = 0; s < 4; s++)
+		bert_mm_weight_free(&mw[s]);
+	bert_mm_free(mm);
 	free(A), free(B), free(Cm);
 }
 
@@ -373,11 +407,11 @@ int bert_gemm_choose(int C, int I, char *err, size_t errlen)
 	cpu_id(model, sizeof model, flags, sizeof flags);
 	names_init();
 #if defined(HERD_GEMM_DNNL)
-	have[LIB_DNNL] = 1;
+	have[LIB_DNNL] = have[LIB_MATMUL] = 1;
 #endif
 	/* a library pinned by name is the only one opened */
 	if (!pin || !*pin || strcmp(pin, "openblas") == 0 || strcmp(pin, "default") == 0 ||
-	    (strcmp(pin, "dnnl") != 0 && strcmp(pin, "herd") != 0))
+	    (strcmp(pin, "dnnl") != 0 && strcmp(pin, "matmul") != 0 && strcmp(pin, "herd") != 0))
 		have[LIB_OPENBLAS] = openblas_open(flags);
 	have[LIB_HERD] = 1;
 	if (pin && *pin) {
@@ -389,10 +423,10 @@ int bert_gemm_choose(int C, int I, char *err, size_t errlen)
 			while (l < NLIBS && strcmp(pin, lib_key[l]) != 0)
 				l++;
 		if (l == NLIBS)
-			return herd_errf(err, errlen, "HERD_GEMM=%s: not one of dnnl, openblas, herd, default", pin);
+			return herd_errf(err, errlen, "HERD_GEMM=%s: not one of dnnl, matmul, openblas, herd, default", pin);
 		if (!have[l])
 			return herd_errf(err, errlen, "HERD_GEMM=%s: %s", pin,
-					 l == LIB_DNNL ? "this build has no oneDNN (make GEMM=dnnl)"
+					 l <= LIB_MATMUL ? "this build has no oneDNN (make GEMM=dnnl)"
 						       : "no libopenblas.so.0 here (Debian: libopenblas0)");
 		chosen = (enum lib)l;
 		decided = 1;
@@ -403,7 +437,8 @@ int bert_gemm_choose(int C, int I, char *err, size_t errlen)
 	unsigned long fh = 5381;
 	for (const char *p = flags; *p; p++)
 		fh = fh * 33 + (unsigned char)*p;
-	snprintf(key, sizeof key, "%s|%08lx|%s|%s|C%d I%d", model, fh & 0xffffffffUL, have[LIB_DNNL] ? lib_name[LIB_DNNL] : "-",
+	snprintf(key, sizeof key, "%s|%08lx|%s%s|%s|C%d I%d", model, fh & 0xffffffffUL,
+		 have[LIB_DNNL] ? lib_name[LIB_DNNL] : "-", have[LIB_MATMUL] ? "+matmul" : "",
 		 have[LIB_OPENBLAS] ? lib_name[LIB_OPENBLAS] : "-", C, I);
 	int cached = cache_path(path, sizeof path, dir, sizeof dir);
 	if (cached && cache_get(path, key, got, sizeof got, why, sizeof why)) {
@@ -449,6 +484,11 @@ int bert_gemm_choose(int C, int I, char *err, size_t errlen)
 	else
 		snprintf(info, sizeof info, "%s: %s", lib_name[chosen], why);
 	return 0;
+}
+
+int bert_gemm_packed(void)
+{
+	return chosen == LIB_MATMUL;
 }
 
 const char *bert_gemm_info(void)

@@ -588,12 +588,27 @@ static int pick_device(struct bert_model *m, const struct bert_options *opt, cha
 		return -1;
 	m->cpu = bert_cpu_new(&m->cfg, &m->w, threads);
 	m->device = BERT_DEVICE_CPU;
-	char prec[200] = "fp32";
+	char prec[400] = "fp32";
 	if (int8) {
 		char q[160];
 		if (bert_cpu_set_int8(m->cpu, q, sizeof q, err, errlen) < 0)
 			return -1;
 		snprintf(prec, sizeof prec, "int8 projections: %s", q);
+	} else if (opt && opt->precision == BERT_BF16) {
+		/* bf16 on the CPU: AVX512_BF16's; a CPU without it is a usage
+		 * error to the caller (ENOTSUP, bert.h) */
+		char q[300];
+		if (bert_cpu_set_matmul(m->cpu, 1, q, sizeof q, err, errlen) < 0) {
+			errno = ENOTSUP;
+			return -1;
+		}
+		snprintf(prec, sizeof prec, "bf16 projections: %s", q);
+	} else if (bert_gemm_packed()) {
+		/* the measured choice: fp32 projections on packed weights */
+		char q[300];
+		if (bert_cpu_set_matmul(m->cpu, 0, q, sizeof q, err, errlen) < 0)
+			return -1;
+		snprintf(prec, sizeof prec, "fp32 projections: %s", q);
 	}
 	snprintf(m->info, sizeof m->info, "cpu: %s, %s, %d thread%s%s%s%s", bert_cpu_gemm_name(), prec,
 		 bert_cpu_threads(m->cpu), bert_cpu_threads(m->cpu) == 1 ? "" : "s",
@@ -723,12 +738,14 @@ bert_model *bert_load(const char *dir, const struct bert_options *opt, char *err
 	free(head_path);
 	free(adapter_path);
 	return m;
-fail:
+fail:;
+	int e = errno; /* ENOENT, ENOTSUP: the caller reads it */
 	safetensors_close(st);
 	free(path);
 	free(head_path);
 	free(adapter_path);
 	bert_free(m);
+	errno = e;
 	return NULL;
 }
 

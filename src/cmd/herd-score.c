@@ -85,10 +85,13 @@ static const char usage[] =
 	"into the same pieces whatever the thread count), and for VADER whatever\n"
 	"--sort-window. A BERT model's batches (--batch, --sort-window), another kind\n"
 	"of CPU (AVX-512 or not) or GEMM library can move the last float digits of its\n"
-	"logits. On the CPU the GEMM library (oneDNN, OpenBLAS) is chosen by timing\n"
+	"logits. On the CPU the GEMM library (oneDNN's sgemm, oneDNN's matmul on\n"
+	"weights packed at load, OpenBLAS) is chosen by timing\n"
 	"each on the model's shapes the first time a model of that shape runs on this\n"
 	"CPU, and cached in $XDG_CACHE_HOME/herd/gemm (~/.cache/herd/gemm); the device\n"
-	"line says which and why. HERD_GEMM=dnnl|openblas|herd pins one.\n"
+	"line says which and why. HERD_GEMM=dnnl|matmul|openblas|herd pins one.\n"
+	"--precision bf16 on the CPU needs AVX512_BF16 (through oneDNN's matmul);\n"
+	"HERD_CPU_NO_BF16=1 refuses it as a CPU without it does.\n"
 	"\n"
 	"Options:\n"
 	"  -m, --model M           vader, or a BERT model directory (default models/default\n"
@@ -111,8 +114,10 @@ static const char usage[] =
 	"                          sentence chunks\n"
 	"      --device D          auto (default: CUDA when a GPU is there), cpu or cuda\n"	"                          (an MPNet model runs on the CPU only)\n"
 	"      --precision P       on CUDA: fp16 (default), bf16 or fp32; on the CPU: fp32\n"
-	"                          (default) or int8 (the projections in int8: dynamic\n"
-	"                          activation scales, per-channel weights; CPU only)\n"
+	"                          (default; fp16 too), int8 (the projections in int8:\n"
+	"                          dynamic activation scales, per-channel weights; CPU\n"
+	"                          only) or bf16 (the projections in bf16, fp32 sums;\n"
+	"                          needs AVX512_BF16, else exit 2)\n"
 	"      --threads N         threads for each stage: parsing, tokenizing, VADER,\n"
 	"                          writing, and the model on the CPU (default: all CPUs;\n"
 	"                          1: no pipeline, one window after the other)\n"
@@ -515,6 +520,8 @@ static struct scorer *bert_scorer_new(const struct bert_settings *set, opipe_poo
 	bs->set = *set;
 	bs->m = bert_load(set->dir, &o, err, sizeof err);
 	if (!bs->m) {
+		if (errno == ENOTSUP) /* a precision this device cannot run */
+			log_usage("%s", err);
 		if (errno == ENOENT && strstr(set->dir, "models/default"))
 			log_fatal(HERD_EXIT_FAIL, "%s (the default model is built by `make models`)", err);
 		log_fatal(HERD_EXIT_FAIL, "%s", err);

@@ -10,7 +10,7 @@
 # (Haswell only where the CPU has AVX2 and FMA: a core type the CPU lacks
 # would die; Nehalem); each library ignores the other's variable. Each
 # cap runs with each library the engine can choose (issue 15: HERD_GEMM
-# dnnl, and openblas where libopenblas.so.0 is installed).
+# dnnl and matmul, and openblas where libopenblas.so.0 is installed).
 set -u
 top=${HERD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${HERD_BUILD:-$top/build}
@@ -23,7 +23,7 @@ caps=SSE41:Nehalem
 [[ $flags == *" avx2 "* && $flags == *" fma "* ]] && caps="AVX2:Haswell $caps"
 
 libs=default
-ldd "$bin" | grep -q libdnnl && libs=dnnl
+ldd "$bin" | grep -q libdnnl && libs="dnnl matmul"
 ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0 ' && libs="$libs openblas"
 
 passed=0 failed=0

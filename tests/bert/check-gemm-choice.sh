@@ -5,7 +5,8 @@
 # choice to $XDG_CACHE_HOME/herd/gemm (one line per CPU, libraries and
 # model shape); the next run reads it ("cached") and writes the same bytes;
 # a cache naming the other library is obeyed; HERD_GEMM pins a library
-# (each one there gives the golden model's labels, and logits within
+# (dnnl, matmul: oneDNN's matmul on packed weights, openblas; each one
+# there gives the golden model's labels, and logits within
 # test_bert_model's GOLDEN_ATOL of each other); a bad HERD_GEMM is an error
 # naming it; an unwritable cache or no $HOME still runs, and says it did
 # not cache.
@@ -56,7 +57,7 @@ if [ -n "$other" ]; then
 	check "a cache naming $other is obeyed: $(cat "$tmp/third.err")" grep -q "cpu: $name .*, cached" "$tmp/third.err"
 fi
 
-for lib in dnnl openblas; do
+for lib in dnnl matmul openblas; do
 	score "$tmp/c" "$tmp/pin-$lib" HERD_GEMM=$lib || { grep -q "HERD_GEMM=$lib: " "$tmp/pin-$lib.err" && continue; }
 	check "HERD_GEMM=$lib is said: $(cat "$tmp/pin-$lib.err")" grep -q "(HERD_GEMM=$lib)" "$tmp/pin-$lib.err"
 	check "HERD_GEMM=$lib: the same labels" cmp -s <(jq -c .sentiment.label "$tmp/first") \
@@ -71,7 +72,7 @@ done
 score "$tmp/c" "$tmp/bad" HERD_GEMM=mkl
 check "a bad HERD_GEMM exits 1" test $? = 1
 check "and names it: $(cat "$tmp/bad.err")" grep -qx \
-	"herd-score: HERD_GEMM=mkl: not one of dnnl, openblas, herd, default" "$tmp/bad.err"
+	"herd-score: HERD_GEMM=mkl: not one of dnnl, matmul, openblas, herd, default" "$tmp/bad.err"
 
 touch "$tmp/file"
 score "$tmp/file" "$tmp/nocache"

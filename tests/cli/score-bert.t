@@ -160,6 +160,19 @@ CUDA takes no int8.
   $ herd-score --model $G/bert-tiny --device cuda --precision int8 < /dev/null
   herd-score: device cuda: int8 runs on the CPU only (--device cpu)
   [1]
+
+--precision bf16 on the CPU runs the projections in bf16 where the CPU
+has AVX512_BF16 (tests/bert/check-bf16.sh compares it with fp32 there);
+elsewhere it is a usage error naming the instruction set. HERD_CPU_NO_BF16=1
+refuses as such a CPU does, on any machine:
+
+  $ HERD_CPU_NO_BF16=1 herd-score --model $G/bert-tiny --device cpu --precision bf16 in.ndjson
+  herd-score: --precision bf16 on the CPU needs AVX512_BF16, and HERD_CPU_NO_BF16 is set (as on a CPU without it); fp32 and int8 run here
+  Try 'herd-score --help' for more information.
+  [2]
+  $ HERD_CPU_NO_BF16=1 herd-score -q --model $G/bert-tiny --device cpu --precision fp32 in.ndjson | jq -c .sentiment.label | cmp - <(jq -c .sentiment.label out.ndjson) && echo fp32 still runs
+  fp32 still runs
+
   $ herd-score --model $G/bert-tiny --precision int4 < /dev/null
   herd-score: --precision: 'int4' is not fp16, bf16, fp32 or int8
   Try 'herd-score --help' for more information.

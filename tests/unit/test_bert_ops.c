@@ -3,10 +3,14 @@
  * fast CPU op (cpu.c) against its plain-loop `_ref` twin on random data,
  * the blocked fallback GEMM, the int8 projection (quant.c: the same
  * integers as its plain loops, and within the quantization's own bound of
- * the fp32 product), SHA-256 against FIPS 180-4's examples, and
+ * the fp32 product), the bf16 projection (matmul.c: within float
+ * summation of its plain loops, within bf16's rounding bound of fp32, the
+ * same bytes on every worker; skipped without AVX512_BF16, whose refusal
+ * is checked instead), SHA-256 against FIPS 180-4's examples, and
  * the JSON reader (minijson.c) on good and bad text.
  */
 #include "bert/cpu.h"
+#include "bert/matmul.h"
 #include "bert/minijson.h"
 #include "bert/quant.h"
 #include "bert/sha256.h"
@@ -144,6 +148,120 @@ static void test_quant(void)
 			bert_qweight_free(&q);
 			free(x), free(w), free(got), free(ref), free(f32), free(sc), free(qa), free(acc);
 		}
+}
+
+/* fp32 through oneDNN's matmul on packed weights (gemm.c's candidate
+ * "matmul"): within the worst-case bound of float summation, K · 2^-24 ·
+ * Σ_k |x_k w_k| (Higham's γ_K; the shapes here reach K = 384, past what
+ * MATMUL_ATOL was set on: 1.5e-5 seen under oneDNN's SSE4.1 cap), far
+ * under a wrong layout's errors; and the same bytes on either worker
+ * (issue 18). */
+static void test_mm_f32(void)
+{
+	const int shapes[][3] = {{1, 1, 1}, {7, 33, 5}, {64, 96, 32}, {130, 384, 200}, {256, 384, 1152}};
+	char err[300];
+	struct bert_mm *e = bert_mm_new(BERT_MM_F32, 2, 256, err, sizeof err);
+
+	if (!e) {
+		CHECK(strstr(err, "oneDNN") != NULL, "fp32 matmul refused here, saying why: %s", err);
+		return;
+	}
+	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+		int M = shapes[s][0], IC = shapes[s][1], OC = shapes[s][2];
+		float *x = rnd((size_t)M * IC, 1), *w = rnd((size_t)OC * IC, 1);
+		float *got = malloc(sizeof(float) * M * OC), *got1 = malloc(sizeof(float) * M * OC);
+		float *ref = malloc(sizeof(float) * M * OC);
+		struct bert_mm_weight q;
+		int ok = bert_mm_weight_init(e, &q, w, OC, IC, err, sizeof err) == 0;
+		CHECK(ok, "fp32 packed weight %dx%d: %s", OC, IC, ok ? "made" : err);
+		if (!ok)
+			continue;
+		bert_mm_run(e, 0, got, x, M, &q);
+		bert_mm_run(e, 1, got1, x, M, &q);
+		bert_cpu_matmul_ref(ref, x, w, NULL, M, IC, OC);
+		double worst = 0;
+		ok = 1;
+		for (int i = 0; i < M; i++)
+			for (int o = 0; o < OC; o++) {
+				double bound = 0;
+				for (int k = 0; k < IC; k++)
+					bound += fabs((double)x[(size_t)i * IC + k] * w[(size_t)o * IC + k]);
+				bound *= IC * 0x1p-24;
+				double d = fabs((double)got[(size_t)i * OC + o] - ref[(size_t)i * OC + o]);
+				worst = d / bound > worst ? d / bound : worst;
+				ok &= d <= bound;
+			}
+		CHECK(ok, "fp32 matmul on packed weights %dx%dx%d (%s) within float summation's bound of the ref (worst "
+			  "%.3f of it)", M, IC, OC, bert_mm_info(e), worst);
+		CHECK(memcmp(got, got1, sizeof(float) * M * OC) == 0,
+		      "fp32 matmul %dx%dx%d: the same bytes on either worker", M, IC, OC);
+		bert_mm_weight_free(&q);
+		free(x), free(w), free(got), free(got1), free(ref);
+	}
+	bert_mm_free(e);
+}
+
+/* bf16: the same bf16 inputs summed in float by oneDNN and in double by
+ * the plain loops differ by float's rounding of the sums (~1e-6 on these
+ * shapes, values of order 1): BF16_SUM_TOL sits ~100x over it and far
+ * under a wrong layout's errors (order 1). Against fp32, each input's
+ * rounding is within 2^-9 of it, so |Σ x w - Σ x̃ w̃| <= Σ_k |x_k w_k|
+ * (2^-8 + 2^-18), plus BF16_SUM_TOL. */
+#define BF16_SUM_TOL 1e-4
+
+static void test_bf16(void)
+{
+	const int shapes[][3] = {{1, 1, 1}, {7, 33, 5}, {64, 96, 32}, {130, 384, 200}, {256, 384, 1152}};
+	char err[300];
+
+	CHECK(bert_bf16_round(1.0f) == 1.0f && bert_bf16_round(1.0f + 0x1p-8f) == 1.0f &&
+		      bert_bf16_round(1.0f + 3 * 0x1p-8f) == 1.0f + 0x1p-6f && bert_bf16_round(-1.0f - 0x1p-7f) == -1.0f - 0x1p-7f,
+	      "bf16 rounds to the nearest, ties to even");
+	setenv("HERD_CPU_NO_BF16", "1", 1);
+	struct bert_mm *e = bert_mm_new(BERT_MM_BF16, 2, 256, err, sizeof err);
+	CHECK(!e && strstr(err, "AVX512_BF16") && strstr(err, "HERD_CPU_NO_BF16"),
+	      "HERD_CPU_NO_BF16=1 refuses bf16 as a CPU without it would: %s", err);
+	bert_mm_free(e);
+	unsetenv("HERD_CPU_NO_BF16");
+	if (!(e = bert_mm_new(BERT_MM_BF16, 2, 256, err, sizeof err))) {
+		CHECK(strstr(err, "AVX512_BF16") || strstr(err, "oneDNN"), "bf16 refused here, saying why: %s", err);
+		return;
+	}
+	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+		int M = shapes[s][0], IC = shapes[s][1], OC = shapes[s][2];
+		float *x = rnd((size_t)M * IC, 2), *w = rnd((size_t)OC * IC, 0.1f);
+		float *got = malloc(sizeof(float) * M * OC), *got1 = malloc(sizeof(float) * M * OC);
+		float *ref = malloc(sizeof(float) * M * OC), *f32 = malloc(sizeof(float) * M * OC);
+		struct bert_mm_weight q;
+		double md;
+		int ok = bert_mm_weight_init(e, &q, w, OC, IC, err, sizeof err) == 0;
+		CHECK(ok, "bf16 weight %dx%d: %s", OC, IC, ok ? "made" : err);
+		if (!ok)
+			continue;
+		bert_mm_run(e, 0, got, x, M, &q);
+		bert_mm_run(e, 1, got1, x, M, &q);
+		bert_bf16_matmul_ref(ref, x, M, w, OC, IC);
+		CHECK(close_all(got, ref, (size_t)M * OC, BF16_SUM_TOL, 0, &md),
+		      "bf16 matmul %dx%dx%d (%s) matches its plain loops: max diff %g", M, IC, OC, bert_mm_info(e), md);
+		CHECK(memcmp(got, got1, sizeof(float) * M * OC) == 0, "bf16 matmul %dx%dx%d: the same bytes on either worker",
+		      M, IC, OC);
+		bert_cpu_matmul_ref(f32, x, w, NULL, M, IC, OC);
+		ok = 1;
+		double worst = 0;
+		for (int i = 0; i < M; i++)
+			for (int o = 0; o < OC; o++) {
+				double bound = BF16_SUM_TOL;
+				for (int k = 0; k < IC; k++)
+					bound += fabs((double)x[(size_t)i * IC + k] * w[(size_t)o * IC + k]) * (0x1p-8 + 0x1p-18);
+				double d = fabs(got[(size_t)i * OC + o] - f32[(size_t)i * OC + o]);
+				worst = d / bound > worst ? d / bound : worst;
+				ok &= d <= bound;
+			}
+		CHECK(ok, "bf16 matmul %dx%dx%d: within bf16's rounding bound of fp32 (worst %.2f of it)", M, IC, OC, worst);
+		bert_mm_weight_free(&q);
+		free(x), free(w), free(got), free(got1), free(ref), free(f32);
+	}
+	bert_mm_free(e);
 }
 
 static void test_elementwise(void)
@@ -382,6 +500,8 @@ int main(void)
 {
 	test_matmul();
 	test_quant();
+	test_mm_f32();
+	test_bf16();
 	test_elementwise();
 	test_attention();
 	test_attention_fused();
