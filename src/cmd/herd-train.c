@@ -155,6 +155,8 @@ static const char usage[] =
 	"                          the same --seed, --val, --test and --limit make for a\n"
 	"                          training run: its accuracy, macro-F1 and confusion\n"
 	"                          matrices on the texts that run held out\n"
+	"      --precision P       with --evaluate: fp32 (default), int8 or bf16, as\n"
+	"                          herd-score runs them on the CPU\n"
 	CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
 	"Example (LoRA adapters on the bare encoder: scripts/build-default-model.sh --bare\n"
@@ -206,6 +208,7 @@ enum {
 	OPT_TEST,
 	OPT_NAME,
 	OPT_EVALUATE,
+	OPT_PRECISION,
 };
 
 #define MAX_DATASETS 16
@@ -233,6 +236,7 @@ static struct {
 	enum bert_sched schedule;
 	const char *checkpoint, *name;
 	const char *evaluate; /* --evaluate DIR: score a finished model, train nothing */
+	int precision, set_precision; /* --precision with --evaluate: the CPU engine's */
 } opt = {
 	.text_field = "text", .label_field = "label", .features = "mean", .val = 0.2, .l2 = 1e-4, .lr = 1e-3,
 	.seed = 1, .epochs = 200, .patience = 10, .max_len = 128, .batch = 32, .ensemble = 1,
@@ -990,8 +994,12 @@ static int finetune_main(const char *cmdline, const long *ntrain, const long *nv
 static int evaluate_main(const long *ntrain, const long *nval, const long *ntest)
 {
 	char err[1024];
-	struct bert_options bo = {.device = BERT_DEVICE_CPU, .threads = opt.threads, .max_len = opt.max_len};
+	struct bert_options bo = {.device = BERT_DEVICE_CPU, .precision = (enum bert_precision)opt.precision,
+				  .threads = opt.threads, .max_len = opt.max_len};
+	errno = 0;
 	bert_model *m = bert_load(opt.evaluate, &bo, err, sizeof err);
+	if (!m && errno == ENOTSUP)
+		log_usage("%s", err); /* a precision this CPU cannot run, as herd-score says it */
 	if (!m)
 		log_fatal(HERD_EXIT_FAIL, "%s", err);
 	const struct bert_config *cfg = bert_get_config(m);
@@ -1003,8 +1011,10 @@ static int evaluate_main(const long *ntrain, const long *nval, const long *ntest
 	double t0 = herd_now_mono();
 	if (score_splits(m, &sp3, sc, err, sizeof err) < 0)
 		log_fatal(HERD_EXIT_FAIL, "%s: %s", opt.evaluate, err);
-	printf("herd-train: %s@%s (%s) on the splits of seed %llu, %g validation%s: %.1f s\n", cfg->name, cfg->hash,
-	       opt.evaluate, opt.seed, opt.val, opt.test > 0 ? ", a test split" : "", herd_now_mono() - t0);
+	static const char *const pname[] = {"fp32", "fp16", "bf16", "int8"};
+	printf("herd-train: %s@%s (%s, %s) on the splits of seed %llu, %g validation%s: %.1f s\n", cfg->name, cfg->hash,
+	       opt.evaluate, pname[opt.precision], opt.seed, opt.val, opt.test > 0 ? ", a test split" : "",
+	       herd_now_mono() - t0);
 	printf("%-20s %7s %7s %7s\n", "dataset", "train", "val", "test");
 	for (int d = 0; d < ndatasets; d++)
 		printf("%-20s %7ld %7ld %7ld\n", dataset_name[d], ntrain[d], nval[d], ntest[d]);
@@ -1093,6 +1103,7 @@ int main(int argc, char **argv)
 		{"test", required_argument, NULL, OPT_TEST},
 		{"name", required_argument, NULL, OPT_NAME},
 		{"evaluate", required_argument, NULL, OPT_EVALUATE},
+		{"precision", required_argument, NULL, OPT_PRECISION},
 		CLI_REJECT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{0},
@@ -1157,6 +1168,12 @@ int main(int argc, char **argv)
 		case OPT_TEST: opt.test = cli_double("--test", optarg, 0.01, 0.5); break;
 		case OPT_NAME: opt.name = optarg; break;
 		case OPT_EVALUATE: opt.evaluate = optarg; break;
+		case OPT_PRECISION: {
+			static const char *const names[] = {"fp32", "int8", "bf16", NULL};
+			static const int prec[] = {BERT_FP32, BERT_INT8, BERT_BF16};
+			opt.precision = prec[cli_choice("--precision", optarg, names)], opt.set_precision = 1;
+			break;
+		}
 		case OPT_LIMIT: opt.limit = cli_long("--limit", optarg, 2, 1L << 40); break;
 		case OPT_MAX_LEN: opt.max_len = (int)cli_long("--max-len", optarg, 2, 512); break;
 		case 'b': opt.batch = (int)cli_long("--batch", optarg, 1, 4096); break;
@@ -1179,6 +1196,8 @@ int main(int argc, char **argv)
 		log_usage("no datasets: give one or more [NAME=]FILE");
 	if (!opt.model)
 		opt.model = "models/default";
+	if (opt.set_precision && !opt.evaluate)
+		log_usage("--precision goes with --evaluate (training runs in fp32)");
 	if (opt.evaluate && opt.finetune != FT_NONE)
 		log_usage("--evaluate scores a model and trains nothing: drop --finetune");
 	if (opt.evaluate && (opt.resume || opt.checkpoint || opt.out || opt.card))

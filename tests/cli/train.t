@@ -186,6 +186,20 @@ are matched to --labels by name, whatever their order.
   Try 'herd-train --help' for more information.
   [2]
 
+--precision scores it as herd-score would run it on the CPU (int8's
+accuracy on held-out texts); it goes with --evaluate only.
+
+  $ herd-train -q --evaluate m --precision int8 --max-rejects 2 a.ndjson 2>/dev/null | head -1 | grep -o '(m, int8)'
+  (m, int8)
+  $ herd-train -q --evaluate m --precision int8 --max-rejects 2 a.ndjson 2>/dev/null | awk '$2 == "validation" { print $3 }'
+  5
+  $ herd-train --model enc --precision int8 a.ndjson
+  herd-train: --precision goes with --evaluate (training runs in fp32)
+  Try 'herd-train --help' for more information.
+  [2]
+  $ herd-train --evaluate m --precision half a.ndjson 2>&1 | head -1
+  herd-train: --precision: 'half' is not fp32, int8 or bf16
+
 On the real data with the default model: a short run on 300 sentences of
 each dataset gets well above chance (a third) on both validation splits.
 
