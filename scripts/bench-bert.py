@@ -5,7 +5,7 @@ scripts/bench-bert.sh, which builds the sgemm probe and checks what is
 needed. See bench-bert.sh for the workloads and what is printed.
 
     .venv/bin/python scripts/bench-bert.py --herd bin/herd-score --peak GFLOPS \
-        [--threads N] [--models default,finbert] [--work DIR] [--quick]
+        [--threads N] [--models default,minilm,mpnet,finbert] [--work DIR] [--quick]
 """
 import argparse
 import csv
@@ -94,24 +94,81 @@ def write_posts(path, texts):
 # ------------------------------------------------------------------ models
 
 
+def herd_name(path):
+    """The name a herd model directory gives itself (herd.json), or ''."""
+    try:
+        with open(os.path.join(path, "herd.json")) as f:
+            return json.load(f).get("name", "")
+    except (OSError, ValueError):
+        return ""
+
+
+# model keys of --models: the directory under models/ each names, and the
+# herd.json name models/default has while the model is the default (the
+# default changes; the key keeps naming the same model)
+NAMED = {"minilm": ("minilm-fin3", "minilm-fin3"), "mpnet": ("mpnet-fin3", "mpnet-fin3")}
+
+
+def model_dir(name):
+    """The directory of a --models key: default (models/default, whichever
+    model it is), minilm (all-MiniLM-L6-v2 + herd's head: models/minilm-fin3,
+    or models/default while that is it), mpnet (all-mpnet-base-v2 + the
+    merged LoRA adapter and head: models/mpnet-fin3, or models/default),
+    or a model directory's path. None when absent."""
+    models = os.path.join(TOP, "models")
+    if name == "default":
+        return os.path.join(models, "default")
+    if name in NAMED:
+        sub, herd = NAMED[name]
+        for d in (os.path.join(models, sub), os.path.join(models, "default")):
+            if os.path.exists(os.path.join(d, "model.safetensors")) and herd_name(d) == herd:
+                return d
+        return None
+    return name if os.path.isdir(name) else None
+
+
+def bert_vocab():
+    """An uncased BERT WordPiece vocabulary: the MiniLM model's."""
+    d = model_dir("minilm") or os.path.join(TOP, "models", "default")
+    return os.path.join(d, "vocab.txt")
+
+
 def finbert_sized(path):
     """A FinBERT-sized BertForSequenceClassification with random weights
-    (12 layers, hidden 768, 3 labels), the default model's vocabulary."""
+    (12 layers, hidden 768, 3 labels), the MiniLM model's (BERT uncased)
+    vocabulary."""
     if os.path.exists(os.path.join(path, "model.safetensors")):
         return path
     from transformers import BertConfig, BertForSequenceClassification
     import shutil
 
     torch.manual_seed(0)
-    c = BertConfig(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
-                   id2label={0: "positive", 1: "negative", 2: "neutral"},
+    vocab = bert_vocab()
+    with open(vocab, encoding="utf-8") as f:
+        nvocab = sum(1 for _ in f)
+    c = BertConfig(vocab_size=nvocab, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+                   intermediate_size=3072, id2label={0: "positive", 1: "negative", 2: "neutral"},
                    label2id={"positive": 0, "negative": 1, "neutral": 2})
     m = BertForSequenceClassification(c).eval()
     m.save_pretrained(path, safe_serialization=True)
-    shutil.copy(os.path.join(TOP, "models", "default", "vocab.txt"), path)
+    shutil.copy(vocab, path)
     with open(os.path.join(path, "tokenizer_config.json"), "w") as f:
         json.dump({"do_lower_case": True, "tokenizer_class": "BertTokenizer"}, f)
     return path
+
+
+def onnx_name(path):
+    """The exported graph's file name: by the model's name and its config
+    and weights' size, so that a cached export of what models/default was
+    before is never taken for what it is now."""
+    import hashlib
+
+    h = hashlib.sha1()
+    with open(os.path.join(path, "config.json"), "rb") as f:
+        h.update(f.read())
+    h.update(str(os.path.getsize(os.path.join(path, "model.safetensors"))).encode())
+    base = herd_name(path) or os.path.basename(os.path.realpath(path).rstrip("/"))
+    return f"{base}-{h.hexdigest()[:10]}.onnx"
 
 
 def flops(cfg, lens):
@@ -186,7 +243,7 @@ class Ort:
     def __init__(self, path, seqcls, tok, threads, work):
         import onnxruntime as ort
 
-        onnx_path = os.path.join(work, os.path.basename(path.rstrip("/")) + ".onnx")
+        onnx_path = os.path.join(work, onnx_name(path))
         if not os.path.exists(onnx_path):
             cls = AutoModelForSequenceClassification if seqcls else AutoModel
             m = cls.from_pretrained(path, attn_implementation="eager").eval()
@@ -252,7 +309,8 @@ def main():
     ap.add_argument("--peak", type=float, default=0, help="sgemm GFLOP/s measured before the run")
     ap.add_argument("--sgemm", help="the sgemm probe, run again between the models and at the end")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
-    ap.add_argument("--models", default="default,finbert")
+    ap.add_argument("--models", default="default,finbert",
+                    help="comma-separated: default, minilm, mpnet, finbert, or a model directory")
     ap.add_argument("--work", default="/tmp/herd-bench-bert")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--precisions", default="int8", help="herd also at each --precision on the fixed shapes")
@@ -267,13 +325,19 @@ def main():
         f"{transformers.__version__}, onnxruntime {onnxruntime.__version__}; load {os.getloadavg()[0]:.1f}")
     summary = []
     for name in a.models.split(","):
-        path = os.path.join(TOP, "models", "default") if name == "default" else finbert_sized(
-            os.path.join(a.work, "finbert-sized"))
-        seqcls = name != "default"
+        # finbert: BertForSequenceClassification, the peers run its head
+        # too; herd's models: the encoder (AutoModel: BertModel, MPNetModel)
+        seqcls = name == "finbert"
+        path = finbert_sized(os.path.join(a.work, "finbert-sized")) if seqcls else model_dir(name)
+        if not path:
+            log(f"bench-bert: no model '{name}' here (models/{NAMED.get(name, (name,))[0]}): skipped")
+            continue
         cfg = transformers.AutoConfig.from_pretrained(path)
         tok = AutoTokenizer.from_pretrained(path)
-        nfixed = BATCH * (2 if seqcls or a.quick else 8)
-        nreal = (300 if seqcls else 1200) // (3 if a.quick else 1)
+        log(f"bench-bert: {name}: {path} ({cfg.model_type}, {cfg.num_hidden_layers} layers, hidden {cfg.hidden_size})")
+        base = cfg.hidden_size >= 768  # BERT-base-sized: a quarter of the inputs
+        nfixed = BATCH * (2 if base or a.quick else 8)
+        nreal = (300 if base else 1200) // (3 if a.quick else 1)
         reps = 2 if a.quick else 3
 
         t = Torch(path, seqcls)

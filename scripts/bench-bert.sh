@@ -2,8 +2,8 @@
 # bench-bert.sh — herd's BERT scorer on the CPU against PyTorch
 # (transformers) and ONNX Runtime, in one run, on the same inputs.
 #
-#   scripts/bench-bert.sh [--quick] [--models default,finbert] [--threads N]
-#                         [--precisions int8,bf16]
+#   scripts/bench-bert.sh [--quick] [--models default,minilm,mpnet,finbert]
+#                         [--threads N] [--precisions int8,bf16]
 #
 # First the sgemm ceiling of this machine, measured here: oneDNN's
 # dnnl_sgemm (herd's GEMM, Makefile GEMM=dnnl) and OpenBLAS (GEMM=openblas)
@@ -12,9 +12,21 @@
 # shapes; the best rate is "the sgemm peak".
 # Every table is printed with the CPU's model name and SIMD flags: figures
 # from another kind of CPU are another table.
-# Then, for the default model (models/default: all-MiniLM-L6-v2, 6 layers,
-# hidden 384) and a FinBERT-sized random checkpoint (12 layers, hidden 768,
-# made once with transformers in the work folder):
+# Then, for each model of --models (default: default,finbert):
+#   default        models/default, whichever model it is
+#   minilm         all-MiniLM-L6-v2 + herd's head (6 layers, hidden 384):
+#                  models/minilm-fin3, or models/default while that is it
+#   mpnet          all-mpnet-base-v2 + its merged LoRA adapter and head (12
+#                  layers, hidden 768, relative-position bias):
+#                  models/mpnet-fin3, or models/default while that is it
+#   finbert        a FinBERT-sized random BertForSequenceClassification (12
+#                  layers, hidden 768, made once with transformers in the
+#                  work folder, the MiniLM model's vocabulary)
+#   a directory    any other herd model directory
+# (a key whose model is not here is skipped, said so). The peers run herd's
+# models' encoders as transformers' AutoModel loads them (BertModel,
+# MPNetModel) and exported to ONNX; FinBERT-sized with its head. Hidden
+# 768 models get a quarter of the fixed batches and WSB comments:
 #   128x32 fixed   sequences of exactly 128 tokens, batches of 32: herd-score
 #                  --batch 32 (its GEMM library as it chose it, and pinned to
 #                  each with HERD_GEMM); torch: the model's forward on (32, 128)
@@ -53,7 +65,7 @@ while [ $# -gt 0 ]; do
 	--models) args+=(--models "$2"); shift 2 ;;
 	--quick) args+=(--quick); shift ;;
 	--precisions) args+=(--precisions "$2"); shift 2 ;;
-	-h | --help) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,53p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-bert: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
