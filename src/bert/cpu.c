@@ -878,6 +878,42 @@ static void gemm_tile(int N, int OC, int *rows, int *cols, int *ncb)
 	*ncb = (OC + *cols - 1) / *cols;
 }
 
+/* oneDNN's matmul (bert_cpu_set_matmul) packs each projection's weights
+ * once, in MM_MAX_PANELS or fewer panels of output columns, each a
+ * primitive call of its own: tiles of rows x a panel. Panels: as few as
+ * keep a panel's fp32 weights within MM_PANEL_BYTES (so that a tile's
+ * weights stay in the core's L2 while its rows go by), of equal width,
+ * a multiple of 16; set by the projection's shape alone, as the rows by
+ * N and the panels (the same bytes whatever --threads). */
+#define MM_MAX_PANELS 4
+#ifndef MM_PANEL_BYTES
+#define MM_PANEL_BYTES (3 << 20)
+#endif
+
+static int mm_panels(int OC, int IC)
+{
+	/* HERD_MM_PANEL_BYTES: another bound, for the tests (tiny models get
+	 * panels too) and for measuring */
+	const char *env = getenv("HERD_MM_PANEL_BYTES");
+	size_t most = env && *env ? strtoul(env, NULL, 10) : MM_PANEL_BYTES;
+	for (int np = 1; np <= MM_MAX_PANELS; np++)
+		if (OC % np == 0 && (OC / np) % 16 == 0 && (size_t)OC / np * IC * sizeof(float) <= most)
+			return np;
+	for (int np = MM_MAX_PANELS; np > 1; np--) /* none small enough: the most that divide */
+		if (OC % np == 0 && (OC / np) % 16 == 0)
+			return np;
+	return 1;
+}
+
+/* Rows per matmul tile for a batch of N rows cut into np panels: about
+ * GEMM_BLOCKS tiles, GEMM_MIN_ROWS to GEMM_MAX_ROWS rows, a multiple of
+ * 16 (a call of fewer rows streams its panel's weights for less work). */
+static int mm_rows(int N, int np)
+{
+	int r = ((long)N * np / GEMM_BLOCKS + 15) / 16 * 16;
+	return r < GEMM_MIN_ROWS ? GEMM_MIN_ROWS : r > GEMM_MAX_ROWS ? GEMM_MAX_ROWS : r;
+}
+
 /* Attention scratch per worker, in floats: bert_cpu_attention_scratch
  * rounded up to whole 64-byte lines, so every worker's begins on a line
  * (see grow). */
@@ -908,7 +944,8 @@ struct bert_cpu {
 	size_t qa_n, qacc_n;            /* their sizes per worker */
 	/* oneDNN's matmul, packed weights (bert_cpu_set_matmul): fp32 or bf16 */
 	struct bert_mm *mm;             /* its primitives, per-worker buffers */
-	struct bert_mm_weight *mw;      /* (L, 4), as q */
+	struct bert_mm_weight *mw;      /* (L, 4, MM_MAX_PANELS), as q, each a panel of output columns */
+	int mw_np[4];                   /* panels per projection (mm_panels), the same in every layer */
 };
 
 /* What one parallel step needs; the step functions read it. */
@@ -923,7 +960,7 @@ struct step {
 	float *out;
 	const float *inp, *wt;
 	const struct bert_qweight *qw;
-	const struct bert_mm_weight *mw; /* or through oneDNN's matmul, packed */
+	const struct bert_mm_weight *mw; /* or through oneDNN's matmul, packed: ncb panels */
 	int IC, OC;
 	int rows, cols;  /* a GEMM tile's rows and columns (gemm_tile; gemm_rows in int8 and the matmul) */
 	int ncb;         /* column tiles per row block */
@@ -957,9 +994,10 @@ static void step_gemm(void *arg, int tid, int n)
 		if (s->qw)
 			bert_quant_matmul(s->out + (size_t)r0 * s->OC, s->inp + (size_t)r0 * s->IC, rows, s->qw,
 					  c->qa + (size_t)tid * c->qa_n, c->qacc + (size_t)tid * c->qacc_n,
-					  c->qscale + (size_t)tid * 2 * BERT_QUANT_MAX_GROUPS * GEMM_MAX_ROWS);
+					  c->qscale + (size_t)tid * 2 * BERT_QUANT_MAX_GROUPS * GEMM_MAX_ROWS, tid);
 		else if (s->mw)
-			bert_mm_run(c->mm, tid, s->out + (size_t)r0 * s->OC, s->inp + (size_t)r0 * s->IC, rows, s->mw);
+			bert_mm_run(c->mm, tid, s->out + (size_t)r0 * s->OC + c0, s->inp + (size_t)r0 * s->IC, rows,
+				    &s->mw[cb]);
 		else
 			sgemm_nt(rows, nc, s->IC, s->inp + (size_t)r0 * s->IC, s->IC, s->wt + (size_t)c0 * s->IC, s->IC,
 				 s->out + (size_t)r0 * s->OC + c0, s->OC);
@@ -979,11 +1017,13 @@ static void gemm(struct step *s, float *out, const float *inp, const float *w, i
 		 void (*epilogue)(struct step *s, int r0, int n, int c0, int nc), int row_epilogue)
 {
 	s->qw = s->c->q ? &s->c->q[s->layer * 4 + k] : NULL;
-	s->mw = s->c->mw ? &s->c->mw[s->layer * 4 + k] : NULL;
+	s->mw = s->c->mw ? &s->c->mw[(s->layer * 4 + k) * MM_MAX_PANELS] : NULL;
 	s->out = out, s->inp = inp, s->wt = w, s->IC = IC, s->OC = OC, s->epilogue = epilogue;
 	s->row_epilogue = row_epilogue;
-	if (s->qw || s->mw) /* int8 quantizes whole rows; the matmul's weights are packed whole: row blocks */
+	if (s->qw) /* int8 quantizes whole rows: row blocks */
 		s->rows = gemm_rows(s->N), s->cols = OC, s->ncb = 1;
+	else if (s->mw) /* the matmul's weights are packed in panels of columns */
+		s->ncb = s->c->mw_np[k], s->cols = OC / s->ncb, s->rows = mm_rows(s->N, s->ncb);
 	else
 		gemm_tile(s->N, OC, &s->rows, &s->cols, &s->ncb);
 	if (row_epilogue && s->ncb > 1)
@@ -1134,6 +1174,22 @@ int bert_cpu_set_int8(struct bert_cpu *c, char *info, size_t infolen, char *err,
 		bert_qweight_init(&c->q[l * 4 + 2], lw->ffn_in_w, I, C, bits, 1);
 		bert_qweight_init(&c->q[l * 4 + 3], lw->ffn_out_w, C, I, bits, INT8_GROUPS_FFN_OUT);
 	}
+	/* the integer sums through oneDNN's matmul on weights packed once
+	 * (the same integers as dnnl_gemm_u8s8s32, which packs them again in
+	 * every call); that GEMM where the primitive cannot be had */
+	char why[200];
+	struct bert_mm *mm = bert_mm_new(BERT_MM_S8, T, GEMM_MAX_ROWS, why, sizeof why);
+	for (int i = 0; mm && i < L * 4; i++)
+		if (bert_qweight_pack(&c->q[i], mm, why, sizeof why) < 0) {
+			for (int j = 0; j < i; j++) /* back to the unpacked GEMM, all of them */
+				bert_qweight_free_pack(&c->q[j]);
+			bert_mm_free(mm), mm = NULL;
+		}
+	if (mm) {
+		c->mm = mm;
+		size_t n = strlen(info);
+		snprintf(info + n, infolen - n, ", packed: %s", bert_mm_info(mm));
+	}
 	c->qa_n = ((size_t)GEMM_MAX_ROWS * (size_t)(C > I ? C : I) + 63) & ~(size_t)63;
 	c->qacc_n = ((size_t)GEMM_MAX_ROWS * (size_t)(3 * C > I ? 3 * C : I) + 15) & ~(size_t)15;
 	c->qa = xaligned(64, c->qa_n * (size_t)T);
@@ -1150,14 +1206,20 @@ int bert_cpu_set_matmul(struct bert_cpu *c, int bf16, char *info, size_t infolen
 	c->mm = bert_mm_new(bf16 ? BERT_MM_BF16 : BERT_MM_F32, tpool_size(c->pool), GEMM_MAX_ROWS, err, errlen);
 	if (!c->mm)
 		return -1;
-	c->mw = xcalloc((size_t)L * 4, sizeof *c->mw);
+	const int shape[4][2] = {{3 * C, C}, {C, C}, {I, C}, {C, I}}; /* (OC, IC): qkv, attn_out, ffn_in, ffn_out */
+	for (int k = 0; k < 4; k++)
+		c->mw_np[k] = mm_panels(shape[k][0], shape[k][1]);
+	c->mw = xcalloc((size_t)L * 4 * MM_MAX_PANELS, sizeof *c->mw);
 	for (int l = 0; l < L; l++) {
 		const struct bert_layer_weights *lw = &c->w->layer[l];
-		if (bert_mm_weight_init(c->mm, &c->mw[l * 4 + 0], lw->qkv_w, 3 * C, C, err, errlen) < 0 ||
-		    bert_mm_weight_init(c->mm, &c->mw[l * 4 + 1], lw->attn_out_w, C, C, err, errlen) < 0 ||
-		    bert_mm_weight_init(c->mm, &c->mw[l * 4 + 2], lw->ffn_in_w, I, C, err, errlen) < 0 ||
-		    bert_mm_weight_init(c->mm, &c->mw[l * 4 + 3], lw->ffn_out_w, C, I, err, errlen) < 0)
-			return -1; /* bert_cpu_free frees what was made */
+		const float *wk[4] = {lw->qkv_w, lw->attn_out_w, lw->ffn_in_w, lw->ffn_out_w};
+		for (int k = 0; k < 4; k++) {
+			int OC = shape[k][0], IC = shape[k][1], pw = OC / c->mw_np[k];
+			for (int p = 0; p < c->mw_np[k]; p++) /* panel p: w's rows [p·pw, (p+1)·pw) */
+				if (bert_mm_weight_init(c->mm, &c->mw[(l * 4 + k) * MM_MAX_PANELS + p],
+							wk[k] + (size_t)p * pw * IC, pw, IC, OC, err, errlen) < 0)
+					return -1; /* bert_cpu_free frees what was made */
+		}
 	}
 	snprintf(info, infolen, "%s", bert_mm_info(c->mm));
 	return 0;
@@ -1167,13 +1229,13 @@ void bert_cpu_free(struct bert_cpu *c)
 {
 	if (!c)
 		return;
-	for (int i = 0; c->mw && i < c->cfg->layers * 4; i++)
+	for (int i = 0; c->mw && i < c->cfg->layers * 4 * MM_MAX_PANELS; i++)
 		bert_mm_weight_free(&c->mw[i]);
 	free(c->mw);
-	bert_mm_free(c->mm);
-	for (int i = 0; c->q && i < c->cfg->layers * 4; i++)
+	for (int i = 0; c->q && i < c->cfg->layers * 4; i++) /* their packing before its context */
 		bert_qweight_free(&c->q[i]);
 	free(c->q), free(c->qa), free(c->qacc), free(c->qscale);
+	bert_mm_free(c->mm);
 	tpool_free(c->pool);
 	bert_relpos_free(&c->relpos);
 	free(c->x), free(c->qkv), free(c->ctx), free(c->tmp), free(c->h), free(c->pos), free(c->left);

@@ -284,7 +284,7 @@ static void measure(int *use, int C, int I, double *rate)
 	char err[200];
 	if (use[LIB_MATMUL] && (mm = bert_mm_new(BERT_MM_F32, 1, 256, err, sizeof err)))
 		for (int s = 0; s < 4 && mm; s++)
-			if (bert_mm_weight_init(mm, &mw[s], B, nk[s][0], nk[s][1], err, sizeof err) < 0) {
+			if (bert_mm_weight_init(mm, &mw[s], B, nk[s][0], nk[s][1], nk[s][0], err, sizeof err) < 0) {
 				for (int j = 0; j < s; j++)
 					bert_mm_weight_free(&mw[j]);
 				bert_mm_free(mm), mm = NULL;

@@ -105,8 +105,8 @@ int bert_bf16_supported(char *err, size_t errlen)
 #if defined(HERD_GEMM_DNNL)
 
 struct shape {
-	int IC, OC;
-	dnnl_primitive_t prim;  /* out (M, OC) f32 = src (M, IC) · weights (IC, OC), M at run time */
+	int IC, OC, lda, ldo;
+	dnnl_primitive_t prim;  /* out (M, OC), rows ldo apart, = src (M, IC), rows lda apart, · weights (IC, OC); M at run time */
 	dnnl_memory_desc_t wmd; /* the weights' layout it chose */
 	dnnl_memory_desc_t spmd; /* its scratchpad's */
 	size_t sp_bytes;         /* and that one's size (0: none) */
@@ -115,7 +115,7 @@ struct shape {
 
 struct bert_mm {
 	enum bert_mm_type type;
-	dnnl_data_type_t dt; /* of the inputs: f32 or bf16 */
+	dnnl_data_type_t dt, wdt, ddt; /* source, weights, output: f32 f32 f32, bf16 bf16 f32, u8 s8 s32 */
 	dnnl_engine_t eng;
 	dnnl_stream_t *stream; /* (workers) */
 	int workers, max_rows;
@@ -152,7 +152,10 @@ struct bert_mm *bert_mm_new(enum bert_mm_type type, int workers, int max_rows, c
 	if (type == BERT_MM_BF16 && bert_bf16_supported(err, errlen) < 0)
 		return NULL;
 	struct bert_mm *e = xcalloc(1, sizeof *e);
-	e->type = type, e->dt = type == BERT_MM_BF16 ? dnnl_bf16 : dnnl_f32;
+	e->type = type;
+	e->dt = type == BERT_MM_BF16 ? dnnl_bf16 : type == BERT_MM_S8 ? dnnl_u8 : dnnl_f32;
+	e->wdt = type == BERT_MM_S8 ? dnnl_s8 : e->dt;
+	e->ddt = type == BERT_MM_S8 ? dnnl_s32 : dnnl_f32;
 	e->workers = workers, e->max_rows = max_rows;
 	e->stream = xcalloc((size_t)workers, sizeof *e->stream);
 	dnnl_status_t st = dnnl_engine_create(&e->eng, dnnl_cpu, 0);
@@ -179,26 +182,28 @@ void bert_mm_free(struct bert_mm *e)
 	free(e);
 }
 
-/* The primitive for (IC, OC): found, or made and added (its impl named
- * in info, the per-worker buffers grown to it). */
-static int shape_get(struct bert_mm *e, int IC, int OC, char *err, size_t errlen)
+/* The primitive for (IC, OC) reading rows lda apart and writing rows ldo
+ * apart: found, or made and added (its impl named in info, the per-worker
+ * buffers grown to it). */
+static int shape_get(struct bert_mm *e, int IC, int OC, int lda, int ldo, char *err, size_t errlen)
 {
 	for (int i = 0; i < e->nsh; i++)
-		if (e->sh[i].IC == IC && e->sh[i].OC == OC)
+		if (e->sh[i].IC == IC && e->sh[i].OC == OC && e->sh[i].lda == lda && e->sh[i].ldo == ldo)
 			return i;
 	if (e->nsh == MAX_SHAPES)
 		return herd_errf(err, errlen, "matmul: more than %d projection shapes", MAX_SHAPES);
 	struct shape *s = &e->sh[e->nsh];
-	dnnl_dims_t sd = {DNNL_RUNTIME_DIM_VAL, IC}, wd = {IC, OC}, dd = {DNNL_RUNTIME_DIM_VAL, OC};
+	dnnl_dims_t sd = {DNNL_RUNTIME_DIM_VAL, IC}, ss = {lda, 1}, wd = {IC, OC}, dd = {DNNL_RUNTIME_DIM_VAL, OC};
+	dnnl_dims_t ds = {ldo, 1};
 	dnnl_memory_desc_t smd, wany, dmd;
 	dnnl_matmul_desc_t md;
 	dnnl_primitive_attr_t attr = NULL;
 	dnnl_primitive_desc_t pd = NULL;
 	const char *impl = "?";
 
-	DNNL_TRY(dnnl_memory_desc_init_by_tag(&smd, 2, sd, e->dt, dnnl_ab), "source descriptor");
-	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wany, 2, wd, e->dt, dnnl_format_tag_any), "weights descriptor");
-	DNNL_TRY(dnnl_memory_desc_init_by_tag(&dmd, 2, dd, dnnl_f32, dnnl_ab), "output descriptor");
+	DNNL_TRY(dnnl_memory_desc_init_by_strides(&smd, 2, sd, e->dt, ss), "source descriptor");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wany, 2, wd, e->wdt, dnnl_format_tag_any), "weights descriptor");
+	DNNL_TRY(dnnl_memory_desc_init_by_strides(&dmd, 2, dd, e->ddt, ds), "output descriptor");
 	DNNL_TRY(dnnl_matmul_desc_init(&md, &smd, &wany, NULL, &dmd), "matmul descriptor");
 	DNNL_TRY(dnnl_primitive_attr_create(&attr), "attributes");
 	dnnl_status_t st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
@@ -210,7 +215,7 @@ static int shape_get(struct bert_mm *e, int IC, int OC, char *err, size_t errlen
 	if (strncmp(impl, "ref", 3) == 0) {
 		/* oneDNN's plain loops: tens of times slower than sgemm */
 		herd_errf(err, errlen, "oneDNN has no %s matmul kernel for this CPU (only '%s')",
-			  e->type == BERT_MM_BF16 ? "bf16" : "fp32", impl);
+			  e->type == BERT_MM_BF16 ? "bf16" : e->type == BERT_MM_S8 ? "u8s8s32" : "fp32", impl);
 		dnnl_primitive_desc_destroy(pd);
 		return -1;
 	}
@@ -221,7 +226,7 @@ static int shape_get(struct bert_mm *e, int IC, int OC, char *err, size_t errlen
 	st = dnnl_primitive_create(&s->prim, pd);
 	dnnl_primitive_desc_destroy(pd);
 	DNNL_TRY(st, "matmul primitive");
-	s->IC = IC, s->OC = OC;
+	s->IC = IC, s->OC = OC, s->lda = lda, s->ldo = ldo;
 	e->nsh++;
 
 	/* the buffers, per worker, 64-byte aligned each */
@@ -252,30 +257,26 @@ static int shape_get(struct bert_mm *e, int IC, int OC, char *err, size_t errlen
 	return e->nsh - 1;
 }
 
-int bert_mm_weight_init(struct bert_mm *e, struct bert_mm_weight *q, const float *w, int OC, int IC, char *err,
-			  size_t errlen)
+/* Pack plain_w, a weight (OC, IC) of the context's weight type with rows
+ * ldw apart, into q for the primitive of (IC, OC, lda, ldo). */
+static int weight_pack(struct bert_mm *e, struct bert_mm_weight *q, const void *plain_w, int OC, int IC, int ldw,
+		       int lda, int ldo, char *err, size_t errlen)
 {
 	memset(q, 0, sizeof *q);
-	int k = shape_get(e, IC, OC, err, errlen);
+	int k = shape_get(e, IC, OC, lda, ldo, err, errlen);
 	if (k < 0)
 		return -1;
 	const struct shape *s = &e->sh[k];
-	/* w (OC, IC) row-major is (IC, OC) with tag ba: round it (bf16),
-	 * then reorder into the primitive's layout */
-	dnnl_dims_t wd = {IC, OC};
+	/* w (OC, IC) row-major is (IC, OC) with strides (1, ldw): reorder it
+	 * into the primitive's layout */
+	dnnl_dims_t wd = {IC, OC}, wst = {1, ldw};
 	dnnl_memory_desc_t plain;
 	dnnl_memory_t from = NULL, to = NULL;
 	dnnl_primitive_desc_t rpd = NULL;
 	dnnl_primitive_t r = NULL;
-	uint16_t *tmp = NULL;
-	const void *plain_w = w;
 
-	if (e->type == BERT_MM_BF16) {
-		plain_w = tmp = xmalloc(sizeof(uint16_t) * (size_t)OC * IC);
-		to_bf16_rows(tmp, w, (size_t)OC * IC);
-	}
 	q->w = xaligned(64, (dnnl_memory_desc_get_size(&s->wmd) + 63) & ~(size_t)63);
-	dnnl_status_t st = dnnl_memory_desc_init_by_tag(&plain, 2, wd, e->dt, dnnl_ba);
+	dnnl_status_t st = dnnl_memory_desc_init_by_strides(&plain, 2, wd, e->wdt, wst);
 	if (st == dnnl_success) /* only read */
 		st = dnnl_memory_create(&from, &plain, e->eng, (void *)plain_w);
 	if (st == dnnl_success)
@@ -294,7 +295,6 @@ int bert_mm_weight_init(struct bert_mm *e, struct bert_mm_weight *q, const float
 	dnnl_primitive_desc_destroy(rpd);
 	dnnl_memory_destroy(from);
 	dnnl_memory_destroy(to);
-	free(tmp);
 	if (st != dnnl_success) {
 		bert_mm_weight_free(q);
 		return herd_errf(err, errlen, "oneDNN's weight reorder (%d x %d): %s (status %d)", OC, IC,
@@ -304,24 +304,44 @@ int bert_mm_weight_init(struct bert_mm *e, struct bert_mm_weight *q, const float
 	return 0;
 }
 
-void bert_mm_run(struct bert_mm *e, int tid, float *out, const float *inp, int M, const struct bert_mm_weight *q)
+int bert_mm_weight_init(struct bert_mm *e, struct bert_mm_weight *q, const float *w, int OC, int IC, int ldo,
+			char *err, size_t errlen)
+{
+	if (e->type == BERT_MM_S8)
+		return herd_errf(err, errlen, "matmul: an fp32 weight for an int8 context");
+	if (e->type != BERT_MM_BF16)
+		return weight_pack(e, q, w, OC, IC, IC, IC, ldo, err, errlen);
+	/* bf16: rounded first */
+	uint16_t *tmp = xmalloc(sizeof(uint16_t) * (size_t)OC * IC);
+	to_bf16_rows(tmp, w, (size_t)OC * IC);
+	int rc = weight_pack(e, q, tmp, OC, IC, IC, IC, ldo, err, errlen);
+	free(tmp);
+	return rc;
+}
+
+int bert_mm_weight_init_s8(struct bert_mm *e, struct bert_mm_weight *q, const int8_t *w, int OC, int K, int ld,
+			   char *err, size_t errlen)
+{
+	if (e->type != BERT_MM_S8)
+		return herd_errf(err, errlen, "matmul: an int8 weight for a %s context",
+				 e->type == BERT_MM_BF16 ? "bf16" : "fp32");
+	return weight_pack(e, q, w, OC, K, ld, ld, OC, err, errlen);
+}
+
+/* out = src · q's weights, M rows, on worker tid's stream and scratchpad. */
+static void run(struct bert_mm *e, int tid, void *out, const void *act, int M, const struct bert_mm_weight *q)
 {
 	const struct shape *s = &e->sh[q->shape];
-	void *act = (void *)inp; /* only read */
-	dnnl_dims_t sd = {M, q->IC}, dd = {M, q->OC};
+	dnnl_dims_t sd = {M, q->IC}, ss = {s->lda, 1}, dd = {M, q->OC}, ds = {s->ldo, 1};
 	dnnl_memory_desc_t smd, dmd;
 	dnnl_memory_t src = NULL, wts = NULL, dst = NULL, sp = NULL;
 
-	if (M <= 0)
-		return;
-	if (e->type == BERT_MM_BF16)
-		to_bf16_rows(act = e->act + (size_t)tid * e->act_n, inp, (size_t)M * q->IC);
 	/* descriptors of plain layouts and memory objects over our buffers:
 	 * nothing here can fail but an allocation of oneDNN's, which aborts
 	 * as ours do (lib/util.h) */
-	dnnl_status_t st = dnnl_memory_desc_init_by_tag(&smd, 2, sd, e->dt, dnnl_ab);
-	st = st ? st : dnnl_memory_desc_init_by_tag(&dmd, 2, dd, dnnl_f32, dnnl_ab);
-	st = st ? st : dnnl_memory_create(&src, &smd, e->eng, act);
+	dnnl_status_t st = dnnl_memory_desc_init_by_strides(&smd, 2, sd, e->dt, ss);
+	st = st ? st : dnnl_memory_desc_init_by_strides(&dmd, 2, dd, e->ddt, ds);
+	st = st ? st : dnnl_memory_create(&src, &smd, e->eng, (void *)act); /* only read */
 	st = st ? st : dnnl_memory_create(&wts, &s->wmd, e->eng, q->w);
 	st = st ? st : dnnl_memory_create(&dst, &dmd, e->eng, out);
 	if (s->sp_bytes)
@@ -341,6 +361,24 @@ void bert_mm_run(struct bert_mm *e, int tid, float *out, const float *inp, int M
 			dnnl_why(st), (int)st);
 		abort();
 	}
+}
+
+void bert_mm_run_s8(struct bert_mm *e, int tid, int32_t *acc, const uint8_t *qa, int M,
+		    const struct bert_mm_weight *q)
+{
+	if (M > 0)
+		run(e, tid, acc, qa, M, q);
+}
+
+void bert_mm_run(struct bert_mm *e, int tid, float *out, const float *inp, int M, const struct bert_mm_weight *q)
+{
+	const void *act = inp;
+
+	if (M <= 0)
+		return;
+	if (e->type == BERT_MM_BF16)
+		to_bf16_rows(e->act + (size_t)tid * e->act_n, inp, (size_t)M * q->IC), act = e->act + (size_t)tid * e->act_n;
+	run(e, tid, out, act, M, q);
 }
 
 const char *bert_mm_info(const struct bert_mm *e)
@@ -369,16 +407,29 @@ void bert_mm_free(struct bert_mm *e)
 	free(e);
 }
 
-int bert_mm_weight_init(struct bert_mm *e, struct bert_mm_weight *q, const float *w, int OC, int IC, char *err,
-			  size_t errlen)
+int bert_mm_weight_init(struct bert_mm *e, struct bert_mm_weight *q, const float *w, int OC, int IC, int ldo,
+			char *err, size_t errlen)
 {
-	(void)e, (void)q, (void)w, (void)OC, (void)IC;
+	(void)e, (void)q, (void)w, (void)OC, (void)IC, (void)ldo;
 	return herd_errf(err, errlen, "oneDNN's matmul: this build has none (make GEMM=dnnl)");
 }
 
 void bert_mm_run(struct bert_mm *e, int tid, float *out, const float *inp, int M, const struct bert_mm_weight *q)
 {
 	(void)e, (void)tid, (void)out, (void)inp, (void)M, (void)q; /* never reached: no context exists */
+}
+
+int bert_mm_weight_init_s8(struct bert_mm *e, struct bert_mm_weight *q, const int8_t *w, int OC, int K, int ld,
+			   char *err, size_t errlen)
+{
+	(void)e, (void)q, (void)w, (void)OC, (void)K, (void)ld;
+	return herd_errf(err, errlen, "oneDNN's matmul: this build has none (make GEMM=dnnl)");
+}
+
+void bert_mm_run_s8(struct bert_mm *e, int tid, int32_t *acc, const uint8_t *qa, int M,
+		    const struct bert_mm_weight *q)
+{
+	(void)e, (void)tid, (void)acc, (void)qa, (void)M, (void)q; /* never reached: no context exists */
 }
 
 const char *bert_mm_info(const struct bert_mm *e)

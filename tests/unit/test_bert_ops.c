@@ -118,11 +118,27 @@ static void test_quant(void)
 			int32_t *acc = malloc(sizeof(int32_t) * M * OC);
 			struct bert_qweight q;
 			bert_qweight_init(&q, w, OC, IC, bits, G);
-			bert_quant_matmul(got, x, M, &q, qa, acc, sc);
+			bert_quant_matmul(got, x, M, &q, qa, acc, sc, 0);
 			bert_quant_matmul_ref(ref, x, M, &q);
 			CHECK(memcmp(got, ref, sizeof(float) * M * OC) == 0,
 			      "int8 matmul %dx%dx%d, %d-bit weights, %d range(s) a row (%s): the same bytes as the plain loops",
 			      M, IC, OC, bits, q.G, name);
+			/* the same through oneDNN's matmul on the weights packed once
+			 * (cpu.c's way where oneDNN has the primitive), on either worker */
+			struct bert_mm *mm = bert_mm_new(BERT_MM_S8, 2, 256, err, sizeof err);
+			if (mm && bert_qweight_pack(&q, mm, err, sizeof err) == 0) {
+				for (int t = 0; t < 2; t++) {
+					memset(got, 0, sizeof(float) * M * OC);
+					bert_quant_matmul(got, x, M, &q, qa, acc, sc, t);
+					CHECK(memcmp(got, ref, sizeof(float) * M * OC) == 0,
+					      "int8 matmul %dx%dx%d, %d-bit weights, %d range(s) a row, packed (%s), worker %d: "
+					      "the same bytes as the plain loops", M, IC, OC, bits, q.G, bert_mm_info(mm), t);
+				}
+				bert_qweight_free_pack(&q);
+			} else {
+				CHECK(0, "int8 weights packed for oneDNN's matmul: %s", err);
+			}
+			bert_mm_free(mm);
 			bert_cpu_matmul_ref(f32, x, w, NULL, M, IC, OC);
 			int ok = 1;
 			double worst = 0;
@@ -172,7 +188,7 @@ static void test_mm_f32(void)
 		float *got = malloc(sizeof(float) * M * OC), *got1 = malloc(sizeof(float) * M * OC);
 		float *ref = malloc(sizeof(float) * M * OC);
 		struct bert_mm_weight q;
-		int ok = bert_mm_weight_init(e, &q, w, OC, IC, err, sizeof err) == 0;
+		int ok = bert_mm_weight_init(e, &q, w, OC, IC, OC, err, sizeof err) == 0;
 		CHECK(ok, "fp32 packed weight %dx%d: %s", OC, IC, ok ? "made" : err);
 		if (!ok)
 			continue;
@@ -197,6 +213,39 @@ static void test_mm_f32(void)
 		      "fp32 matmul %dx%dx%d: the same bytes on either worker", M, IC, OC);
 		bert_mm_weight_free(&q);
 		free(x), free(w), free(got), free(got1), free(ref);
+	}
+	/* a panel of output columns (cpu.c packs wide projections so): w's
+	 * rows [48, 144) of (200, 384) into out's columns [48, 144), rows 200
+	 * apart; the rest of out as it was */
+	{
+		int M = 130, IC = 384, OC = 200, c0 = 48, pw = 96;
+		float *x = rnd((size_t)M * IC, 1), *w = rnd((size_t)OC * IC, 1);
+		float *got = malloc(sizeof(float) * M * OC), *ref = malloc(sizeof(float) * M * OC);
+		struct bert_mm_weight q;
+		int ok = bert_mm_weight_init(e, &q, w + (size_t)c0 * IC, pw, IC, OC, err, sizeof err) == 0;
+		CHECK(ok, "fp32 packed panel %dx%d of %d columns: %s", pw, IC, OC, ok ? "made" : err);
+		if (ok) {
+			for (int i = 0; i < M * OC; i++)
+				got[i] = -7.0f;
+			bert_mm_run(e, 1, got + c0, x, M, &q);
+			bert_cpu_matmul_ref(ref, x, w, NULL, M, IC, OC);
+			int inside = 1, outside = 1;
+			for (int i = 0; i < M; i++)
+				for (int o = 0; o < OC; o++) {
+					double d = fabs((double)got[(size_t)i * OC + o] - ref[(size_t)i * OC + o]), bound = 0;
+					for (int k = 0; k < IC; k++)
+						bound += fabs((double)x[(size_t)i * IC + k] * w[(size_t)o * IC + k]);
+					if (o >= c0 && o < c0 + pw)
+						inside &= d <= bound * IC * 0x1p-24;
+					else
+						outside &= got[(size_t)i * OC + o] == -7.0f;
+				}
+			CHECK(inside && outside, "fp32 matmul into a panel of columns [%d, %d) of %d: the panel's sums "
+			      "(within float summation's bound of the ref: %s), the other columns untouched (%s)", c0, c0 + pw, OC,
+			      inside ? "yes" : "no", outside ? "yes" : "no");
+			bert_mm_weight_free(&q);
+		}
+		free(x), free(w), free(got), free(ref);
 	}
 	bert_mm_free(e);
 }
@@ -234,7 +283,7 @@ static void test_bf16(void)
 		float *ref = malloc(sizeof(float) * M * OC), *f32 = malloc(sizeof(float) * M * OC);
 		struct bert_mm_weight q;
 		double md;
-		int ok = bert_mm_weight_init(e, &q, w, OC, IC, err, sizeof err) == 0;
+		int ok = bert_mm_weight_init(e, &q, w, OC, IC, OC, err, sizeof err) == 0;
 		CHECK(ok, "bf16 weight %dx%d: %s", OC, IC, ok ? "made" : err);
 		if (!ok)
 			continue;
