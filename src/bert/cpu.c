@@ -36,7 +36,11 @@
  *
  * GEMM library: chosen by measurement on this CPU when the first model
  * loads (gemm.c: oneDNN, OpenBLAS, or the plain cache-blocked loop nest
- * below where neither is there), cached, pinned with HERD_GEMM.
+ * below where neither is there), cached, pinned with HERD_GEMM. With
+ * oneDNN's matmul (matmul.c) the weights are packed once, a wide
+ * projection's in panels of output columns (mm_panels: hidden 768's QKV
+ * and FFN), each tile a block of rows times a panel; int8's integer sums
+ * go through the same primitive on s8 weights packed once.
  *
  * The `_ref` ops are plain loops with libm's erff/expf, kept as the
  * oracle (tests/unit/test_bert_cpu.c) and for bert_cpu_forward_ref.

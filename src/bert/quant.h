@@ -3,8 +3,10 @@
  * 15): weights quantized once per output channel (symmetric, s8), each
  * activation row quantized as it enters a GEMM (dynamic: u8 over the
  * row's own range, lo + s · q), the product summed in int32 by oneDNN's
- * dnnl_gemm_u8s8s32 (VNNI where oneDNN finds it, its AVX2/AVX-512
- * kernels otherwise) and scaled back to fp32. Where the CPU has no VNNI
+ * matmul primitive on the weights packed once (bert_qweight_pack; the
+ * engine's way) or by its dnnl_gemm_u8s8s32, which packs them again in
+ * every call (VNNI where oneDNN finds it, its AVX2/AVX-512 kernels
+ * otherwise; the same integers either way) and scaled back to fp32. Where the CPU has no VNNI
  * those kernels add pairs of u8·s8 products in 16 bits with saturation,
  * so the weights keep 7 bits there (|w| <= 63: no pair can saturate) and
  * 8 bits with VNNI; the choice is made at run time from oneDNN's ISA.

@@ -10,7 +10,10 @@
 # (Haswell only where the CPU has AVX2 and FMA: a core type the CPU lacks
 # would die; Nehalem); each library ignores the other's variable. Each
 # cap runs with each library the engine can choose (issue 15: HERD_GEMM
-# dnnl and matmul, and openblas where libopenblas.so.0 is installed).
+# dnnl and matmul, and openblas where libopenblas.so.0 is installed), and
+# matmul once more with its weights cut into panels of output columns
+# (HERD_MM_PANEL_BYTES=1: the tiny models' projections get the most panels
+# that divide them, as hidden 768's do at the default bound).
 set -u
 top=${HERD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${HERD_BUILD:-$top/build}
@@ -23,14 +26,18 @@ caps=SSE41:Nehalem
 [[ $flags == *" avx2 "* && $flags == *" fma "* ]] && caps="AVX2:Haswell $caps"
 
 libs=default
-ldd "$bin" | grep -q libdnnl && libs="dnnl matmul"
+ldd "$bin" | grep -q libdnnl && libs="dnnl matmul matmul-panels"
 ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0 ' && libs="$libs openblas"
 
 passed=0 failed=0
 for lib in $libs; do
+	panel=
+	[ "$lib" = matmul-panels ] && panel=1
 	for cap in $caps; do
-		out=$(HERD_GEMM=$lib ONEDNN_MAX_CPU_ISA=${cap%:*} OPENBLAS_CORETYPE=${cap#*:} "$bin" 2>&1 &&
-			HERD_GEMM=$lib ONEDNN_MAX_CPU_ISA=${cap%:*} OPENBLAS_CORETYPE=${cap#*:} "$ops" 2>&1)
+		out=$(HERD_GEMM=${lib%-panels} HERD_MM_PANEL_BYTES=$panel ONEDNN_MAX_CPU_ISA=${cap%:*} \
+			OPENBLAS_CORETYPE=${cap#*:} "$bin" 2>&1 &&
+			HERD_GEMM=${lib%-panels} HERD_MM_PANEL_BYTES=$panel ONEDNN_MAX_CPU_ISA=${cap%:*} \
+			OPENBLAS_CORETYPE=${cap#*:} "$ops" 2>&1)
 		rc=$?
 		line=$(echo "$out" | grep -E '^RESULT [0-9]+ passed, [0-9]+ failed' | tail -1)
 		if [ "$rc" -eq 0 ] && [ -n "$line" ]; then
