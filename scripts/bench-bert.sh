@@ -4,6 +4,7 @@
 #
 #   scripts/bench-bert.sh [--quick] [--models default,minilm,mpnet,finbert]
 #                         [--threads N] [--precisions int8,bf16]
+#                         [--gemms dnnl,matmul,openblas]
 #
 # First the sgemm ceiling of this machine, measured here: oneDNN's
 # dnnl_sgemm (herd's GEMM, Makefile GEMM=dnnl) and OpenBLAS (GEMM=openblas)
@@ -39,6 +40,8 @@
 #                  padded to each batch's longest
 # --precisions: herd also at each --precision on the fixed shapes (default
 # int8; bf16 where the CPU has AVX512_BF16, with torch in bf16 beside it).
+# --gemms: herd also pinned to each of these GEMM libraries (HERD_GEMM) on
+# the fixed shapes (default dnnl,matmul,openblas; "" for none).
 # Every engine gets the same threads (default: all CPUs). herd's time is
 # herd-score's wall time minus a run on empty input (model loading), best of
 # 3; the peers' the best of 3 forward passes over the set, model loaded.
@@ -65,7 +68,8 @@ while [ $# -gt 0 ]; do
 	--models) args+=(--models "$2"); shift 2 ;;
 	--quick) args+=(--quick); shift ;;
 	--precisions) args+=(--precisions "$2"); shift 2 ;;
-	-h | --help) sed -n '2,53p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--gemms) args+=(--gemms "$2"); shift 2 ;;
+	-h | --help) sed -n '2,56p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-bert: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
