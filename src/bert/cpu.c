@@ -38,9 +38,8 @@
  * loads (gemm.c: oneDNN, OpenBLAS, or the plain cache-blocked loop nest
  * below where neither is there), cached, pinned with HERD_GEMM. With
  * oneDNN's matmul (matmul.c) the weights are packed once, a wide
- * projection's in panels of output columns (mm_panels: hidden 768's QKV
- * and FFN), each tile a block of rows times a panel; int8's integer sums
- * go through the same primitive on s8 weights packed once.
+ * projection's in panels of output columns (mm_panels), each tile a
+ * block of rows times a panel.
  *
  * The `_ref` ops are plain loops with libm's erff/expf, kept as the
  * oracle (tests/unit/test_bert_cpu.c) and for bert_cpu_forward_ref.
@@ -885,13 +884,19 @@ static void gemm_tile(int N, int OC, int *rows, int *cols, int *ncb)
 /* oneDNN's matmul (bert_cpu_set_matmul) packs each projection's weights
  * once, in MM_MAX_PANELS or fewer panels of output columns, each a
  * primitive call of its own: tiles of rows x a panel. Panels: as few as
- * keep a panel's fp32 weights within MM_PANEL_BYTES (so that a tile's
- * weights stay in the core's L2 while its rows go by), of equal width,
- * a multiple of 16; set by the projection's shape alone, as the rows by
- * N and the panels (the same bytes whatever --threads). */
+ * keep a panel's fp32 weights within MM_PANEL_BYTES, so that a tile's
+ * weights and rows (256 x 768 floats, 768 KiB) stay in a core's L2 (2 MiB
+ * on the Xeon measured) while the call runs, of equal width, a multiple
+ * of 16 (none small enough: the most that divide); set by the
+ * projection's shape alone, as the rows by N and the panels (the same
+ * bytes whatever --threads). Hidden 768 (MPNet, FinBERT-sized): every
+ * projection in 4 panels; MiniLM's (hidden 384) 1 to 3. Measured on the
+ * hidden-768 models, worker 0's CPU time, 2 threads, against whole
+ * weights: 32 x 32 +10-12%, the WSB stream +13%; panels of up to 3 MiB
+ * (QKV in 3, the FFN in 4) +5-7% (BENCHMARKS.md, "panels"). */
 #define MM_MAX_PANELS 4
 #ifndef MM_PANEL_BYTES
-#define MM_PANEL_BYTES (3 << 20)
+#define MM_PANEL_BYTES (1 << 20)
 #endif
 
 static int mm_panels(int OC, int IC)
@@ -998,7 +1003,7 @@ static void step_gemm(void *arg, int tid, int n)
 		if (s->qw)
 			bert_quant_matmul(s->out + (size_t)r0 * s->OC, s->inp + (size_t)r0 * s->IC, rows, s->qw,
 					  c->qa + (size_t)tid * c->qa_n, c->qacc + (size_t)tid * c->qacc_n,
-					  c->qscale + (size_t)tid * 2 * BERT_QUANT_MAX_GROUPS * GEMM_MAX_ROWS, tid);
+					  c->qscale + (size_t)tid * 2 * BERT_QUANT_MAX_GROUPS * GEMM_MAX_ROWS);
 		else if (s->mw)
 			bert_mm_run(c->mm, tid, s->out + (size_t)r0 * s->OC + c0, s->inp + (size_t)r0 * s->IC, rows,
 				    &s->mw[cb]);
@@ -1178,22 +1183,6 @@ int bert_cpu_set_int8(struct bert_cpu *c, char *info, size_t infolen, char *err,
 		bert_qweight_init(&c->q[l * 4 + 2], lw->ffn_in_w, I, C, bits, 1);
 		bert_qweight_init(&c->q[l * 4 + 3], lw->ffn_out_w, C, I, bits, INT8_GROUPS_FFN_OUT);
 	}
-	/* the integer sums through oneDNN's matmul on weights packed once
-	 * (the same integers as dnnl_gemm_u8s8s32, which packs them again in
-	 * every call); that GEMM where the primitive cannot be had */
-	char why[200];
-	struct bert_mm *mm = bert_mm_new(BERT_MM_S8, T, GEMM_MAX_ROWS, why, sizeof why);
-	for (int i = 0; mm && i < L * 4; i++)
-		if (bert_qweight_pack(&c->q[i], mm, why, sizeof why) < 0) {
-			for (int j = 0; j < i; j++) /* back to the unpacked GEMM, all of them */
-				bert_qweight_free_pack(&c->q[j]);
-			bert_mm_free(mm), mm = NULL;
-		}
-	if (mm) {
-		c->mm = mm;
-		size_t n = strlen(info);
-		snprintf(info + n, infolen - n, ", packed: %s", bert_mm_info(mm));
-	}
 	c->qa_n = ((size_t)GEMM_MAX_ROWS * (size_t)(C > I ? C : I) + 63) & ~(size_t)63;
 	c->qacc_n = ((size_t)GEMM_MAX_ROWS * (size_t)(3 * C > I ? 3 * C : I) + 15) & ~(size_t)15;
 	c->qa = xaligned(64, c->qa_n * (size_t)T);
@@ -1236,10 +1225,10 @@ void bert_cpu_free(struct bert_cpu *c)
 	for (int i = 0; c->mw && i < c->cfg->layers * 4 * MM_MAX_PANELS; i++)
 		bert_mm_weight_free(&c->mw[i]);
 	free(c->mw);
-	for (int i = 0; c->q && i < c->cfg->layers * 4; i++) /* their packing before its context */
+	bert_mm_free(c->mm);
+	for (int i = 0; c->q && i < c->cfg->layers * 4; i++)
 		bert_qweight_free(&c->q[i]);
 	free(c->q), free(c->qa), free(c->qacc), free(c->qscale);
-	bert_mm_free(c->mm);
 	tpool_free(c->pool);
 	bert_relpos_free(&c->relpos);
 	free(c->x), free(c->qkv), free(c->ctx), free(c->tmp), free(c->h), free(c->pos), free(c->left);

@@ -105,8 +105,8 @@ int bert_bf16_supported(char *err, size_t errlen)
 #if defined(HERD_GEMM_DNNL)
 
 struct shape {
-	int IC, OC, lda, ldo;
-	dnnl_primitive_t prim;  /* out (M, OC), rows ldo apart, = src (M, IC), rows lda apart, · weights (IC, OC); M at run time */
+	int IC, OC, ldo;
+	dnnl_primitive_t prim;  /* out (M, OC) f32, rows ldo apart, = src (M, IC) · weights (IC, OC), M at run time */
 	dnnl_memory_desc_t wmd; /* the weights' layout it chose */
 	dnnl_memory_desc_t spmd; /* its scratchpad's */
 	size_t sp_bytes;         /* and that one's size (0: none) */
@@ -115,7 +115,7 @@ struct shape {
 
 struct bert_mm {
 	enum bert_mm_type type;
-	dnnl_data_type_t dt, wdt, ddt; /* source, weights, output: f32 f32 f32, bf16 bf16 f32, u8 s8 s32 */
+	dnnl_data_type_t dt; /* of the inputs: f32 or bf16 */
 	dnnl_engine_t eng;
 	dnnl_stream_t *stream; /* (workers) */
 	int workers, max_rows;
@@ -152,10 +152,7 @@ struct bert_mm *bert_mm_new(enum bert_mm_type type, int workers, int max_rows, c
 	if (type == BERT_MM_BF16 && bert_bf16_supported(err, errlen) < 0)
 		return NULL;
 	struct bert_mm *e = xcalloc(1, sizeof *e);
-	e->type = type;
-	e->dt = type == BERT_MM_BF16 ? dnnl_bf16 : type == BERT_MM_S8 ? dnnl_u8 : dnnl_f32;
-	e->wdt = type == BERT_MM_S8 ? dnnl_s8 : e->dt;
-	e->ddt = type == BERT_MM_S8 ? dnnl_s32 : dnnl_f32;
+	e->type = type, e->dt = type == BERT_MM_BF16 ? dnnl_bf16 : dnnl_f32;
 	e->workers = workers, e->max_rows = max_rows;
 	e->stream = xcalloc((size_t)workers, sizeof *e->stream);
 	dnnl_status_t st = dnnl_engine_create(&e->eng, dnnl_cpu, 0);
@@ -182,28 +179,26 @@ void bert_mm_free(struct bert_mm *e)
 	free(e);
 }
 
-/* The primitive for (IC, OC) reading rows lda apart and writing rows ldo
- * apart: found, or made and added (its impl named in info, the per-worker
- * buffers grown to it). */
-static int shape_get(struct bert_mm *e, int IC, int OC, int lda, int ldo, char *err, size_t errlen)
+/* The primitive for (IC, OC) writing rows ldo apart: found, or made and
+ * added (its impl named in info, the per-worker buffers grown to it). */
+static int shape_get(struct bert_mm *e, int IC, int OC, int ldo, char *err, size_t errlen)
 {
 	for (int i = 0; i < e->nsh; i++)
-		if (e->sh[i].IC == IC && e->sh[i].OC == OC && e->sh[i].lda == lda && e->sh[i].ldo == ldo)
+		if (e->sh[i].IC == IC && e->sh[i].OC == OC && e->sh[i].ldo == ldo)
 			return i;
 	if (e->nsh == MAX_SHAPES)
 		return herd_errf(err, errlen, "matmul: more than %d projection shapes", MAX_SHAPES);
 	struct shape *s = &e->sh[e->nsh];
-	dnnl_dims_t sd = {DNNL_RUNTIME_DIM_VAL, IC}, ss = {lda, 1}, wd = {IC, OC}, dd = {DNNL_RUNTIME_DIM_VAL, OC};
-	dnnl_dims_t ds = {ldo, 1};
+	dnnl_dims_t sd = {DNNL_RUNTIME_DIM_VAL, IC}, wd = {IC, OC}, dd = {DNNL_RUNTIME_DIM_VAL, OC}, ds = {ldo, 1};
 	dnnl_memory_desc_t smd, wany, dmd;
 	dnnl_matmul_desc_t md;
 	dnnl_primitive_attr_t attr = NULL;
 	dnnl_primitive_desc_t pd = NULL;
 	const char *impl = "?";
 
-	DNNL_TRY(dnnl_memory_desc_init_by_strides(&smd, 2, sd, e->dt, ss), "source descriptor");
-	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wany, 2, wd, e->wdt, dnnl_format_tag_any), "weights descriptor");
-	DNNL_TRY(dnnl_memory_desc_init_by_strides(&dmd, 2, dd, e->ddt, ds), "output descriptor");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&smd, 2, sd, e->dt, dnnl_ab), "source descriptor");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wany, 2, wd, e->dt, dnnl_format_tag_any), "weights descriptor");
+	DNNL_TRY(dnnl_memory_desc_init_by_strides(&dmd, 2, dd, dnnl_f32, ds), "output descriptor");
 	DNNL_TRY(dnnl_matmul_desc_init(&md, &smd, &wany, NULL, &dmd), "matmul descriptor");
 	DNNL_TRY(dnnl_primitive_attr_create(&attr), "attributes");
 	dnnl_status_t st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
@@ -215,7 +210,7 @@ static int shape_get(struct bert_mm *e, int IC, int OC, int lda, int ldo, char *
 	if (strncmp(impl, "ref", 3) == 0) {
 		/* oneDNN's plain loops: tens of times slower than sgemm */
 		herd_errf(err, errlen, "oneDNN has no %s matmul kernel for this CPU (only '%s')",
-			  e->type == BERT_MM_BF16 ? "bf16" : e->type == BERT_MM_S8 ? "u8s8s32" : "fp32", impl);
+			  e->type == BERT_MM_BF16 ? "bf16" : "fp32", impl);
 		dnnl_primitive_desc_destroy(pd);
 		return -1;
 	}
@@ -226,7 +221,7 @@ static int shape_get(struct bert_mm *e, int IC, int OC, int lda, int ldo, char *
 	st = dnnl_primitive_create(&s->prim, pd);
 	dnnl_primitive_desc_destroy(pd);
 	DNNL_TRY(st, "matmul primitive");
-	s->IC = IC, s->OC = OC, s->lda = lda, s->ldo = ldo;
+	s->IC = IC, s->OC = OC, s->ldo = ldo;
 	e->nsh++;
 
 	/* the buffers, per worker, 64-byte aligned each */
@@ -257,26 +252,26 @@ static int shape_get(struct bert_mm *e, int IC, int OC, int lda, int ldo, char *
 	return e->nsh - 1;
 }
 
-/* Pack plain_w, a weight (OC, IC) of the context's weight type with rows
- * ldw apart, into q for the primitive of (IC, OC, lda, ldo). */
-static int weight_pack(struct bert_mm *e, struct bert_mm_weight *q, const void *plain_w, int OC, int IC, int ldw,
-		       int lda, int ldo, char *err, size_t errlen)
+/* Pack plain_w, a weight (OC, IC) of the context's input type, into q
+ * for the primitive of (IC, OC, ldo). */
+static int weight_pack(struct bert_mm *e, struct bert_mm_weight *q, const void *plain_w, int OC, int IC, int ldo,
+		       char *err, size_t errlen)
 {
 	memset(q, 0, sizeof *q);
-	int k = shape_get(e, IC, OC, lda, ldo, err, errlen);
+	int k = shape_get(e, IC, OC, ldo, err, errlen);
 	if (k < 0)
 		return -1;
 	const struct shape *s = &e->sh[k];
-	/* w (OC, IC) row-major is (IC, OC) with strides (1, ldw): reorder it
-	 * into the primitive's layout */
-	dnnl_dims_t wd = {IC, OC}, wst = {1, ldw};
+	/* w (OC, IC) row-major is (IC, OC) with tag ba: reorder it into the
+	 * primitive's layout */
+	dnnl_dims_t wd = {IC, OC};
 	dnnl_memory_desc_t plain;
 	dnnl_memory_t from = NULL, to = NULL;
 	dnnl_primitive_desc_t rpd = NULL;
 	dnnl_primitive_t r = NULL;
 
 	q->w = xaligned(64, (dnnl_memory_desc_get_size(&s->wmd) + 63) & ~(size_t)63);
-	dnnl_status_t st = dnnl_memory_desc_init_by_strides(&plain, 2, wd, e->wdt, wst);
+	dnnl_status_t st = dnnl_memory_desc_init_by_tag(&plain, 2, wd, e->dt, dnnl_ba);
 	if (st == dnnl_success) /* only read */
 		st = dnnl_memory_create(&from, &plain, e->eng, (void *)plain_w);
 	if (st == dnnl_success)
@@ -307,40 +302,29 @@ static int weight_pack(struct bert_mm *e, struct bert_mm_weight *q, const void *
 int bert_mm_weight_init(struct bert_mm *e, struct bert_mm_weight *q, const float *w, int OC, int IC, int ldo,
 			char *err, size_t errlen)
 {
-	if (e->type == BERT_MM_S8)
-		return herd_errf(err, errlen, "matmul: an fp32 weight for an int8 context");
 	if (e->type != BERT_MM_BF16)
-		return weight_pack(e, q, w, OC, IC, IC, IC, ldo, err, errlen);
+		return weight_pack(e, q, w, OC, IC, ldo, err, errlen);
 	/* bf16: rounded first */
 	uint16_t *tmp = xmalloc(sizeof(uint16_t) * (size_t)OC * IC);
 	to_bf16_rows(tmp, w, (size_t)OC * IC);
-	int rc = weight_pack(e, q, tmp, OC, IC, IC, IC, ldo, err, errlen);
+	int rc = weight_pack(e, q, tmp, OC, IC, ldo, err, errlen);
 	free(tmp);
 	return rc;
-}
-
-int bert_mm_weight_init_s8(struct bert_mm *e, struct bert_mm_weight *q, const int8_t *w, int OC, int K, int ld,
-			   char *err, size_t errlen)
-{
-	if (e->type != BERT_MM_S8)
-		return herd_errf(err, errlen, "matmul: an int8 weight for a %s context",
-				 e->type == BERT_MM_BF16 ? "bf16" : "fp32");
-	return weight_pack(e, q, w, OC, K, ld, ld, OC, err, errlen);
 }
 
 /* out = src · q's weights, M rows, on worker tid's stream and scratchpad. */
 static void run(struct bert_mm *e, int tid, void *out, const void *act, int M, const struct bert_mm_weight *q)
 {
 	const struct shape *s = &e->sh[q->shape];
-	dnnl_dims_t sd = {M, q->IC}, ss = {s->lda, 1}, dd = {M, q->OC}, ds = {s->ldo, 1};
+	dnnl_dims_t sd = {M, q->IC}, dd = {M, q->OC}, ds = {s->ldo, 1};
 	dnnl_memory_desc_t smd, dmd;
 	dnnl_memory_t src = NULL, wts = NULL, dst = NULL, sp = NULL;
 
 	/* descriptors of plain layouts and memory objects over our buffers:
 	 * nothing here can fail but an allocation of oneDNN's, which aborts
 	 * as ours do (lib/util.h) */
-	dnnl_status_t st = dnnl_memory_desc_init_by_strides(&smd, 2, sd, e->dt, ss);
-	st = st ? st : dnnl_memory_desc_init_by_strides(&dmd, 2, dd, e->ddt, ds);
+	dnnl_status_t st = dnnl_memory_desc_init_by_tag(&smd, 2, sd, e->dt, dnnl_ab);
+	st = st ? st : dnnl_memory_desc_init_by_strides(&dmd, 2, dd, dnnl_f32, ds);
 	st = st ? st : dnnl_memory_create(&src, &smd, e->eng, (void *)act); /* only read */
 	st = st ? st : dnnl_memory_create(&wts, &s->wmd, e->eng, q->w);
 	st = st ? st : dnnl_memory_create(&dst, &dmd, e->eng, out);
@@ -361,13 +345,6 @@ static void run(struct bert_mm *e, int tid, void *out, const void *act, int M, c
 			dnnl_why(st), (int)st);
 		abort();
 	}
-}
-
-void bert_mm_run_s8(struct bert_mm *e, int tid, int32_t *acc, const uint8_t *qa, int M,
-		    const struct bert_mm_weight *q)
-{
-	if (M > 0)
-		run(e, tid, acc, qa, M, q);
 }
 
 void bert_mm_run(struct bert_mm *e, int tid, float *out, const float *inp, int M, const struct bert_mm_weight *q)
@@ -417,19 +394,6 @@ int bert_mm_weight_init(struct bert_mm *e, struct bert_mm_weight *q, const float
 void bert_mm_run(struct bert_mm *e, int tid, float *out, const float *inp, int M, const struct bert_mm_weight *q)
 {
 	(void)e, (void)tid, (void)out, (void)inp, (void)M, (void)q; /* never reached: no context exists */
-}
-
-int bert_mm_weight_init_s8(struct bert_mm *e, struct bert_mm_weight *q, const int8_t *w, int OC, int K, int ld,
-			   char *err, size_t errlen)
-{
-	(void)e, (void)q, (void)w, (void)OC, (void)K, (void)ld;
-	return herd_errf(err, errlen, "oneDNN's matmul: this build has none (make GEMM=dnnl)");
-}
-
-void bert_mm_run_s8(struct bert_mm *e, int tid, int32_t *acc, const uint8_t *qa, int M,
-		    const struct bert_mm_weight *q)
-{
-	(void)e, (void)tid, (void)acc, (void)qa, (void)M, (void)q; /* never reached: no context exists */
 }
 
 const char *bert_mm_info(const struct bert_mm *e)

@@ -13,10 +13,6 @@
  *         fp32 sums and output. oneDNN 2.6's C API has no bf16 GEMM call,
  *         only the primitive, hence this file.
  *
- * int8 (quant.c): the same primitive on u8 activations and s8 weights
- * packed once, int32 sums (the integers dnnl_gemm_u8s8s32 gives, without
- * its packing of the weights in every call).
- *
  * Only the four projections of each layer; the residual stream,
  * attention, softmax, LayerNorm, GELU, the biases, the pooler and the
  * head stay fp32 in cpu.c, which runs them on the fp32 output as ever.
@@ -37,9 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* F32, BF16: fp32 activations in, fp32 out (bf16 rounds both inputs);
- * S8: quant.c's integer sums, u8 activations · s8 weights into s32. */
-enum bert_mm_type { BERT_MM_F32, BERT_MM_BF16, BERT_MM_S8 };
+enum bert_mm_type { BERT_MM_F32, BERT_MM_BF16 };
 
 struct bert_mm;
 
@@ -68,11 +62,6 @@ void bert_mm_free(struct bert_mm *e);
  * bert_mm_weight_free. */
 int bert_mm_weight_init(struct bert_mm *e, struct bert_mm_weight *q, const float *w, int OC, int IC, int ldo,
 			char *err, size_t errlen);
-/* For a BERT_MM_S8 context: pack w (OC, K) s8, rows ld apart (a group
- * of K columns of a wider quantized weight), for activations whose rows
- * are ld apart too and int32 sums (OC wide). */
-int bert_mm_weight_init_s8(struct bert_mm *e, struct bert_mm_weight *q, const int8_t *w, int OC, int K, int ld,
-			   char *err, size_t errlen);
 void bert_mm_weight_free(struct bert_mm_weight *q);
 /* The kernel oneDNN picked for the shapes made so far: "oneDNN 2.6
  * matmul gemm:jit (avx512_core_bf16)". */
@@ -80,10 +69,6 @@ const char *bert_mm_info(const struct bert_mm *e);
 /* out (M, OC), rows q's ldo apart, = inp (M, IC) · wᵀ in the context's
  * type, fp32 out, on the calling thread, worker tid; M <= max_rows. */
 void bert_mm_run(struct bert_mm *e, int tid, float *out, const float *inp, int M, const struct bert_mm_weight *q);
-/* acc (M, OC) = qa (M, K; rows ld apart) · wᵀ in exact int32 sums (as
- * dnnl_gemm_u8s8s32's), on the calling thread, worker tid. */
-void bert_mm_run_s8(struct bert_mm *e, int tid, int32_t *acc, const uint8_t *qa, int M,
-		    const struct bert_mm_weight *q);
 /* bf16's oracle in plain loops from the fp32 weight w (OC, IC). */
 void bert_bf16_matmul_ref(float *out, const float *inp, int M, const float *w, int OC, int IC);
 /* x rounded to the nearest bf16 (ties to even) and back to fp32. */

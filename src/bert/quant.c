@@ -3,7 +3,6 @@
  */
 #include "bert/quant.h"
 
-#include "bert/matmul.h"
 #include "lib/util.h"
 
 /* as cpu.c: the row loops run ~2x faster at 512 bits where there are */
@@ -55,7 +54,6 @@ void bert_qweight_init(struct bert_qweight *q, const float *w, int OC, int IC, i
 	if (groups < 1 || groups > BERT_QUANT_MAX_GROUPS || IC % groups != 0)
 		groups = 1;
 	q->OC = OC, q->IC = IC, q->G = groups;
-	q->mm = NULL, q->pk = NULL;
 	q->w = xaligned(64, (size_t)OC * IC);
 	q->scale = xmalloc(sizeof(float) * (size_t)OC);
 	q->wsum = xcalloc((size_t)groups * OC, sizeof(int32_t));
@@ -74,35 +72,10 @@ void bert_qweight_init(struct bert_qweight *q, const float *w, int OC, int IC, i
 	}
 }
 
-int bert_qweight_pack(struct bert_qweight *q, struct bert_mm *mm, char *err, size_t errlen)
-{
-	int Kg = q->IC / q->G;
-	struct bert_mm_weight *pk = xcalloc((size_t)q->G, sizeof *pk);
-
-	for (int g = 0; g < q->G; g++)
-		if (bert_mm_weight_init_s8(mm, &pk[g], q->w + (size_t)g * Kg, q->OC, Kg, q->IC, err, errlen) < 0) {
-			for (int j = 0; j < g; j++)
-				bert_mm_weight_free(&pk[j]);
-			free(pk);
-			return -1;
-		}
-	q->mm = mm, q->pk = pk;
-	return 0;
-}
-
-void bert_qweight_free_pack(struct bert_qweight *q)
-{
-	for (int g = 0; q->pk && g < q->G; g++)
-		bert_mm_weight_free(&q->pk[g]);
-	free(q->pk);
-	q->pk = NULL, q->mm = NULL;
-}
-
 void bert_qweight_free(struct bert_qweight *q)
 {
 	if (!q)
 		return;
-	bert_qweight_free_pack(q);
 	free(q->w), free(q->scale), free(q->wsum);
 	memset(q, 0, sizeof *q);
 }
@@ -157,7 +130,7 @@ static void dequant(float *out, const int32_t *acc, int M, const float *ascale, 
 }
 
 void bert_quant_matmul(float *out, const float *inp, int M, const struct bert_qweight *q, uint8_t *qa, int32_t *acc,
-		       float *ascale, int tid)
+		       float *ascale)
 {
 	int IC = q->IC, OC = q->OC, G = q->G, Kg = IC / G;
 
@@ -171,11 +144,8 @@ void bert_quant_matmul(float *out, const float *inp, int M, const struct bert_qw
 	for (int g = 0; g < G; g++) {
 #if defined(HERD_GEMM_DNNL)
 		const int32_t co = 0;
-		if (q->pk)
-			bert_mm_run_s8(q->mm, tid, acc, qa + (size_t)g * Kg, M, &q->pk[g]);
-		else
-			dnnl_gemm_u8s8s32('N', 'T', 'F', M, OC, Kg, 1.0f, qa + (size_t)g * Kg, IC, 0, q->w + (size_t)g * Kg,
-					  IC, 0, 0.0f, acc, OC, &co);
+		dnnl_gemm_u8s8s32('N', 'T', 'F', M, OC, Kg, 1.0f, qa + (size_t)g * Kg, IC, 0, q->w + (size_t)g * Kg, IC,
+				  0, 0.0f, acc, OC, &co);
 #else
 		int_sums(acc, qa, M, q, g * Kg, Kg); /* never run: bert_quant_supported refuses such builds */
 #endif

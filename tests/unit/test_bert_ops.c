@@ -118,27 +118,11 @@ static void test_quant(void)
 			int32_t *acc = malloc(sizeof(int32_t) * M * OC);
 			struct bert_qweight q;
 			bert_qweight_init(&q, w, OC, IC, bits, G);
-			bert_quant_matmul(got, x, M, &q, qa, acc, sc, 0);
+			bert_quant_matmul(got, x, M, &q, qa, acc, sc);
 			bert_quant_matmul_ref(ref, x, M, &q);
 			CHECK(memcmp(got, ref, sizeof(float) * M * OC) == 0,
 			      "int8 matmul %dx%dx%d, %d-bit weights, %d range(s) a row (%s): the same bytes as the plain loops",
 			      M, IC, OC, bits, q.G, name);
-			/* the same through oneDNN's matmul on the weights packed once
-			 * (cpu.c's way where oneDNN has the primitive), on either worker */
-			struct bert_mm *mm = bert_mm_new(BERT_MM_S8, 2, 256, err, sizeof err);
-			if (mm && bert_qweight_pack(&q, mm, err, sizeof err) == 0) {
-				for (int t = 0; t < 2; t++) {
-					memset(got, 0, sizeof(float) * M * OC);
-					bert_quant_matmul(got, x, M, &q, qa, acc, sc, t);
-					CHECK(memcmp(got, ref, sizeof(float) * M * OC) == 0,
-					      "int8 matmul %dx%dx%d, %d-bit weights, %d range(s) a row, packed (%s), worker %d: "
-					      "the same bytes as the plain loops", M, IC, OC, bits, q.G, bert_mm_info(mm), t);
-				}
-				bert_qweight_free_pack(&q);
-			} else {
-				CHECK(0, "int8 weights packed for oneDNN's matmul: %s", err);
-			}
-			bert_mm_free(mm);
 			bert_cpu_matmul_ref(f32, x, w, NULL, M, IC, OC);
 			int ok = 1;
 			double worst = 0;
