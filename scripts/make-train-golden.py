@@ -12,9 +12,10 @@ optim.c) from PyTorch autograd, in .venv (scripts/setup-python.sh).
         tests/golden/train-mpnet-tiny.safetensors  mpnet-tiny (MPNetModel, mean pooled, the
                                                    relative-position bias's gradient too),
                                                    class weights and label smoothing
-    .venv/bin/python scripts/make-train-golden.py default MODEL_DIR OUT
+    .venv/bin/python scripts/make-train-golden.py default MODEL_DIR OUT [LR]
         OUT: the same for the default encoder (MODEL_DIR, e.g. models/default) on
-        32 real sentences; not committed (tests/bert/check-train-default.sh makes it)
+        32 real sentences, the AdamW steps at learning rate LR (default 1e-3);
+        not committed (tests/bert/check-train-default.sh makes it)
 
 Each file holds, as F32 tensors: input.ids, input.offsets, input.labels (the
 packed batch), input.class_weight, loss (the first step's loss), grad.<name>
@@ -160,7 +161,7 @@ def build(model_dir, pooling, K, seed, n_texts, max_len, class_weight, smoothing
     return model, ids, mask, labels, enc, cw
 
 
-def run(model_dir, pooling, K, out, seed, n_texts, max_len, class_weight, smoothing, what):
+def run(model_dir, pooling, K, out, seed, n_texts, max_len, class_weight, smoothing, what, lr=None):
     model, ids, mask, labels, enc, cw = build(model_dir, pooling, K, seed, n_texts, max_len, class_weight, smoothing)
     init = {"init.classifier.weight": model.classifier.weight.detach().clone(),
             "init.classifier.bias": model.classifier.bias.detach().clone()}
@@ -172,7 +173,7 @@ def run(model_dir, pooling, K, out, seed, n_texts, max_len, class_weight, smooth
     for p in params:
         p.grad = None
     # 20 AdamW steps: decay on 2-D tensors only, warmup then linear decay, clipping
-    s = SETTINGS
+    s = dict(SETTINGS, lr=lr) if lr is not None else SETTINGS
     decay = [p for n, p in model.named_parameters() if p.dim() == 2]
     nodecay = [p for n, p in model.named_parameters() if p.dim() != 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": s["weight_decay"]},
@@ -220,11 +221,12 @@ def main():
     elif what == "mpnet":
         run(os.path.join(GOLD, "mpnet-tiny"), "mean", 3, os.path.join(GOLD, "train-mpnet-tiny.safetensors"), 4, 12,
             48, [1.0, 1.5, 0.8], 0.05, "mpnet")
-    elif what == "default" and len(sys.argv) == 4:
+    elif what == "default" and len(sys.argv) in (4, 5):
+        lr = float(sys.argv[4]) if len(sys.argv) == 5 else None
         run(os.path.abspath(sys.argv[2]), "mean", 3, sys.argv[3], 3, 32, 64, [1.0, 1.5, 0.8], 0.05,
-            "default " + sys.argv[2] + " OUT")
+            "default " + sys.argv[2] + " OUT" + (" " + sys.argv[4] if lr is not None else ""), lr)
     else:
-        sys.exit("usage: make-train-golden.py tiny | mpnet | default MODEL_DIR OUT")
+        sys.exit("usage: make-train-golden.py tiny | mpnet | default MODEL_DIR OUT [LR]")
 
 
 if __name__ == "__main__":

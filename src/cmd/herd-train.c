@@ -159,14 +159,15 @@ static const char usage[] =
 	"                          herd-score runs them on the CPU\n"
 	CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
-	"Example (LoRA adapters on the bare encoder: scripts/build-default-model.sh --bare\n"
-	"models/minilm; docs/training.md has the default model's run):\n"
+	"Example (LoRA adapters on a bare encoder, here the fast model's from\n"
+	"scripts/fetch-minilm.sh models/minilm; the default's comes from\n"
+	"scripts/build-default-model.sh --bare DIR; docs/training.md has its run):\n"
 	"  herd-train --finetune lora --lora-rank 16 --lora-alpha 32 --lr 1e-3 --epochs 5 \\\n"
 	"    --test 0.15 --val 0.1 --model models/minilm --output models/mine mine=posts.ndjson\n"
 	"\n"
 	"Example (a head on frozen features):\n"
 	"  herd-train --model models/default --features mean,max --hidden 256 \\\n"
-	"    --label-map 0=negative,1=positive,2=neutral --output models/heads/default-3class.safetensors \\\n"
+	"    --label-map 0=negative,1=positive,2=neutral --output models/heads/mine-3class.safetensors \\\n"
 	"    phrasebank=../shared/data/financial-phrasebank/Sentences_50Agree.txt \\\n"
 	"    tweets=../shared/data/twitter-financial-news-sentiment/sent_train.csv\n";
 

@@ -7,7 +7,7 @@
 #
 # Needs the bert-base-uncased vocabulary the golden files were made with
 # ($HERD_VOCAB, models/bert-base-uncased/vocab.txt from
-# scripts/fetch-vocab.sh, or models/default/vocab.txt): skips (77) without
+# scripts/fetch-vocab.sh, or models/minilm-fin3/vocab.txt): skips (77) without
 # it. The real sentences are skipped when $SHARED is absent. Golden files
 # come from scripts/make-token-golden.py.
 set -eu
@@ -20,7 +20,7 @@ golden=$top/tests/golden
 [ -x "$bin" ] || { echo "FAIL: $bin not built (make unit-test)"; exit 1; }
 want=$(sed -n 's/^# vocab sha256 //p' "$golden/tokens-edge.txt")
 vocab=
-for v in ${HERD_VOCAB:-} "$top/models/bert-base-uncased/vocab.txt" "$top/models/default/vocab.txt"; do
+for v in ${HERD_VOCAB:-} "$top/models/bert-base-uncased/vocab.txt" "$top/models/minilm-fin3/vocab.txt"; do
 	if [ -f "$v" ] && [ "$(sha256sum "$v" | cut -d' ' -f1)" = "$want" ]; then
 		vocab=$v
 		break

@@ -1,10 +1,13 @@
 /*
- * test_bert_default.c — the default model (models/default, `make models`)
- * against Hugging Face transformers on 200 real sentences (PhraseBank,
- * finance tweets, WSB comments) from tests/golden/bert-default.ndjson.gz
- * (scripts/make-bert-golden.py default): token ids identical, mean-pooled
- * embeddings within 1e-4, the head's logits close and the same label on
- * every sentence. Skips (exit 77) when models/default is not built.
+ * test_bert_default.c — the models `make models` builds, the default
+ * (models/default, mpnet-fin3: MPNet) and the fast one (models/minilm-fin3:
+ * BERT), each with its LoRA adapter merged at load and its head, against
+ * Hugging Face transformers on 200 real sentences (PhraseBank, finance
+ * tweets, WSB comments) from tests/golden/bert-default.ndjson.gz and
+ * bert-minilm-fin3.ndjson.gz (scripts/make-bert-golden.py default ...):
+ * token ids identical, mean-pooled embeddings within 1e-4, the head's
+ * logits close and the same label on every sentence. A model not built is
+ * skipped; exit 77 when neither is.
  */
 #include "bert/bert.h"
 #include "bert/minijson.h"
@@ -15,37 +18,37 @@
 
 /* Embeddings: fp32 both sides, summation order differs; the bar. */
 #define EMBEDDING_ATOL 1e-4
-/* Logits through the head (2688 features, weights folded with 1/std):
- * the same bar; the largest difference seen is ~6e-6. Labels must agree
- * exactly. */
+/* Logits through the head (a linear layer on the mean-pooled sequence, in
+ * both models): the same bar; the largest difference seen is ~4e-6.
+ * Labels must agree exactly. */
 #define LOGIT_ATOL 1e-4
 
-#define GOLDEN_SCRIPT "scripts/make-bert-golden.py default"
-
-int main(void)
+/* One model against its golden file; 0 when the model is not built. */
+static int check_model(const char *top, const char *dir, const char *golden, const char *script)
 {
-	const char *top = getenv("HERD_TOP");
 	char path[4096], err[1024];
-	snprintf(path, sizeof path, "%s/models/default/head.safetensors", top ? top : ".");
+	snprintf(path, sizeof path, "%s/%s/head.safetensors", top, dir);
 	FILE *probe = fopen(path, "rb");
 	if (!probe) {
-		printf("skip: %s not built (make models)\n", path);
-		return 77;
+		printf("skip %s: %s not built (make models)\n", dir, path);
+		return 0;
 	}
 	fclose(probe);
-	snprintf(path, sizeof path, "%s/models/default", top ? top : ".");
+	snprintf(path, sizeof path, "%s/%s", top, dir);
 	struct bert_options opt = {.device = BERT_DEVICE_CPU, .max_len = 128};
 	bert_model *m = bert_load(path, &opt, err, sizeof err);
-	CHECK(m != NULL, "models/default loads: %s", m ? "" : err);
+	CHECK(m != NULL, "%s loads: %s", dir, m ? "" : err);
 	if (!m)
-		return test_report();
+		return 1;
 	const struct bert_config *cfg = bert_get_config(m);
 
-	snprintf(path, sizeof path, "%s/tests/golden/bert-default.ndjson.gz", top ? top : ".");
+	snprintf(path, sizeof path, "%s/tests/golden/%s", top, golden);
 	gzFile gz = gzopen(path, "rb");
-	CHECK(gz != NULL, "%s opens (regenerate with %s)", path, GOLDEN_SCRIPT);
-	if (!gz)
-		return test_report();
+	CHECK(gz != NULL, "%s opens (regenerate with %s)", path, script);
+	if (!gz) {
+		bert_free(m);
+		return 1;
+	}
 	static char line[1 << 20];
 	int n = 0, ids_ok = 0, labels_ok = 0, first = 1;
 	double worst_emb = 0, worst_logit = 0;
@@ -58,7 +61,7 @@ int main(void)
 		if (first) {
 			const char *magic;
 			CHECK(mjson_get_str(o, "magic", &magic) == 1 && strcmp(magic, "herd-bert-golden") == 0,
-			      "golden file starts with its magic line (regenerate with %s)", GOLDEN_SCRIPT);
+			      "%s starts with its magic line (regenerate with %s)", golden, script);
 			first = 0;
 			mjson_free(d);
 			continue;
@@ -101,12 +104,24 @@ int main(void)
 		mjson_free(d);
 	}
 	gzclose(gz);
-	CHECK(n >= 200, "200 golden sentences read (%d)", n);
-	CHECK(worst_emb <= EMBEDDING_ATOL, "embeddings within %g of transformers: max diff %g", EMBEDDING_ATOL, worst_emb);
-	CHECK(worst_logit <= LOGIT_ATOL, "logits within %g of transformers + the head: max diff %g", LOGIT_ATOL,
+	CHECK(n >= 200, "%s: 200 golden sentences read (%d)", dir, n);
+	CHECK(worst_emb <= EMBEDDING_ATOL, "%s: embeddings within %g of transformers: max diff %g", dir, EMBEDDING_ATOL,
+	      worst_emb);
+	CHECK(worst_logit <= LOGIT_ATOL, "%s: logits within %g of transformers + the head: max diff %g", dir, LOGIT_ATOL,
 	      worst_logit);
-	printf("default model: %d sentences, ids %d/%d equal, labels %d/%d equal, max diff embedding %.3g logits %.3g\n",
-	       n, ids_ok, n, labels_ok, n, worst_emb, worst_logit);
+	printf("%s: %d sentences, ids %d/%d equal, labels %d/%d equal, max diff embedding %.3g logits %.3g\n", dir, n,
+	       ids_ok, n, labels_ok, n, worst_emb, worst_logit);
 	bert_free(m);
+	return 1;
+}
+
+int main(void)
+{
+	const char *top = getenv("HERD_TOP") ? getenv("HERD_TOP") : ".";
+	int ran = check_model(top, "models/default", "bert-default.ndjson.gz", "scripts/make-bert-golden.py default");
+	ran += check_model(top, "models/minilm-fin3", "bert-minilm-fin3.ndjson.gz",
+			   "scripts/make-bert-golden.py default models/minilm-fin3 tests/golden/bert-minilm-fin3.ndjson.gz");
+	if (!ran)
+		return 77;
 	return test_report();
 }
