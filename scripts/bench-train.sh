@@ -23,7 +23,9 @@
 # --reps timed steps (default 5); engines alternate, --rounds times
 # (default 2), and each keeps its best median. Printed: ms per step, peak
 # RSS of the process, and the ratio PyTorch's best (eager or compile) /
-# herd's, for time and memory.
+# herd's, for time and memory; then each engine's fastest single step and
+# their ratio (on a loaded machine PyTorch's steps vary far more than
+# herd's, which the medians' ratio flatters: read both).
 # Needs DIR (make models), .venv's torch + transformers
 # (scripts/setup-python.sh), ../shared/data and a C compiler with oneDNN;
 # says what is missing and exits 0. The machine is shared: compare figures
@@ -78,7 +80,7 @@ PY
 echo "bench-train: $model ($(sed -n 's/.*"model_type": *"\([^"]*\)".*/\1/p' "$work/enc/config.json")), $(lscpu | sed -n 's/^Model name: *//p'), $threads threads, load $(cut -d' ' -f1-3 /proc/loadavg)"
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 for case in real32 fixed32x64; do
-	best_h= best_e= best_c= mem_h= mem_e= mem_c=
+	best_h= best_e= best_c= mem_h= mem_e= mem_c= fast_h= fast_t=
 	for round in $(seq "$rounds"); do
 		h=$("$work/train_driver" "$work/enc" "$work/$case.ids" 32 "$reps" "$threads")
 		e=$($py scripts/bench-train.py "$work/enc" "$work/$case.ids" 32 "$reps" "$threads" eager 2>/dev/null)
@@ -88,16 +90,18 @@ for case in real32 fixed32x64; do
 		echo "  $case round $round: $c"
 		for v in h e c; do
 			line=${!v}
-			ms=$(echo "$line" | field median_ms) mb=$(echo "$line" | field peak_rss_mb)
+			ms=$(echo "$line" | field median_ms) mb=$(echo "$line" | field peak_rss_mb) one=$(echo "$line" | field best_ms)
 			[ -n "$ms" ] || continue
+			[ $v = h ] && w=fast_h || w=fast_t
+			if [ -z "${!w}" ] || awk "BEGIN{exit !($one < ${!w})}"; then eval "$w=$one"; fi
 			eval "cur=\${best_$v:-}"
 			if [ -z "$cur" ] || awk "BEGIN{exit !($ms < $cur)}"; then eval "best_$v=$ms mem_$v=$mb"; fi
 		done
 	done
 	torch=$best_e tmem=$mem_e which=eager
 	if [ -n "$best_c" ] && awk "BEGIN{exit !($best_c < $best_e)}"; then torch=$best_c tmem=$mem_c which=compile; fi
-	awk -v c="$case" -v h="$best_h" -v t="$torch" -v w="$which" -v hm="$mem_h" -v tm="$tmem" 'BEGIN {
-		printf "%-11s herd %7.1f ms/step %5.0f MB | torch (%s) %7.1f ms/step %5.0f MB | speed %.2fx, memory %.2fx\n",
-			c, h, hm, w, t, tm, t / h, tm / hm }'
+	awk -v c="$case" -v h="$best_h" -v t="$torch" -v w="$which" -v hm="$mem_h" -v tm="$tmem" -v fh="$fast_h" -v ft="$fast_t" 'BEGIN {
+		printf "%-11s herd %7.1f ms/step %5.0f MB | torch (%s) %7.1f ms/step %5.0f MB | speed %.2fx, memory %.2fx | fastest single steps %.1f / %.1f ms: %.2fx\n",
+			c, h, hm, w, t, tm, t / h, tm / hm, fh, ft, ft / fh }'
 done
 echo "bench-train: load $(cut -d' ' -f1-3 /proc/loadavg)"
