@@ -1,11 +1,14 @@
 /*
  * train_driver.c — times the training room's step (src/bert/train.c:
  * forward, backward, AdamW over every weight, i.e. full fine-tuning) for
- * scripts/bench-train.sh: loads a model directory (bert_load), takes the
- * first B sequences of a file of token ids (one sequence per line, [CLS]
- * … [SEP] included) as one packed batch with made-up labels, runs one
- * warm-up step and then R timed steps, and prints the best and median
- * milliseconds per step, the losses, and the process's peak RSS.
+ * scripts/bench-train.sh: loads a model directory (bert_load: BERT or
+ * MPNet by config.json's model_type; bench-train.sh gives it the bare
+ * encoder, as an adapter beside it would be merged), takes the first B
+ * sequences of a file of token ids (one sequence per line, BERT's
+ * [CLS] … [SEP] or MPNet's <s> … </s> included) as one packed batch
+ * with made-up labels, runs one warm-up step and then R timed steps,
+ * and prints the best and median milliseconds per step, the losses, and
+ * the process's peak RSS.
  * Not built by make: bench-train.sh builds it against build/libbert.a.
  *
  *   train_driver DIR IDS B R THREADS
