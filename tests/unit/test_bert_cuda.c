@@ -95,13 +95,14 @@ int main(void)
 		if (g) {
 			const int32_t ids[5] = {1, 2, 3, 4, 5};
 			const int offsets[3] = {0, 2, 5};
-			float logits[6], pooled[64];
-			CHECK(api->run(g, 2, ids, offsets, logits, pooled, err, sizeof err) == 0, "a batch runs: %s",
-			      err);
+			float logits[6], pooled[64], mean[64], max[64];
+			struct bert_out out = {.logits = logits, .pooled = pooled, .layer_mean = mean, .last_max = max};
+			CHECK(api->run(g, 2, ids, offsets, &out, err, sizeof err) == 0, "a batch runs: %s", err);
 			/* equal weights: every label gets the same logit */
 			CHECK_NEAR(logits[0], logits[1], 1e-3, "equal weights give equal logits");
 			const int bad[3] = {0, 2, 19}; /* checked before any id is read */
-			CHECK(api->run(g, 2, ids, bad, logits, NULL, err, sizeof err) == -1 &&
+			struct bert_out lo = {.logits = logits};
+			CHECK(api->run(g, 2, ids, bad, &lo, err, sizeof err) == -1 &&
 				      strstr(err, "17 tokens") != NULL,
 			      "a sequence over max_pos is refused (got \"%s\")", err);
 		}
