@@ -159,6 +159,29 @@ static __device__ __forceinline__ void bk_ln_store_warp(float (&v)[K][8], int C,
 	}
 }
 
+/* v = xr + ar + bias for one row, warp layout as bk_ln_store_warp's: the
+ * residual row xr in TX (fp32 for kernel 4, T for variant 2 of
+ * layernorm.cu), the projection's row ar in T, bias (C) fp32. */
+template <typename TX, typename T, int K>
+static __device__ __forceinline__ void bk_ln_load_residual(float (&v)[K][8], const TX *xr, const T *ar,
+							    const float *bias, int C, int lane)
+{
+	const int nch = C / 8;
+#pragma unroll
+	for (int k = 0; k < K; k++) {
+		int j = lane + 32 * k;
+		if (j < nch) {
+			float t[8], bb[8];
+			bk_io<TX>::load8(xr + 8 * j, v[k]);
+			bk_io<T>::load8(ar + 8 * j, t);
+			bk_io<float>::load8(bias + 8 * j, bb);
+#pragma unroll
+			for (int e = 0; e < 8; e++)
+				v[k][e] += t[e] + bb[e];
+		}
+	}
+}
+
 /* Variant 4 of tests/kernels/layernorm.cu (shipped): residual add, bias
  * and LayerNorm in one pass, one warp per row, the row in registers, the
  * residual stream in fp32 (variant 2 kept it in T: bf16 lost labels,
@@ -174,22 +197,8 @@ __global__ void bk_ln_residual_kernel4(float *x, T *xh, const T *a, const float 
 	if (row >= N)
 		return;
 	float *xr = x + (size_t)row * C;
-	const T *ar = a + (size_t)row * C;
-	const int nch = C / 8;
 	float v[K][8];
-#pragma unroll
-	for (int k = 0; k < K; k++) {
-		int j = lane + 32 * k;
-		if (j < nch) {
-			float t[8], bb[8];
-			bk_io<float>::load8(xr + 8 * j, v[k]);
-			bk_io<T>::load8(ar + 8 * j, t);
-			bk_io<float>::load8(bias + 8 * j, bb);
-#pragma unroll
-			for (int e = 0; e < 8; e++)
-				v[k][e] += t[e] + bb[e];
-		}
-	}
+	bk_ln_load_residual<float, T, K>(v, xr, a + (size_t)row * C, bias, C, lane);
 	bk_ln_store_warp<T, K>(v, C, eps, g, b, xr, xh ? xh + (size_t)row * C : (T *)nullptr, lane);
 }
 
@@ -206,22 +215,9 @@ __global__ void bk_embed_ln_kernel(float *x, T *xh, const int *ids, const int *p
 	const int n = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
 	if (n >= N)
 		return;
-	const float *w = wemb + (size_t)ids[n] * C, *p = pemb + (size_t)pos[n] * C;
-	const int nch = C / 8;
 	float v[K][8];
-#pragma unroll
-	for (int k = 0; k < K; k++) {
-		int j = lane + 32 * k;
-		if (j < nch) {
-			float pp[8], tt[8];
-			bk_io<float>::load8(w + 8 * j, v[k]);
-			bk_io<float>::load8(p + 8 * j, pp);
-			bk_io<float>::load8(temb + 8 * j, tt);
-#pragma unroll
-			for (int e = 0; e < 8; e++)
-				v[k][e] += pp[e] + tt[e];
-		}
-	}
+	/* the same sum of three rows as a residual add */
+	bk_ln_load_residual<float, float, K>(v, wemb + (size_t)ids[n] * C, pemb + (size_t)pos[n] * C, temb, C, lane);
 	bk_ln_store_warp<T, K>(v, C, eps, g, b, x + (size_t)n * C, xh ? xh + (size_t)n * C : (T *)nullptr, lane);
 }
 
