@@ -9,7 +9,7 @@ it. Logits are compared within 1e-4 (the engine's golden tolerance).
    --engagement-min N the --hybrid engagement threshold (default 100)
    --sort-window N posts read before a BERT model scores them (default
    --long MODE truncate (default) or split: longer texts as averaged
-   --device D auto (default: CUDA when a GPU is there), cpu or cuda
+   --device D auto (default: CUDA when a GPU is there and the model
    --emit LIST also add, for tests and debugging, any of: tokens (the
 
 Every record comes back in input order; posts get "sentiment" with the
