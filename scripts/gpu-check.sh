@@ -13,7 +13,7 @@
 # herd against transformers (fp16 eager, SDPA, torch.compile) on the same
 # inputs and prints one table with PASS/FAIL per criterion.
 #
-#   scripts/gpu-check.sh [--cpu-only] [--skip-compile]
+#   scripts/gpu-check.sh [--cpu-only] [--skip-compile] [--skip-speed]
 #
 # Needs nvcc, a C compiler, and a Python with torch, transformers,
 # safetensors and numpy (PYTHON, default .venv/bin/python when present,
@@ -24,6 +24,8 @@
 # checked too, as "default" and "minilm-fin3" (CUDA vs CPU for every
 # output, labels on real sentences, --device auto's choice); the table's
 # verdicts say which criteria flip model.c's CUDA_AUTO_TAKES_NEW_PATHS.
+# --skip-speed: the kernels, the unit test and the accuracy checks only
+# (no timings, no peers): the correctness half in one shorter run.
 # --cpu-only: no nvcc or GPU needed; builds the CPU path and runs the
 # Python and CPU steps (a dry run for machines without a GPU).
 # Output: the log, the table, the harnesses' output and every raw result
@@ -38,12 +40,13 @@ export LC_ALL=C
 cd "$(dirname "$0")/.."
 top=$PWD
 
-cpu_only=0 skip_compile=0
+cpu_only=0 skip_compile=0 skip_speed=0
 for arg in "$@"; do
 	case $arg in
 	--cpu-only) cpu_only=1 ;;
 	--skip-compile) skip_compile=1 ;;
-	-h | --help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--skip-speed) skip_speed=1 ;;
+	-h | --help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "gpu-check.sh: unknown option '$arg' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -165,9 +168,11 @@ if [ $cpu_only = 0 ]; then
 	cat "$work"/results/kernel.*.txt >"$work/results/kernels.txt"
 	step "unit test of the backend (tests/unit/test_bert_cuda.c) on this device"
 	run "unit test" - sh -c "${CC:-cc} $cflags -DHERD_CUDA tests/unit/test_bert_cuda.c $B/cuda_load.o $B/cuda.o $B/util.o $cuda_libs -lm -o $B/test_bert_cuda && $B/test_bert_cuda"
-	step "cuBLAS GEMM peak"
-	run gemm_peak "$work/results/gemm_peak.txt" $B/gemm_peak
-	cat "$work/results/gemm_peak.txt"
+	if [ $skip_speed = 0 ]; then
+		step "cuBLAS GEMM peak"
+		run gemm_peak "$work/results/gemm_peak.txt" $B/gemm_peak
+		cat "$work/results/gemm_peak.txt"
+	fi
 fi
 
 # ---------------------------------------------------------------- inputs
@@ -235,13 +240,13 @@ if [ $cpu_only = 0 ] && command -v compute-sanitizer >/dev/null; then
 	for p in fp16 fp32; do
 		run "memcheck mpnet $p" "$R/memcheck.mpnet-$p.txt" compute-sanitizer --tool memcheck --error-exitcode 3 \
 			$driver --model "$work/models/mpnet" --ids "$work/inputs/real-mpnet.ids" --device cuda --precision $p \
-			--batch 64 --limit 200 --features "$R/memcheck.mpnet-$p.features"
+			--batch 32 --limit 64 --features "$R/memcheck.mpnet-$p.features"
 	done
 	grep -h "ERROR SUMMARY" "$R"/memcheck.*.txt
 fi
 
 # ---------------------------------------------------------------- speed
-if [ $cpu_only = 0 ]; then
+if [ $cpu_only = 0 ] && [ $skip_speed = 0 ]; then
 	step "speed: FinBERT-sized, herd vs transformers on the same ids"
 	fb=$work/models/finbert
 	herd() { # workload tag precision ids batch reps [extra]
