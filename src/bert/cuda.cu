@@ -83,7 +83,6 @@ struct bert_cuda {
 	int *din;                     /* (B+1 + 2N): offsets, ids, position ids */
 	int *hin;                     /* pinned, the same */
 	float *hout;                  /* pinned: logits (B, K), pooled (B, C), layer_mean (B, L, C), last_max (B, C) */
-	size_t hout_floats;
 	char err[320];
 };
 
@@ -395,8 +394,9 @@ static int setup(struct bert_cuda *g, const struct bert_config *c, const struct 
 	p = {g->adev, 0};
 	layout_activations(g, &p);
 	CK(cudaMallocHost((void **)&g->hin, ((size_t)max_batch + 1 + 2 * (size_t)max_tokens) * sizeof(int)));
-	g->hout_floats = (size_t)max_batch * ((c->labels > 0 ? c->labels : 1) + (size_t)(c->layers + 2) * C);
-	CK(cudaMallocHost((void **)&g->hout, g->hout_floats * sizeof(float)));
+	/* logits, pooled, every layer's mean, the last max */
+	const size_t hout = (size_t)max_batch * ((c->labels > 0 ? c->labels : 1) + (size_t)(c->layers + 2) * C);
+	CK(cudaMallocHost((void **)&g->hout, hout * sizeof(float)));
 	return 0;
 }
 

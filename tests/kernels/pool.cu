@@ -116,7 +116,7 @@ static int check_shape(int B, int Tm, int ragged, int C, int only)
 	const size_t nm = (size_t)B * L * C;
 	float *x = rand_floats((size_t)N * C, -3, 3, 31), *mean = (float *)calloc(nm, sizeof(float));
 	float *max = (float *)malloc((size_t)B * C * sizeof(float)), *dx = to_device<float>(x, (size_t)N * C);
-	float *dmean, *dmax, *got = (float *)malloc(nm * sizeof(float));
+	float *dmean, *dmax;
 	int ok = 1;
 
 	pool_cpu(mean + (size_t)slot * C, (size_t)L * C, max, x, B, off, C);
@@ -143,7 +143,7 @@ static int check_shape(int B, int Tm, int ragged, int C, int only)
 		printf("    %-44s %8.4f ms  %7.1f GB/s\n", "", ms, (double)N * C * sizeof(float) / ms / 1e6);
 	}
 	cudaCheck(cudaFree(dx)), cudaCheck(cudaFree(doff)), cudaCheck(cudaFree(dmean)), cudaCheck(cudaFree(dmax));
-	free(off), free(x), free(mean), free(max), free(got);
+	free(off), free(x), free(mean), free(max);
 	return ok;
 }
 
