@@ -575,14 +575,21 @@ static int attention_gemm(struct bert_cuda *g, int B, int Tm, const int *off, co
 	return 0;
 }
 
-/* The same with kernel 3 of attention.cu (FlashAttention-2 style). */
+/* The same with kernel 3 of attention.cu (FlashAttention-2 style), with
+ * MPNet's bias when the model has one. */
 template <typename T, int HS>
 static int attention_fused(struct bert_cuda *g, int B, int Tm, const int *off, const float *bias)
 {
 	const dim3 grid((Tm + BK_FA_Q - 1) / BK_FA_Q, g->cfg.heads, B);
 
-	bk_attention_kernel3<T, HS><<<grid, 128, 0, g->st>>>((const T *)g->qkv, bias, off, g->cfg.heads,
-							     1.f / sqrtf((float)HS), (T *)g->ctx, g->rel, g->tcap - 1);
+	const float scale = 1.f / sqrtf((float)HS);
+
+	if (g->rel)
+		bk_attention_kernel3<T, HS, true><<<grid, 128, 0, g->st>>>((const T *)g->qkv, bias, off, g->cfg.heads,
+									   scale, (T *)g->ctx, g->rel, g->tcap - 1);
+	else
+		bk_attention_kernel3<T, HS, false><<<grid, 128, 0, g->st>>>((const T *)g->qkv, bias, off, g->cfg.heads,
+									    scale, (T *)g->ctx, NULL, 0);
 	LAUNCHED();
 	return 0;
 }

@@ -372,10 +372,11 @@ __global__ void bk_attn_gather_kernel(const T *cp, const int *off, int b0, int B
  * the scale), turns P into the next MMA's A operand without leaving
  * registers, and accumulates O (16, HS) += P V. Keys past the sequence
  * are masked; nothing is padded beyond the sequence's own length. ctx
- * (N, C) gets O / rowsum for the rows that exist. rel (NULL: none):
- * MPNet's relative-position bias (bk_relpos), added to each score in
- * log2 units before the running max; span >= the longest sequence less
- * one. */
+ * (N, C) gets O / rowsum for the rows that exist. REL: MPNet's
+ * relative-position bias rel (bk_relpos) added to each score in log2
+ * units before the running max, span >= the longest sequence less one
+ * (a template flag, so that BERT's kernel is the code measured before
+ * MPNet came; rel is not read without it). */
 enum { BK_FA_Q = 64, BK_FA_K = 64 }; /* queries per block, keys per step */
 
 template <typename T>
@@ -407,7 +408,7 @@ template <typename T> static __device__ __forceinline__ uint32_t bk_pack2(float 
 	return r;
 }
 
-template <typename T, int HS>
+template <typename T, int HS, bool REL>
 __global__ void __launch_bounds__(128) bk_attention_kernel3(const T *qkv, const float *bias, const int *off, int NH,
 							    float scale, T *ctx, const float *rel, int span)
 {
@@ -496,7 +497,7 @@ __global__ void __launch_bounds__(128) bk_attention_kernel3(const T *qkv, const 
 			for (int e = 0; e < 4; e++) {
 				const int key = k0 + 8 * j + 2 * t + (e & 1), q = q0 + r0 + g + 8 * (e / 2);
 				sc[j][e] = key < len ? sc[j][e] * sl2 : -INFINITY;
-				if (rel && key < len && q < len) /* rows past len are never written */
+				if (REL && key < len && q < len) /* rows past len are never written */
 					sc[j][e] += bk_relpos(rel, span, h, key - q) * 1.4426950408889634f;
 				mx[e / 2] = fmaxf(mx[e / 2], sc[j][e]);
 			}

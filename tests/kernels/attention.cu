@@ -269,10 +269,14 @@ static int attention3(const T *qkv, const float *bias, const int *off, int B, in
 		return 0;
 	} else {
 		const dim3 grid((Tm + BK_FA_Q - 1) / BK_FA_Q, NH, B);
-		if (HS == 64)
-			bk_attention_kernel3<T, 64><<<grid, 128>>>(qkv, bias, off, NH, 1.f / sqrtf(64.f), ctx, rel, span);
+		if (HS == 64 && rel)
+			bk_attention_kernel3<T, 64, true><<<grid, 128>>>(qkv, bias, off, NH, 1.f / sqrtf(64.f), ctx, rel, span);
+		else if (HS == 64)
+			bk_attention_kernel3<T, 64, false><<<grid, 128>>>(qkv, bias, off, NH, 1.f / sqrtf(64.f), ctx, rel, span);
+		else if (HS == 32 && rel)
+			bk_attention_kernel3<T, 32, true><<<grid, 128>>>(qkv, bias, off, NH, 1.f / sqrtf(32.f), ctx, rel, span);
 		else if (HS == 32)
-			bk_attention_kernel3<T, 32><<<grid, 128>>>(qkv, bias, off, NH, 1.f / sqrtf(32.f), ctx, rel, span);
+			bk_attention_kernel3<T, 32, false><<<grid, 128>>>(qkv, bias, off, NH, 1.f / sqrtf(32.f), ctx, rel, span);
 		else
 			return 0;
 		cudaCheck(cudaGetLastError());
