@@ -402,7 +402,10 @@ def cmd_report(a):
                 bad.append("%s %.3g > %.3g" % (name, d, bound))
         verdicts.append(("%s CUDA fp32 vs CPU: every output kind (%d)" % (model, len(got)), not bad,
                          "; ".join(bad) if bad else "worst " + ", ".join("%s %.2g" % (k, v[0]) for k, v in got.items())))
-    for model in ["default", "minilm-fin3", "mpnet"]:
+    # issue 16's floor is for the real default; minilm-fin3 is real too.
+    # Random models' probabilities sit where small logit changes move them
+    # most, so theirs are shown above, not judged.
+    for model in ["default", "minilm-fin3"]:
         k = (model, "fp16", "probs")
         if model not in models:
             continue
@@ -422,6 +425,12 @@ def cmd_report(a):
                                      (model, prec, HALF_ATOL, 100 * LABEL_AGREEMENT), None, "not run"))
                 continue
             d, agree, n = acc[k]
+            if model == "mpnet":
+                # a random encoder and head: near-tied logits make its labels
+                # a coin toss, so only the logits are judged
+                verdicts.append(("%s %s logits within %g of fp32" % (model, prec, HALF_ATOL), d <= HALF_ATOL,
+                                 "max |diff| %.3g (same label %.2f%% of %d, not judged)" % (d, 100 * agree, n)))
+                continue
             verdicts.append(("%s %s within %g of fp32, same label on >= %.1f%%" %
                              (model, prec, HALF_ATOL, 100 * LABEL_AGREEMENT),
                              d <= HALF_ATOL and agree >= LABEL_AGREEMENT,
