@@ -23,7 +23,7 @@
 # LoRA + head) and models/minilm-fin3 (the fast model) present they are
 # checked too, as "default" and "minilm-fin3" (CUDA vs CPU for every
 # output, labels on real sentences, --device auto's choice); the table's
-# verdicts say which criteria flip model.c's CUDA_AUTO_TAKES_NEW_PATHS.
+# verdicts say which criteria flip model.c's CUDA_AUTO_VERIFIED.
 # --skip-speed: the kernels, the unit test and the accuracy checks only
 # (no timings, no peers): the correctness half in one shorter run.
 # --cpu-only: no nvcc or GPU needed; builds the CPU path and runs the
@@ -194,8 +194,8 @@ ids_of() { if grep -q '"model_type": *"mpnet"' "$work/models/$1/config.json"; th
 # ---------------------------------------------------------------- fallback
 step "device selection: auto says which device ran and why"
 run "auto" - $driver --model "$work/models/tiny" --ids "$real" --device auto --limit 8
-# MPNet and heads past the last layer's mean: auto keeps them on the CPU
-# until model.c's CUDA_AUTO_TAKES_NEW_PATHS is flipped (see the table)
+# auto keeps every model on the CPU until model.c's CUDA_AUTO_VERIFIED is
+# flipped (see the table)
 for m in mpnet default; do
 	[ -d "$work/models/$m" ] || continue
 	run "auto $m" "$R0/auto.$m.txt" $driver --model "$work/models/$m" --ids "$(ids_of $m)" --device auto --limit 8 &&

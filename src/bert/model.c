@@ -24,8 +24,8 @@
  * digits of the SHA-256 of model.safetensors, followed by adapter.safetensors
  * and head.safetensors when there are (a new head is a new model): bert_files_hash. The device is chosen
  * here: AUTO takes CUDA when the backend (cuda_load.c) is there and its
- * probe finds a device and the model takes only GPU-verified paths
- * (CUDA_AUTO_TAKES_NEW_PATHS), else the CPU, and bert_device_info says
+ * probe finds a device and the backend is verified on a GPU
+ * (CUDA_AUTO_VERIFIED), else the CPU, and bert_device_info says
  * which and why. Both backends fill the same struct bert_out (out.h):
  * forward() has one path, and the features a head reads (each layer's
  * mean, the last layer's max) are pooled where the hidden states are.
@@ -544,43 +544,45 @@ int bert_files_hash(const char *const *paths, int n, char hex[9], char *err, siz
 
 /* ------------------------------------------------------------ devices */
 
-/* Whether --device auto takes the CUDA paths that no GPU has checked yet:
- * MPNet (positions from 2, no token types, the relative-position bias in
- * both attention kernels) and heads that read more than the last layer's
- * mean (each layer's mean and the last layer's max, pooled on the GPU).
- * --device cuda runs them whatever this says; auto keeps them on the CPU
- * while it is 0. Set it to 1 once one scripts/gpu-check.sh run on a GPU
- * passes, in its table: "kernels/attention" (its MPNet cases of variants 1
- * and 3), "kernels/layernorm" (variant 4, the embeddings), "kernels/pool";
- * "mpnet CUDA fp32 vs CPU: every output kind" (logits, probs, pooled, each
- * layer's mean, the last max; a random MPNet with a head over all of
- * them) and "mpnet fp16/bf16 logits within 0.02 of fp32"; with
+/* Whether --device auto takes the CUDA backend when a device is there.
+ * The backend changed after its last run on a GPU (issue 16: one output
+ * struct, features pooled on the GPU, MPNet's positions and relative-
+ * position bias in both attention kernels, the residual stream in fp32
+ * in fp16/bf16), and no GPU has run the new code yet: until one has,
+ * auto keeps every model on the CPU and says why, and --device cuda runs
+ * the backend for whoever asks. Set it to 1 once one scripts/gpu-check.sh
+ * run on a GPU passes, in its table: "kernels/attention" (the BERT cases
+ * and the MPNet cases of variants 1 and 3), "kernels/layernorm" (variant
+ * 4, the embeddings), "kernels/pool", "kernels/softmax"; "<model> CUDA
+ * fp32 vs CPU: every output kind" for every model (logits, probs, pooled,
+ * each layer's mean, the last max; a random MPNet with a head over all of
+ * them) and "<model> fp16/bf16 logits within 0.02 of fp32"; with
  * models/default on that machine, "default fp16 (auto's precision) probs
  * within 0.001 of the CPU" and "default fp16/bf16 within 0.02 of fp32,
  * same label on >= 99.5%" (issue 16's floors); and a clean memcheck of
- * "memcheck mpnet fp16/fp32". */
-#define CUDA_AUTO_TAKES_NEW_PATHS 0
+ * every "memcheck" row. */
+#define CUDA_AUTO_VERIFIED 0
 
 static int pick_device(struct bert_model *m, const struct bert_options *opt, char *err, size_t errlen)
 {
 	char why[256] = "", cuda_name[128] = "";
 	const struct bert_cuda_api *api = NULL;
 	int cuda_ok = 0;
-	int features = m->has_head && !bert_features_pooled_only(&m->head.feat, m->cfg.layers);
 	enum bert_device want = opt ? opt->device : BERT_DEVICE_AUTO;
 
-	int int8 = opt && opt->precision == BERT_INT8, mpnet = m->cfg.arch == BERT_ARCH_MPNET;
+	int int8 = opt && opt->precision == BERT_INT8;
 	if (int8 && want == BERT_DEVICE_CUDA)
 		return bert_errf(err, errlen, "device cuda: int8 runs on the CPU only (--device cpu)");
 	if (int8)
 		snprintf(why, sizeof why, "int8 runs on the CPU");
-	else if (want == BERT_DEVICE_AUTO && !CUDA_AUTO_TAKES_NEW_PATHS && (mpnet || features))
-		/* the backend is not even loaded: auto would not take it */
-		snprintf(why, sizeof why, "the CUDA backend's %s not yet verified on a GPU by scripts/gpu-check.sh; "
-			 "--device cuda runs it", mpnet ? "MPNet path is" : "pooling of more than the last layer's mean is");
 	else if (want != BERT_DEVICE_CPU) {
 		api = bert_cuda_backend(why, sizeof why);
 		cuda_ok = api && api->probe(why, sizeof why, cuda_name, sizeof cuda_name);
+		if (cuda_ok && want == BERT_DEVICE_AUTO && !CUDA_AUTO_VERIFIED) {
+			cuda_ok = 0;
+			snprintf(why, sizeof why, "%s is present, but the CUDA backend is not yet verified on a GPU since "
+				 "its last change (scripts/gpu-check.sh); --device cuda runs it", cuda_name);
+		}
 	}
 	if (want == BERT_DEVICE_CUDA && !cuda_ok)
 		return bert_errf(err, errlen, "device cuda: %s", why);

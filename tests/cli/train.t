@@ -85,12 +85,13 @@ features can come from several layers and from max pooling.
   $ echo '{"kind":"post","id":"x","title":null,"text":"profit rose"}' | herd-score -q --model enc | jq -c '.sentiment.probs | keys_unsorted'
   ["positive","negative","neutral"]
 
-The CUDA backend pools such features on the GPU too (--device cuda), but
-until a GPU has checked that path (scripts/gpu-check.sh) --device auto
-keeps the model on the CPU, on any machine, and says why:
+The CUDA backend pools such features on the GPU too (--device cuda);
+--device auto says where the model runs and why (until a GPU has checked
+the backend since its last change, scripts/gpu-check.sh, auto keeps every
+model on the CPU):
 
   $ echo '{"kind":"post","id":"x","title":null,"text":"profit rose"}' | herd-score --model enc 2>&1 >/dev/null | grep -o 'auto: .*)'
-  auto: the CUDA backend's pooling of more than the last layer's mean is not yet verified on a GPU by scripts/gpu-check.sh; --device cuda runs it)
+  auto: .*(no CUDA device|no CUDA backend|not yet verified on a GPU).*\) (re)
 
 Errors: no data, bad option values, a head from another encoder.
 
