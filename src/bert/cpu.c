@@ -307,22 +307,6 @@ void bert_cpu_softmax(float *x, int R, int T)
 
 /* ================================================================ MPNet */
 
-int bert_relpos_bucket(int rel)
-{
-	/* MPNetEncoder.relative_position_bucket, num_buckets 32, max_distance
-	 * 128, in PyTorch's fp32: n = i - j; keys after the query take the
-	 * upper half; |n| < 8 exact, then log-spaced up to 128, capped */
-	const int half = BERT_RELPOS_BUCKETS / 2, exact = half / 2;
-	int n = -rel, ret = n < 0 ? half : 0;
-	n = n < 0 ? -n : n;
-	if (n < exact)
-		return ret + n;
-	float f = logf((float)n / (float)exact) / (float)log((double)BERT_RELPOS_MAX_DISTANCE / exact) *
-		  (float)(half - exact);
-	int large = exact + (int)f;
-	return ret + (large < half - 1 ? large : half - 1);
-}
-
 struct bert_relpos bert_relpos_new(const struct bert_config *cfg, const struct bert_weights *w)
 {
 	struct bert_relpos rp = {NULL, 0};
@@ -331,11 +315,7 @@ struct bert_relpos bert_relpos_new(const struct bert_config *cfg, const struct b
 	int NH = cfg->heads, span = bert_max_tokens(cfg) - 1, W = 2 * span + 1;
 	rp.span = span;
 	rp.table = xmalloc(sizeof(float) * (size_t)NH * (size_t)W);
-	for (int d = -span; d <= span; d++) {
-		const float *row = w->rel_bias + (size_t)bert_relpos_bucket(d) * NH;
-		for (int h = 0; h < NH; h++)
-			rp.table[(size_t)h * W + span + d] = row[h];
-	}
+	bert_relpos_fill(rp.table, w->rel_bias, NH, span);
 	return rp;
 }
 
@@ -352,15 +332,7 @@ const float *bert_relpos_head(const struct bert_relpos *rp, int h)
 
 void bert_cpu_positions(const struct bert_config *cfg, int B, const int32_t *ids, const int *offsets, int *pos)
 {
-	for (int b = 0; b < B; b++) {
-		int next = cfg->pos_offset;
-		for (int t = offsets[b]; t < offsets[b + 1]; t++) {
-			if (cfg->arch == BERT_ARCH_MPNET && ids[t] == cfg->pos_offset - 1)
-				pos[t] = cfg->pos_offset - 1; /* a pad token: padding_idx, not counted */
-			else
-				pos[t] = next++;
-		}
-	}
+	bert_positions(cfg, B, ids, offsets, pos);
 }
 
 /* ================================================================ attention */
@@ -793,7 +765,7 @@ static void classify(float *logits, const struct bert_config *cfg, const struct 
 
 
 void bert_cpu_forward_ref(const struct bert_config *cfg, const struct bert_weights *w, int B, const int32_t *ids,
-			  const int *offsets, const struct bert_cpu_out *out)
+			  const int *offsets, const struct bert_out *out)
 {
 	int N = offsets[B], C = cfg->hidden, I = cfg->intermediate, L = cfg->layers;
 	float *x = xmalloc(sizeof(float) * (size_t)N * C), *qkv = xmalloc(sizeof(float) * (size_t)N * 3 * C);
@@ -980,7 +952,7 @@ struct step {
 	int row_epilogue;
 	atomic_int *left; /* per row block: its column tiles not yet done */
 	atomic_int next; /* GEMM blocks or attention items handed out */
-	const struct bert_cpu_out *o;
+	const struct bert_out *o;
 	int layer;
 };
 
@@ -1241,7 +1213,7 @@ int bert_cpu_threads(const struct bert_cpu *c)
 	return tpool_size(c->pool);
 }
 
-void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offsets, const struct bert_cpu_out *out)
+void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offsets, const struct bert_out *out)
 {
 	const struct bert_config *cfg = c->cfg;
 	const struct bert_weights *w = c->w;

@@ -16,17 +16,10 @@
 #define HERD_BERT_CPU_H
 
 #include "bert/bert.h"
+#include "bert/out.h"
+#include "bert/positions.h"
 #include "bert/weights.h"
 #include "lib/tpool.h"
-
-/* Outputs of one forward pass; each may be NULL. */
-struct bert_cpu_out {
-	float *logits;     /* (B, K) classifier output (needs a head) */
-	float *pooled;     /* (B, C) pooler output, or the mean of the last hidden states */
-	float *hidden;     /* (N, C) last hidden states, packed like the input */
-	float *layer_mean; /* (B, L, C) each layer's output averaged over the sequence's tokens */
-	float *last_max;   /* (B, C) the last hidden states' maximum over the sequence's tokens */
-};
 
 struct bert_cpu;
 
@@ -50,10 +43,10 @@ int bert_cpu_set_matmul(struct bert_cpu *c, int bf16, char *info, size_t infolen
 int bert_cpu_threads(const struct bert_cpu *c);
 /* Run one packed batch. ids must be valid (< V) and every sequence 1..P
  * long: model.c checks. */
-void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offsets, const struct bert_cpu_out *out);
+void bert_cpu_run(struct bert_cpu *c, int B, const int32_t *ids, const int *offsets, const struct bert_out *out);
 /* The same with the `_ref` ops, single-threaded: the oracle. */
 void bert_cpu_forward_ref(const struct bert_config *cfg, const struct bert_weights *w, int B, const int32_t *ids,
-			  const int *offsets, const struct bert_cpu_out *out);
+			  const int *offsets, const struct bert_out *out);
 
 /* A thread pool of threads workers (0 = every CPU) whose threads, the
  * caller's included, run the GEMM library single-threaded, as
@@ -92,14 +85,7 @@ void bert_cpu_softmax(float *x, int R, int T);
 void bert_cpu_softmax_ref(float *x, int R, int T);
 /* ---------------------------------------------------------- MPNet's extras */
 
-/* MPNet's relative-position bias (transformers' MPNetEncoder): the score
- * of query i against key j of a sequence gains rel_bias[bucket(j - i)][h],
- * the same in every layer. bucket is T5's bidirectional one with 32
- * buckets and max_distance 128 as MPNet computes it (in fp32: the same
- * bucket as PyTorch's for every distance, tests/golden/mpnet-tiny). */
-#define BERT_RELPOS_BUCKETS 32
-#define BERT_RELPOS_MAX_DISTANCE 128
-int bert_relpos_bucket(int rel);
+/* MPNet's relative-position bias and its buckets: positions.h. */
 /* The bias by head and distance, made once per model: table (NH, 2·span
  * + 1), head h's bias at distance j - i = table[h·(2·span + 1) + span +
  * j - i], span = the longest sequence less one. table NULL for BERT. */
@@ -118,10 +104,7 @@ const float *bert_relpos_head(const struct bert_relpos *rp, int h);
  * i], before the softmax. Its backward is the identity: dS flows on to Q
  * and K unchanged, and the table's gradient is dS summed by bucket. */
 void bert_cpu_add_position_bias(float *S, int i0, int n, int T, const float *pb);
-/* pos (N): each token's position id, as the embeddings read it. BERT: its
- * index in its sequence. MPNet (create_position_ids_from_input_ids):
- * padding_idx + 1 + the sequence's non-pad tokens before it, padding_idx
- * (1) for a pad token (id 1). */
+/* pos (N): each token's position id (positions.h's bert_positions). */
 void bert_cpu_positions(const struct bert_config *cfg, int B, const int32_t *ids, const int *offsets, int *pos);
 
 /* Self-attention of the packed batch: ctx (N, C) from qkv (N, 3C), the

@@ -1,17 +1,25 @@
 /*
- * cuda.cu — the BERT encoder on an NVIDIA GPU, the backend behind cuda.h.
- * Weights are uploaded once in the chosen precision: the four matrices of
- * each layer in fp32, fp16 or bf16 (tensor cores), everything else (the
- * embedding tables, biases, LayerNorm parameters, pooler, classifier) in
- * fp32. Every projection is one cuBLAS GEMM over the packed tokens of the
- * batch (no padding), accumulating in fp32; the kernels of
- * cuda_kernels.cuh fuse what sits between the GEMMs (biases go into the
- * kernel that reads the GEMM's output). Attention in fp16/bf16 is one
- * fused kernel on the packed layout (each sequence attends over its own
- * tokens only); in fp32 (and for head sizes other than 32 and 64) it pads
- * to the batch's longest sequence inside a bounded scratch, chunk by
- * chunk of sequences: scatter, two strided-batched GEMMs around a masked
- * softmax, gather. Measured choices: tests/kernels/<op>.cu.
+ * cuda.cu — the BERT encoder on an NVIDIA GPU, the backend behind cuda.h:
+ * BERT and MPNet (positions from 2, no token types, the relative-position
+ * bias added to the scores in both attention paths). Weights are
+ * uploaded once, as model.c holds them (LoRA adapters already merged), in
+ * the chosen precision: the four matrices of each layer in fp32, fp16 or
+ * bf16 (tensor cores), everything else (the embedding tables, biases,
+ * LayerNorm parameters, MPNet's bias table by head and distance, pooler,
+ * classifier) in fp32. Every projection is one cuBLAS GEMM over the
+ * packed tokens of the batch (no padding), accumulating in fp32; the
+ * kernels of cuda_kernels.cuh fuse what sits between the GEMMs (biases go
+ * into the kernel that reads the GEMM's output). The residual stream and
+ * the LayerNorm statistics are fp32 in every precision; in fp16/bf16 the
+ * LayerNorm kernels also write a copy in that type, the next GEMM's input.
+ * Attention in fp16/bf16 is one fused kernel on the packed layout (each
+ * sequence attends over its own tokens only); in fp32 (and for head sizes
+ * other than 32 and 64) it pads to the batch's longest sequence inside a
+ * bounded scratch, chunk by chunk of sequences: scatter, two
+ * strided-batched GEMMs around a masked softmax, gather. The outputs are
+ * struct bert_out's (out.h), as the CPU backend's: logits, pooled, every
+ * layer's mean and the last layer's max pooled here on the GPU, the last
+ * hidden states. Measured choices: tests/kernels/<op>.cu.
  *
  * model.c calls it when the device is CUDA. No I/O: a failure comes back
  * in err as "src/bert/cuda.cu:LINE: call: reason". Every CUDA and cuBLAS
@@ -29,6 +37,7 @@
 extern "C" {
 #include "bert/cuda.h"
 }
+#include "bert/positions.h"
 #include "bert/cuda_kernels.cuh"
 
 /* Device pointers of one layer; matrices in the GEMM type, vectors fp32.
@@ -46,7 +55,7 @@ struct bert_cuda {
 	size_t esz;        /* bytes per activation element */
 	int max_batch, max_tokens;
 	int has_cls;         /* the classifier runs here (else no logits) */
-	int tcap;            /* longest sequence accepted: min(max_tokens, P, 512) */
+	int tcap;            /* longest sequence accepted: min(max_tokens, P - pos_offset, 512) */
 	size_t rcap, scap;   /* attention scratch: padded rows, score elements */
 	cudaStream_t st;     /* everything runs on it */
 	cublasHandle_t blas; /* bound to st */
@@ -55,20 +64,25 @@ struct bert_cuda {
 	struct dev_layer *layer; /* (L), pointers into wdev */
 	float *wemb, *pemb, *temb; /* (V, C) (P, C) (C): type 0's row only */
 	float *eln_g, *eln_b;      /* (C) */
+	float *rel;                /* (NH, 2·(tcap-1) + 1) MPNet's bias by head and distance
+				    * (positions.h); NULL for BERT */
 	float *pool_w, *pool_b;    /* (C, C) (C); NULL without a pooler */
 	float *cls_w, *cls_b;      /* (K, C) (K); NULL without a classifier in
 				    * the checkpoint (a head.safetensors head
 				    * runs on the host, in model.c) */
 
 	char *adev;                   /* every activation: one allocation */
-	void *x, *qkv, *ctx, *tmp, *h; /* (N, C) (N, 3C) (N, C) (N, C) (N, I) */
+	float *x;                     /* (N, C) the residual stream, fp32 in every precision */
+	void *xh;                     /* (N, C) x in the GEMM type (fp16/bf16; NULL in fp32) */
+	void *qkv, *ctx, *tmp, *h;    /* (N, 3C) (N, C) (N, C) (N, I) */
 	void *qp, *kp, *vp, *cp;      /* (rcap, C) each: heads padded per sequence */
 	float *sc;                    /* (scap) attention scores */
 	void *pr;                     /* (scap) attention probabilities */
 	float *pool_in, *pooled, *logits; /* (B, C) (B, C) (B, K) */
-	int *din;                     /* (B+1 + N): offsets, then ids */
+	float *layer_mean, *last_max; /* (B, L, C) (B, C) */
+	int *din;                     /* (B+1 + 2N): offsets, ids, position ids */
 	int *hin;                     /* pinned, the same */
-	float *hout;                  /* pinned: logits (B, K), then pooled (B, C) */
+	float *hout;                  /* pinned: logits (B, K), pooled (B, C), layer_mean (B, L, C), last_max (B, C) */
 	char err[320];
 };
 
@@ -195,6 +209,7 @@ static void layout_weights(struct bert_cuda *g, struct placer *p)
 	g->temb = (float *)place(p, C * f);
 	g->eln_g = (float *)place(p, C * f);
 	g->eln_b = (float *)place(p, C * f);
+	g->rel = c->arch == BERT_ARCH_MPNET ? (float *)place(p, (size_t)c->heads * (2 * (g->tcap - 1) + 1) * f) : NULL;
 	for (int l = 0; l < c->layers; l++) {
 		struct dev_layer *L = &g->layer[l];
 		L->qkv_w = place(p, 3 * C * C * e);
@@ -225,8 +240,10 @@ static void layout_activations(struct bert_cuda *g, struct placer *p)
 {
 	const struct bert_config *c = &g->cfg;
 	const size_t C = c->hidden, I = c->intermediate, N = g->max_tokens, B = g->max_batch, e = g->esz;
+	const size_t L = c->layers;
 
-	g->x = place(p, N * C * e);
+	g->x = (float *)place(p, N * C * sizeof(float));
+	g->xh = g->prec == BERT_FP32 ? NULL : place(p, N * C * e);
 	g->qkv = place(p, N * 3 * C * e);
 	g->ctx = place(p, N * C * e);
 	g->tmp = place(p, N * C * e);
@@ -240,7 +257,9 @@ static void layout_activations(struct bert_cuda *g, struct placer *p)
 	g->pool_in = (float *)place(p, B * C * sizeof(float));
 	g->pooled = (float *)place(p, B * C * sizeof(float));
 	g->logits = (float *)place(p, B * (c->labels > 0 ? c->labels : 1) * sizeof(float));
-	g->din = (int *)place(p, (B + 1 + N) * sizeof(int));
+	g->layer_mean = (float *)place(p, B * L * C * sizeof(float));
+	g->last_max = (float *)place(p, B * C * sizeof(float));
+	g->din = (int *)place(p, (B + 1 + 2 * N) * sizeof(int));
 }
 
 /* ---------------------------------------------------------- upload */
@@ -285,6 +304,8 @@ static int upload(struct bert_cuda *g, const struct bert_weights *w)
 		stage(g, host, g->temb, w->type_emb, C, 0);
 	stage(g, host, g->eln_g, w->emb_ln_g, C, 0);
 	stage(g, host, g->eln_b, w->emb_ln_b, C, 0);
+	if (g->rel) /* the CPU's table, made by the same code (positions.h) */
+		bert_relpos_fill((float *)(host + ((char *)g->rel - g->wdev)), w->rel_bias, c->heads, g->tcap - 1);
 	for (int l = 0; l < c->layers; l++) {
 		const struct bert_layer_weights *s = &w->layer[l];
 		struct dev_layer *L = &g->layer[l];
@@ -331,6 +352,11 @@ static int setup(struct bert_cuda *g, const struct bert_config *c, const struct 
 				 "(hidden %d, %d heads)", C, NH);
 	if (c->pooling == BERT_POOL_CLS_TANH && !w->pool_w)
 		return refuse(g, "pooling is tanh on [CLS] but there are no pooler weights");
+	if (c->arch == BERT_ARCH_MPNET && (!w->rel_bias || c->rel_buckets != BERT_RELPOS_BUCKETS || c->pos_offset < 1))
+		return refuse(g, "MPNet needs its relative-position bias (%d buckets) and positions from 1 or more",
+			      BERT_RELPOS_BUCKETS);
+	if (bert_max_tokens(c) < 1)
+		return refuse(g, "max_position_embeddings %d leaves no position for a token", c->max_pos);
 	if (max_batch < 1 || max_tokens < 1)
 		return refuse(g, "max_batch %d and max_tokens %d must be positive", max_batch, max_tokens);
 	if (!bert_cuda_probe(why, sizeof why, name, sizeof name))
@@ -339,7 +365,7 @@ static int setup(struct bert_cuda *g, const struct bert_config *c, const struct 
 	g->has_cls = c->labels > 0 && w->cls_w;
 	g->max_batch = max_batch;
 	g->max_tokens = max_tokens;
-	g->tcap = max_tokens < c->max_pos ? max_tokens : c->max_pos;
+	g->tcap = max_tokens < bert_max_tokens(c) ? max_tokens : bert_max_tokens(c);
 	g->tcap = g->tcap < MAX_SEQ ? g->tcap : MAX_SEQ;
 	/* Padded attention rows per chunk: at least the longest sequence, and
 	 * a batch of max_tokens real tokens in one chunk when lengths agree.
@@ -367,9 +393,10 @@ static int setup(struct bert_cuda *g, const struct bert_config *c, const struct 
 	CK(cudaMalloc((void **)&g->adev, p.off));
 	p = {g->adev, 0};
 	layout_activations(g, &p);
-	CK(cudaMallocHost((void **)&g->hin, ((size_t)max_batch + 1 + max_tokens) * sizeof(int)));
-	CK(cudaMallocHost((void **)&g->hout,
-			  (size_t)max_batch * ((c->labels > 0 ? c->labels : 1) + C) * sizeof(float)));
+	CK(cudaMallocHost((void **)&g->hin, ((size_t)max_batch + 1 + 2 * (size_t)max_tokens) * sizeof(int)));
+	/* logits, pooled, every layer's mean, the last max */
+	const size_t hout = (size_t)max_batch * ((c->labels > 0 ? c->labels : 1) + (size_t)(c->layers + 2) * C);
+	CK(cudaMallocHost((void **)&g->hout, hout * sizeof(float)));
 	return 0;
 }
 
@@ -429,38 +456,49 @@ static int linear(struct bert_cuda *g, cudaDataType_t dt, const void *W, const v
 }
 
 
-/* x = LN(x + a + bias)·g + b over N rows (kernel 2 of layernorm.cu). */
+/* x = LN(x + a + bias)·g + b over N rows, x fp32, and xh = x in T
+ * (kernel 4 of layernorm.cu). */
 template <typename T>
-static int ln_residual(struct bert_cuda *g, T *x, const T *a, const float *bias, const float *lg, const float *lb,
-		       int N)
-{
-	const int C = g->cfg.hidden;
-	const float eps = g->cfg.ln_eps;
-	const unsigned nb = blocks(N, WARP_ROWS);
-
-	switch ((C / 8 + 31) / 32) {
-	case 1: bk_ln_residual_kernel2<T, 1><<<nb, 32 * WARP_ROWS, 0, g->st>>>(x, a, bias, lg, lb, N, C, eps); break;
-	case 2: bk_ln_residual_kernel2<T, 2><<<nb, 32 * WARP_ROWS, 0, g->st>>>(x, a, bias, lg, lb, N, C, eps); break;
-	case 3: bk_ln_residual_kernel2<T, 3><<<nb, 32 * WARP_ROWS, 0, g->st>>>(x, a, bias, lg, lb, N, C, eps); break;
-	default: bk_ln_residual_kernel2<T, 4><<<nb, 32 * WARP_ROWS, 0, g->st>>>(x, a, bias, lg, lb, N, C, eps); break;
-	}
-	LAUNCHED();
-	return 0;
-}
-
-template <typename T>
-static int embed(struct bert_cuda *g, T *x, const int *ids, const int *off, int B, int N)
+static int ln_residual(struct bert_cuda *g, float *x, T *xh, const T *a, const float *bias, const float *lg,
+		       const float *lb, int N)
 {
 	const int C = g->cfg.hidden;
 	const float eps = g->cfg.ln_eps;
 	const unsigned nb = blocks(N, WARP_ROWS), nt = 32 * WARP_ROWS;
 
 	switch ((C / 8 + 31) / 32) {
-	case 1: bk_embed_ln_kernel<T, 1><<<nb, nt, 0, g->st>>>(x, ids, off, B, g->wemb, g->pemb, g->temb, g->eln_g, g->eln_b, N, C, eps); break;
-	case 2: bk_embed_ln_kernel<T, 2><<<nb, nt, 0, g->st>>>(x, ids, off, B, g->wemb, g->pemb, g->temb, g->eln_g, g->eln_b, N, C, eps); break;
-	case 3: bk_embed_ln_kernel<T, 3><<<nb, nt, 0, g->st>>>(x, ids, off, B, g->wemb, g->pemb, g->temb, g->eln_g, g->eln_b, N, C, eps); break;
-	default: bk_embed_ln_kernel<T, 4><<<nb, nt, 0, g->st>>>(x, ids, off, B, g->wemb, g->pemb, g->temb, g->eln_g, g->eln_b, N, C, eps); break;
+	case 1: bk_ln_residual_kernel4<T, 1><<<nb, nt, 0, g->st>>>(x, xh, a, bias, lg, lb, N, C, eps); break;
+	case 2: bk_ln_residual_kernel4<T, 2><<<nb, nt, 0, g->st>>>(x, xh, a, bias, lg, lb, N, C, eps); break;
+	case 3: bk_ln_residual_kernel4<T, 3><<<nb, nt, 0, g->st>>>(x, xh, a, bias, lg, lb, N, C, eps); break;
+	default: bk_ln_residual_kernel4<T, 4><<<nb, nt, 0, g->st>>>(x, xh, a, bias, lg, lb, N, C, eps); break;
 	}
+	LAUNCHED();
+	return 0;
+}
+
+/* x (fp32) and xh (T) = LN(embeddings) of the packed ids at positions pos. */
+template <typename T>
+static int embed(struct bert_cuda *g, float *x, T *xh, const int *ids, const int *pos, int N)
+{
+	const int C = g->cfg.hidden;
+	const float eps = g->cfg.ln_eps;
+	const unsigned nb = blocks(N, WARP_ROWS), nt = 32 * WARP_ROWS;
+
+	switch ((C / 8 + 31) / 32) {
+	case 1: bk_embed_ln_kernel<T, 1><<<nb, nt, 0, g->st>>>(x, xh, ids, pos, g->wemb, g->pemb, g->temb, g->eln_g, g->eln_b, N, C, eps); break;
+	case 2: bk_embed_ln_kernel<T, 2><<<nb, nt, 0, g->st>>>(x, xh, ids, pos, g->wemb, g->pemb, g->temb, g->eln_g, g->eln_b, N, C, eps); break;
+	case 3: bk_embed_ln_kernel<T, 3><<<nb, nt, 0, g->st>>>(x, xh, ids, pos, g->wemb, g->pemb, g->temb, g->eln_g, g->eln_b, N, C, eps); break;
+	default: bk_embed_ln_kernel<T, 4><<<nb, nt, 0, g->st>>>(x, xh, ids, pos, g->wemb, g->pemb, g->temb, g->eln_g, g->eln_b, N, C, eps); break;
+	}
+	LAUNCHED();
+	return 0;
+}
+
+/* Each sequence's mean (into mean at stride mstride) and maximum (into
+ * max) over its rows of x; either may be NULL (kernel 1 of pool.cu). */
+static int seq_mean_max(struct bert_cuda *g, const int *off, int B, float *mean, size_t mstride, float *max)
+{
+	bk_seq_mean_max_kernel1<<<B, 256, 0, g->st>>>(g->x, off, g->cfg.hidden, mean, mstride, max);
 	LAUNCHED();
 	return 0;
 }
@@ -479,22 +517,24 @@ static int bias_gelu(struct bert_cuda *g, T *h, const float *bias, int N)
 	return 0;
 }
 
-/* P = masked softmax of the scores g->sc (kernel 2 of softmax.cu). */
+/* P = masked softmax of the scores g->sc, MPNet's bias added (kernel 2
+ * of softmax.cu). */
 template <typename T> static int softmax(struct bert_cuda *g, T *P, const int *off, int b0, int Tm, int rows)
 {
 	const unsigned nb = blocks(rows, WARP_ROWS), nt = 32 * WARP_ROWS;
-	const int NH = g->cfg.heads, k = (Tm + 31) / 32;
+	const int NH = g->cfg.heads, k = (Tm + 31) / 32, span = g->tcap - 1;
+	const float *rel = g->rel;
 
 	if (k <= 1)
-		bk_softmax_kernel2<T, 1><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows);
+		bk_softmax_kernel2<T, 1><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows, rel, span);
 	else if (k <= 2)
-		bk_softmax_kernel2<T, 2><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows);
+		bk_softmax_kernel2<T, 2><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows, rel, span);
 	else if (k <= 4)
-		bk_softmax_kernel2<T, 4><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows);
+		bk_softmax_kernel2<T, 4><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows, rel, span);
 	else if (k <= 8)
-		bk_softmax_kernel2<T, 8><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows);
+		bk_softmax_kernel2<T, 8><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows, rel, span);
 	else
-		bk_softmax_kernel2<T, 16><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows);
+		bk_softmax_kernel2<T, 16><<<nb, nt, 0, g->st>>>(g->sc, P, off, b0, NH, Tm, rows, rel, span);
 	LAUNCHED();
 	return 0;
 }
@@ -535,14 +575,21 @@ static int attention_gemm(struct bert_cuda *g, int B, int Tm, const int *off, co
 	return 0;
 }
 
-/* The same with kernel 3 of attention.cu (FlashAttention-2 style). */
+/* The same with kernel 3 of attention.cu (FlashAttention-2 style), with
+ * MPNet's bias when the model has one. */
 template <typename T, int HS>
 static int attention_fused(struct bert_cuda *g, int B, int Tm, const int *off, const float *bias)
 {
 	const dim3 grid((Tm + BK_FA_Q - 1) / BK_FA_Q, g->cfg.heads, B);
 
-	bk_attention_kernel3<T, HS><<<grid, 128, 0, g->st>>>((const T *)g->qkv, bias, off, g->cfg.heads,
-							     1.f / sqrtf((float)HS), (T *)g->ctx);
+	const float scale = 1.f / sqrtf((float)HS);
+
+	if (g->rel)
+		bk_attention_kernel3<T, HS, true><<<grid, 128, 0, g->st>>>((const T *)g->qkv, bias, off, g->cfg.heads,
+									   scale, (T *)g->ctx, g->rel, g->tcap - 1);
+	else
+		bk_attention_kernel3<T, HS, false><<<grid, 128, 0, g->st>>>((const T *)g->qkv, bias, off, g->cfg.heads,
+									    scale, (T *)g->ctx, NULL, 0);
 	LAUNCHED();
 	return 0;
 }
@@ -563,58 +610,64 @@ static int attention(struct bert_cuda *g, int B, int Tm, const int *off, const f
 	return attention_gemm<T>(g, B, Tm, off, bias);
 }
 
-/* The encoder over the packed batch already in g->din, then pooling and
- * the classifier into g->pooled/pool_in and g->logits. */
+/* The encoder over the packed batch already in g->din, then pooling
+ * and the classifier into g->pooled/pool_in and g->logits, and the
+ * features want asks for into g->layer_mean and g->last_max. */
 template <typename T>
-static int forward(struct bert_cuda *g, int B, int N, int Tm, const float **pooled_dev)
+static int forward(struct bert_cuda *g, int B, int N, int Tm, const struct bert_out *want)
 {
 	const struct bert_config *c = &g->cfg;
-	const int C = c->hidden, I = c->intermediate, K = g->has_cls ? c->labels : 0;
-	const int *off = g->din, *ids = g->din + B + 1;
-	T *x = (T *)g->x, *qkv = (T *)g->qkv, *ctx = (T *)g->ctx, *tmp = (T *)g->tmp, *h = (T *)g->h;
+	const int C = c->hidden, I = c->intermediate, L = c->layers, K = g->has_cls ? c->labels : 0;
+	const int *off = g->din, *ids = g->din + B + 1, *pos = g->din + B + 1 + N;
+	float *x = g->x;
+	T *xh = (T *)g->xh, *qkv = (T *)g->qkv, *ctx = (T *)g->ctx, *tmp = (T *)g->tmp, *h = (T *)g->h;
+	/* what the GEMMs read: x itself in fp32, its copy in T otherwise */
+	const T *xin = xh ? xh : (const T *)x;
 	float *pooled = g->pooled;
 
-	TRY(embed<T>(g, x, ids, off, B, N));
-	for (int l = 0; l < c->layers; l++) {
-		const struct dev_layer *L = &g->layer[l];
-		TRY(linear(g, g->dt, L->qkv_w, x, qkv, N, 3 * C, C));
-		TRY(attention<T>(g, B, Tm, off, L->qkv_b));
-		TRY(linear(g, g->dt, L->attn_out_w, ctx, tmp, N, C, C));
-		TRY(ln_residual<T>(g, x, tmp, L->attn_out_b, L->ln1_g, L->ln1_b, N));
-		TRY(linear(g, g->dt, L->ffn_in_w, x, h, N, I, C));
-		TRY(bias_gelu<T>(g, h, L->ffn_in_b, N));
-		TRY(linear(g, g->dt, L->ffn_out_w, h, tmp, N, C, I));
-		TRY(ln_residual<T>(g, x, tmp, L->ffn_out_b, L->ln2_g, L->ln2_b, N));
+	TRY(embed<T>(g, x, xh, ids, pos, N));
+	for (int l = 0; l < L; l++) {
+		const struct dev_layer *Lw = &g->layer[l];
+		TRY(linear(g, g->dt, Lw->qkv_w, xin, qkv, N, 3 * C, C));
+		TRY(attention<T>(g, B, Tm, off, Lw->qkv_b));
+		TRY(linear(g, g->dt, Lw->attn_out_w, ctx, tmp, N, C, C));
+		TRY(ln_residual<T>(g, x, xh, tmp, Lw->attn_out_b, Lw->ln1_g, Lw->ln1_b, N));
+		TRY(linear(g, g->dt, Lw->ffn_in_w, xin, h, N, I, C));
+		TRY(bias_gelu<T>(g, h, Lw->ffn_in_b, N));
+		TRY(linear(g, g->dt, Lw->ffn_out_w, h, tmp, N, C, I));
+		TRY(ln_residual<T>(g, x, xh, tmp, Lw->ffn_out_b, Lw->ln2_g, Lw->ln2_b, N));
+		if (want->layer_mean)
+			TRY(seq_mean_max(g, off, B, g->layer_mean + (size_t)l * C, (size_t)L * C, NULL));
 	}
 	/* Pooling and head in fp32: (B, C) and (B, K) are small. */
 	if (c->pooling == BERT_POOL_MEAN) {
-		bk_mean_pool_kernel<T><<<B, 256, 0, g->st>>>(x, off, B, C, pooled);
-		LAUNCHED();
+		TRY(seq_mean_max(g, off, B, pooled, C, want->last_max ? g->last_max : NULL));
 	} else {
-		bk_cls_gather_kernel<T><<<B, 256, 0, g->st>>>(x, off, B, C, g->pool_in);
+		if (want->last_max)
+			TRY(seq_mean_max(g, off, B, NULL, 0, g->last_max));
+		bk_cls_gather_kernel<<<B, 256, 0, g->st>>>(x, off, C, g->pool_in);
 		LAUNCHED();
 		TRY(linear(g, CUDA_R_32F, g->pool_w, g->pool_in, pooled, B, C, C));
 		bk_bias_act_kernel<<<blocks((size_t)B * C, 256), 256, 0, g->st>>>(pooled, g->pool_b, B, C, 1);
 		LAUNCHED();
 	}
-	if (K > 0) {
+	if (K > 0 && want->logits) {
 		TRY(linear(g, CUDA_R_32F, g->cls_w, pooled, g->logits, B, K, C));
 		bk_bias_act_kernel<<<blocks((size_t)B * K, 256), 256, 0, g->st>>>(g->logits, g->cls_b, B, K, 0);
 		LAUNCHED();
 	}
-	*pooled_dev = pooled;
 	return 0;
 }
 
-/* Checks the batch, stages it, runs it, brings the outputs back. */
-static int run(struct bert_cuda *g, int B, const int32_t *ids, const int *offsets, float *logits, float *pooled)
+/* Checks the batch, stages it (ids, offsets, position ids), runs it,
+ * brings back what out asks for. */
+static int run(struct bert_cuda *g, int B, const int32_t *ids, const int *offsets, const struct bert_out *out)
 {
 	const struct bert_config *c = &g->cfg;
-	const int K = g->has_cls ? c->labels : 0, C = c->hidden;
-	const float *pooled_dev = NULL;
+	const int K = g->has_cls ? c->labels : 0, C = c->hidden, L = c->layers;
 	int N, Tm = 0;
 
-	if (logits && !K)
+	if (out->logits && !K)
 		return refuse(g, "logits asked for, but the checkpoint has no classifier to run on the device");
 
 	if (B < 1 || B > g->max_batch)
@@ -634,30 +687,45 @@ static int run(struct bert_cuda *g, int B, const int32_t *ids, const int *offset
 
 	memcpy(g->hin, offsets, (size_t)(B + 1) * sizeof(int));
 	memcpy(g->hin + B + 1, ids, (size_t)N * sizeof(int));
-	CK(cudaMemcpyAsync(g->din, g->hin, (size_t)(B + 1 + N) * sizeof(int), cudaMemcpyHostToDevice, g->st));
+	bert_positions(c, B, ids, offsets, g->hin + B + 1 + N);
+	CK(cudaMemcpyAsync(g->din, g->hin, (size_t)(B + 1 + 2 * N) * sizeof(int), cudaMemcpyHostToDevice, g->st));
 	switch (g->prec) {
-	case BERT_FP32: TRY(forward<float>(g, B, N, Tm, &pooled_dev)); break;
-	case BERT_FP16: TRY(forward<__half>(g, B, N, Tm, &pooled_dev)); break;
-	case BERT_BF16: TRY(forward<__nv_bfloat16>(g, B, N, Tm, &pooled_dev)); break;
+	case BERT_FP32: TRY(forward<float>(g, B, N, Tm, out)); break;
+	case BERT_FP16: TRY(forward<__half>(g, B, N, Tm, out)); break;
+	case BERT_BF16: TRY(forward<__nv_bfloat16>(g, B, N, Tm, out)); break;
 	case BERT_INT8: return refuse(g, "int8 is a CPU precision (model.c keeps such a model on the CPU)");
 	}
-	if (logits && K > 0)
-		CK(cudaMemcpyAsync(g->hout, g->logits, (size_t)B * K * sizeof(float), cudaMemcpyDeviceToHost, g->st));
-	if (pooled)
-		CK(cudaMemcpyAsync(g->hout + (size_t)B * K, pooled_dev, (size_t)B * C * sizeof(float),
-				   cudaMemcpyDeviceToHost, g->st));
+	/* pinned staging: logits (B, K), pooled (B, C), layer_mean (B, L, C),
+	 * last_max (B, C); the hidden states (N, C) straight to the caller */
+	float *h_logits = g->hout, *h_pooled = h_logits + (size_t)B * K, *h_mean = h_pooled + (size_t)B * C;
+	float *h_max = h_mean + (size_t)B * L * C;
+	if (out->logits)
+		CK(cudaMemcpyAsync(h_logits, g->logits, (size_t)B * K * sizeof(float), cudaMemcpyDeviceToHost, g->st));
+	if (out->pooled)
+		CK(cudaMemcpyAsync(h_pooled, g->pooled, (size_t)B * C * sizeof(float), cudaMemcpyDeviceToHost, g->st));
+	if (out->layer_mean)
+		CK(cudaMemcpyAsync(h_mean, g->layer_mean, (size_t)B * L * C * sizeof(float), cudaMemcpyDeviceToHost,
+				   g->st));
+	if (out->last_max)
+		CK(cudaMemcpyAsync(h_max, g->last_max, (size_t)B * C * sizeof(float), cudaMemcpyDeviceToHost, g->st));
+	if (out->hidden)
+		CK(cudaMemcpyAsync(out->hidden, g->x, (size_t)N * C * sizeof(float), cudaMemcpyDeviceToHost, g->st));
 	CK(cudaStreamSynchronize(g->st));
-	if (logits && K > 0)
-		memcpy(logits, g->hout, (size_t)B * K * sizeof(float));
-	if (pooled)
-		memcpy(pooled, g->hout + (size_t)B * K, (size_t)B * C * sizeof(float));
+	if (out->logits)
+		memcpy(out->logits, h_logits, (size_t)B * K * sizeof(float));
+	if (out->pooled)
+		memcpy(out->pooled, h_pooled, (size_t)B * C * sizeof(float));
+	if (out->layer_mean)
+		memcpy(out->layer_mean, h_mean, (size_t)B * L * C * sizeof(float));
+	if (out->last_max)
+		memcpy(out->last_max, h_max, (size_t)B * C * sizeof(float));
 	return 0;
 }
 
-int bert_cuda_run(struct bert_cuda *g, int B, const int32_t *ids, const int *offsets, float *logits, float *pooled,
-		  char *err, size_t errlen)
+int bert_cuda_forward(struct bert_cuda *g, int B, const int32_t *ids, const int *offsets, const struct bert_out *out,
+		      char *err, size_t errlen)
 {
-	if (run(g, B, ids, offsets, logits, pooled) < 0) {
+	if (run(g, B, ids, offsets, out) < 0) {
 		snprintf(err, errlen, "%s", g->err);
 		return -1;
 	}

@@ -6,6 +6,7 @@
  *
  * Input is a packed batch: the B sequences' ids back to back (N tokens in
  * all, no padding), with offsets[b]..offsets[b+1] the span of sequence b.
+ * Output is struct bert_out (out.h), the one the CPU backend fills too.
  * Built only with nvcc. The Makefile makes cuda.cu a shared object,
  * lib/libherd-cuda.so (HERD_CUDA_DLOPEN), which cuda_load.c opens the first
  * time a model asks for the GPU: cuBLAS alone costs a program ~150 MB and
@@ -18,6 +19,7 @@
 #define HERD_BERT_CUDA_H
 
 #include "bert.h"
+#include "out.h"
 #include "weights.h"
 
 struct bert_cuda;
@@ -28,9 +30,12 @@ int bert_cuda_probe(char *why, size_t whylen, char *name, size_t namelen);
  * max_tokens packed tokens. NULL and a message on failure. */
 struct bert_cuda *bert_cuda_new(const struct bert_config *cfg, const struct bert_weights *w,
 				enum bert_precision prec, int max_batch, int max_tokens, char *err, size_t errlen);
-/* Run one packed batch; outputs as in bert_run (each may be NULL). */
-int bert_cuda_run(struct bert_cuda *g, int B, const int32_t *ids, const int *offsets, float *logits,
-		  float *pooled, char *err, size_t errlen);
+/* Run one packed batch; fills what out asks for (out.h: logits, pooled,
+ * hidden, layer_mean, last_max; each may be NULL), as bert_cpu_run does.
+ * Features are pooled on the device; only what is asked for is copied
+ * back. */
+int bert_cuda_forward(struct bert_cuda *g, int B, const int32_t *ids, const int *offsets, const struct bert_out *out,
+		      char *err, size_t errlen);
 void bert_cuda_free(struct bert_cuda *g);
 
 /* The backend's functions, as model.c calls them. */
@@ -38,7 +43,7 @@ struct bert_cuda_api {
 	int (*probe)(char *why, size_t whylen, char *name, size_t namelen);
 	struct bert_cuda *(*create)(const struct bert_config *cfg, const struct bert_weights *w,
 				    enum bert_precision prec, int max_batch, int max_tokens, char *err, size_t errlen);
-	int (*run)(struct bert_cuda *g, int B, const int32_t *ids, const int *offsets, float *logits, float *pooled,
+	int (*run)(struct bert_cuda *g, int B, const int32_t *ids, const int *offsets, const struct bert_out *out,
 		   char *err, size_t errlen);
 	void (*destroy)(struct bert_cuda *g);
 };

@@ -2,9 +2,12 @@
  * cuda_kernels.cuh — the device kernels the CUDA backend ships: embedding
  * + LayerNorm, residual add + bias + LayerNorm, bias + erf GELU, fused
  * attention (FlashAttention-2 style, fp16/bf16), the scatter/softmax/gather
- * around the cuBLAS attention GEMMs (fp32), pooling. Each is
- * templated on the activation type T (float, __half, __nv_bfloat16); all
- * arithmetic (LayerNorm and softmax statistics, GELU) is fp32.
+ * around the cuBLAS attention GEMMs (fp32), MPNet's relative-position bias
+ * in both attention paths, pooling (each layer's mean, the last layer's
+ * max, [CLS]). Each is templated on the activation type T (float, __half,
+ * __nv_bfloat16); all arithmetic (LayerNorm and softmax statistics, GELU,
+ * pooling) is fp32, and so is the residual stream: in fp16/bf16 the
+ * LayerNorm kernels write it in fp32 and a copy in T for the GEMMs.
  *
  * Included by cuda.cu (which launches them) and by the variant harnesses
  * in tests/kernels/ (which check them against CPU references and time
@@ -110,29 +113,15 @@ static __device__ __forceinline__ float bk_warp_max(float v)
 	return v;
 }
 
-/* The sequence that packed token n belongs to: the largest b with
- * off[b] <= n (off is (B+1), increasing). */
-static __device__ __forceinline__ int bk_seq_of(const int *off, int B, int n)
-{
-	int lo = 0, hi = B - 1;
-	while (lo < hi) {
-		int mid = (lo + hi + 1) / 2;
-		if (off[mid] <= n)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
 /* ---------------------------------------------------------- LayerNorm */
 
 /* One warp per row of C (C % 8 == 0, C <= 256 K): lane l holds chunks
  * l, l+32, … of 8 values in v. Two-pass statistics in fp32 (mean, then
- * the mean of squared deviations), then out = (v - mean)·rstd·g + b. */
+ * the mean of squared deviations), then y = (v - mean)·rstd·g + b, stored
+ * in fp32 to out32 and rounded to T to outT (each NULL: not stored). */
 template <typename T, int K>
 static __device__ __forceinline__ void bk_ln_store_warp(float (&v)[K][8], int C, float eps, const float *g,
-							 const float *b, T *out, int lane)
+							 const float *b, float *out32, T *outT, int lane)
 {
 	const int nch = C / 8;
 	float s = 0.f, q = 0.f;
@@ -162,33 +151,28 @@ static __device__ __forceinline__ void bk_ln_store_warp(float (&v)[K][8], int C,
 #pragma unroll
 			for (int e = 0; e < 8; e++)
 				o[e] = (v[k][e] - mean) * rstd * gg[e] + bb[e];
-			bk_io<T>::store8(out + 8 * j, o);
+			if (out32)
+				bk_io<float>::store8(out32 + 8 * j, o);
+			if (outT)
+				bk_io<T>::store8(outT + 8 * j, o);
 		}
 	}
 }
 
-/* Variant 2 of tests/kernels/layernorm.cu (shipped): residual add, bias
- * and LayerNorm in one pass, one warp per row, the row in registers.
- * x (N, C) is the residual stream, updated in place:
- *   x = LN(x + a + bias)·g + b,  a (N, C) a projection's output without
- * its bias (C), g, b (C). */
-template <typename T, int K>
-__global__ void bk_ln_residual_kernel2(T *x, const T *a, const float *bias, const float *g, const float *b, int N,
-				       int C, float eps)
+/* v = xr + ar + bias for one row, warp layout as bk_ln_store_warp's: the
+ * residual row xr in TX (fp32 for kernel 4, T for variant 2 of
+ * layernorm.cu), the projection's row ar in T, bias (C) fp32. */
+template <typename TX, typename T, int K>
+static __device__ __forceinline__ void bk_ln_load_residual(float (&v)[K][8], const TX *xr, const T *ar,
+							    const float *bias, int C, int lane)
 {
-	const int row = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
-	if (row >= N)
-		return;
-	T *xr = x + (size_t)row * C;
-	const T *ar = a + (size_t)row * C;
 	const int nch = C / 8;
-	float v[K][8];
 #pragma unroll
 	for (int k = 0; k < K; k++) {
 		int j = lane + 32 * k;
 		if (j < nch) {
 			float t[8], bb[8];
-			bk_io<T>::load8(xr + 8 * j, v[k]);
+			bk_io<TX>::load8(xr + 8 * j, v[k]);
 			bk_io<T>::load8(ar + 8 * j, t);
 			bk_io<float>::load8(bias + 8 * j, bb);
 #pragma unroll
@@ -196,39 +180,45 @@ __global__ void bk_ln_residual_kernel2(T *x, const T *a, const float *bias, cons
 				v[k][e] += t[e] + bb[e];
 		}
 	}
-	bk_ln_store_warp<T, K>(v, C, eps, g, b, xr, lane);
+}
+
+/* Variant 4 of tests/kernels/layernorm.cu (shipped): residual add, bias
+ * and LayerNorm in one pass, one warp per row, the row in registers, the
+ * residual stream in fp32 (variant 2 kept it in T: bf16 lost labels,
+ * issue 16). x (N, C) fp32 is the residual stream, updated in place:
+ *   x = LN(x + a + bias)·g + b,  a (N, C) in T, a projection's output
+ * without its bias (C), g, b (C); xh (N, C) gets x rounded to T, the next
+ * GEMM's input (NULL in fp32, where the GEMM reads x itself). */
+template <typename T, int K>
+__global__ void bk_ln_residual_kernel4(float *x, T *xh, const T *a, const float *bias, const float *g,
+				       const float *b, int N, int C, float eps)
+{
+	const int row = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
+	if (row >= N)
+		return;
+	float *xr = x + (size_t)row * C;
+	float v[K][8];
+	bk_ln_load_residual<float, T, K>(v, xr, a + (size_t)row * C, bias, C, lane);
+	bk_ln_store_warp<T, K>(v, C, eps, g, b, xr, xh ? xh + (size_t)row * C : (T *)nullptr, lane);
 }
 
 /* Embeddings + LayerNorm, one warp per packed token (same layout as
- * kernel 2): x[n] = LN(wemb[ids[n]] + pemb[pos] + temb[0])·g + b, pos =
- * n - off[seq(n)]. ids (N), off (B+1); the tables are fp32: wemb (V, C),
- * pemb (P, C), temb (type_vocab, C); x (N, C). */
+ * kernel 4): x[n] = LN(wemb[ids[n]] + pemb[pos[n]] + temb)·g + b, pos
+ * (N) the position ids (positions.h: BERT's from 0, MPNet's from 2), temb
+ * (C) token type 0's row (zeros for MPNet). ids, pos (N); wemb (V, C),
+ * pemb (P, C) fp32. x (N, C) fp32; xh as in kernel 4. */
 template <typename T, int K>
-__global__ void bk_embed_ln_kernel(T *x, const int *ids, const int *off, int B, const float *wemb,
+__global__ void bk_embed_ln_kernel(float *x, T *xh, const int *ids, const int *pos, const float *wemb,
 				   const float *pemb, const float *temb, const float *g, const float *b, int N,
 				   int C, float eps)
 {
 	const int n = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
 	if (n >= N)
 		return;
-	const int pos = n - off[bk_seq_of(off, B, n)];
-	const float *w = wemb + (size_t)ids[n] * C, *p = pemb + (size_t)pos * C;
-	const int nch = C / 8;
 	float v[K][8];
-#pragma unroll
-	for (int k = 0; k < K; k++) {
-		int j = lane + 32 * k;
-		if (j < nch) {
-			float pp[8], tt[8];
-			bk_io<float>::load8(w + 8 * j, v[k]);
-			bk_io<float>::load8(p + 8 * j, pp);
-			bk_io<float>::load8(temb + 8 * j, tt);
-#pragma unroll
-			for (int e = 0; e < 8; e++)
-				v[k][e] += pp[e] + tt[e];
-		}
-	}
-	bk_ln_store_warp<T, K>(v, C, eps, g, b, x + (size_t)n * C, lane);
+	/* the same sum of three rows as a residual add */
+	bk_ln_load_residual<float, float, K>(v, wemb + (size_t)ids[n] * C, pemb + (size_t)pos[n] * C, temb, C, lane);
+	bk_ln_store_warp<T, K>(v, C, eps, g, b, x + (size_t)n * C, xh ? xh + (size_t)n * C : (T *)nullptr, lane);
 }
 
 /* ---------------------------------------------------------- GELU */
@@ -298,19 +288,30 @@ __global__ void bk_attn_scatter_kernel(const T *qkv, const float *bias, const in
 	bk_io<T>::store8(dst, val);
 }
 
+/* MPNet's relative-position bias of head h at distance d = key - query
+ * (|d| <= span): rel (NH, 2·span + 1) as positions.h's bert_relpos_fill
+ * lays it out. */
+static __device__ __forceinline__ float bk_relpos(const float *rel, int span, int h, int d)
+{
+	return rel[(size_t)h * (2 * span + 1) + span + d];
+}
+
 /* Variant 2 of tests/kernels/softmax.cu (shipped, on the cuBLAS attention
  * path: fp32, head sizes kernel 3 does not take): masked softmax over
  * keys, one warp per row, the row in registers (K·32 >= Tm). S (Bc·NH,
  * Tm, Tm) fp32 scores, already scaled -> P (Bc·NH, Tm, Tm): row i of
  * sequence b holds softmax over keys j < len(b), 0 beyond; rows
- * i >= len(b) are all 0. */
+ * i >= len(b) are all 0. rel (NULL: none): MPNet's bias (bk_relpos) added
+ * to score (i, j) of head h before the softmax; span >= the longest
+ * sequence less one. */
 template <typename T, int K>
-__global__ void bk_softmax_kernel2(const float *S, T *P, const int *off, int b0, int NH, int Tm, int rows)
+__global__ void bk_softmax_kernel2(const float *S, T *P, const int *off, int b0, int NH, int Tm, int rows,
+				   const float *rel, int span)
 {
 	const int r = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
 	if (r >= rows)
 		return;
-	const int z = r / Tm, i = r % Tm, bl = z / NH;
+	const int z = r / Tm, i = r % Tm, bl = z / NH, h = z % NH;
 	const int len = off[b0 + bl + 1] - off[b0 + bl];
 	const float *s = S + (size_t)r * Tm;
 	T *p = P + (size_t)r * Tm;
@@ -320,6 +321,8 @@ __global__ void bk_softmax_kernel2(const float *S, T *P, const int *off, int b0,
 	for (int k = 0; k < K; k++) {
 		int j = lane + 32 * k;
 		v[k] = j < len && i < len ? s[j] : -INFINITY;
+		if (rel && j < len && i < len)
+			v[k] += bk_relpos(rel, span, h, j - i);
 		m = fmaxf(m, v[k]);
 	}
 	m = bk_warp_max(m);
@@ -369,7 +372,11 @@ __global__ void bk_attn_gather_kernel(const T *cp, const int *off, int b0, int B
  * the scale), turns P into the next MMA's A operand without leaving
  * registers, and accumulates O (16, HS) += P V. Keys past the sequence
  * are masked; nothing is padded beyond the sequence's own length. ctx
- * (N, C) gets O / rowsum for the rows that exist. */
+ * (N, C) gets O / rowsum for the rows that exist. REL: MPNet's
+ * relative-position bias rel (bk_relpos) added to each score in log2
+ * units before the running max, span >= the longest sequence less one
+ * (a template flag, so that BERT's kernel is the code measured before
+ * MPNet came; rel is not read without it). */
 enum { BK_FA_Q = 64, BK_FA_K = 64 }; /* queries per block, keys per step */
 
 template <typename T>
@@ -401,9 +408,9 @@ template <typename T> static __device__ __forceinline__ uint32_t bk_pack2(float 
 	return r;
 }
 
-template <typename T, int HS>
+template <typename T, int HS, bool REL>
 __global__ void __launch_bounds__(128) bk_attention_kernel3(const T *qkv, const float *bias, const int *off, int NH,
-							    float scale, T *ctx)
+							    float scale, T *ctx, const float *rel, int span)
 {
 	constexpr int LD = HS + 8, LDV = BK_FA_K + 8, CH = HS / 8, NT = HS / 8;
 	__shared__ __align__(16) T Qs[BK_FA_Q * LD];
@@ -488,8 +495,10 @@ __global__ void __launch_bounds__(128) bk_attention_kernel3(const T *qkv, const 
 		for (int j = 0; j < BK_FA_K / 8; j++)
 #pragma unroll
 			for (int e = 0; e < 4; e++) {
-				const int key = k0 + 8 * j + 2 * t + (e & 1);
+				const int key = k0 + 8 * j + 2 * t + (e & 1), q = q0 + r0 + g + 8 * (e / 2);
 				sc[j][e] = key < len ? sc[j][e] * sl2 : -INFINITY;
+				if (REL && key < len && q < len) /* rows past len are never written */
+					sc[j][e] += bk_relpos(rel, span, h, key - q) * 1.4426950408889634f;
 				mx[e / 2] = fmaxf(mx[e / 2], sc[j][e]);
 			}
 		float corr[2];
@@ -549,25 +558,37 @@ __global__ void __launch_bounds__(128) bk_attention_kernel3(const T *qkv, const 
 
 /* ---------------------------------------------------------- pooling */
 
-/* out (B, C) fp32 = x[off[b]] (the [CLS] row of each sequence). */
-template <typename T>
-__global__ void bk_cls_gather_kernel(const T *x, const int *off, int B, int C, float *out)
+/* out (B, C) = x[off[b]] (the [CLS] row of each sequence); x fp32. */
+static __global__ void bk_cls_gather_kernel(const float *x, const int *off, int C, float *out)
 {
 	const int b = blockIdx.x;
 	for (int c = threadIdx.x; c < C; c += blockDim.x)
-		out[(size_t)b * C + c] = bk_io<T>::get(x[(size_t)off[b] * C + c]);
+		out[(size_t)b * C + c] = x[(size_t)off[b] * C + c];
 }
 
-/* out (B, C) fp32 = mean of x's rows off[b] .. off[b+1]-1. */
-template <typename T>
-__global__ void bk_mean_pool_kernel(const T *x, const int *off, int B, int C, float *out)
+/* Variant 1 of tests/kernels/pool.cu (shipped): the pooled features of
+ * one layer, a segmented reduction over the packed offsets. One block per
+ * sequence b, one thread per column (coalesced rows), the tokens summed
+ * in order as cpu.c's seq_mean_max does: mean[b·mstride + c] = the mean
+ * of x's rows off[b] .. off[b+1]-1, max[b·C + c] their maximum. x (N, C)
+ * fp32 (the residual stream); mean, max NULL: not computed. mstride: L·C
+ * into layer_mean (B, L, C), C for a (B, C) output. */
+static __global__ void bk_seq_mean_max_kernel1(const float *x, const int *off, int C, float *mean, size_t mstride,
+					       float *max)
 {
 	const int b = blockIdx.x, s = off[b], len = off[b + 1] - s;
 	for (int c = threadIdx.x; c < C; c += blockDim.x) {
-		float acc = 0.f;
-		for (int t = 0; t < len; t++)
-			acc += bk_io<T>::get(x[(size_t)(s + t) * C + c]);
-		out[(size_t)b * C + c] = acc / len;
+		const float *col = x + (size_t)s * C + c;
+		float acc = 0.f, mx = col[0];
+		for (int t = 0; t < len; t++) {
+			const float v = col[(size_t)t * C];
+			acc += v;
+			mx = fmaxf(mx, v);
+		}
+		if (mean)
+			mean[(size_t)b * mstride + c] = acc / (float)len;
+		if (max)
+			max[(size_t)b * C + c] = mx;
 	}
 }
 

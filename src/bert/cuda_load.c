@@ -15,7 +15,7 @@
 
 #if defined(HERD_CUDA)
 
-static const struct bert_cuda_api linked = {bert_cuda_probe, bert_cuda_new, bert_cuda_run, bert_cuda_free};
+static const struct bert_cuda_api linked = {bert_cuda_probe, bert_cuda_new, bert_cuda_forward, bert_cuda_free};
 
 const struct bert_cuda_api *bert_cuda_backend_open(char *why, size_t whylen)
 {
@@ -64,7 +64,10 @@ static int load(void)
 	 * pointer, and the *(void **)& form is the one it shows. */
 	*(void **)&loaded.probe = dlsym(h, "bert_cuda_probe");
 	*(void **)&loaded.create = dlsym(h, "bert_cuda_new");
-	*(void **)&loaded.run = dlsym(h, "bert_cuda_run");
+	/* bert_cuda_forward was bert_cuda_run before it took struct
+	 * bert_out: a backend built from an older herd is refused, not
+	 * called with the wrong arguments */
+	*(void **)&loaded.run = dlsym(h, "bert_cuda_forward");
 	*(void **)&loaded.destroy = dlsym(h, "bert_cuda_free");
 	if (!loaded.probe || !loaded.create || !loaded.run || !loaded.destroy) {
 		snprintf(failed, sizeof failed, "the CUDA backend lib/%s lacks bert_cuda_* functions (built from another herd?)",

@@ -9,7 +9,7 @@ it. Logits are compared within 1e-4 (the engine's golden tolerance).
    --engagement-min N the --hybrid engagement threshold (default 100)
    --sort-window N posts read before a BERT model scores them (default
    --long MODE truncate (default) or split: longer texts as averaged
-   --device D auto (default: CUDA when a GPU is there), cpu or cuda
+   --device D auto (default: CUDA when a GPU is there and the
    --emit LIST also add, for tests and debugging, any of: tokens (the
 
 Every record comes back in input order; posts get "sentiment" with the
@@ -181,10 +181,12 @@ refuses as such a CPU does, on any machine:
 The CUDA backend is a shared object opened only when a model asks for the
 GPU (src/bert/cuda_load.c): herd-score itself links no cuBLAS, so VADER and
 CPU runs do not pay its ~150 MB at start. Where there is no NVIDIA driver
-(or, in the sanitizer build, no backend), auto says so and the CPU runs.
+(or, in the sanitizer build, no backend), auto says so and the CPU runs;
+where there is one, auto says whether the backend is verified on a GPU
+(model.c's CUDA_AUTO_VERIFIED) and runs there only if so.
 
   $ ldd "$(command -v herd-score)" | grep -c 'cublas\|cudart'
   0
   [1]
   $ herd-score --model $G/bert-tiny in.ndjson 2>&1 >/dev/null | sed 's/@[0-9a-f]*: / /'
-  herd-score: bert-tiny (cpu: .*\(auto: (no CUDA device|this build has no CUDA backend).*\)|cuda: .*\(auto: a CUDA device is present\)) (re)
+  herd-score: bert-tiny (cpu: .*\(auto: (no CUDA device|this build has no CUDA backend|.*not yet verified on a GPU).*\)|cuda: .*\(auto: a CUDA device is present\)) (re)

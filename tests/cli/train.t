@@ -85,6 +85,14 @@ features can come from several layers and from max pooling.
   $ echo '{"kind":"post","id":"x","title":null,"text":"profit rose"}' | herd-score -q --model enc | jq -c '.sentiment.probs | keys_unsorted'
   ["positive","negative","neutral"]
 
+The CUDA backend pools such features on the GPU too (--device cuda);
+--device auto says where the model runs and why (until a GPU has checked
+the backend since its last change, scripts/gpu-check.sh, auto keeps every
+model on the CPU):
+
+  $ echo '{"kind":"post","id":"x","title":null,"text":"profit rose"}' | herd-score --model enc 2>&1 >/dev/null | grep -o 'auto: .*)'
+  auto: .*(no CUDA device|no CUDA backend|not yet verified on a GPU).*\) (re)
+
 Errors: no data, bad option values, a head from another encoder.
 
   $ herd-train --model enc

@@ -3,7 +3,10 @@
  * step between the fused QKV projection and the output projection:
  * qkv (N, 3C) without its bias, bias (3C), B sequences back to back
  * (offsets off (B+1)) -> ctx (N, C) = softmax(Q K^T / sqrt(HS)) V per
- * sequence and head, keys limited to the sequence.
+ * sequence and head, keys limited to the sequence. MPNet's shapes add its
+ * relative-position bias to the scores (rel: a random (32, NH) table laid
+ * out by head and distance with positions.h's bert_relpos_fill, as
+ * cuda.cu does), in variants 1 (through softmax kernel 2) and 3.
  *
  * Variants (run: ./attention [variant]):
  *   1  scatter to heads padded to the batch's longest sequence Tm, cuBLAS
@@ -26,13 +29,15 @@
  *
  * Each variant is checked against a CPU reference for every shape and
  * type it takes, then timed with the L2 cache cleared. Exit status 1 when
- * any check fails. Built and run by scripts/gpu-check.sh:
+ * any check fails (the MPNet shapes are labelled "mpnet"). Built and run
+ * by scripts/gpu-check.sh:
  *   nvcc -O3 -std=c++17 -Isrc -arch=sm_90 tests/kernels/attention.cu -o attention -lcublas && ./attention
  */
 #include <cublas_v2.h>
 #include <mma.h>
 
 #include "bert/cuda_kernels.cuh"
+#include "bert/positions.h"
 #include "common.cuh"
 
 /* Tolerances: the reference works in double from the same rounded q, k,
@@ -61,7 +66,7 @@ struct scratch {
 
 template <typename T>
 static void attention1(cublasHandle_t h, cudaDataType_t dt, const T *qkv, const float *bias, const int *off, int B,
-		       int Tm, int NH, int HS, T *ctx, struct scratch *s)
+		       int Tm, int NH, int HS, T *ctx, struct scratch *s, const float *rel, int span)
 {
 	const int C = NH * HS, rows = B * NH * Tm, k = (Tm + 31) / 32;
 	const float scale = 1.f / sqrtf((float)HS), one = 1.f, zero = 0.f;
@@ -75,11 +80,11 @@ static void attention1(cublasHandle_t h, cudaDataType_t dt, const T *qkv, const 
 					       dt, HS, sq, &zero, s->sc, CUDA_R_32F, Tm, ss, B * NH, CUBLAS_COMPUTE_32F,
 					       CUBLAS_GEMM_DEFAULT));
 	if (k <= 4)
-		bk_softmax_kernel2<T, 4><<<nb, 128>>>(s->sc, (T *)s->pr, off, 0, NH, Tm, rows);
+		bk_softmax_kernel2<T, 4><<<nb, 128>>>(s->sc, (T *)s->pr, off, 0, NH, Tm, rows, rel, span);
 	else if (k <= 8)
-		bk_softmax_kernel2<T, 8><<<nb, 128>>>(s->sc, (T *)s->pr, off, 0, NH, Tm, rows);
+		bk_softmax_kernel2<T, 8><<<nb, 128>>>(s->sc, (T *)s->pr, off, 0, NH, Tm, rows, rel, span);
 	else
-		bk_softmax_kernel2<T, 16><<<nb, 128>>>(s->sc, (T *)s->pr, off, 0, NH, Tm, rows);
+		bk_softmax_kernel2<T, 16><<<nb, 128>>>(s->sc, (T *)s->pr, off, 0, NH, Tm, rows, rel, span);
 	cudaCheck(cudaGetLastError());
 	cublasCheck(cublasGemmStridedBatchedEx(h, CUBLAS_OP_N, CUBLAS_OP_N, HS, Tm, Tm, &one, s->v, dt, HS, sq, s->pr,
 					       dt, Tm, ss, &zero, s->cp, dt, HS, sq, B * NH, CUBLAS_COMPUTE_32F,
@@ -257,16 +262,21 @@ static int attention2(const T *qkv, const float *bias, const int *off, int B, in
 
 /* Returns 0 when variant 3 does not take this type or head size. */
 template <typename T>
-static int attention3(const T *qkv, const float *bias, const int *off, int B, int Tm, int NH, int HS, T *ctx)
+static int attention3(const T *qkv, const float *bias, const int *off, int B, int Tm, int NH, int HS, T *ctx,
+		      const float *rel, int span)
 {
 	if constexpr (std::is_same<T, float>::value) {
 		return 0;
 	} else {
 		const dim3 grid((Tm + BK_FA_Q - 1) / BK_FA_Q, NH, B);
-		if (HS == 64)
-			bk_attention_kernel3<T, 64><<<grid, 128>>>(qkv, bias, off, NH, 1.f / sqrtf(64.f), ctx);
+		if (HS == 64 && rel)
+			bk_attention_kernel3<T, 64, true><<<grid, 128>>>(qkv, bias, off, NH, 1.f / sqrtf(64.f), ctx, rel, span);
+		else if (HS == 64)
+			bk_attention_kernel3<T, 64, false><<<grid, 128>>>(qkv, bias, off, NH, 1.f / sqrtf(64.f), ctx, rel, span);
+		else if (HS == 32 && rel)
+			bk_attention_kernel3<T, 32, true><<<grid, 128>>>(qkv, bias, off, NH, 1.f / sqrtf(32.f), ctx, rel, span);
 		else if (HS == 32)
-			bk_attention_kernel3<T, 32><<<grid, 128>>>(qkv, bias, off, NH, 1.f / sqrtf(32.f), ctx);
+			bk_attention_kernel3<T, 32, false><<<grid, 128>>>(qkv, bias, off, NH, 1.f / sqrtf(32.f), ctx, rel, span);
 		else
 			return 0;
 		cudaCheck(cudaGetLastError());
@@ -277,9 +287,11 @@ static int attention3(const T *qkv, const float *bias, const int *off, int B, in
 /* ---------------------------------------------------------- harness */
 
 /* q, k, v = round_T(qkv + bias) as the GPU sees them (rounding through
- * to_t/from_t), then attention in double. */
+ * to_t/from_t), then attention in double; rel_bias (32, NH) (NULL:
+ * none): MPNet's bias by bucket, added as cpu.c's attention_ref does. */
 template <typename T>
-static void attention_cpu(float *ctx, const float *qkv, const float *bias, const int *off, int B, int NH, int HS)
+static void attention_cpu(float *ctx, const float *qkv, const float *bias, const int *off, int B, int NH, int HS,
+			  const float *rel_bias)
 {
 	const int C = NH * HS, C3 = 3 * C, N = off[B];
 	float *r = (float *)malloc((size_t)N * C3 * sizeof(float));
@@ -299,6 +311,8 @@ static void attention_cpu(float *ctx, const float *qkv, const float *bias, const
 					for (int e = 0; e < HS; e++)
 						d += (double)q[e] * k[e];
 					p[j] = d / sqrt((double)HS);
+					if (rel_bias)
+						p[j] += rel_bias[(size_t)bert_relpos_bucket(j - i) * NH + h];
 					m = p[j] > m ? p[j] : m;
 				}
 				for (int j = 0; j < len; j++)
@@ -316,8 +330,8 @@ static void attention_cpu(float *ctx, const float *qkv, const float *bias, const
 }
 
 template <typename T>
-static int check_shape(cublasHandle_t h, cudaDataType_t dt, int B, int Tm, int ragged, int NH, int HS, int only,
-		       float atol, float rtol)
+static int check_shape(cublasHandle_t h, cudaDataType_t dt, int B, int Tm, int ragged, int NH, int HS, int mpnet,
+		       int only, float atol, float rtol)
 {
 	const int C = NH * HS;
 	int *off = (int *)malloc((B + 1) * sizeof(int)), *doff;
@@ -333,6 +347,18 @@ static int check_shape(cublasHandle_t h, cudaDataType_t dt, int B, int Tm, int r
 	float *ref = (float *)malloc(nc * sizeof(float)), *dbias;
 	T *dqkv = to_device<T>(qkv, nq), *dctx;
 	struct scratch s;
+	/* MPNet: a random bias by bucket (the trained one spans about this),
+	 * the device's table by head and distance up to Tm - 1 */
+	const int span = Tm - 1;
+	const size_t W = 2 * (size_t)span + 1;
+	float *rel_bias = mpnet ? rand_floats((size_t)BERT_RELPOS_BUCKETS * NH, -4, 4, 23) : NULL, *drel = NULL;
+	if (mpnet) {
+		float *table = (float *)malloc((size_t)NH * W * sizeof(float));
+		bert_relpos_fill(table, rel_bias, NH, span);
+		cudaCheck(cudaMalloc(&drel, (size_t)NH * W * sizeof(float)));
+		cudaCheck(cudaMemcpy(drel, table, (size_t)NH * W * sizeof(float), cudaMemcpyHostToDevice));
+		free(table);
+	}
 
 	cudaCheck(cudaMalloc(&dctx, nc * sizeof(T)));
 	cudaCheck(cudaMalloc(&dbias, 3 * C * sizeof(float)));
@@ -346,21 +372,22 @@ static int check_shape(cublasHandle_t h, cudaDataType_t dt, int B, int Tm, int r
 	cudaCheck(cudaMalloc(&s.cp, padded * sizeof(T)));
 	cudaCheck(cudaMalloc(&s.pr, scores * sizeof(T)));
 	cudaCheck(cudaMalloc(&s.sc, scores * sizeof(float)));
-	attention_cpu<T>(ref, qkv, bias, off, B, NH, HS);
-	printf("  %s B=%d Tm=%d %s NH=%d HS=%d (N=%d)\n", type_name<T>(), B, Tm, ragged ? "ragged" : "full", NH, HS, N);
+	attention_cpu<T>(ref, qkv, bias, off, B, NH, HS, rel_bias);
+	printf("  %s B=%d Tm=%d %s NH=%d HS=%d (N=%d)%s\n", type_name<T>(), B, Tm, ragged ? "ragged" : "full", NH, HS, N,
+	       mpnet ? " mpnet" : "");
 	for (int v = 1; v <= 3; v++) {
 		if (only && v != only)
 			continue;
 		cudaCheck(cudaMemset(dctx, 0xff, nc * sizeof(T))); /* NaN: every row must be written */
 		if (v == 1) {
-			attention1<T>(h, dt, dqkv, dbias, doff, B, Tm, NH, HS, dctx, &s);
+			attention1<T>(h, dt, dqkv, dbias, doff, B, Tm, NH, HS, dctx, &s, drel, span);
 			sprintf(label, "v1 scatter+cuBLAS+softmax+gather%s", std::is_same<T, float>::value ? " (shipped)" : "");
 		} else if (v == 2) {
-			if (!attention2<T>(dqkv, dbias, doff, B, Tm, NH, HS, dctx))
-				continue;
+			if (mpnet || !attention2<T>(dqkv, dbias, doff, B, Tm, NH, HS, dctx))
+				continue; /* variant 2 has no MPNet bias */
 			sprintf(label, "v2 fused WMMA, 64 queries/block");
 		} else {
-			if (!attention3<T>(dqkv, dbias, doff, B, Tm, NH, HS, dctx))
+			if (!attention3<T>(dqkv, dbias, doff, B, Tm, NH, HS, dctx, drel, span))
 				continue;
 			sprintf(label, "v3 fused mma.sync, online softmax (shipped)");
 		}
@@ -370,11 +397,11 @@ static int check_shape(cublasHandle_t h, cudaDataType_t dt, int B, int Tm, int r
 			continue;
 		float ms = bench_ms(20, [&] {
 			if (v == 1)
-				attention1<T>(h, dt, dqkv, dbias, doff, B, Tm, NH, HS, dctx, &s);
+				attention1<T>(h, dt, dqkv, dbias, doff, B, Tm, NH, HS, dctx, &s, drel, span);
 			else if (v == 2)
 				attention2<T>(dqkv, dbias, doff, B, Tm, NH, HS, dctx);
 			else
-				attention3<T>(dqkv, dbias, doff, B, Tm, NH, HS, dctx);
+				attention3<T>(dqkv, dbias, doff, B, Tm, NH, HS, dctx, drel, span);
 		});
 		double flops = 0;
 		for (int b = 0; b < B; b++)
@@ -391,17 +418,22 @@ static int check_shape(cublasHandle_t h, cudaDataType_t dt, int B, int Tm, int r
 	cudaCheck(cudaFree(s.cp));
 	cudaCheck(cudaFree(s.pr));
 	cudaCheck(cudaFree(s.sc));
-	free(off), free(qkv), free(bias), free(ref);
+	cudaCheck(cudaFree(drel));
+	free(off), free(qkv), free(bias), free(ref), free(rel_bias);
 	return ok;
 }
 
 int main(int argc, char **argv)
 {
-	/* (B, Tm, ragged, NH, HS): FinBERT seq 128 x batch 256; a stream of
-	 * mixed lengths; long sequences (variant 2's limit, then beyond it);
-	 * MiniLM; the tiny golden model */
-	static const int shapes[][5] = {{256, 128, 0, 12, 64}, {64, 120, 1, 12, 64}, {16, 256, 1, 12, 64},
-					{8, 512, 1, 12, 64},   {32, 128, 1, 12, 32}, {13, 37, 1, 4, 8}};
+	/* (B, Tm, ragged, NH, HS, mpnet): FinBERT seq 128 x batch 256; a
+	 * stream of mixed lengths; long sequences (variant 2's limit, then
+	 * beyond it); MiniLM; the tiny golden model; then MPNet's bias on a
+	 * stream (all-mpnet-base-v2's heads), on long sequences (distances
+	 * past the log buckets' 128, several key blocks of kernel 3) and on
+	 * mpnet-tiny's shape */
+	static const int shapes[][6] = {{256, 128, 0, 12, 64, 0}, {64, 120, 1, 12, 64, 0}, {16, 256, 1, 12, 64, 0},
+					{8, 512, 1, 12, 64, 0},   {32, 128, 1, 12, 32, 0}, {13, 37, 1, 4, 8, 0},
+					{64, 120, 1, 12, 64, 1},  {8, 512, 1, 12, 64, 1},  {13, 37, 1, 4, 8, 1}};
 	const int only = argc > 1 ? atoi(argv[1]) : 0;
 	cublasHandle_t h;
 	int ok = 1;
@@ -409,9 +441,9 @@ int main(int argc, char **argv)
 	cublasCheck(cublasCreate(&h));
 	printf("attention: packed QKV -> packed context, variants 1-2%s\n", only ? " (one)" : "");
 	for (auto &s : shapes) {
-		ok &= check_shape<float>(h, CUDA_R_32F, s[0], s[1], s[2], s[3], s[4], only, ATOL_FP32, RTOL_FP32);
-		ok &= check_shape<__half>(h, CUDA_R_16F, s[0], s[1], s[2], s[3], s[4], only, ATOL_FP16, RTOL_FP16);
-		ok &= check_shape<__nv_bfloat16>(h, CUDA_R_16BF, s[0], s[1], s[2], s[3], s[4], only, ATOL_BF16,
+		ok &= check_shape<float>(h, CUDA_R_32F, s[0], s[1], s[2], s[3], s[4], s[5], only, ATOL_FP32, RTOL_FP32);
+		ok &= check_shape<__half>(h, CUDA_R_16F, s[0], s[1], s[2], s[3], s[4], s[5], only, ATOL_FP16, RTOL_FP16);
+		ok &= check_shape<__nv_bfloat16>(h, CUDA_R_16BF, s[0], s[1], s[2], s[3], s[4], s[5], only, ATOL_BF16,
 						 RTOL_BF16);
 	}
 	cublasCheck(cublasDestroy(h));

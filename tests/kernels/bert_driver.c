@@ -3,8 +3,10 @@
  * scripts/gpu-check.sh: loads a checkpoint directory through the public
  * API (bert_load), reads sequences of token ids (one per line, ids
  * separated by spaces, [CLS] … [SEP] included), runs them in batches on
- * the CPU or on CUDA in fp32/fp16/bf16, writes logits and pooled vectors
- * as raw little-endian fp32 in input order, and times repeated passes.
+ * the CPU or on CUDA in fp32/fp16/bf16, writes logits, probabilities,
+ * pooled vectors and the pooled features a head can read (every layer's
+ * mean, the last layer's max: model.h's bert_run_features) as raw
+ * little-endian fp32 in input order, and times repeated passes.
  *
  * It needs no tokenizer input (the ids come from Python or from golden
  * files), so the check runs on a machine without the text dependencies.
@@ -14,6 +16,7 @@
  * tests/bert/check-mpnet.sh.
  */
 #include "bert/bert.h"
+#include "bert/model.h"
 #include "bert/pack.h"
 #include "lib/util.h"
 
@@ -36,6 +39,11 @@ static const char usage[] =
 	"      --limit N          use the first N sequences only\n"
 	"      --logits FILE      write logits (S, K) fp32\n"
 	"      --pooled FILE      write pooled vectors (S, C) fp32\n"
+	"      --probs FILE       write probabilities (S, K) fp32\n"
+	"      --features FILE    write every layer's mean, then the last layer's max\n"
+	"                         (S, L + 1, C) fp32 (the last layer's \"mean\" is the\n"
+	"                         pooled vector, as a head's feature: the [CLS]\n"
+	"                         pooler's output for BertForSequenceClassification)\n"
 	"      --reps N           after one warm-up pass, time N passes (default 0)\n"
 	"      --threads N        CPU threads (default 0: all cores)\n"
 	"      --texts FILE       instead of --ids: one text a line, tokenized by the\n"
@@ -153,8 +161,10 @@ int main(int argc, char **argv)
 		{"pooled", required_argument, NULL, 'P'}, {"reps", required_argument, NULL, 'r'},
 		{"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
 		{"texts", required_argument, NULL, 'T'},  {"ids-out", required_argument, NULL, 'O'},
-		{"max-len", required_argument, NULL, 'M'}, {0}};
+		{"max-len", required_argument, NULL, 'M'}, {"probs", required_argument, NULL, 'R'},
+		{"features", required_argument, NULL, 'F'}, {0}};
 	const char *model = NULL, *idpath = NULL, *logits_path = NULL, *pooled_path = NULL;
+	const char *probs_path = NULL, *features_path = NULL;
 	const char *textpath = NULL, *ids_out = NULL;
 	int text_max_len = 128;
 	struct bert_options opt = {BERT_DEVICE_CUDA, BERT_FP32, 0, 32, 0};
@@ -198,6 +208,8 @@ int main(int argc, char **argv)
 		case 'T': textpath = optarg; break;
 		case 'O': ids_out = optarg; break;
 		case 'M': text_max_len = atoi(optarg); break;
+		case 'R': probs_path = optarg; break;
+		case 'F': features_path = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
@@ -244,6 +256,17 @@ int main(int argc, char **argv)
 	float *logits = (float *)xcalloc((size_t)s.n * (K > 0 ? K : 1), sizeof(float));
 	float *pooled = (float *)xcalloc((size_t)s.n * C, sizeof(float));
 	float *bl = (float *)xmalloc((size_t)batch * (K > 0 ? K : 1) * sizeof(float));
+	float *probs = (float *)xcalloc((size_t)s.n * (K > 0 ? K : 1), sizeof(float));
+	float *bq = (float *)xmalloc((size_t)batch * (K > 0 ? K : 1) * sizeof(float));
+	/* --features: layers 1..L's means, then the last layer's max */
+	const int L = cfg->layers, NF = L + 1;
+	struct bert_features feat = {.n = NF};
+	if (features_path && NF > BERT_HEAD_MAX_FEATURES)
+		die("--features: %s has more layers than a feature list holds", model);
+	for (int l = 0; l < NF && features_path; l++)
+		feat.f[l].layer = l < L ? l + 1 : L, feat.f[l].max = l == L;
+	float *features = features_path ? (float *)xcalloc((size_t)s.n * NF * C, sizeof(float)) : NULL;
+	float *bf = features_path ? (float *)xmalloc((size_t)batch * NF * C * sizeof(float)) : NULL;
 	float *bp = (float *)xmalloc((size_t)batch * C * sizeof(float));
 	const int32_t **bids = (const int32_t **)xmalloc(batch * sizeof *bids);
 	int *blen = (int *)xmalloc(batch * sizeof *blen);
@@ -255,13 +278,23 @@ int main(int argc, char **argv)
 		for (int i0 = 0; i0 < s.n; i0 += batch) {
 			int B = bert_batch_at((const int32_t *const *)s.ids, s.len, order, (size_t)s.n, (size_t)i0, batch,
 					      bids, blen);
-			if (bert_run(m, B, bids, blen, K > 0 ? bl : NULL, NULL, bp, err, sizeof err) < 0)
+			if (bert_run(m, B, bids, blen, K > 0 ? bl : NULL, K > 0 && pass == 0 ? bq : NULL, bp, err,
+				     sizeof err) < 0)
 				die("bert_run: %s", err);
-			if (pass == 0)
-				for (int b = 0; b < B; b++) {
-					memcpy(logits + (size_t)order[i0 + b] * K, bl + (size_t)b * K, K * sizeof(float));
-					memcpy(pooled + (size_t)order[i0 + b] * C, bp + (size_t)b * C, C * sizeof(float));
-				}
+			if (pass > 0)
+				continue;
+			for (int b = 0; b < B; b++) {
+				memcpy(logits + (size_t)order[i0 + b] * K, bl + (size_t)b * K, K * sizeof(float));
+				memcpy(probs + (size_t)order[i0 + b] * K, bq + (size_t)b * K, K * sizeof(float));
+				memcpy(pooled + (size_t)order[i0 + b] * C, bp + (size_t)b * C, C * sizeof(float));
+			}
+			if (!features)
+				continue;
+			if (bert_run_features(m, &feat, B, bids, blen, bf, err, sizeof err) < 0)
+				die("bert_run_features: %s", err);
+			for (int b = 0; b < B; b++)
+				memcpy(features + (size_t)order[i0 + b] * NF * C, bf + (size_t)b * NF * C,
+				       (size_t)NF * C * sizeof(float));
 		}
 	}
 	if (reps > 0) {
@@ -273,9 +306,14 @@ int main(int argc, char **argv)
 		write_floats(logits_path, logits, (size_t)s.n * K);
 	if (pooled_path)
 		write_floats(pooled_path, pooled, (size_t)s.n * C);
+	if (probs_path && K > 0)
+		write_floats(probs_path, probs, (size_t)s.n * K);
+	if (features_path)
+		write_floats(features_path, features, (size_t)s.n * NF * C);
 	bert_free(m);
 	for (int i = 0; i < s.n; i++)
 		free(s.ids[i]);
 	free(s.ids), free(s.len), free(order), free(logits), free(pooled), free(bl), free(bp), free(bids), free(blen);
+	free(probs), free(bq), free(features), free(bf);
 	return 0;
 }

@@ -1,16 +1,24 @@
 /*
  * layernorm.cu — variants of the fused residual add + bias + LayerNorm
- * that runs twice per encoder layer: x = LN(x + a + bias)·g + b, x and a
- * (N, C) in the activation type T, bias, g, b (C) fp32, statistics fp32.
+ * that runs twice per encoder layer: x = LN(x + a + bias)·g + b, a (N, C)
+ * in the activation type T, bias, g, b (C) fp32, statistics fp32; x in T
+ * (variants 1-3) or fp32 (variant 4), and the embeddings' LayerNorm.
  *
  * Variants (run: ./layernorm [variant]):
  *   1  one block per row, any C: three passes over the row in global
  *      memory (sum, squared deviations, write); the plain GPU reference
  *   2  one warp per row, the row in registers as 16-byte chunks (C % 8 == 0,
- *      C <= 1024), two-pass statistics by warp shuffles; SHIPPED in
- *      src/bert/cuda_kernels.cuh (bk_ln_residual_kernel2)
+ *      C <= 1024), two-pass statistics by warp shuffles; shipped until
+ *      issue 16: the residual stream in T cost bf16 its labels
  *   3  one block per row, one 16-byte chunk per thread (C/8 threads),
  *      statistics through shared memory
+ *   4  variant 2 with the residual stream x in fp32: reads x fp32 and a in
+ *      T, writes x fp32 and xh = x rounded to T (the next GEMM's input;
+ *      none in fp32); SHIPPED in src/bert/cuda_kernels.cuh
+ *      (bk_ln_residual_kernel4). Per element it moves x twice in fp32, a
+ *      and xh in T. Not yet timed on a GPU (issue 16). The same
+ *      harness checks the embeddings' kernel (bk_embed_ln_kernel, same
+ *      layout) with BERT's positions and MPNet's (positions.h).
  * On an H100 (fp16, best configuration): N=32768 C=768: v1 0.107 ms, v2
  * 0.057 ms (2.6 TB/s), v3 0.055 ms; N=4096 C=384: v1 0.0126, v2 0.0083,
  * v3 0.0093 ms. 2 and 3 tie at BERT-base width; 2 wins on MiniLM's and
@@ -23,6 +31,7 @@
  *   nvcc -O3 -std=c++17 -Isrc -arch=sm_90 tests/kernels/layernorm.cu -o layernorm && ./layernorm
  */
 #include "bert/cuda_kernels.cuh"
+#include "bert/positions.h"
 #include "common.cuh"
 
 /* Tolerances: the reference is computed in double from the same rounded
@@ -71,6 +80,22 @@ __global__ void ln_residual_kernel1(T *x, const T *a, const float *bias, const f
 		float v = bk_io<T>::get(xr[c]) + bk_io<T>::get(ar[c]) + bias[c];
 		xr[c] = bk_io<T>::put((v - mean) * rstd * g[c] + b[c]);
 	}
+}
+
+/* ---------------------------------------------------------- variant 2 */
+
+/* x (N, C) in T, in place: one warp per row, the row in registers. */
+template <typename T, int K>
+__global__ void ln_residual_kernel2(T *x, const T *a, const float *bias, const float *g, const float *b, int N, int C,
+				    float eps)
+{
+	const int row = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
+	if (row >= N)
+		return;
+	T *xr = x + (size_t)row * C;
+	float v[K][8];
+	bk_ln_load_residual<T, T, K>(v, xr, a + (size_t)row * C, bias, C, lane);
+	bk_ln_store_warp<T, K>(v, C, eps, g, b, (float *)nullptr, xr, lane);
 }
 
 /* ---------------------------------------------------------- variant 3 */
@@ -152,15 +177,15 @@ static int launch(int v, int cfg, T *x, const T *a, const float *bias, const flo
 			return 0;
 		const int r = v2_rows[cfg];
 		const unsigned nb = (N + r - 1) / r;
-		sprintf(label, "v2 %d rows/block%s", r, r == 4 ? " (shipped)" : "");
+		sprintf(label, "v2 %d rows/block", r);
 		if (K == 1)
-			bk_ln_residual_kernel2<T, 1><<<nb, 32 * r>>>(x, a, bias, g, b, N, C, EPS);
+			ln_residual_kernel2<T, 1><<<nb, 32 * r>>>(x, a, bias, g, b, N, C, EPS);
 		else if (K == 2)
-			bk_ln_residual_kernel2<T, 2><<<nb, 32 * r>>>(x, a, bias, g, b, N, C, EPS);
+			ln_residual_kernel2<T, 2><<<nb, 32 * r>>>(x, a, bias, g, b, N, C, EPS);
 		else if (K == 3)
-			bk_ln_residual_kernel2<T, 3><<<nb, 32 * r>>>(x, a, bias, g, b, N, C, EPS);
+			ln_residual_kernel2<T, 3><<<nb, 32 * r>>>(x, a, bias, g, b, N, C, EPS);
 		else
-			bk_ln_residual_kernel2<T, 4><<<nb, 32 * r>>>(x, a, bias, g, b, N, C, EPS);
+			ln_residual_kernel2<T, 4><<<nb, 32 * r>>>(x, a, bias, g, b, N, C, EPS);
 	} else if (v == 3) {
 		if (cfg >= 1 || C % 8 || C > 8 * 1024)
 			return 0;
@@ -220,6 +245,142 @@ template <typename T> static int check_shape(int N, int C, int only, float atol,
 	return ok;
 }
 
+/* ---------------------------------------------------------- variant 4 */
+
+/* Variant 4 at rows r per block (1, 2, 4, 8): x fp32 in place, xh in T
+ * (NULL: not written). */
+template <typename T>
+static void launch4(int r, float *x, T *xh, const T *a, const float *bias, const float *g, const float *b, int N,
+		    int C)
+{
+	const unsigned nb = (N + r - 1) / r;
+	switch ((C / 8 + 31) / 32) {
+	case 1: bk_ln_residual_kernel4<T, 1><<<nb, 32 * r>>>(x, xh, a, bias, g, b, N, C, EPS); break;
+	case 2: bk_ln_residual_kernel4<T, 2><<<nb, 32 * r>>>(x, xh, a, bias, g, b, N, C, EPS); break;
+	case 3: bk_ln_residual_kernel4<T, 3><<<nb, 32 * r>>>(x, xh, a, bias, g, b, N, C, EPS); break;
+	default: bk_ln_residual_kernel4<T, 4><<<nb, 32 * r>>>(x, xh, a, bias, g, b, N, C, EPS); break;
+	}
+	cudaCheck(cudaGetLastError());
+}
+
+/* Variant 4 against the double reference: x fp32 as it enters (not
+ * rounded: the stream is fp32), a rounded to T. x comes back in fp32
+ * (fp32's tolerance: nothing is rounded to T on its way) and xh in T. */
+template <typename T> static int check_shape4(int N, int C, float atol, float rtol)
+{
+	const size_t n = (size_t)N * C;
+	const bool half = !std::is_same<T, float>::value;
+	float *x = rand_floats(n, -3, 3, 1), *a = rand_floats(n, -2, 2, 2);
+	float *bias = rand_floats(C, -0.5f, 0.5f, 3), *g = rand_floats(C, 0.5f, 1.5f, 4);
+	float *b = rand_floats(C, -0.2f, 0.2f, 5), *ref = (float *)malloc(n * sizeof(float));
+	float *dx0 = to_device<float>(x, n), *dx, *dbias = to_device<float>(bias, C), *dg = to_device<float>(g, C);
+	float *db = to_device<float>(b, C);
+	T *da = to_device<T>(a, n), *dxh = NULL;
+	char what[128];
+	int ok = 1;
+
+	cudaCheck(cudaMalloc(&dx, n * sizeof(float)));
+	if (half)
+		cudaCheck(cudaMalloc(&dxh, n * sizeof(T)));
+	ln_cpu(ref, x, a, bias, g, b, N, C, EPS);
+	printf("  %s N=%d C=%d, x fp32\n", type_name<T>(), N, C);
+	for (int r = 1; r <= 8; r *= 2) {
+		if (C % 8 || C > 1024)
+			break;
+		cudaCheck(cudaMemcpy(dx, dx0, n * sizeof(float), cudaMemcpyDeviceToDevice));
+		if (half)
+			cudaCheck(cudaMemset(dxh, 0xff, n * sizeof(T))); /* NaN: every row must be written */
+		launch4<T>(r, dx, dxh, da, dbias, dg, db, N, C);
+		snprintf(what, sizeof what, "v4 %d rows/block%s: x fp32", r, r == 4 ? " (shipped)" : "");
+		int pass = validate<float>(what, dx, ref, n, ATOL_FP32, RTOL_FP32);
+		if (half) {
+			snprintf(what, sizeof what, "v4 %d rows/block%s: xh %s", r, r == 4 ? " (shipped)" : "", type_name<T>());
+			pass &= validate<T>(what, dxh, ref, n, atol, rtol);
+		}
+		ok &= pass;
+		if (!pass)
+			continue;
+		float ms = bench_ms(20, [&] { launch4<T>(r, dx, dxh, da, dbias, dg, db, N, C); });
+		printf("    %-44s %8.4f ms  %7.1f GB/s\n", "", ms,
+		       (double)n * (2 * sizeof(float) + sizeof(T) + (half ? sizeof(T) : 0)) / ms / 1e6);
+	}
+	cudaCheck(cudaFree(dx0)), cudaCheck(cudaFree(dx)), cudaCheck(cudaFree(da)), cudaCheck(cudaFree(dxh));
+	cudaCheck(cudaFree(dbias)), cudaCheck(cudaFree(dg)), cudaCheck(cudaFree(db));
+	free(x), free(a), free(bias), free(g), free(b), free(ref);
+	return ok;
+}
+
+/* ---------------------------------------------------------- embeddings */
+
+/* The embeddings' LayerNorm (bk_embed_ln_kernel, 4 rows per block as
+ * cuda.cu launches it) against the double reference: B sequences of
+ * ragged lengths, position ids from positions.h (BERT: 0.., MPNet: 2..,
+ * with some pad tokens, id 1, which keep position 1), token type 0's row
+ * (MPNet: zeros). */
+template <typename T> static int check_embed(int B, int Tm, int C, int mpnet, float atol, float rtol)
+{
+	const int V = 50, P = Tm + 2;
+	struct bert_config cfg = {};
+	cfg.arch = mpnet ? BERT_ARCH_MPNET : BERT_ARCH_BERT;
+	cfg.pos_offset = mpnet ? 2 : 0;
+	int *off = (int *)malloc((B + 1) * sizeof(int));
+	off[0] = 0;
+	for (int i = 0; i < B; i++)
+		off[i + 1] = off[i] + 1 + (i * 7919) % Tm;
+	const int N = off[B];
+	int *ids = (int *)malloc(N * sizeof(int)), *pos = (int *)malloc(N * sizeof(int));
+	for (int n = 0; n < N; n++)
+		ids[n] = n % 13 == 5 ? 1 : (n * 31) % V; /* id 1: MPNet's pad token */
+	bert_positions(&cfg, B, ids, off, pos);
+	float *wemb = rand_floats((size_t)V * C, -1, 1, 11), *pemb = rand_floats((size_t)P * C, -1, 1, 12);
+	float *temb = rand_floats(C, -0.5f, 0.5f, 13), *g = rand_floats(C, 0.5f, 1.5f, 14);
+	float *b = rand_floats(C, -0.2f, 0.2f, 15), *ref = (float *)malloc((size_t)N * C * sizeof(float));
+	float *x = (float *)malloc((size_t)N * C * sizeof(float)), *zero = (float *)calloc((size_t)N * C, sizeof(float));
+	if (mpnet)
+		memset(temb, 0, C * sizeof(float));
+	for (int n = 0; n < N; n++)
+		for (int c = 0; c < C; c++)
+			x[(size_t)n * C + c] = wemb[(size_t)ids[n] * C + c] + pemb[(size_t)pos[n] * C + c] + temb[c];
+	ln_cpu(ref, x, zero, zero, g, b, N, C, EPS);
+	float *dw = to_device<float>(wemb, (size_t)V * C), *dp = to_device<float>(pemb, (size_t)P * C);
+	float *dt = to_device<float>(temb, C), *dg = to_device<float>(g, C), *db = to_device<float>(b, C), *dx;
+	int *dids, *dpos;
+	T *dxh = NULL;
+	const bool half = !std::is_same<T, float>::value;
+	cudaCheck(cudaMalloc(&dx, (size_t)N * C * sizeof(float)));
+	cudaCheck(cudaMalloc(&dids, N * sizeof(int)));
+	cudaCheck(cudaMalloc(&dpos, N * sizeof(int)));
+	cudaCheck(cudaMemcpy(dids, ids, N * sizeof(int), cudaMemcpyHostToDevice));
+	cudaCheck(cudaMemcpy(dpos, pos, N * sizeof(int), cudaMemcpyHostToDevice));
+	if (half) {
+		cudaCheck(cudaMalloc(&dxh, (size_t)N * C * sizeof(T)));
+		cudaCheck(cudaMemset(dxh, 0xff, (size_t)N * C * sizeof(T)));
+	}
+	cudaCheck(cudaMemset(dx, 0xff, (size_t)N * C * sizeof(float)));
+	const unsigned nb = (N + 3) / 4;
+	switch ((C / 8 + 31) / 32) {
+	case 1: bk_embed_ln_kernel<T, 1><<<nb, 128>>>(dx, dxh, dids, dpos, dw, dp, dt, dg, db, N, C, EPS); break;
+	case 2: bk_embed_ln_kernel<T, 2><<<nb, 128>>>(dx, dxh, dids, dpos, dw, dp, dt, dg, db, N, C, EPS); break;
+	case 3: bk_embed_ln_kernel<T, 3><<<nb, 128>>>(dx, dxh, dids, dpos, dw, dp, dt, dg, db, N, C, EPS); break;
+	default: bk_embed_ln_kernel<T, 4><<<nb, 128>>>(dx, dxh, dids, dpos, dw, dp, dt, dg, db, N, C, EPS); break;
+	}
+	cudaCheck(cudaGetLastError());
+	char what[128];
+	printf("  %s embeddings B=%d N=%d C=%d %s\n", type_name<T>(), B, N, C, mpnet ? "mpnet" : "bert");
+	snprintf(what, sizeof what, "embed (shipped): x fp32");
+	int ok = validate<float>(what, dx, ref, (size_t)N * C, ATOL_FP32, RTOL_FP32);
+	if (half) {
+		snprintf(what, sizeof what, "embed (shipped): xh %s", type_name<T>());
+		ok &= validate<T>(what, dxh, ref, (size_t)N * C, atol, rtol);
+	}
+	cudaCheck(cudaFree(dw)), cudaCheck(cudaFree(dp)), cudaCheck(cudaFree(dt)), cudaCheck(cudaFree(dg));
+	cudaCheck(cudaFree(db)), cudaCheck(cudaFree(dx)), cudaCheck(cudaFree(dxh));
+	cudaCheck(cudaFree(dids)), cudaCheck(cudaFree(dpos));
+	free(off), free(ids), free(pos), free(wemb), free(pemb), free(temb), free(g), free(b), free(ref), free(x);
+	free(zero);
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
 	/* (N, C): FinBERT seq 128 x batch 256; MiniLM; the tiny golden model
@@ -228,12 +389,26 @@ int main(int argc, char **argv)
 	const int only = argc > 1 ? atoi(argv[1]) : 0;
 	int ok = 1;
 
-	printf("layernorm: x = LN(x + a + bias)*g + b, variants 1-3%s\n", only ? " (one)" : "");
+	printf("layernorm: x = LN(x + a + bias)*g + b, variants 1-4, embeddings%s\n", only ? " (one)" : "");
 	for (auto &s : shapes) {
-		ok &= check_shape<float>(s[0], s[1], only, ATOL_FP32, RTOL_FP32);
-		ok &= check_shape<__half>(s[0], s[1], only, ATOL_FP16, RTOL_FP16);
-		ok &= check_shape<__nv_bfloat16>(s[0], s[1], only, ATOL_BF16, RTOL_BF16);
+		if (only != 4) {
+			ok &= check_shape<float>(s[0], s[1], only, ATOL_FP32, RTOL_FP32);
+			ok &= check_shape<__half>(s[0], s[1], only, ATOL_FP16, RTOL_FP16);
+			ok &= check_shape<__nv_bfloat16>(s[0], s[1], only, ATOL_BF16, RTOL_BF16);
+		}
+		if (!only || only == 4) {
+			ok &= check_shape4<float>(s[0], s[1], ATOL_FP32, RTOL_FP32);
+			ok &= check_shape4<__half>(s[0], s[1], ATOL_FP16, RTOL_FP16);
+			ok &= check_shape4<__nv_bfloat16>(s[0], s[1], ATOL_BF16, RTOL_BF16);
+		}
 	}
+	/* the embeddings: MiniLM's and BERT-base's widths, the tiny one's */
+	for (int mpnet = 0; mpnet <= 1; mpnet++)
+		for (int C : {768, 384, 32}) {
+			ok &= check_embed<float>(64, 120, C, mpnet, ATOL_FP32, RTOL_FP32);
+			ok &= check_embed<__half>(64, 120, C, mpnet, ATOL_FP16, RTOL_FP16);
+			ok &= check_embed<__nv_bfloat16>(64, 120, C, mpnet, ATOL_BF16, RTOL_BF16);
+		}
 	printf("layernorm: %s\n", ok ? "all variants pass" : "FAIL");
 	return ok ? 0 : 1;
 }

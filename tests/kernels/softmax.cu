@@ -10,7 +10,8 @@
  *      sum, write)
  *   2  one warp per row, the row in registers (Tm <= 512): one read;
  *      1.1-1.7x faster than 1 on an H100 (fp16, Tm 120: 0.028 vs 0.047 ms);
- *      SHIPPED in src/bert/cuda_kernels.cuh (bk_softmax_kernel2)
+ *      SHIPPED in src/bert/cuda_kernels.cuh (bk_softmax_kernel2; its
+ *      MPNet bias is checked through attention.cu's variant 1)
  *
  * Each variant is checked against the CPU reference at every launch
  * configuration (warps per block), for fp32, fp16 and bf16, with full and
@@ -100,15 +101,15 @@ static int launch(int v, int cfg, const float *S, T *P, const int *off, int NH, 
 			return 0;
 		sprintf(label, "v2 %d warps/block%s", w, w == 4 ? " (shipped)" : "");
 		if (K <= 1)
-			bk_softmax_kernel2<T, 1><<<nb, 32 * w>>>(S, P, off, 0, NH, Tm, rows);
+			bk_softmax_kernel2<T, 1><<<nb, 32 * w>>>(S, P, off, 0, NH, Tm, rows, nullptr, 0);
 		else if (K <= 2)
-			bk_softmax_kernel2<T, 2><<<nb, 32 * w>>>(S, P, off, 0, NH, Tm, rows);
+			bk_softmax_kernel2<T, 2><<<nb, 32 * w>>>(S, P, off, 0, NH, Tm, rows, nullptr, 0);
 		else if (K <= 4)
-			bk_softmax_kernel2<T, 4><<<nb, 32 * w>>>(S, P, off, 0, NH, Tm, rows);
+			bk_softmax_kernel2<T, 4><<<nb, 32 * w>>>(S, P, off, 0, NH, Tm, rows, nullptr, 0);
 		else if (K <= 8)
-			bk_softmax_kernel2<T, 8><<<nb, 32 * w>>>(S, P, off, 0, NH, Tm, rows);
+			bk_softmax_kernel2<T, 8><<<nb, 32 * w>>>(S, P, off, 0, NH, Tm, rows, nullptr, 0);
 		else
-			bk_softmax_kernel2<T, 16><<<nb, 32 * w>>>(S, P, off, 0, NH, Tm, rows);
+			bk_softmax_kernel2<T, 16><<<nb, 32 * w>>>(S, P, off, 0, NH, Tm, rows, nullptr, 0);
 	} else {
 		return 0;
 	}

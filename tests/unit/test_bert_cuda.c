@@ -4,8 +4,9 @@
  * a usable device its probe says so in one line and its create fails
  * cleanly with that reason (model.c then runs the CPU path); shapes the
  * kernels cannot take are refused before any device call. On a GPU
- * machine the probe must name the device and a tiny model must set up.
- * Numerical checks of the backend are in scripts/gpu-check.sh (GPU only).
+ * machine the probe must name the device and a tiny model must set up and
+ * fill every output of struct bert_out (MPNet too). Numerical checks of
+ * the backend are in scripts/gpu-check.sh (GPU only).
  * Skipped (exit 77) in builds without CUDA (no nvcc, or SAN=1).
  */
 #include "test.h"
@@ -80,6 +81,16 @@ int main(void)
 	CHECK(g == NULL && strstr(err, "head size") != NULL, "hidden 36 with 4 heads is refused (got \"%s\")", err);
 	api->destroy(g);
 
+	/* MPNet without its relative-position bias: refused before any device
+	 * call, on any machine. */
+	struct bert_config mp = c;
+	mp.arch = BERT_ARCH_MPNET, mp.pos_offset = 2, mp.type_vocab = 0, mp.rel_buckets = 32;
+	mp.pooling = BERT_POOL_MEAN;
+	g = api->create(&mp, &w, BERT_FP16, 4, 64, err, sizeof err);
+	CHECK(g == NULL && strstr(err, "relative-position bias") != NULL,
+	      "MPNet without rel_bias is refused (got \"%s\")", err);
+	api->destroy(g);
+
 	/* A model the kernels take: set up when a device exists, else the
 	 * probe's reason comes back and nothing leaks (SAN=1 builds have no
 	 * CUDA, so the leak check is the GPU machine's compute-sanitizer). */
@@ -95,16 +106,45 @@ int main(void)
 		if (g) {
 			const int32_t ids[5] = {1, 2, 3, 4, 5};
 			const int offsets[3] = {0, 2, 5};
-			float logits[6], pooled[64];
-			CHECK(api->run(g, 2, ids, offsets, logits, pooled, err, sizeof err) == 0, "a batch runs: %s",
-			      err);
+			float logits[6], pooled[64], mean[64], max[64];
+			struct bert_out out = {.logits = logits, .pooled = pooled, .layer_mean = mean, .last_max = max};
+			CHECK(api->run(g, 2, ids, offsets, &out, err, sizeof err) == 0, "a batch runs: %s", err);
 			/* equal weights: every label gets the same logit */
 			CHECK_NEAR(logits[0], logits[1], 1e-3, "equal weights give equal logits");
 			const int bad[3] = {0, 2, 19}; /* checked before any id is read */
-			CHECK(api->run(g, 2, ids, bad, logits, NULL, err, sizeof err) == -1 &&
+			struct bert_out lo = {.logits = logits};
+			CHECK(api->run(g, 2, ids, bad, &lo, err, sizeof err) == -1 &&
 				      strstr(err, "17 tokens") != NULL,
 			      "a sequence over max_pos is refused (got \"%s\")", err);
 		}
+		api->destroy(g);
+	}
+
+	/* MPNet, mean pooled: the pooled vector is the last layer's mean
+	 * (the same kernel over the same states) and the maximum bounds it */
+	float rel[32 * 4];
+	for (int i = 0; i < 32 * 4; i++)
+		rel[i] = 0.01f * (float)(i % 7);
+	struct bert_weights wm = w;
+	wm.type_emb = NULL, wm.rel_bias = rel, wm.pool_w = wm.pool_b = wm.cls_w = wm.cls_b = NULL;
+	mp.labels = 0;
+	for (int prec = BERT_FP32; prec <= BERT_BF16 && have; prec++) {
+		g = api->create(&mp, &wm, (enum bert_precision)prec, 4, 64, err, sizeof err);
+		CHECK(g != NULL, "MPNet sets up on %s (precision %d): %s", name, prec, err);
+		if (!g)
+			continue;
+		const int32_t ids[5] = {0, 7, 1, 9, 2}; /* id 1: MPNet's pad, position 1 */
+		const int offsets[3] = {0, 2, 5};
+		float pooled[64], mean[64], max[64], hidden[5 * 32];
+		struct bert_out out = {.pooled = pooled, .layer_mean = mean, .last_max = max, .hidden = hidden};
+		CHECK(api->run(g, 2, ids, offsets, &out, err, sizeof err) == 0, "an MPNet batch runs: %s", err);
+		int same = 1, bounded = 1;
+		for (int i = 0; i < 64; i++) {
+			same &= mean[i] == pooled[i];
+			bounded &= max[i] >= mean[i] - 1e-6f;
+		}
+		CHECK(same, "layer_mean of the last (only) layer is the pooled vector");
+		CHECK(bounded, "the last layer's max is at least its mean");
 		api->destroy(g);
 	}
 	api->destroy(NULL);

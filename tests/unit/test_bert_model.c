@@ -138,7 +138,7 @@ static void test_golden(struct row *rows, int nrows)
 			if (hid) {
 				float *h = malloc(sizeof(float) * (size_t)len * cfg->hidden);
 				int off[2] = {0, len};
-				struct bert_cpu_out out = {.hidden = h};
+				struct bert_out out = {.hidden = h};
 				bert_cpu_forward_ref(cfg, bert_get_weights(m), 1, ids, off, &out);
 				d = maxdiff_json(h, hid, (size_t)len * cfg->hidden);
 				worst_hidden = d > worst_hidden ? d : worst_hidden;
@@ -186,7 +186,7 @@ static void test_fast_vs_ref(void)
 	for (int k = 0; k < 5; k++)
 		ref[k] = malloc(sizeof(float) * sz[k]), got[k] = malloc(sizeof(float) * sz[k]),
 		one[k] = malloc(sizeof(float) * sz[k]);
-	struct bert_cpu_out ro = {ref[0], ref[1], ref[2], ref[3], ref[4]}, go = {got[0], got[1], got[2], got[3], got[4]};
+	struct bert_out ro = {ref[0], ref[1], ref[2], ref[3], ref[4]}, go = {got[0], got[1], got[2], got[3], got[4]};
 	bert_cpu_forward_ref(cfg, w, B, ids, offsets, &ro);
 	static const char *const what[] = {"logits", "pooled", "hidden", "layer means", "last max"};
 	for (int threads = 1; threads <= 3; threads++) {
