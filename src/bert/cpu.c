@@ -1131,12 +1131,18 @@ struct bert_cpu *bert_cpu_new(const struct bert_config *cfg, const struct bert_w
 	return c;
 }
 
-/* Activation ranges per row for int8 (quant.h's groups). Measured on the
- * default model, 3,652 real Reddit comments, labels unlike fp32's with
+/* Activation ranges per row for int8 (quant.h's groups; each group's
+ * weights have their own scales too). Measured on the MiniLM default
+ * of the time, 3,652 real Reddit comments, labels unlike fp32's with
  * one projection in int8 at a time: QKV 17, FFN out 14, FFN in 8,
  * attention out 2; all four, one range a row: 30, with QKV's and FFN
- * out's rows in two ranges: 17, for ~2% of int8's time (issue 15;
- * scripts/check-precision.sh holds the bars). */
+ * out's rows in two ranges: 17, for ~2% of int8's time. On MPNet
+ * (mpnet-fin3, 4,200 real texts: BENCHMARKS.md) FFN out's error is
+ * mostly its weights' (int8 weights alone: 29 labels unlike fp32's,
+ * int8 activations alone: 20): one weight scale per output channel over
+ * 3,072 inputs is coarse, one per group of 1,536 took the flips from 35
+ * to 24 (a6f08733) and from 23 to 15 (711adb46) at no cost in time
+ * (issue 15; scripts/check-precision.sh holds the bars). */
 #define INT8_GROUPS_QKV 2
 #define INT8_GROUPS_FFN_OUT 2
 

@@ -55,21 +55,24 @@ void bert_qweight_init(struct bert_qweight *q, const float *w, int OC, int IC, i
 		groups = 1;
 	q->OC = OC, q->IC = IC, q->G = groups;
 	q->w = xaligned(64, (size_t)OC * IC);
-	q->scale = xmalloc(sizeof(float) * (size_t)OC);
+	q->scale = xmalloc(sizeof(float) * (size_t)groups * OC);
 	q->wsum = xcalloc((size_t)groups * OC, sizeof(int32_t));
-	for (int o = 0; o < OC; o++) {
-		const float *r = w + (size_t)o * IC;
-		float amax = 0;
-		for (int k = 0; k < IC; k++)
-			amax = fabsf(r[k]) > amax ? fabsf(r[k]) : amax;
-		float s = amax > 0 ? amax / qmax : 1.0f, inv = 1.0f / s;
-		q->scale[o] = s;
-		for (int k = 0; k < IC; k++) {
-			float v = nearbyintf(r[k] * inv);
-			q->w[(size_t)o * IC + k] = (int8_t)(v > qmax ? qmax : v < -qmax ? -qmax : v);
-			q->wsum[(size_t)(k / (IC / groups)) * OC + o] += q->w[(size_t)o * IC + k];
+	int Kg = IC / groups;
+	for (int g = 0; g < groups; g++)
+		for (int o = 0; o < OC; o++) {
+			const float *r = w + (size_t)o * IC + (size_t)g * Kg;
+			int8_t *qr = q->w + (size_t)o * IC + (size_t)g * Kg;
+			float amax = 0;
+			for (int k = 0; k < Kg; k++)
+				amax = fabsf(r[k]) > amax ? fabsf(r[k]) : amax;
+			float s = amax > 0 ? amax / qmax : 1.0f, inv = 1.0f / s;
+			q->scale[(size_t)g * OC + o] = s;
+			for (int k = 0; k < Kg; k++) {
+				float v = nearbyintf(r[k] * inv);
+				qr[k] = (int8_t)(v > qmax ? qmax : v < -qmax ? -qmax : v);
+				q->wsum[(size_t)g * OC + o] += qr[k];
+			}
 		}
-	}
 }
 
 void bert_qweight_free(struct bert_qweight *q)
@@ -117,15 +120,16 @@ static void dequant(float *out, const int32_t *acc, int M, const float *ascale, 
 {
 	int OC = q->OC;
 	const int32_t *wsum = q->wsum + (size_t)g * OC;
+	const float *wscale = q->scale + (size_t)g * OC;
 	for (int i = 0; i < M; i++) {
 		const int32_t *a = acc + (size_t)i * OC;
 		float *r = out + (size_t)i * OC, s = ascale[i], lo = alo[i];
 		if (add)
 			for (int o = 0; o < OC; o++)
-				r[o] += q->scale[o] * (s * (float)a[o] + lo * (float)wsum[o]);
+				r[o] += wscale[o] * (s * (float)a[o] + lo * (float)wsum[o]);
 		else
 			for (int o = 0; o < OC; o++)
-				r[o] = q->scale[o] * (s * (float)a[o] + lo * (float)wsum[o]);
+				r[o] = wscale[o] * (s * (float)a[o] + lo * (float)wsum[o]);
 	}
 }
 

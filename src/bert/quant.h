@@ -1,8 +1,9 @@
 /*
  * quant.h — int8 projections for the CPU engine (--precision int8, issue
- * 15): weights quantized once per output channel (symmetric, s8), each
- * activation row quantized as it enters a GEMM (dynamic: u8 over the
- * row's own range, lo + s · q), the product summed in int32 by oneDNN's
+ * 15): weights quantized once per output channel and group of inputs
+ * (symmetric, s8), each activation row quantized as it enters a GEMM
+ * (dynamic: u8 over the row's own range, lo + s · q, in the same groups),
+ * the product summed in int32 by oneDNN's
  * dnnl_gemm_u8s8s32 (VNNI where oneDNN finds it, its AVX2/AVX-512
  * kernels otherwise) and scaled back to fp32. Where the CPU has no VNNI
  * those kernels add pairs of u8·s8 products in 16 bits with saturation,
@@ -22,12 +23,13 @@
 
 #define BERT_QUANT_MAX_GROUPS 8
 
-/* A weight (OC, IC) as s8, one scale per output channel; the
- * activations are quantized in G groups of IC / G values per row (each
- * its own range), one integer GEMM per group. */
+/* A weight (OC, IC) as s8 in G groups of IC / G inputs, one scale per
+ * output channel and group; the activations are quantized in the same
+ * groups per row (each its own range), one integer GEMM per group, whose
+ * sums are scaled back with that group's scales. */
 struct bert_qweight {
 	int8_t *w;     /* (OC, IC) */
-	float *scale;  /* (OC) w ≈ q · scale */
+	float *scale;  /* (G, OC) w[o, k] ≈ q[o, k] · scale[g, o], g = k / (IC / G) */
 	int32_t *wsum; /* (G, OC) Σ_k q[o, k] over group g: the activations' offsets' share */
 	int OC, IC, G;
 };
@@ -39,7 +41,7 @@ struct bert_qweight {
 int bert_quant_supported(int *bits, char *name, size_t namelen, char *err, size_t errlen);
 /* Quantize w (OC, IC) into q (allocations q owns: bert_qweight_free);
  * groups (1..BERT_QUANT_MAX_GROUPS, dividing IC, else 1): how many
- * ranges each activation row is quantized in. */
+ * ranges each weight row and each activation row are quantized in. */
 void bert_qweight_init(struct bert_qweight *q, const float *w, int OC, int IC, int bits, int groups);
 void bert_qweight_free(struct bert_qweight *q);
 /* out (M, OC) = inp (M, IC) · wᵀ through int8, on the calling thread.

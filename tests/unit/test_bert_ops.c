@@ -144,17 +144,19 @@ static void test_quant(void)
 				}
 				double sa = hi > lo ? (hi - lo) / 255.0 : 0;
 				for (int o = 0; o < OC; o++) {
-					double bound = QUANT_SLACK, sw = q.scale[o];
-					for (int k = 0; k < IC; k++)
+					double bound = QUANT_SLACK;
+					for (int k = 0; k < IC; k++) {
+						double sw = q.scale[(size_t)(k / (IC / q.G)) * OC + o]; /* its group's */
 						bound += fabs(x[(size_t)i * IC + k]) * sw / 2 + fabs(w[(size_t)o * IC + k]) * sa / 2 +
 							 sa * sw / 4;
+					}
 					double d = fabs(got[(size_t)i * OC + o] - f32[(size_t)i * OC + o]);
 					worst = d / bound > worst ? d / bound : worst;
 					ok &= d <= bound;
 				}
 			}
 			CHECK(ok, "int8 matmul %dx%dx%d, %d-bit weights, %d range(s) a row: within the rounding bound of fp32 "
-				  "(worst %.2f of it; a row's range bounds each group's)", M, IC, OC, bits, q.G, worst);
+				  "(worst %.2f of it; a row's range bounds each group's, and each group has its weight scales)", M, IC, OC, bits, q.G, worst);
 			bert_qweight_free(&q);
 			free(x), free(w), free(got), free(ref), free(f32), free(sc), free(qa), free(acc);
 		}
