@@ -77,11 +77,6 @@ void bert_features_format(const struct bert_features *f, int L, char *buf, size_
 	}
 }
 
-int bert_features_pooled_only(const struct bert_features *f, int L)
-{
-	return f->n == 1 && !f->f[0].max && f->f[0].layer == L;
-}
-
 /* Copy tensor name of shape (d0[, d1]) into a new array; NULL + err if
  * absent (optional: no error) or of another shape. */
 static float *take(const safetensors *st, const char *path, const char *name, int d0, int d1, int optional,

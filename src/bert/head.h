@@ -48,8 +48,6 @@ struct bert_head {
 int bert_features_parse(const char *spec, int L, struct bert_features *f, char *err, size_t errlen);
 /* The canonical text of f (into buf), the inverse of bert_features_parse. */
 void bert_features_format(const struct bert_features *f, int L, char *buf, size_t len);
-/* Whether f is only the last layer's mean (what every backend pools). */
-int bert_features_pooled_only(const struct bert_features *f, int L);
 
 /* Load a head file for a model with hidden size C and L layers. Returns 0
  * or -1 with "path: reason". Free the tensors with bert_head_release. */

@@ -14,7 +14,8 @@
  * loads as the second kind: its attention weights have their own names
  * (attention.attn.{q,k,v,o}, attention.LayerNorm), it has no token types,
  * and one relative-position bias table (encoder.relative_attention_bias)
- * that both backends add to every layer's attention scores. The tokenizer's special tokens come from tokenizer_config.json
+ * that both backends add to every layer's attention scores. The
+ * tokenizer's special tokens come from tokenizer_config.json
  * (special_tokens_map.json), else the model type's defaults.
  * LayerNorm weights may be called weight/bias or gamma/beta; tensors the
  * encoder does not use (position_ids, MLM heads) are ignored.
@@ -925,6 +926,16 @@ static int features_need(const struct bert_features *f, int L, int *layers, int 
 	return 0;
 }
 
+/* What forward() must fill for features f: pooled always, each layer's
+ * mean and the last max when f reads them. */
+static struct bert_out features_out(struct bert_model *m, const struct bert_features *f)
+{
+	int layers, max;
+	features_need(f, m->cfg.layers, &layers, &max);
+	return (struct bert_out){.pooled = m->pooled, .layer_mean = layers ? m->layer_mean : NULL,
+				 .last_max = max ? m->last_max : NULL};
+}
+
 int bert_run_features(bert_model *m, const struct bert_features *f, int B, const int32_t *const *ids,
 		      const int *lens, float *feats, char *err, size_t errlen)
 {
@@ -935,8 +946,7 @@ int bert_run_features(bert_model *m, const struct bert_features *f, int B, const
 		return -1;
 	if (B == 0)
 		return 0;
-	struct bert_out o = {.pooled = m->pooled, .layer_mean = layers ? m->layer_mean : NULL,
-			     .last_max = max ? m->last_max : NULL};
+	struct bert_out o = features_out(m, f);
 	if (forward(m, B, &o, err, errlen) < 0)
 		return -1;
 	gather(m, f, B, feats);
@@ -957,10 +967,7 @@ int bert_run(bert_model *m, int B, const int32_t *const *ids, const int *lens, f
 		return 0;
 	int want = logits || probs;
 	if (m->has_head) {
-		int layers, max;
-		features_need(&m->head.feat, m->cfg.layers, &layers, &max);
-		struct bert_out o = {.pooled = m->pooled, .layer_mean = layers ? m->layer_mean : NULL,
-				     .last_max = max ? m->last_max : NULL};
+		struct bert_out o = features_out(m, &m->head.feat);
 		if (forward(m, B, &o, err, errlen) < 0)
 			return -1;
 		if (want) {
