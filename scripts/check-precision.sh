@@ -15,8 +15,11 @@
 #              the bar is within 0.5 point on each
 #
 #   scripts/check-precision.sh [--precision int8|bf16] [--model DIR] [--limit N]
+#                              [--int8-recheck P]
 #
-# --limit N takes at most N texts from each source (default: all). Exit 0
+# --limit N takes at most N texts from each source (default: all).
+# --int8-recheck P is herd-score's (int8 runs again in fp32 the texts it
+# leaves within P of a tie; default herd-score's 0.15, 0 for int8 alone). Exit 0
 # when both bars hold, 1 when one does not, 77 without ../shared/data, the
 # model, or the CPU's means (bf16 without AVX512_BF16). Needs bin/herd-score,
 # jq and python3 (the CSV and JSON sources into posts: scripts only).
@@ -24,13 +27,14 @@ set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
 shared=${SHARED:-$(cd .. && pwd)/shared/data}
-prec=int8 model=models/default limit=0
+prec=int8 model=models/default limit=0 recheck=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--precision) prec=$2; shift 2 ;;
 	--model) model=$2; shift 2 ;;
 	--limit) limit=$2; shift 2 ;;
-	-h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--int8-recheck) recheck=(--int8-recheck "$2"); shift 2 ;;
+	-h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "check-precision: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -75,8 +79,11 @@ tw = [(m["text"], float(m["sentiment score"])) for m in json.load(lines(f"{mb}/M
 emit("microblogs", ((t, "sign+" if g > 0 else "sign-") for t, g in st + tw if g != 0))
 PY
 
+[ ${#recheck[@]} -eq 0 ] || [ "$prec" = int8 ] || { echo "check-precision: --int8-recheck is for --precision int8" >&2; exit 2; }
 for p in fp32 "$prec"; do
-	bin/herd-score --model "$model" --device cpu --precision "$p" "$tmp/posts.ndjson" 2>"$tmp/$p.err" |
+	extra=()
+	[ "$p" = fp32 ] || extra=("${recheck[@]}")
+	bin/herd-score --model "$model" --device cpu --precision "$p" "${extra[@]}" "$tmp/posts.ndjson" 2>"$tmp/$p.err" |
 		jq -r '[.src, (.gold // "-"), .sentiment.label, .sentiment.score] | @tsv' >"$tmp/$p.tsv"
 	echo "$p: $(sed 's/^herd-score: //' "$tmp/$p.err")"
 done

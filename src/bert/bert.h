@@ -107,7 +107,15 @@ struct bert_options {
 	int threads;                   /* CPU threads, 0 = all cores */
 	int max_batch;                 /* largest B bert_run will be given (CUDA buffers) */
 	int max_len;                   /* largest T, <= bert_max_tokens */
+	/* INT8: bert_window_run runs again in fp32 each sequence whose two
+	 * likeliest labels int8 puts within this much probability of each
+	 * other (a near tie, where int8's rounding can change the label),
+	 * and keeps fp32's outputs for it; 0: never (BERT_INT8_RECHECK is
+	 * herd-score's default) */
+	float int8_recheck;
 };
+
+#define BERT_INT8_RECHECK 0.15f
 
 /* The longest sequence (ids) the position table holds: max_pos less
  * pos_offset (512 for BERT's 512 and MPNet's 514). */
@@ -141,5 +149,15 @@ const char *bert_device_info(const bert_model *m);
  * Returns 0, or -1 with a message in err. */
 int bert_run(bert_model *m, int B, const int32_t *const *ids, const int *lens, float *logits, float *probs,
 	     float *pooled, char *err, size_t errlen);
+/* int8's re-check (bert_options.int8_recheck), which bert_window_run
+ * makes: does m run int8 with a re-check, and do these logits (K) put
+ * the two likeliest labels within it of each other? */
+int bert_near_tie(const bert_model *m, const float *logits);
+/* Where m runs int8 with a re-check: the next bert_run calls run the
+ * projections in fp32 while fp32 is 1, in int8 again once it is 0. */
+void bert_int8_as_fp32(bert_model *m, int fp32);
+/* Sequences bert_run has run in int8, and those run again in fp32 (only
+ * counted where m runs int8 with a re-check). */
+void bert_recheck_counts(const bert_model *m, long *seqs, long *rechecked);
 
 #endif

@@ -923,6 +923,7 @@ struct bert_cpu {
 	int32_t *qacc;                  /* per worker: (GEMM_MAX_ROWS, max OC) sums */
 	float *qscale;                  /* per worker: (2, groups, GEMM_MAX_ROWS) row scales and lows */
 	size_t qa_n, qacc_n;            /* their sizes per worker */
+	int q_fp32;                     /* 1: q is set but the projections run in fp32 (bert_cpu_int8_as_fp32) */
 	/* oneDNN's matmul, packed weights (bert_cpu_set_matmul): fp32 or bf16 */
 	struct bert_mm *mm;             /* its primitives, per-worker buffers */
 	struct bert_mm_weight *mw;      /* (L, 4, MM_MAX_PANELS), as q, each a panel of output columns */
@@ -997,7 +998,7 @@ static void step_gemm(void *arg, int tid, int n)
 static void gemm(struct step *s, float *out, const float *inp, const float *w, int k, int IC, int OC,
 		 void (*epilogue)(struct step *s, int r0, int n, int c0, int nc), int row_epilogue)
 {
-	s->qw = s->c->q ? &s->c->q[s->layer * 4 + k] : NULL;
+	s->qw = s->c->q && !s->c->q_fp32 ? &s->c->q[s->layer * 4 + k] : NULL;
 	s->mw = s->c->mw ? &s->c->mw[(s->layer * 4 + k) * MM_MAX_PANELS] : NULL;
 	s->out = out, s->inp = inp, s->wt = w, s->IC = IC, s->OC = OC, s->epilogue = epilogue;
 	s->row_epilogue = row_epilogue;
@@ -1167,6 +1168,11 @@ int bert_cpu_set_int8(struct bert_cpu *c, char *info, size_t infolen, char *err,
 	c->qacc = xaligned(64, sizeof(int32_t) * c->qacc_n * (size_t)T);
 	c->qscale = xmalloc(sizeof(float) * 2 * BERT_QUANT_MAX_GROUPS * GEMM_MAX_ROWS * (size_t)T);
 	return 0;
+}
+
+void bert_cpu_int8_as_fp32(struct bert_cpu *c, int fp32)
+{
+	c->q_fp32 = fp32;
 }
 
 int bert_cpu_set_matmul(struct bert_cpu *c, int bf16, char *info, size_t infolen, char *err, size_t errlen)

@@ -34,6 +34,11 @@ void bert_cpu_free(struct bert_cpu *c);
  * quantized as it enters). Returns 0 with what runs them in info, or -1
  * with the reason in err (a build without oneDNN). */
 int bert_cpu_set_int8(struct bert_cpu *c, char *info, size_t infolen, char *err, size_t errlen);
+/* After bert_cpu_set_int8: run the next batches' projections in fp32
+ * (through the GEMM library, on the weights int8 was made from) while
+ * fp32 is 1, in int8 again once it is 0: model.c's re-check of the
+ * sequences int8 leaves near a tie (bert_options.int8_recheck). */
+void bert_cpu_int8_as_fp32(struct bert_cpu *c, int fp32);
 /* Run them through oneDNN's matmul primitive, the weights packed here
  * (matmul.h): in fp32 (bf16 0: gemm.c's measured choice), or in bf16
  * (weights rounded here, activations as they enter, fp32 sums and

@@ -73,6 +73,9 @@ struct bert_model {
 	const struct bert_cuda_api *gpu; /* the backend, when the model runs on it */
 	struct bert_cuda *cuda;
 	int max_batch, max_len;
+	float recheck;           /* bert_options.int8_recheck where int8 runs, else 0 */
+	int as_fp32;             /* bert_int8_as_fp32 */
+	long seqs, rechecked;    /* bert_recheck_counts */
 	/* run scratch */
 	int32_t *packed;
 	int *offsets;
@@ -609,7 +612,12 @@ static int pick_device(struct bert_model *m, const struct bert_options *opt, cha
 		char q[160];
 		if (bert_cpu_set_int8(m->cpu, q, sizeof q, err, errlen) < 0)
 			return -1;
-		snprintf(prec, sizeof prec, "int8 projections: %s", q);
+		m->recheck = opt->int8_recheck > 0 && m->cfg.labels >= 2 ? opt->int8_recheck : 0;
+		if (m->recheck > 0)
+			snprintf(prec, sizeof prec, "int8 projections: %s; labels within %.2f of a tie re-run in fp32",
+				 q, m->recheck);
+		else
+			snprintf(prec, sizeof prec, "int8 projections: %s", q);
 	} else if (opt && opt->precision == BERT_BF16) {
 		/* bf16 on the CPU: AVX512_BF16's; a CPU without it is a usage
 		 * error to the caller (ENOTSUP, bert.h) */
@@ -897,19 +905,21 @@ static int forward(struct bert_model *m, int B, const struct bert_out *o, char *
 	return rc;
 }
 
-/* Gather the features f of B sequences into feats (B, f->n · C). */
-static void gather(struct bert_model *m, const struct bert_features *f, int B, float *feats)
+/* Gather the features f of B sequences from the outputs o into feats
+ * (B, f->n · C). */
+static void gather(const struct bert_model *m, const struct bert_out *o, const struct bert_features *f, int B,
+		   float *feats)
 {
 	size_t C = (size_t)m->cfg.hidden, L = (size_t)m->cfg.layers;
 	for (int b = 0; b < B; b++)
 		for (int i = 0; i < f->n; i++) {
 			const float *src;
 			if (f->f[i].max)
-				src = m->last_max + (size_t)b * C;
+				src = o->last_max + (size_t)b * C;
 			else if (f->f[i].layer == (int)L)
-				src = m->pooled + (size_t)b * C;
+				src = o->pooled + (size_t)b * C;
 			else
-				src = m->layer_mean + ((size_t)b * L + (size_t)f->f[i].layer - 1) * C;
+				src = o->layer_mean + ((size_t)b * L + (size_t)f->f[i].layer - 1) * C;
 			memcpy(feats + ((size_t)b * f->n + i) * C, src, sizeof(float) * C);
 		}
 }
@@ -949,8 +959,44 @@ int bert_run_features(bert_model *m, const struct bert_features *f, int B, const
 	struct bert_out o = features_out(m, f);
 	if (forward(m, B, &o, err, errlen) < 0)
 		return -1;
-	gather(m, f, B, feats);
+	gather(m, &o, f, B, feats);
 	return 0;
+}
+
+/* The encoder (and the head, when the model has one) over the packed
+ * batch of B sequences: m->pooled, and m->logits when want. */
+static int run_packed(struct bert_model *m, int B, int want, char *err, size_t errlen)
+{
+	if (m->has_head) {
+		struct bert_out o = features_out(m, &m->head.feat);
+		if (forward(m, B, &o, err, errlen) < 0)
+			return -1;
+		if (want) {
+			gather(m, &o, &m->head.feat, B, m->feats);
+			bert_head_forward(&m->head, B, m->feats, m->logits);
+		}
+		return 0;
+	}
+	struct bert_out o = {.logits = want ? m->logits : NULL, .pooled = m->pooled};
+	return forward(m, B, &o, err, errlen);
+}
+
+/* How far apart softmax(l) puts its two likeliest of K labels. */
+static float top2_gap(const float *l, int K)
+{
+	float mx = l[0], s = 0, p1 = 0, p2 = 0;
+	for (int k = 1; k < K; k++)
+		mx = l[k] > mx ? l[k] : mx;
+	for (int k = 0; k < K; k++)
+		s += expf(l[k] - mx);
+	for (int k = 0; k < K; k++) {
+		float p = expf(l[k] - mx) / s;
+		if (p > p1)
+			p2 = p1, p1 = p;
+		else if (p > p2)
+			p2 = p;
+	}
+	return p1 - p2;
 }
 
 int bert_run(bert_model *m, int B, const int32_t *const *ids, const int *lens, float *logits, float *probs,
@@ -966,19 +1012,10 @@ int bert_run(bert_model *m, int B, const int32_t *const *ids, const int *lens, f
 	if (B == 0)
 		return 0;
 	int want = logits || probs;
-	if (m->has_head) {
-		struct bert_out o = features_out(m, &m->head.feat);
-		if (forward(m, B, &o, err, errlen) < 0)
-			return -1;
-		if (want) {
-			gather(m, &m->head.feat, B, m->feats);
-			bert_head_forward(&m->head, B, m->feats, m->logits);
-		}
-	} else {
-		struct bert_out o = {.logits = want ? m->logits : NULL, .pooled = m->pooled};
-		if (forward(m, B, &o, err, errlen) < 0)
-			return -1;
-	}
+	if (run_packed(m, B, want, err, errlen) < 0)
+		return -1;
+	if (m->recheck > 0)
+		*(m->as_fp32 ? &m->rechecked : &m->seqs) += B;
 	if (pooled)
 		memcpy(pooled, m->pooled, sizeof(float) * (size_t)B * m->cfg.hidden);
 	if (logits)
@@ -995,4 +1032,22 @@ int bert_run(bert_model *m, int B, const int32_t *const *ids, const int *lens, f
 				probs[(size_t)b * K + k] /= s;
 		}
 	return 0;
+}
+
+int bert_near_tie(const bert_model *m, const float *logits)
+{
+	return m->recheck > 0 && top2_gap(logits, m->cfg.labels) < m->recheck;
+}
+
+void bert_int8_as_fp32(bert_model *m, int fp32)
+{
+	if (m->recheck > 0) {
+		m->as_fp32 = fp32;
+		bert_cpu_int8_as_fp32(m->cpu, fp32);
+	}
+}
+
+void bert_recheck_counts(const bert_model *m, long *seqs, long *rechecked)
+{
+	*seqs = m->seqs, *rechecked = m->rechecked;
 }

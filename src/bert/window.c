@@ -121,21 +121,56 @@ void bert_seqs_free(struct bert_seqs *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* A batch's outputs summed into its texts': each sequence b of the batch
+ * is s's order[b0 + b]; with redo, int8's near ties (bert_near_tie) are
+ * set aside there instead (bert_window_run runs them again in fp32). */
+struct window_sums {
+	const struct bert_seqs *s;
+	const struct bert_window_out *out;
+	int *chunks;
+	size_t K, C;
+	size_t *redo, nredo; /* sequences to run again: indices into s, in s->order's order */
+};
+
+static void add_batch(struct window_sums *w, bert_model *m, const size_t *order, int B, const float *lg,
+		      const float *pr, const float *pool, int redo)
+{
+	size_t K = w->K, C = w->C;
+	for (int b = 0; b < B; b++) {
+		if (redo && bert_near_tie(m, lg + (size_t)b * K)) {
+			w->redo[w->nredo++] = order[b];
+			continue;
+		}
+		size_t p = w->s->text[order[b]];
+		w->chunks[p]++;
+		for (size_t k = 0; k < K; k++) {
+			if (w->out->logits)
+				w->out->logits[p * K + k] += lg[(size_t)b * K + k];
+			if (w->out->probs)
+				w->out->probs[p * K + k] += pr[(size_t)b * K + k];
+		}
+		if (pool)
+			for (size_t c = 0; c < C; c++)
+				w->out->pooled[p * C + c] += pool[(size_t)b * C + c];
+	}
+}
+
 int bert_window_run(bert_model *m, const struct bert_seqs *s, int batch, size_t n, const struct bert_window_out *out,
 		    char *err, size_t errlen)
 {
 	const struct bert_config *cfg = bert_get_config(m);
 	size_t K = (size_t)cfg->labels, C = (size_t)cfg->hidden;
 	const int32_t **ids = xmalloc(sizeof *ids * (size_t)batch);
-	int *blen = xmalloc(sizeof(int) * (size_t)batch), *chunks = out->chunks;
+	int *blen = xmalloc(sizeof(int) * (size_t)batch);
 	float *lg = xmalloc(sizeof(float) * (size_t)batch * (K ? K : 1));
 	float *pr = xmalloc(sizeof(float) * (size_t)batch * (K ? K : 1));
 	float *pool = out->pooled ? xmalloc(sizeof(float) * (size_t)batch * C) : NULL;
+	struct window_sums w = {s, out, out->chunks, K, C, xmalloc(sizeof(size_t) * (s->n ? s->n : 1)), 0};
 	int rc = 0, B;
 
-	if (!chunks)
-		chunks = xmalloc(sizeof(int) * (n ? n : 1));
-	memset(chunks, 0, sizeof(int) * n);
+	if (!w.chunks)
+		w.chunks = xmalloc(sizeof(int) * (n ? n : 1));
+	memset(w.chunks, 0, sizeof(int) * n);
 	if (out->logits)
 		memset(out->logits, 0, sizeof(float) * n * K);
 	if (out->probs)
@@ -148,20 +183,23 @@ int bert_window_run(bert_model *m, const struct bert_seqs *s, int batch, size_t 
 			rc = -1;
 			break;
 		}
-		for (int b = 0; b < B; b++) {
-			size_t p = s->text[s->order[b0 + (size_t)b]];
-			chunks[p]++;
-			for (size_t k = 0; k < K; k++) {
-				if (out->logits)
-					out->logits[p * K + k] += lg[(size_t)b * K + k];
-				if (out->probs)
-					out->probs[p * K + k] += pr[(size_t)b * K + k];
-			}
-			if (pool)
-				for (size_t c = 0; c < C; c++)
-					out->pooled[p * C + c] += pool[(size_t)b * C + c];
-		}
+		add_batch(&w, m, s->order + b0, B, lg, pr, pool, K > 0);
 	}
+	/* int8's near ties, the window's together, in fp32: in full batches
+	 * of like lengths rather than one or two a batch */
+	if (w.nredo > 0 && rc == 0) {
+		bert_int8_as_fp32(m, 1);
+		for (size_t b0 = 0; (B = bert_batch_at((const int32_t *const *)s->ids, s->lens, w.redo, w.nredo, b0, batch,
+						       ids, blen)) > 0; b0 += (size_t)B) {
+			if (bert_run(m, B, ids, blen, lg, pr, pool, err, errlen) < 0) {
+				rc = -1;
+				break;
+			}
+			add_batch(&w, m, w.redo + b0, B, lg, pr, pool, 0);
+		}
+		bert_int8_as_fp32(m, 0);
+	}
+	int *chunks = w.chunks;
 	for (size_t p = 0; p < n && rc == 0; p++) {
 		if (chunks[p] <= 1)
 			continue; /* the sum of one is the mean: not even a multiplication by 1 */
@@ -178,6 +216,6 @@ int bert_window_run(bert_model *m, const struct bert_seqs *s, int batch, size_t 
 	}
 	if (chunks != out->chunks)
 		free(chunks);
-	free(ids), free(blen), free(lg), free(pr), free(pool);
+	free(ids), free(blen), free(lg), free(pr), free(pool), free(w.redo);
 	return rc;
 }

@@ -52,8 +52,12 @@ struct bert_window_out {
 };
 
 /* s's sequences through the model in batches of batch, in s->order; out
- * zeroed for n texts, then each text's sums divided by its chunks.
- * Returns 0, or -1 with bert_run's message in err. */
+ * zeroed for n texts, then each text's sums divided by its chunks. Where
+ * m runs int8 with a re-check (bert_options.int8_recheck), a sequence
+ * whose int8 logits are near a tie (bert_near_tie) is set aside and run
+ * again after the others with fp32 projections, the window's near ties
+ * together, and its fp32 outputs are the ones summed. Returns 0, or -1
+ * with bert_run's message in err. */
 int bert_window_run(bert_model *m, const struct bert_seqs *s, int batch, size_t n, const struct bert_window_out *out,
 		    char *err, size_t errlen);
 

@@ -122,6 +122,11 @@ static const char usage[] =
 	"                          and group of inputs; CPU only) or bf16 (the\n"
 	"                          projections in bf16, fp32 sums; needs AVX512_BF16,\n"
 	"                          else exit 2)\n"
+	"      --int8-recheck P    with --precision int8: a text whose two likeliest\n"
+	"                          labels int8 puts within P of each other (a near tie,\n"
+	"                          where int8's rounding can flip the label) is run again\n"
+	"                          in fp32 and gets fp32's scores (default 0.15: ~4% of\n"
+	"                          real texts; 0: never)\n"
 	"      --threads N         threads for each stage: parsing, tokenizing, VADER,\n"
 	"                          writing, and the model on the CPU (default: all CPUs;\n"
 	"                          1: no pipeline, one window after the other)\n"
@@ -145,6 +150,7 @@ enum {
 	OPT_LONG,
 	OPT_DEVICE,
 	OPT_PRECISION,
+	OPT_INT8_RECHECK,
 	OPT_THREADS,
 	OPT_EMIT,
 };
@@ -298,6 +304,7 @@ struct bert_settings {
 	long engagement_min;
 	enum bert_device device;
 	enum bert_precision precision;
+	float int8_recheck;
 	int emit_tokens, emit_logits, emit_embedding;
 };
 
@@ -505,7 +512,12 @@ static void bert_finish(struct owindow_stage *st, void *prep, json_t *const *rec
 static void bert_scorer_free(struct scorer *sc)
 {
 	struct bert_scorer *bs = (struct bert_scorer *)sc;
+	long seqs, rechecked;
 
+	bert_recheck_counts(bs->m, &seqs, &rechecked);
+	if (bs->set.precision == BERT_INT8 && bs->set.int8_recheck > 0 && seqs > 0)
+		log_info("%s: int8 left %ld of %ld sequences within %.2f of a tie: re-run in fp32 (%.1f%%)",
+			 json_string_value(bs->model), rechecked, seqs, bs->set.int8_recheck, 100.0 * rechecked / seqs);
 	bert_free(bs->m);
 	json_decref(bs->model);
 	for (int k = 0; k < BERT_MAX_LABELS; k++)
@@ -518,7 +530,7 @@ static struct scorer *bert_scorer_new(const struct bert_settings *set, opipe_poo
 {
 	struct bert_scorer *bs = xcalloc(1, sizeof *bs);
 	struct bert_options o = {.device = set->device, .precision = set->precision, .threads = set->threads,
-				 .max_batch = set->batch, .max_len = set->max_len};
+				 .max_batch = set->batch, .max_len = set->max_len, .int8_recheck = set->int8_recheck};
 	char err[1024], name[128];
 
 	bs->set = *set;
@@ -671,6 +683,7 @@ int main(int argc, char **argv)
 		{"long", required_argument, NULL, OPT_LONG},
 		{"device", required_argument, NULL, OPT_DEVICE},
 		{"precision", required_argument, NULL, OPT_PRECISION},
+		{"int8-recheck", required_argument, NULL, OPT_INT8_RECHECK},
 		{"threads", required_argument, NULL, OPT_THREADS},
 		{"emit", required_argument, NULL, OPT_EMIT},
 		CLI_REJECT_LONGOPTS,
@@ -680,9 +693,10 @@ int main(int argc, char **argv)
 	const char *model = NULL, *lexicon = NULL;
 	long batch = 0, sort_window = DEFAULT_SORT_WINDOW;
 	char *found = NULL;
-	int also_vader = 0, c, rc;
+	int also_vader = 0, recheck_given = 0, c, rc;
 	struct bert_settings bset = {.max_len = DEFAULT_MAX_LEN, .engagement_min = DEFAULT_ENGAGEMENT_MIN,
-				      .device = BERT_DEVICE_AUTO, .precision = BERT_FP16};
+				      .device = BERT_DEVICE_AUTO, .precision = BERT_FP16,
+				      .int8_recheck = BERT_INT8_RECHECK};
 	struct owindow_opts ow = {0};
 	struct scorer *scorers[OWINDOW_STAGES];
 	int nscorers = 0;
@@ -735,6 +749,10 @@ int main(int argc, char **argv)
 			else
 				log_usage("--precision: '%s' is not fp16, bf16, fp32 or int8", optarg);
 			break;
+		case OPT_INT8_RECHECK:
+			bset.int8_recheck = (float)cli_double("--int8-recheck", optarg, 0, 1);
+			recheck_given = 1;
+			break;
 		case OPT_THREADS: bset.threads = (int)cli_long("--threads", optarg, 1, 1024); break;
 		case OPT_EMIT: {
 			char *list = xstrdup(optarg), *save = NULL;
@@ -756,6 +774,8 @@ int main(int argc, char **argv)
 	}
 	if (model && !*model)
 		log_usage("--model: empty; give vader or a model directory");
+	if (recheck_given && bset.precision != BERT_INT8)
+		log_usage("--int8-recheck: only with --precision int8");
 	if (model && strcmp(model, "vader") != 0) {
 		struct stat st;
 		/* A name that is no directory is a mistyped option, not a broken

@@ -156,7 +156,8 @@ static const char usage[] =
 	"                          training run: its accuracy, macro-F1 and confusion\n"
 	"                          matrices on the texts that run held out\n"
 	"      --precision P       with --evaluate: fp32 (default), int8 or bf16, as\n"
-	"                          herd-score runs them on the CPU\n"
+	"                          herd-score runs them on the CPU (int8's near ties\n"
+	"                          run again in fp32, as its --int8-recheck 0.15)\n"
 	CLI_REJECT_HELP CLI_COMMON_HELP
 	"\n"
 	"Example (LoRA adapters on a bare encoder, here the fast model's from\n"
@@ -707,27 +708,31 @@ static int score_splits(bert_model *m, const struct splits *s, struct scores (*s
 					cfg->label_names[k], opt.labels[0]),
 			       -1;
 	memset(sc, 0, sizeof(struct scores) * 3 * (MAX_DATASETS + 1));
-	float *lg = xmalloc(sizeof(float) * (size_t)opt.batch * (size_t)K);
 	int rc = 0;
-	for (int sp = 1; sp <= 2 && rc == 0; sp++)
-		for (size_t j0 = 0; j0 < s->n[sp] && rc == 0; j0 += (size_t)opt.batch) {
-			int B = s->n[sp] - j0 < (size_t)opt.batch ? (int)(s->n[sp] - j0) : opt.batch;
-			if ((rc = bert_run(m, B, s->set[sp].ids + j0, s->set[sp].lens + j0, lg, NULL, NULL, err, errlen)) < 0)
-				break;
-			for (int b = 0; b < B; b++) {
-				int p = 0, y = s->set[sp].labels[j0 + b], d = ex[s->at[sp][j0 + b]].dataset;
-				for (int k = 1; k < K; k++)
-					p = lg[(size_t)b * K + k] > lg[(size_t)b * K + p] ? k : p;
-				p = to[p];
-				for (int w = 0; w < 2; w++) {
-					struct scores *t = &sc[sp][w ? ndatasets : d];
-					t->n++;
-					t->correct += p == y;
-					t->conf[y][p]++;
-				}
+	for (int sp = 1; sp <= 2 && rc == 0; sp++) {
+		/* through the window's batching as herd-score scores (int8's
+		 * near ties run again in fp32 there too), in split order */
+		size_t n = s->n[sp], n1 = n ? n : 1;
+		struct bert_seqs view = {n, (int32_t **)s->set[sp].ids, (int *)s->set[sp].lens,
+					 xmalloc(sizeof(size_t) * n1), xmalloc(sizeof(size_t) * n1)};
+		float *lg = xmalloc(sizeof(float) * n1 * (size_t)K);
+		for (size_t j = 0; j < n; j++)
+			view.text[j] = view.order[j] = j;
+		rc = bert_window_run(m, &view, opt.batch, n, &(struct bert_window_out){.logits = lg}, err, errlen);
+		for (size_t j = 0; j < n && rc == 0; j++) {
+			int p = 0, y = s->set[sp].labels[j], d = ex[s->at[sp][j]].dataset;
+			for (int k = 1; k < K; k++)
+				p = lg[j * K + k] > lg[j * K + p] ? k : p;
+			p = to[p];
+			for (int w = 0; w < 2; w++) {
+				struct scores *t = &sc[sp][w ? ndatasets : d];
+				t->n++;
+				t->correct += p == y;
+				t->conf[y][p]++;
 			}
 		}
-	free(lg);
+		free(view.text), free(view.order), free(lg);
+	}
 	for (int sp = 1; sp <= 2; sp++)
 		for (int d = 0; d <= ndatasets; d++)
 			score(&sc[sp][d], opt.K);
@@ -996,7 +1001,7 @@ static int evaluate_main(const long *ntrain, const long *nval, const long *ntest
 {
 	char err[1024];
 	struct bert_options bo = {.device = BERT_DEVICE_CPU, .precision = (enum bert_precision)opt.precision,
-				  .threads = opt.threads, .max_len = opt.max_len};
+				  .threads = opt.threads, .max_len = opt.max_len, .int8_recheck = BERT_INT8_RECHECK};
 	errno = 0;
 	bert_model *m = bert_load(opt.evaluate, &bo, err, sizeof err);
 	if (!m && errno == ENOTSUP)
