@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 	const char *probs_path = NULL, *features_path = NULL;
 	const char *textpath = NULL, *ids_out = NULL;
 	int text_max_len = 128;
-	struct bert_options opt = {BERT_DEVICE_CUDA, BERT_FP32, 0, 32, 0};
+	struct bert_options opt = {.device = BERT_DEVICE_CUDA, .precision = BERT_FP32, .max_batch = 32};
 	int batch = 32, sort = 0, limit = 0, reps = 0, c, maxlen = 0;
 	struct seqs s = {0};
 	char err[512];
