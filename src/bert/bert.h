@@ -150,9 +150,9 @@ const char *bert_device_info(const bert_model *m);
 int bert_run(bert_model *m, int B, const int32_t *const *ids, const int *lens, float *logits, float *probs,
 	     float *pooled, char *err, size_t errlen);
 /* int8's re-check (bert_options.int8_recheck), which bert_window_run
- * makes: does m run int8 with a re-check, and do these logits (K) put
- * the two likeliest labels within it of each other? */
-int bert_near_tie(const bert_model *m, const float *logits);
+ * makes: does m run int8 with a re-check, and do these probabilities (K,
+ * bert_run's) put the two likeliest labels within it of each other? */
+int bert_near_tie(const bert_model *m, const float *probs);
 /* Where m runs int8 with a re-check: the next bert_run calls run the
  * projections in fp32 while fp32 is 1, in int8 again once it is 0. */
 void bert_int8_as_fp32(bert_model *m, int fp32);

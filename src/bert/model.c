@@ -981,24 +981,6 @@ static int run_packed(struct bert_model *m, int B, int want, char *err, size_t e
 	return forward(m, B, &o, err, errlen);
 }
 
-/* How far apart softmax(l) puts its two likeliest of K labels. */
-static float top2_gap(const float *l, int K)
-{
-	float mx = l[0], s = 0, p1 = 0, p2 = 0;
-	for (int k = 1; k < K; k++)
-		mx = l[k] > mx ? l[k] : mx;
-	for (int k = 0; k < K; k++)
-		s += expf(l[k] - mx);
-	for (int k = 0; k < K; k++) {
-		float p = expf(l[k] - mx) / s;
-		if (p > p1)
-			p2 = p1, p1 = p;
-		else if (p > p2)
-			p2 = p;
-	}
-	return p1 - p2;
-}
-
 int bert_run(bert_model *m, int B, const int32_t *const *ids, const int *lens, float *logits, float *probs,
 	     float *pooled, char *err, size_t errlen)
 {
@@ -1034,9 +1016,17 @@ int bert_run(bert_model *m, int B, const int32_t *const *ids, const int *lens, f
 	return 0;
 }
 
-int bert_near_tie(const bert_model *m, const float *logits)
+int bert_near_tie(const bert_model *m, const float *probs)
 {
-	return m->recheck > 0 && top2_gap(logits, m->cfg.labels) < m->recheck;
+	if (m->recheck <= 0)
+		return 0;
+	float p1 = 0, p2 = 0; /* the two largest */
+	for (int k = 0; k < m->cfg.labels; k++)
+		if (probs[k] > p1)
+			p2 = p1, p1 = probs[k];
+		else if (probs[k] > p2)
+			p2 = probs[k];
+	return p1 - p2 < m->recheck;
 }
 
 void bert_int8_as_fp32(bert_model *m, int fp32)

@@ -122,8 +122,9 @@ void bert_seqs_free(struct bert_seqs *s)
 }
 
 /* A batch's outputs summed into its texts': each sequence b of the batch
- * is s's order[b0 + b]; with redo, int8's near ties (bert_near_tie) are
- * set aside there instead (bert_window_run runs them again in fp32). */
+ * is s's order[b0 + b]; with redo, int8's near ties (bert_near_tie, on
+ * the batch's probabilities) are set aside there instead
+ * (bert_window_run runs them again in fp32). */
 struct window_sums {
 	const struct bert_seqs *s;
 	const struct bert_window_out *out;
@@ -137,7 +138,7 @@ static void add_batch(struct window_sums *w, bert_model *m, const size_t *order,
 {
 	size_t K = w->K, C = w->C;
 	for (int b = 0; b < B; b++) {
-		if (redo && bert_near_tie(m, lg + (size_t)b * K)) {
+		if (redo && bert_near_tie(m, pr + (size_t)b * K)) {
 			w->redo[w->nredo++] = order[b];
 			continue;
 		}

@@ -515,7 +515,7 @@ static void bert_scorer_free(struct scorer *sc)
 	long seqs, rechecked;
 
 	bert_recheck_counts(bs->m, &seqs, &rechecked);
-	if (bs->set.precision == BERT_INT8 && bs->set.int8_recheck > 0 && seqs > 0)
+	if (seqs > 0) /* counted only where int8 runs with a re-check */
 		log_info("%s: int8 left %ld of %ld sequences within %.2f of a tie: re-run in fp32 (%.1f%%)",
 			 json_string_value(bs->model), rechecked, seqs, bs->set.int8_recheck, 100.0 * rechecked / seqs);
 	bert_free(bs->m);
